@@ -1,0 +1,1 @@
+// Placeholder until the WebAssembly backend lands: compiles nothing.

@@ -1,0 +1,224 @@
+/**
+ * The reference character RNN: min-char-rnn in Float64, written to be read beside the article.
+ *
+ *   h_t = tanh(Wxh x_t + Whh h_{t-1} + bh)      x_t one-hot, so Wxh x_t is column x_t of Wxh
+ *   y_t = Why h_t + by
+ *   p_t = softmax(y_t)
+ *   L   = -Σ_t ln p_t[target_t]
+ *
+ * Truncated backpropagation through time over chunks of `unroll` characters; the last hidden
+ * state of a chunk carries into the next one. Gradients are clipped element-wise, then Adagrad.
+ * Every buffer is allocated once in the constructor: the training loop allocates nothing.
+ * This class is the oracle the fast backend is tested against.
+ */
+import { adagradStep, clipInPlace } from '../optim/adagrad.js';
+import { sampleIndex, type Rng } from '../util/rng.js';
+import { copyParams, initParams, paramList, zerosLike } from './params.js';
+import type { CharModel, EvalResult, Params, RnnConfig } from './types.js';
+
+export class ReferenceRnn implements CharModel {
+  readonly config: RnnConfig;
+  readonly params: Params;
+  /** Gradients of the last lossAndGradients call. */
+  readonly grads: Params;
+  private readonly mem: Params; // Adagrad memory
+  private readonly H: number;
+  private readonly V: number;
+  private readonly h: Float64Array; // hidden state carried between chunks
+  // Per-chunk workspace: hs row t holds h_{t-1} (row 0 = the incoming state), ps row t holds p_t.
+  private readonly hs: Float64Array;
+  private readonly ps: Float64Array;
+  private readonly dh: Float64Array;
+  private readonly dhraw: Float64Array;
+  private readonly dhnext: Float64Array;
+
+  constructor(config: RnnConfig, params: Params = initParams(config)) {
+    this.config = config;
+    this.H = config.hiddenSize;
+    this.V = config.vocabSize;
+    this.params = copyParams(params);
+    this.grads = zerosLike(this.H, this.V);
+    this.mem = zerosLike(this.H, this.V);
+    this.h = new Float64Array(this.H);
+    this.hs = new Float64Array((config.unroll + 1) * this.H);
+    this.ps = new Float64Array(config.unroll * this.V);
+    this.dh = new Float64Array(this.H);
+    this.dhraw = new Float64Array(this.H);
+    this.dhnext = new Float64Array(this.H);
+  }
+
+  /** One recurrent step: h = tanh(Wxh[:, x] + Whh·hPrev + bh), then p = softmax(Why·h + by). */
+  private step(x: number, hPrev: Float64Array, hOff: number, h: Float64Array, hOut: number, p: Float64Array, pOut: number): void {
+    const { Wxh, Whh, Why, bh, by } = this.params;
+    const H = this.H;
+    const V = this.V;
+    for (let i = 0; i < H; i++) {
+      let a = Wxh[i * V + x] + bh[i]; // the one-hot product is a column lookup
+      const row = i * H;
+      for (let j = 0; j < H; j++) a += Whh[row + j] * hPrev[hOff + j];
+      h[hOut + i] = Math.tanh(a);
+    }
+    // y = Why·h + by, then a softmax that subtracts the max for stability.
+    let max = -Infinity;
+    for (let k = 0; k < V; k++) {
+      let y = by[k];
+      const row = k * H;
+      for (let j = 0; j < H; j++) y += Why[row + j] * h[hOut + j];
+      p[pOut + k] = y;
+      if (y > max) max = y;
+    }
+    let sum = 0;
+    for (let k = 0; k < V; k++) {
+      const e = Math.exp(p[pOut + k] - max);
+      p[pOut + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < V; k++) p[pOut + k] /= sum;
+  }
+
+  /**
+   * Forward over data[p .. p+len) from hidden state hPrev, keeping every h_t and p_t for the
+   * backward pass. Returns the loss -Σ ln p_t[target_t] in nats.
+   */
+  forward(data: Int32Array, p: number, len: number, hPrev: Float64Array): number {
+    const { H, V, hs, ps } = this;
+    hs.set(hPrev.subarray(0, H), 0);
+    let loss = 0;
+    for (let t = 0; t < len; t++) {
+      this.step(data[p + t], hs, t * H, hs, (t + 1) * H, ps, t * V);
+      loss -= Math.log(ps[t * V + data[p + t + 1]]);
+    }
+    return loss;
+  }
+
+  /** Backward through the chunk the last forward() saw; fills this.grads. */
+  backward(data: Int32Array, p: number, len: number): void {
+    const { H, V, hs, ps, dh, dhraw, dhnext } = this;
+    const { Whh, Why } = this.params;
+    const { Wxh: dWxh, Whh: dWhh, Why: dWhy, bh: dbh, by: dby } = this.grads;
+    for (const g of paramList(this.grads)) g.fill(0);
+    dhnext.fill(0);
+    for (let t = len - 1; t >= 0; t--) {
+      const hOff = (t + 1) * H; // h_t
+      const hPrevOff = t * H; // h_{t-1}
+      const pOff = t * V;
+      const target = data[p + t + 1];
+      // dy = p_t - onehot(target): the gradient of softmax + cross-entropy.
+      ps[pOff + target] -= 1;
+      // dWhy += dy h_tᵀ ; dby += dy ; dh = Whyᵀ dy + dhnext
+      dh.set(dhnext);
+      for (let k = 0; k < V; k++) {
+        const dy = ps[pOff + k];
+        dby[k] += dy;
+        const row = k * H;
+        for (let j = 0; j < H; j++) {
+          dWhy[row + j] += dy * hs[hOff + j];
+          dh[j] += Why[row + j] * dy;
+        }
+      }
+      // dhraw = (1 - h_t²) ⊙ dh : backprop through tanh
+      for (let i = 0; i < H; i++) {
+        const h = hs[hOff + i];
+        dhraw[i] = (1 - h * h) * dh[i];
+      }
+      // dbh += dhraw ; dWxh[:, x_t] += dhraw ; dWhh += dhraw h_{t-1}ᵀ ; dhnext = Whhᵀ dhraw
+      const x = data[p + t];
+      dhnext.fill(0);
+      for (let i = 0; i < H; i++) {
+        const d = dhraw[i];
+        dbh[i] += d;
+        dWxh[i * V + x] += d;
+        const row = i * H;
+        for (let j = 0; j < H; j++) {
+          dWhh[row + j] += d * hs[hPrevOff + j];
+          dhnext[j] += Whh[row + j] * d;
+        }
+      }
+    }
+  }
+
+  /** Loss and gradients of one chunk from hPrev (min-char-rnn's lossFun); the gradient check calls this. */
+  lossAndGradients(data: Int32Array, p: number, len: number, hPrev: Float64Array): number {
+    const loss = this.forward(data, p, len, hPrev);
+    this.backward(data, p, len);
+    return loss;
+  }
+
+  trainChunk(data: Int32Array, p: number, len: number): number {
+    const loss = this.lossAndGradients(data, p, len, this.h);
+    this.h.set(this.hs.subarray(len * this.H, (len + 1) * this.H)); // carry h_{len-1}
+    const params = paramList(this.params);
+    const grads = paramList(this.grads);
+    const mems = paramList(this.mem);
+    for (let i = 0; i < params.length; i++) {
+      clipInPlace(grads[i], this.config.clip); // mitigate exploding gradients
+      adagradStep(params[i], grads[i], mems[i], this.config.learningRate);
+    }
+    return loss;
+  }
+
+  resetHidden(): void {
+    this.h.fill(0);
+  }
+
+  evaluate(data: Int32Array, start: number, end: number): EvalResult {
+    const { H, V } = this;
+    // Two hidden buffers, swapped each step, starting from a copy of the training state.
+    const hA = this.h.slice();
+    const hB = new Float64Array(H);
+    const p = new Float64Array(V);
+    let nats = 0;
+    let cur = hA;
+    let next = hB;
+    for (let i = start; i < end; i++) {
+      this.step(data[i - 1], cur, 0, next, 0, p, 0);
+      nats -= Math.log(p[data[i]]);
+      const tmp = cur;
+      cur = next;
+      next = tmp;
+    }
+    const chars = end - start;
+    return { chars, nats, bpc: nats / chars / Math.LN2 };
+  }
+
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+    const { H, V } = this;
+    let cur = this.h.slice();
+    let next = new Float64Array(H);
+    const p = new Float64Array(V);
+    const out = new Int32Array(n);
+    let x = prime[0];
+    for (let i = 0; i < prime.length + n - 1; i++) {
+      if (i < prime.length) x = prime[i];
+      this.step(x, cur, 0, next, 0, p, 0);
+      [cur, next] = [next, cur];
+      if (i >= prime.length - 1) {
+        if (temperature !== 1) applyTemperature(p, temperature);
+        x = sampleIndex(p, rng);
+        out[i - prime.length + 1] = x;
+      }
+    }
+    return out;
+  }
+
+  exportParams(): Params {
+    return copyParams(this.params);
+  }
+
+  exportHidden(): Float64Array {
+    return this.h.slice();
+  }
+}
+
+/** Re-weight a distribution to p^(1/T), renormalised: T < 1 sharpens, T > 1 flattens. */
+export function applyTemperature(p: Float64Array, temperature: number): void {
+  let max = 0;
+  for (let k = 0; k < p.length; k++) if (p[k] > max) max = p[k];
+  let sum = 0;
+  for (let k = 0; k < p.length; k++) {
+    const v = Math.pow(p[k] / max, 1 / temperature);
+    p[k] = v;
+    sum += v;
+  }
+  for (let k = 0; k < p.length; k++) p[k] /= sum;
+}
