@@ -1,0 +1,40 @@
+import { isAbsolute, resolve } from 'node:path';
+import { cleanReferenceText } from '../corpus/clean.js';
+
+/** A corpus charlab knows by name and can fetch for its users. */
+export interface KnownCorpus {
+  /** File name inside the data folder. */
+  file: string;
+  /** Where the raw text is published. */
+  url: string;
+  /** sha256 (hex) of the CLEANED text, as written to `<dataDir>/<file>`. */
+  sha256: string;
+  /** Turns the downloaded raw text into the corpus. */
+  clean: (raw: string) => string;
+}
+
+export const KNOWN_CORPORA: Readonly<Record<string, KnownCorpus>> = Object.freeze({
+  holmes: {
+    file: 'holmes.txt',
+    url: 'https://sherlock-holm.es/stories/plain-text/cnus.txt',
+    sha256: 'a75accce1a1a687e522b6d35bd3187d12977438c4878e5ead23598571def646c',
+    clean: cleanReferenceText,
+  },
+});
+
+/**
+ * True if `spec` names a known corpus. A spec containing a path separator or a dot is always
+ * a path, so './holmes' or 'holmes.txt' name files; a bare 'holmes' is the known corpus.
+ */
+export function isKnownCorpusName(spec: string): boolean {
+  return Object.hasOwn(KNOWN_CORPORA, spec) && !/[\\/.]/.test(spec);
+}
+
+/** The data folder: env.CHARLAB_DATA_DIR (resolved against cwd if relative) or `<cwd>/data`. */
+export function dataDir(env: Record<string, string | undefined>, cwd: string): string {
+  const fromEnv = env.CHARLAB_DATA_DIR;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    return isAbsolute(fromEnv) ? resolve(fromEnv) : resolve(cwd, fromEnv);
+  }
+  return resolve(cwd, 'data');
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CorpusError, UsageError } from '../errors.js';
+import { isKnownCorpusName, KNOWN_CORPORA, type KnownCorpus } from './known.js';
+import { loadCorpusFile, sha256Hex } from './load.js';
+
+export interface ResolveCorpusOptions {
+  /** Folder holding known corpora (see dataDir()); created when a download is saved. */
+  dataDir: string;
+  /** Relative paths resolve against this (the experiment file's folder, or cwd). */
+  baseDir: string;
+  /** Download progress: bytes received so far and the announced total (undefined if unknown). */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** One-line messages worth showing the user (download started, file saved, checksum warning). */
+  onNotice?: (msg: string) => void;
+  /** Download from here instead of the corpus's published URL (tests; CHARLAB_HOLMES_URL at the CLI). */
+  urlOverride?: string;
+  /** fetch implementation (default: the global fetch). */
+  fetchImpl?: typeof fetch;
+  /** Give up a download when no data arrives for this long. Default 60 000 ms. */
+  idleTimeoutMs?: number;
+}
+
+export interface ResolvedCorpus {
+  /** Absolute path of the corpus file. */
+  path: string;
+  text: string;
+  /** sha256 (hex) of the file's bytes. */
+  sha256: string;
+  bytes: number;
+  /** The known-corpus name, when `spec` was one. */
+  name?: string;
+}
+
+/** The downloaded text, once cleaned, is not the expected one. Nothing was written. */
+export class ChecksumError extends Error {
+  override name = 'ChecksumError';
+  constructor(
+    message: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Finds a corpus. A bare known name ('holmes') means `<dataDir>/<file>`, downloaded, cleaned,
+ * checked against its sha256 and saved atomically if it is not there yet. Anything else is a
+ * path, resolved against `baseDir` and read with loadCorpusFile.
+ *
+ * Throws CorpusError for an unusable file, UsageError (with instructions on where to put the
+ * file by hand) when a download fails or cannot be saved, ChecksumError when the downloaded
+ * text does not match.
+ */
+export async function resolveCorpus(spec: string, opts: ResolveCorpusOptions): Promise<ResolvedCorpus> {
+  if (spec.trim() === '') throw new UsageError('no corpus given (expected a file path or a known name such as holmes)');
+  if (isKnownCorpusName(spec)) return resolveKnown(spec, KNOWN_CORPORA[spec], opts);
+
+  const path = resolve(opts.baseDir, spec);
+  if (!existsSync(path) && !/[\\/.]/.test(spec)) {
+    const names = Object.keys(KNOWN_CORPORA).join(', ');
+    throw new CorpusError(path, `not found (no such file; known corpus names: ${names})`);
+  }
+  return { path, ...loadCorpusFile(path) };
+}
+
+async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorpusOptions): Promise<ResolvedCorpus> {
+  const dir = resolve(opts.dataDir);
+  const target = join(dir, corpus.file);
+  const notice = opts.onNotice ?? (() => {});
+
+  if (existsSync(target)) {
+    const loaded = loadCorpusFile(target);
+    if (loaded.sha256 !== corpus.sha256) {
+      notice(
+        `warning: ${target} is not the reference ${name} text (sha256 ${loaded.sha256}, expected ${corpus.sha256}); ` +
+          `using it as it is (delete it to download the reference text)`,
+      );
+    }
+    return { path: target, name, ...loaded };
+  }
+
+  const url = opts.urlOverride || corpus.url; // an empty override (e.g. CHARLAB_HOLMES_URL='') counts as none
+  const howTo =
+    `Download the text from ${url}, clean it (each line trimmed and lower-cased, characters outside ` +
+    `printable ASCII dropped, empty lines dropped; sha256 of the result ${corpus.sha256}) and save it as ` +
+    `${target}, or copy ${corpus.file} to ${target} (or set CHARLAB_DATA_DIR to a folder holding ${corpus.file}).`;
+
+  notice(`${corpus.file} not found in ${dir}; downloading ${name} from ${url}`);
+  let raw: Uint8Array;
+  try {
+    raw = await download(url, opts);
+  } catch (err) {
+    throw new UsageError(`could not download the ${name} corpus from ${url}: ${describe(err)}. ${howTo}`);
+  }
+
+  // Non-fatal decoding: anything not decodable is outside printable ASCII and dropped by the
+  // cleaning anyway; the checksum below decides whether the result is the reference text.
+  const text = corpus.clean(new TextDecoder('utf-8').decode(raw));
+  const sha256 = sha256Hex(text);
+  if (sha256 !== corpus.sha256) {
+    throw new ChecksumError(
+      `the ${name} text downloaded from ${url} does not match after cleaning: expected sha256 ` +
+        `${corpus.sha256}, got ${sha256} (${raw.length} bytes downloaded, ${text.length} characters ` +
+        `after cleaning); nothing was written. ${howTo}`,
+      corpus.sha256,
+      sha256,
+    );
+  }
+
+  await writeAtomically(target, text, howTo);
+  notice(`saved ${name} to ${target} (sha256 verified)`);
+  return { path: target, text, sha256, bytes: Buffer.byteLength(text, 'utf8'), name };
+}
+
+/** GETs `url` and returns the body, reporting progress and giving up after an idle timeout. */
+async function download(url: string, opts: ResolveCorpusOptions): Promise<Uint8Array> {
+  const fetchImpl = opts.fetchImpl ?? fetch;
+  const idleMs = opts.idleTimeoutMs ?? 60_000;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, idleMs);
+  };
+  arm();
+  try {
+    const res = await fetchImpl(url, { signal: controller.signal, redirect: 'follow' });
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`the server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
+    }
+    if (!res.body) throw new Error('the server sent no body');
+    // With a content-encoding the announced length is of the compressed bytes, not of what we count.
+    const announced = Number(res.headers.get('content-length') ?? NaN);
+    const total =
+      !res.headers.get('content-encoding') && Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    opts.onProgress?.(0, total);
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arm();
+      chunks.push(value);
+      received += value.length;
+      opts.onProgress?.(received, total);
+    }
+    if (total !== undefined && received !== total) {
+      throw new Error(`the download stopped after ${received} of ${total} bytes`);
+    }
+    const out = new Uint8Array(received);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  } catch (err) {
+    if (timedOut) throw new Error(`no data received for ${Math.round(idleMs / 1000)} s`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Writes `text` to a temporary file beside `target`, syncs it, then renames it into place. */
+async function writeAtomically(target: string, text: string, howTo: string): Promise<void> {
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw new UsageError(`downloaded the corpus but could not save it as ${target}: ${describe(err)}. ${howTo}`);
+  }
+}
+
+/** A short reason for a failure, including the network error code undici hides in `cause`. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const detail = !code ? cause.message : !cause.message || cause.message.includes(code) ? cause.message || code : `${code}: ${cause.message}`;
+    return detail ? `${err.message} (${detail})` : err.message;
+  }
+  return err.message;
+}

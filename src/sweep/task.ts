@@ -1,0 +1,51 @@
+/** What the sweep sends to a worker and what comes back: plain data, structured-cloneable. */
+import type { MessagePort } from 'node:worker_threads';
+import type { Backend } from '../backend/index.js';
+import type { BaselineResult } from '../train/baseline.js';
+import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
+import type { RunSpec } from './grid.js';
+
+/** The encoded corpus, shared by every worker through one SharedArrayBuffer (encoded once). */
+export interface SharedCorpus {
+  source: string;
+  symbols: number[];
+  ids: SharedArrayBuffer; // Int32Array of code-point ids
+  trainEnd: number;
+  length: number;
+}
+
+/** Test-only fault injection (CHARLAB_TEST_FAULT): make a run throw, or kill its worker thread. */
+export type Fault = 'throw' | 'exit';
+
+export interface RunTask {
+  spec: RunSpec;
+  budget: number;
+  backend: Backend;
+  cadence: Cadence;
+  markovOrder: number;
+  /** Receives { chars, budget, smoothLossPerChar } while the run trains. */
+  progress?: MessagePort;
+  fault?: Fault;
+}
+
+export interface RunProgress {
+  chars: number;
+  budget: number;
+  smoothLossPerChar: number;
+}
+
+export interface RunOutcome {
+  spec: RunSpec;
+  status: 'done' | 'diverged' | 'failed';
+  iterations: number | null;
+  chars: number | null;
+  smoothLossPerChar: number | null;
+  valBpc: number | null;
+  charsPerSec: number | null;
+  divergedAt: number | null;
+  wallS: number;
+  error: string | null;
+  markov: BaselineResult | null;
+  curves: CurvePoint[];
+  samples: SamplePoint[];
+}
