@@ -84,18 +84,24 @@ function valueAt(raw: unknown, path: (string | number)[]): unknown {
   return v;
 }
 
-/** The known key closest to `key` by edit distance, if it is close enough to be a typo. */
+/**
+ * The known key closest to `key` if it is close enough to be a typo: a small edit distance, or an
+ * abbreviation one edit away from the start of a known key ("hiden" → "hiddenSize").
+ */
 export function nearest(key: string, known: string[]): string | undefined {
+  const k0 = key.toLowerCase();
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
+    const kl = k.toLowerCase();
+    const d = editDistance(k0, kl);
+    const close = d <= Math.max(2, Math.round(kl.length * 0.4)) || (k0.length >= 4 && [-1, 0, 1].some((e) => editDistance(k0, kl.slice(0, k0.length + e)) <= 1));
+    if (close && d < bestD) {
       bestD = d;
       best = k;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+  return best;
 }
 
 function editDistance(a: string, b: string): number {
