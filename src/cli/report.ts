@@ -1,6 +1,33 @@
 import type { Command } from 'commander';
+import { buildReport } from '../report/io.js';
+import { jsonSummary, renderTerminal } from '../report/terminal.js';
 
-// Placeholder: replaced by the real 'report' command.
+/**
+ * `charlab report <dir...>`: regenerate the comparison report from a sweep's tables (nothing is
+ * re-run). Several folders (shards of one sweep) are merged; the report goes into the first.
+ */
 export function registerReport(program: Command): void {
-  void program;
+  program
+    .command('report')
+    .description("regenerate a sweep's comparison report (report.md, report.html, plots/*.svg) from its results tables")
+    .argument('<dir...>', 'results folder(s) of one sweep; several are merged and the report is written into the first')
+    .option('--json', 'print a machine-readable summary (leaderboard, per-knob stats, paths written) instead of the tables')
+    .addHelpText(
+      'after',
+      `
+Each folder holds manifest.json, summary.csv, curves.csv and samples.csv as written by 'charlab sweep'.
+Runs named by the manifest's grid but absent from summary.csv are reported as missing; a record torn
+by an interrupted write (the last one in a file) is ignored and noted. Exit status 2 for a missing
+folder, a missing summary.csv or an unparsable file.
+
+Examples:
+  charlab report results/shakespeare
+  charlab report results/shard-a results/shard-b --json`,
+    )
+    .action(async (dirs: string[], opts: { json?: boolean }) => {
+      const result = await buildReport(dirs);
+      const paths = { markdownPath: result.markdownPath, htmlPath: result.htmlPath, svgPaths: result.svgPaths };
+      if (opts.json) process.stdout.write(`${JSON.stringify(jsonSummary(result.model, paths), null, 2)}\n`);
+      else process.stdout.write(renderTerminal(result.model, paths));
+    });
 }

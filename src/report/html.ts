@@ -1,0 +1,260 @@
+/**
+ * report.html (pure): one self-contained page, no scripts, no external resources, the plots'
+ * SVGs inlined (one <svg> per plot). Every piece of text from the sweep's files is escaped with
+ * escapeHtml(); a restrictive Content-Security-Policy is set as defence in depth.
+ */
+import type { LeaderboardEntry, RenderedPlot, ReportModel } from './types.js';
+import { escapeHtml as h, fmtBpc, fmtCompact, fmtDelta, fmtDuration, fmtInt, fmtNum } from './format.js';
+import { headline, statusLabel, truncate } from './text.js';
+
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+const STYLE = `
+:root { --fg: #1d1f21; --muted: #666; --line: #e3e3e3; --bg-alt: #f7f7f8; --done: #2e7d32; --diverged: #b45309; --failed: #b91c1c; --missing: #6b7280; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+p.sources, .muted { color: var(--muted); font-size: 13px; }
+ul.headline { font-size: 16px; padding-left: 20px; }
+code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
+table { border-collapse: collapse; font-size: 13.5px; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--bg-alt); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+tr.unranked td { color: #555; background: #fcfcfc; }
+tr.first td { border-top: 2px solid #999; }
+td.mono { white-space: nowrap; }
+td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-word; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; color: #fff; }
+.badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
+.badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); }
+.better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
+.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 28px; }
+figure { margin: 16px 0 28px; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 760px; }
+.samples { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; }
+.sample { border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
+.sample h3 { margin: 0; padding: 8px 12px; background: var(--bg-alt); font-size: 14px; word-break: break-all; }
+.sample .meta { padding: 4px 12px; font-size: 12px; color: var(--muted); border-bottom: 1px solid var(--line); }
+.sample pre { margin: 0; padding: 10px 12px; white-space: pre-wrap; word-break: break-word; font-size: 12.5px; line-height: 1.45; max-height: 520px; overflow: auto; }
+.sample.best h3 { border-left: 4px solid var(--done); } .sample.markov h3 { border-left: 4px solid #222; } .sample.worst h3 { border-left: 4px solid var(--failed); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 0; font-size: 14px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-word; }
+.cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 8px 32px; }
+ul.notes li { font-size: 13.5px; margin: 2px 0; word-break: break-word; }
+`;
+
+function num(x: string): string {
+  return `<td class="num">${h(x)}</td>`;
+}
+
+function badge(status: LeaderboardEntry['status']): string {
+  return `<span class="badge ${status}">${h(statusLabel(status).toLowerCase())}</span>`;
+}
+
+function deltaCell(d: number | null): string {
+  const cls = d === null ? '' : d < 0 ? ' better' : d > 0 ? ' worse' : '';
+  return `<td class="num${cls}">${h(fmtDelta(d))}</td>`;
+}
+
+function leaderboardTable(model: ReportModel): string {
+  const head = ['#', 'run', 'hidden', 'unroll', 'clip', 'lr', 'seed', 'status', 'held-out bpc', 'Markov bpc', 'Δ bpc', 'chars/s', 'note'];
+  const numeric = new Set([0, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
+  const rows: string[] = [];
+  let firstUnranked = true;
+  for (const e of model.leaderboard) {
+    const cls: string[] = [];
+    if (e.rank === null) {
+      cls.push('unranked');
+      if (firstUnranked && rows.length > 0) cls.push('first');
+      firstUnranked = false;
+    }
+    rows.push(
+      `<tr class="${cls.join(' ')}" data-status="${h(e.status)}">` +
+        num(e.rank === null ? '' : String(e.rank)) +
+        `<td class="mono">${h(e.runId)}</td>` +
+        num(fmtNum(e.hiddenSize)) +
+        num(fmtNum(e.unroll)) +
+        num(fmtNum(e.clip)) +
+        num(fmtNum(e.learningRate)) +
+        num(e.seed) +
+        `<td>${badge(e.status)}</td>` +
+        num(fmtBpc(e.valBpc)) +
+        num(fmtBpc(e.markovBpc)) +
+        deltaCell(e.delta) +
+        num(fmtInt(e.charsPerS)) +
+        `<td class="note"${e.note && e.note.length > 160 ? ` title="${h(e.note)}"` : ''}>${h(truncate(e.note ?? '', 160))}</td>` +
+        '</tr>',
+    );
+  }
+  return (
+    '<div class="table-wrap"><table class="leaderboard"><thead><tr>' +
+    head.map((t, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${h(t)}</th>`).join('') +
+    `</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`
+  );
+}
+
+function knobTables(model: ReportModel): string {
+  return (
+    '<div class="knobs">' +
+    model.knobs
+      .map(
+        (k) =>
+          `<section><h3>${h(k.label)}</h3><table><thead><tr>` +
+          `<th class="num">${h(k.label)}</th><th class="num">runs</th><th class="num">finished</th><th class="num">best bpc</th><th class="num">median bpc</th><th>best run</th>` +
+          '</tr></thead><tbody>' +
+          k.values
+            .map(
+              (v) =>
+                `<tr>${num(fmtNum(v.value))}${num(String(v.runs))}${num(String(v.finished))}${num(fmtBpc(v.best))}${num(fmtBpc(v.median))}` +
+                `<td class="mono">${h(v.bestRunId ?? '—')}</td></tr>`,
+            )
+            .join('') +
+          '</tbody></table></section>',
+      )
+      .join('') +
+    '</div>'
+  );
+}
+
+function plotFigures(plots: RenderedPlot[]): string {
+  return plots
+    .map(
+      (p) =>
+        `<figure id="${h(p.file.replace(/^plots\//, '').replace(/\.svg$/, ''))}"><h3>${h(p.title)}</h3>\n${p.svg}\n` +
+        `<figcaption>${h(p.caption)} <span class="mono">${h(p.file)}</span></figcaption></figure>`,
+    )
+    .join('\n');
+}
+
+function samplesBlock(model: ReportModel): string {
+  if (model.samples.length === 0) return '<p class="muted">No samples to show (no finished run with a sample in samples.csv).</p>';
+  const cards = model.samples.map((s) => {
+    const meta = [
+      s.model === 'markov' ? `from run ${s.runId}` : null,
+      s.valBpc !== null ? `held-out ${fmtBpc(s.valBpc)} bpc` : null,
+      s.iteration !== null ? `iteration ${fmtInt(s.iteration)}` : null,
+      s.temperature !== null ? `temperature ${s.temperature}` : null,
+    ].filter((x) => x !== null);
+    return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
+  });
+  return (
+    `<p class="muted">The best RNN run, the Markov baseline and the worst finished run, each cut to the same ${model.sampleLength} characters.</p>` +
+    `<div class="samples">${cards.join('\n')}</div>`
+  );
+}
+
+function dl(items: Array<[string, string | null]>): string {
+  const rows = items.filter((i): i is [string, string] => i[1] !== null && i[1] !== '');
+  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>`;
+}
+
+function factsBlock(model: ReportModel): string {
+  const f = model.facts;
+  const cp = f.corpus;
+  const experiment = dl([
+    ['name', f.experimentName],
+    ['backend', f.backend],
+    ['workers', f.workers === null ? null : String(f.workers)],
+    ['budget', f.budgetChars === null ? null : `${fmtInt(f.budgetChars)} training characters per run`],
+    ['seeds', f.seeds.join(', ')],
+    ...model.knobs.map((k): [string, string] => [`grid: ${k.label}`, f.grid[k.knob].join(', ')]),
+    ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
+    ['validation', f.validation],
+  ]);
+  const corpus =
+    cp === null
+      ? '<p class="muted">No manifest: unknown.</p>'
+      : dl([
+          ['path', typeof cp.path === 'string' ? cp.path : null],
+          ['sha256', typeof cp.sha256 === 'string' ? cp.sha256 : null],
+          ['characters', typeof cp.chars === 'number' ? fmtInt(cp.chars) : null],
+          ['vocabulary', typeof cp.vocabSize === 'number' ? `${cp.vocabSize} symbols` : null],
+          ['training characters', typeof cp.trainChars === 'number' ? fmtInt(cp.trainChars) : null],
+          ['validation characters', typeof cp.validationChars === 'number' ? fmtInt(cp.validationChars) : null],
+        ]);
+  const folders = f.folders
+    .map(
+      (d) =>
+        `<h3 class="mono">${h(d.dir)}</h3>` +
+        dl([
+          ['machine', d.machine],
+          ['Node', d.node],
+          ['charlab', d.charlab],
+          ['started', d.startedAt],
+          ['finished', d.finishedAt ?? 'not yet (running or interrupted)'],
+          ['wall time', fmtDuration(d.wallS)],
+        ]),
+    )
+    .join('');
+  const timing = dl([
+    ['sweep wall time', f.spanS === null ? 'unknown (a folder has not finished)' : `${fmtDuration(f.spanS)} (earliest start to latest finish)`],
+    ['sum of folder wall times', f.folders.length > 1 ? fmtDuration(f.sumFolderWallS) : null],
+    ['sum of runs’ wall_s', fmtDuration(f.sumRunWallS)],
+    ['effective parallelism', f.spanS !== null && f.spanS > 0 ? `${(f.sumRunWallS / f.spanS).toFixed(2)}×` : null],
+    ['characters trained', `${fmtInt(f.totalChars)} (${fmtCompact(f.totalChars)})`],
+    ['throughput', f.sumRunWallS > 0 ? `${fmtCompact(f.totalChars / f.sumRunWallS)} chars/s per run-second` : null],
+  ]);
+  return (
+    `<div class="cols"><section><h3>Experiment</h3>${experiment}</section><section><h3>Corpus</h3>${corpus}</section></div>` +
+    `<div class="cols"><section><h3>Timing</h3>${timing}</section><section>${folders}</section></div>`
+  );
+}
+
+function unfinishedBlock(model: ReportModel): string {
+  const c = model.counts;
+  const unfinished = model.leaderboard.filter((e) => e.status !== 'done');
+  if (unfinished.length === 0) return '<p>None: every expected run finished.</p>';
+  return (
+    `<p>${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).</p><ul class="notes">` +
+    unfinished.map((e) => `<li>${badge(e.status)} <span class="mono">${h(e.runId)}</span>: ${h(truncate(e.note ?? '', 400))}</li>`).join('') +
+    '</ul>'
+  );
+}
+
+export function renderHtml(model: ReportModel, plots: RenderedPlot[]): string {
+  const title = model.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${model.facts.experimentName}`;
+  const notes =
+    model.notes.length === 0
+      ? '<p class="muted">None.</p>'
+      : `<ul class="notes">${model.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${h(CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>${h(title)}</h1>
+<p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${model.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
+<ul class="headline">${headline(model).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
+<h2>Leaderboard</h2>
+<p class="muted">Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). Runs that diverged, failed or are missing are listed, marked, at the bottom.</p>
+${leaderboardTable(model)}
+<h2>Per knob</h2>
+<p class="muted">Best and median held-out bpc over the finished runs at each value of each swept knob.</p>
+${knobTables(model)}
+<h2>Plots</h2>
+${plotFigures(plots)}
+<h2>Samples</h2>
+${samplesBlock(model)}
+<h2>Unfinished runs</h2>
+${unfinishedBlock(model)}
+<h2>Sweep facts</h2>
+${factsBlock(model)}
+<h2>Reading notes</h2>
+${notes}
+</main>
+</body>
+</html>
+`;
+}

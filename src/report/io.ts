@@ -1,0 +1,119 @@
+/**
+ * The report's file I/O: read results folders, write report.md, report.html and plots/*.svg into
+ * the first folder. Everything between reading and writing is pure (tables.ts -> model.ts ->
+ * plots.ts / markdown.ts / html.ts).
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { buildModel } from './model.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+import { renderPlots } from './plots.js';
+import { parseCurves, parseManifest, parseSamples, parseSummary } from './tables.js';
+import type { Counts, FolderTables, KnobStats, LeaderboardEntry, ReportModel } from './types.js';
+
+export interface ReportResult {
+  markdownPath: string;
+  htmlPath: string;
+  svgPaths: string[];
+  leaderboard: LeaderboardEntry[];
+  knobs: KnobStats[];
+  counts: Counts;
+  notes: string[];
+  model: ReportModel;
+  markdown: string;
+  html: string;
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Read one results folder. Missing folder or summary.csv, or unparsable files: UsageError. */
+export async function readFolder(dir: string): Promise<FolderTables> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    throw new UsageError(`results folder not found: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir}`);
+
+  const notes: string[] = [];
+  const summaryPath = join(dir, 'summary.csv');
+  const summaryText = await readOptional(summaryPath);
+  if (summaryText === null) throw new UsageError(`no summary.csv in ${dir} (is it a sweep's results folder?)`);
+  const summary = parseSummary(summaryText, summaryPath);
+  notes.push(...summary.notes);
+
+  const manifestPath = join(dir, 'manifest.json');
+  const manifestText = await readOptional(manifestPath);
+  const manifest = manifestText === null ? null : parseManifest(manifestText, manifestPath);
+  if (manifest === null) notes.push(`${manifestPath} is absent: no corpus, machine or timing facts, and missing runs cannot be listed.`);
+
+  const curvesPath = join(dir, 'curves.csv');
+  const curvesText = await readOptional(curvesPath);
+  const curves = curvesText === null ? { rows: [], notes: [`${curvesPath} is absent: no curves from this folder.`] } : parseCurves(curvesText, curvesPath);
+  notes.push(...curves.notes);
+
+  const samplesPath = join(dir, 'samples.csv');
+  const samplesText = await readOptional(samplesPath);
+  const samples =
+    samplesText === null ? { rows: [], notes: [`${samplesPath} is absent: no samples from this folder.`] } : parseSamples(samplesText, samplesPath);
+  notes.push(...samples.notes);
+
+  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes };
+}
+
+/** Write via a temporary file and rename, so a reader never sees half a report. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, content, 'utf8');
+  await rename(tmp, path);
+}
+
+/**
+ * Regenerate the comparison report from one or more results folders (merged; the first wins for a
+ * run present in several). Writes report.md, report.html and plots/*.svg into the first folder.
+ */
+export async function buildReport(dirs: string[]): Promise<ReportResult> {
+  if (dirs.length === 0) throw new UsageError('report: give at least one results folder');
+  const folders: FolderTables[] = [];
+  for (const d of dirs) folders.push(await readFolder(d));
+  const model = buildModel(folders);
+  const plots = await renderPlots(model);
+
+  const outDir = dirs[0];
+  await mkdir(join(outDir, 'plots'), { recursive: true });
+  const svgPaths: string[] = [];
+  for (const p of plots) {
+    const path = join(outDir, ...p.file.split('/'));
+    await writeAtomic(path, `${p.svg}\n`);
+    svgPaths.push(path);
+  }
+  const markdown = renderMarkdown(model, plots);
+  const html = renderHtml(model, plots);
+  const markdownPath = join(outDir, 'report.md');
+  const htmlPath = join(outDir, 'report.html');
+  await writeAtomic(markdownPath, markdown);
+  await writeAtomic(htmlPath, html);
+
+  return {
+    markdownPath,
+    htmlPath,
+    svgPaths,
+    leaderboard: model.leaderboard,
+    knobs: model.knobs,
+    counts: model.counts,
+    notes: model.notes,
+    model,
+    markdown,
+    html,
+  };
+}

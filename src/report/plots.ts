@@ -1,0 +1,274 @@
+/**
+ * The report's plots: Vega-Lite specs built from the model (pure), compiled with vega-lite and
+ * rendered to SVG by a headless vega View (renderer 'none', no browser, no canvas).
+ *
+ *   plots/curves-by-<knob>.svg   held-out bpc (lines + points where measured) and smoothed training
+ *                                bpc against training characters, every run, colour = that knob's
+ *                                value, the Markov baseline(s) as horizontal reference rules;
+ *   plots/heatmap-lr-hidden.svg  best held-out bpc per learning rate × hidden size.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Knob, PlotFile, RenderedPlot, ReportModel } from './types.js';
+import { KNOBS, KNOB_LABELS, KNOB_SLUGS } from './types.js';
+
+export interface PlotSpec extends PlotFile {
+  spec: TopLevelSpec;
+}
+
+const HELD_OUT = 'held-out';
+const TRAINING = 'training (smoothed)';
+/** At most this many points per run and series go into a plot (evenly thinned, the last kept). */
+const MAX_POINTS = 200;
+
+const CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  background: 'white',
+  padding: 8,
+  view: { stroke: '#ccc' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 240 },
+  title: { fontSize: 14, anchor: 'start', offset: 10 },
+};
+
+function thin<T>(rows: T[], max: number): T[] {
+  if (rows.length <= max) return rows;
+  const out: T[] = [];
+  const step = (rows.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out.push(rows[Math.round(i * step)]);
+  return out;
+}
+
+interface CurvePoint {
+  run: string;
+  v: number;
+  series: string;
+  chars: number;
+  bpc: number;
+}
+
+/** Curve points of every run on the leaderboard (missing runs included when a partial curve exists). */
+export function curvePoints(model: ReportModel, knob: Knob): CurvePoint[] {
+  const points: CurvePoint[] = [];
+  for (const e of model.leaderboard) {
+    const rows = model.curves.get(e.runId);
+    if (!rows) continue;
+    const held = rows.filter((r) => r.valBpc !== null && Number.isFinite(r.valBpc));
+    const train = rows.filter((r) => r.smoothLossPerChar !== null && Number.isFinite(r.smoothLossPerChar));
+    for (const r of thin(held, MAX_POINTS)) {
+      points.push({ run: e.runId, v: e[knob], series: HELD_OUT, chars: r.chars, bpc: r.valBpc as number });
+    }
+    for (const r of thin(train, MAX_POINTS)) {
+      points.push({ run: e.runId, v: e[knob], series: TRAINING, chars: r.chars, bpc: (r.smoothLossPerChar as number) / Math.LN2 });
+    }
+  }
+  return points;
+}
+
+/** log2(vocabulary) + 0.5 bpc: a little worse than guessing uniformly; plots cut there. Infinity if the vocabulary is unknown. */
+export function bpcCap(model: ReportModel): number {
+  return model.vocabSize !== null && model.vocabSize > 1 ? Math.log2(model.vocabSize) + 0.5 : Number.POSITIVE_INFINITY;
+}
+
+/** y range: everything measured and the baselines, cut at bpcCap so a diverging run cannot flatten the rest. */
+function yDomain(model: ReportModel, points: CurvePoint[]): [number, number] {
+  const ys = [...points.map((p) => p.bpc), ...model.baselines.map((b) => b.bpc)];
+  if (ys.length === 0) return [0, 8];
+  let lo = Math.min(...ys);
+  let hi = Math.min(Math.max(...ys), bpcCap(model));
+  if (hi <= lo) hi = lo + 1;
+  lo = Math.max(0, Math.floor((lo - 0.05 * (hi - lo)) * 10) / 10);
+  hi = Math.ceil((hi + 0.02 * (hi - lo)) * 10) / 10;
+  return [lo, hi];
+}
+
+function baselineLayers(model: ReportModel): object[] {
+  if (model.baselines.length === 0) return [];
+  const values = model.baselines.map((b) => ({
+    bpc: b.bpc,
+    label: `Markov${b.order !== null ? ` order ${b.order}` : ''}: ${b.bpc.toFixed(3)} bpc`,
+  }));
+  return [
+    {
+      data: { values },
+      mark: { type: 'rule', color: '#222', strokeDash: [6, 4], strokeWidth: 1.5 },
+      encoding: { y: { field: 'bpc', type: 'quantitative' } },
+    },
+    {
+      data: { values },
+      // At the left edge, where the curves start high above any baseline, so the label stays clear of them.
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 11, color: '#222' },
+      encoding: { y: { field: 'bpc', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+    },
+  ];
+}
+
+export function curvesSpec(model: ReportModel, knob: Knob): PlotSpec {
+  const label = KNOB_LABELS[knob];
+  const points = curvePoints(model, knob);
+  const [lo, hi] = yDomain(model, points);
+  const values = model.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
+  const color = {
+    field: 'v',
+    type: 'ordinal',
+    title: label,
+    scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } },
+  };
+  const x = {
+    field: 'chars',
+    type: 'quantitative',
+    title: 'training characters',
+    axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" },
+  };
+  const series = { field: 'series', type: 'ordinal', title: 'series', sort: [HELD_OUT, TRAINING] };
+  const y = { field: 'bpc', type: 'quantitative', title: 'bits per character', scale: { domain: [lo, hi], zero: false } };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `bpc against training characters, by ${label}`, subtitle: 'solid: held-out; dashed: training (smoothed); black dashed rule: Markov baseline' },
+    width: 640,
+    height: 320,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'line', clip: true, interpolate: 'linear' },
+        encoding: {
+          x,
+          y,
+          color,
+          detail: { field: 'run' },
+          // One field drives dash, opacity and width, so vega-lite merges them into one "series" legend.
+          strokeDash: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [[1, 0], [4, 3]] } },
+          opacity: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [1, 0.55] } },
+          strokeWidth: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [2, 1.2] } },
+        },
+      },
+      {
+        data: { values: points },
+        transform: [{ filter: { field: 'series', equal: HELD_OUT } }],
+        mark: { type: 'point', filled: true, size: 22, clip: true },
+        encoding: { x, y, color, detail: { field: 'run' } },
+      },
+      ...baselineLayers(model),
+    ],
+    resolve: { scale: { y: 'shared', x: 'shared' } },
+  };
+  return {
+    file: `plots/curves-by-${KNOB_SLUGS[knob]}.svg`,
+    title: `Curves by ${label}`,
+    caption:
+      `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
+      `against training characters for every run, coloured by ${label}; the black dashed rule is the Markov baseline.` +
+      (Number.isFinite(bpcCap(model)) ? ` The y axis stops at ${bpcCap(model).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
+    spec: spec as unknown as TopLevelSpec,
+  };
+}
+
+export function heatmapSpec(model: ReportModel): PlotSpec {
+  const cells = model.heatmap.map((c) => ({
+    lr: c.learningRate,
+    h: c.hiddenSize,
+    best: c.best,
+    label: c.best === null ? '—' : c.best.toFixed(3),
+    runs: `${c.finished}/${c.runs} finished`,
+  }));
+  const bests = cells.map((c) => c.best).filter((b): b is number => b !== null);
+  // Colours saturate at the uniform-guess cap, so one hopeless run does not wash out the rest.
+  const lo = bests.length > 0 ? Math.min(...bests) : 0;
+  const hi = bests.length > 0 ? Math.min(Math.max(...bests), bpcCap(model)) : 1;
+  const domain = hi > lo ? [lo, hi] : [lo, lo + 0.001];
+  // viridis is dark for about the lower two thirds of its range: white text there, dark text above.
+  const mid = lo + 0.65 * (hi - lo);
+  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: 'ascending', axis: { labelAngle: 0 } };
+  const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: 'descending' };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'best held-out bpc: learning rate × hidden size', subtitle: 'lower is better; — = no finished run' },
+    width: { step: 96 },
+    height: { step: 56 },
+    config: CONFIG,
+    data: { values: cells },
+    layer: [
+      { mark: { type: 'rect', color: '#f1f1f1', stroke: 'white', strokeWidth: 2 }, encoding: { x, y } },
+      {
+        transform: [{ filter: 'datum.best !== null' }],
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'best', type: 'quantitative', title: 'best bpc', scale: { scheme: 'viridis', domain, clamp: true } },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 13, fontWeight: 'bold', dy: -6 },
+        encoding: {
+          x,
+          y,
+          text: { field: 'label' },
+          color: { condition: { test: `datum.best !== null && datum.best < ${mid}`, value: 'white' }, value: '#111' },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 10, dy: 10 },
+        encoding: {
+          x,
+          y,
+          text: { field: 'runs' },
+          color: { condition: { test: `datum.best !== null && datum.best < ${mid}`, value: '#eee' }, value: '#444' },
+        },
+      },
+    ],
+  };
+  return {
+    file: 'plots/heatmap-lr-hidden.svg',
+    title: 'Learning rate × hidden size',
+    caption:
+      'Best held-out bpc over the other knobs and seeds for each learning rate and hidden size (finished runs only)' +
+      (Number.isFinite(bpcCap(model)) ? `; colours saturate at ${bpcCap(model).toFixed(1)} bpc.` : '.'),
+    spec: spec as unknown as TopLevelSpec,
+  };
+}
+
+export function plotSpecs(model: ReportModel): PlotSpec[] {
+  return [...KNOBS.map((k) => curvesSpec(model, k)), heatmapSpec(model)];
+}
+
+/** Compile a Vega-Lite spec and render it to an SVG string in Node. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const vg = compile(spec).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
+  try {
+    const svg = (await view.toSVG()).replace(/^<\?xml[^>]*>\s*/, '');
+    // vega escapes text and attribute values; this guards the page that inlines the SVG regardless.
+    if (/<(script|foreignObject)\b/i.test(svg)) throw new Error('report: refusing a rendered plot that holds a script or foreignObject element');
+    return svg;
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Give the SVG's element ids deterministic names unique to this plot: vega numbers clip paths and
+ * gradients with a per-process counter, so the same report would otherwise differ from run to run,
+ * and several SVGs inlined in one HTML page must not share an id. References (url(#..), href="#..")
+ * are renamed with them.
+ */
+export function namespaceIds(svg: string, prefix: string): string {
+  const renamed = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!renamed.has(m[1])) renamed.set(m[1], `${prefix}-${renamed.size + 1}`);
+  if (renamed.size === 0) return svg;
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (whole, a: string, id: string) => `${a}${renamed.get(id) ?? id}"`)
+    .replace(/url\(#([^)]+)\)/g, (whole, id: string) => (renamed.has(id) ? `url(#${renamed.get(id)})` : whole))
+    .replace(/(href=")#([^"]+)"/g, (whole, a: string, id: string) => (renamed.has(id) ? `${a}#${renamed.get(id)}"` : whole));
+}
+
+export async function renderPlots(model: ReportModel): Promise<RenderedPlot[]> {
+  const out: RenderedPlot[] = [];
+  for (const p of plotSpecs(model)) {
+    const slug = p.file.replace(/^plots\//, '').replace(/\.svg$/, '');
+    const svg = namespaceIds(await renderSvg(p.spec), slug);
+    out.push({ file: p.file, title: p.title, caption: p.caption, svg });
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * Typed reading of the sweep's files (pure: text in, rows out). Cells that should be numbers must be
+ * empty or numeric; anything else is a UsageError naming the file, line and column.
+ */
+import { UsageError } from '../errors.js';
+import { parseCsv, type CsvRecord } from './csv.js';
+import type { CurveRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
+
+export const SUMMARY_COLUMNS = [
+  'run_id',
+  'hidden_size',
+  'unroll',
+  'clip',
+  'learning_rate',
+  'seed',
+  'backend',
+  'status',
+  'iterations',
+  'chars',
+  'smooth_loss_per_char',
+  'val_bpc',
+  'markov_order',
+  'markov_val_bpc',
+  'wall_s',
+  'chars_per_s',
+  'diverged_at_iteration',
+  'error',
+] as const;
+export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
+export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
+
+const STATUSES: readonly RunStatus[] = ['done', 'diverged', 'failed'];
+
+export interface Parsed<T> {
+  rows: T[];
+  notes: string[];
+}
+
+class Cells {
+  constructor(
+    private readonly file: string,
+    private readonly rec: CsvRecord,
+  ) {}
+  where(column: string): string {
+    return `${this.file}:${this.rec.line}: column ${column}`;
+  }
+  str(column: string): string {
+    return this.rec.values[column] ?? '';
+  }
+  /** Empty -> null; "NaN"/"Infinity" (a diverged run's loss) -> null; junk -> UsageError. */
+  num(column: string): number | null {
+    const raw = this.str(column).trim();
+    if (raw === '') return null;
+    if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return null;
+    const n = Number(raw);
+    if (Number.isNaN(n)) throw new UsageError(`${this.where(column)}: not a number: ${JSON.stringify(raw.slice(0, 40))}`);
+    return Number.isFinite(n) ? n : null;
+  }
+  reqNum(column: string): number {
+    const n = this.num(column);
+    if (n === null) throw new UsageError(`${this.where(column)}: a number is required here`);
+    return n;
+  }
+  reqStr(column: string): string {
+    const s = this.str(column);
+    if (s.trim() === '') throw new UsageError(`${this.where(column)}: must not be empty`);
+    return s;
+  }
+}
+
+export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
+  const table = parseCsv(text, file, SUMMARY_COLUMNS);
+  const rows = table.records.map((rec): SummaryRow => {
+    const c = new Cells(file, rec);
+    const status = c.str('status').trim();
+    if (!STATUSES.includes(status as RunStatus)) {
+      throw new UsageError(`${c.where('status')}: expected done, diverged or failed, got ${JSON.stringify(status.slice(0, 40))}`);
+    }
+    return {
+      runId: c.reqStr('run_id'),
+      hiddenSize: c.reqNum('hidden_size'),
+      unroll: c.reqNum('unroll'),
+      clip: c.reqNum('clip'),
+      learningRate: c.reqNum('learning_rate'),
+      seed: c.str('seed'),
+      backend: c.str('backend'),
+      status: status as RunStatus,
+      iterations: c.num('iterations'),
+      chars: c.num('chars'),
+      smoothLossPerChar: c.num('smooth_loss_per_char'),
+      valBpc: c.num('val_bpc'),
+      markovOrder: c.num('markov_order'),
+      markovValBpc: c.num('markov_val_bpc'),
+      wallS: c.num('wall_s'),
+      charsPerS: c.num('chars_per_s'),
+      divergedAtIteration: c.num('diverged_at_iteration'),
+      error: c.str('error'),
+      source: `${file}:${rec.line}`,
+    };
+  });
+  return { rows, notes: table.notes };
+}
+
+export function parseCurves(text: string, file: string): Parsed<CurveRow> {
+  const table = parseCsv(text, file, CURVE_COLUMNS);
+  const rows = table.records.map((rec): CurveRow => {
+    const c = new Cells(file, rec);
+    return {
+      runId: c.reqStr('run_id'),
+      iteration: c.reqNum('iteration'),
+      chars: c.reqNum('chars'),
+      smoothLossPerChar: c.num('smooth_loss_per_char'),
+      valBpc: c.num('val_bpc'),
+      elapsedS: c.num('elapsed_s'),
+    };
+  });
+  return { rows, notes: table.notes };
+}
+
+export function parseSamples(text: string, file: string): Parsed<SampleRow> {
+  const table = parseCsv(text, file, SAMPLE_COLUMNS);
+  const rows = table.records.map((rec): SampleRow => {
+    const c = new Cells(file, rec);
+    const model = c.str('model').trim();
+    if (model !== 'rnn' && model !== 'markov') {
+      throw new UsageError(`${c.where('model')}: expected rnn or markov, got ${JSON.stringify(model.slice(0, 40))}`);
+    }
+    return {
+      runId: c.reqStr('run_id'),
+      model,
+      iteration: c.num('iteration'),
+      temperature: c.num('temperature'),
+      text: c.str('text'),
+    };
+  });
+  return { rows, notes: table.notes };
+}
+
+/** manifest.json: must be a JSON object; fields are read defensively later. */
+export function parseManifest(text: string, file: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`${file}: expected a JSON object`);
+  }
+  return value as Manifest;
+}

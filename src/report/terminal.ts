@@ -1,0 +1,105 @@
+/**
+ * What `charlab report` prints (pure): compact cli-table3 tables readable at 100 columns, or the
+ * --json summary. Text from the sweep's files is stripped of control characters so a hostile run id
+ * or error message cannot drive the terminal.
+ */
+import Table from 'cli-table3';
+import type { KnobStats, LeaderboardEntry, ReportModel } from './types.js';
+import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
+import { headline, statusLabel, truncate, wrap } from './text.js';
+
+export interface WrittenPaths {
+  markdownPath: string;
+  htmlPath: string;
+  svgPaths: string[];
+}
+
+/** Printable on a terminal: C0/C1 controls (ESC included) become '?'. */
+export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+const STYLE = { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1, compact: true };
+const WIDTH = 98;
+
+export function leaderboardTable(entries: LeaderboardEntry[]): string {
+  const runWidth = Math.min(34, Math.max(5, ...entries.map((e) => Array.from(e.runId).length)) + 2);
+  const t = new Table({
+    head: ['#', 'run', 'status', 'held-out', 'Markov', 'Δ bpc', 'chars/s'],
+    colAligns: ['right', 'left', 'left', 'right', 'right', 'right', 'right'],
+    colWidths: [5, runWidth, 10, 10, 9, 9, 9],
+    style: STYLE,
+    truncate: '…',
+  });
+  for (const e of entries) {
+    t.push([
+      e.rank === null ? '' : String(e.rank),
+      plain(e.runId),
+      statusLabel(e.status),
+      fmtBpc(e.valBpc),
+      fmtBpc(e.markovBpc),
+      fmtDelta(e.delta),
+      fmtCompact(e.charsPerS),
+    ]);
+  }
+  return t.toString();
+}
+
+export function knobTable(knobs: KnobStats[]): string {
+  const t = new Table({
+    head: ['knob', 'value', 'finished', 'best bpc', 'median bpc'],
+    colAligns: ['left', 'right', 'right', 'right', 'right'],
+    style: STYLE,
+  });
+  for (const k of knobs) {
+    k.values.forEach((v, i) => {
+      t.push([i === 0 ? k.label : '', String(v.value), `${v.finished}/${v.runs}`, fmtBpc(v.best), fmtBpc(v.median)]);
+    });
+  }
+  return t.toString();
+}
+
+export function renderTerminal(model: ReportModel, paths: WrittenPaths): string {
+  const out: string[] = [];
+  const say = (text: string, indent = '  ') => out.push(...wrap(plain(text), WIDTH, indent));
+  say(model.facts.experimentName === null ? 'charlab report' : `charlab report: ${model.facts.experimentName}`);
+  out.push('');
+  for (const line of headline(model)) say(line);
+  out.push('', leaderboardTable(model.leaderboard));
+  const unfinished = model.leaderboard.filter((e) => e.status !== 'done');
+  for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
+  out.push('', knobTable(model.knobs), '');
+  if (model.notes.length > 0) {
+    out.push(`Notes (${model.notes.length}):`);
+    for (const n of model.notes.slice(0, 12)) say(`- ${n}`);
+    if (model.notes.length > 12) out.push(`  … ${model.notes.length - 12} more in the report`);
+    out.push('');
+  }
+  out.push(`Wrote ${plain(paths.markdownPath)}`, `      ${plain(paths.htmlPath)}`, `      ${paths.svgPaths.length} plots (SVG) in ${plain(plotsDir(paths))}`);
+  return `${out.join('\n')}\n`;
+}
+
+function plotsDir(paths: WrittenPaths): string {
+  const first = paths.svgPaths[0];
+  if (first === undefined) return '(none)';
+  const i = Math.max(first.lastIndexOf('/'), first.lastIndexOf('\\'));
+  return i < 0 ? '.' : first.slice(0, i);
+}
+
+/** The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. */
+export function jsonSummary(model: ReportModel, paths: WrittenPaths): object {
+  return {
+    dirs: model.dirs,
+    markdownPath: paths.markdownPath,
+    htmlPath: paths.htmlPath,
+    svgPaths: paths.svgPaths,
+    counts: model.counts,
+    baselines: model.baselines,
+    leaderboard: model.leaderboard,
+    knobs: model.knobs,
+    heatmap: model.heatmap,
+    facts: model.facts,
+    notes: model.notes,
+  };
+}

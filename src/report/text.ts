@@ -1,0 +1,70 @@
+/** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
+import type { LeaderStatus, ReportModel } from './types.js';
+import { fmtBpc, fmtDelta } from './format.js';
+
+export function statusLabel(s: LeaderStatus): string {
+  return s === 'done' ? 'done' : s.toUpperCase();
+}
+
+/** Cut to n code points (with an ellipsis), first line only. */
+export function truncate(text: string, n: number): string {
+  const oneLine = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const chars = Array.from(oneLine);
+  return chars.length <= n ? oneLine : `${chars.slice(0, n - 1).join('')}…`;
+}
+
+/** The report's opening lines: counts, best run against the baseline, worst finished run. */
+export function headline(model: ReportModel): string[] {
+  const c = model.counts;
+  const lines: string[] = [];
+  lines.push(
+    `Runs: ${c.expected} in all — ${c.done} done, ${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing` +
+      (c.missing > 0 ? ' (sweep still running or interrupted).' : '.'),
+  );
+  const ranked = model.leaderboard.filter((e) => e.rank !== null);
+  const best = ranked[0];
+  if (best) {
+    const vs =
+      best.markovBpc !== null
+        ? ` vs ${fmtBpc(best.markovBpc)} for the Markov baseline${best.markovOrder !== null ? ` (order ${best.markovOrder})` : ''}: Δ ${fmtDelta(best.delta)}`
+        : '';
+    lines.push(`Best: ${best.runId} at ${fmtBpc(best.valBpc)} held-out bpc${vs}.`);
+    const beat = ranked.filter((e) => e.delta !== null && e.delta < 0).length;
+    const compared = ranked.filter((e) => e.delta !== null).length;
+    if (compared > 0) lines.push(`${beat} of ${compared} finished runs beat their Markov baseline.`);
+  } else {
+    lines.push('No finished run with a held-out score yet.');
+  }
+  if (ranked.length > 1) {
+    const worst = ranked[ranked.length - 1];
+    lines.push(`Worst finished: ${worst.runId} at ${fmtBpc(worst.valBpc)} held-out bpc.`);
+  }
+  return lines;
+}
+
+/** Word-wrap to `width` columns; continuation lines get `indent`. Words longer than a line are cut. */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const words = text.replace(/\s+/g, ' ').trim().split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (let w of words) {
+    const room = () => width - (lines.length === 0 ? 0 : indent.length);
+    while (Array.from(w).length > room()) {
+      if (line !== '') {
+        lines.push(line);
+        line = '';
+      }
+      const chars = Array.from(w);
+      lines.push(chars.slice(0, room()).join(''));
+      w = chars.slice(room()).join('');
+    }
+    if (line === '') line = w;
+    else if (Array.from(`${line} ${w}`).length <= room()) line = `${line} ${w}`;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : `${indent}${l}`));
+}

@@ -1,0 +1,247 @@
+/**
+ * Data shapes of the report: the sweep's tables as read back from disk, and the model the renderers
+ * (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
+ */
+
+export type RunStatus = 'done' | 'diverged' | 'failed';
+export type LeaderStatus = RunStatus | 'missing';
+
+/** The four swept knobs, in the order the report shows them. */
+export const KNOBS = ['hiddenSize', 'unroll', 'clip', 'learningRate'] as const;
+export type Knob = (typeof KNOBS)[number];
+
+export const KNOB_LABELS: Record<Knob, string> = {
+  hiddenSize: 'hidden size',
+  unroll: 'unroll',
+  clip: 'clip',
+  learningRate: 'learning rate',
+};
+
+/** File-name slug of each knob (plots/curves-by-<slug>.svg). */
+export const KNOB_SLUGS: Record<Knob, string> = {
+  hiddenSize: 'hidden',
+  unroll: 'unroll',
+  clip: 'clip',
+  learningRate: 'lr',
+};
+
+/** One row of summary.csv; numbers are null where the cell is empty (or not finite). */
+export interface SummaryRow {
+  runId: string;
+  hiddenSize: number;
+  unroll: number;
+  clip: number;
+  learningRate: number;
+  seed: string;
+  backend: string;
+  status: RunStatus;
+  iterations: number | null;
+  chars: number | null;
+  smoothLossPerChar: number | null;
+  valBpc: number | null;
+  markovOrder: number | null;
+  markovValBpc: number | null;
+  wallS: number | null;
+  charsPerS: number | null;
+  divergedAtIteration: number | null;
+  error: string;
+  /** Where the row came from, for messages: "dir/summary.csv:12". */
+  source: string;
+}
+
+export interface CurveRow {
+  runId: string;
+  iteration: number;
+  chars: number;
+  smoothLossPerChar: number | null;
+  valBpc: number | null;
+  elapsedS: number | null;
+}
+
+export interface SampleRow {
+  runId: string;
+  model: 'rnn' | 'markov';
+  iteration: number | null;
+  temperature: number | null;
+  text: string;
+}
+
+/** manifest.json as far as the report reads it; every field is optional because a report must survive old or partial files. */
+export interface Manifest {
+  experiment?: {
+    name?: string;
+    corpus?: string;
+    validation?: unknown;
+    budget?: { chars?: number };
+    seeds?: Array<number | string> | number;
+    grid?: { hiddenSize?: number[]; unroll?: number[]; clip?: number[]; learningRate?: number[] };
+    markov?: { order?: number };
+    workers?: number;
+    backend?: string;
+    [key: string]: unknown;
+  };
+  corpus?: {
+    path?: string;
+    sha256?: string;
+    chars?: number;
+    vocabSize?: number;
+    trainChars?: number;
+    validationChars?: number;
+  };
+  charlab?: string;
+  node?: string;
+  machine?: { platform?: string; arch?: string; cpus?: number; cpuModel?: string; totalMemGiB?: number };
+  startedAt?: string;
+  finishedAt?: string | null;
+  totalRuns?: number;
+}
+
+/** One results folder as read from disk (io.ts), before merging. */
+export interface FolderTables {
+  dir: string;
+  manifest: Manifest | null;
+  summary: SummaryRow[];
+  curves: CurveRow[];
+  samples: SampleRow[];
+  /** Things the reader had to work around (absent files, torn last records, ...). */
+  notes: string[];
+}
+
+export interface RunParams {
+  hiddenSize: number;
+  unroll: number;
+  clip: number;
+  learningRate: number;
+  seed: string;
+}
+
+export interface LeaderboardEntry extends RunParams {
+  /** 1-based position among ranked runs (finished with a held-out score); null for the rest. */
+  rank: number | null;
+  runId: string;
+  status: LeaderStatus;
+  valBpc: number | null;
+  /** smooth_loss_per_char / ln 2 at the end of training. */
+  trainBpc: number | null;
+  markovOrder: number | null;
+  markovBpc: number | null;
+  /** valBpc − markovBpc (negative: the RNN beats the baseline). */
+  delta: number | null;
+  charsPerS: number | null;
+  wallS: number | null;
+  iterations: number | null;
+  chars: number | null;
+  divergedAtIteration: number | null;
+  error: string | null;
+  /** Short human note: error text, divergence point, partial progress of a missing run. */
+  note: string | null;
+}
+
+export interface KnobValueStats {
+  value: number;
+  runs: number;
+  finished: number;
+  best: number | null;
+  median: number | null;
+  bestRunId: string | null;
+}
+
+export interface KnobStats {
+  knob: Knob;
+  label: string;
+  values: KnobValueStats[];
+}
+
+export interface HeatCell {
+  learningRate: number;
+  hiddenSize: number;
+  best: number | null;
+  runs: number;
+  finished: number;
+}
+
+export interface SamplePick {
+  role: 'best' | 'markov' | 'worst';
+  title: string;
+  runId: string;
+  model: 'rnn' | 'markov';
+  iteration: number | null;
+  temperature: number | null;
+  valBpc: number | null;
+  /** Truncated to the common length of the picks. */
+  text: string;
+}
+
+export interface MarkovBaseline {
+  order: number | null;
+  bpc: number;
+}
+
+export interface FolderFacts {
+  dir: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** finishedAt − startedAt in seconds, null while running. */
+  wallS: number | null;
+  machine: string | null;
+  node: string | null;
+  charlab: string | null;
+}
+
+export interface Facts {
+  experimentName: string | null;
+  backend: string | null;
+  workers: number | null;
+  budgetChars: number | null;
+  seeds: string[];
+  grid: Record<Knob, number[]>;
+  markovOrder: number | null;
+  validation: string | null;
+  corpus: NonNullable<Manifest['corpus']> | null;
+  folders: FolderFacts[];
+  /** Earliest start to latest finish over all folders (null if any folder has not finished). */
+  spanS: number | null;
+  /** Sum of per-folder wall times (null if any folder has not finished). */
+  sumFolderWallS: number | null;
+  sumRunWallS: number;
+  totalChars: number;
+  expectedRuns: number;
+  seenRuns: number;
+}
+
+export interface Counts {
+  expected: number;
+  done: number;
+  diverged: number;
+  failed: number;
+  missing: number;
+}
+
+/** Everything the renderers need; built by buildModel() from the folders' tables. */
+export interface ReportModel {
+  dirs: string[];
+  leaderboard: LeaderboardEntry[];
+  knobs: KnobStats[];
+  heatmap: HeatCell[];
+  baselines: MarkovBaseline[];
+  samples: SamplePick[];
+  sampleLength: number;
+  facts: Facts;
+  counts: Counts;
+  /** Notes about what is missing or was worked around; shown in the report's "Missing" section. */
+  notes: string[];
+  /** Curves merged by run (first folder holding a run wins). */
+  curves: Map<string, CurveRow[]>;
+  vocabSize: number | null;
+}
+
+export interface PlotFile {
+  /** Path relative to the report folder, with forward slashes: "plots/curves-by-hidden.svg". */
+  file: string;
+  title: string;
+  caption: string;
+}
+
+export interface RenderedPlot extends PlotFile {
+  svg: string;
+}
