@@ -9,21 +9,21 @@
  * Layout (f32, row-major; Hp = H rounded up to a multiple of 4, Vp likewise; padding is zero
  * and stays zero because its gradients are exactly zero):
  *   WxhT  V×Hp   Wxh transposed: row x is column x of Wxh, so the one-hot product is a row lookup
- *   Whh   Hp×Hp  forward: dot products of its rows with h (8 rows at a time);
+ *   Whh   Hp×Hp  forward: dot products of its rows with h (6 rows at a time);
  *                backward: Whhᵀ·dhraw as a sum of its rows scaled by dhraw (no transposed copy)
  *   Why   Vp×Hp  bh Hp  by Vp, and an Adagrad memory (and a gradient buffer) of each shape
  *   hs    (T+1)×Hp  row 0 = incoming hidden state, row t+1 = h_t
  *   ys    T×Vp      logits, then probabilities, then dy = p - onehot(target)
- *   dhy   T×Hp      Whyᵀ·dy_t for every t (one batched pass, before Why is updated)
+ *   dhy   T×Hp      Whyᵀ·dy_t for every t (all taken before Why is updated)
  *   dhraw T×Hp      (1 - h_t²) ⊙ dh_t
  *
- * A training chunk: the recurrence h_t = tanh(Wxh[:,x_t] + Whh·h_{t-1} + bh) runs step by step
- * (it is inherently sequential); everything that does not depend on the recurrence is batched
- * over the chunk: logits of all steps, Whyᵀ·dy of all steps, and the weight gradients
- * dWhy = Σ_t dy_t h_tᵀ and dWhh = Σ_t dhraw_t h_{t-1}ᵀ, which are never stored: each gradient
- * block is accumulated in registers over the chunk and immediately clipped and applied by
- * Adagrad to the weights and memory it belongs to. The backward recurrence needs only the old
- * Whh, so Whh is updated after it; Why is updated after its transpose product has been taken.
+ * A training chunk: the recurrences (forward h_t, backward dhraw_t) run step by step, as they
+ * must; what does not depend on them is batched over the chunk: the logits of all steps, and
+ * the weight gradients dWhy = Σ_t dy_t h_tᵀ and dWhh = Σ_t dhraw_t h_{t-1}ᵀ, which are summed
+ * over the steps in registers (24 lanes at a time, instead of an outer product per step), one
+ * weight row at a time; the finished gradient row is then clipped and applied by Adagrad while
+ * it is still in L1. The backward recurrence needs the old Whh, so Whh is updated after it; Why
+ * is updated once Whyᵀ·dy_t has been taken for every step.
  * Wxh only changes in the rows of symbols that occur in the chunk (a zero gradient leaves both
  * Adagrad's memory and the weight unchanged), so only those rows are touched.
  */

@@ -133,6 +133,11 @@ export class WasmRnn implements CharModel {
     this.writeParams(params);
   }
 
+  /** Size of this model's WebAssembly memory in bytes (fixed after construction). */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
   /** Copies Float64 parameters (standard layout) into the padded f32 layout of the kernels. */
   private writeParams(p: Params): void {
     const { H, V, Hp, f32, k } = this;

@@ -1,0 +1,303 @@
+/**
+ * The WebAssembly SIMD backend against the Float64 reference (src/model/rnn.ts).
+ *
+ * Needs build/charlab.wasm: `npm run build` (or `npm run build:wasm`) first; `npm test` does it.
+ *
+ * Relative metric used throughout, per parameter array:
+ *   relErr(a, b) = max_i |a_i − b_i| / max(max_i |b_i|, 1e-30)
+ * i.e. the worst element error measured against the array's scale, so elements that happen to
+ * be near zero (where an element-wise relative error is meaningless for f32 against f64) do not
+ * dominate, while an error in any element that matters is caught.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, createModel } from '../src/backend/index.js';
+import { WasmRnn, wasmModule } from '../src/backend/wasm.js';
+import { buildVocab, encode } from '../src/corpus/vocab.js';
+import { initParams } from '../src/model/params.js';
+import { ReferenceRnn } from '../src/model/rnn.js';
+import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
+import { gaussian, makeRng } from '../src/util/rng.js';
+
+const HOLMES = new URL('../../shared/corpora/holmes.txt', import.meta.url);
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+function config(vocabSize: number, hiddenSize: number, unroll: number, seed: string | number = 1): RnnConfig {
+  return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed };
+}
+
+/** Parameters with every element N(0, scale²): larger than training's 0.01 so tanh is non-linear. */
+function randomParams(c: RnnConfig, scale: number, seed: string): Params {
+  const rng = makeRng(seed);
+  const p = initParams(c);
+  for (const name of PARAM_NAMES) for (let i = 0; i < p[name].length; i++) p[name][i] = gaussian(rng) * scale;
+  return p;
+}
+
+function bitsEqual(a: Float64Array, b: Float64Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('WasmRnn: gradients against the Float64 reference', () => {
+  // [V, H, unroll, len, weight scale]: odd sizes exercise the padding of H and V to multiples of 4,
+  // len < unroll a short final chunk, H=100/V=54 the benchmark shape, H=256 the 6-wide blocks.
+  const cases: [number, number, number, number, number][] = [
+    [7, 10, 8, 8, 0.5],
+    [5, 13, 5, 3, 0.3],
+    [11, 37, 16, 16, 0.2],
+    [54, 100, 16, 16, 0.1],
+    [54, 100, 16, 1, 0.1],
+    [61, 256, 16, 15, 0.05],
+  ];
+  for (const [V, H, T, len, scale] of cases) {
+    it(`V=${V} H=${H} unroll=${T} len=${len}: loss and every gradient array within 1e-5`, () => {
+      const c = config(V, H, T);
+      const rng = makeRng(`chunk:${V}:${H}:${len}`);
+      const params = randomParams(c, scale, `params:${V}:${H}`);
+      for (let trial = 0; trial < 3; trial++) {
+        const data = new Int32Array(T + 5);
+        for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng() * V);
+        const hPrev = new Float64Array(H);
+        for (let i = 0; i < H; i++) hPrev[i] = Math.tanh(gaussian(rng));
+        const p = 1 + trial;
+        const ref = new ReferenceRnn(c, params);
+        const wasm = new WasmRnn(c, params);
+        const refLoss = ref.lossAndGradients(data, p, len, hPrev);
+        const { loss, grads } = wasm.lossAndGradients(data, p, len, hPrev);
+        expect(Math.abs(loss - refLoss) / refLoss).toBeLessThan(1e-5);
+        for (const name of PARAM_NAMES) {
+          // Observed ~1e-7..1e-6 (f32 rounding); the requirement is 1e-3.
+          expect(relErr(grads[name], ref.grads[name]), name).toBeLessThan(1e-5);
+        }
+        // Gradient-only: the parameters are untouched.
+        const after = wasm.exportParams();
+        for (const name of PARAM_NAMES) expect(relErr(after[name], params[name]), name).toBeLessThan(1e-6);
+      }
+    });
+  }
+
+  it('one training step (clip + Adagrad) moves every parameter array as the reference does', () => {
+    const c = { ...config(17, 30, 12), clip: 0.05 }; // a small clip so clipping is exercised
+    const params = randomParams(c, 0.3, 'step');
+    const data = new Int32Array(40);
+    const rng = makeRng('step-data');
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng() * c.vocabSize);
+    const ref = new ReferenceRnn(c, params);
+    const wasm = new WasmRnn(c, params);
+    for (let step = 0; step < 3; step++) {
+      const a = ref.trainChunk(data, 3 + 12 * step, 12);
+      const b = wasm.trainChunk(data, 3 + 12 * step, 12);
+      expect(Math.abs(a - b) / a).toBeLessThan(1e-4);
+    }
+    const pr = ref.exportParams();
+    const pw = wasm.exportParams();
+    for (const name of PARAM_NAMES) {
+      const dRef = pr[name].map((v, i) => v - params[name][i]);
+      const dWasm = pw[name].map((v, i) => v - params[name][i]);
+      expect(relErr(dWasm, dRef), name).toBeLessThan(1e-3);
+    }
+    expect(relErr(wasm.exportHidden(), ref.exportHidden())).toBeLessThan(1e-4);
+  });
+});
+
+describe('WasmRnn: plumbing', () => {
+  it('exports the parameters it was given (rounded to f32) and a zero hidden state', () => {
+    const c = config(9, 14, 4);
+    const params = randomParams(c, 1, 'roundtrip');
+    const out = new WasmRnn(c, params).exportParams();
+    for (const name of PARAM_NAMES) {
+      expect(Array.from(out[name])).toEqual(Array.from(params[name], (v) => Math.fround(v)));
+    }
+    const m = new WasmRnn(c, params);
+    expect(Array.from(m.exportHidden())).toEqual(new Array(14).fill(0));
+  });
+
+  it('compiles the module once per thread; each model has its own memory', () => {
+    expect(wasmModule()).toBe(wasmModule());
+    const c = config(6, 8, 4);
+    const a = new WasmRnn(c);
+    const b = new WasmRnn(c);
+    const data = Int32Array.from([0, 1, 2, 3, 4, 5, 0, 1]);
+    a.trainChunk(data, 0, 4);
+    expect(bitsEqual(b.exportParams().Whh, initParams(c).Whh.map(Math.fround))).toBe(true);
+    expect(bitsEqual(a.exportParams().Whh, b.exportParams().Whh)).toBe(false);
+  });
+
+  it('rejects bad chunks and symbols instead of reading outside its buffers', () => {
+    const m = new WasmRnn(config(5, 8, 4));
+    const data = Int32Array.from([0, 1, 2, 3, 4, 0, 1]);
+    expect(() => m.trainChunk(data, 0, 5)).toThrow(RangeError);
+    expect(() => m.trainChunk(data, 4, 3)).toThrow(RangeError);
+    expect(() => m.trainChunk(Int32Array.from([0, 1, 9, 2, 3]), 0, 4)).toThrow(/outside the vocabulary/);
+    expect(() => m.evaluate(data, 0, 3)).toThrow(RangeError);
+    expect(() => m.sample([7], 3, 1, makeRng(1))).toThrow(RangeError);
+  });
+
+  it('the vector tanh and exp are accurate', () => {
+    const xs = new Float32Array(4000).map((_, i) => (i - 2000) / 150); // [-13.3, 13.3]
+    const th = WasmRnn.mathTest(0, xs);
+    let err = 0;
+    for (let i = 0; i < xs.length; i++) err = Math.max(err, Math.abs(th[i] - Math.tanh(xs[i])));
+    expect(err).toBeLessThan(1e-6);
+    const ys = new Float32Array(4000).map((_, i) => -i / 44); // [-90.9, 0]
+    const ex = WasmRnn.mathTest(1, ys);
+    let rel = 0;
+    for (let i = 0; i < ys.length; i++) {
+      const e = Math.exp(ys[i]);
+      if (ys[i] >= -87) rel = Math.max(rel, Math.abs(ex[i] - e) / e);
+      else expect(ex[i]).toBe(0);
+    }
+    expect(rel).toBeLessThan(1e-6);
+  });
+
+  it('wasm memory does not grow while training', () => {
+    const c = config(20, 64, 16);
+    const m = new WasmRnn(c);
+    const data = new Int32Array(5000).map((_, i) => (i * 7) % 20);
+    const before = m.memoryBytes;
+    for (let p = 0; p + 17 < data.length; p += 16) m.trainChunk(data, p, 16);
+    m.evaluate(data, 1, 4000);
+    m.sample([1], 100, 0.8, makeRng(3));
+    expect(m.memoryBytes).toBe(before);
+  });
+
+  it('createModel builds either backend', () => {
+    expect(BACKENDS).toEqual(['wasm', 'reference']);
+    const c = config(6, 8, 4);
+    expect(createModel('wasm', c)).toBeInstanceOf(WasmRnn);
+    expect(createModel('reference', c)).toBeInstanceOf(ReferenceRnn);
+  });
+});
+
+describe.skipIf(!existsSync(HOLMES))('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () => {
+  const text = existsSync(HOLMES) ? readFileSync(HOLMES, 'utf8') : '';
+  const vocab = buildVocab(text);
+  const data = encode(text, vocab);
+  const V = vocab.symbols.length;
+  const HELD_OUT = 100_000;
+  const trainEnd = data.length - HELD_OUT;
+  const cfg = config(V, 100, 16, 1);
+  const ITERS = 2000;
+
+  /** min-char-rnn's loop; returns the smooth loss after every 100 iterations. */
+  function smoothLossCurve(m: CharModel): number[] {
+    const T = cfg.unroll;
+    let p = 0;
+    let smooth = -Math.log(1 / V) * T;
+    const curve: number[] = [];
+    for (let n = 0; n < ITERS; n++) {
+      if (p + T + 1 >= trainEnd || n === 0) {
+        m.resetHidden();
+        p = 0;
+      }
+      const loss = m.trainChunk(data, p, T);
+      smooth = smooth * 0.999 + loss * 0.001;
+      if ((n + 1) % 100 === 0) curve.push(smooth);
+      p += T;
+    }
+    return curve;
+  }
+
+  const maxRelDev = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / b[i]));
+
+  // Shared between the tests below (vitest runs a file's tests in order).
+  let refModel: ReferenceRnn;
+  let refCurve: number[];
+
+  it('2,000 iterations: smooth-loss curve tracks the reference as closely as f32 arithmetic allows', () => {
+    refModel = new ReferenceRnn(cfg);
+    refCurve = smoothLossCurve(refModel);
+    const wasmCurve = smoothLossCurve(new WasmRnn(cfg));
+    expect(refCurve).toHaveLength(20);
+    // The early Adagrad steps (update ≈ lr·g/sqrt(g² + 1e-8)) amplify any rounding difference
+    // about tenfold per iteration, so two correct runs separate after ~8 iterations and then wander
+    // around each other: the Float64 reference itself, started from its initial weights rounded
+    // to f32 (a relative change of 1e-8), ends up to 3 % away from the unrounded run (next test).
+    // The brief's "within 0.5 % at every 100 iterations" cannot be met by any f32 implementation;
+    // for this seed the fast path stays within 1.3 % at every checkpoint and within 0.3 % at the end.
+    const dev = maxRelDev(wasmCurve, refCurve);
+    expect(dev).toBeLessThan(0.02);
+    expect(Math.abs(wasmCurve[19] - refCurve[19]) / refCurve[19]).toBeLessThan(0.005);
+    // Both learn: from ln(54)·16 = 63.8 down to about 47.5.
+    expect(refCurve[19]).toBeLessThan(50);
+    expect(wasmCurve[19]).toBeLessThan(50);
+  });
+
+  it('(why not 0.5 %) the reference itself moves by more than 0.5 % when its initial weights are rounded to f32', () => {
+    const rounded = initParams(cfg);
+    for (const name of ['Wxh', 'Whh', 'Why'] as const) rounded[name] = rounded[name].map(Math.fround);
+    const curve = smoothLossCurve(new ReferenceRnn(cfg, rounded));
+    expect(maxRelDev(curve, refCurve)).toBeGreaterThan(0.005);
+  });
+
+  it('the first iterations, before that amplification, agree chunk by chunk', () => {
+    const ref = new ReferenceRnn(cfg);
+    const wasm = new WasmRnn(cfg);
+    for (let n = 0; n < 5; n++) {
+      const a = ref.trainChunk(data, 16 * n, 16);
+      const b = wasm.trainChunk(data, 16 * n, 16);
+      expect(Math.abs(a - b) / a).toBeLessThan(1e-3);
+    }
+  });
+
+  it('the same seed gives bitwise-identical parameters run after run', () => {
+    const runs = [0, 1].map(() => {
+      const m = new WasmRnn(cfg);
+      smoothLossCurve(m);
+      return { params: m.exportParams(), hidden: m.exportHidden() };
+    });
+    for (const name of PARAM_NAMES) expect(bitsEqual(runs[0].params[name], runs[1].params[name]), name).toBe(true);
+    expect(bitsEqual(runs[0].hidden, runs[1].hidden)).toBe(true);
+  });
+
+  it('evaluate() agrees with the reference on held-out text (same weights) and leaves training state alone', () => {
+    const params = refModel.exportParams(); // trained weights
+    const ref = new ReferenceRnn(cfg, params);
+    const wasm = new WasmRnn(cfg, params);
+    // Bring both to the same non-zero hidden state... by feeding the same chunk with lr ~ 0.
+    const warm = { ...cfg, learningRate: 1e-30 };
+    const refW = new ReferenceRnn(warm, params);
+    const wasmW = new WasmRnn(warm, params);
+    refW.trainChunk(data, trainEnd - 17, 16);
+    wasmW.trainChunk(data, trainEnd - 17, 16);
+    for (const [r, w] of [
+      [ref, wasm],
+      [refW, wasmW],
+    ] as const) {
+      const hBefore = w.exportHidden();
+      const pBefore = w.exportParams();
+      const er = r.evaluate(data, trainEnd, trainEnd + 20_000);
+      const ew = w.evaluate(data, trainEnd, trainEnd + 20_000);
+      expect(ew.chars).toBe(20_000);
+      expect(Math.abs(ew.nats - er.nats) / er.nats).toBeLessThan(1e-3);
+      expect(Math.abs(ew.bpc - er.bpc) / er.bpc).toBeLessThan(1e-3);
+      expect(bitsEqual(w.exportHidden(), hBefore)).toBe(true);
+      expect(bitsEqual(w.exportParams().Whh, pBefore.Whh)).toBe(true);
+    }
+  });
+
+  it('sample() draws what the reference draws from the same weights and generator', () => {
+    const params = refModel.exportParams();
+    const ref = new ReferenceRnn(cfg, params);
+    const wasm = new WasmRnn(cfg, params);
+    const prime = data.subarray(1000, 1020);
+    for (const temperature of [1, 0.5]) {
+      const a = ref.sample(prime, 300, temperature, makeRng(`sample:${temperature}`));
+      const b = wasm.sample(prime, 300, temperature, makeRng(`sample:${temperature}`));
+      // f32 probabilities differ from f64 ones by ~1e-7, so a draw only differs if it lands that
+      // close to a boundary; with these seeds none does.
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+    expect(bitsEqual(wasm.exportHidden(), new Float64Array(cfg.hiddenSize))).toBe(true);
+  });
+});
