@@ -26,6 +26,7 @@ import { fsErrorToCorpusError } from '../data/load.js';
 import { CorpusError, UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { RNN_DEFAULTS } from '../model/types.js';
+import { sweepSection } from './benchSweep.js';
 
 /** One figure. Rows of every section share these columns (unused ones stay empty). */
 export interface Measurement {
@@ -399,7 +400,7 @@ export const trainingSection: BenchSection = {
 };
 
 /** The sections `charlab bench` runs, in order. */
-export const SECTIONS: BenchSection[] = [trainingSection];
+export const SECTIONS: BenchSection[] = [trainingSection, sweepSection];
 
 const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
 
@@ -421,7 +422,7 @@ export async function runBench(o: BenchOptions, log: (msg: string) => void): Pro
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('Measure training throughput of the backends (reference, wasm) and of min-char-rnn in numpy')
+    .description('Measure training throughput of the backends (reference, wasm) and of min-char-rnn in numpy, and a sweep\'s throughput with 1 and 2 workers')
     .option('--corpus <path>', `training text (default ${SHARED_HOLMES} if it exists, else ${LOCAL_HOLMES})`)
     .option('--hidden <list>', 'comma-separated hidden sizes', DEFAULT_HIDDEN.join(','))
     .option('--unroll <n>', 'characters per chunk', String(RNN_DEFAULTS.unroll))
