@@ -448,7 +448,8 @@ function tailMask(): v128 {
 /**
  * Softmax of the logit row y (Vp lanes; padding ignored) at temperature 1/invT, in place when
  * `normalize` (padding lanes become 0); otherwise y is left holding the unnormalised e^(y-max).
- * Returns -ln p[target] = ln Σ e^((y-max)·invT) - (y[target]-max)·invT in f64 (0 if target < 0).
+ * Returns -ln p[target] = ln Σ e^((y-max)·invT) - (y[target]-max)·invT in f64 (0 if target < 0;
+ * Infinity where the reference's p[target] would underflow to 0).
  */
 function softmaxRow(y: usize, target: i32, invT: f32, normalize: bool): f64 {
   const full: usize = <usize>(V & ~3) << 2;
@@ -478,7 +479,11 @@ function softmaxRow(y: usize, target: i32, invT: f32, normalize: bool): f64 {
     const inv = f32x4.splat(<f32>1.0 / s);
     for (let k: usize = 0; k < VB; k += 16) v128.store(y + k, f32x4.mul(v128.load(y + k), inv));
   }
-  return target >= 0 ? Math.log(<f64>s) - <f64>((yt - m) * invT) : 0.0;
+  if (target < 0) return 0.0;
+  // -ln p[target], with the reference's (Float64) semantics: a probability that underflows to 0
+  // (e^d with d below about -745) is an infinite loss, which is how a diverging run shows itself.
+  const d = <f64>((yt - m) * invT);
+  return d < -745.0 || !isFinite(s) ? Infinity : Math.log(<f64>s) - d;
 }
 
 /** h_out = tanh(WxhT[x] + bh + Whh·h_in). */

@@ -111,6 +111,19 @@ describe('WasmRnn: gradients against the Float64 reference', () => {
 });
 
 describe('WasmRnn: plumbing', () => {
+  it('a diverging run (learning rate 1000) shows an infinite loss at the same iteration as the reference', () => {
+    const rng = makeRng('diverge');
+    const data = Int32Array.from({ length: 400 }, () => Math.floor(rng() * 20));
+    const firstBadIteration = (m: CharModel) => {
+      for (let it = 1, p = 0; p + 9 < data.length; it++, p += 8) if (!Number.isFinite(m.trainChunk(data, p, 8))) return it;
+      return null;
+    };
+    const c = { ...config(20, 8, 8), learningRate: 1000 };
+    const ref = firstBadIteration(new ReferenceRnn(c));
+    expect(ref).not.toBeNull();
+    expect(firstBadIteration(new WasmRnn(c))).toBe(ref);
+  });
+
   it('exports the parameters it was given (rounded to f32) and a zero hidden state', () => {
     const c = config(9, 14, 4);
     const params = randomParams(c, 1, 'roundtrip');

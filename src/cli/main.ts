@@ -7,11 +7,27 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerTrain } from './train.js';
-import { registerGradcheck } from './gradcheck.js';
-import { registerSweep } from './sweep.js';
-import { registerReport } from './report.js';
-import { registerBench } from './bench.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * The commands, in the order --help lists them. Each module is imported only when needed: a
+ * command's own dependencies (vega for report, piscina for sweep, …) cost a few hundred
+ * milliseconds at start-up, so `charlab sweep` does not load report's, and vice versa.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  train: async () => (await import('./train.js')).registerTrain,
+  gradcheck: async () => (await import('./gradcheck.js')).registerGradcheck,
+  sweep: async () => (await import('./sweep.js')).registerSweep,
+  report: async () => (await import('./report.js')).registerReport,
+  bench: async () => (await import('./bench.js')).registerBench,
+};
+
+/** The command named on the command line (the first argument that is not an option), if known. */
+function namedCommand(args: string[]): string | undefined {
+  const first = args.find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -24,12 +40,10 @@ async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  registerTrain(program);
-  registerGradcheck(program);
-  registerSweep(program);
-  registerReport(program);
-  registerBench(program);
   try {
+    // Anything else (no command, an unknown one, `help`, --version) gets them all, for help and suggestions.
+    const named = namedCommand(argv.slice(2));
+    for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

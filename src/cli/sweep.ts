@@ -51,10 +51,14 @@ export function registerSweep(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify({ dir: result.dir, interrupted: result.interrupted, runs: result.summary })}\n`);
         else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary)}\n`);
         const missing = result.manifest.totalRuns - result.summary.length;
-        process.stderr.write(
-          `${result.dir}: ${result.summary.length}/${result.manifest.totalRuns} runs recorded` +
-            `${missing ? `, ${missing} missing` : ''}${result.problems ? `, ${result.problems} diverged or failed` : ''}\n`,
-        );
+        const count = (status: string) => result.summary.filter((r) => r.status === status).length;
+        const parts = [
+          `${result.summary.length}/${result.manifest.totalRuns} runs recorded`,
+          missing ? `${missing} not run yet${result.interrupted ? ' (the same command resumes)' : ''}` : '',
+          count('diverged') ? `${count('diverged')} diverged` : '',
+          count('failed') ? `${count('failed')} failed (run the same command to re-attempt them)` : '',
+        ];
+        process.stderr.write(`${result.dir}: ${parts.filter(Boolean).join(', ')}\n`);
         if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
         else if (result.problems > 0) process.exitCode = EXIT_RUNS_FAILED;
       } catch (err) {

@@ -68,8 +68,8 @@ export function sweepDisplay(): SweepEvents & { stop(): void } {
         multi.remove(bar);
         bars.delete(o.spec.id);
       }
-      const what = o.status === 'done' ? `val ${o.valBpc?.toFixed(3)} bpc` : o.status === 'diverged' ? `diverged at iteration ${o.divergedAt}` : `failed: ${o.error}`;
-      const msg = `${o.spec.id}: ${o.status}, ${what} (${o.wallS.toFixed(1)} s)`;
+      const what = o.status === 'done' ? `done, val ${o.valBpc?.toFixed(3)} bpc` : o.status === 'diverged' ? `diverged at iteration ${o.divergedAt}` : `failed: ${o.error}`;
+      const msg = `${o.spec.id}: ${what} (${o.wallS.toFixed(1)} s)`;
       if (multi) multi.log(`${msg}\n`);
       else process.stderr.write(`${msg}\n`);
       sweepBar?.update(finished, { info: `ETA ${fmtDuration(etaSeconds())}` });

@@ -6,28 +6,9 @@ import { UsageError } from '../errors.js';
 import { parseCsv, type CsvRecord } from './csv.js';
 import type { CurveRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
 
-export const SUMMARY_COLUMNS = [
-  'run_id',
-  'hidden_size',
-  'unroll',
-  'clip',
-  'learning_rate',
-  'seed',
-  'backend',
-  'status',
-  'iterations',
-  'chars',
-  'smooth_loss_per_char',
-  'val_bpc',
-  'markov_order',
-  'markov_val_bpc',
-  'wall_s',
-  'chars_per_s',
-  'diverged_at_iteration',
-  'error',
-] as const;
-export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
-export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
+
+export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 const STATUSES: readonly RunStatus[] = ['done', 'diverged', 'failed'];
 

@@ -5,21 +5,45 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
+import { firstInvalidUtf8Offset } from '../data/load.js';
 import { UsageError } from '../errors.js';
-import { ExperimentSchema, knownKeys, type Experiment } from './schema.js';
+import { allKeyPaths, ExperimentSchema, knownKeys, type Experiment } from './schema.js';
 
 export function readExperimentFile(path: string): { experiment: Experiment; raw: unknown; text: string } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${path}: is a directory, expected an experiment file (JSON)`);
-    text = readFileSync(path, 'utf8');
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${path}: is a directory, expected an experiment file (JSON)`);
+    if (!st.isFile() && !st.isFIFO()) throw new UsageError(`${path}: is not a regular file, expected an experiment file (JSON)`);
+    bytes = readFileSync(path);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: cannot read the experiment file (${code === 'ENOENT' ? 'no such file' : (code ?? String(err))})`);
+    throw new UsageError(`${path}: cannot read the experiment file (${describeFsError(err)})`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes); // drops a leading BOM
+  } catch {
+    const at = firstInvalidUtf8Offset(bytes);
+    throw new UsageError(`${path}: not valid JSON: the file is not UTF-8 text${at >= 0 ? ` (invalid byte 0x${bytes[at].toString(16).padStart(2, '0')} at byte offset ${at})` : ''}`);
   }
   const raw = parseJson(text, path);
   return { experiment: parseExperiment(raw, path), raw, text };
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return code ?? String(err);
+  }
 }
 
 /** JSON.parse with the error placed at a line and column. */
@@ -28,20 +52,154 @@ export function parseJson(text: string, path: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      const column = pos - before.lastIndexOf('\n');
-      where = `line ${line}, column ${column}: `;
-    } else if (/end of JSON input/i.test(msg)) {
-      const lines = text.split('\n');
-      where = `line ${lines.length}, column ${lines[lines.length - 1].length + 1}: `;
+    // V8 gives a position for some errors only ("Unexpected token 'x', "…" is not valid JSON" has
+    // none), so the error is located by a small scanner; V8's own message is the fallback.
+    const found = locateJsonError(text);
+    let pos: number | undefined = found?.offset;
+    let detail = found?.message;
+    if (detail === undefined) {
+      const m = /position (\d+)/.exec(msg);
+      if (m) pos = Number(m[1]);
+      else if (/end of JSON input/i.test(msg)) pos = text.length;
+      detail = msg.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '').replace(/, ".*" is not valid JSON$/s, '');
     }
-    const detail = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new UsageError(`${path}: not valid JSON: ${where}${detail}`);
+    throw new UsageError(`${path}: not valid JSON: ${pos === undefined ? '' : `${lineColumn(text, pos)}: `}${detail}`);
+  }
+}
+
+function lineColumn(text: string, pos: number): string {
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/**
+ * Where the first JSON syntax error in `text` is (RFC 8259), and what was expected there; null if
+ * the scanner finds none (JSON.parse has the last word on validity).
+ */
+export function locateJsonError(text: string): { offset: number; message: string } | null {
+  const VALUE = 'a JSON value (an object, list, string, number, true, false or null)';
+  let i = 0;
+  class Stop {
+    constructor(
+      readonly offset: number,
+      readonly message: string,
+    ) {}
+  }
+  const show = (at: number) => {
+    if (at >= text.length) return 'the end of the file';
+    if (text[at] === '\n' || text[at] === '\r') return 'a line break';
+    if (text[at] < ' ') return `the control character U+${text.charCodeAt(at).toString(16).padStart(4, '0')}`;
+    const token = /^(?:"[^"\n]{0,30}"?|[{}[\],:]|[^\s{}[\],:"]{1,30})/.exec(text.slice(at, at + 40))?.[0] ?? text[at];
+    return `'${token}'`;
+  };
+  const fail = (expected: string, at = i): never => {
+    throw new Stop(at, `expected ${expected}, found ${show(at)}`);
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    if (text.slice(i, i + word.length) !== word) fail(VALUE);
+    i += word.length;
+  };
+  const string = () => {
+    const start = i;
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) throw new Stop(start, 'a string that is never closed (missing \'"\')');
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c === '\\') {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('four hex digits after \\u', i + 2);
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else fail('an escape such as \\n, \\" or \\u0041 after a backslash', i + 1);
+      } else if (c < ' ') fail('no control characters (such as a raw line break) inside a string');
+      else i++;
+    }
+  };
+  const number = () => {
+    const re = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (!m) fail('a number such as 0.5, 12 or 1e-3');
+    i += m![0].length;
+    if (i < text.length && /[0-9.eE+-]/.test(text[i])) fail('a number such as 0.5, 12 or 1e-3 (no leading zeros, digits on both sides of the point)');
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(`a property name in double quotes`);
+        string();
+        ws();
+        if (text[i] !== ':') fail(`':' after the property name`);
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          ws();
+          if (text[i] === '}') fail('another property after \',\' (JSON allows no trailing comma)');
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail(`',' or '}' after a property value`);
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          ws();
+          if (text[i] === ']') fail('another value after \',\' (JSON allows no trailing comma)');
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail(`',' or ']' after a list item`);
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c >= '0' && c <= '9')) number();
+    else fail(VALUE);
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('the end of the file after the JSON value');
+    return null;
+  } catch (e) {
+    return e instanceof Stop ? { offset: e.offset, message: e.message } : null; // e.g. nesting too deep for the stack
   }
 }
 
@@ -55,20 +213,57 @@ export function parseExperiment(raw: unknown, path: string): Experiment {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const path = issue.path as (string | number)[];
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeys(path);
+    const known = knownKeys(path).filter((k) => k !== '$schema');
     return issue.keys
       .map((key) => {
-        const near = nearest(key, known);
         const at = formatPath([...path, key]);
-        return `${at}: unknown key${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${known.filter((k) => k !== '$schema').join(', ')}`;
+        const near = nearest(key, known);
+        // A key at the wrong level ("hiddenSize" at the top instead of in "grid") is suggested with its full path.
+        const elsewhere = near ? undefined : nearestPath(key);
+        const hint = near ? ` (did you mean "${near}"?)` : elsewhere ? ` (did you mean "${elsewhere}"?)` : '';
+        return `${at}: unknown key${hint}; expected one of ${known.join(', ')}`;
       })
       .join('\n  ');
   }
   const value = valueAt(raw, path);
-  const got = value === undefined ? 'nothing (the key is missing)' : JSON.stringify(value);
-  const message = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;
-  const gotPart = /received|appears more than once/.test(message) ? '' : `, got ${got}`;
-  return `${formatPath(path) || '(top level)'}: ${message.replace(/^Invalid input: /, '')}${gotPart}`;
+  let message = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'invalid_type' && /^expected \w+, received/.test(message)) {
+    // zod's own wording ("expected object, received string"): say what was expected in words.
+    message = `expected ${describeType(String(issue.expected))}`;
+  } else if (!message.startsWith('expected')) message = `expected ${message}`;
+  const gotPart = /appears more than once/.test(message) ? '' : `, got ${describeValue(value)}`;
+  return `${formatPath(path) || '(top level)'}: ${message}${gotPart}`;
+}
+
+function describeType(t: string): string {
+  const words: Record<string, string> = {
+    object: 'an object ({ … })',
+    array: 'a list ([ … ])',
+    string: 'a string',
+    number: 'a number',
+    int: 'an integer',
+    boolean: 'true or false',
+  };
+  return words[t] ?? t;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (the key is missing)';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number too large to represent)`;
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** The full path of a known key anywhere in the schema whose name is close to `key`. */
+function nearestPath(key: string): string | undefined {
+  const paths = allKeyPaths();
+  const byName = new Map<string, string[]>();
+  for (const p of paths) {
+    const name = p[p.length - 1];
+    if (name !== '$schema' && !byName.has(name)) byName.set(name, p);
+  }
+  const near = nearest(key, [...byName.keys()]);
+  return near === undefined ? undefined : formatPath(byName.get(near)!);
 }
 
 function formatPath(path: (string | number)[]): string {

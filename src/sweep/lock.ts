@@ -2,7 +2,7 @@
  * One sweep per results folder at a time: `<dir>/.lock` created exclusively and holding the
  * owner's pid and host. A lock whose process no longer runs (a crash, kill -9) is taken over.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +16,9 @@ interface LockInfo {
   startedAt: string;
 }
 
+/** An empty or torn lock file younger than this may be one being written right now. */
+const FRESH_LOCK_MS = 10_000;
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -25,46 +28,127 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Take the folder's lock or throw LockedError naming the process that holds it. Returns the release function. */
-export function acquireLock(dir: string): () => void {
+function readLock(path: string): { text: string; info: LockInfo | null } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null; // gone
+  }
+  try {
+    const info = JSON.parse(text) as LockInfo;
+    return { text, info: typeof info?.pid === 'number' && typeof info.host === 'string' ? info : null };
+  } catch {
+    return { text, info: null }; // torn or empty: its writer died while creating it, or is writing it now
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Take the folder's lock or throw LockedError naming the process that holds it. Returns the
+ * release function (also run if the process exits without calling it).
+ */
+export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => void } = {}): () => void {
   const path = join(dir, '.lock');
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const mine = JSON.stringify(info);
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, JSON.stringify(info));
-      closeSync(fd);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      };
+      try {
+        writeSync(fd, mine);
+      } finally {
+        closeSync(fd);
+      }
+      removeAbandonedAsides(dir);
+      return releaser(path, mine);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder: LockInfo | null = null;
+    }
+    const found = readLock(path);
+    if (found === null) continue; // released meanwhile: try again
+    const holder = found.info;
+    const stale = holder === null ? ageMs(path) > FRESH_LOCK_MS : holder.host === info.host && !alive(holder.pid);
+    if (!stale) {
+      throw new LockedError(
+        holder
+          ? `${dir} is in use by another sweep (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); ` +
+              `wait for it to finish, or stop it first. If that process is gone, delete ${path}.`
+          : `${dir} is being locked by another sweep right now (${path} is still being written); try again in a moment.`,
+      );
+    }
+    // Take the stale lock over without racing another process doing the same: move it aside, and
+    // only discard it if what was moved is still the stale lock (not a fresh one taken meanwhile).
+    const aside = `${path}.${process.pid}.stale`;
+    try {
+      renameSync(path, aside);
+    } catch {
+      continue; // someone else moved it first
+    }
+    let moved: string | null = null;
+    try {
+      moved = readFileSync(aside, 'utf8');
+    } catch {
+      moved = null;
+    }
+    if (moved !== found.text) {
+      // A live lock was moved: put it back (fails only if yet another lock appeared) and give way.
       try {
-        holder = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+        linkSync(aside, path);
       } catch {
-        holder = null; // torn or empty lock file: its writer died while creating it
-      }
-      const stale = holder === null || (holder.host === info.host && !alive(holder.pid));
-      if (!stale) {
-        throw new LockedError(
-          `${dir} is in use by another sweep (pid ${holder!.pid} on ${holder!.host}, since ${holder!.startedAt}); ` +
-            `wait for it to finish, or stop it first. If that process is gone, delete ${path}.`,
-        );
+        // leave the newer lock in place
       }
       try {
-        unlinkSync(path); // stale: the owner is gone
+        unlinkSync(aside);
       } catch {
-        // another process removed it first; retry
+        // already gone
+      }
+      continue;
+    }
+    unlinkSync(aside);
+    opts.onNotice?.(
+      holder
+        ? `taking over the lock of pid ${holder.pid} (since ${holder.startedAt}), which no longer runs`
+        : `taking over an unfinished lock file left by a crashed sweep`,
+    );
+  }
+  throw new LockedError(`${dir}: could not take the lock ${path} (other processes keep taking it); try again`);
+}
+
+/** `.lock.<pid>.stale` files of takeovers whose process died half-way. */
+function removeAbandonedAsides(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    const m = /^\.lock\.(\d+)\.stale$/.exec(entry);
+    if (m && !alive(Number(m[1]))) {
+      try {
+        unlinkSync(join(dir, entry));
+      } catch {
+        // gone already
       }
     }
   }
-  throw new LockedError(`${dir}: could not take the lock ${path}`);
+}
+
+function releaser(path: string, mine: string): () => void {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      // Only our own lock: never one another process took over.
+      if (readFileSync(path, 'utf8') === mine) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', release);
+  return release;
 }

@@ -36,9 +36,12 @@ export function readManifest(dir: string): Manifest | null {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) return null;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    // Not a manifest this version can use (hand-edited, another tool's): treated as absent.
+    if (!m || typeof m !== 'object' || !m.experiment || typeof m.experiment !== 'object' || typeof m.corpus?.sha256 !== 'string') return null;
+    return m;
   } catch {
-    return null; // unreadable: treated as absent, the tables decide what is done
+    return null; // unreadable: treated as absent
   }
 }
 

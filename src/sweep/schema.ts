@@ -110,6 +110,19 @@ export function knownKeys(path: (string | number)[]): string[] {
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
+/** Every key path the schema knows (["grid", "hiddenSize"], …), outer keys first. */
+export function allKeyPaths(): string[][] {
+  const out: string[][] = [];
+  const walk = (prefix: string[]) => {
+    for (const key of knownKeys(prefix)) {
+      out.push([...prefix, key]);
+      walk([...prefix, key]);
+    }
+  };
+  walk([]);
+  return out;
+}
+
 function unwrap(s: z.ZodType): z.ZodType {
   // Defaults, optionals and refinements wrap the object or array underneath.
   for (;;) {

@@ -3,7 +3,7 @@
  * folder's lock, recover what earlier attempts recorded, fan the missing runs out over a piscina
  * pool in grid order, record each finished run whole, and rewrite the tables in grid order at the end.
  */
-import { mkdirSync, rmSync, accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -17,7 +17,7 @@ import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, readManifest, VERSION, writeManifest, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { appendRows, readTable, TABLES, writeTable, type Row } from './tables.js';
-import type { Fault, RunOutcome, RunProgress, RunTask, SharedCorpus } from './task.js';
+import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -69,10 +69,12 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
       minTrainChars: maxUnroll + 1,
     });
   } catch (err) {
+    // CorpusError messages read "corpus <path>: <what is wrong>".
+    const detail = err instanceof CorpusError ? err.message.replace(/^corpus /, '') : err instanceof Error ? err.message : String(err);
     if (err instanceof CorpusError && /too short/.test(err.message)) {
-      throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${err.message}`);
+      throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${detail}`);
     }
-    if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${err.message}`);
+    if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${detail}`);
     throw err;
   }
   const { corpus, file } = loaded;
@@ -80,13 +82,22 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
   prepareResultsDir(dir);
 
   // 2. One sweep per folder; a changed experiment is refused rather than mixed in.
-  const release = acquireLock(dir);
+  const release = acquireLock(dir, { onNotice: ev.onNotice });
   try {
+    removeStaleTempFiles(dir);
     const previous = readManifest(dir);
     if (opts.fresh) {
       for (const t of Object.values(TABLES)) rmSync(join(dir, t.file), { force: true });
       rmSync(join(dir, 'manifest.json'), { force: true });
-    } else if (previous) {
+    } else if (!previous) {
+      const tables = Object.values(TABLES).filter((t) => existsSync(join(dir, t.file)));
+      if (tables.length > 0) {
+        throw new UsageError(
+          `${dir} holds ${tables.map((t) => t.file).join(', ')} but no readable manifest.json, so it cannot be told ` +
+            `which experiment they belong to; refusing to add to them. Run with --fresh to start over there, or use another --out.`,
+        );
+      }
+    } else {
       if (experimentKey(previous.experiment) !== experimentKey(experiment) || previous.corpus.sha256 !== file.sha256) {
         throw new UsageError(
           `${dir} holds results of a different experiment or corpus than ${expPath} ` +
@@ -154,11 +165,40 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 function prepareResultsDir(dir: string): void {
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
+    const blocker = fileAncestor(dir);
+    if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`results folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
+    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
+  }
+  // What the sweep writes must be files: a folder in the way is reported before anything is written.
+  for (const file of [...Object.values(TABLES).map((t) => t.file), 'manifest.json', '.lock']) {
+    const path = join(dir, file);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
+    }
+  }
+}
+
+/** The nearest existing ancestor of `path` if it is not a folder (so `path` cannot be created). */
+function fileAncestor(path: string): string | null {
+  for (let p = dirname(path), prev = path; p !== prev; prev = p, p = dirname(p)) {
+    if (existsSync(p)) return statSync(p).isDirectory() ? null : p;
+  }
+  return null;
+}
+
+/** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
+function removeStaleTempFiles(dir: string): void {
+  const names = new Set([...Object.values(TABLES).map((t) => t.file), 'manifest.json']);
+  for (const entry of readdirSync(dir)) {
+    const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
+    if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });
   }
 }
 
@@ -169,12 +209,21 @@ function recoverTables(dir: string, byId: Map<string, RunSpec>, ev: SweepEvents)
   const ids = new Set(kept.map((r) => r.run_id));
   const unique = kept.filter((r, i) => kept.findIndex((k) => k.run_id === r.run_id) === i);
   if (summary.tornBytes > 0) ev.onNotice?.(`summary.csv: dropped a torn last record (${summary.tornBytes} bytes)`);
-  const failed = summary.rows.length - kept.length;
+  const unknown = summary.rows.filter((r) => !byId.has(r.run_id)).length;
+  if (unknown > 0) ev.onNotice?.(`summary.csv: dropped ${unknown} row(s) of runs not in the grid`);
+  const failed = summary.rows.filter((r) => byId.has(r.run_id) && r.status !== 'done' && r.status !== 'diverged').length;
   if (failed > 0) ev.onNotice?.(`re-attempting ${failed} run(s) recorded as failed`);
   writeTable(dir, 'summary', unique);
   for (const t of ['curves', 'samples'] as const) {
     const table = readTable(dir, t);
-    writeTable(dir, t, table.rows.filter((r) => ids.has(r.run_id)));
+    const keep = table.rows.filter((r) => ids.has(r.run_id));
+    const dropped = table.rows.length - keep.length;
+    if (table.tornBytes > 0 || dropped > 0) {
+      ev.onNotice?.(
+        `${TABLES[t].file}: dropped ${[table.tornBytes > 0 ? `a torn last record (${table.tornBytes} bytes)` : '', dropped > 0 ? `${dropped} row(s) of unfinished or failed runs` : ''].filter(Boolean).join(' and ')}`,
+      );
+    }
+    writeTable(dir, t, keep);
   }
   return unique;
 }
@@ -203,6 +252,7 @@ async function runPool(
   ev: SweepEvents,
 ): Promise<boolean> {
   if (todo.length === 0) return false;
+  if (opts.signal?.aborted) return true; // interrupted before the first run was launched
   // The corpus is encoded once, here, and shared with every worker without copying.
   const ids = new SharedArrayBuffer(corpus.ids.byteLength);
   new Int32Array(ids).set(corpus.ids);
@@ -227,7 +277,8 @@ async function runPool(
   let stopping = false;
   const onAbort = () => {
     stopping = true;
-    void pool.destroy(); // abandon the runs in flight: their rows were never written
+    // Abandon the runs in flight: their rows were never written, the next session runs them again.
+    pool.destroy().catch(() => {});
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -242,12 +293,12 @@ async function runPool(
       try {
         outcome = (await pool.run(task, { transferList: [port2] })) as RunOutcome;
       } catch (err) {
-        if (stopping) return;
-        outcome = failedOutcome(spec, err); // the worker thread died; piscina replaces it
+        if (stopping) return; // abandoned by an interrupt
+        outcome = failedOutcome(spec, `worker died: ${err instanceof Error ? err.message : String(err)}`); // piscina replaces the thread
       } finally {
         port1.close();
       }
-      if (stopping) return;
+      // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
       record(dir, exp, outcome);
       ev.onRunEnd?.(outcome);
     }
@@ -259,24 +310,6 @@ async function runPool(
     if (!stopping) await pool.destroy();
   }
   return stopping;
-}
-
-function failedOutcome(spec: RunSpec, err: unknown): RunOutcome {
-  return {
-    spec,
-    status: 'failed',
-    iterations: null,
-    chars: null,
-    smoothLossPerChar: null,
-    valBpc: null,
-    charsPerSec: null,
-    divergedAt: null,
-    wallS: 0,
-    error: `worker died: ${err instanceof Error ? err.message : String(err)}`,
-    markov: null,
-    curves: [],
-    samples: [],
-  };
 }
 
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */

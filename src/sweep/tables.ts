@@ -9,28 +9,9 @@ import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
-export const SUMMARY_COLUMNS = [
-  'run_id',
-  'hidden_size',
-  'unroll',
-  'clip',
-  'learning_rate',
-  'seed',
-  'backend',
-  'status',
-  'iterations',
-  'chars',
-  'smooth_loss_per_char',
-  'val_bpc',
-  'markov_order',
-  'markov_val_bpc',
-  'wall_s',
-  'chars_per_s',
-  'diverged_at_iteration',
-  'error',
-] as const;
-export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
-export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from './columns.js';
+
+export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 /** Columns that measure time: the only ones allowed to differ between two runs of one sweep. */
 export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
@@ -120,14 +101,17 @@ export function readTable(dir: string, table: TableName): ReadTable {
   const { file, columns } = TABLES[table];
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
-  const text = readFileSync(path, 'utf8');
-  let end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  const torn = (end: number) => bytes.length - Buffer.byteLength(text.slice(0, end), 'utf8');
+  // Every record ends with a newline, so text after the last one is torn for sure.
+  let end = text.lastIndexOf('\n') + 1;
   while (end > 0) {
     const rows = tryParse(text.slice(0, end), columns);
-    if (rows) return { rows, tornBytes: text.length - end };
-    end = text.lastIndexOf('\n', end - 2) + 1;
+    if (rows) return { rows, tornBytes: torn(end) };
+    end = end >= 2 ? text.lastIndexOf('\n', end - 2) + 1 : 0;
   }
-  return { rows: [], tornBytes: text.length };
+  return { rows: [], tornBytes: bytes.length };
 }
 
 function tryParse(text: string, columns: readonly string[]): Record<string, string>[] | null {

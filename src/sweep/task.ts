@@ -49,3 +49,22 @@ export interface RunOutcome {
   curves: CurvePoint[];
   samples: SamplePoint[];
 }
+
+/** The outcome of a run that threw or whose worker died: no numbers, the error kept. */
+export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutcome {
+  return {
+    spec,
+    status: 'failed',
+    iterations: null,
+    chars: null,
+    smoothLossPerChar: null,
+    valBpc: null,
+    charsPerSec: null,
+    divergedAt: null,
+    wallS,
+    error,
+    markov: null,
+    curves: [],
+    samples: [],
+  };
+}

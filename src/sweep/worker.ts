@@ -8,7 +8,7 @@ import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
 import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
-import type { RunOutcome, RunTask, SharedCorpus } from './task.js';
+import { failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
 
 const shared = workerData as SharedCorpus;
 const corpus: Corpus = {
@@ -64,21 +64,8 @@ export default function runTask(task: RunTask): RunOutcome {
       samples,
     };
   } catch (err) {
-    return {
-      spec,
-      status: 'failed',
-      iterations: null,
-      chars: null,
-      smoothLossPerChar: null,
-      valBpc: null,
-      charsPerSec: null,
-      divergedAt: null,
-      wallS: (performance.now() - t0) / 1000,
-      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      markov: null,
-      curves: [],
-      samples: [],
-    };
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return failedOutcome(spec, error, (performance.now() - t0) / 1000);
   } finally {
     task.progress?.close();
   }

@@ -7,7 +7,7 @@
 import type { Corpus } from '../corpus/index.js';
 import type { CharModel } from '../model/types.js';
 import { makeRng } from '../util/rng.js';
-import { decode as decodeIds } from '../corpus/index.js';
+import { decode } from '../corpus/index.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -87,7 +87,6 @@ export function trainRun(
   budget: number,
   cadence: Cadence = DEFAULT_CADENCE,
   cb: RunCallbacks = {},
-  decode: (ids: Int32Array) => string = (ids) => decodeIds(ids, corpus.vocab),
 ): RunResult {
   const { unroll, vocabSize, seed } = model.config;
   const ids = corpus.ids;
@@ -110,7 +109,7 @@ export function trainRun(
 
   const sample = (): string => {
     const prime = [ids[Math.max(0, p - 1)]];
-    return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng));
+    return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng), corpus.vocab);
   };
 
   model.resetHidden();

@@ -1,0 +1,23 @@
+/** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
+export const SUMMARY_COLUMNS = [
+  'run_id',
+  'hidden_size',
+  'unroll',
+  'clip',
+  'learning_rate',
+  'seed',
+  'backend',
+  'status',
+  'iterations',
+  'chars',
+  'smooth_loss_per_char',
+  'val_bpc',
+  'markov_order',
+  'markov_val_bpc',
+  'wall_s',
+  'chars_per_s',
+  'diverged_at_iteration',
+  'error',
+] as const;
+export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
+export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
