@@ -5,7 +5,7 @@
  */
 import type { LeaderboardEntry, RenderedPlot, ReportModel } from './types.js';
 import { escapeHtml as h, fmtBpc, fmtCompact, fmtDelta, fmtDuration, fmtInt, fmtNum } from './format.js';
-import { headline, statusLabel, truncate } from './text.js';
+import { headline, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -135,12 +135,7 @@ function plotFigures(plots: RenderedPlot[]): string {
 function samplesBlock(model: ReportModel): string {
   if (model.samples.length === 0) return '<p class="muted">No samples to show (no finished run with a sample in samples.csv).</p>';
   const cards = model.samples.map((s) => {
-    const meta = [
-      s.model === 'markov' ? `from run ${s.runId}` : null,
-      s.valBpc !== null ? `held-out ${fmtBpc(s.valBpc)} bpc` : null,
-      s.iteration !== null ? `iteration ${fmtInt(s.iteration)}` : null,
-      s.temperature !== null ? `temperature ${s.temperature}` : null,
-    ].filter((x) => x !== null);
+    const meta = sampleMeta(s);
     return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
   });
   return (

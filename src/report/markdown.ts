@@ -8,7 +8,7 @@
  */
 import type { LeaderboardEntry, PlotFile, ReportModel } from './types.js';
 import { fmtBpc, fmtCompact, fmtDelta, fmtDuration, fmtInt, fmtNum, mdFence, mdText } from './format.js';
-import { headline, statusLabel, truncate } from './text.js';
+import { headline, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -96,12 +96,7 @@ export function renderMarkdownBody(model: ReportModel, plots: PlotFile[]): strin
       '',
     );
     for (const s of model.samples) {
-      const meta = [
-        s.model === 'markov' ? `from run ${s.runId}` : null,
-        s.valBpc !== null ? `held-out ${fmtBpc(s.valBpc)} bpc` : null,
-        s.iteration !== null ? `iteration ${fmtInt(s.iteration)}` : null,
-        s.temperature !== null ? `temperature ${s.temperature}` : null,
-      ].filter((x) => x !== null);
+      const meta = sampleMeta(s);
       out.push(`### ${mdText(s.title)}`, '', mdText(meta.join(', ')), '', mdFence(s.text), '');
     }
   }

@@ -1,6 +1,6 @@
 /** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
 import type { LeaderStatus, ReportModel } from './types.js';
-import { fmtBpc, fmtDelta } from './format.js';
+import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 
 export function statusLabel(s: LeaderStatus): string {
   return s === 'done' ? 'done' : s.toUpperCase();
@@ -67,4 +67,14 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   }
   if (line !== '') lines.push(line);
   return lines.map((l, i) => (i === 0 ? l : `${indent}${l}`));
+}
+
+/** What a sample card says about its sample: source run, score, iteration, temperature. */
+export function sampleMeta(s: ReportModel['samples'][number]): string[] {
+  return [
+    s.model === 'markov' ? `from run ${s.runId}` : null,
+    s.valBpc !== null ? `held-out ${fmtBpc(s.valBpc)} bpc` : null,
+    s.iteration !== null ? `iteration ${fmtInt(s.iteration)}` : null,
+    s.temperature !== null ? `temperature ${s.temperature}` : null,
+  ].filter((x): x is string => x !== null);
 }
