@@ -29,6 +29,12 @@ function namedCommand(args: string[]): string | undefined {
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
 }
 
+// Output piped into a reader that stops early (`charlab sweep --help | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
