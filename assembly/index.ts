@@ -164,7 +164,43 @@ export function ptr(id: i32): usize {
 
 // The register blocks below are 6 vectors wide: 6 accumulators, the 6 vectors loaded for them
 // and the broadcast factor fit the 15 allocatable xmm registers of V8's x64 code generator
-// without spilling, and 6 independent add chains hide the add latency.
+// without spilling, and 6 independent add chains hide the add latency. A 4-wide block takes
+// what is left over. The helpers marked @inline are expanded into their callers, where `wide`
+// is a constant, so each block compiles to straight-line code with no test of it.
+
+/**
+ * o[i] = W[i,:]·v for the 6 (wide) or 4 rows i from w0 on (rb bytes apart), over n bytes of
+ * columns: one accumulator per row, summed horizontally at the end.
+ */
+// @ts-ignore: decorator
+@inline
+function dotRowsBlock(w0: usize, rb: usize, v: usize, n: usize, o: usize, wide: bool): void {
+  const w1 = w0 + rb;
+  const w2 = w1 + rb;
+  const w3 = w2 + rb;
+  const w4 = w3 + rb;
+  const w5 = w4 + rb;
+  const zero = f32x4.splat(0);
+  let a0 = zero;
+  let a1 = zero;
+  let a2 = zero;
+  let a3 = zero;
+  let a4 = zero;
+  let a5 = zero;
+  for (let j: usize = 0; j < n; j += 16) {
+    const x = v128.load(v + j);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + j), x));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + j), x));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + j), x));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + j), x));
+    if (wide) {
+      a4 = f32x4.add(a4, f32x4.mul(v128.load(w4 + j), x));
+      a5 = f32x4.add(a5, f32x4.mul(v128.load(w5 + j), x));
+    }
+  }
+  v128.store(o, hsum4(a0, a1, a2, a3));
+  if (wide) v128.store64_lane(o, hsum4(a4, a5, zero, zero), 0, 16);
+}
 
 /** out[r] = W[r,:]·v for r < rows (rows even, Hp columns): 6 dot products at a time. */
 function matvec(W: usize, rows: i32, v: usize, out: usize): void {
@@ -174,52 +210,14 @@ function matvec(W: usize, rows: i32, v: usize, out: usize): void {
   let w0 = W;
   let o = out;
   const zero = f32x4.splat(0);
-  while (o + 24 <= outEnd) {
-    const w1 = w0 + rb;
-    const w2 = w1 + rb;
-    const w3 = w2 + rb;
-    const w4 = w3 + rb;
-    const w5 = w4 + rb;
-    let a0 = zero;
-    let a1 = zero;
-    let a2 = zero;
-    let a3 = zero;
-    let a4 = zero;
-    let a5 = zero;
-    for (let j: usize = 0; j < n; j += 16) {
-      const x = v128.load(v + j);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + j), x));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + j), x));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + j), x));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + j), x));
-      a4 = f32x4.add(a4, f32x4.mul(v128.load(w4 + j), x));
-      a5 = f32x4.add(a5, f32x4.mul(v128.load(w5 + j), x));
-    }
-    v128.store(o, hsum4(a0, a1, a2, a3));
-    v128.store64_lane(o, hsum4(a4, a5, zero, zero), 0, 16);
-    w0 += rb * 6;
-    o += 24;
-  }
+  for (; o + 24 <= outEnd; o += 24, w0 += rb * 6) dotRowsBlock(w0, rb, v, n, o, true);
   if (o + 16 <= outEnd) {
-    const w1 = w0 + rb;
-    const w2 = w1 + rb;
-    const w3 = w2 + rb;
-    let a0 = zero;
-    let a1 = zero;
-    let a2 = zero;
-    let a3 = zero;
-    for (let j: usize = 0; j < n; j += 16) {
-      const x = v128.load(v + j);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + j), x));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + j), x));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + j), x));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + j), x));
-    }
-    v128.store(o, hsum4(a0, a1, a2, a3));
+    dotRowsBlock(w0, rb, v, n, o, false);
     w0 += rb << 2;
     o += 16;
   }
   if (o < outEnd) {
+    // The last 2 rows: two chains per row over alternate column vectors.
     const w1 = w0 + rb;
     let a0 = zero;
     let a1 = zero;
@@ -243,81 +241,83 @@ function matvec(W: usize, rows: i32, v: usize, out: usize): void {
   }
 }
 
-/** out[:] = Σ_{r<rows} c[r]·W[r,:] (Hp columns), i.e. Wᵀ·c: 24 output lanes at a time. */
-function tmatvec(W: usize, rows: i32, c: usize, out: usize): void {
-  const rb = HB;
-  const n = HB;
-  const cEnd = c + (<usize>rows << 2);
+/**
+ * The 24 (wide) or 16 output lanes at o of a sum of scaled rows: o[:] = Σ_k c_k·R_k[:], for the
+ * coefficients c_k from c up to cEnd (cs bytes apart) and the rows R_k from w on (rs bytes
+ * apart), in the order k = 0, 1, 2, ...
+ */
+// @ts-ignore: decorator
+@inline
+function scaledRowsBlock(w: usize, rs: usize, c: usize, cs: usize, cEnd: usize, o: usize, wide: bool): void {
   const zero = f32x4.splat(0);
-  let j: usize = 0;
-  for (; j + 96 <= n; j += 96) {
-    let a0 = zero;
-    let a1 = zero;
-    let a2 = zero;
-    let a3 = zero;
-    let a4 = zero;
-    let a5 = zero;
-    let w = W + j;
-    for (let cp = c; cp < cEnd; cp += 4) {
-      const s = v128.load32_splat(cp);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(w), s));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(w, 16), s));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(w, 32), s));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(w, 48), s));
+  let a0 = zero;
+  let a1 = zero;
+  let a2 = zero;
+  let a3 = zero;
+  let a4 = zero;
+  let a5 = zero;
+  for (let cp = c; cp < cEnd; cp += cs) {
+    const s = v128.load32_splat(cp);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(w), s));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(w, 16), s));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(w, 32), s));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(w, 48), s));
+    if (wide) {
       a4 = f32x4.add(a4, f32x4.mul(v128.load(w, 64), s));
       a5 = f32x4.add(a5, f32x4.mul(v128.load(w, 80), s));
-      w += rb;
     }
-    const o = out + j;
-    v128.store(o, a0);
-    v128.store(o, a1, 16);
-    v128.store(o, a2, 32);
-    v128.store(o, a3, 48);
+    w += rs;
+  }
+  v128.store(o, a0);
+  v128.store(o, a1, 16);
+  v128.store(o, a2, 32);
+  v128.store(o, a3, 48);
+  if (wide) {
     v128.store(o, a4, 64);
     v128.store(o, a5, 80);
   }
-  for (; j + 64 <= n; j += 64) {
-    let a0 = zero;
-    let a1 = zero;
-    let a2 = zero;
-    let a3 = zero;
-    let w = W + j;
-    for (let cp = c; cp < cEnd; cp += 4) {
-      const s = v128.load32_splat(cp);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(w), s));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(w, 16), s));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(w, 32), s));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(w, 48), s));
-      w += rb;
-    }
-    const o = out + j;
-    v128.store(o, a0);
-    v128.store(o, a1, 16);
-    v128.store(o, a2, 32);
-    v128.store(o, a3, 48);
-  }
-  // Remaining single vectors: four interleaved chains over the rows, so the adds overlap.
-  const c4End = c + (<usize>(rows & ~3) << 2);
+}
+
+/**
+ * out[:] = Σ_{k<count} c_k·R_k[:] over n bytes of columns, for the coefficients c_k at c + k·cs
+ * and the rows R_k at R + k·rs: 24 output lanes at a time, then 16; the remaining single vectors
+ * take four interleaved chains over k (chain i adds the k ≡ i mod 4, the chains are summed as
+ * (a0 + a1) + (a2 + a3)), so the adds overlap.
+ */
+// @ts-ignore: decorator
+@inline
+function sumScaledRows(R: usize, rs: usize, c: usize, cs: usize, count: i32, out: usize, n: usize): void {
+  const cEnd = c + <usize>count * cs;
+  let j: usize = 0;
+  for (; j + 96 <= n; j += 96) scaledRowsBlock(R + j, rs, c, cs, cEnd, out + j, true);
+  for (; j + 64 <= n; j += 64) scaledRowsBlock(R + j, rs, c, cs, cEnd, out + j, false);
+  const c4End = c + <usize>(count & ~3) * cs;
+  const zero = f32x4.splat(0);
   for (; j < n; j += 16) {
     let a0 = zero;
     let a1 = zero;
     let a2 = zero;
     let a3 = zero;
-    let w = W + j;
+    let w = R + j;
     let cp = c;
-    for (; cp < c4End; cp += 16) {
+    for (; cp < c4End; cp += cs << 2) {
       a0 = f32x4.add(a0, f32x4.mul(v128.load(w), v128.load32_splat(cp)));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(w + rb), v128.load32_splat(cp, 4)));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(w + 2 * rb), v128.load32_splat(cp, 8)));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(w + 3 * rb), v128.load32_splat(cp, 12)));
-      w += rb << 2;
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(w + rs), v128.load32_splat(cp + cs)));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(w + 2 * rs), v128.load32_splat(cp + 2 * cs)));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(w + 3 * rs), v128.load32_splat(cp + 3 * cs)));
+      w += rs << 2;
     }
-    for (; cp < cEnd; cp += 4) {
+    for (; cp < cEnd; cp += cs) {
       a0 = f32x4.add(a0, f32x4.mul(v128.load(w), v128.load32_splat(cp)));
-      w += rb;
+      w += rs;
     }
     v128.store(out + j, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   }
+}
+
+/** out[:] = Σ_{r<rows} c[r]·W[r,:] (Hp columns), i.e. Wᵀ·c. */
+function tmatvec(W: usize, rows: i32, c: usize, out: usize): void {
+  sumScaledRows(W, HB, c, 4, rows, out, HB);
 }
 
 /**
@@ -339,90 +339,15 @@ function adagrad(W: usize, M: usize, G: usize, n: usize): void {
 
 /**
  * The gradient of a weight matrix from a chunk, G[r,:] = Σ_{t<len} A[t,r]·B[t,:] for r < rows
- * (A rows aStride bytes apart, B rows HB apart, Hp columns), accumulated in registers 24 lanes
- * at a time and stored in G; unless mode is 1 (gradients only), each row is then clipped and
- * applied by Adagrad to W and M while it is still in L1.
+ * (A rows aStride bytes apart, B rows HB apart, Hp columns), a sum of the rows of B scaled by
+ * column r of A, accumulated in registers and stored in G; unless mode is 1 (gradients only),
+ * each row is then clipped and applied by Adagrad to W and M while it is still in L1.
  */
 function outerUpdate(W: usize, M: usize, G: usize, rows: i32, A: usize, aStride: usize, B: usize, len: i32, mode: i32): void {
-  const n = HB;
-  const aEnd = A + <usize>len * aStride;
-  const aStride4 = aStride << 2;
-  const zero = f32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const roff = <usize>r * HB;
-    const g = G + roff;
-    const ar = A + (<usize>r << 2);
-    const arEnd = aEnd + (<usize>r << 2);
-    const ar4End = ar + <usize>(len & ~3) * aStride;
-    let j: usize = 0;
-    for (; j + 96 <= n; j += 96) {
-      let a0 = zero;
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      let a4 = zero;
-      let a5 = zero;
-      let b = B + j;
-      for (let ap = ar; ap < arEnd; ap += aStride) {
-        const s = v128.load32_splat(ap);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(b), s));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(b, 16), s));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(b, 32), s));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(b, 48), s));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(b, 64), s));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(b, 80), s));
-        b += HB;
-      }
-      const o = g + j;
-      v128.store(o, a0);
-      v128.store(o, a1, 16);
-      v128.store(o, a2, 32);
-      v128.store(o, a3, 48);
-      v128.store(o, a4, 64);
-      v128.store(o, a5, 80);
-    }
-    for (; j + 64 <= n; j += 64) {
-      let a0 = zero;
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      let b = B + j;
-      for (let ap = ar; ap < arEnd; ap += aStride) {
-        const s = v128.load32_splat(ap);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(b), s));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(b, 16), s));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(b, 32), s));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(b, 48), s));
-        b += HB;
-      }
-      const o = g + j;
-      v128.store(o, a0);
-      v128.store(o, a1, 16);
-      v128.store(o, a2, 32);
-      v128.store(o, a3, 48);
-    }
-    // Remaining single vectors: four interleaved chains over the steps.
-    for (; j < n; j += 16) {
-      let a0 = zero;
-      let a1 = zero;
-      let a2 = zero;
-      let a3 = zero;
-      let b = B + j;
-      let ap = ar;
-      for (; ap < ar4End; ap += aStride4) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(b), v128.load32_splat(ap)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(b + HB), v128.load32_splat(ap + aStride)));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(b + 2 * HB), v128.load32_splat(ap + 2 * aStride)));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(b + 3 * HB), v128.load32_splat(ap + 3 * aStride)));
-        b += HB << 2;
-      }
-      for (; ap < arEnd; ap += aStride) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(b), v128.load32_splat(ap)));
-        b += HB;
-      }
-      v128.store(g + j, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-    }
-    if (!mode) adagrad(W + roff, M + roff, g, n);
+    sumScaledRows(B, HB, A + (<usize>r << 2), aStride, len, G + roff, HB);
+    if (!mode) adagrad(W + roff, M + roff, G + roff, HB);
   }
 }
 
@@ -551,15 +476,40 @@ function logitsBatch(len: i32): void {
 
 // ---- training ----------------------------------------------------------------------------------
 
+/** The symbol id ids[t]. */
+// @ts-ignore: decorator
+@inline
+function idAt(t: i32): i32 {
+  return load<i32>(ids + (<usize>t << 2));
+}
+
+/**
+ * The recurrence backwards at step t: dhraw_t = (1 - h_t²) ⊙ dh_t, with dh_t = dhy_t, plus
+ * tmp = Whhᵀ·dhraw_{t+1} unless t is the last step.
+ */
+// @ts-ignore: decorator
+@inline
+function tanhBackward(t: i32, last: bool): void {
+  const h = hs + <usize>(t + 1) * HB;
+  const d = dhy + <usize>t * HB;
+  const o = dhraw + <usize>t * HB;
+  const one = f32x4.splat(1.0);
+  for (let i: usize = 0; i < HB; i += 16) {
+    const hv = v128.load(h + i);
+    const dh = last ? v128.load(d + i) : f32x4.add(v128.load(d + i), v128.load(tmp + i));
+    v128.store(o + i, f32x4.mul(f32x4.sub(one, f32x4.mul(hv, hv)), dh));
+  }
+}
+
 /** Forward over ids[0..len) (targets ids[1..len]) from hs row 0. Leaves p_t in ys. Returns the loss. */
 function forwardChunk(len: i32): f64 {
   for (let t = 0; t < len; t++) {
-    stepHidden(hs + <usize>t * HB, hs + <usize>(t + 1) * HB, load<i32>(ids + (<usize>t << 2)));
+    stepHidden(hs + <usize>t * HB, hs + <usize>(t + 1) * HB, idAt(t));
   }
   logitsBatch(len);
   let loss: f64 = 0;
   for (let t = 0; t < len; t++) {
-    loss += softmaxRow(ys + <usize>t * VB, load<i32>(ids + (<usize>(t + 1) << 2)), 1.0, true);
+    loss += softmaxRow(ys + <usize>t * VB, idAt(t + 1), 1.0, true);
   }
   return loss;
 }
@@ -571,7 +521,7 @@ function forwardChunk(len: i32): f64 {
 function backwardChunk(len: i32, mode: i32): void {
   // dy_t = p_t - onehot(target_t)
   for (let t = 0; t < len; t++) {
-    const a = ys + <usize>t * VB + (<usize>load<i32>(ids + (<usize>(t + 1) << 2)) << 2);
+    const a = ys + <usize>t * VB + (<usize>idAt(t + 1) << 2);
     store<f32>(a, load<f32>(a) - 1.0);
   }
   // dhy_t = Whyᵀ·dy_t with the old Why, then dWhy = Σ dy_t h_tᵀ and dby = Σ dy_t.
@@ -579,41 +529,24 @@ function backwardChunk(len: i32, mode: i32): void {
   outerUpdate(Why, mWhy, gWhy, V, ys, VB, hs + HB, len, mode);
   biasUpdate(by, mby, gby, VB, ys, len, mode);
   // The recurrence backwards: dhraw_t = (1 - h_t²) ⊙ (dhy_t + Whhᵀ·dhraw_{t+1}).
-  const one = f32x4.splat(1.0);
-  {
-    const t = len - 1;
-    const h = hs + <usize>(t + 1) * HB;
-    const d = dhy + <usize>t * HB;
-    const o = dhraw + <usize>t * HB;
-    for (let i: usize = 0; i < HB; i += 16) {
-      const hv = v128.load(h + i);
-      v128.store(o + i, f32x4.mul(f32x4.sub(one, f32x4.mul(hv, hv)), v128.load(d + i)));
-    }
-  }
-  for (let t = len - 1; t >= 1; t--) {
-    tmatvec(Whh, H, dhraw + <usize>t * HB, tmp);
-    const h = hs + <usize>t * HB; // h_{t-1}
-    const d = dhy + <usize>(t - 1) * HB;
-    const o = dhraw + <usize>(t - 1) * HB;
-    for (let i: usize = 0; i < HB; i += 16) {
-      const hv = v128.load(h + i);
-      const dh = f32x4.add(v128.load(d + i), v128.load(tmp + i));
-      v128.store(o + i, f32x4.mul(f32x4.sub(one, f32x4.mul(hv, hv)), dh));
-    }
+  tanhBackward(len - 1, true);
+  for (let t = len - 2; t >= 0; t--) {
+    tmatvec(Whh, H, dhraw + <usize>(t + 1) * HB, tmp);
+    tanhBackward(t, false);
   }
   // dWhh = Σ dhraw_t h_{t-1}ᵀ, dbh = Σ dhraw_t, dWxh[:, x_t] += dhraw_t.
   outerUpdate(Whh, mWhh, gWhh, H, dhraw, HB, hs, len, mode);
   biasUpdate(bh, mbh, gbh, HB, dhraw, len, mode);
   if (mode) memory.fill(gWxhT, 0, <usize>V * HB);
   for (let t = 0; t < len; t++) {
-    const g = gWxhT + <usize>load<i32>(ids + (<usize>t << 2)) * HB;
+    const g = gWxhT + <usize>idAt(t) * HB;
     const d = dhraw + <usize>t * HB;
     for (let i: usize = 0; i < HB; i += 16) v128.store(g + i, f32x4.add(v128.load(g + i), v128.load(d + i)));
   }
   if (mode) return;
   stamp++;
   for (let t = 0; t < len; t++) {
-    const x = load<i32>(ids + (<usize>t << 2));
+    const x = idAt(t);
     const mk = marks + (<usize>x << 2);
     if (load<i32>(mk) == stamp) continue;
     store<i32>(mk, stamp);
@@ -648,6 +581,16 @@ export function resetHidden(): void {
 
 // ---- evaluation and sampling -------------------------------------------------------------------
 
+/** Feeds symbol x to the evaluation / sampling state: h_cur ← tanh(Wxh[:, x] + bh + Whh·h_cur). */
+// @ts-ignore: decorator
+@inline
+function evalStep(x: i32): void {
+  stepHidden(ecur, enext, x);
+  const c = ecur;
+  ecur = enext;
+  enext = c;
+}
+
 /** Start a held-out pass or a sample from a copy of the training state. */
 export function beginEval(): void {
   memory.copy(he0, hcar, HB);
@@ -659,22 +602,16 @@ export function beginEval(): void {
 export function evalBlock(n: i32): f64 {
   let nats: f64 = 0;
   for (let i = 0; i < n; i++) {
-    stepHidden(ecur, enext, load<i32>(ids + (<usize>i << 2)));
-    const c = ecur;
-    ecur = enext;
-    enext = c;
+    evalStep(idAt(i));
     logitsOne(ecur, pe);
-    nats += softmaxRow(pe, load<i32>(ids + (<usize>(i + 1) << 2)), 1.0, false);
+    nats += softmaxRow(pe, idAt(i + 1), 1.0, false);
   }
   return nats;
 }
 
 /** Feeds symbol x to the sampling state; if wantP, leaves softmax(y·invT) in pe. */
 export function sampleStep(x: i32, invT: f32, wantP: i32): void {
-  stepHidden(ecur, enext, x);
-  const c = ecur;
-  ecur = enext;
-  enext = c;
+  evalStep(x);
   if (wantP) {
     logitsOne(ecur, pe);
     softmaxRow(pe, -1, invT, true);
