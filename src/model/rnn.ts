@@ -22,6 +22,10 @@ export class ReferenceRnn implements CharModel {
   /** Gradients of the last lossAndGradients call. */
   readonly grads: Params;
   private readonly mem: Params; // Adagrad memory
+  // The same arrays as lists in PARAM_NAMES order, made once so the training loop allocates nothing.
+  private readonly paramArrays: Float64Array[];
+  private readonly gradArrays: Float64Array[];
+  private readonly memArrays: Float64Array[];
   private readonly H: number;
   private readonly V: number;
   private readonly h: Float64Array; // hidden state carried between chunks
@@ -39,6 +43,9 @@ export class ReferenceRnn implements CharModel {
     this.params = copyParams(params);
     this.grads = zerosLike(this.H, this.V);
     this.mem = zerosLike(this.H, this.V);
+    this.paramArrays = paramList(this.params);
+    this.gradArrays = paramList(this.grads);
+    this.memArrays = paramList(this.mem);
     this.h = new Float64Array(this.H);
     this.hs = new Float64Array((config.unroll + 1) * this.H);
     this.ps = new Float64Array(config.unroll * this.V);
@@ -96,7 +103,7 @@ export class ReferenceRnn implements CharModel {
     const { H, V, hs, ps, dh, dhraw, dhnext } = this;
     const { Whh, Why } = this.params;
     const { Wxh: dWxh, Whh: dWhh, Why: dWhy, bh: dbh, by: dby } = this.grads;
-    for (const g of paramList(this.grads)) g.fill(0);
+    for (const g of this.gradArrays) g.fill(0);
     dhnext.fill(0);
     for (let t = len - 1; t >= 0; t--) {
       const hOff = (t + 1) * H; // h_t
@@ -147,12 +154,9 @@ export class ReferenceRnn implements CharModel {
   trainChunk(data: Int32Array, p: number, len: number): number {
     const loss = this.lossAndGradients(data, p, len, this.h);
     this.h.set(this.hs.subarray(len * this.H, (len + 1) * this.H)); // carry h_{len-1}
-    const params = paramList(this.params);
-    const grads = paramList(this.grads);
-    const mems = paramList(this.mem);
-    for (let i = 0; i < params.length; i++) {
-      clipInPlace(grads[i], this.config.clip); // mitigate exploding gradients
-      adagradStep(params[i], grads[i], mems[i], this.config.learningRate);
+    for (let i = 0; i < this.paramArrays.length; i++) {
+      clipInPlace(this.gradArrays[i], this.config.clip); // mitigate exploding gradients
+      adagradStep(this.paramArrays[i], this.gradArrays[i], this.memArrays[i], this.config.learningRate);
     }
     return loss;
   }
@@ -191,7 +195,9 @@ export class ReferenceRnn implements CharModel {
     for (let i = 0; i < prime.length + n - 1; i++) {
       if (i < prime.length) x = prime[i];
       this.step(x, cur, 0, next, 0, p, 0);
-      [cur, next] = [next, cur];
+      const tmp = cur;
+      cur = next;
+      next = tmp;
       if (i >= prime.length - 1) {
         if (temperature !== 1) applyTemperature(p, temperature);
         x = sampleIndex(p, rng);
