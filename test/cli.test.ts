@@ -42,6 +42,17 @@ describe('charlab CLI', () => {
     expect(out.charsPerSec).toBeGreaterThan(0);
   });
 
+  test('--prime primes the sample; a character outside the vocabulary is a usage error', async () => {
+    const dir = tempDir();
+    const corpus = smallCorpus(dir, 30_000);
+    const ok = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--prime', 'the ', '--sample-length', '25', '--json']);
+    expect(ok.code).toBe(0);
+    expect([...JSON.parse(ok.stdout).rnnSample]).toHaveLength(25);
+    const bad = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--prime', 'Zebra']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--prime: character 'Z' \(U\+005A\) is not in the vocabulary/);
+  });
+
   test('a budget larger than the training text wraps around', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 5_000);

@@ -133,6 +133,7 @@ describe('bad input: exit 2, a message naming the key or file, nothing written',
     ['wrong type: number', { exp: { ...TINY, workers: '2' }, message: /workers: expected a positive integer, got "2"/ }],
     ['wrong type: string', { exp: { ...TINY, description: 5 }, message: /description: expected a string, got 5/ }],
     ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "wasm", "reference", got "gpu"/ }],
+    ['prime outside the vocabulary', { exp: { ...TINY, samples: { prime: 'Zebra' } }, message: /samples\.prime: character 'Z' \(U\+005A\) is not in the vocabulary of .*small\.txt/ }],
     ['missing key', { exp: { ...TINY, corpus: undefined }, message: /corpus: expected a file path .*, got nothing \(the key is missing\)/ }],
     ...(['hiddenSize', 'unroll', 'clip', 'learningRate'] as const).map(
       (k): [string, Case] => [`empty grid list: ${k}`, { exp: grid({ [k]: [] }), message: new RegExp(`grid\\.${k}: expected a non-empty list of positive \\w+, got \\[\\]`) }],

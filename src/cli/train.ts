@@ -4,6 +4,8 @@ import { RNN_DEFAULTS, type RnnConfig } from '../model/types.js';
 import { BACKENDS, createModel, type Backend } from '../backend/index.js';
 import { markovBaseline, seenEndFor } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun } from '../train/run.js';
+import { encode } from '../corpus/index.js';
+import { UsageError } from '../errors.js';
 import { loadCorpus } from './corpus.js';
 import { fraction, nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { trainBar } from './progress.js';
@@ -21,6 +23,7 @@ interface TrainOptions {
   backend: Backend;
   sampleLength: number;
   temperature: number;
+  prime?: string;
   json?: boolean;
 }
 
@@ -43,6 +46,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default('wasm'))
     .option('--sample-length <n>', 'characters per sample', positiveInt, 200)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, 1)
+    .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .addHelpText(
       'after',
@@ -69,13 +73,21 @@ export function registerTrain(program: Command): void {
         `corpus ${file.path}: ${corpus.length} chars, ${config.vocabSize} symbols, ` +
           `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
       );
+      if (opts.prime !== undefined) {
+        if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
+        try {
+          encode(opts.prime, corpus.vocab);
+        } catch (err) {
+          throw new UsageError(`--prime: ${(err as Error).message} of ${file.path}`);
+        }
+      }
       const model = createModel(opts.backend, config);
       const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
       const result = trainRun(
         model,
         corpus,
         opts.chars,
-        { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature },
+        { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime },
         { onProgress: bar.update },
       );
       bar.stop();
@@ -118,7 +130,8 @@ export function registerTrain(program: Command): void {
       } else {
         const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
         const o = process.stdout;
-        o.write(`\n--- RNN sample (temperature ${opts.temperature}) ---\n${result.finalSample}\n`);
+        const primed = opts.prime === undefined ? '' : `, after the prime ${JSON.stringify(opts.prime)}`;
+        o.write(`\n--- RNN sample (temperature ${opts.temperature}${primed}) ---\n${result.finalSample}\n`);
         o.write(`\n--- Markov order-${baseline.order} sample ---\n${baseline.sample}\n\n`);
         o.write(`status               ${result.status}${result.divergedAt ? ` at iteration ${result.divergedAt}` : ''}\n`);
         o.write(`held-out bits/char   rnn ${f(result.valBpc)}   markov ${f(baseline.valBpc)} (same ${baseline.trainChars} chars)   markov on the whole training text ${f(fullText)}\n`);

@@ -87,6 +87,11 @@ export const ExperimentSchema = z
         ),
         length: posInt().default(200).describe('Characters per sample.'),
         temperature: posNum().default(1).describe('Sampling temperature.'),
+        prime: z
+          .string({ error: 'expected a text' })
+          .min(1, { error: 'expected at least one character' })
+          .optional()
+          .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
       })
       .default({ every: 0, length: 200, temperature: 1 }),
   })

@@ -10,6 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CorpusError, UsageError } from '../errors.js';
 import { loadCorpus, type LoadedCorpus } from '../cli/corpus.js';
+import { encode } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { expandGrid, type RunSpec } from './grid.js';
 import { readExperimentFile } from './load.js';
@@ -78,6 +79,13 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     throw err;
   }
   const { corpus, file } = loaded;
+  if (experiment.samples.prime !== undefined) {
+    try {
+      encode(experiment.samples.prime, corpus.vocab);
+    } catch (err) {
+      throw new UsageError(`${expPath}: samples.prime: ${(err as Error).message} of ${file.path}`);
+    }
+  }
   const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
   prepareResultsDir(dir);
 
@@ -272,6 +280,7 @@ async function runPool(
     sampleEvery: exp.samples.every,
     sampleLength: exp.samples.length,
     temperature: exp.samples.temperature,
+    prime: exp.samples.prime,
   };
   let next = 0;
   let stopping = false;

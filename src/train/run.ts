@@ -7,7 +7,7 @@
 import type { Corpus } from '../corpus/index.js';
 import type { CharModel } from '../model/types.js';
 import { makeRng } from '../util/rng.js';
-import { decode } from '../corpus/index.js';
+import { decode, encode } from '../corpus/index.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -20,6 +20,8 @@ export interface Cadence {
   sampleEvery: number;
   sampleLength: number;
   temperature: number;
+  /** Text fed to the RNN before it samples (default: one seed character, the one at the data pointer). */
+  prime?: string;
 }
 
 export const DEFAULT_CADENCE: Cadence = {
@@ -107,8 +109,9 @@ export function trainRun(
   const evalEnd = Math.min(valEnd, trainEnd + cadence.evalChars);
   const sampleRng = makeRng(`sample:${seed}`);
 
+  const primeIds = cadence.prime ? encode(cadence.prime, corpus.vocab) : null;
   const sample = (): string => {
-    const prime = [ids[Math.max(0, p - 1)]];
+    const prime = primeIds ?? [ids[Math.max(0, p - 1)]];
     return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng), corpus.vocab);
   };
 
