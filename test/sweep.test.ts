@@ -125,9 +125,11 @@ describe('a real sweep through the CLI', () => {
 
     // Resume after a completed sweep adds nothing.
     const before = ['summary.csv', 'curves.csv', 'samples.csv'].map((f) => readFileSync(join(out, f), 'utf8'));
+    const manifestText = readFileSync(join(out, 'manifest.json'), 'utf8');
     const again = await runCli(['sweep', exp, '--workers', '2', '--out', out]);
     expect(again.code).toBe(0);
-    expect(again.stderr).toMatch(/4 already recorded, 0 to run/);
+    expect(again.stderr).toMatch(/4 already recorded, 0 to run: nothing to do/);
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(manifestText); // how it was made, untouched
     expect(['summary.csv', 'curves.csv', 'samples.csv'].map((f) => readFileSync(join(out, f), 'utf8'))).toEqual(before);
 
     // One worker gives the same metric columns.

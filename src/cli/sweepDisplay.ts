@@ -39,7 +39,9 @@ export function sweepDisplay(): SweepEvents & { stop(): void } {
       startedAt = Date.now();
       charsAtStart = finished * budget;
       process.stderr.write(
-        `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded, ${info.todo.length} to run on ${info.workers} worker(s)\n`,
+        info.todo.length === 0
+          ? `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded, 0 to run: nothing to do (--fresh runs them all again)\n`
+          : `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded, ${info.todo.length} to run on ${info.workers} worker(s)\n`,
       );
       if (tty && info.todo.length > 0) {
         multi = new cliProgress.MultiBar(

@@ -124,6 +124,13 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 
     const workers = Math.min(opts.workers ?? experiment.workers ?? availableParallelism(), Math.max(1, todo.length));
     const now = new Date().toISOString();
+    if (previous && !fresh && todo.length === 0) {
+      // Nothing to run: the folder is left as it is (its manifest still says how it was made).
+      ev.onStart?.({ dir, total: runs.length, todo, skipped: doneIds.size, workers: 0, budget: experiment.budget.chars });
+      const summary = sortTables(dir, byId);
+      if (previous.finishedAt === null) writeManifest(dir, { ...previous, finishedAt: now });
+      return { dir, experiment, manifest: previous, summary, ran: 0, skipped: doneIds.size, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+    }
     const manifest: Manifest = {
       experiment,
       experimentFile: expPath,
