@@ -44,13 +44,7 @@ export function appendRows(dir: string, table: TableName, rows: Row[]): void {
   const fresh = !existsSync(path);
   const text = toCsv(rows, columns, fresh);
   if (text.length === 0) return;
-  const fd = openSync(path, 'a');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeDurably(path, text, 'a');
   if (fresh) fsyncDir(dir);
 }
 
@@ -62,15 +56,20 @@ export function writeTable(dir: string, table: TableName, rows: Row[]): void {
 
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  writeDurably(tmp, text, 'w');
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** One write of the whole text ('a': appended, 'w': replacing the file), then fsync. */
+function writeDurably(path: string, text: string, flag: 'a' | 'w'): void {
+  const fd = openSync(path, flag);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
 }
 
 function fsyncDir(dir: string): void {
