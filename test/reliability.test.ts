@@ -165,10 +165,10 @@ describe('bad input: exit 2, a message naming the key or file, nothing written',
     ['a corpus path that is a directory', { exp: { ...TINY, corpus: 'a-folder' }, message: /corpus: .*a-folder: is a directory, not a text file/ }],
     ['an experiment path that is a directory', { path: (d) => join(d, 'a-folder'), message: /a-folder: is a directory, expected an experiment file \(JSON\)/ }],
     ['a missing experiment file', { path: (d) => join(d, 'no-such.json'), message: /no-such\.json: cannot read the experiment file \(no such file\)/ }],
-    ['not JSON: a missing comma', { text: '{\n  "name": "rel",\n  "corpus": "small.txt"\n  "budget": {}\n}\n', message: /not valid JSON: line 4, column 3: expected ',' or '\}' after a property value, found '"budget"'/ }],
+    ['not JSON: a missing comma', { text: '{\n  "name": "rel",\n  "corpus": "small.txt"\n  "budget": {}\n}\n', message: /not valid JSON: line 4, column 3: expected ',' between two values, found '"budget"'/ }],
     ['not JSON: a trailing comma', { text: '{\n  "name": "rel",\n}\n', message: /not valid JSON: line 3, column 1: expected another property after ',' \(JSON allows no trailing comma\)/ }],
     ['not JSON: a comment', { text: '// my sweep\n{}\n', message: /not valid JSON: line 1, column 1: expected a JSON value .*, found '\/\/'/ }],
-    ['not JSON: cut short', { text: '{\n  "name": "rel",\n  "grid": {', message: /not valid JSON: line 3, column 12: expected a property name in double quotes, found the end of the file/ }],
+    ['not JSON: cut short', { text: '{\n  "name": "rel",\n  "grid": {', message: /not valid JSON: line 3, column 12: expected ',' or '\}' after a property value, found the end of the file/ }],
     ['not JSON: empty file', { text: '', message: /not valid JSON: line 1, column 1: expected a JSON value/ }],
   ];
 

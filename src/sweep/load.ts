@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { firstInvalidUtf8Offset } from '../data/load.js';
+import { ParseErrorCode, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
 import { allKeyPaths, ExperimentSchema, knownKeys, type Experiment } from './schema.js';
 
@@ -46,24 +47,17 @@ function describeFsError(err: unknown): string {
   }
 }
 
-/** JSON.parse with the error placed at a line and column. */
+/**
+ * JSON.parse, and on a syntax error the place and kind of the first error as jsonc-parser (strict
+ * mode: no comments, no trailing commas) finds it, at a line and column.
+ */
 export function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const msg = (err as Error).message;
-    // V8 gives a position for some errors only ("Unexpected token 'x', "…" is not valid JSON" has
-    // none), so the error is located by a small scanner; V8's own message is the fallback.
     const found = locateJsonError(text);
-    let pos: number | undefined = found?.offset;
-    let detail = found?.message;
-    if (detail === undefined) {
-      const m = /position (\d+)/.exec(msg);
-      if (m) pos = Number(m[1]);
-      else if (/end of JSON input/i.test(msg)) pos = text.length;
-      detail = msg.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '').replace(/, ".*" is not valid JSON$/s, '');
-    }
-    throw new UsageError(`${path}: not valid JSON: ${pos === undefined ? '' : `${lineColumn(text, pos)}: `}${detail}`);
+    const detail = found ? `${lineColumn(text, found.offset)}: ${found.message}` : (err as Error).message;
+    throw new UsageError(`${path}: not valid JSON: ${detail}`);
   }
 }
 
@@ -74,133 +68,47 @@ function lineColumn(text: string, pos: number): string {
   return `line ${line}, column ${column}`;
 }
 
-/**
- * Where the first JSON syntax error in `text` is (RFC 8259), and what was expected there; null if
- * the scanner finds none (JSON.parse has the last word on validity).
- */
+const VALUE = 'a JSON value (an object, list, string, number, true, false or null)';
+
+/** What was expected, by jsonc-parser's error code. */
+const EXPECTED: Partial<Record<ParseErrorCode, string>> = {
+  [ParseErrorCode.InvalidSymbol]: VALUE,
+  [ParseErrorCode.InvalidNumberFormat]: 'a number such as 0.5, 12 or 1e-3',
+  [ParseErrorCode.PropertyNameExpected]: 'a property name in double quotes',
+  [ParseErrorCode.ValueExpected]: VALUE,
+  [ParseErrorCode.ColonExpected]: "':' after the property name",
+  [ParseErrorCode.CommaExpected]: "',' between two values",
+  [ParseErrorCode.CloseBraceExpected]: "',' or '}' after a property value",
+  [ParseErrorCode.CloseBracketExpected]: "',' or ']' after a list item",
+  [ParseErrorCode.EndOfFileExpected]: 'the end of the file after the JSON value',
+  [ParseErrorCode.InvalidCommentToken]: `${VALUE}; JSON has no comments`,
+  [ParseErrorCode.UnexpectedEndOfString]: "a closing '\"' of the string",
+  [ParseErrorCode.InvalidUnicode]: 'four hex digits after \\u',
+  [ParseErrorCode.InvalidEscapeCharacter]: 'an escape such as \\n, \\" or \\u0041 after a backslash',
+  [ParseErrorCode.InvalidCharacter]: 'no control characters (such as a raw line break) inside a string',
+};
+
+/** Where the first JSON syntax error in `text` is and what was expected there (null if none is found). */
 export function locateJsonError(text: string): { offset: number; message: string } | null {
-  const VALUE = 'a JSON value (an object, list, string, number, true, false or null)';
-  let i = 0;
-  class Stop {
-    constructor(
-      readonly offset: number,
-      readonly message: string,
-    ) {}
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const e = errors[0];
+  if (!e) return null;
+  let expected = EXPECTED[e.error] ?? printParseErrorCode(e.error);
+  const closing = text[e.offset];
+  if ((closing === '}' || closing === ']') && /,\s*$/.test(text.slice(0, e.offset))) {
+    expected = `another ${closing === '}' ? 'property' : 'value'} after ',' (JSON allows no trailing comma)`;
   }
-  const show = (at: number) => {
-    if (at >= text.length) return 'the end of the file';
-    if (text[at] === '\n' || text[at] === '\r') return 'a line break';
-    if (text[at] < ' ') return `the control character U+${text.charCodeAt(at).toString(16).padStart(4, '0')}`;
-    const token = /^(?:"[^"\n]{0,30}"?|[{}[\],:]|[^\s{}[\],:"]{1,30})/.exec(text.slice(at, at + 40))?.[0] ?? text[at];
-    return `'${token}'`;
-  };
-  const fail = (expected: string, at = i): never => {
-    throw new Stop(at, `expected ${expected}, found ${show(at)}`);
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
-  };
-  const literal = (word: string) => {
-    if (text.slice(i, i + word.length) !== word) fail(VALUE);
-    i += word.length;
-  };
-  const string = () => {
-    const start = i;
-    i++; // opening quote
-    for (;;) {
-      if (i >= text.length) throw new Stop(start, 'a string that is never closed (missing \'"\')');
-      const c = text[i];
-      if (c === '"') {
-        i++;
-        return;
-      }
-      if (c === '\\') {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('four hex digits after \\u', i + 2);
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else fail('an escape such as \\n, \\" or \\u0041 after a backslash', i + 1);
-      } else if (c < ' ') fail('no control characters (such as a raw line break) inside a string');
-      else i++;
-    }
-  };
-  const number = () => {
-    const re = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-    re.lastIndex = i;
-    const m = re.exec(text);
-    if (!m) fail('a number such as 0.5, 12 or 1e-3');
-    i += m![0].length;
-    if (i < text.length && /[0-9.eE+-]/.test(text[i])) fail('a number such as 0.5, 12 or 1e-3 (no leading zeros, digits on both sides of the point)');
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(`a property name in double quotes`);
-        string();
-        ws();
-        if (text[i] !== ':') fail(`':' after the property name`);
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          ws();
-          if (text[i] === '}') fail('another property after \',\' (JSON allows no trailing comma)');
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail(`',' or '}' after a property value`);
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          ws();
-          if (text[i] === ']') fail('another value after \',\' (JSON allows no trailing comma)');
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail(`',' or ']' after a list item`);
-      }
-    } else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else if (c === '-' || (c >= '0' && c <= '9')) number();
-    else fail(VALUE);
-  };
-  try {
-    value();
-    ws();
-    if (i < text.length) fail('the end of the file after the JSON value');
-    return null;
-  } catch (e) {
-    return e instanceof Stop ? { offset: e.offset, message: e.message } : null; // e.g. nesting too deep for the stack
-  }
+  return { offset: e.offset, message: `expected ${expected}, found ${token(text, e.offset)}` };
+}
+
+/** The text at `at`, as a user would recognise it in an error message. */
+function token(text: string, at: number): string {
+  if (at >= text.length) return 'the end of the file';
+  if (text[at] === '\n' || text[at] === '\r') return 'a line break';
+  if (text[at] < ' ') return `the control character U+${text.charCodeAt(at).toString(16).padStart(4, '0')}`;
+  const t = /^(?:"[^"\n]{0,30}"?|[{}[\],:]|[^\s{}[\],:"]{1,30})/.exec(text.slice(at, at + 40))?.[0] ?? text[at];
+  return `'${t}'`;
 }
 
 export function parseExperiment(raw: unknown, path: string): Experiment {
