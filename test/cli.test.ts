@@ -1,14 +1,23 @@
 /** The command line as a user meets it: help, exit codes, gradcheck and train with --json. */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 describe('charlab CLI', () => {
   test.each(['train', 'gradcheck', 'sweep', 'report', 'bench'])('%s --help exits 0 and describes the command', async (cmd) => {
     const r = await runCli([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Usage: charlab ${cmd}`));
+  });
+
+  test('the bin entry is an executable script (what `npx charlab` runs)', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    const bin = join(REPO, pkg.bin.charlab);
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   test('usage errors exit 2', async () => {
