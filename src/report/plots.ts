@@ -258,7 +258,7 @@ export function namespaceIds(svg: string, prefix: string): string {
   for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!renamed.has(m[1])) renamed.set(m[1], `${prefix}-${renamed.size + 1}`);
   if (renamed.size === 0) return svg;
   return svg
-    .replace(/(\sid=")([^"]+)"/g, (whole, a: string, id: string) => `${a}${renamed.get(id) ?? id}"`)
+    .replace(/(\sid=")([^"]+)"/g, (_whole, a: string, id: string) => `${a}${renamed.get(id) ?? id}"`)
     .replace(/url\(#([^)]+)\)/g, (whole, id: string) => (renamed.has(id) ? `url(#${renamed.get(id)})` : whole))
     .replace(/(href=")#([^"]+)"/g, (whole, a: string, id: string) => (renamed.has(id) ? `${a}#${renamed.get(id)}"` : whole));
 }

@@ -32,16 +32,8 @@ export function markovBaseline(
 
 /** Where the RNN's reading ends for a budget: the whole training text if the budget wraps, else budget + 1. */
 export function seenEndFor(corpus: Corpus, unroll: number, budget: number): number {
-  // Mirrors trainRun's pointer: chunks of `unroll` from 0 until p + unroll + 1 >= trainEnd.
-  const fullChunks = Math.floor(budget / unroll);
-  const rest = budget - fullChunks * unroll;
-  let p = 0;
-  let end = 0;
-  for (let i = 0; i < fullChunks + (rest > 0 ? 1 : 0); i++) {
-    if (p + unroll + 1 >= corpus.trainEnd) return corpus.trainEnd; // wrapped: everything up to the wrap point was read
-    const len = i < fullChunks ? unroll : rest;
-    end = Math.max(end, p + len + 1);
-    p += len;
-  }
-  return end;
+  // trainRun's pointer starts chunks at 0, unroll, 2·unroll, … and wraps when p + unroll + 1 >= trainEnd;
+  // the last chunk starts at the highest p, so the budget wraps exactly when that chunk would.
+  const lastChunkStart = (Math.ceil(budget / unroll) - 1) * unroll;
+  return lastChunkStart + unroll + 1 >= corpus.trainEnd ? corpus.trainEnd : budget + 1;
 }
