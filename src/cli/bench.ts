@@ -26,6 +26,7 @@ import { fsErrorToCorpusError } from '../data/load.js';
 import { CorpusError, UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { RNN_DEFAULTS } from '../model/types.js';
+import { median } from '../util/stats.js';
 import { sweepSection } from './benchSweep.js';
 
 /** One figure. Rows of every section share these columns (unused ones stay empty). */
@@ -203,11 +204,6 @@ class Trainer {
 }
 
 const WINDOWS = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function measureBackend(backend: Backend, config: RnnConfig, ids: Int32Array, o: BenchOptions): Rate {
   const trainer = new Trainer(createModel(backend, config), ids, config.unroll);
