@@ -10,7 +10,6 @@ import { buildReport, type ReportResult } from '../src/report/io.js';
 import { MD_BODY_END, MD_BODY_START } from '../src/report/markdown.js';
 import { escapeHtml, mdFence, mdText } from '../src/report/format.js';
 import { parseCsv } from '../src/report/csv.js';
-import { runIdOf } from '../src/report/model.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report');
 const PLOTS = 5; // one curves plot per knob (4) + the learning-rate × hidden-size heat map
@@ -369,9 +368,5 @@ describe('escaping helpers', () => {
 
   it('keeps inline Markdown text inert', () => {
     expect(mdText('a|b [x](javascript:y) <b>*c*</b>\nd')).toBe('a\\|b \\[x\\](javascript:y) &lt;b&gt;\\*c\\*&lt;/b&gt; d');
-  });
-
-  it('builds run ids the way the sweep does', () => {
-    expect(runIdOf({ hiddenSize: 100, unroll: 16, clip: 5, learningRate: 0.1, seed: '1' })).toBe('h100-u16-c5-lr0.1-s1');
   });
 });

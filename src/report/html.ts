@@ -3,9 +3,21 @@
  * SVGs inlined (one <svg> per plot). Every piece of text from the sweep's files is escaped with
  * escapeHtml(); a restrictive Content-Security-Policy is set as defence in depth.
  */
-import type { LeaderboardEntry, RenderedPlot, ReportModel } from './types.js';
-import { escapeHtml as h, fmtBpc, fmtCompact, fmtDelta, fmtDuration, fmtInt, fmtNum } from './format.js';
-import { headline, sampleMeta, statusLabel, truncate } from './text.js';
+import type { LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
+import { factGroups } from './facts.js';
+import { escapeHtml as h, fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
+import {
+  ALL_FINISHED,
+  headline,
+  KNOBS_INTRO,
+  LEADERBOARD_INTRO,
+  NO_SAMPLES,
+  sampleMeta,
+  samplesIntro,
+  statusLabel,
+  truncate,
+  unfinishedCounts,
+} from './text.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -62,12 +74,12 @@ function deltaCell(d: number | null): string {
   return `<td class="num${cls}">${h(fmtDelta(d))}</td>`;
 }
 
-function leaderboardTable(model: ReportModel): string {
+function leaderboardTable(data: ReportData): string {
   const head = ['#', 'run', 'hidden', 'unroll', 'clip', 'lr', 'seed', 'status', 'held-out bpc', 'Markov bpc', 'Δ bpc', 'chars/s', 'note'];
   const numeric = new Set([0, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
   const rows: string[] = [];
   let firstUnranked = true;
-  for (const e of model.leaderboard) {
+  for (const e of data.leaderboard) {
     const cls: string[] = [];
     if (e.rank === null) {
       cls.push('unranked');
@@ -99,10 +111,10 @@ function leaderboardTable(model: ReportModel): string {
   );
 }
 
-function knobTables(model: ReportModel): string {
+function knobTables(data: ReportData): string {
   return (
     '<div class="knobs">' +
-    model.knobs
+    data.knobs
       .map(
         (k) =>
           `<section><h3>${h(k.label)}</h3><table><thead><tr>` +
@@ -132,92 +144,47 @@ function plotFigures(plots: RenderedPlot[]): string {
     .join('\n');
 }
 
-function samplesBlock(model: ReportModel): string {
-  if (model.samples.length === 0) return '<p class="muted">No samples to show (no finished run with a sample in samples.csv).</p>';
-  const cards = model.samples.map((s) => {
+function samplesBlock(data: ReportData): string {
+  if (data.samples.length === 0) return `<p class="muted">${h(NO_SAMPLES)}</p>`;
+  const cards = data.samples.map((s) => {
     const meta = sampleMeta(s);
     return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
   });
   return (
-    `<p class="muted">The best RNN run, the Markov baseline and the worst finished run, each cut to the same ${model.sampleLength} characters.</p>` +
+    `<p class="muted">${h(samplesIntro(data.sampleLength))}</p>` +
     `<div class="samples">${cards.join('\n')}</div>`
   );
 }
 
-function dl(items: Array<[string, string | null]>): string {
-  const rows = items.filter((i): i is [string, string] => i[1] !== null && i[1] !== '');
-  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>`;
+/** The sweep facts (one description in facts.ts), one definition list per group. */
+function factsBlock(data: ReportData): string {
+  const groups = factGroups(data).map((g) => {
+    const body =
+      g.unknown !== undefined
+        ? `<p class="muted">(${h(g.unknown)})</p>`
+        : `<dl class="facts">${g.items.map((i) => `<dt>${h(i.label)}</dt><dd>${h(i.value)}</dd>`).join('')}</dl>`;
+    return `<section><h3>${h(g.title)}</h3>${body}</section>`;
+  });
+  return `<div class="cols">${groups.join('')}</div>`;
 }
 
-function factsBlock(model: ReportModel): string {
-  const f = model.facts;
-  const cp = f.corpus;
-  const experiment = dl([
-    ['name', f.experimentName],
-    ['backend', f.backend],
-    ['workers', f.workers === null ? null : String(f.workers)],
-    ['budget', f.budgetChars === null ? null : `${fmtInt(f.budgetChars)} training characters per run`],
-    ['seeds', f.seeds.join(', ')],
-    ...model.knobs.map((k): [string, string] => [`grid: ${k.label}`, f.grid[k.knob].join(', ')]),
-    ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
-    ['validation', f.validation],
-  ]);
-  const corpus =
-    cp === null
-      ? '<p class="muted">No manifest: unknown.</p>'
-      : dl([
-          ['path', typeof cp.path === 'string' ? cp.path : null],
-          ['sha256', typeof cp.sha256 === 'string' ? cp.sha256 : null],
-          ['characters', typeof cp.chars === 'number' ? fmtInt(cp.chars) : null],
-          ['vocabulary', typeof cp.vocabSize === 'number' ? `${cp.vocabSize} symbols` : null],
-          ['training characters', typeof cp.trainChars === 'number' ? fmtInt(cp.trainChars) : null],
-          ['validation characters', typeof cp.validationChars === 'number' ? fmtInt(cp.validationChars) : null],
-        ]);
-  const folders = f.folders
-    .map(
-      (d) =>
-        `<h3 class="mono">${h(d.dir)}</h3>` +
-        dl([
-          ['machine', d.machine],
-          ['Node', d.node],
-          ['charlab', d.charlab],
-          ['started', d.startedAt],
-          ['finished', d.finishedAt ?? 'not yet (running or interrupted)'],
-          ['wall time', fmtDuration(d.wallS)],
-        ]),
-    )
-    .join('');
-  const timing = dl([
-    ['sweep wall time', f.spanS === null ? 'unknown (a folder has not finished)' : `${fmtDuration(f.spanS)} (earliest start to latest finish)`],
-    ['sum of folder wall times', f.folders.length > 1 ? fmtDuration(f.sumFolderWallS) : null],
-    ['sum of runs’ wall_s', fmtDuration(f.sumRunWallS)],
-    ['effective parallelism', f.spanS !== null && f.spanS > 0 ? `${(f.sumRunWallS / f.spanS).toFixed(2)}×` : null],
-    ['characters trained', `${fmtInt(f.totalChars)} (${fmtCompact(f.totalChars)})`],
-    ['throughput', f.sumRunWallS > 0 ? `${fmtCompact(f.totalChars / f.sumRunWallS)} chars/s per run-second` : null],
-  ]);
+function unfinishedBlock(data: ReportData): string {
+  const c = data.counts;
+  const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
+  if (unfinished.length === 0) return `<p>${h(ALL_FINISHED)}</p>`;
   return (
-    `<div class="cols"><section><h3>Experiment</h3>${experiment}</section><section><h3>Corpus</h3>${corpus}</section></div>` +
-    `<div class="cols"><section><h3>Timing</h3>${timing}</section><section>${folders}</section></div>`
-  );
-}
-
-function unfinishedBlock(model: ReportModel): string {
-  const c = model.counts;
-  const unfinished = model.leaderboard.filter((e) => e.status !== 'done');
-  if (unfinished.length === 0) return '<p>None: every expected run finished.</p>';
-  return (
-    `<p>${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).</p><ul class="notes">` +
+    `<p>${h(unfinishedCounts(c))}</p><ul class="notes">` +
     unfinished.map((e) => `<li>${badge(e.status)} <span class="mono">${h(e.runId)}</span>: ${h(truncate(e.note ?? '', 400))}</li>`).join('') +
     '</ul>'
   );
 }
 
-export function renderHtml(model: ReportModel, plots: RenderedPlot[]): string {
-  const title = model.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${model.facts.experimentName}`;
+export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
+  const title = data.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${data.facts.experimentName}`;
   const notes =
-    model.notes.length === 0
+    data.notes.length === 0
       ? '<p class="muted">None.</p>'
-      : `<ul class="notes">${model.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`;
+      : `<ul class="notes">${data.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -230,22 +197,22 @@ export function renderHtml(model: ReportModel, plots: RenderedPlot[]): string {
 <body>
 <main>
 <h1>${h(title)}</h1>
-<p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${model.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
-<ul class="headline">${headline(model).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
+<p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${data.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
+<ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
-<p class="muted">Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). Runs that diverged, failed or are missing are listed, marked, at the bottom.</p>
-${leaderboardTable(model)}
+<p class="muted">${h(LEADERBOARD_INTRO)}</p>
+${leaderboardTable(data)}
 <h2>Per knob</h2>
-<p class="muted">Best and median held-out bpc over the finished runs at each value of each swept knob.</p>
-${knobTables(model)}
+<p class="muted">${h(KNOBS_INTRO)}</p>
+${knobTables(data)}
 <h2>Plots</h2>
 ${plotFigures(plots)}
 <h2>Samples</h2>
-${samplesBlock(model)}
+${samplesBlock(data)}
 <h2>Unfinished runs</h2>
-${unfinishedBlock(model)}
+${unfinishedBlock(data)}
 <h2>Sweep facts</h2>
-${factsBlock(model)}
+${factsBlock(data)}
 <h2>Reading notes</h2>
 ${notes}
 </main>

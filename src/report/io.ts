@@ -1,17 +1,17 @@
 /**
  * The report's file I/O: read results folders, write report.md, report.html and plots/*.svg into
- * the first folder. Everything between reading and writing is pure (tables.ts -> model.ts ->
+ * the first folder. Everything between reading and writing is pure (tables.ts -> data.ts ->
  * plots.ts / markdown.ts / html.ts).
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { buildModel } from './model.js';
+import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPlots } from './plots.js';
 import { parseCurves, parseManifest, parseSamples, parseSummary } from './tables.js';
-import type { Counts, FolderTables, KnobStats, LeaderboardEntry, ReportModel } from './types.js';
+import type { Counts, FolderTables, KnobStats, LeaderboardEntry, ReportData } from './types.js';
 
 export interface ReportResult {
   markdownPath: string;
@@ -21,7 +21,8 @@ export interface ReportResult {
   knobs: KnobStats[];
   counts: Counts;
   notes: string[];
-  model: ReportModel;
+  /** The report's data (ReportData). Still named `model` because src/cli/report.ts reads it so. */
+  model: ReportData;
   markdown: string;
   html: string;
 }
@@ -86,8 +87,8 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
   if (dirs.length === 0) throw new UsageError('report: give at least one results folder');
   const folders: FolderTables[] = [];
   for (const d of dirs) folders.push(await readFolder(d));
-  const model = buildModel(folders);
-  const plots = await renderPlots(model);
+  const data = buildReportData(folders);
+  const plots = await renderPlots(data);
 
   const outDir = dirs[0];
   await mkdir(join(outDir, 'plots'), { recursive: true });
@@ -97,8 +98,8 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
     await writeAtomic(path, `${p.svg}\n`);
     svgPaths.push(path);
   }
-  const markdown = renderMarkdown(model, plots);
-  const html = renderHtml(model, plots);
+  const markdown = renderMarkdown(data, plots);
+  const html = renderHtml(data, plots);
   const markdownPath = join(outDir, 'report.md');
   const htmlPath = join(outDir, 'report.html');
   await writeAtomic(markdownPath, markdown);
@@ -108,11 +109,11 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
     markdownPath,
     htmlPath,
     svgPaths,
-    leaderboard: model.leaderboard,
-    knobs: model.knobs,
-    counts: model.counts,
-    notes: model.notes,
-    model,
+    leaderboard: data.leaderboard,
+    knobs: data.knobs,
+    counts: data.counts,
+    notes: data.notes,
+    model: data,
     markdown,
     html,
   };

@@ -1,5 +1,5 @@
 /**
- * The report's plots: Vega-Lite specs built from the model (pure), compiled with vega-lite and
+ * The report's plots: Vega-Lite specs built from the data (pure), compiled with vega-lite and
  * rendered to SVG by a headless vega View (renderer 'none', no browser, no canvas).
  *
  *   plots/curves-by-<knob>.svg   held-out bpc (lines + points where measured) and smoothed training
@@ -9,7 +9,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Knob, PlotFile, RenderedPlot, ReportModel } from './types.js';
+import type { Knob, PlotFile, RenderedPlot, ReportData } from './types.js';
 import { KNOBS, KNOB_LABELS, KNOB_SLUGS } from './types.js';
 
 export interface PlotSpec extends PlotFile {
@@ -48,10 +48,10 @@ interface CurvePoint {
 }
 
 /** Curve points of every run on the leaderboard (missing runs included when a partial curve exists). */
-export function curvePoints(model: ReportModel, knob: Knob): CurvePoint[] {
+export function curvePoints(data: ReportData, knob: Knob): CurvePoint[] {
   const points: CurvePoint[] = [];
-  for (const e of model.leaderboard) {
-    const rows = model.curves.get(e.runId);
+  for (const e of data.leaderboard) {
+    const rows = data.curves.get(e.runId);
     if (!rows) continue;
     const held = rows.filter((r) => r.valBpc !== null && Number.isFinite(r.valBpc));
     const train = rows.filter((r) => r.smoothLossPerChar !== null && Number.isFinite(r.smoothLossPerChar));
@@ -66,25 +66,25 @@ export function curvePoints(model: ReportModel, knob: Knob): CurvePoint[] {
 }
 
 /** log2(vocabulary) + 0.5 bpc: a little worse than guessing uniformly; plots cut there. Infinity if the vocabulary is unknown. */
-export function bpcCap(model: ReportModel): number {
-  return model.vocabSize !== null && model.vocabSize > 1 ? Math.log2(model.vocabSize) + 0.5 : Number.POSITIVE_INFINITY;
+export function bpcCap(data: ReportData): number {
+  return data.vocabSize !== null && data.vocabSize > 1 ? Math.log2(data.vocabSize) + 0.5 : Number.POSITIVE_INFINITY;
 }
 
 /** y range: everything measured and the baselines, cut at bpcCap so a diverging run cannot flatten the rest. */
-function yDomain(model: ReportModel, points: CurvePoint[]): [number, number] {
-  const ys = [...points.map((p) => p.bpc), ...model.baselines.map((b) => b.bpc)];
+function yDomain(data: ReportData, points: CurvePoint[]): [number, number] {
+  const ys = [...points.map((p) => p.bpc), ...data.baselines.map((b) => b.bpc)];
   if (ys.length === 0) return [0, 8];
   let lo = Math.min(...ys);
-  let hi = Math.min(Math.max(...ys), bpcCap(model));
+  let hi = Math.min(Math.max(...ys), bpcCap(data));
   if (hi <= lo) hi = lo + 1;
   lo = Math.max(0, Math.floor((lo - 0.05 * (hi - lo)) * 10) / 10);
   hi = Math.ceil((hi + 0.02 * (hi - lo)) * 10) / 10;
   return [lo, hi];
 }
 
-function baselineLayers(model: ReportModel): object[] {
-  if (model.baselines.length === 0) return [];
-  const values = model.baselines.map((b) => ({
+function baselineLayers(data: ReportData): object[] {
+  if (data.baselines.length === 0) return [];
+  const values = data.baselines.map((b) => ({
     bpc: b.bpc,
     label: `Markov${b.order !== null ? ` order ${b.order}` : ''}: ${b.bpc.toFixed(3)} bpc`,
   }));
@@ -103,11 +103,11 @@ function baselineLayers(model: ReportModel): object[] {
   ];
 }
 
-export function curvesSpec(model: ReportModel, knob: Knob): PlotSpec {
+export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   const label = KNOB_LABELS[knob];
-  const points = curvePoints(model, knob);
-  const [lo, hi] = yDomain(model, points);
-  const values = model.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
+  const points = curvePoints(data, knob);
+  const [lo, hi] = yDomain(data, points);
+  const values = data.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
   const color = {
     field: 'v',
     type: 'ordinal',
@@ -149,7 +149,7 @@ export function curvesSpec(model: ReportModel, knob: Knob): PlotSpec {
         mark: { type: 'point', filled: true, size: 22, clip: true },
         encoding: { x, y, color, detail: { field: 'run' } },
       },
-      ...baselineLayers(model),
+      ...baselineLayers(data),
     ],
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
@@ -159,13 +159,13 @@ export function curvesSpec(model: ReportModel, knob: Knob): PlotSpec {
     caption:
       `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
       `against training characters for every run, coloured by ${label}; the black dashed rule is the Markov baseline.` +
-      (Number.isFinite(bpcCap(model)) ? ` The y axis stops at ${bpcCap(model).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
+      (Number.isFinite(bpcCap(data)) ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
     spec: spec as unknown as TopLevelSpec,
   };
 }
 
-export function heatmapSpec(model: ReportModel): PlotSpec {
-  const cells = model.heatmap.map((c) => ({
+export function heatmapSpec(data: ReportData): PlotSpec {
+  const cells = data.heatmap.map((c) => ({
     lr: c.learningRate,
     h: c.hiddenSize,
     best: c.best,
@@ -175,7 +175,7 @@ export function heatmapSpec(model: ReportModel): PlotSpec {
   const bests = cells.map((c) => c.best).filter((b): b is number => b !== null);
   // Colours saturate at the uniform-guess cap, so one hopeless run does not wash out the rest.
   const lo = bests.length > 0 ? Math.min(...bests) : 0;
-  const hi = bests.length > 0 ? Math.min(Math.max(...bests), bpcCap(model)) : 1;
+  const hi = bests.length > 0 ? Math.min(Math.max(...bests), bpcCap(data)) : 1;
   const domain = hi > lo ? [lo, hi] : [lo, lo + 0.001];
   // viridis is dark for about the lower two thirds of its range: white text there, dark text above.
   const mid = lo + 0.65 * (hi - lo);
@@ -224,13 +224,13 @@ export function heatmapSpec(model: ReportModel): PlotSpec {
     title: 'Learning rate × hidden size',
     caption:
       'Best held-out bpc over the other knobs and seeds for each learning rate and hidden size (finished runs only)' +
-      (Number.isFinite(bpcCap(model)) ? `; colours saturate at ${bpcCap(model).toFixed(1)} bpc.` : '.'),
+      (Number.isFinite(bpcCap(data)) ? `; colours saturate at ${bpcCap(data).toFixed(1)} bpc.` : '.'),
     spec: spec as unknown as TopLevelSpec,
   };
 }
 
-export function plotSpecs(model: ReportModel): PlotSpec[] {
-  return [...KNOBS.map((k) => curvesSpec(model, k)), heatmapSpec(model)];
+export function plotSpecs(data: ReportData): PlotSpec[] {
+  return [...KNOBS.map((k) => curvesSpec(data, k)), heatmapSpec(data)];
 }
 
 /** Compile a Vega-Lite spec and render it to an SVG string in Node. */
@@ -263,9 +263,9 @@ export function namespaceIds(svg: string, prefix: string): string {
     .replace(/(href=")#([^"]+)"/g, (whole, a: string, id: string) => (renamed.has(id) ? `${a}#${renamed.get(id)}"` : whole));
 }
 
-export async function renderPlots(model: ReportModel): Promise<RenderedPlot[]> {
+export async function renderPlots(data: ReportData): Promise<RenderedPlot[]> {
   const out: RenderedPlot[] = [];
-  for (const p of plotSpecs(model)) {
+  for (const p of plotSpecs(data)) {
     const slug = p.file.replace(/^plots\//, '').replace(/\.svg$/, '');
     const svg = namespaceIds(await renderSvg(p.spec), slug);
     out.push({ file: p.file, title: p.title, caption: p.caption, svg });

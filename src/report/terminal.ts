@@ -4,7 +4,7 @@
  * or error message cannot drive the terminal.
  */
 import Table from 'cli-table3';
-import type { KnobStats, LeaderboardEntry, ReportModel } from './types.js';
+import type { KnobStats, LeaderboardEntry, ReportData } from './types.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { headline, statusLabel, truncate, wrap } from './text.js';
 
@@ -60,20 +60,20 @@ export function knobTable(knobs: KnobStats[]): string {
   return t.toString();
 }
 
-export function renderTerminal(model: ReportModel, paths: WrittenPaths): string {
+export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   const out: string[] = [];
   const say = (text: string, indent = '  ') => out.push(...wrap(plain(text), WIDTH, indent));
-  say(model.facts.experimentName === null ? 'charlab report' : `charlab report: ${model.facts.experimentName}`);
+  say(data.facts.experimentName === null ? 'charlab report' : `charlab report: ${data.facts.experimentName}`);
   out.push('');
-  for (const line of headline(model)) say(line);
-  out.push('', leaderboardTable(model.leaderboard));
-  const unfinished = model.leaderboard.filter((e) => e.status !== 'done');
+  for (const line of headline(data)) say(line);
+  out.push('', leaderboardTable(data.leaderboard));
+  const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
   for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
-  out.push('', knobTable(model.knobs), '');
-  if (model.notes.length > 0) {
-    out.push(`Notes (${model.notes.length}):`);
-    for (const n of model.notes.slice(0, 12)) say(`- ${n}`);
-    if (model.notes.length > 12) out.push(`  … ${model.notes.length - 12} more in the report`);
+  out.push('', knobTable(data.knobs), '');
+  if (data.notes.length > 0) {
+    out.push(`Notes (${data.notes.length}):`);
+    for (const n of data.notes.slice(0, 12)) say(`- ${n}`);
+    if (data.notes.length > 12) out.push(`  … ${data.notes.length - 12} more in the report`);
     out.push('');
   }
   out.push(`Wrote ${plain(paths.markdownPath)}`, `      ${plain(paths.htmlPath)}`, `      ${paths.svgPaths.length} plots (SVG) in ${plain(plotsDir(paths))}`);
@@ -88,18 +88,18 @@ function plotsDir(paths: WrittenPaths): string {
 }
 
 /** The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. */
-export function jsonSummary(model: ReportModel, paths: WrittenPaths): object {
+export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
   return {
-    dirs: model.dirs,
+    dirs: data.dirs,
     markdownPath: paths.markdownPath,
     htmlPath: paths.htmlPath,
     svgPaths: paths.svgPaths,
-    counts: model.counts,
-    baselines: model.baselines,
-    leaderboard: model.leaderboard,
-    knobs: model.knobs,
-    heatmap: model.heatmap,
-    facts: model.facts,
-    notes: model.notes,
+    counts: data.counts,
+    baselines: data.baselines,
+    leaderboard: data.leaderboard,
+    knobs: data.knobs,
+    heatmap: data.heatmap,
+    facts: data.facts,
+    notes: data.notes,
   };
 }

@@ -1,6 +1,23 @@
 /** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
-import type { LeaderStatus, ReportModel } from './types.js';
+import type { Counts, LeaderStatus, ReportData } from './types.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
+
+// ---- the prose of the report's sections, shared by the Markdown and HTML renderers ----
+
+export const LEADERBOARD_INTRO =
+  'Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). ' +
+  'Runs that diverged, failed or are missing are listed, marked, at the bottom.';
+export const KNOBS_INTRO = 'Best and median held-out bpc over the finished runs at each value of each swept knob.';
+export const NO_SAMPLES = 'No samples to show (no finished run with a sample in samples.csv).';
+export const ALL_FINISHED = 'None: every expected run finished.';
+
+export function samplesIntro(length: number): string {
+  return `Side by side as in the article: the best RNN run, the Markov baseline and the worst finished run, each cut to the same ${length} characters.`;
+}
+
+export function unfinishedCounts(c: Counts): string {
+  return `${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).`;
+}
 
 export function statusLabel(s: LeaderStatus): string {
   return s === 'done' ? 'done' : s.toUpperCase();
@@ -14,14 +31,14 @@ export function truncate(text: string, n: number): string {
 }
 
 /** The report's opening lines: counts, best run against the baseline, worst finished run. */
-export function headline(model: ReportModel): string[] {
-  const c = model.counts;
+export function headline(data: ReportData): string[] {
+  const c = data.counts;
   const lines: string[] = [];
   lines.push(
     `Runs: ${c.expected} in all — ${c.done} done, ${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing` +
       (c.missing > 0 ? ' (sweep still running or interrupted).' : '.'),
   );
-  const ranked = model.leaderboard.filter((e) => e.rank !== null);
+  const ranked = data.leaderboard.filter((e) => e.rank !== null);
   const best = ranked[0];
   if (best) {
     const vs =
@@ -70,7 +87,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 }
 
 /** What a sample card says about its sample: source run, score, iteration, temperature. */
-export function sampleMeta(s: ReportModel['samples'][number]): string[] {
+export function sampleMeta(s: ReportData['samples'][number]): string[] {
   return [
     s.model === 'markov' ? `from run ${s.runId}` : null,
     s.valBpc !== null ? `held-out ${fmtBpc(s.valBpc)} bpc` : null,

@@ -1,6 +1,6 @@
 /**
- * Data shapes of the report: the sweep's tables as read back from disk, and the model the renderers
- * (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
+ * Data shapes of the report: the sweep's tables as read back from disk, and the report data the
+ * renderers (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
  */
 
 export type RunStatus = 'done' | 'diverged' | 'failed';
@@ -217,8 +217,8 @@ export interface Counts {
   missing: number;
 }
 
-/** Everything the renderers need; built by buildModel() from the folders' tables. */
-export interface ReportModel {
+/** Everything the renderers need; built by buildReportData() from the folders' tables. */
+export interface ReportData {
   dirs: string[];
   leaderboard: LeaderboardEntry[];
   knobs: KnobStats[];

@@ -1,0 +1,329 @@
+/**
+ * From the folders' tables to the report's data (pure). Merging several folders (shards of one
+ * sweep): runs are united by run_id, the first folder holding a run wins (later folders do not
+ * duplicate it), curves and samples follow the folder whose summary row was kept, manifests are
+ * combined (grid values and seeds united, earliest start, latest finish).
+ *
+ * Runs named by a manifest's grid but absent from every summary.csv are "missing" (the sweep is
+ * still running or was interrupted); the expected runs and their ids come from the sweep's own grid
+ * expansion. Every ordering here depends only on the runs' content, never on the order of folders,
+ * so shards merged give the same leaderboard as one folder with the union.
+ */
+import { median } from '../util/stats.js';
+import { factsOf } from './facts.js';
+import { expectedRuns, gridAndSeedsOf, num } from './manifests.js';
+import { samplePicks } from './samples.js';
+import type {
+  Counts,
+  CurveRow,
+  FolderTables,
+  HeatCell,
+  Knob,
+  KnobStats,
+  LeaderboardEntry,
+  MarkovBaseline,
+  ReportData,
+  RunParams,
+  SampleRow,
+  SummaryRow,
+} from './types.js';
+import { KNOBS, KNOB_LABELS } from './types.js';
+
+function cmpSeed(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function cmpParams(a: RunParams & { runId: string }, b: RunParams & { runId: string }): number {
+  return (
+    a.hiddenSize - b.hiddenSize ||
+    a.unroll - b.unroll ||
+    a.clip - b.clip ||
+    a.learningRate - b.learningRate ||
+    cmpSeed(a.seed, b.seed) ||
+    (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
+  );
+}
+
+const STATUS_ORDER: Record<LeaderboardEntry['status'], number> = { done: 0, diverged: 1, failed: 2, missing: 3 };
+
+// ---- merging ----
+
+export interface Merged {
+  summary: SummaryRow[];
+  /** Index of the folder each kept summary row came from. */
+  summaryFolder: Map<string, number>;
+  curves: Map<string, CurveRow[]>;
+  samples: Map<string, SampleRow[]>;
+  notes: string[];
+}
+
+/** Rows of `pick(folder)` grouped by run id, taken from the preferred folder for that run if it has any, else the first that does. */
+function groupByRun<T extends { runId: string }>(
+  folders: FolderTables[],
+  pick: (f: FolderTables) => T[],
+  preferred: Map<string, number>,
+): Map<string, T[]> {
+  const perFolder = folders.map((f) => {
+    const m = new Map<string, T[]>();
+    for (const row of pick(f)) {
+      const list = m.get(row.runId);
+      if (list) list.push(row);
+      else m.set(row.runId, [row]);
+    }
+    return m;
+  });
+  const ids = new Set<string>();
+  for (const m of perFolder) for (const id of m.keys()) ids.add(id);
+  const out = new Map<string, T[]>();
+  for (const id of [...ids].sort()) {
+    const pref = preferred.get(id);
+    const fromPref = pref === undefined ? undefined : perFolder[pref].get(id);
+    const rows = fromPref ?? perFolder.find((m) => m.has(id))?.get(id);
+    if (rows) out.set(id, rows);
+  }
+  return out;
+}
+
+export function mergeFolders(folders: FolderTables[]): Merged {
+  const notes: string[] = [];
+  const summary: SummaryRow[] = [];
+  const summaryFolder = new Map<string, number>();
+  const firstSource = new Map<string, string>();
+  folders.forEach((f, i) => {
+    for (const row of f.summary) {
+      const seen = firstSource.get(row.runId);
+      if (seen !== undefined) {
+        notes.push(`Run ${row.runId} appears again at ${row.source}; kept the first row (${seen}).`);
+        continue;
+      }
+      firstSource.set(row.runId, row.source);
+      summaryFolder.set(row.runId, i);
+      summary.push(row);
+    }
+  });
+  const curves = groupByRun(folders, (f) => f.curves, summaryFolder);
+  for (const rows of curves.values()) rows.sort((a, b) => a.chars - b.chars || a.iteration - b.iteration);
+  const samples = groupByRun(folders, (f) => f.samples, summaryFolder);
+  return { summary, summaryFolder, curves, samples, notes };
+}
+
+// ---- the leaderboard ----
+
+function entryFromRow(row: SummaryRow): LeaderboardEntry {
+  const delta = row.valBpc !== null && row.markovValBpc !== null ? row.valBpc - row.markovValBpc : null;
+  let note: string | null = null;
+  if (row.status === 'diverged') {
+    note = row.divergedAtIteration !== null ? `diverged at iteration ${row.divergedAtIteration}` : 'diverged';
+    if (row.error.trim() !== '') note += `: ${row.error.trim()}`;
+  } else if (row.status === 'failed') {
+    note = row.error.trim() !== '' ? row.error.trim() : 'failed (no error recorded)';
+  } else if (row.valBpc === null) {
+    note = 'finished without a held-out score';
+  }
+  return {
+    rank: null,
+    runId: row.runId,
+    hiddenSize: row.hiddenSize,
+    unroll: row.unroll,
+    clip: row.clip,
+    learningRate: row.learningRate,
+    seed: row.seed,
+    status: row.status,
+    valBpc: row.valBpc,
+    trainBpc: row.smoothLossPerChar === null ? null : row.smoothLossPerChar / Math.LN2,
+    markovOrder: row.markovOrder,
+    markovBpc: row.markovValBpc,
+    delta,
+    charsPerS: row.charsPerS,
+    wallS: row.wallS,
+    iterations: row.iterations,
+    chars: row.chars,
+    divergedAtIteration: row.divergedAtIteration,
+    error: row.error.trim() === '' ? null : row.error,
+    note,
+  };
+}
+
+function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined): LeaderboardEntry {
+  const last = curve && curve.length > 0 ? curve[curve.length - 1] : undefined;
+  return {
+    rank: null,
+    runId,
+    ...p,
+    status: 'missing',
+    valBpc: null,
+    trainBpc: null,
+    markovOrder: null,
+    markovBpc: null,
+    delta: null,
+    charsPerS: null,
+    wallS: null,
+    iterations: null,
+    chars: null,
+    divergedAtIteration: null,
+    error: null,
+    note: last
+      ? `not in summary.csv; partial curve to ${last.chars} chars (still running or interrupted)`
+      : 'not in summary.csv (not started, still running or interrupted)',
+  };
+}
+
+/** Sort: finished runs with a held-out score, best first; then the rest by status, each by parameters. */
+export function sortLeaderboard(entries: LeaderboardEntry[]): LeaderboardEntry[] {
+  const ranked = entries
+    .filter((e) => e.status === 'done' && e.valBpc !== null)
+    .sort((a, b) => (a.valBpc as number) - (b.valBpc as number) || cmpParams(a, b));
+  const rest = entries
+    .filter((e) => !(e.status === 'done' && e.valBpc !== null))
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmpParams(a, b));
+  ranked.forEach((e, i) => (e.rank = i + 1));
+  for (const e of rest) e.rank = null;
+  return [...ranked, ...rest];
+}
+
+function knobStats(entries: LeaderboardEntry[], grid: Record<Knob, number[]>): KnobStats[] {
+  return KNOBS.map((knob) => {
+    const values = new Set<number>(grid[knob]);
+    for (const e of entries) values.add(e[knob]);
+    return {
+      knob,
+      label: KNOB_LABELS[knob],
+      values: [...values]
+        .sort((a, b) => a - b)
+        .map((value) => {
+          const runs = entries.filter((e) => e[knob] === value);
+          const ranked = runs.filter((e) => e.rank !== null);
+          const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.valBpc as number) < (a.valBpc as number) ? b : a)) : null;
+          return {
+            value,
+            runs: runs.length,
+            finished: ranked.length,
+            best: best ? best.valBpc : null,
+            median: ranked.length > 0 ? median(ranked.map((e) => e.valBpc as number)) : null,
+            bestRunId: best ? best.runId : null,
+          };
+        }),
+    };
+  });
+}
+
+function heatmap(entries: LeaderboardEntry[], knobs: KnobStats[]): HeatCell[] {
+  const lrs = knobs.find((k) => k.knob === 'learningRate')?.values.map((v) => v.value) ?? [];
+  const hs = knobs.find((k) => k.knob === 'hiddenSize')?.values.map((v) => v.value) ?? [];
+  const cells: HeatCell[] = [];
+  for (const hiddenSize of hs)
+    for (const learningRate of lrs) {
+      const runs = entries.filter((e) => e.hiddenSize === hiddenSize && e.learningRate === learningRate);
+      const ranked = runs.filter((e) => e.rank !== null).map((e) => e.valBpc as number);
+      cells.push({
+        learningRate,
+        hiddenSize,
+        best: ranked.length > 0 ? Math.min(...ranked) : null,
+        runs: runs.length,
+        finished: ranked.length,
+      });
+    }
+  return cells;
+}
+
+function baselines(summary: SummaryRow[]): MarkovBaseline[] {
+  const byOrder = new Map<string, { order: number | null; values: number[] }>();
+  for (const r of summary) {
+    if (r.markovValBpc === null) continue;
+    const key = String(r.markovOrder);
+    const g = byOrder.get(key) ?? { order: r.markovOrder, values: [] };
+    g.values.push(r.markovValBpc);
+    byOrder.set(key, g);
+  }
+  return [...byOrder.values()]
+    .map((g) => ({ order: g.order, bpc: median(g.values) }))
+    .sort((a, b) => (a.order ?? -1) - (b.order ?? -1));
+}
+
+interface Expected {
+  /** Expected runs by id, united over the manifests. */
+  runs: Map<string, RunParams>;
+  /** Each knob's values, united over the manifests, ascending. */
+  grid: Record<Knob, number[]>;
+  seeds: string[];
+}
+
+/** The runs, grid values and seeds the manifests ask for, with notes on manifests that cannot say. */
+function expectedFromManifests(folders: FolderTables[], notes: string[]): Expected {
+  const runs = new Map<string, RunParams>();
+  const grid = Object.fromEntries(KNOBS.map((k) => [k, [] as number[]])) as Record<Knob, number[]>;
+  const seeds = new Set<string>();
+  for (const f of folders) {
+    if (!f.manifest) continue;
+    const specs = expectedRuns(f.manifest);
+    for (const r of specs) runs.set(r.id, { hiddenSize: r.hiddenSize, unroll: r.unroll, clip: r.clip, learningRate: r.learningRate, seed: String(r.seed) });
+    const g = gridAndSeedsOf(f.manifest);
+    if (g) for (const k of KNOBS) for (const v of g.grid[k]) if (!grid[k].includes(v)) grid[k].push(v);
+    for (const s of g?.seeds ?? []) seeds.add(String(s));
+    const total = num(f.manifest.totalRuns);
+    if (total !== null && specs.length > 0 && total !== specs.length) {
+      notes.push(`${f.dir}: manifest says totalRuns ${total} but its grid and seeds give ${specs.length} runs.`);
+    }
+    if (specs.length === 0) notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
+  }
+  for (const k of KNOBS) grid[k].sort((a, b) => a - b);
+  return { runs, grid, seeds: [...seeds].sort(cmpSeed) };
+}
+
+/** Every run in a summary or expected by a manifest, ranked; notes on runs outside the grid and on stray curve/sample rows. */
+function leaderboardOf(merged: Merged, expected: Map<string, RunParams>, notes: string[]): LeaderboardEntry[] {
+  const entries: LeaderboardEntry[] = merged.summary.map(entryFromRow);
+  const seen = new Set(merged.summary.map((r) => r.runId));
+  const outsideGrid = expected.size > 0 ? merged.summary.filter((r) => !expected.has(r.runId)).map((r) => r.runId) : [];
+  if (outsideGrid.length > 0) {
+    notes.push(`Runs in summary.csv that no manifest's grid names: ${outsideGrid.sort().join(', ')}.`);
+  }
+  for (const [id, p] of expected) if (!seen.has(id)) entries.push(missingEntry(p, id, merged.curves.get(id)));
+  const known = new Set(entries.map((e) => e.runId));
+  const strays = [...new Set([...merged.curves.keys(), ...merged.samples.keys()])].filter((id) => !known.has(id)).sort();
+  if (strays.length > 0) {
+    notes.push(`curves.csv/samples.csv have rows for runs in neither summary.csv nor a manifest grid (ignored): ${strays.join(', ')}.`);
+  }
+  return sortLeaderboard(entries);
+}
+
+function countsOf(leaderboard: LeaderboardEntry[]): Counts {
+  const n = (s: LeaderboardEntry['status']) => leaderboard.filter((e) => e.status === s).length;
+  return { expected: leaderboard.length, done: n('done'), diverged: n('diverged'), failed: n('failed'), missing: n('missing') };
+}
+
+/** A note for each run that finished or diverged without curve rows (when the folders have curves at all). */
+function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: FolderTables[], notes: string[]): void {
+  if (!folders.some((f) => f.curves.length > 0)) return;
+  for (const e of leaderboard) {
+    if (e.status !== 'missing' && e.status !== 'failed' && !merged.curves.has(e.runId)) notes.push(`No curve rows for run ${e.runId}.`);
+  }
+}
+
+export function buildReportData(folders: FolderTables[]): ReportData {
+  const merged = mergeFolders(folders);
+  const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
+  const expected = expectedFromManifests(folders, notes);
+  const leaderboard = leaderboardOf(merged, expected.runs, notes);
+  const knobs = knobStats(leaderboard, expected.grid);
+  curveNotes(leaderboard, merged, folders, notes);
+  const { picks, length } = samplePicks(leaderboard, merged.samples, notes);
+  const facts = factsOf(folders, merged.summary, expected.grid, expected.seeds, expected.runs.size, notes);
+  return {
+    dirs: folders.map((f) => f.dir),
+    leaderboard,
+    knobs,
+    heatmap: heatmap(leaderboard, knobs),
+    baselines: baselines(merged.summary),
+    samples: picks,
+    sampleLength: length,
+    facts,
+    counts: countsOf(leaderboard),
+    notes,
+    curves: merged.curves,
+    vocabSize: num(facts.corpus?.vocabSize),
+  };
+}

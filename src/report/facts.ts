@@ -1,0 +1,164 @@
+/**
+ * The sweep facts (pure): first as data gathered from the manifests and tables (factsOf), then as
+ * one description of the report's "Sweep facts" section, groups of labelled plain-text values
+ * (factGroups), which the Markdown and HTML renderers only lay out and escape.
+ */
+import type { Facts, FolderFacts, FolderTables, Knob, Manifest, ReportData, SummaryRow } from './types.js';
+import { KNOB_LABELS, KNOBS } from './types.js';
+import { fmtCompact, fmtDuration, fmtInt } from './format.js';
+import { machineOf, num, str, time, validationOf } from './manifests.js';
+
+function folderFacts(f: FolderTables, notes: string[]): FolderFacts {
+  const m = f.manifest;
+  const start = time(m?.startedAt);
+  const end = time(m?.finishedAt);
+  if (m && (m.finishedAt === null || m.finishedAt === undefined)) {
+    notes.push(`${f.dir}: manifest has no finishedAt: that sweep is still running or was interrupted.`);
+  }
+  return {
+    dir: f.dir,
+    startedAt: str(m?.startedAt),
+    finishedAt: str(m?.finishedAt),
+    wallS: start !== null && end !== null ? (end - start) / 1000 : null,
+    machine: machineOf(m),
+    node: str(m?.node),
+    charlab: str(m?.charlab),
+  };
+}
+
+/** Notes when the folders disagree on the corpus or the experiment's name. */
+function consistencyNotes(manifests: Array<Manifest | null>, notes: string[]): void {
+  const corpora = new Set(manifests.map((m) => str(m?.corpus?.sha256)).filter((s) => s !== null));
+  if (corpora.size > 1) notes.push(`The folders were run on different corpora (sha256 ${[...corpora].join(', ')}): comparisons across them are suspect.`);
+  const names = new Set(manifests.map((m) => str(m?.experiment?.name)).filter((s) => s !== null));
+  if (names.size > 1) notes.push(`The folders come from differently named experiments: ${[...names].join(', ')}.`);
+}
+
+/** Earliest start to latest finish, and the sum of the folders' wall times (null while any folder runs). */
+function spans(manifests: Array<Manifest | null>, folders: FolderFacts[]): { spanS: number | null; sumFolderWallS: number | null } {
+  const starts = manifests.map((m) => time(m?.startedAt));
+  const ends = manifests.map((m) => time(m?.finishedAt));
+  const allTimed = manifests.length > 0 && starts.every((t) => t !== null) && ends.every((t) => t !== null);
+  return {
+    spanS: allTimed ? (Math.max(...(ends as number[])) - Math.min(...(starts as number[]))) / 1000 : null,
+    sumFolderWallS: folders.every((f) => f.wallS !== null) ? folders.reduce((a, f) => a + (f.wallS as number), 0) : null,
+  };
+}
+
+export function factsOf(
+  folders: FolderTables[],
+  summary: SummaryRow[],
+  grid: Record<Knob, number[]>,
+  seeds: string[],
+  expectedCount: number,
+  notes: string[],
+): Facts {
+  const manifests = folders.map((f) => f.manifest);
+  const first = manifests.find((m): m is Manifest => m !== null && m !== undefined) ?? null;
+  const exp = first?.experiment;
+  const perFolder = folders.map((f) => folderFacts(f, notes));
+  consistencyNotes(manifests, notes);
+  return {
+    experimentName: str(exp?.name),
+    backend: str(exp?.backend),
+    workers: num(exp?.workers),
+    budgetChars: num(exp?.budget?.chars),
+    seeds,
+    grid,
+    markovOrder: num(exp?.markov?.order),
+    validation: validationOf(exp?.validation),
+    corpus: first?.corpus && typeof first.corpus === 'object' ? first.corpus : null,
+    folders: perFolder,
+    ...spans(manifests, perFolder),
+    sumRunWallS: summary.reduce((a, r) => a + (r.wallS ?? 0), 0),
+    totalChars: summary.reduce((a, r) => a + (r.chars ?? 0), 0),
+    expectedRuns: expectedCount,
+    seenRuns: summary.length,
+  };
+}
+
+// ---- the description the renderers lay out ----
+
+/** One labelled fact, plain text (each renderer escapes it). */
+export interface FactItem {
+  label: string;
+  value: string;
+}
+
+export interface FactGroup {
+  title: string;
+  items: FactItem[];
+  /** Shown instead of the items when the group has no source at all. */
+  unknown?: string;
+}
+
+/** Items whose value is null or empty are left out. */
+function items(pairs: Array<[string, string | null]>): FactItem[] {
+  return pairs.filter((p): p is [string, string] => p[1] !== null && p[1] !== '').map(([label, value]) => ({ label, value }));
+}
+
+function experimentGroup(f: Facts): FactGroup {
+  return {
+    title: 'Experiment',
+    items: items([
+      ['name', f.experimentName],
+      ['backend', f.backend],
+      ['workers', f.workers === null ? null : String(f.workers)],
+      ['budget', f.budgetChars === null ? null : `${fmtInt(f.budgetChars)} training characters per run`],
+      ['seeds', f.seeds.join(', ')],
+      ...KNOBS.map((k): [string, string] => [`grid ${KNOB_LABELS[k]}`, f.grid[k].join(', ')]),
+      ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
+      ['validation', f.validation],
+    ]),
+  };
+}
+
+function corpusGroup(f: Facts): FactGroup {
+  const cp = f.corpus;
+  if (cp === null) return { title: 'Corpus', items: [], unknown: 'no manifest: unknown' };
+  return {
+    title: 'Corpus',
+    items: items([
+      ['path', typeof cp.path === 'string' ? cp.path : null],
+      ['sha256', typeof cp.sha256 === 'string' ? cp.sha256 : null],
+      ['characters', typeof cp.chars === 'number' ? fmtInt(cp.chars) : null],
+      ['vocabulary', typeof cp.vocabSize === 'number' ? `${cp.vocabSize} symbols` : null],
+      ['training characters', typeof cp.trainChars === 'number' ? fmtInt(cp.trainChars) : null],
+      ['validation characters', typeof cp.validationChars === 'number' ? fmtInt(cp.validationChars) : null],
+    ]),
+  };
+}
+
+/** One folder's machine, versions and times, as one line. */
+function folderLine(d: FolderFacts): string {
+  return [
+    d.machine,
+    d.node === null ? null : `Node ${d.node}`,
+    d.charlab === null ? null : `charlab ${d.charlab}`,
+    `started ${d.startedAt ?? '—'}`,
+    `finished ${d.finishedAt ?? 'not yet (running or interrupted)'}`,
+    `wall ${fmtDuration(d.wallS)}`,
+  ]
+    .filter((x) => x !== null)
+    .join('; ');
+}
+
+function timingGroup(f: Facts): FactGroup {
+  return {
+    title: 'Machine and timing',
+    items: items([
+      ...f.folders.map((d): [string, string] => [d.dir, folderLine(d)]),
+      ['sweep wall time (earliest start to latest finish)', f.spanS === null ? 'unknown (a folder has not finished)' : fmtDuration(f.spanS)],
+      ['sum of the folders\u2019 wall times', f.folders.length > 1 ? fmtDuration(f.sumFolderWallS) : null],
+      ['sum of the runs\u2019 wall_s', fmtDuration(f.sumRunWallS)],
+      ['runs\u2019 time / sweep wall time', f.spanS !== null && f.spanS > 0 ? `${(f.sumRunWallS / f.spanS).toFixed(2)}× (effective parallelism)` : null],
+      ['characters trained, all runs', `${fmtInt(f.totalChars)} (${fmtCompact(f.totalChars)})`],
+      ['aggregate throughput', f.sumRunWallS > 0 ? `${fmtCompact(f.totalChars / f.sumRunWallS)} chars/s per run-second` : null],
+    ]),
+  };
+}
+
+/** The "Sweep facts" section: experiment, corpus, machine and timing. */
+export function factGroups(data: ReportData): FactGroup[] {
+  return [experimentGroup(data.facts), corpusGroup(data.facts), timingGroup(data.facts)];
+}

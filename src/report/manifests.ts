@@ -1,0 +1,75 @@
+/**
+ * What the report reads from manifest.json files (pure). A manifest is someone else's JSON (old,
+ * partial or hand-edited), so every field is read defensively; the runs a manifest asks for come
+ * from the sweep's own grid expansion (src/sweep/grid.ts), so their ids are the sweep's run ids.
+ */
+import { expandGrid, type RunSpec } from '../sweep/grid.js';
+import type { Knob, Manifest } from './types.js';
+import { KNOBS } from './types.js';
+
+export function num(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+export function str(x: unknown): string | null {
+  return typeof x === 'string' && x !== '' ? x : null;
+}
+/** Milliseconds since the epoch of an ISO time string, or null. */
+export function time(x: unknown): number | null {
+  if (typeof x !== 'string') return null;
+  const t = Date.parse(x);
+  return Number.isFinite(t) ? t : null;
+}
+function numList(x: unknown): number[] {
+  return Array.isArray(x) ? x.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
+}
+
+export interface GridAndSeeds {
+  grid: Record<Knob, number[]>;
+  seeds: number[];
+}
+
+/** The experiment's grid and seeds, when every knob and the seeds are non-empty lists of numbers (as the sweep's schema requires). */
+export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
+  const exp = m?.experiment;
+  const grid = exp?.grid;
+  if (grid === undefined || grid === null || typeof grid !== 'object') return null;
+  const out = {} as Record<Knob, number[]>;
+  for (const k of KNOBS) {
+    out[k] = numList((grid as Record<string, unknown>)[k]);
+    if (out[k].length === 0) return null;
+  }
+  const seeds = numList(exp?.seeds).filter((s) => Number.isInteger(s) && s >= 0);
+  return seeds.length === 0 ? null : { grid: out, seeds };
+}
+
+/** The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid. */
+export function expectedRuns(m: Manifest | null): RunSpec[] {
+  const g = gridAndSeedsOf(m);
+  return g === null ? [] : expandGrid(g);
+}
+
+/** "linux/x64, 2 × AMD EPYC, 23.5 GiB" from a manifest's machine block. */
+export function machineOf(m: Manifest | null): string | null {
+  const mc = m?.machine;
+  if (!mc || typeof mc !== 'object') return null;
+  const parts: string[] = [];
+  const platform = [str(mc.platform), str(mc.arch)].filter((x) => x !== null).join('/');
+  if (platform) parts.push(platform);
+  const cpus = num(mc.cpus);
+  const model = str(mc.cpuModel);
+  if (cpus !== null || model !== null) parts.push(`${cpus !== null ? `${cpus} × ` : ''}${model ?? 'CPU'}`);
+  const mem = num(mc.totalMemGiB);
+  if (mem !== null) parts.push(`${Number(mem.toFixed(1))} GiB`);
+  return parts.length > 0 ? parts.join(', ') : null;
+}
+
+/** The experiment's validation setting as text (whatever JSON it is). */
+export function validationOf(x: unknown): string | null {
+  if (x === undefined || x === null) return null;
+  if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') return String(x);
+  try {
+    return JSON.stringify(x);
+  } catch {
+    return null;
+  }
+}
