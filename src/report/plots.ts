@@ -11,6 +11,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Knob, PlotFile, RenderedPlot, ReportData } from './types.js';
 import { KNOBS, KNOB_LABELS, KNOB_SLUGS } from './types.js';
+import { BLACK, inkOn, WHITE } from './contrast.js';
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
@@ -79,28 +80,69 @@ function yDomain(data: ReportData, points: CurvePoint[]): [number, number] {
   if (hi <= lo) hi = lo + 1;
   lo = Math.max(0, Math.floor((lo - 0.05 * (hi - lo)) * 10) / 10);
   hi = Math.ceil((hi + 0.02 * (hi - lo)) * 10) / 10;
-  return [lo, hi];
+  // Rounded outwards as the plot's scale rounds it (nice: true), so the spec knows where each value is drawn.
+  const [niceLo, niceHi] = vega.scale('linear')().domain([lo, hi]).nice().domain() as [number, number];
+  return [niceLo, niceHi];
 }
 
-function baselineLayers(data: ReportData): object[] {
+/** Size of the curves plots' data area, in pixels. */
+const CURVES_WIDTH = 640;
+const CURVES_HEIGHT = 320;
+/** The baseline labels: font size and gap to their rule, in pixels. */
+const LABEL_FONT = 11;
+const LABEL_GAP = 4;
+
+export type LabelSide = 'above' | 'below';
+
+/**
+ * Where each baseline's label goes: below its rule (at the left edge, where the curves start high
+ * above any baseline), unless that would cross the x axis or an earlier label; then above it.
+ */
+export function labelSides(bpcs: number[], [lo, hi]: [number, number], height: number): LabelSide[] {
+  const y = (b: number) => (height * (hi - b)) / (hi - lo);
+  const box = (b: number, side: LabelSide): [number, number] =>
+    side === 'below' ? [y(b) + LABEL_GAP, y(b) + LABEL_GAP + LABEL_FONT] : [y(b) - LABEL_GAP - LABEL_FONT, y(b) - LABEL_GAP];
+  const placed: Array<[number, number]> = [];
+  return bpcs.map((b) => {
+    const fits = (side: LabelSide) => {
+      const [top, bottom] = box(b, side);
+      return top >= 0 && bottom <= height && placed.every(([t, u]) => bottom <= t || top >= u);
+    };
+    const side: LabelSide = fits('below') ? 'below' : fits('above') ? 'above' : y(b) > height / 2 ? 'above' : 'below';
+    placed.push(box(b, side));
+    return side;
+  });
+}
+
+function baselineLayers(data: ReportData, domain: [number, number]): object[] {
   if (data.baselines.length === 0) return [];
+  const sides = labelSides(data.baselines.map((b) => b.bpc), domain, CURVES_HEIGHT);
   const values = data.baselines.map((b) => ({
     bpc: b.bpc,
     label: `Markov${b.order !== null ? ` order ${b.order}` : ''}: ${b.bpc.toFixed(3)} bpc`,
   }));
-  return [
-    {
-      data: { values },
-      mark: { type: 'rule', color: '#222', strokeDash: [6, 4], strokeWidth: 1.5 },
-      encoding: { y: { field: 'bpc', type: 'quantitative' } },
-    },
-    {
-      data: { values },
-      // At the left edge, where the curves start high above any baseline, so the label stays clear of them.
-      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 11, color: '#222' },
+  const rule = {
+    data: { values },
+    mark: { type: 'rule', color: '#222', strokeDash: [6, 4], strokeWidth: 1.5 },
+    encoding: { y: { field: 'bpc', type: 'quantitative' } },
+  };
+  const labels = (['below', 'above'] as const)
+    .map((side) => ({ side, values: values.filter((_, i) => sides[i] === side) }))
+    .filter((g) => g.values.length > 0)
+    .map((g) => ({
+      data: { values: g.values },
+      mark: {
+        type: 'text',
+        align: 'left',
+        baseline: g.side === 'below' ? 'top' : 'bottom',
+        dx: 4,
+        dy: g.side === 'below' ? LABEL_GAP : -LABEL_GAP,
+        fontSize: LABEL_FONT,
+        color: '#222',
+      },
       encoding: { y: { field: 'bpc', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
-    },
-  ];
+    }));
+  return [rule, ...labels];
 }
 
 export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
@@ -125,8 +167,8 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `bpc against training characters, by ${label}`, subtitle: 'solid: held-out; dashed: training (smoothed); black dashed rule: Markov baseline' },
-    width: 640,
-    height: 320,
+    width: CURVES_WIDTH,
+    height: CURVES_HEIGHT,
     config: CONFIG,
     layer: [
       {
@@ -149,7 +191,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
         mark: { type: 'point', filled: true, size: 22, clip: true },
         encoding: { x, y, color, detail: { field: 'run' } },
       },
-      ...baselineLayers(data),
+      ...baselineLayers(data, [lo, hi]),
     ],
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
@@ -164,59 +206,55 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   };
 }
 
-export function heatmapSpec(data: ReportData): PlotSpec {
-  const cells = data.heatmap.map((c) => ({
-    lr: c.learningRate,
-    h: c.hiddenSize,
-    best: c.best,
-    label: c.best === null ? '—' : c.best.toFixed(3),
-    runs: `${c.finished}/${c.runs} finished`,
-  }));
-  const bests = cells.map((c) => c.best).filter((b): b is number => b !== null);
-  // Colours saturate at the uniform-guess cap, so one hopeless run does not wash out the rest.
+/** Fill of a heat-map cell without a finished run. */
+const EMPTY_CELL = '#f1f1f1';
+
+/** The colour scale's domain: best to worst cell, saturating at the uniform-guess cap so one hopeless run does not wash out the rest. */
+function heatDomain(data: ReportData): [number, number] {
+  const bests = data.heatmap.map((c) => c.best).filter((b): b is number => b !== null);
   const lo = bests.length > 0 ? Math.min(...bests) : 0;
   const hi = bests.length > 0 ? Math.min(Math.max(...bests), bpcCap(data)) : 1;
-  const domain = hi > lo ? [lo, hi] : [lo, lo + 0.001];
-  // viridis is dark for about the lower two thirds of its range: white text there, dark text above.
-  const mid = lo + 0.65 * (hi - lo);
+  return hi > lo ? [lo, hi] : [lo, lo + 0.001];
+}
+
+/** The cells with their fill (as the clamped linear viridis scale draws it) and the ink that contrasts with it. */
+function heatCells(data: ReportData, [lo, hi]: [number, number]) {
+  const viridis = vega.scheme('viridis') as (t: number) => string;
+  return data.heatmap.map((c) => {
+    const fill = c.best === null ? EMPTY_CELL : viridis(Math.min(1, Math.max(0, (c.best - lo) / (hi - lo))));
+    return {
+      lr: c.learningRate,
+      h: c.hiddenSize,
+      best: c.best,
+      label: c.best === null ? '—' : c.best.toFixed(3),
+      runs: `${c.finished}/${c.runs} finished`,
+      ink: inkOn(fill),
+    };
+  });
+}
+
+export function heatmapSpec(data: ReportData): PlotSpec {
+  const domain = heatDomain(data);
   const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: 'ascending', axis: { labelAngle: 0 } };
   const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: 'descending' };
+  // The cell's ink as a test, not a field, so it stays out of the marks' aria labels.
+  const ink = { condition: { test: `datum.ink === '${WHITE}'`, value: WHITE }, value: BLACK };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'best held-out bpc: learning rate × hidden size', subtitle: 'lower is better; — = no finished run' },
     width: { step: 96 },
     height: { step: 56 },
     config: CONFIG,
-    data: { values: cells },
+    data: { values: heatCells(data, domain) },
     layer: [
-      { mark: { type: 'rect', color: '#f1f1f1', stroke: 'white', strokeWidth: 2 }, encoding: { x, y } },
+      { mark: { type: 'rect', color: EMPTY_CELL, stroke: 'white', strokeWidth: 2 }, encoding: { x, y } },
       {
         transform: [{ filter: 'datum.best !== null' }],
         mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
-        encoding: {
-          x,
-          y,
-          color: { field: 'best', type: 'quantitative', title: 'best bpc', scale: { scheme: 'viridis', domain, clamp: true } },
-        },
+        encoding: { x, y, color: { field: 'best', type: 'quantitative', title: 'best bpc', scale: { scheme: 'viridis', domain, clamp: true } } },
       },
-      {
-        mark: { type: 'text', fontSize: 13, fontWeight: 'bold', dy: -6 },
-        encoding: {
-          x,
-          y,
-          text: { field: 'label' },
-          color: { condition: { test: `datum.best !== null && datum.best < ${mid}`, value: 'white' }, value: '#111' },
-        },
-      },
-      {
-        mark: { type: 'text', fontSize: 10, dy: 10 },
-        encoding: {
-          x,
-          y,
-          text: { field: 'runs' },
-          color: { condition: { test: `datum.best !== null && datum.best < ${mid}`, value: '#eee' }, value: '#444' },
-        },
-      },
+      { mark: { type: 'text', fontSize: 13, fontWeight: 'bold', dy: -6 }, encoding: { x, y, text: { field: 'label' }, color: ink } },
+      { mark: { type: 'text', fontSize: 10, dy: 10 }, encoding: { x, y, text: { field: 'runs' }, color: ink } },
     ],
   };
   return {
