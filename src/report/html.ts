@@ -5,19 +5,9 @@
  */
 import type { LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
 import { factGroups } from './facts.js';
-import { escapeHtml as h, fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
-import {
-  ALL_FINISHED,
-  headline,
-  KNOBS_INTRO,
-  LEADERBOARD_INTRO,
-  NO_SAMPLES,
-  sampleMeta,
-  samplesIntro,
-  statusLabel,
-  truncate,
-  unfinishedCounts,
-} from './text.js';
+import { escapeHtml as h, fmtDelta } from './format.js';
+import { knobColumns, LEADERBOARD_COLUMNS, type Column } from './tableColumns.js';
+import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -74,64 +64,46 @@ function deltaCell(d: number | null): string {
   return `<td class="num${cls}">${h(fmtDelta(d))}</td>`;
 }
 
-function leaderboardTable(data: ReportData): string {
-  const head = ['#', 'run', 'hidden', 'unroll', 'clip', 'lr', 'seed', 'status', 'held-out bpc', 'Markov bpc', 'Δ bpc', 'chars/s', 'note'];
-  const numeric = new Set([0, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
-  const rows: string[] = [];
-  let firstUnranked = true;
-  for (const e of data.leaderboard) {
-    const cls: string[] = [];
-    if (e.rank === null) {
-      cls.push('unranked');
-      if (firstUnranked && rows.length > 0) cls.push('first');
-      firstUnranked = false;
-    }
-    rows.push(
-      `<tr class="${cls.join(' ')}" data-status="${h(e.status)}">` +
-        num(e.rank === null ? '' : String(e.rank)) +
-        `<td class="mono">${h(e.runId)}</td>` +
-        num(fmtNum(e.hiddenSize)) +
-        num(fmtNum(e.unroll)) +
-        num(fmtNum(e.clip)) +
-        num(fmtNum(e.learningRate)) +
-        num(e.seed) +
-        `<td>${badge(e.status)}</td>` +
-        num(fmtBpc(e.valBpc)) +
-        num(fmtBpc(e.markovBpc)) +
-        deltaCell(e.delta) +
-        num(fmtInt(e.charsPerS)) +
-        `<td class="note"${e.note && e.note.length > 160 ? ` title="${h(e.note)}"` : ''}>${h(truncate(e.note ?? '', 160))}</td>` +
-        '</tr>',
-    );
+function cell<T>(c: Column<T>, r: T): string {
+  const text = c.text(r);
+  switch (c.kind) {
+    case 'run':
+      return `<td class="mono">${h(text)}</td>`;
+    case 'status':
+      return `<td>${badge((r as LeaderboardEntry).status)}</td>`;
+    case 'delta':
+      return deltaCell((r as LeaderboardEntry).delta);
+    case 'note':
+      return `<td class="note"${text.length > 160 ? ` title="${h(text)}"` : ''}>${h(truncate(text, 160))}</td>`;
+    default:
+      return c.numeric ? num(text) : `<td>${h(text)}</td>`;
   }
+}
+
+function headRow<T>(columns: Array<Column<T>>): string {
+  return `<tr>${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
+}
+
+/** Ranked runs, then the rest (greyed, a rule above the first of them). */
+function leaderboardTable(data: ReportData): string {
+  const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
+  const rows = data.leaderboard.map((e, i) => {
+    const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
+    return `<tr class="${cls}" data-status="${h(e.status)}">${LEADERBOARD_COLUMNS.map((c) => cell(c, e)).join('')}</tr>`;
+  });
   return (
-    '<div class="table-wrap"><table class="leaderboard"><thead><tr>' +
-    head.map((t, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${h(t)}</th>`).join('') +
-    `</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`
+    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(LEADERBOARD_COLUMNS)}</thead><tbody>\n` +
+    `${rows.join('\n')}\n</tbody></table></div>`
   );
 }
 
 function knobTables(data: ReportData): string {
-  return (
-    '<div class="knobs">' +
-    data.knobs
-      .map(
-        (k) =>
-          `<section><h3>${h(k.label)}</h3><table><thead><tr>` +
-          `<th class="num">${h(k.label)}</th><th class="num">runs</th><th class="num">finished</th><th class="num">best bpc</th><th class="num">median bpc</th><th>best run</th>` +
-          '</tr></thead><tbody>' +
-          k.values
-            .map(
-              (v) =>
-                `<tr>${num(fmtNum(v.value))}${num(String(v.runs))}${num(String(v.finished))}${num(fmtBpc(v.best))}${num(fmtBpc(v.median))}` +
-                `<td class="mono">${h(v.bestRunId ?? '—')}</td></tr>`,
-            )
-            .join('') +
-          '</tbody></table></section>',
-      )
-      .join('') +
-    '</div>'
-  );
+  const tables = data.knobs.map((k) => {
+    const columns = knobColumns(k);
+    const rows = k.values.map((v) => `<tr>${columns.map((c) => cell(c, v)).join('')}</tr>`);
+    return `<section><h3>${h(k.label)}</h3><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></section>`;
+  });
+  return `<div class="knobs">${tables.join('')}</div>`;
 }
 
 function plotFigures(plots: RenderedPlot[]): string {
@@ -145,13 +117,13 @@ function plotFigures(plots: RenderedPlot[]): string {
 }
 
 function samplesBlock(data: ReportData): string {
-  if (data.samples.length === 0) return `<p class="muted">${h(NO_SAMPLES)}</p>`;
+  if (data.samples.length === 0) return `<p class="muted">${h(PROSE.noSamples)}</p>`;
   const cards = data.samples.map((s) => {
     const meta = sampleMeta(s);
     return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
   });
   return (
-    `<p class="muted">${h(samplesIntro(data.sampleLength))}</p>` +
+    `<p class="muted">${h(PROSE.samples(data.sampleLength))}</p>` +
     `<div class="samples">${cards.join('\n')}</div>`
   );
 }
@@ -171,9 +143,9 @@ function factsBlock(data: ReportData): string {
 function unfinishedBlock(data: ReportData): string {
   const c = data.counts;
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
-  if (unfinished.length === 0) return `<p>${h(ALL_FINISHED)}</p>`;
+  if (unfinished.length === 0) return `<p>${h(PROSE.allFinished)}</p>`;
   return (
-    `<p>${h(unfinishedCounts(c))}</p><ul class="notes">` +
+    `<p>${h(PROSE.unfinished(c))}</p><ul class="notes">` +
     unfinished.map((e) => `<li>${badge(e.status)} <span class="mono">${h(e.runId)}</span>: ${h(truncate(e.note ?? '', 400))}</li>`).join('') +
     '</ul>'
   );
@@ -200,10 +172,10 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${data.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
 <ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
-<p class="muted">${h(LEADERBOARD_INTRO)}</p>
+<p class="muted">${h(PROSE.leaderboard)}</p>
 ${leaderboardTable(data)}
 <h2>Per knob</h2>
-<p class="muted">${h(KNOBS_INTRO)}</p>
+<p class="muted">${h(PROSE.knobs)}</p>
 ${knobTables(data)}
 <h2>Plots</h2>
 ${plotFigures(plots)}

@@ -6,47 +6,25 @@
  * samples, unfinished runs), then the sweep facts and reading notes. The body depends only on the
  * runs, so shards merged give the same body as one folder holding their union.
  */
-import type { KnobStats, LeaderboardEntry, PlotFile, ReportData } from './types.js';
+import type { PlotFile, ReportData } from './types.js';
 import { factGroups } from './facts.js';
-import { fmtBpc, fmtDelta, fmtInt, fmtNum, mdFence, mdText } from './format.js';
-import {
-  ALL_FINISHED,
-  headline,
-  KNOBS_INTRO,
-  LEADERBOARD_INTRO,
-  NO_SAMPLES,
-  sampleMeta,
-  samplesIntro,
-  statusLabel,
-  truncate,
-  unfinishedCounts,
-} from './text.js';
+import { mdFence, mdText } from './format.js';
+import { knobColumns, LEADERBOARD_COLUMNS, type Column } from './tableColumns.js';
+import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
 
-function table(head: string[], rows: string[][], align: Array<'l' | 'r'>): string {
-  const sep = align.map((a) => (a === 'r' ? '---:' : ':---'));
-  return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
-
-function leaderboardRow(e: LeaderboardEntry): string[] {
-  const status = e.status === 'done' ? 'done' : `**${statusLabel(e.status)}**`;
-  return [
-    e.rank === null ? '' : String(e.rank),
-    mdText(e.runId),
-    fmtNum(e.hiddenSize),
-    fmtNum(e.unroll),
-    fmtNum(e.clip),
-    fmtNum(e.learningRate),
-    mdText(e.seed),
-    status,
-    fmtBpc(e.valBpc),
-    fmtBpc(e.markovBpc),
-    fmtDelta(e.delta),
-    fmtInt(e.charsPerS),
-    e.note === null ? '' : mdText(truncate(e.note, 120)),
-  ];
+/** A Markdown table of `rows` under `columns` (every cell escaped; a status other than done in bold). */
+function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120): string {
+  const cell = (c: Column<T>, r: T): string => {
+    const text = c.text(r);
+    if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
+    return mdText(c.kind === 'note' ? truncate(text, noteLength) : text);
+  };
+  const head = columns.map((c) => mdText(c.head));
+  const sep = columns.map((c) => (c.numeric ? '---:' : ':---'));
+  return [head, sep, ...rows.map((r) => columns.map((c) => cell(c, r)))].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 function summarySection(data: ReportData): string[] {
@@ -57,34 +35,15 @@ function leaderboardSection(data: ReportData): string[] {
   return [
     '## Leaderboard',
     '',
-    LEADERBOARD_INTRO,
+    PROSE.leaderboard,
     '',
-    table(
-      ['#', 'run', 'hidden', 'unroll', 'clip', 'lr', 'seed', 'status', 'held-out bpc', 'Markov bpc', 'Δ bpc', 'chars/s', 'note'],
-      data.leaderboard.map(leaderboardRow),
-      ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
-    ),
+    table(LEADERBOARD_COLUMNS, data.leaderboard),
     '',
   ];
 }
 
-function knobTable(k: KnobStats): string {
-  return table(
-    [k.label, 'runs', 'finished', 'best bpc', 'median bpc', 'best run'],
-    k.values.map((v) => [
-      fmtNum(v.value),
-      String(v.runs),
-      String(v.finished),
-      fmtBpc(v.best),
-      fmtBpc(v.median),
-      v.bestRunId === null ? '—' : mdText(v.bestRunId),
-    ]),
-    ['r', 'r', 'r', 'r', 'r', 'l'],
-  );
-}
-
 function knobSection(data: ReportData): string[] {
-  return ['## Per knob', '', KNOBS_INTRO, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', knobTable(k), ''])];
+  return ['## Per knob', '', PROSE.knobs, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', table(knobColumns(k), k.values), ''])];
 }
 
 function plotSection(plots: PlotFile[]): string[] {
@@ -92,11 +51,11 @@ function plotSection(plots: PlotFile[]): string[] {
 }
 
 function sampleSection(data: ReportData): string[] {
-  if (data.samples.length === 0) return ['## Samples', '', NO_SAMPLES, ''];
+  if (data.samples.length === 0) return ['## Samples', '', PROSE.noSamples, ''];
   return [
     '## Samples',
     '',
-    samplesIntro(data.sampleLength),
+    PROSE.samples(data.sampleLength),
     '',
     ...data.samples.flatMap((s) => [`### ${mdText(s.title)}`, '', mdText(sampleMeta(s).join(', ')), '', mdFence(s.text), '']),
   ];
@@ -104,11 +63,11 @@ function sampleSection(data: ReportData): string[] {
 
 function unfinishedSection(data: ReportData): string[] {
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
-  if (unfinished.length === 0) return ['## Unfinished runs', '', ALL_FINISHED, ''];
+  if (unfinished.length === 0) return ['## Unfinished runs', '', PROSE.allFinished, ''];
   return [
     '## Unfinished runs',
     '',
-    unfinishedCounts(data.counts),
+    PROSE.unfinished(data.counts),
     '',
     ...unfinished.map((e) => `- **${statusLabel(e.status)}** ${mdText(e.runId)}: ${mdText(truncate(e.note ?? '', 300))}`),
     '',

@@ -145,54 +145,54 @@ function baselineLayers(data: ReportData, domain: [number, number]): object[] {
   return [rule, ...labels];
 }
 
-export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
-  const label = KNOB_LABELS[knob];
-  const points = curvePoints(data, knob);
-  const [lo, hi] = yDomain(data, points);
-  const values = data.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
-  const color = {
-    field: 'v',
-    type: 'ordinal',
-    title: label,
-    scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } },
-  };
+/** The curves' line and point layers: x = characters, y = bpc, colour = the knob's value, dash = series. */
+function curveLayers(points: CurvePoint[], label: string, values: number[], [lo, hi]: [number, number]): object[] {
+  const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } } };
   const x = {
     field: 'chars',
     type: 'quantitative',
     title: 'training characters',
     axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" },
   };
-  const series = { field: 'series', type: 'ordinal', title: 'series', sort: [HELD_OUT, TRAINING] };
   const y = { field: 'bpc', type: 'quantitative', title: 'bits per character', scale: { domain: [lo, hi], zero: false } };
+  const series = { field: 'series', type: 'ordinal', title: 'series', sort: [HELD_OUT, TRAINING] };
+  const bySeries = (range: unknown[]) => ({ ...series, scale: { domain: [HELD_OUT, TRAINING], range } });
+  return [
+    {
+      data: { values: points },
+      mark: { type: 'line', clip: true, interpolate: 'linear' },
+      encoding: {
+        x,
+        y,
+        color,
+        detail: { field: 'run' },
+        // One field drives dash, opacity and width, so vega-lite merges them into one "series" legend.
+        strokeDash: bySeries([[1, 0], [4, 3]]),
+        opacity: bySeries([1, 0.55]),
+        strokeWidth: bySeries([2, 1.2]),
+      },
+    },
+    {
+      data: { values: points },
+      transform: [{ filter: { field: 'series', equal: HELD_OUT } }],
+      mark: { type: 'point', filled: true, size: 22, clip: true },
+      encoding: { x, y, color, detail: { field: 'run' } },
+    },
+  ];
+}
+
+export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
+  const label = KNOB_LABELS[knob];
+  const points = curvePoints(data, knob);
+  const domain = yDomain(data, points);
+  const values = data.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `bpc against training characters, by ${label}`, subtitle: 'solid: held-out; dashed: training (smoothed); black dashed rule: Markov baseline' },
     width: CURVES_WIDTH,
     height: CURVES_HEIGHT,
     config: CONFIG,
-    layer: [
-      {
-        data: { values: points },
-        mark: { type: 'line', clip: true, interpolate: 'linear' },
-        encoding: {
-          x,
-          y,
-          color,
-          detail: { field: 'run' },
-          // One field drives dash, opacity and width, so vega-lite merges them into one "series" legend.
-          strokeDash: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [[1, 0], [4, 3]] } },
-          opacity: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [1, 0.55] } },
-          strokeWidth: { ...series, scale: { domain: [HELD_OUT, TRAINING], range: [2, 1.2] } },
-        },
-      },
-      {
-        data: { values: points },
-        transform: [{ filter: { field: 'series', equal: HELD_OUT } }],
-        mark: { type: 'point', filled: true, size: 22, clip: true },
-        encoding: { x, y, color, detail: { field: 'run' } },
-      },
-      ...baselineLayers(data, [lo, hi]),
-    ],
+    layer: [...curveLayers(points, label, values, domain), ...baselineLayers(data, domain)],
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
   return {

@@ -4,20 +4,18 @@ import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 
 // ---- the prose of the report's sections, shared by the Markdown and HTML renderers ----
 
-export const LEADERBOARD_INTRO =
-  'Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). ' +
-  'Runs that diverged, failed or are missing are listed, marked, at the bottom.';
-export const KNOBS_INTRO = 'Best and median held-out bpc over the finished runs at each value of each swept knob.';
-export const NO_SAMPLES = 'No samples to show (no finished run with a sample in samples.csv).';
-export const ALL_FINISHED = 'None: every expected run finished.';
-
-export function samplesIntro(length: number): string {
-  return `Side by side as in the article: the best RNN run, the Markov baseline and the worst finished run, each cut to the same ${length} characters.`;
-}
-
-export function unfinishedCounts(c: Counts): string {
-  return `${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).`;
-}
+/** Sentences that open or stand in for the report's sections. */
+export const PROSE = {
+  leaderboard:
+    'Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). ' +
+    'Runs that diverged, failed or are missing are listed, marked, at the bottom.',
+  knobs: 'Best and median held-out bpc over the finished runs at each value of each swept knob.',
+  noSamples: 'No samples to show (no finished run with a sample in samples.csv).',
+  samples: (length: number) =>
+    `Side by side as in the article: the best RNN run, the Markov baseline and the worst finished run, each cut to the same ${length} characters.`,
+  allFinished: 'None: every expected run finished.',
+  unfinished: (c: Counts) => `${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).`,
+};
 
 export function statusLabel(s: LeaderStatus): string {
   return s === 'done' ? 'done' : s.toUpperCase();
