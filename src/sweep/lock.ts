@@ -1,6 +1,7 @@
 /**
  * One sweep per results folder at a time: `<dir>/.lock` created exclusively and holding the
- * owner's pid and host. A lock whose process no longer runs (a crash, kill -9) is taken over.
+ * owner's pid and host. A lock whose process no longer runs (a crash, kill -9; a zombie counts as
+ * gone) is taken over.
  */
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -19,13 +20,31 @@ interface LockInfo {
 /** An empty or torn lock file younger than this may be one being written right now. */
 const FRESH_LOCK_MS = 10_000;
 
-function alive(pid: number): boolean {
+/**
+ * Whether process `pid` still runs. A zombie (state Z: exited, not yet reaped by its parent, as
+ * after kill -9 of a whole process group until init gets to it, or forever in a container without
+ * an init) and a dying process (X) answer signal 0 like a live one, but are gone.
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = procState(pid);
+  return state !== 'Z' && state !== 'X';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, Z, X, ...), or null where there is no /proc. */
+export function procState(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+  return /^\s*(\S)/.exec(stat.slice(stat.lastIndexOf(')') + 1))?.[1] ?? null;
 }
 
 function readLock(path: string): { text: string; info: LockInfo | null } | null {
