@@ -215,12 +215,13 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
   const sameCorpus = previous.experiment.corpus === plan.experiment.corpus || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
+  let manifest = previous;
   if (previous.finishedAt === null || versions !== previous.versions) {
-    const now = new Date().toISOString();
     const update = versions === previous.versions ? {} : { experiment: plan.experiment, experimentFile: plan.expPath, versions, totalRuns: plan.runs.length };
-    writeManifest(plan.dir, { ...previous, ...update, finishedAt: previous.finishedAt ?? now });
+    manifest = { ...previous, ...update, finishedAt: previous.finishedAt ?? new Date().toISOString() };
+    writeManifest(plan.dir, manifest);
   }
-  return { dir: plan.dir, experiment: plan.experiment, manifest: previous, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+  return { dir: plan.dir, experiment: plan.experiment, manifest, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
 }
 
 /** The versions of the experiment with `experiment` appended if it differs from the last one (the same list if not). */
