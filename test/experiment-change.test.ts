@@ -101,7 +101,7 @@ describe('removing grid values deletes nothing', () => {
 });
 
 describe('a change of what a recorded run means is refused', () => {
-  const changes: [string, Partial<Exp>, string[]][] = [
+  const changes: [string, Record<string, unknown>, string[]][] = [
     ['budget', { budget: { chars: 4000 } }, ['budget.chars: 3000 -> 4000']],
     ['validation', { validation: 0.1 }, ['validation: 0.05 -> 0.1']],
     ['Markov order', { markov: { order: 3 } }, ['markov.order: 4 -> 3']],

@@ -79,17 +79,9 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const mine = JSON.stringify(info);
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, mine);
-      } finally {
-        closeSync(fd);
-      }
+    if (createLock(path, mine)) {
       removeAbandonedAsides(dir);
       return releaser(path, mine);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const found = readLock(path);
     if (found === null) continue; // released meanwhile: try again
@@ -103,35 +95,7 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
           : `${dir} is being locked by another sweep right now (${path} is still being written); try again in a moment.`,
       );
     }
-    // Take the stale lock over without racing another process doing the same: move it aside, and
-    // only discard it if what was moved is still the stale lock (not a fresh one taken meanwhile).
-    const aside = `${path}.${process.pid}.stale`;
-    try {
-      renameSync(path, aside);
-    } catch {
-      continue; // someone else moved it first
-    }
-    let moved: string | null = null;
-    try {
-      moved = readFileSync(aside, 'utf8');
-    } catch {
-      moved = null;
-    }
-    if (moved !== found.text) {
-      // A live lock was moved: put it back (fails only if yet another lock appeared) and give way.
-      try {
-        linkSync(aside, path);
-      } catch {
-        // leave the newer lock in place
-      }
-      try {
-        unlinkSync(aside);
-      } catch {
-        // already gone
-      }
-      continue;
-    }
-    unlinkSync(aside);
+    if (!discardStale(path, found.text)) continue;
     opts.onNotice?.(
       holder
         ? `taking over the lock of pid ${holder.pid} (since ${holder.startedAt}), which no longer runs`
@@ -139,6 +103,59 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
     );
   }
   throw new LockedError(`${dir}: could not take the lock ${path} (other processes keep taking it); try again`);
+}
+
+/** Create the lock file exclusively with our own record; false if it exists. */
+function createLock(path: string, mine: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, mine);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Remove a stale lock without racing another process doing the same: move it aside, and only
+ * discard it if what was moved is still the stale lock (not a fresh one taken meanwhile). False if
+ * it was not ours to remove (the caller tries again).
+ */
+function discardStale(path: string, staleText: string): boolean {
+  const aside = `${path}.${process.pid}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // someone else moved it first
+  }
+  let moved: string | null;
+  try {
+    moved = readFileSync(aside, 'utf8');
+  } catch {
+    moved = null;
+  }
+  if (moved === staleText) {
+    unlinkSync(aside);
+    return true;
+  }
+  // A live lock was moved: put it back (fails only if yet another lock appeared) and give way.
+  try {
+    linkSync(aside, path);
+  } catch {
+    // leave the newer lock in place
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // already gone
+  }
+  return false;
 }
 
 /** `.lock.<pid>.stale` files of takeovers whose process died half-way. */
