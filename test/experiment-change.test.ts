@@ -197,3 +197,18 @@ describe('nothing left to run: the corpus is not needed', () => {
     }
   });
 });
+
+describe('a manifest this version cannot use is refused, not overwritten', () => {
+  test.each([
+    ['not JSON', '{"experiment": ', /manifest\.json: not valid JSON .*refusing to overwrite it/],
+    ['not a sweep manifest', '{"tool": "other"}\n', /manifest\.json: not a charlab sweep manifest .*refusing to overwrite it/],
+  ])('%s', async (_label, text, message) => {
+    const out = copyOfTwo();
+    writeFileSync(join(out, 'manifest.json'), text);
+    const before = files(out);
+    const r = await sweep({ ...BASE, grid: { ...BASE.grid, hiddenSize: [8, 12] } }, out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(files(out)).toEqual(before);
+  });
+});

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 import type { Experiment } from './schema.js';
@@ -55,19 +56,27 @@ export function machineInfo(): Manifest['machine'] {
   };
 }
 
-/** The folder's manifest, or null if it has none or one this version cannot use (hand-edited, another tool's). */
+/**
+ * The folder's manifest, or null if it has none. One that cannot be read or is not a manifest this
+ * version can use (hand-edited, another tool's) is refused rather than overwritten: UsageError.
+ */
 export function readManifest(dir: string): Manifest | null {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) return null;
+  const refuse = (why: string) =>
+    new UsageError(`${path}: ${why}; refusing to overwrite it. Move it away, or run with --fresh to start over in ${dir}, or use another --out.`);
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch {
-    return null; // unreadable: the caller refuses to add to tables it cannot attribute
+  } catch (err) {
+    throw refuse(err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  if (!m || typeof m !== 'object' || !m.experiment || typeof m.experiment !== 'object' || typeof m.corpus?.sha256 !== 'string') return null;
+  if (!m || typeof m !== 'object' || !m.experiment || typeof m.experiment !== 'object' || typeof m.corpus?.sha256 !== 'string') {
+    throw refuse('not a charlab sweep manifest (no experiment or corpus sha256)');
+  }
   // Manifests written before versions were recorded: their experiment is the first version.
   if (!Array.isArray(m.versions)) m.versions = [{ since: m.startedAt, experiment: m.experiment }];
+  if (!Array.isArray(m.sessions)) m.sessions = [m.startedAt];
   return m;
 }
 

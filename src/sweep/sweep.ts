@@ -251,7 +251,7 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     machine: machineInfo(),
     workers,
     startedAt: previous ? previous.startedAt : now,
-    sessions: [...(previous ? (previous.sessions ?? [previous.startedAt]) : []), now],
+    sessions: [...(previous ? previous.sessions : []), now],
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
     finishedAt: null,
     totalRuns: plan.runs.length,
