@@ -1,7 +1,8 @@
 /**
- * The sweep: validate the experiment and the corpus before touching anything, take the results
- * folder's lock, recover what earlier attempts recorded, fan the missing runs out over a piscina
- * pool in grid order, record each finished run whole, and rewrite the tables in grid order at the end.
+ * The sweep, in its steps: validate the experiment, the results folder's manifest and tables, and
+ * (when a run is left to do) the corpus before touching anything; take the folder's lock; recover
+ * what earlier attempts recorded; fan the missing runs out over a piscina pool in grid order,
+ * recording each finished run whole; finally rewrite the tables in grid order.
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
