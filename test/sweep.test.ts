@@ -148,7 +148,7 @@ describe('a real sweep through the CLI', () => {
     const changed = writeExperiment(dir, { ...base, budget: { chars: 4000 }, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } }, 'changed.json');
     const refused = await runCli(['sweep', changed, '--out', out]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/different experiment.*--fresh/s);
+    expect(refused.stderr).toMatch(/changed in ways that alter what the 1 run\(s\) recorded in .* mean:\n  budget\.chars: 6000 -> 4000\n.*--fresh/s);
     expect(readCsv(join(out, 'summary.csv'))[0].chars).toBe('6000');
     const fresh = await runCli(['sweep', changed, '--out', out, '--fresh']);
     expect(fresh.code).toBe(0);

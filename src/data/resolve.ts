@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { CorpusError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { isKnownCorpusName, KNOWN_CORPORA, type KnownCorpus } from './known.js';
 import { loadCorpusFile, sha256Hex } from './load.js';
 
@@ -172,22 +172,12 @@ async function download(url: string, opts: ResolveCorpusOptions): Promise<Uint8A
   }
 }
 
-/** Writes `text` to a temporary file beside `target`, syncs it, then renames it into place. */
+/** Saves `text` as `target` through src/util/atomic.ts (temporary file, fsync, rename, fsync of the folder). */
 async function writeAtomically(target: string, text: string, howTo: string): Promise<void> {
-  const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
+    await mkdir(dirname(target), { recursive: true });
+    writeFileAtomic(target, text);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
     throw new UsageError(`downloaded the corpus but could not save it as ${target}: ${describe(err)}. ${howTo}`);
   }
 }

@@ -3,9 +3,10 @@
  * the first folder. Everything between reading and writing is pure (tables.ts -> data.ts ->
  * plots.ts / markdown.ts / html.ts).
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -31,8 +32,9 @@ async function readOptional(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UsageError(`${path}: cannot read it (${code === 'EISDIR' ? 'a directory, expected a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`);
   }
 }
 
@@ -72,13 +74,6 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes };
 }
 
-/** Write via a temporary file and rename, so a reader never sees half a report. */
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, content, 'utf8');
-  await rename(tmp, path);
-}
-
 /**
  * Regenerate the comparison report from one or more results folders (merged; the first wins for a
  * run present in several). Writes report.md, report.html and plots/*.svg into the first folder.
@@ -95,15 +90,15 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
   const svgPaths: string[] = [];
   for (const p of plots) {
     const path = join(outDir, ...p.file.split('/'));
-    await writeAtomic(path, `${p.svg}\n`);
+    writeFileAtomic(path, `${p.svg}\n`);
     svgPaths.push(path);
   }
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
   const markdownPath = join(outDir, 'report.md');
   const htmlPath = join(outDir, 'report.html');
-  await writeAtomic(markdownPath, markdown);
-  await writeAtomic(htmlPath, html);
+  writeFileAtomic(markdownPath, markdown);
+  writeFileAtomic(htmlPath, html);
 
   return {
     markdownPath,

@@ -3,7 +3,10 @@
  * renderers (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
  */
 
-export type RunStatus = 'done' | 'diverged' | 'failed';
+import type { RunStatus } from '../sweep/status.js';
+import type { ManifestAsRead } from '../sweep/manifest.js';
+
+export type { RunStatus };
 export type LeaderStatus = RunStatus | 'missing';
 
 /** The four swept knobs, in the order the report shows them. */
@@ -66,35 +69,8 @@ export interface SampleRow {
   text: string;
 }
 
-/** manifest.json as far as the report reads it; every field is optional because a report must survive old or partial files. */
-export interface Manifest {
-  experiment?: {
-    name?: string;
-    corpus?: string;
-    validation?: unknown;
-    budget?: { chars?: number };
-    seeds?: Array<number | string> | number;
-    grid?: { hiddenSize?: number[]; unroll?: number[]; clip?: number[]; learningRate?: number[] };
-    markov?: { order?: number };
-    workers?: number;
-    backend?: string;
-    [key: string]: unknown;
-  };
-  corpus?: {
-    path?: string;
-    sha256?: string;
-    chars?: number;
-    vocabSize?: number;
-    trainChars?: number;
-    validationChars?: number;
-  };
-  charlab?: string;
-  node?: string;
-  machine?: { platform?: string; arch?: string; cpus?: number; cpuModel?: string; totalMemGiB?: number };
-  startedAt?: string;
-  finishedAt?: string | null;
-  totalRuns?: number;
-}
+/** manifest.json as far as the report reads it: the sweep's Manifest with every field optional. */
+export type Manifest = ManifestAsRead;
 
 /** One results folder as read from disk (io.ts), before merging. */
 export interface FolderTables {

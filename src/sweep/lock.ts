@@ -1,6 +1,7 @@
 /**
  * One sweep per results folder at a time: `<dir>/.lock` created exclusively and holding the
- * owner's pid and host. A lock whose process no longer runs (a crash, kill -9) is taken over.
+ * owner's pid and host. A lock whose process no longer runs (a crash, kill -9; a zombie counts as
+ * gone) is taken over.
  */
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -19,13 +20,31 @@ interface LockInfo {
 /** An empty or torn lock file younger than this may be one being written right now. */
 const FRESH_LOCK_MS = 10_000;
 
-function alive(pid: number): boolean {
+/**
+ * Whether process `pid` still runs. A zombie (state Z: exited, not yet reaped by its parent, as
+ * after kill -9 of a whole process group until init gets to it, or forever in a container without
+ * an init) and a dying process (X) answer signal 0 like a live one, but are gone.
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = procState(pid);
+  return state !== 'Z' && state !== 'X';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, Z, X, ...), or null where there is no /proc. */
+export function procState(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+  return /^\s*(\S)/.exec(stat.slice(stat.lastIndexOf(')') + 1))?.[1] ?? null;
 }
 
 function readLock(path: string): { text: string; info: LockInfo | null } | null {
@@ -60,17 +79,9 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const mine = JSON.stringify(info);
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, mine);
-      } finally {
-        closeSync(fd);
-      }
+    if (createLock(path, mine)) {
       removeAbandonedAsides(dir);
       return releaser(path, mine);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const found = readLock(path);
     if (found === null) continue; // released meanwhile: try again
@@ -84,35 +95,7 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
           : `${dir} is being locked by another sweep right now (${path} is still being written); try again in a moment.`,
       );
     }
-    // Take the stale lock over without racing another process doing the same: move it aside, and
-    // only discard it if what was moved is still the stale lock (not a fresh one taken meanwhile).
-    const aside = `${path}.${process.pid}.stale`;
-    try {
-      renameSync(path, aside);
-    } catch {
-      continue; // someone else moved it first
-    }
-    let moved: string | null = null;
-    try {
-      moved = readFileSync(aside, 'utf8');
-    } catch {
-      moved = null;
-    }
-    if (moved !== found.text) {
-      // A live lock was moved: put it back (fails only if yet another lock appeared) and give way.
-      try {
-        linkSync(aside, path);
-      } catch {
-        // leave the newer lock in place
-      }
-      try {
-        unlinkSync(aside);
-      } catch {
-        // already gone
-      }
-      continue;
-    }
-    unlinkSync(aside);
+    if (!discardStale(path, found.text)) continue;
     opts.onNotice?.(
       holder
         ? `taking over the lock of pid ${holder.pid} (since ${holder.startedAt}), which no longer runs`
@@ -120,6 +103,59 @@ export function acquireLock(dir: string, opts: { onNotice?: (msg: string) => voi
     );
   }
   throw new LockedError(`${dir}: could not take the lock ${path} (other processes keep taking it); try again`);
+}
+
+/** Create the lock file exclusively with our own record; false if it exists. */
+function createLock(path: string, mine: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, mine);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Remove a stale lock without racing another process doing the same: move it aside, and only
+ * discard it if what was moved is still the stale lock (not a fresh one taken meanwhile). False if
+ * it was not ours to remove (the caller tries again).
+ */
+function discardStale(path: string, staleText: string): boolean {
+  const aside = `${path}.${process.pid}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // someone else moved it first
+  }
+  let moved: string | null;
+  try {
+    moved = readFileSync(aside, 'utf8');
+  } catch {
+    moved = null;
+  }
+  if (moved === staleText) {
+    unlinkSync(aside);
+    return true;
+  }
+  // A live lock was moved: put it back (fails only if yet another lock appeared) and give way.
+  try {
+    linkSync(aside, path);
+  } catch {
+    // leave the newer lock in place
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // already gone
+  }
+  return false;
 }
 
 /** `.lock.<pid>.stale` files of takeovers whose process died half-way. */

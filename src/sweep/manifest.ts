@@ -1,10 +1,17 @@
-/** manifest.json: what was run, on what, by which versions, when. */
+/** manifest.json: what was run, on what, by which versions, when; and what a change of experiment means. */
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 import type { Experiment } from './schema.js';
-import { writeFileAtomic } from './tables.js';
+
+/** One version of the experiment a results folder was swept with, from the session that started it. */
+export interface ExperimentVersion {
+  since: string;
+  experiment: Experiment;
+}
 
 export interface Manifest {
   experiment: Experiment;
@@ -17,9 +24,26 @@ export interface Manifest {
   startedAt: string;
   /** Every start of the sweep on this folder (the first is startedAt; later ones are resumes). */
   sessions: string[];
+  /** Every version of the experiment (grid values or seeds added, reordered or removed), oldest first. */
+  versions: ExperimentVersion[];
   finishedAt: string | null;
   totalRuns: number;
 }
+
+type PartialDeep<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: PartialDeep<T[K]> } : T;
+
+/**
+ * manifest.json as a reader finds it: older versions and partial or hand-edited files may lack any
+ * field, so a reader (the report) reads each one defensively.
+ */
+export type ManifestAsRead = PartialDeep<Omit<Manifest, 'experiment'>> & {
+  experiment?: PartialDeep<Omit<Experiment, 'seeds' | 'validation'>> & {
+    /** A list; very old manifests held a count n meaning seeds 1..n. */
+    seeds?: Array<number | string> | number;
+    validation?: unknown;
+    [key: string]: unknown;
+  };
+};
 
 export function machineInfo(): Manifest['machine'] {
   const c = cpus();
@@ -32,17 +56,28 @@ export function machineInfo(): Manifest['machine'] {
   };
 }
 
+/**
+ * The folder's manifest, or null if it has none. One that cannot be read or is not a manifest this
+ * version can use (hand-edited, another tool's) is refused rather than overwritten: UsageError.
+ */
 export function readManifest(dir: string): Manifest | null {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) return null;
+  const refuse = (why: string) =>
+    new UsageError(`${path}: ${why}; refusing to overwrite it. Move it away, or run with --fresh to start over in ${dir}, or use another --out.`);
+  let m: Manifest;
   try {
-    const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-    // Not a manifest this version can use (hand-edited, another tool's): treated as absent.
-    if (!m || typeof m !== 'object' || !m.experiment || typeof m.experiment !== 'object' || typeof m.corpus?.sha256 !== 'string') return null;
-    return m;
-  } catch {
-    return null; // unreadable: treated as absent
+    m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (err) {
+    throw refuse(err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+  if (!m || typeof m !== 'object' || !m.experiment || typeof m.experiment !== 'object' || typeof m.corpus?.sha256 !== 'string') {
+    throw refuse('not a charlab sweep manifest (no experiment or corpus sha256)');
+  }
+  // Manifests written before versions were recorded: their experiment is the first version.
+  if (!Array.isArray(m.versions)) m.versions = [{ since: m.startedAt, experiment: m.experiment }];
+  if (!Array.isArray(m.sessions)) m.sessions = [m.startedAt];
+  return m;
 }
 
 export function writeManifest(dir: string, m: Manifest): void {
@@ -51,11 +86,41 @@ export function writeManifest(dir: string, m: Manifest): void {
 
 export { VERSION };
 
-/** The experiment as a canonical string, to tell whether a results folder holds the same experiment. */
+/** The experiment as a canonical string, to tell whether two versions differ in anything that is recorded. */
 export function experimentKey(e: Experiment): string {
-  // Workers and cadence of progress don't change results; everything else does.
+  // Workers don't change results; $schema and description are for people and editors.
   const { workers: _w, $schema: _s, description: _d, ...rest } = e;
   return canonical(rest);
+}
+
+/**
+ * Keys that do not change what a finished run means: the grid and the seeds (adding, reordering or
+ * removing values adds or leaves runs, it does not change those recorded), the name, the worker
+ * count, and what is only for people. The corpus is compared by the sha256 of its text, not by how
+ * it is named.
+ */
+const NOT_MEANING = new Set(['grid', 'seeds', 'name', 'workers', '$schema', 'description', 'corpus']);
+
+export interface Change {
+  key: string;
+  old: string;
+  new: string;
+}
+
+/** Every setting whose change alters what a run recorded under `before` means, with its old and new value. */
+export function meaningChanges(before: Experiment, after: Experiment): Change[] {
+  const a = flatten(before);
+  const b = flatten(after);
+  const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !NOT_MEANING.has(k.split('.')[0]));
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ key: k, old: a.get(k) ?? '(not set)', new: b.get(k) ?? '(not set)' }));
+}
+
+/** Leaf key paths ("samples.every") with canonical JSON values; lists are leaves. */
+function flatten(v: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) flatten(x, prefix ? `${prefix}.${k}` : k, out);
+  } else if (v !== undefined) out.set(prefix, canonical(v));
+  return out;
 }
 
 function canonical(v: unknown): string {

@@ -1,7 +1,8 @@
 /**
- * The sweep: validate the experiment and the corpus before touching anything, take the results
- * folder's lock, recover what earlier attempts recorded, fan the missing runs out over a piscina
- * pool in grid order, record each finished run whole, and rewrite the tables in grid order at the end.
+ * The sweep, in its steps: validate the experiment, the results folder's manifest and tables, and
+ * (when a run is left to do) the corpus before touching anything; take the folder's lock; recover
+ * what earlier attempts recorded; fan the missing runs out over a piscina pool in grid order,
+ * recording each finished run whole; finally rewrite the tables in grid order.
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,9 +16,9 @@ import type { Cadence } from '../train/run.js';
 import { expandGrid, type RunSpec } from './grid.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
-import { experimentKey, machineInfo, readManifest, VERSION, writeManifest, type Manifest } from './manifest.js';
+import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
-import { appendRows, readTable, TABLES, writeTable, type Row } from './tables.js';
+import { appendRows, readTable, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 export interface SweepOptions {
@@ -45,8 +46,10 @@ export interface SweepResult {
   dir: string;
   experiment: Experiment;
   manifest: Manifest;
-  /** Summary rows in grid order (all recorded runs, this session's and earlier ones). */
+  /** Summary rows of the grid's runs in grid order (all recorded runs, this session's and earlier ones). */
   summary: Record<string, string>[];
+  /** Summary rows kept for runs no longer in the grid (grid values or seeds removed from the experiment). */
+  retired: number;
   ran: number;
   skipped: number;
   interrupted: boolean;
@@ -56,11 +59,61 @@ export interface SweepResult {
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+/** What validation found: the experiment, its runs, the results folder and (if any run is left) the corpus. */
+interface Plan {
+  expPath: string;
+  experiment: Experiment;
+  runs: RunSpec[];
+  byId: Map<string, RunSpec>;
+  dir: string;
+  /** null when nothing is left to run: the corpus is then not read at all. */
+  loaded: LoadedCorpus | null;
+}
+
 export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promise<SweepResult> {
   // 1. Everything that can be wrong with the input is found before anything is written.
+  const plan = await validate(opts);
+  createResultsDir(plan.dir);
+  // 2. One sweep per folder.
+  const release = acquireLock(plan.dir, { onNotice: ev.onNotice });
+  try {
+    // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
+    const folder = recover(plan, opts, ev);
+    if (folder.previous && folder.todo.length === 0) return nothingToDo(plan, folder, ev);
+    const loaded = plan.loaded ?? (await loadExperimentCorpus(plan.experiment, plan.expPath)); // work appeared meanwhile
+    checkUnchanged(folder, plan, loaded.file.sha256);
+    const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
+    const manifest = startManifest(plan, folder, loaded, workers);
+    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget: plan.experiment.budget.chars });
+    // 4. The missing runs, in grid order, at most `workers` at a time.
+    const interrupted = await runPool(folder.todo, plan.experiment, loaded, workers, plan.dir, opts, ev);
+    // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
+    return finalize(plan, folder, manifest, interrupted);
+  } finally {
+    release();
+  }
+}
+
+/** Read and check the experiment, the results folder as it stands, and the corpus if any run is left. Writes nothing. */
+async function validate(opts: SweepOptions): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
   const { experiment } = readExperimentFile(expPath);
   const runs = expandGrid(experiment);
+  const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
+  checkResultsDir(dir);
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, loaded: null };
+  const folder = inspectFolder(plan, !!opts.fresh);
+  const previous = folder.previous;
+  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
+  // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
+  // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
+  if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadExperimentCorpus(experiment, expPath);
+  checkUnchanged(folder, plan, plan.loaded?.file.sha256 ?? null);
+  return plan;
+}
+
+/** The corpus, resolved, encoded and split, with the experiment's demands on it checked. */
+async function loadExperimentCorpus(experiment: Experiment, expPath: string): Promise<LoadedCorpus> {
   const maxUnroll = Math.max(...experiment.grid.unroll);
   let loaded: LoadedCorpus;
   try {
@@ -78,125 +131,177 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${detail}`);
     throw err;
   }
-  const { corpus, file } = loaded;
   if (experiment.samples.prime !== undefined) {
     try {
-      encode(experiment.samples.prime, corpus.vocab);
+      encode(experiment.samples.prime, loaded.corpus.vocab);
     } catch (err) {
-      throw new UsageError(`${expPath}: samples.prime: ${(err as Error).message} of ${file.path}`);
+      throw new UsageError(`${expPath}: samples.prime: ${(err as Error).message} of ${loaded.file.path}`);
     }
   }
-  const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
-  prepareResultsDir(dir);
-
-  // 2. One sweep per folder; a changed experiment is refused rather than mixed in.
-  const release = acquireLock(dir, { onNotice: ev.onNotice });
-  try {
-    removeStaleTempFiles(dir);
-    const previous = readManifest(dir);
-    if (opts.fresh) {
-      for (const t of Object.values(TABLES)) rmSync(join(dir, t.file), { force: true });
-      rmSync(join(dir, 'manifest.json'), { force: true });
-    } else if (!previous) {
-      const tables = Object.values(TABLES).filter((t) => existsSync(join(dir, t.file)));
-      if (tables.length > 0) {
-        throw new UsageError(
-          `${dir} holds ${tables.map((t) => t.file).join(', ')} but no readable manifest.json, so it cannot be told ` +
-            `which experiment they belong to; refusing to add to them. Run with --fresh to start over there, or use another --out.`,
-        );
-      }
-    } else {
-      if (experimentKey(previous.experiment) !== experimentKey(experiment) || previous.corpus.sha256 !== file.sha256) {
-        throw new UsageError(
-          `${dir} holds results of a different experiment or corpus than ${expPath} ` +
-            `(it was made from ${previous.experimentFile}); refusing to mix them. ` +
-            `Run with --fresh to start over there, or give the experiment another name.`,
-        );
-      }
-    }
-    const fresh = opts.fresh || !previous;
-
-    // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
-    const byId = new Map(runs.map((r) => [r.id, r]));
-    const recorded = fresh ? [] : recoverTables(dir, byId, ev);
-    const doneIds = new Set(recorded.map((r) => r.run_id));
-    const todo = runs.filter((r) => !doneIds.has(r.id));
-
-    const workers = Math.min(opts.workers ?? experiment.workers ?? availableParallelism(), Math.max(1, todo.length));
-    const now = new Date().toISOString();
-    if (previous && !fresh && todo.length === 0) {
-      // Nothing to run: the folder is left as it is (its manifest still says how it was made).
-      ev.onStart?.({ dir, total: runs.length, todo, skipped: doneIds.size, workers: 0, budget: experiment.budget.chars });
-      const summary = sortTables(dir, byId);
-      if (previous.finishedAt === null) writeManifest(dir, { ...previous, finishedAt: now });
-      return { dir, experiment, manifest: previous, summary, ran: 0, skipped: doneIds.size, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
-    }
-    const manifest: Manifest = {
-      experiment,
-      experimentFile: expPath,
-      corpus: {
-        path: file.path,
-        sha256: file.sha256,
-        chars: corpus.length,
-        vocabSize: corpus.vocab.symbols.length,
-        trainChars: corpus.trainEnd,
-        validationChars: corpus.length - corpus.trainEnd,
-      },
-      charlab: VERSION,
-      node: process.version,
-      machine: machineInfo(),
-      workers,
-      startedAt: fresh || !previous ? now : previous.startedAt,
-      sessions: [...(fresh || !previous ? [] : (previous.sessions ?? [previous.startedAt])), now],
-      finishedAt: null,
-      totalRuns: runs.length,
-    };
-    writeManifest(dir, manifest);
-    ev.onStart?.({ dir, total: runs.length, todo, skipped: doneIds.size, workers, budget: experiment.budget.chars });
-
-    // 4. The missing runs, in grid order, at most `workers` at a time.
-    const interrupted = await runPool(todo, experiment, corpus, file.path, workers, dir, opts, ev);
-
-    // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
-    const summary = sortTables(dir, byId);
-    const complete = summary.length === runs.length;
-    if (complete && !interrupted) manifest.finishedAt = new Date().toISOString();
-    writeManifest(dir, manifest);
-    return {
-      dir,
-      experiment,
-      manifest,
-      summary,
-      ran: todo.length,
-      skipped: doneIds.size,
-      interrupted,
-      problems: summary.filter((r) => r.status !== 'done').length,
-    };
-  } finally {
-    release();
-  }
+  return loaded;
 }
 
-function prepareResultsDir(dir: string): void {
-  try {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
-    const blocker = fileAncestor(dir);
-    if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
-    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
+/** A results folder as it stands (read only): its manifest, its tables, which runs are recorded and which are left. */
+interface FolderState {
+  previous: Manifest | null;
+  tables: Record<TableName, ReadTable>;
+  /** Summary rows of the grid's runs that are recorded (done or diverged), one per run. */
+  recorded: Record<string, string>[];
+  todo: RunSpec[];
+}
+
+function inspectFolder(plan: Plan, fresh: boolean): FolderState {
+  const { dir } = plan;
+  const empty: ReadTable = { rows: [], tornBytes: 0 };
+  const none = { summary: empty, curves: empty, samples: empty };
+  if (fresh || !existsSync(dir)) return { previous: null, tables: none, recorded: [], todo: plan.runs };
+  const previous = readManifest(dir);
+  const present = Object.values(TABLES).filter((t) => existsSync(join(dir, t.file)));
+  if (!previous && present.length > 0) {
+    throw new UsageError(
+      `${dir} holds ${present.map((t) => t.file).join(', ')} but no readable manifest.json, so it cannot be told ` +
+        `which experiment they belong to; refusing to add to them. Run with --fresh to start over there, or use another --out.`,
+    );
   }
+  // Every table is read (and a malformed one refused) before any of them is touched.
+  const tables = { summary: readTable(dir, 'summary'), curves: readTable(dir, 'curves'), samples: readTable(dir, 'samples') };
+  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r)));
+  const ids = new Set(recorded.map((r) => r.run_id));
+  return { previous, tables, recorded, todo: plan.runs.filter((r) => !ids.has(r.id)) };
+}
+
+const isRecorded = (r: Record<string, string>) => r.status === 'done' || r.status === 'diverged';
+const firstPerRun = (rows: Record<string, string>[]) => rows.filter((r, i) => rows.findIndex((k) => k.run_id === r.run_id) === i);
+
+/**
+ * A changed experiment may only add, reorder or remove grid values and seeds; a change to anything
+ * that alters what a recorded run means (budget, validation, Markov order, cadences, backend, the
+ * corpus's text) is refused, naming each changed key with its old and new value.
+ */
+function checkUnchanged(folder: FolderState, plan: Plan, sha256: string | null): void {
+  const previous = folder.previous;
+  const held = folder.tables.summary.rows.length;
+  if (!previous || held === 0) return; // nothing recorded that a change could contradict
+  const changes = meaningChanges(previous.experiment, plan.experiment);
+  if (sha256 !== null && sha256 !== previous.corpus.sha256) changes.push({ key: 'corpus (sha256 of its text)', old: previous.corpus.sha256, new: sha256 });
+  if (changes.length === 0) return;
+  throw new UsageError(
+    `${plan.expPath}: changed in ways that alter what the ${held} run(s) recorded in ${plan.dir} mean:\n` +
+      changes.map((c) => `  ${c.key}: ${c.old} -> ${c.new}\n`).join('') +
+      `Only grid values and seeds may be added, reordered or removed. Undo the change, or start over there with --fresh ` +
+      `(discarding the recorded runs), or use another --out or name.`,
+  );
+}
+
+/** Under the lock: discard everything with --fresh, read the folder again, and drop what is not recorded whole. */
+function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
+  removeStaleTempFiles(plan.dir);
+  if (opts.fresh) {
+    for (const t of Object.values(TABLES)) rmSync(join(plan.dir, t.file), { force: true });
+    rmSync(join(plan.dir, 'manifest.json'), { force: true });
+  }
+  const folder = inspectFolder(plan, !!opts.fresh);
+  if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
+  dropUnrecorded(plan, folder, ev);
+  return folder;
+}
+
+/** Every run is recorded: the tables are put in grid order and the manifest notes a new version of the experiment, if any. */
+function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepResult {
+  const previous = folder.previous!;
+  const skipped = folder.recorded.length;
+  ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, budget: plan.experiment.budget.chars });
+  if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
+  const { summary, retired } = sortTables(plan);
+  // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
+  const sameCorpus = previous.experiment.corpus === plan.experiment.corpus || plan.loaded !== null;
+  const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
+  let manifest = previous;
+  if (previous.finishedAt === null || versions !== previous.versions) {
+    const update = versions === previous.versions ? {} : { experiment: plan.experiment, experimentFile: plan.expPath, versions, totalRuns: plan.runs.length };
+    manifest = { ...previous, ...update, finishedAt: previous.finishedAt ?? new Date().toISOString() };
+    writeManifest(plan.dir, manifest);
+  }
+  return { dir: plan.dir, experiment: plan.experiment, manifest, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+}
+
+/** The versions of the experiment with `experiment` appended if it differs from the last one (the same list if not). */
+function withVersion(versions: ExperimentVersion[], experiment: Experiment): ExperimentVersion[] {
+  const last = versions[versions.length - 1];
+  if (last && experimentKey(last.experiment) === experimentKey(experiment)) return versions;
+  return [...versions, { since: new Date().toISOString(), experiment }];
+}
+
+function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number): Manifest {
+  const { corpus, file } = loaded;
+  const previous = folder.previous;
+  const now = new Date().toISOString();
+  const manifest: Manifest = {
+    experiment: plan.experiment,
+    experimentFile: plan.expPath,
+    corpus: {
+      path: file.path,
+      sha256: file.sha256,
+      chars: corpus.length,
+      vocabSize: corpus.vocab.symbols.length,
+      trainChars: corpus.trainEnd,
+      validationChars: corpus.length - corpus.trainEnd,
+    },
+    charlab: VERSION,
+    node: process.version,
+    machine: machineInfo(),
+    workers,
+    startedAt: previous ? previous.startedAt : now,
+    sessions: [...(previous ? previous.sessions : []), now],
+    versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
+    finishedAt: null,
+    totalRuns: plan.runs.length,
+  };
+  writeManifest(plan.dir, manifest);
+  return manifest;
+}
+
+function finalize(plan: Plan, folder: FolderState, manifest: Manifest, interrupted: boolean): SweepResult {
+  const { summary, retired } = sortTables(plan);
+  const complete = summary.length === plan.runs.length;
+  if (complete && !interrupted) manifest.finishedAt = new Date().toISOString();
+  writeManifest(plan.dir, manifest);
+  return {
+    dir: plan.dir,
+    experiment: plan.experiment,
+    manifest,
+    summary,
+    retired,
+    ran: folder.todo.length,
+    skipped: folder.recorded.length,
+    interrupted,
+    problems: summary.filter((r) => r.status !== 'done').length,
+  };
+}
+
+/** The results folder can be (or become) a folder of our files: checked without creating anything. */
+function checkResultsDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
+  const blocker = fileAncestor(dir);
+  if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files: a folder in the way is reported before anything is written.
   for (const file of [...Object.values(TABLES).map((t) => t.file), 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
     }
+  }
+}
+
+function createResultsDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
+    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
   }
 }
 
@@ -217,70 +322,61 @@ function removeStaleTempFiles(dir: string): void {
   }
 }
 
-/** Keep the runs recorded whole; re-attempt failed ones; drop torn tails and rows of unfinished runs. */
-function recoverTables(dir: string, byId: Map<string, RunSpec>, ev: SweepEvents): Record<string, string>[] {
-  const summary = readTable(dir, 'summary');
-  const kept = summary.rows.filter((r) => byId.has(r.run_id) && (r.status === 'done' || r.status === 'diverged'));
-  const ids = new Set(kept.map((r) => r.run_id));
-  const unique = kept.filter((r, i) => kept.findIndex((k) => k.run_id === r.run_id) === i);
+/**
+ * Keep every run recorded whole (and every row of runs no longer in the grid: removing grid values
+ * deletes nothing); drop failed runs of the grid (they are run again), torn last records, and the
+ * curves and samples of runs without a summary row (unfinished). Each drop is reported; a table is
+ * rewritten only if something was dropped.
+ */
+function dropUnrecorded(plan: Plan, folder: FolderState, ev: SweepEvents): void {
+  const { summary } = folder.tables;
+  const retired = summary.rows.filter((r) => !plan.byId.has(r.run_id));
+  const keep = [...folder.recorded, ...retired];
+  const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r)).length;
+  const duplicates = summary.rows.length - keep.length - failed;
   if (summary.tornBytes > 0) ev.onNotice?.(`summary.csv: dropped a torn last record (${summary.tornBytes} bytes)`);
-  const unknown = summary.rows.filter((r) => !byId.has(r.run_id)).length;
-  if (unknown > 0) ev.onNotice?.(`summary.csv: dropped ${unknown} row(s) of runs not in the grid`);
-  const failed = summary.rows.filter((r) => byId.has(r.run_id) && r.status !== 'done' && r.status !== 'diverged').length;
+  if (duplicates > 0) ev.onNotice?.(`summary.csv: dropped ${duplicates} repeated row(s) of runs recorded twice (the first is kept)`);
   if (failed > 0) ev.onNotice?.(`re-attempting ${failed} run(s) recorded as failed`);
-  writeTable(dir, 'summary', unique);
+  const retiredRuns = new Set(retired.map((r) => r.run_id)).size;
+  if (retiredRuns > 0) ev.onNotice?.(`kept ${retiredRuns} recorded run(s) that are no longer in the grid (their rows stay in the tables)`);
+  rewriteIfDropped(plan.dir, 'summary', summary, keep, ev, false);
+  const ids = new Set(keep.map((r) => r.run_id));
   for (const t of ['curves', 'samples'] as const) {
-    const table = readTable(dir, t);
-    const keep = table.rows.filter((r) => ids.has(r.run_id));
-    const dropped = table.rows.length - keep.length;
-    if (table.tornBytes > 0 || dropped > 0) {
-      ev.onNotice?.(
-        `${TABLES[t].file}: dropped ${[table.tornBytes > 0 ? `a torn last record (${table.tornBytes} bytes)` : '', dropped > 0 ? `${dropped} row(s) of unfinished or failed runs` : ''].filter(Boolean).join(' and ')}`,
-      );
-    }
-    writeTable(dir, t, keep);
+    const table = folder.tables[t];
+    rewriteIfDropped(plan.dir, t, table, table.rows.filter((r) => ids.has(r.run_id)), ev, true);
   }
-  return unique;
 }
 
-function sortTables(dir: string, byId: Map<string, RunSpec>): Record<string, string>[] {
-  const order = (id: string) => byId.get(id)?.index ?? Infinity;
+function rewriteIfDropped(dir: string, t: TableName, table: ReadTable, keep: Record<string, string>[], ev: SweepEvents, say: boolean): void {
+  const dropped = table.rows.length - keep.length;
+  if (table.tornBytes === 0 && dropped === 0) return;
+  if (say) {
+    const what = [table.tornBytes > 0 ? `a torn last record (${table.tornBytes} bytes)` : '', dropped > 0 ? `${dropped} row(s) of unfinished or failed runs` : ''];
+    ev.onNotice?.(`${TABLES[t].file}: dropped ${what.filter(Boolean).join(' and ')}`);
+  }
+  writeTable(dir, t, keep, { held: table.rows.length, dropped });
+}
+
+/**
+ * Rewrite the tables in grid order (runs no longer in the grid after them, as they were). Returns
+ * the grid's summary rows and how many rows belong to runs no longer in the grid.
+ */
+function sortTables(plan: Plan): { summary: Record<string, string>[]; retired: number } {
+  const order = (id: string) => plan.byId.get(id)?.index ?? Infinity;
   let summary: Record<string, string>[] = [];
   for (const t of ['summary', 'curves', 'samples'] as const) {
-    const rows = readTable(dir, t).rows;
+    const rows = readTable(plan.dir, t).rows;
     // A stable sort by grid position keeps each run's own rows in the order they were written.
     const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r.run_id) - order(b.r.run_id) || a.i - b.i).map((x) => x.r);
-    writeTable(dir, t, sorted);
+    writeTable(plan.dir, t, sorted, { held: rows.length, dropped: 0 });
     if (t === 'summary') summary = sorted;
   }
-  return summary;
+  const inGrid = summary.filter((r) => plan.byId.has(r.run_id));
+  return { summary: inGrid, retired: summary.length - inGrid.length };
 }
 
-async function runPool(
-  todo: RunSpec[],
-  exp: Experiment,
-  corpus: LoadedCorpus['corpus'],
-  source: string,
-  workers: number,
-  dir: string,
-  opts: SweepOptions,
-  ev: SweepEvents,
-): Promise<boolean> {
-  if (todo.length === 0) return false;
-  if (opts.signal?.aborted) return true; // interrupted before the first run was launched
-  // The corpus is encoded once, here, and shared with every worker without copying.
-  const ids = new SharedArrayBuffer(corpus.ids.byteLength);
-  new Int32Array(ids).set(corpus.ids);
-  const shared: SharedCorpus = { source, symbols: corpus.vocab.symbols, ids, trainEnd: corpus.trainEnd, length: corpus.length };
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    minThreads: workers,
-    maxThreads: workers,
-    workerData: shared,
-    idleTimeout: 60_000,
-    concurrentTasksPerWorker: 1,
-  });
-  const cadence: Cadence = {
+function cadenceOf(exp: Experiment): Cadence {
+  return {
     curveEvery: exp.curves.every,
     evalEvery: exp.evaluation.every,
     evalChars: exp.evaluation.chars,
@@ -289,6 +385,35 @@ async function runPool(
     temperature: exp.samples.temperature,
     prime: exp.samples.prime,
   };
+}
+
+/** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
+function sharedCorpus({ corpus, file }: LoadedCorpus): SharedCorpus {
+  const ids = new SharedArrayBuffer(corpus.ids.byteLength);
+  new Int32Array(ids).set(corpus.ids);
+  return { source: file.path, symbols: corpus.vocab.symbols, ids, trainEnd: corpus.trainEnd, length: corpus.length };
+}
+
+async function runPool(
+  todo: RunSpec[],
+  exp: Experiment,
+  loaded: LoadedCorpus,
+  workers: number,
+  dir: string,
+  opts: SweepOptions,
+  ev: SweepEvents,
+): Promise<boolean> {
+  if (todo.length === 0) return false;
+  if (opts.signal?.aborted) return true; // interrupted before the first run was launched
+  const pool = new Piscina({
+    filename: WORKER_URL.href,
+    minThreads: workers,
+    maxThreads: workers,
+    workerData: sharedCorpus(loaded),
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+  const cadence = cadenceOf(exp);
   let next = 0;
   let stopping = false;
   const onAbort = () => {

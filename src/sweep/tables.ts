@@ -1,20 +1,36 @@
 /**
- * The sweep's CSV tables (written with csv-stringify, read back with csv-parse) and how they stay
- * trustworthy: each run's rows are appended whole and fsync'ed, curves and samples before the
- * summary row, so a run counts as recorded exactly when its summary row is on disk. On resume a
- * torn tail is cut off and rows of runs without a summary row are dropped.
+ * The sweep's CSV tables: written with csv-stringify, read back with csv-parse, by the sweep and by
+ * the report through the same reader with the same rule. Each run's rows are appended whole and
+ * fsync'ed, curves and samples before the summary row, so a run counts as recorded exactly when its
+ * summary row is on disk.
+ *
+ * The reading rule. A kill -9 in the middle of an append can leave the LAST record half written;
+ * only that is dropped (and reported with its byte count):
+ *   - the text does not end with a newline: the last record is incomplete (its last field may be
+ *     cut short even if every field is there);
+ *   - the file ends inside a quoted field of the table's free-text column (the last one of
+ *     summary.csv and samples.csv), which is where csv-stringify quotes;
+ *   - a file holding part of its header line (or nothing) is an empty table.
+ * Anything else that does not parse — a wrong header, a record with too many or too few fields, a
+ * stray quote — is refused with a UsageError naming the file, the line and what is wrong; nothing is
+ * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-
+import { UsageError } from '../errors.js';
+import { firstInvalidUtf8Offset } from '../data/load.js';
+import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from './columns.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 /** Columns that measure time: the only ones allowed to differ between two runs of one sweep. */
 export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
+
+/** Columns holding free text (an error message, a sample): the only ones csv-stringify quotes. */
+const TEXT_COLUMNS = new Set(['error', 'text']);
 
 export type Cell = string | number | null | undefined;
 export type Row = Record<string, Cell>;
@@ -25,6 +41,154 @@ export const TABLES = {
   samples: { file: 'samples.csv', columns: SAMPLE_COLUMNS },
 } as const;
 export type TableName = keyof typeof TABLES;
+
+// ---- reading ----
+
+export interface CsvRecord {
+  /** Line on which the record starts (the header is line 1). */
+  line: number;
+  values: Record<string, string>;
+}
+
+export interface CsvTable {
+  /** The header as read. */
+  columns: string[];
+  records: CsvRecord[];
+  /** What the reader worked around (an empty file, a torn last record), one sentence each. */
+  notes: string[];
+  /** Bytes at the end that belong to a torn last record (0 if the file ends whole). */
+  tornBytes: number;
+}
+
+interface Parsed {
+  record: string[];
+  info: { lines: number; bytes: number };
+}
+
+const PARSE = { bom: true, info: true, relax_column_count: true, skip_empty_lines: true } as const;
+
+/**
+ * Parse a table (its bytes, or its text). `file` names it in messages; `columns` is the header it
+ * must have (an empty list accepts any header: for callers that only want the records).
+ */
+export function parseCsv(content: string | Buffer, file: string, columns: readonly string[]): CsvTable {
+  const text = typeof content === 'string' ? content : content.toString('utf8');
+  // In bytes of the file: a cut inside a multi-byte character decodes to U+FFFD, which is longer.
+  const total = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
+  const body = text.replace(/^\uFEFF/, '');
+  if (!/[\r\n]/.test(body)) return partialHeader(body, file, columns, total);
+
+  let parsed: Parsed[];
+  let tornBytes = 0;
+  let tornNote = '';
+  try {
+    parsed = parse(text, PARSE) as unknown as Parsed[];
+    if (!/[\r\n]$/.test(body) && parsed.length > 1) {
+      // The last record has no newline after it: torn, however many fields it has.
+      const last = parsed.pop()!;
+      tornBytes = total - parsed[parsed.length - 1].info.bytes;
+      tornNote = `${file}:${startLine(last)}: the last record is not terminated by a newline (a torn write, e.g. kill -9 mid-write): dropped (${tornBytes} bytes)`;
+    }
+  } catch (err) {
+    if (!(err instanceof CsvError) || err.code !== 'CSV_QUOTE_NOT_CLOSED') throw new UsageError(`${file}:${errLine(err)}: ${errText(err)}`);
+    const complete = Number((err as unknown as { records?: number }).records ?? 0);
+    parsed = complete > 0 ? (parse(text, { ...PARSE, to: complete }) as unknown as Parsed[]) : [];
+    const kept = parsed.length > 0 ? parsed[parsed.length - 1].info.bytes : 0;
+    const tailLine = parsed.length > 0 ? parsed[parsed.length - 1].info.lines + 1 : 1;
+    if (!tornTextField(Buffer.from(text, 'utf8').subarray(kept).toString('utf8'), columns)) {
+      throw new UsageError(`${file}:${tailLine}: a quote opened in the record starting on (or after) this line is never closed; the file is not a table this tool wrote, or was edited`);
+    }
+    tornBytes = total - kept;
+    tornNote = `${file}:${tailLine}: the file ends inside a quoted field (a torn write, e.g. kill -9 mid-write): that last record is dropped (${tornBytes} bytes)`;
+  }
+  if (parsed.length === 0) return partialHeader(body, file, columns, total);
+  const header = parsed[0].record;
+  checkHeader(header, file, columns);
+  const records = parsed.slice(1).map((p): CsvRecord => {
+    const line = startLine(p);
+    if (p.record.length !== header.length) {
+      throw new UsageError(`${file}:${line}: expected ${header.length} fields, got ${p.record.length}`);
+    }
+    return { line, values: Object.fromEntries(header.map((c, i) => [c, p.record[i]])) };
+  });
+  return { columns: header, records, notes: tornNote ? [tornNote] : [], tornBytes };
+}
+
+/** A file without a complete header line: empty, or cut inside its header (a torn first write). */
+function partialHeader(body: string, file: string, columns: readonly string[], total: number): CsvTable {
+  if (columns.length > 0 && !columns.join(',').startsWith(body)) {
+    throw new UsageError(`${file}:1: expected the header "${columns.join(',')}", got ${JSON.stringify(body.slice(0, 80))}`);
+  }
+  const note = body === '' ? `${file} is empty (no header yet): read as no rows.` : `${file} holds only a partial header line (torn write): read as no rows.`;
+  return { columns: [...columns], records: [], notes: [note], tornBytes: total };
+}
+
+function checkHeader(header: string[], file: string, columns: readonly string[]): void {
+  if (columns.length === 0 || (header.length === columns.length && header.every((c, i) => c === columns[i]))) return;
+  const missing = columns.filter((c) => !header.includes(c));
+  const extra = header.filter((c) => !columns.includes(c));
+  const what = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unknown ${extra.join(', ')}` : ''].filter(Boolean);
+  throw new UsageError(
+    `${file}:1: the header is not the one this tool writes (${what.length ? what.join('; ') : 'columns in another order'}): ` +
+      `expected "${columns.join(',')}"`,
+  );
+}
+
+/**
+ * Whether the text after the last complete record, which ends inside a quoted field, can be a
+ * record cut short: closing the quote must give one record whose open field is a free-text column
+ * (the last one), as csv-stringify writes them. A stray quote earlier in the file swallows the
+ * records after it and fails this test.
+ */
+function tornTextField(tail: string, columns: readonly string[]): boolean {
+  if (columns.length === 0 || !TEXT_COLUMNS.has(columns[columns.length - 1])) return false;
+  try {
+    const rows = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    return rows.length === 1 && rows[0].length === columns.length;
+  } catch {
+    return false;
+  }
+}
+
+/** The line a record starts on: csv-parse reports the line it ends on. */
+function startLine(p: Parsed): number {
+  const breaks = p.record.reduce((n, field) => n + (field.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+  return p.info.lines - breaks;
+}
+
+function errLine(err: unknown): number | string {
+  const lines = (err as { lines?: unknown } | null)?.lines;
+  return typeof lines === 'number' ? lines : '?';
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface ReadTable {
+  rows: Record<string, string>[];
+  /** Bytes cut from the end because the last record was torn (0 if the file was whole). */
+  tornBytes: number;
+}
+
+/** Read one of a results folder's tables with the rule above (no file: no rows). */
+export function readTable(dir: string, table: TableName): ReadTable {
+  const { file, columns } = TABLES[table];
+  const path = join(dir, file);
+  if (!existsSync(path)) return { rows: [], tornBytes: 0 };
+  if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
+  const bytes = readFileSync(path);
+  const parsed = parseCsv(bytes, path, columns);
+  // What is kept must be the text as written: bytes that are not UTF-8 would be rewritten as U+FFFD.
+  const bad = firstInvalidUtf8Offset(bytes.subarray(0, bytes.length - parsed.tornBytes));
+  if (bad >= 0) {
+    const line = bytes.subarray(0, bad).toString('latin1').split('\n').length;
+    throw new UsageError(`${path}:${line}: not UTF-8 text (byte 0x${bytes[bad].toString(16).padStart(2, '0')} at byte offset ${bad})`);
+  }
+  return { rows: parsed.records.map((r) => r.values), tornBytes: parsed.tornBytes };
+}
+
+// ---- writing ----
 
 function toCsv(rows: Row[], columns: readonly string[], header: boolean): string {
   const records = rows.map((r) => columns.map((c) => cellText(r[c])));
@@ -41,84 +205,22 @@ function cellText(v: Cell): string {
 export function appendRows(dir: string, table: TableName, rows: Row[]): void {
   const { file, columns } = TABLES[table];
   const path = join(dir, file);
-  const fresh = !existsSync(path);
-  const text = toCsv(rows, columns, fresh);
+  const created = !existsSync(path);
+  // A file left empty by a crash right after it was created gets its header too.
+  const text = toCsv(rows, columns, created || statSync(path).size === 0);
   if (text.length === 0) return;
-  writeDurably(path, text, 'a');
-  if (fresh) fsyncDir(dir);
-}
-
-/** Replace a table's contents atomically: temp file, fsync, rename, fsync the folder. */
-export function writeTable(dir: string, table: TableName, rows: Row[]): void {
-  const { file, columns } = TABLES[table];
-  writeFileAtomic(join(dir, file), toCsv(rows, columns, true));
-}
-
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeDurably(tmp, text, 'w');
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
-}
-
-/** One write of the whole text ('a': appended, 'w': replacing the file), then fsync. */
-function writeDurably(path: string, text: string, flag: 'a' | 'w'): void {
-  const fd = openSync(path, flag);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some file systems refuse to fsync a directory; the rename is still atomic.
-  }
-}
-
-export interface ReadTable {
-  rows: Record<string, string>[];
-  /** Bytes cut from the end because the last record was torn (0 if the file was whole). */
-  tornBytes: number;
+  appendDurably(path, text, created);
 }
 
 /**
- * Read a table, tolerating a torn tail: the file must end with a complete record, so the text is
- * cut back one line at a time (a sample may hold newlines inside quotes) until it parses with every
- * column present.
+ * Replace a table's contents atomically. `held` is how many rows it held when read and `dropped`
+ * how many of those the caller deliberately leaves out (each reported to the user): a table is
+ * never rewritten with fewer rows than that, whatever goes wrong in between.
  */
-export function readTable(dir: string, table: TableName): ReadTable {
+export function writeTable(dir: string, table: TableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
   const { file, columns } = TABLES[table];
-  const path = join(dir, file);
-  if (!existsSync(path)) return { rows: [], tornBytes: 0 };
-  const bytes = readFileSync(path);
-  const text = bytes.toString('utf8');
-  const torn = (end: number) => bytes.length - Buffer.byteLength(text.slice(0, end), 'utf8');
-  // Every record ends with a newline, so text after the last one is torn for sure.
-  let end = text.lastIndexOf('\n') + 1;
-  while (end > 0) {
-    const rows = tryParse(text.slice(0, end), columns);
-    if (rows) return { rows, tornBytes: torn(end) };
-    end = end >= 2 ? text.lastIndexOf('\n', end - 2) + 1 : 0;
+  if (rows.length < keep.held - keep.dropped) {
+    throw new Error(`internal error: refusing to rewrite ${join(dir, file)} with ${rows.length} rows; it held ${keep.held} and ${keep.dropped} were to be dropped`);
   }
-  return { rows: [], tornBytes: bytes.length };
-}
-
-function tryParse(text: string, columns: readonly string[]): Record<string, string>[] | null {
-  try {
-    const records = parse(text, { columns: true, skip_empty_lines: false, relax_column_count: false }) as Record<string, string>[];
-    for (const r of records) for (const c of columns) if (!(c in r)) return null;
-    return records;
-  } catch {
-    return null;
-  }
+  writeFileAtomic(join(dir, file), toCsv(rows, columns, true));
 }

@@ -4,6 +4,7 @@ import type { Backend } from '../backend/index.js';
 import type { BaselineResult } from '../train/baseline.js';
 import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
 import type { RunSpec } from './grid.js';
+import type { RunStatus } from './status.js';
 
 /** The encoded corpus, shared by every worker through one SharedArrayBuffer (encoded once). */
 export interface SharedCorpus {
@@ -36,7 +37,7 @@ export interface RunProgress {
 
 export interface RunOutcome {
   spec: RunSpec;
-  status: 'done' | 'diverged' | 'failed';
+  status: RunStatus;
   iterations: number | null;
   chars: number | null;
   smoothLossPerChar: number | null;

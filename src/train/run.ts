@@ -6,6 +6,7 @@
  */
 import type { Corpus } from '../corpus/index.js';
 import type { CharModel } from '../model/types.js';
+import type { TrainStatus } from '../sweep/status.js';
 import { makeRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
 
@@ -56,7 +57,7 @@ export interface RunCallbacks {
   now?: () => number;
 }
 
-export type RunStatus = 'done' | 'diverged';
+export type RunStatus = TrainStatus;
 
 export interface RunResult {
   status: RunStatus;
