@@ -27,9 +27,10 @@ import type {
   SummaryRow,
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
+import { RNN_DEFAULTS } from '../defaults.js';
 
 /** min-char-rnn's reference values, used for a knob a manifest's grid leaves out. */
-const KNOB_DEFAULTS: Record<Knob, number> = { hiddenSize: 100, unroll: 16, clip: 5, learningRate: 0.1 };
+const KNOB_DEFAULTS: Record<Knob, number> = { ...RNN_DEFAULTS };
 
 /** The sweep's run id: h${hidden}-u${unroll}-c${clip}-lr${lr}-s${seed}, numbers printed with String(n). */
 export function runIdOf(p: RunParams): string {

@@ -8,11 +8,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { CorpusError, UsageError } from '../errors.js';
-import { loadCorpus, type LoadedCorpus } from '../cli/corpus.js';
-import { encode } from '../corpus/index.js';
+import { UsageError } from '../errors.js';
+import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import type { Cadence } from '../train/run.js';
 import { expandGrid, type RunSpec } from './grid.js';
+import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, readManifest, VERSION, writeManifest, type Manifest } from './manifest.js';
@@ -31,6 +31,8 @@ export interface SweepOptions {
   signal?: AbortSignal;
   /** Test-only faults by run id. */
   faults?: Record<string, Fault>;
+  /** Where known corpora live and how a download reports (the CLI passes the environment's). */
+  corpusAccess?: CorpusAccess;
 }
 
 export interface SweepEvents {
@@ -61,31 +63,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
   const expPath = resolve(opts.experimentPath);
   const { experiment } = readExperimentFile(expPath);
   const runs = expandGrid(experiment);
-  const maxUnroll = Math.max(...experiment.grid.unroll);
-  let loaded: LoadedCorpus;
-  try {
-    loaded = await loadCorpus(experiment.corpus, {
-      baseDir: dirname(expPath),
-      validation: experiment.validation,
-      minTrainChars: maxUnroll + 1,
-    });
-  } catch (err) {
-    // CorpusError messages read "corpus <path>: <what is wrong>".
-    const detail = err instanceof CorpusError ? err.message.replace(/^corpus /, '') : err instanceof Error ? err.message : String(err);
-    if (err instanceof CorpusError && /too short/.test(err.message)) {
-      throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${detail}`);
-    }
-    if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${detail}`);
-    throw err;
-  }
-  const { corpus, file } = loaded;
-  if (experiment.samples.prime !== undefined) {
-    try {
-      encode(experiment.samples.prime, corpus.vocab);
-    } catch (err) {
-      throw new UsageError(`${expPath}: samples.prime: ${(err as Error).message} of ${file.path}`);
-    }
-  }
+  const { corpus, file } = await loadExperimentCorpus(experiment, expPath, dirname(expPath), opts.corpusAccess);
+  const requested = opts.workers ?? experiment.workers ?? availableParallelism();
+  checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
   const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
   prepareResultsDir(dir);
 
