@@ -77,61 +77,87 @@ export interface SweepDisplay extends SweepEvents {
   stop(): void;
 }
 
-export function sweepDisplay(tty = isTty()): SweepDisplay {
-  const clock = new SweepClock();
-  const line = throttledLine(5000);
-  const bars = new Map<string, cliProgress.SingleBar>();
-  let multi: cliProgress.MultiBar | null = null;
-  let sweepBar: cliProgress.SingleBar | null = null;
-  const say = (msg: string) => {
-    const text = `${escapeForTerminal(msg)}\n`;
-    if (multi) multi.log(text);
-    else process.stderr.write(text);
-  };
-  const stopBars = () => {
-    if (!multi) return;
-    multi.update(); // flush lines logged since the last redraw: stop() alone drops them
-    multi.stop();
-    multi = null;
-    sweepBar = null;
-    bars.clear();
-  };
-  const startBars = () => {
-    multi = new cliProgress.MultiBar(
+/** The terminal's bars: one for the sweep, one per running run; lines logged above them. */
+class Bars {
+  private multi: cliProgress.MultiBar;
+  private sweep: cliProgress.SingleBar;
+  private readonly runs = new Map<string, cliProgress.SingleBar>();
+
+  constructor(total: number, finished: number) {
+    this.multi = new cliProgress.MultiBar(
       { stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {percentage}% | {info}' },
       cliProgress.Presets.shades_classic,
     );
-    sweepBar = multi.create(clock.total, clock.finished, { label: 'sweep'.padEnd(24), info: 'ETA …' });
+    this.sweep = this.multi.create(total, finished, { label: 'sweep'.padEnd(24), info: 'ETA …' });
+  }
+
+  log(text: string): void {
+    this.multi.log(text);
+  }
+
+  add(id: string, budget: number): void {
+    this.runs.set(id, this.multi.create(budget, 0, { label: id.padEnd(24), info: '' }));
+  }
+
+  update(id: string, chars: number, info: string): void {
+    this.runs.get(id)?.update(chars, { info });
+  }
+
+  /** Removes a run's bar; the redraw this causes flushes the lines logged before it. */
+  remove(id: string): void {
+    const bar = this.runs.get(id);
+    if (bar) this.multi.remove(bar);
+    this.runs.delete(id);
+  }
+
+  setSweep(finished: number, info: string): void {
+    this.sweep.update(finished, { info });
+  }
+
+  stop(): void {
+    this.multi.update(); // flush lines logged since the last redraw: stop() alone drops them
+    this.multi.stop();
+  }
+}
+
+export function sweepDisplay(tty = isTty()): SweepDisplay {
+  const clock = new SweepClock();
+  const line = throttledLine(5000);
+  let bars: Bars | null = null;
+  const say = (msg: string) => {
+    const text = `${escapeForTerminal(msg)}\n`;
+    if (bars) bars.log(text);
+    else process.stderr.write(text);
+  };
+  const stopBars = () => {
+    bars?.stop();
+    bars = null;
   };
   return {
     onStart(info) {
       clock.start(info.total, info.skipped, info.budget);
       const head = `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded`;
       say(info.todo.length === 0 ? `${head}, 0 to run: nothing to do (--fresh runs them all again)` : `${head}, ${info.todo.length} to run on ${info.workers} worker(s)`);
-      if (tty && info.todo.length > 0) startBars();
+      if (tty && info.todo.length > 0) bars = new Bars(clock.total, clock.finished);
     },
     onRunStart(spec: RunSpec) {
       clock.running.set(spec.id, 0);
-      if (multi) bars.set(spec.id, multi.create(clock.budget, 0, { label: spec.id.padEnd(24), info: '' }));
+      bars?.add(spec.id, clock.budget);
     },
     onRunProgress(spec, p) {
       clock.running.set(spec.id, p.chars);
-      bars.get(spec.id)?.update(p.chars, { info: `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc` });
-      sweepBar?.update(clock.finished, { info: `ETA ${clock.eta()}` });
+      bars?.update(spec.id, p.chars, `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc`);
+      bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
       if (!tty) line(clock.statusLine());
     },
     onRunEnd(o: RunOutcome) {
       clock.running.delete(o.spec.id);
       clock.finished++;
       say(runEndLine(o)); // logged before the bar goes: removing it redraws, which flushes the line
-      const bar = bars.get(o.spec.id);
-      if (bar && multi) multi.remove(bar);
-      bars.delete(o.spec.id);
-      sweepBar?.update(clock.finished, { info: `ETA ${clock.eta()}` });
+      bars?.remove(o.spec.id);
+      bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
     },
-    onNotice(msg) {
-      say(msg);
-    },
+    onNotice: say,
     interrupt(msg) {
       stopBars();
       process.stderr.write(`${escapeForTerminal(msg)}\n`);
