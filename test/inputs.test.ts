@@ -184,7 +184,7 @@ describe.skipIf(!HAVE_CORPORA)('validation 0: nothing held out, nothing scored',
     writeFileSync(path, JSON.stringify(TINY, null, 2).replace('"workers": 1', '"workers": 1,\n  "seeds": [2]'));
     const r = await runCli(['sweep', path, '--out', join(dir, 'dup-out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/dup\.json: repeated key\(s\), each must appear once:\n\s+seeds: repeated at line \d+, column 3 \(first at line 6, column 3\)/);
+    expect(r.stderr).toMatch(/dup\.json: repeated key\(s\), each must appear once:\n\s+seeds: repeated at line \d+, column 3 \(first at line 8, column 3\)/);
   });
 
   test.skipIf(process.getuid?.() === 0)('report into a folder it cannot write exits 2 with a message, not a stack trace', async () => {
