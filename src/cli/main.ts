@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`charlab: ${msg}\n`);
+    process.stderr.write(`charlab: ${escapeForTerminal(msg)}\n`);
     return EXIT_FAILURE;
   }
 }
