@@ -10,12 +10,21 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Why a corpus that was read cannot be used with the settings: its training part is shorter than
+ * one unroll plus one character (blame the unroll), or the held-out fraction leaves no character
+ * (blame the validation setting).
+ */
+export type CorpusShortfall = 'train-too-short' | 'no-held-out';
+
 /** A corpus that cannot be used: missing, a directory, empty, not UTF-8, too short. Exit 2. */
 export class CorpusError extends UsageError {
   override name = 'CorpusError';
   constructor(
     readonly path: string,
-    detail: string,
+    readonly detail: string,
+    /** Set when the file is fine but too short for a setting. */
+    readonly shortfall?: CorpusShortfall,
   ) {
     super(`corpus ${path}: ${detail}`);
   }

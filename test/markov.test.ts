@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { MarkovModel, modifiedKnDiscounts } from '../src/markov/markov.js';
 import { makeRng } from '../src/util/rng.js';
+import { HAVE_CORPORA } from './helpers/cli.js';
 
 /** Symbols of `text` as indices into `alphabet` (one character per symbol). */
 function encode(text: string, alphabet: string): Int32Array {
@@ -290,7 +291,7 @@ describe('MarkovModel sample', () => {
   });
 });
 
-describe('MarkovModel on holmes.txt', () => {
+describe.skipIf(!HAVE_CORPORA)('MarkovModel on holmes.txt', () => {
   it('scores a held-out bpc at least as good as interpolated absolute discounting', () => {
     const text = readFileSync(new URL('../../shared/corpora/holmes.txt', import.meta.url), 'utf8');
     const cps = Array.from(text, (ch) => ch.codePointAt(0)!);

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
-import { runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult } from './helpers/cli.js';
+import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult } from './helpers/cli.js';
 
 /** "wasm" is the default; the reference backend keeps these tests independent of the WebAssembly build. */
 const BACKEND = 'reference';
@@ -101,7 +101,7 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-describe('bad input: exit 2, a message naming the key or file, nothing written', () => {
+describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or file, nothing written', () => {
   let dir: string;
   let existing: string;
   let before: Record<string, string>;
@@ -235,7 +235,7 @@ describe('bad input: exit 2, a message naming the key or file, nothing written',
   });
 });
 
-describe('faults: recorded, and the sweep goes on', () => {
+describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-faults-');
@@ -316,7 +316,7 @@ describe('faults: recorded, and the sweep goes on', () => {
   });
 });
 
-describe('interruptions: nothing lost, the same command resumes exactly', () => {
+describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command resumes exactly', () => {
   let dir: string;
   let exp: string;
   let reference: string;
@@ -400,7 +400,7 @@ describe('interruptions: nothing lost, the same command resumes exactly', () => 
   });
 });
 
-describe('one sweep per results folder', () => {
+describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-lock-');

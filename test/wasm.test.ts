@@ -18,6 +18,7 @@ import { initParams } from '../src/model/params.js';
 import { ReferenceRnn } from '../src/model/rnn.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
+import { HAVE_CORPORA } from './helpers/cli.js';
 
 const HOLMES = new URL('../../shared/corpora/holmes.txt', import.meta.url);
 
@@ -192,7 +193,7 @@ describe('WasmRnn: plumbing', () => {
   });
 });
 
-describe.skipIf(!existsSync(HOLMES))('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () => {
+describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () => {
   const text = existsSync(HOLMES) ? readFileSync(HOLMES, 'utf8') : '';
   const vocab = buildVocab(text);
   const data = encode(text, vocab);

@@ -12,22 +12,21 @@
  * Each measurement: a warm-up, then `seconds` of training cut into 3 windows; the figure is the
  * median window's rate (less sensitive to other load on the machine than the mean).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { createModel, type Backend } from '../backend/index.js';
-import { buildVocab, encode } from '../corpus/vocab.js';
-import { fsErrorToCorpusError } from '../data/load.js';
-import { CorpusError, UsageError } from '../errors.js';
+import { RNN_DEFAULTS } from '../defaults.js';
+import { UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
-import { RNN_DEFAULTS } from '../model/types.js';
 import { median } from '../util/stats.js';
+import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
 import { sweepSection } from './benchSweep.js';
+import { loadCorpus } from './corpus.js';
+import { positiveIntList, positiveInt, positiveNumber } from './options.js';
 
 /** One figure. Rows of every section share these columns (unused ones stay empty). */
 export interface Measurement {
@@ -55,7 +54,8 @@ export interface BenchOptions {
   warmup: number;
   python: string;
   numpy: boolean;
-  out: string;
+  /** CSV file for the figures; null: not written (a --quick run without --out). */
+  out: string | null;
   json: boolean;
   quick: boolean;
 }
@@ -90,34 +90,17 @@ export interface SectionResult {
 // ---- options -------------------------------------------------------------------------------------
 
 const DEFAULT_HIDDEN = [100, 256, 512];
-const SHARED_HOLMES = '../shared/corpora/holmes.txt';
-const LOCAL_HOLMES = 'data/holmes.txt';
-const PY_SCRIPT = new URL('../../bench/min_char_rnn.py', import.meta.url);
-
-function defaultCorpus(): string {
-  return existsSync(SHARED_HOLMES) ? SHARED_HOLMES : LOCAL_HOLMES;
-}
-
-function parsePositiveInt(name: string, raw: string): number {
-  const v = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(v) || v < 1) {
-    throw new UsageError(`${name} must be a positive integer, got '${raw}'`);
-  }
-  return v;
-}
-
-function parsePositive(name: string, raw: string): number {
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) throw new UsageError(`${name} must be a positive number, got '${raw}'`);
-  return v;
-}
+/** The corpus the README's figures are measured on, resolved like every command's ("holmes", CHARLAB_DATA_DIR). */
+const DEFAULT_CORPUS = 'holmes';
+/** Where a full bench writes its figures (the README's speed table); --quick writes only with --out. */
+const DEFAULT_OUT = 'results/bench.csv';
 
 interface RawOptions {
   corpus?: string;
-  hidden?: string;
-  unroll?: string;
-  seconds?: string;
-  warmup?: string;
+  hidden?: number[];
+  unroll?: number;
+  seconds?: number;
+  warmup?: number;
   python?: string;
   numpy?: boolean;
   out?: string;
@@ -127,46 +110,31 @@ interface RawOptions {
 
 export function resolveBenchOptions(raw: RawOptions): BenchOptions {
   const quick = raw.quick === true;
-  const hidden =
-    raw.hidden === undefined
-      ? DEFAULT_HIDDEN
-      : raw.hidden.split(',').map((s) => parsePositiveInt('--hidden', s));
-  if (hidden.length === 0) throw new UsageError('--hidden needs at least one size');
-  const seconds = raw.seconds === undefined ? (quick ? 0.6 : 3) : parsePositive('--seconds', raw.seconds);
-  const warmup = raw.warmup === undefined ? (quick ? 0.2 : 0.75) : parsePositive('--warmup', raw.warmup);
-  const out = raw.out ?? 'results/bench.csv';
-  if (out.trim() === '') throw new UsageError('--out needs a file name');
+  if (raw.out !== undefined && raw.out.trim() === '') throw new UsageError('--out needs a file name');
   return {
-    corpus: raw.corpus ?? defaultCorpus(),
-    hidden,
-    unroll: raw.unroll === undefined ? RNN_DEFAULTS.unroll : parsePositiveInt('--unroll', raw.unroll),
-    seconds,
-    warmup,
+    corpus: raw.corpus ?? DEFAULT_CORPUS,
+    hidden: raw.hidden ?? DEFAULT_HIDDEN,
+    unroll: raw.unroll ?? RNN_DEFAULTS.unroll,
+    seconds: raw.seconds ?? (quick ? 0.6 : 3),
+    warmup: raw.warmup ?? (quick ? 0.2 : 0.75),
     python: raw.python ?? 'python3',
     numpy: raw.numpy !== false,
-    out,
+    // Quick figures are not comparable with the committed ones: they replace no file unless asked.
+    out: raw.out ?? (quick ? null : DEFAULT_OUT),
     json: raw.json === true,
     quick,
   };
 }
 
-function loadCorpus(path: string, unroll: number): BenchCorpus {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw fsErrorToCorpusError(path, err);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const vocab = buildVocab(text);
-  const ids = encode(text, vocab);
-  if (ids.length < unroll + 2) throw new CorpusError(path, `too short for unroll ${unroll}: ${ids.length} characters`);
-  return { path, ids, vocabSize: vocab.symbols.length };
+/** The corpus, resolved like the other commands' (a path, or a known name in CHARLAB_DATA_DIR), read whole. */
+async function loadBenchCorpus(spec: string, unroll: number): Promise<BenchCorpus> {
+  const { corpus, file } = await loadCorpus(spec, { baseDir: process.cwd(), validation: 0, minTrainChars: unroll + 2 });
+  return { path: file.path, ids: corpus.ids, vocabSize: corpus.vocab.symbols.length };
 }
 
 // ---- measuring -------------------------------------------------------------------------------------
 
-interface Rate {
+export interface Rate {
   charsPerSec: number;
   cpuCharsPerSec: number | null;
   chars: number;
@@ -223,66 +191,6 @@ function measureBackend(backend: Backend, config: RnnConfig, ids: Int32Array, o:
   return { charsPerSec: median(rates), cpuCharsPerSec: cpuSeconds > 0 ? chars / cpuSeconds : null, chars, seconds };
 }
 
-interface NumpyInfo {
-  available: boolean;
-  reason?: string;
-  numpy?: string;
-  python?: string;
-  blas?: unknown;
-}
-
-/** The numpy peer's environment: this process's, minus the OpenBLAS core-type overrides. */
-function numpyEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
-function probeNumpy(o: BenchOptions): NumpyInfo {
-  if (!o.numpy) return { available: false, reason: 'skipped: --no-numpy' };
-  const script = fileURLToPath(PY_SCRIPT);
-  if (!existsSync(script)) return { available: false, reason: `skipped: ${script} is missing` };
-  const r = spawnSync(o.python, ['-c', 'import numpy, sys; print(numpy.__version__)'], { env: numpyEnv(), encoding: 'utf8' });
-  if (r.error) return { available: false, reason: `skipped: ${o.python} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
-  if (r.status !== 0) {
-    const last = (r.stderr || '').trim().split('\n').pop() ?? '';
-    return { available: false, reason: `skipped: numpy does not import with ${o.python} (${last})` };
-  }
-  return { available: true, numpy: r.stdout.trim() };
-}
-
-interface NumpyRun extends Rate {
-  raw: Record<string, unknown>;
-}
-
-function measureNumpy(hidden: number, o: BenchOptions, corpus: string): NumpyRun | { error: string } {
-  const args = [
-    fileURLToPath(PY_SCRIPT),
-    '--corpus', corpus,
-    '--hidden', String(hidden),
-    '--unroll', String(o.unroll),
-    '--seconds', String(o.seconds),
-    '--warmup-seconds', String(o.warmup),
-    '--windows', String(WINDOWS),
-  ];
-  const r = spawnSync(o.python, args, { env: numpyEnv(), encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.error) return { error: r.error.message };
-  if (r.status !== 0) return { error: (r.stderr || `exit status ${r.status}`).trim().split('\n').pop() ?? '' };
-  try {
-    const raw = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
-    return {
-      raw,
-      charsPerSec: Number(raw.chars_per_sec),
-      cpuCharsPerSec: raw.cpu_chars_per_sec == null ? null : Number(raw.cpu_chars_per_sec),
-      chars: Number(raw.chars),
-      seconds: Number(raw.seconds),
-    };
-  } catch {
-    return { error: `unreadable output: ${r.stdout.slice(0, 200)}` };
-  }
-}
-
 /** Issue 5's targets for wasm/numpy. */
 const TARGETS: Record<number, number> = { 100: 5, 256: 3, 512: 1.5 };
 
@@ -293,104 +201,117 @@ function fmtRatio(v: number | null | undefined): string {
   return v == null ? '—' : `${v.toFixed(2)}×`;
 }
 
-function describeBlas(blas: unknown): string {
-  if (blas === null || typeof blas !== 'object') return 'unknown BLAS';
-  const b = blas as Record<string, unknown>;
-  const parts = [`${b.name ?? 'BLAS'} ${b.version ?? ''}`.trim()];
-  const rt = b.runtime as Record<string, unknown> | undefined;
-  if (rt) parts.push(`runtime core ${rt.corename ?? '?'}, ${rt.num_threads ?? '?'} thread(s)`);
-  const tp = b.threadpoolctl as Record<string, unknown>[] | undefined;
-  if (tp) for (const lib of tp) parts.push(`${lib.internal_api} ${lib.version} ${lib.architecture ?? ''}, ${lib.num_threads} thread(s)`);
-  return parts.join('; ');
+interface TrainingRow {
+  hidden: number;
+  ref: number | null;
+  wasm: number | null;
+  np: number | null;
+  npNote?: string;
+}
+
+/** What the numpy peer reported (version and BLAS), updated by each numpy measurement. */
+interface NumpyFacts {
+  probe: NumpyInfo;
+  version?: string;
+  blas?: unknown;
+}
+
+const ratioOf = (a: number | null, b: number | null) => (a != null && b != null && b > 0 ? a / b : null);
+
+/** Both backends at one hidden size. */
+function measureBackends(ctx: BenchContext, hidden: number, row: TrainingRow, out: Measurement[]): void {
+  const { options: o, corpus } = ctx;
+  const config: RnnConfig = { ...RNN_DEFAULTS, vocabSize: corpus.vocabSize, hiddenSize: hidden, unroll: o.unroll, seed: 1 };
+  for (const backend of ['reference', 'wasm'] as const) {
+    ctx.log(`hidden ${hidden}: ${backend} ...`);
+    const r = measureBackend(backend, config, corpus.ids, o);
+    out.push({
+      section: 'training', subject: backend, metric: 'train_chars_per_sec', hidden, unroll: o.unroll,
+      value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec,
+    });
+    if (backend === 'reference') row.ref = r.charsPerSec;
+    else row.wasm = r.charsPerSec;
+  }
+}
+
+/** The numpy peer at one hidden size (or a row saying why it was skipped). */
+function measureNumpyRow(ctx: BenchContext, hidden: number, row: TrainingRow, np: NumpyFacts, out: Measurement[]): void {
+  const o = ctx.options;
+  const base = { section: 'training', subject: 'numpy', metric: 'train_chars_per_sec', hidden, unroll: o.unroll, unit: 'chars/s' };
+  if (!np.probe.available) {
+    row.npNote = np.probe.reason;
+    out.push({ ...base, value: null, note: np.probe.reason });
+    return;
+  }
+  ctx.log(`hidden ${hidden}: numpy ...`);
+  const r = measureNumpy(hidden, o, ctx.corpus.path, WINDOWS);
+  if ('error' in r) {
+    row.npNote = `failed: ${r.error}`;
+    out.push({ ...base, value: null, note: row.npNote });
+    return;
+  }
+  row.np = r.charsPerSec;
+  np.blas = r.raw.blas;
+  np.version = String(r.raw.numpy ?? np.version);
+  out.push({ ...base, value: r.charsPerSec, chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec, note: `numpy ${np.version}; ${describeBlas(np.blas)}` });
+}
+
+/** The two ratios of a row: wasm against numpy (with its target) and against the reference. */
+function ratioRows(row: TrainingRow, unroll: number): Measurement[] {
+  const target = TARGETS[row.hidden];
+  const wn = ratioOf(row.wasm, row.np);
+  return [
+    {
+      section: 'training', subject: 'wasm/numpy', metric: 'ratio', hidden: row.hidden, unroll, value: wn, unit: 'x',
+      note: target === undefined ? undefined : `target >= ${target}x: ${wn == null ? 'not measured' : wn >= target ? 'met' : 'missed'}`,
+    },
+    { section: 'training', subject: 'wasm/reference', metric: 'ratio', hidden: row.hidden, unroll, value: ratioOf(row.wasm, row.ref), unit: 'x' },
+  ];
+}
+
+function renderTraining(title: string, ctx: BenchContext, rows: TrainingRow[], np: NumpyFacts): string {
+  const { options: o, corpus } = ctx;
+  const table = new Table({
+    head: ['hidden', 'reference', 'wasm', 'numpy', 'wasm/numpy', 'target', 'wasm/reference'],
+    colAligns: ['right', 'right', 'right', 'right', 'right', 'left', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    const wn = ratioOf(r.wasm, r.np);
+    const t = TARGETS[r.hidden];
+    const verdict = t === undefined ? '' : `≥ ${t}× ${wn == null ? '(no numpy)' : wn >= t ? 'met' : 'MISSED'}`;
+    table.push([String(r.hidden), fmtRate(r.ref), fmtRate(r.wasm), r.np == null ? 'skipped' : fmtRate(r.np), fmtRatio(wn), verdict, fmtRatio(ratioOf(r.wasm, r.ref))]);
+  }
+  const notes = [
+    `${title}, unroll ${o.unroll}, ${corpus.path} (V=${corpus.vocabSize}); median of ${WINDOWS} windows over ${o.seconds} s after ${o.warmup} s warm-up`,
+    table.toString(),
+  ];
+  if (np.probe.available) notes.push(`numpy ${np.version ?? '?'}: ${describeBlas(np.blas)} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset for it)`);
+  else notes.push(`numpy peer ${np.probe.reason}`);
+  for (const r of rows) if (r.npNote && np.probe.available) notes.push(`numpy at hidden ${r.hidden}: ${r.npNote}`);
+  return notes.join('\n');
 }
 
 export const trainingSection: BenchSection = {
   name: 'training',
   title: 'Training throughput (characters per second)',
   async run(ctx) {
-    const { options: o, corpus } = ctx;
-    const section = this.name;
     const measurements: Measurement[] = [];
-    const numpy = probeNumpy(o);
-    if (!numpy.available) ctx.log(`numpy peer ${numpy.reason}`);
-    let blas: unknown;
-    let numpyVersion = numpy.numpy;
-    const rows: { hidden: number; ref: number | null; wasm: number | null; np: number | null; npNote?: string }[] = [];
-    for (const hidden of o.hidden) {
-      const config: RnnConfig = { ...RNN_DEFAULTS, vocabSize: corpus.vocabSize, hiddenSize: hidden, unroll: o.unroll, seed: 1 };
-      const row: (typeof rows)[number] = { hidden, ref: null, wasm: null, np: null };
-      for (const backend of ['reference', 'wasm'] as const) {
-        ctx.log(`hidden ${hidden}: ${backend} ...`);
-        const r = measureBackend(backend, config, corpus.ids, o);
-        measurements.push({
-          section, subject: backend, metric: 'train_chars_per_sec', hidden, unroll: o.unroll,
-          value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec,
-        });
-        if (backend === 'reference') row.ref = r.charsPerSec;
-        else row.wasm = r.charsPerSec;
-      }
-      if (numpy.available) {
-        ctx.log(`hidden ${hidden}: numpy ...`);
-        const r = measureNumpy(hidden, o, corpus.path);
-        if ('error' in r) {
-          row.npNote = `failed: ${r.error}`;
-          measurements.push({ section, subject: 'numpy', metric: 'train_chars_per_sec', hidden, unroll: o.unroll, value: null, unit: 'chars/s', note: row.npNote });
-        } else {
-          row.np = r.charsPerSec;
-          blas = r.raw.blas;
-          numpyVersion = String(r.raw.numpy ?? numpyVersion);
-          measurements.push({
-            section, subject: 'numpy', metric: 'train_chars_per_sec', hidden, unroll: o.unroll,
-            value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec,
-            note: `numpy ${numpyVersion}; ${describeBlas(blas)}`,
-          });
-        }
-      } else {
-        row.npNote = numpy.reason;
-        measurements.push({ section, subject: 'numpy', metric: 'train_chars_per_sec', hidden, unroll: o.unroll, value: null, unit: 'chars/s', note: numpy.reason });
-      }
-      const ratio = (a: number | null, b: number | null) => (a != null && b != null && b > 0 ? a / b : null);
-      const target = TARGETS[hidden];
-      const wn = ratio(row.wasm, row.np);
-      measurements.push({
-        section, subject: 'wasm/numpy', metric: 'ratio', hidden, unroll: o.unroll, value: wn, unit: 'x',
-        note: target === undefined ? undefined : `target >= ${target}x: ${wn == null ? 'not measured' : wn >= target ? 'met' : 'missed'}`,
-      });
-      measurements.push({ section, subject: 'wasm/reference', metric: 'ratio', hidden, unroll: o.unroll, value: ratio(row.wasm, row.ref), unit: 'x' });
+    const probe = probeNumpy(ctx.options);
+    if (!probe.available) ctx.log(`numpy peer ${probe.reason}`);
+    const np: NumpyFacts = { probe, version: probe.numpy };
+    const rows: TrainingRow[] = [];
+    for (const hidden of ctx.options.hidden) {
+      const row: TrainingRow = { hidden, ref: null, wasm: null, np: null };
+      measureBackends(ctx, hidden, row, measurements);
+      measureNumpyRow(ctx, hidden, row, np, measurements);
+      measurements.push(...ratioRows(row, ctx.options.unroll));
       rows.push(row);
     }
     return {
       measurements,
-      info: { numpy: numpy.available ? { version: numpyVersion, blas } : { skipped: numpy.reason } },
-      render: () => {
-        const table = new Table({
-          head: ['hidden', 'reference', 'wasm', 'numpy', 'wasm/numpy', 'target', 'wasm/reference'],
-          colAligns: ['right', 'right', 'right', 'right', 'right', 'left', 'right'],
-          style: { head: [], border: [] },
-        });
-        for (const r of rows) {
-          const wn = r.wasm != null && r.np != null ? r.wasm / r.np : null;
-          const t = TARGETS[r.hidden];
-          const verdict = t === undefined ? '' : `≥ ${t}× ${wn == null ? '(no numpy)' : wn >= t ? 'met' : 'MISSED'}`;
-          table.push([
-            String(r.hidden),
-            fmtRate(r.ref),
-            fmtRate(r.wasm),
-            r.np == null ? 'skipped' : fmtRate(r.np),
-            fmtRatio(wn),
-            verdict,
-            fmtRatio(r.ref != null && r.wasm != null ? r.wasm / r.ref : null),
-          ]);
-        }
-        const notes = [
-          `${this.title}, unroll ${o.unroll}, ${corpus.path} (V=${corpus.vocabSize}); median of ${WINDOWS} windows over ${o.seconds} s after ${o.warmup} s warm-up`,
-          table.toString(),
-        ];
-        if (numpy.available) notes.push(`numpy ${numpyVersion ?? '?'}: ${describeBlas(blas)} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset for it)`);
-        else notes.push(`numpy peer ${numpy.reason}`);
-        for (const r of rows) if (r.npNote && numpy.available) notes.push(`numpy at hidden ${r.hidden}: ${r.npNote}`);
-        return notes.join('\n');
-      },
+      info: { numpy: probe.available ? { version: np.version, blas: np.blas } : { skipped: probe.reason } },
+      render: () => renderTraining(this.title, ctx, rows, np),
     };
   },
 };
@@ -408,7 +329,7 @@ export function measurementsToCsv(ms: Measurement[]): string {
 }
 
 export async function runBench(o: BenchOptions, log: (msg: string) => void): Promise<{ results: { section: BenchSection; result: SectionResult }[]; corpus: BenchCorpus }> {
-  const corpus = loadCorpus(o.corpus, o.unroll);
+  const corpus = await loadBenchCorpus(o.corpus, o.unroll);
   const ctx: BenchContext = { options: o, corpus, log };
   const results: { section: BenchSection; result: SectionResult }[] = [];
   for (const section of SECTIONS) results.push({ section, result: await section.run(ctx) });
@@ -419,39 +340,37 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('Measure training throughput of the backends (reference, wasm) and of min-char-rnn in numpy, and a sweep\'s throughput with 1 and 2 workers')
-    .option('--corpus <path>', `training text (default ${SHARED_HOLMES} if it exists, else ${LOCAL_HOLMES})`)
-    .option('--hidden <list>', 'comma-separated hidden sizes', DEFAULT_HIDDEN.join(','))
-    .option('--unroll <n>', 'characters per chunk', String(RNN_DEFAULTS.unroll))
-    .option('--seconds <s>', 'timed seconds per measurement (default 3, --quick 0.6)')
-    .option('--warmup <s>', 'warm-up seconds per measurement (default 0.75, --quick 0.2)')
-    .option('--quick', 'short measurements')
+    .option('--corpus <path>', `UTF-8 text file, or a known corpus name (default ${DEFAULT_CORPUS}, found in CHARLAB_DATA_DIR or downloaded)`)
+    .option('--hidden <list>', `comma-separated hidden sizes (default ${DEFAULT_HIDDEN.join(',')})`, positiveIntList)
+    .option('--unroll <n>', `characters per chunk (default ${RNN_DEFAULTS.unroll})`, positiveInt)
+    .option('--seconds <s>', 'timed seconds per measurement (default 3, --quick 0.6)', positiveNumber)
+    .option('--warmup <s>', 'warm-up seconds per measurement (default 0.75, --quick 0.2)', positiveNumber)
+    .option('--quick', `short measurements; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
     .option('--python <cmd>', 'Python interpreter for the numpy peer', 'python3')
     .option('--no-numpy', 'skip the numpy peer')
-    .option('--out <file>', 'CSV file for the figures', 'results/bench.csv')
+    .option('--out <file>', `CSV file for the figures (default ${DEFAULT_OUT}; none with --quick)`)
     .option('--json', 'print the figures as JSON instead of tables')
     .action(async (raw: RawOptions) => {
       const o = resolveBenchOptions(raw);
       const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
       const { results, corpus } = await runBench(o, log);
-      const all = results.flatMap((r) => r.result.measurements);
-      mkdirSync(dirname(o.out), { recursive: true });
-      writeFileSync(o.out, measurementsToCsv(all));
-      if (o.json) {
-        const doc = {
-          corpus: corpus.path,
-          vocabSize: corpus.vocabSize,
-          unroll: o.unroll,
-          seconds: o.seconds,
-          warmup: o.warmup,
-          node: process.version,
-          cpu: cpus()[0]?.model ?? null,
-          sections: Object.fromEntries(results.map((r) => [r.section.name, { ...r.result.info, measurements: r.result.measurements }])),
-        };
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-      } else {
-        for (const r of results) process.stdout.write(`${r.result.render()}\n`);
-        process.stdout.write(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}; figures written to ${o.out}\n`);
+      if (o.out !== null) {
+        mkdirSync(dirname(o.out), { recursive: true });
+        writeFileSync(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
       }
-      log(`wrote ${o.out}`);
+      printBench(o, results, corpus);
+      log(o.out !== null ? `wrote ${o.out}` : `--quick: figures not written (pass --out FILE to keep them)`);
     });
+}
+
+function printBench(o: BenchOptions, results: { section: BenchSection; result: SectionResult }[], corpus: BenchCorpus): void {
+  const cpu = cpus()[0]?.model ?? null;
+  if (o.json) {
+    const sections = Object.fromEntries(results.map((r) => [r.section.name, { ...r.result.info, measurements: r.result.measurements }]));
+    const doc = { corpus: corpus.path, vocabSize: corpus.vocabSize, unroll: o.unroll, seconds: o.seconds, warmup: o.warmup, node: process.version, cpu, sections };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return;
+  }
+  for (const r of results) process.stdout.write(`${r.result.render()}\n`);
+  process.stdout.write(`node ${process.version}, ${cpu ?? 'unknown CPU'}${o.out !== null ? `; figures written to ${o.out}` : ''}\n`);
 }

@@ -1,29 +1,37 @@
-/** The CLI's way to a corpus: resolve (and download if need be, with a progress bar), then encode and split. */
-import { prepareCorpus, type Corpus } from '../corpus/index.js';
-import { dataDir, resolveCorpus, type ResolvedCorpus } from '../data/index.js';
+/**
+ * The CLI's way to a corpus: the data folder and download URL come from the environment
+ * (CHARLAB_DATA_DIR, CHARLAB_HOLMES_URL), a download draws a progress bar, notices go to stderr.
+ */
+import { dataDir, loadCorpus as loadCorpusWith, type CorpusAccess, type LoadedCorpus } from '../data/index.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 import { byteBar } from './progress.js';
 
-export interface LoadedCorpus {
-  corpus: Corpus;
-  file: ResolvedCorpus;
+/** Corpus access for commands: read from the environment here, at the CLI edge. */
+export function cliCorpusAccess(bar: { update: (received: number, total: number | undefined) => void; stop: () => void }): CorpusAccess {
+  return {
+    dataDir: dataDir(process.env, process.cwd()),
+    urlOverride: process.env.CHARLAB_HOLMES_URL,
+    onProgress: bar.update,
+    onNotice: (msg) => {
+      bar.stop(); // a notice ends a download ("saved …"): the bar goes before anything else is drawn
+      process.stderr.write(`${escapeForTerminal(msg)}\n`);
+    },
+  };
+}
+
+/** Runs `work` with the CLI's corpus access; the download bar is removed afterwards. */
+export async function withCorpusAccess<T>(work: (access: CorpusAccess) => Promise<T>): Promise<T> {
+  const bar = byteBar('downloading corpus');
+  try {
+    return await work(cliCorpusAccess(bar));
+  } finally {
+    bar.stop();
+  }
 }
 
 export async function loadCorpus(
   spec: string,
   opts: { baseDir: string; validation: number; minTrainChars: number },
 ): Promise<LoadedCorpus> {
-  const bar = byteBar('downloading corpus');
-  try {
-    const file = await resolveCorpus(spec, {
-      dataDir: dataDir(process.env, process.cwd()),
-      baseDir: opts.baseDir,
-      urlOverride: process.env.CHARLAB_HOLMES_URL,
-      onProgress: bar.update,
-      onNotice: (msg) => process.stderr.write(`${msg}\n`),
-    });
-    const corpus = prepareCorpus(file.text, file.path, { validation: opts.validation, minTrainChars: opts.minTrainChars });
-    return { corpus, file };
-  } finally {
-    bar.stop();
-  }
+  return withCorpusAccess((access) => loadCorpusWith(spec, opts, access));
 }

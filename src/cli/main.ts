@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
 
 type Register = (program: Command) => void;
@@ -29,11 +30,15 @@ function namedCommand(args: string[]): string | undefined {
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
 }
 
-// Output piped into a reader that stops early (`charlab sweep --help | head`) is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+// Output piped into a reader that stops early (`charlab sweep … | head`) is not an error and does
+// not stop the work: the closed stream is silenced (later writes are dropped) and the command goes
+// on (a sweep keeps training and recording its tables).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stream.write = (() => true) as typeof stream.write;
+  });
+}
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -58,11 +63,11 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`charlab: ${err.message}\n`);
+      process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
       return EXIT_USAGE;
     }
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`charlab: ${msg}\n`);
+    process.stderr.write(`charlab: ${escapeForTerminal(msg)}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -2,100 +2,168 @@
  * What a sweep shows while it runs: on a terminal, a cli-progress bar per active run and one for
  * the sweep with its ETA; otherwise (CI, pipes) a plain status line every few seconds. And at the
  * end, a cli-table3 table of the runs ranked by held-out bits per character, Markov beside them.
+ * Everything printed goes through escapeForTerminal (run errors and notices may quote a corpus).
  */
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
+import { fmtDuration } from '../report/format.js';
 import type { RunSpec } from '../sweep/grid.js';
 import type { SweepEvents } from '../sweep/sweep.js';
 import type { RunOutcome } from '../sweep/task.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 import { isTty, throttledLine } from './progress.js';
 
-export function sweepDisplay(): SweepEvents & { stop(): void } {
-  const tty = isTty();
-  const line = throttledLine(5000);
-  let multi: cliProgress.MultiBar | null = null;
-  let sweepBar: cliProgress.SingleBar | null = null;
-  const bars = new Map<string, cliProgress.SingleBar>();
-  const progress = new Map<string, number>();
-  let total = 0;
-  let finished = 0;
-  let budget = 1;
-  let startedAt = 0;
-  let charsAtStart = 0;
-  const doneChars = () => finished * budget + [...progress.values()].reduce((a, b) => a + b, 0);
-  const status = () => {
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const todoChars = total * budget;
-    const rate = (doneChars() - charsAtStart) / Math.max(elapsed, 1e-9);
-    const eta = rate > 0 ? (todoChars - doneChars()) / rate : NaN;
-    const running = [...progress.entries()].map(([id, c]) => `${id} ${Math.round((100 * c) / budget)}%`).join(', ');
-    return `sweep: ${finished}/${total} runs${running ? `; running ${running}` : ''}; ETA ${fmtDuration(eta)}`;
-  };
-  return {
-    onStart(info) {
-      total = info.total;
-      finished = info.skipped;
-      budget = info.budget;
-      startedAt = Date.now();
-      charsAtStart = finished * budget;
-      process.stderr.write(
-        info.todo.length === 0
-          ? `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded, 0 to run: nothing to do (--fresh runs them all again)\n`
-          : `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded, ${info.todo.length} to run on ${info.workers} worker(s)\n`,
-      );
-      if (tty && info.todo.length > 0) {
-        multi = new cliProgress.MultiBar(
-          { stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {percentage}% | {info}' },
-          cliProgress.Presets.shades_classic,
-        );
-        sweepBar = multi.create(total, finished, { label: 'sweep'.padEnd(24), info: 'ETA …' });
-      }
-    },
-    onRunStart(spec: RunSpec) {
-      progress.set(spec.id, 0);
-      if (multi) bars.set(spec.id, multi.create(budget, 0, { label: spec.id.padEnd(24), info: '' }));
-    },
-    onRunProgress(spec, p) {
-      progress.set(spec.id, p.chars);
-      const bar = bars.get(spec.id);
-      if (bar) bar.update(p.chars, { info: `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc` });
-      if (sweepBar) sweepBar.update(finished, { info: `ETA ${fmtDuration(etaSeconds())}` });
-      if (!tty) line(status());
-    },
-    onRunEnd(o: RunOutcome) {
-      progress.delete(o.spec.id);
-      finished++;
-      const bar = bars.get(o.spec.id);
-      if (bar && multi) {
-        multi.remove(bar);
-        bars.delete(o.spec.id);
-      }
-      const what = o.status === 'done' ? `done, val ${o.valBpc?.toFixed(3)} bpc` : o.status === 'diverged' ? `diverged at iteration ${o.divergedAt}` : `failed: ${o.error}`;
-      const msg = `${o.spec.id}: ${what} (${o.wallS.toFixed(1)} s)`;
-      if (multi) multi.log(`${msg}\n`);
-      else process.stderr.write(`${msg}\n`);
-      sweepBar?.update(finished, { info: `ETA ${fmtDuration(etaSeconds())}` });
-    },
-    onNotice(msg) {
-      process.stderr.write(`${msg}\n`);
-    },
-    stop() {
-      multi?.stop();
-      multi = null;
-    },
-  };
-  function etaSeconds(): number {
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const rate = (doneChars() - charsAtStart) / Math.max(elapsed, 1e-9);
-    return rate > 0 ? (total * budget - doneChars()) / rate : NaN;
+/** An ETA needs this much of this session's training behind it before it means anything. */
+const ETA_MIN_SECONDS = 3;
+
+/**
+ * Progress of the sweep in characters: finished runs count their whole budget, running ones what
+ * they have trained. The rate only counts this session's characters (runs recorded by an earlier
+ * session are not work done now), so a resumed sweep's ETA is not "0s" at 50 %.
+ */
+export class SweepClock {
+  total = 0;
+  finished = 0;
+  budget = 1;
+  readonly running = new Map<string, number>();
+  private startedAt = 0;
+  private charsAtStart = 0;
+
+  start(total: number, skipped: number, budget: number, now = Date.now()): void {
+    this.total = total;
+    this.finished = skipped;
+    this.budget = budget;
+    this.startedAt = now;
+    this.charsAtStart = skipped * budget;
+  }
+
+  doneChars(): number {
+    return this.finished * this.budget + [...this.running.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Seconds left at this session's rate, NaN while too little is known. */
+  etaSeconds(now = Date.now()): number {
+    const elapsed = (now - this.startedAt) / 1000;
+    const trained = this.doneChars() - this.charsAtStart;
+    if (elapsed < ETA_MIN_SECONDS || trained <= 0) return NaN;
+    return (this.total * this.budget - this.doneChars()) / (trained / elapsed);
+  }
+
+  eta(now = Date.now()): string {
+    const s = this.etaSeconds(now);
+    return Number.isFinite(s) ? fmtDuration(s) : '…';
+  }
+
+  statusLine(): string {
+    const running = [...this.running.entries()].map(([id, c]) => `${id} ${Math.round((100 * c) / this.budget)}%`).join(', ');
+    return `sweep: ${this.finished}/${this.total} runs${running ? `; running ${running}` : ''}; ETA ${this.eta()}`;
   }
 }
 
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '…';
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** The line a finished run gets. */
+export function runEndLine(o: RunOutcome): string {
+  const what =
+    o.status === 'done'
+      ? `done, ${o.valBpc === null ? 'val not measured' : `val ${o.valBpc.toFixed(3)} bpc`}`
+      : o.status === 'diverged'
+        ? `diverged at iteration ${o.divergedAt}`
+        : `failed: ${o.error}`;
+  return `${o.spec.id}: ${what} (${o.wallS.toFixed(1)} s)`;
+}
+
+export interface SweepDisplay extends SweepEvents {
+  /** Removes the bars (flushing pending lines) and prints `msg`; later events print plain lines. */
+  interrupt(msg: string): void;
+  stop(): void;
+}
+
+/** The terminal's bars: one for the sweep, one per running run; lines logged above them. */
+class Bars {
+  private multi: cliProgress.MultiBar;
+  private sweep: cliProgress.SingleBar;
+  private readonly runs = new Map<string, cliProgress.SingleBar>();
+
+  constructor(total: number, finished: number) {
+    this.multi = new cliProgress.MultiBar(
+      { stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {percentage}% | {info}' },
+      cliProgress.Presets.shades_classic,
+    );
+    this.sweep = this.multi.create(total, finished, { label: 'sweep'.padEnd(24), info: 'ETA …' });
+  }
+
+  log(text: string): void {
+    this.multi.log(text);
+  }
+
+  add(id: string, budget: number): void {
+    this.runs.set(id, this.multi.create(budget, 0, { label: id.padEnd(24), info: '' }));
+  }
+
+  update(id: string, chars: number, info: string): void {
+    this.runs.get(id)?.update(chars, { info });
+  }
+
+  /** Removes a run's bar; the redraw this causes flushes the lines logged before it. */
+  remove(id: string): void {
+    const bar = this.runs.get(id);
+    if (bar) this.multi.remove(bar);
+    this.runs.delete(id);
+  }
+
+  setSweep(finished: number, info: string): void {
+    this.sweep.update(finished, { info });
+  }
+
+  stop(): void {
+    this.multi.update(); // flush lines logged since the last redraw: stop() alone drops them
+    this.multi.stop();
+  }
+}
+
+export function sweepDisplay(tty = isTty()): SweepDisplay {
+  const clock = new SweepClock();
+  const line = throttledLine(5000);
+  let bars: Bars | null = null;
+  const say = (msg: string) => {
+    const text = `${escapeForTerminal(msg)}\n`;
+    if (bars) bars.log(text);
+    else process.stderr.write(text);
+  };
+  const stopBars = () => {
+    bars?.stop();
+    bars = null;
+  };
+  return {
+    onStart(info) {
+      clock.start(info.total, info.skipped, info.budget);
+      const head = `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded`;
+      say(info.todo.length === 0 ? `${head}, 0 to run: nothing to do (--fresh runs them all again)` : `${head}, ${info.todo.length} to run on ${info.workers} worker(s)`);
+      if (tty && info.todo.length > 0) bars = new Bars(clock.total, clock.finished);
+    },
+    onRunStart(spec: RunSpec) {
+      clock.running.set(spec.id, 0);
+      bars?.add(spec.id, clock.budget);
+    },
+    onRunProgress(spec, p) {
+      clock.running.set(spec.id, p.chars);
+      bars?.update(spec.id, p.chars, `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc`);
+      bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
+      if (!tty) line(clock.statusLine());
+    },
+    onRunEnd(o: RunOutcome) {
+      clock.running.delete(o.spec.id);
+      clock.finished++;
+      say(runEndLine(o)); // logged before the bar goes: removing it redraws, which flushes the line
+      bars?.remove(o.spec.id);
+      bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
+    },
+    onNotice: say,
+    interrupt(msg) {
+      stopBars();
+      process.stderr.write(`${escapeForTerminal(msg)}\n`);
+    },
+    stop: stopBars,
+  };
 }
 
 /** Runs ranked by held-out bits per character (unscored runs last), with the Markov baseline beside each. */
@@ -113,14 +181,14 @@ export function rankedTable(summary: Record<string, string>[]): string {
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  const f = (x: number, d = 3) => (Number.isNaN(x) ? '—' : x.toFixed(d));
+  const f = (x: number, d = 3) => (Number.isNaN(x) ? 'not measured' : x.toFixed(d));
   rows.forEach((r, i) => {
     const v = num(r.val_bpc);
     const m = num(r.markov_val_bpc);
     table.push([
       String(i + 1),
-      r.run_id,
-      r.status === 'diverged' && r.diverged_at_iteration ? `diverged@${r.diverged_at_iteration}` : r.status,
+      escapeForTerminal(r.run_id),
+      escapeForTerminal(r.status === 'diverged' && r.diverged_at_iteration ? `diverged@${r.diverged_at_iteration}` : r.status),
       f(v),
       f(m),
       Number.isNaN(v) || Number.isNaN(m) ? '—' : `${v - m >= 0 ? '+' : ''}${(v - m).toFixed(3)}`,
@@ -128,4 +196,16 @@ export function rankedTable(summary: Record<string, string>[]): string {
     ]);
   });
   return table.toString();
+}
+
+const TEXT_COLUMNS = new Set(['run_id', 'backend', 'status', 'error', 'model', 'text']);
+
+/**
+ * A table row for --json: the convention of every --json output (train, sweep, report): numbers
+ * are JSON numbers, a value that was not measured (an empty cell) is null, text stays a string.
+ */
+export function jsonRow(row: Record<string, string>): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = v === '' ? null : TEXT_COLUMNS.has(k) ? v : Number(v);
+  return out;
 }

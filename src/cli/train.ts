@@ -1,13 +1,18 @@
 /** `charlab train`: one RNN run beside the Markov baseline on the same characters. */
+import { totalmem } from 'node:os';
 import { Command, Option } from 'commander';
-import { RNN_DEFAULTS, type RnnConfig } from '../model/types.js';
+import type { RnnConfig } from '../model/types.js';
 import { BACKENDS, createModel, type Backend } from '../backend/index.js';
-import { markovBaseline, seenEndFor } from '../train/baseline.js';
-import { DEFAULT_CADENCE, trainRun } from '../train/run.js';
-import { encode } from '../corpus/index.js';
-import { UsageError } from '../errors.js';
+import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
+import { DEFAULT_CADENCE, trainRun, type RunResult } from '../train/run.js';
+import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
+import { checkPrime } from '../corpus/index.js';
+import type { LoadedCorpus } from '../data/index.js';
+import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
+import { CorpusError, UsageError } from '../errors.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 import { loadCorpus } from './corpus.js';
-import { fraction, nonNegativeInt, positiveInt, positiveNumber } from './options.js';
+import { fraction, intInRange, nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { trainBar } from './progress.js';
 
 interface TrainOptions {
@@ -27,7 +32,10 @@ interface TrainOptions {
   json?: boolean;
 }
 
+const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
+
 export function registerTrain(program: Command): void {
+  const { min, max } = MARKOV_ORDER_RANGE;
   program
     .command('train')
     .description(
@@ -39,105 +47,136 @@ export function registerTrain(program: Command): void {
     .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
     .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
     .option('--lr <x>', 'Adagrad learning rate', positiveNumber, RNN_DEFAULTS.learningRate)
-    .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, 1_000_000)
-    .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, 1)
-    .option('--validation <f>', 'held-out fraction at the end of the corpus', fraction, 0.05)
-    .option('--markov-order <k>', 'order of the Markov baseline', positiveInt, 4)
-    .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default('wasm'))
-    .option('--sample-length <n>', 'characters per sample', positiveInt, 200)
-    .option('--temperature <t>', 'sampling temperature', positiveNumber, 1)
+    .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
+    .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
+    .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
+    .option('--markov-order <k>', `order of the Markov baseline (${min}..${max})`, intInRange(min, max), DEFAULT_MARKOV_ORDER)
+    .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default(DEFAULT_BACKEND))
+    .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
+    .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .addHelpText(
       'after',
       '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
         'forward with its hidden state carried from character to character, starting from the state in\n' +
-        'which training ended. charsPerSec counts training characters per second of training time only.',
+        'which training ended. charsPerSec counts training characters per second of training time only.\n' +
+        'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
     )
     .action(async (opts: TrainOptions) => {
-      const { corpus, file } = await loadCorpus(opts.corpus, {
-        baseDir: process.cwd(),
-        validation: opts.validation,
-        minTrainChars: opts.unroll + 1,
-      });
-      const config: RnnConfig = {
-        vocabSize: corpus.vocab.symbols.length,
-        hiddenSize: opts.hidden,
-        unroll: opts.unroll,
-        learningRate: opts.lr,
-        clip: opts.clip,
-        seed: opts.seed,
-      };
-      const log = (s: string) => process.stderr.write(`${s}\n`);
-      log(
-        `corpus ${file.path}: ${corpus.length} chars, ${config.vocabSize} symbols, ` +
-          `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
-      );
-      if (opts.prime !== undefined) {
-        if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
-        try {
-          encode(opts.prime, corpus.vocab);
-        } catch (err) {
-          throw new UsageError(`--prime: ${(err as Error).message} of ${file.path}`);
-        }
-      }
-      const model = createModel(opts.backend, config);
-      const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
-      const result = trainRun(
-        model,
-        corpus,
-        opts.chars,
-        { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime },
-        { onProgress: bar.update },
-      );
-      bar.stop();
-      const baseline = markovBaseline(corpus, seenEndFor(corpus, opts.unroll, opts.chars), opts.markovOrder, {
-        length: opts.sampleLength,
-        seed: opts.seed,
-      });
-      // The same-characters baseline is the fair comparison; the whole-training-text one is the
-      // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
-      const fullText =
-        baseline.trainChars < corpus.trainEnd
-          ? markovBaseline(corpus, corpus.trainEnd, opts.markovOrder, { length: 1, seed: opts.seed }).valBpc
-          : baseline.valBpc;
-      const out = {
-        corpus: file.path,
-        backend: opts.backend,
-        hiddenSize: opts.hidden,
-        unroll: opts.unroll,
-        clip: opts.clip,
-        learningRate: opts.lr,
-        seed: opts.seed,
-        status: result.status,
-        valBpc: result.valBpc,
-        markovValBpc: baseline.valBpc,
-        markovOrder: baseline.order,
-        markovTrainChars: baseline.trainChars,
-        markovFullTextValBpc: fullText,
-        chars: result.chars,
-        iterations: result.iterations,
-        charsPerSec: result.charsPerSec,
-        trainSeconds: result.trainSeconds,
-        smoothLossPerChar: result.smoothLossPerChar,
-        divergedAt: result.divergedAt,
-        wrapped: result.wrapped,
-        rnnSample: result.finalSample,
-        markovSample: baseline.sample,
-      };
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(out)}\n`);
-      } else {
-        const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
-        const o = process.stdout;
-        const primed = opts.prime === undefined ? '' : `, after the prime ${JSON.stringify(opts.prime)}`;
-        o.write(`\n--- RNN sample (temperature ${opts.temperature}${primed}) ---\n${result.finalSample}\n`);
-        o.write(`\n--- Markov order-${baseline.order} sample ---\n${baseline.sample}\n\n`);
-        o.write(`status               ${result.status}${result.divergedAt ? ` at iteration ${result.divergedAt}` : ''}\n`);
-        o.write(`held-out bits/char   rnn ${f(result.valBpc)}   markov ${f(baseline.valBpc)} (same ${baseline.trainChars} chars)   markov on the whole training text ${f(fullText)}\n`);
-        o.write(`smooth loss/char     ${f(result.smoothLossPerChar)} nats (${f(result.smoothLossPerChar / Math.LN2)} bits)\n`);
-        o.write(`training             ${result.chars} chars, ${result.iterations} iterations, ${Math.round(result.charsPerSec)} chars/s\n`);
-      }
-      if (result.status !== 'done') process.exitCode = 1;
+      const loaded = await checkTrainInputs(opts);
+      const result = runTraining(opts, loaded);
+      printResult(opts, loaded, result.rnn, result.baseline, result.fullText);
+      if (result.rnn.status !== 'done') process.exitCode = 1;
     });
+}
+
+/** Everything that can be wrong, found before training: the corpus (blaming the option at fault), the prime, memory. */
+async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
+  if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
+  let loaded: LoadedCorpus;
+  try {
+    loaded = await loadCorpus(opts.corpus, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
+  } catch (err) {
+    if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.unroll} needs a longer corpus: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'no-held-out') throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
+    throw err;
+  }
+  const { corpus, file } = loaded;
+  checkPrime(opts.prime, corpus.vocab, '--prime', file.path);
+  log(
+    `corpus ${file.path}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
+      `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
+  );
+  checkTrainMemory(opts, corpus.vocab.symbols.length, corpus.trainEnd);
+  return loaded;
+}
+
+/** Refuses a model or Markov baseline that cannot be held; warns about a large Markov model. */
+function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: number): void {
+  // The whole-training-text baseline is the larger of the two Markov models train builds.
+  const run = { hiddenSize: opts.hidden, unroll: opts.unroll, vocabSize, backend: opts.backend, markovOrder: opts.markovOrder, markovChars: trainChars };
+  const machine = totalmem();
+  for (const p of memoryProblems(run, machine)) {
+    const key = p.part === 'rnn' ? `--hidden ${opts.hidden}` : `--markov-order ${opts.markovOrder}`;
+    const what = p.part === 'rnn' ? `the ${opts.backend} model (vocabulary ${vocabSize}, unroll ${opts.unroll})` : `the Markov model over ${trainChars} characters`;
+    throw new UsageError(`${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
+  }
+  const mk = markovBytes(opts.markovOrder, vocabSize, trainChars);
+  if (mk > MARKOV_WARN_BYTES) {
+    log(`warning: --markov-order ${opts.markovOrder}: the Markov model may need up to ${formatBytes(mk)} and about ${Math.ceil(markovSeconds(opts.markovOrder, vocabSize, trainChars))} s to count`);
+  }
+}
+
+function runTraining(opts: TrainOptions, { corpus }: LoadedCorpus): { rnn: RunResult; baseline: BaselineResult; fullText: number | null } {
+  const config: RnnConfig = {
+    vocabSize: corpus.vocab.symbols.length,
+    hiddenSize: opts.hidden,
+    unroll: opts.unroll,
+    learningRate: opts.lr,
+    clip: opts.clip,
+    seed: opts.seed,
+  };
+  const model = createModel(opts.backend, config);
+  const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
+  const cadence = { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
+  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update });
+  bar.stop();
+  const sample = { length: opts.sampleLength, seed: opts.seed };
+  const baseline = markovBaseline(corpus, seenEndFor(corpus, opts.unroll, opts.chars), opts.markovOrder, sample);
+  // The same-characters baseline is the fair comparison; the whole-training-text one is the
+  // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
+  const fullText =
+    baseline.trainChars < corpus.trainEnd
+      ? markovBaseline(corpus, corpus.trainEnd, opts.markovOrder, { length: 1, seed: opts.seed }).valBpc
+      : baseline.valBpc;
+  return { rnn, baseline, fullText };
+}
+
+function printResult(opts: TrainOptions, { file }: LoadedCorpus, result: RunResult, baseline: BaselineResult, fullText: number | null): void {
+  const out = {
+    corpus: file.path,
+    backend: opts.backend,
+    hiddenSize: opts.hidden,
+    unroll: opts.unroll,
+    clip: opts.clip,
+    learningRate: opts.lr,
+    seed: opts.seed,
+    status: result.status,
+    valBpc: result.valBpc,
+    markovValBpc: baseline.valBpc,
+    markovOrder: baseline.order,
+    markovTrainChars: baseline.trainChars,
+    markovFullTextValBpc: fullText,
+    chars: result.chars,
+    iterations: result.iterations,
+    charsPerSec: result.charsPerSec,
+    trainSeconds: result.trainSeconds,
+    smoothLossPerChar: result.smoothLossPerChar,
+    divergedAt: result.divergedAt,
+    wrapped: result.wrapped,
+    rnnSample: result.finalSample,
+    markovSample: baseline.sample,
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`); // JSON escapes control characters itself
+    return;
+  }
+  const f = (x: number | null) => (x === null ? 'not measured' : x.toFixed(3));
+  const primed = opts.prime === undefined ? '' : `, after the prime ${JSON.stringify(opts.prime)}`;
+  const lines = [
+    '',
+    `--- RNN sample (temperature ${opts.temperature}${primed}) ---`,
+    result.finalSample,
+    '',
+    `--- Markov order-${baseline.order} sample ---`,
+    baseline.sample,
+    '',
+    `status               ${result.status}${result.divergedAt ? ` at iteration ${result.divergedAt}` : ''}`,
+    `held-out bits/char   rnn ${f(result.valBpc)}   markov ${f(baseline.valBpc)} (same ${baseline.trainChars} chars)   markov on the whole training text ${f(fullText)}`,
+    `smooth loss/char     ${f(result.smoothLossPerChar)} nats (${f(result.smoothLossPerChar / Math.LN2)} bits)`,
+    `training             ${result.chars} chars, ${result.iterations} iterations, ${Math.round(result.charsPerSec)} chars/s`,
+  ];
+  if (result.valBpc === null && baseline.valBpc === null) lines.push('(--validation 0: nothing held out, nothing scored)');
+  process.stdout.write(`${escapeForTerminal(lines.join('\n'))}\n`);
 }

@@ -2,3 +2,4 @@ export { buildVocab, encode, decode, vocabFromSymbols, codePointLength, type Voc
 export { splitPoint, DEFAULT_VALIDATION } from './split.js';
 export { prepareCorpus, type Corpus, type PrepareOptions } from './prepare.js';
 export { cleanReferenceText } from './clean.js';
+export { checkPrime } from './prime.js';

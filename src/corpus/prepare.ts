@@ -17,7 +17,7 @@ export interface Corpus {
 }
 
 export interface PrepareOptions {
-  /** Fraction held out at the end of the text, in [0, 1). Default 0.05. */
+  /** Fraction held out at the end of the text, in [0, 1); 0 holds nothing out. Default 0.05. */
   validation?: number;
   /** Fewest characters the training part may have; callers pass unroll + 1. Default 2. */
   minTrainChars?: number;
@@ -43,13 +43,15 @@ export function prepareCorpus(text: string, source: string, opts: PrepareOptions
       source,
       `too short: the training part has ${trainEnd} characters${held}, ` +
         `fewer than the ${minTrainChars} needed (one unroll plus one character)`,
+      'train-too-short',
     );
   }
   if (validation > 0 && heldOut === 0) {
     throw new CorpusError(
       source,
-      `too short to hold out ${validation} of it for validation: ${length} characters ` +
-        `leave none (need at least ${minLengthForValidation(validation)}; or set validation to 0)`,
+      `holding out ${validation} of its ${length} characters for validation leaves none ` +
+        `(it needs at least ${minLengthForValidation(validation)} characters; or set validation to 0: no held-out score)`,
+      'no-held-out',
     );
   }
   return { source, vocab, ids, trainEnd, length };

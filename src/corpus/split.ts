@@ -1,7 +1,8 @@
+import { DEFAULT_VALIDATION } from '../defaults.js';
 import { UsageError } from '../errors.js';
 
-/** Fraction of a corpus held out for validation unless told otherwise. */
-export const DEFAULT_VALIDATION = 0.05;
+/** Fraction of a corpus held out for validation unless told otherwise (from src/defaults.ts). */
+export { DEFAULT_VALIDATION };
 
 /**
  * Where the training part of a sequence of `n` symbols ends: train = [0, trainEnd),

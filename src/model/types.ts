@@ -10,7 +10,7 @@ export interface RnnConfig {
   seed: string | number; // seeds the weight initialisation
 }
 
-export const RNN_DEFAULTS = { hiddenSize: 100, unroll: 16, learningRate: 0.1, clip: 5 } as const;
+export { RNN_DEFAULTS } from '../defaults.js';
 
 /**
  * The five parameter arrays, row-major Float64:

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { firstInvalidUtf8Offset } from '../data/load.js';
-import { ParseErrorCode, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { ParseErrorCode, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
 import { allKeyPaths, ExperimentSchema, knownKeys, type Experiment } from './schema.js';
 
@@ -52,13 +52,43 @@ function describeFsError(err: unknown): string {
  * mode: no comments, no trailing commas) finds it, at a line and column.
  */
 export function parseJson(text: string, path: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const found = locateJsonError(text);
     const detail = found ? `${lineColumn(text, found.offset)}: ${found.message}` : (err as Error).message;
     throw new UsageError(`${path}: not valid JSON: ${detail}`);
   }
+  const dups = duplicateKeys(text);
+  if (dups.length > 0) {
+    // JSON.parse keeps the last of repeated keys silently; an experiment file must say one thing.
+    throw new UsageError(`${path}: repeated key(s), each must appear once:\n${dups.map((d) => `  ${d}`).join('\n')}`);
+  }
+  return value;
+}
+
+/** Every key that appears twice in one object, as "<key path>: repeated at line L (first at line F)". */
+export function duplicateKeys(text: string): string[] {
+  const root = parseTree(text, [], { disallowComments: true, allowTrailingComma: false });
+  const out: string[] = [];
+  const walk = (node: Node | undefined, path: (string | number)[]) => {
+    if (!node) return;
+    if (node.type === 'array') node.children?.forEach((child, i) => walk(child, [...path, i]));
+    if (node.type !== 'object') return;
+    const seen = new Map<string, number>();
+    for (const prop of node.children ?? []) {
+      const [keyNode, valueNode] = prop.children ?? [];
+      const key = String(keyNode?.value);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push(`${formatPath([...path, key])}: repeated at ${lineColumn(text, keyNode.offset)} (first at ${lineColumn(text, first)})`);
+      } else seen.set(key, keyNode.offset);
+      walk(valueNode, [...path, key]);
+    }
+  };
+  walk(root, []);
+  return out;
 }
 
 function lineColumn(text: string, pos: number): string {

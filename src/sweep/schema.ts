@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BACKENDS } from '../backend/index.js';
+import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
 
 const posInt = (what = 'a positive integer') => z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const posNum = (what = 'a positive finite number') =>
@@ -20,8 +21,16 @@ function gridList<T extends z.ZodType<number>>(item: T, what: string) {
         const dup = xs.find((x, i) => xs.indexOf(x) !== i);
         return `expected distinct values, ${String(dup)} appears more than once`;
       },
-    });
+    })
+    .meta({ uniqueItems: true }); // published in the JSON Schema: editors flag a repeated value too
 }
+
+/** Seeds: integers 0 .. 2^53 - 1 (beyond that a number no longer holds every integer exactly). */
+const SEED_ERROR = `expected a non-negative integer of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`;
+const seed = z.number({ error: SEED_ERROR }).int({ error: SEED_ERROR }).nonnegative({ error: SEED_ERROR }).max(Number.MAX_SAFE_INTEGER, { error: SEED_ERROR });
+
+const { min: ORDER_MIN, max: ORDER_MAX } = MARKOV_ORDER_RANGE;
+const ORDER_ERROR = `expected an integer in ${ORDER_MIN}..${ORDER_MAX}`;
 
 export const ExperimentSchema = z
   .strictObject({
@@ -36,17 +45,17 @@ export const ExperimentSchema = z
       .min(1, { error: 'expected a file path or a known corpus name such as "holmes"' })
       .describe('A UTF-8 text file (relative to the experiment file) or a known corpus name: "holmes".'),
     validation: z
-      .number({ error: 'expected a fraction in (0, 1)' })
-      .gt(0, { error: 'expected a fraction in (0, 1)' })
-      .lt(1, { error: 'expected a fraction in (0, 1)' })
-      .default(0.05)
-      .describe('Fraction of the corpus held out at its end for scoring.'),
+      .number({ error: 'expected a fraction in [0, 1)' })
+      .gte(0, { error: 'expected a fraction in [0, 1)' })
+      .lt(1, { error: 'expected a fraction in [0, 1)' })
+      .default(DEFAULT_VALIDATION)
+      .describe('Fraction of the corpus held out at its end for scoring. 0: no held-out text, nothing is scored (val_bpc stays empty).'),
     budget: z
       .strictObject({
         chars: posInt().describe('Training characters per run (the same text for every unroll length).'),
       })
       .describe('How much each run trains.'),
-    seeds: gridList(z.int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' }), 'non-negative integer seeds').describe(
+    seeds: gridList(seed, 'non-negative integer seeds').describe(
       'Seeds of the weight initialisation; each grid point runs once per seed.',
     ),
     grid: z
@@ -59,41 +68,46 @@ export const ExperimentSchema = z
       .describe('The sweep: the cartesian product of these lists, times seeds.'),
     markov: z
       .strictObject({
-        order: posInt().default(4).describe('Order of the Kneser–Ney Markov baseline.'),
+        order: z
+          .int({ error: ORDER_ERROR })
+          .min(ORDER_MIN, { error: ORDER_ERROR })
+          .max(ORDER_MAX, { error: ORDER_ERROR })
+          .default(DEFAULT_MARKOV_ORDER)
+          .describe(`Order of the Kneser–Ney Markov baseline, ${ORDER_MIN}..${ORDER_MAX} (large orders need much memory and time).`),
       })
-      .default({ order: 4 }),
+      .default({ order: DEFAULT_MARKOV_ORDER }),
     workers: posInt().optional().describe('Worker threads (default: the number of cores).'),
     backend: z
       .enum(BACKENDS, { error: `expected one of ${BACKENDS.map((b) => `"${b}"`).join(', ')}` })
-      .default('wasm')
+      .default(DEFAULT_BACKEND)
       .describe('"wasm" (WebAssembly SIMD, fast) or "reference" (the readable Float64 model).'),
     curves: z
       .strictObject({
-        every: posInt().default(10_000).describe('Record a loss-curve row every this many training characters.'),
+        every: posInt().default(CADENCE_DEFAULTS.curveEvery).describe('Record a loss-curve row every this many training characters.'),
       })
-      .default({ every: 10_000 }),
+      .default({ every: CADENCE_DEFAULTS.curveEvery }),
     evaluation: z
       .strictObject({
-        every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(100_000).describe(
+        every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(CADENCE_DEFAULTS.evalEvery).describe(
           'Score held-out text every this many training characters (0: only at the end).',
         ),
-        chars: posInt().default(20_000).describe('Held-out characters read by the intermediate scores (the final score reads all).'),
+        chars: posInt().default(CADENCE_DEFAULTS.evalChars).describe('Held-out characters read by the intermediate scores (the final score reads all).'),
       })
-      .default({ every: 100_000, chars: 20_000 }),
+      .default({ every: CADENCE_DEFAULTS.evalEvery, chars: CADENCE_DEFAULTS.evalChars }),
     samples: z
       .strictObject({
-        every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(0).describe(
+        every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(CADENCE_DEFAULTS.sampleEvery).describe(
           'Draw an RNN sample every this many training characters (0: only at the end).',
         ),
-        length: posInt().default(200).describe('Characters per sample.'),
-        temperature: posNum().default(1).describe('Sampling temperature.'),
+        length: posInt().default(CADENCE_DEFAULTS.sampleLength).describe('Characters per sample.'),
+        temperature: posNum().default(CADENCE_DEFAULTS.temperature).describe('Sampling temperature.'),
         prime: z
           .string({ error: 'expected a text' })
           .min(1, { error: 'expected at least one character' })
           .optional()
           .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
       })
-      .default({ every: 0, length: 200, temperature: 1 }),
+      .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
   })
   .describe('A charlab experiment: a grid of character-RNN runs, each beside a Markov baseline.');
 

@@ -9,11 +9,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { CorpusError, UsageError } from '../errors.js';
-import { loadCorpus, type LoadedCorpus } from '../cli/corpus.js';
-import { encode } from '../corpus/index.js';
+import { UsageError } from '../errors.js';
+import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import type { Cadence } from '../train/run.js';
 import { expandGrid, type RunSpec } from './grid.js';
+import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
@@ -32,6 +32,8 @@ export interface SweepOptions {
   signal?: AbortSignal;
   /** Test-only faults by run id. */
   faults?: Record<string, Fault>;
+  /** Where known corpora live and how a download reports (the CLI passes the environment's). */
+  corpusAccess?: CorpusAccess;
 }
 
 export interface SweepEvents {
@@ -72,7 +74,7 @@ interface Plan {
 
 export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promise<SweepResult> {
   // 1. Everything that can be wrong with the input is found before anything is written.
-  const plan = await validate(opts);
+  const plan = await validate(opts, ev);
   createResultsDir(plan.dir);
   // 2. One sweep per folder.
   const release = acquireLock(plan.dir, { onNotice: ev.onNotice });
@@ -80,7 +82,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
     const folder = recover(plan, opts, ev);
     if (folder.previous && folder.todo.length === 0) return nothingToDo(plan, folder, ev);
-    const loaded = plan.loaded ?? (await loadExperimentCorpus(plan.experiment, plan.expPath)); // work appeared meanwhile
+    const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev)); // work appeared meanwhile
     checkUnchanged(folder, plan, loaded.file.sha256);
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
@@ -95,7 +97,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 }
 
 /** Read and check the experiment, the results folder as it stands, and the corpus if any run is left. Writes nothing. */
-async function validate(opts: SweepOptions): Promise<Plan> {
+async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
   const { experiment } = readExperimentFile(expPath);
   const runs = expandGrid(experiment);
@@ -107,37 +109,18 @@ async function validate(opts: SweepOptions): Promise<Plan> {
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
-  if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadExperimentCorpus(experiment, expPath);
+  if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadChecked(plan, opts, ev);
   checkUnchanged(folder, plan, plan.loaded?.file.sha256 ?? null);
   return plan;
 }
 
-/** The corpus, resolved, encoded and split, with the experiment's demands on it checked. */
-async function loadExperimentCorpus(experiment: Experiment, expPath: string): Promise<LoadedCorpus> {
-  const maxUnroll = Math.max(...experiment.grid.unroll);
-  let loaded: LoadedCorpus;
-  try {
-    loaded = await loadCorpus(experiment.corpus, {
-      baseDir: dirname(expPath),
-      validation: experiment.validation,
-      minTrainChars: maxUnroll + 1,
-    });
-  } catch (err) {
-    // CorpusError messages read "corpus <path>: <what is wrong>".
-    const detail = err instanceof CorpusError ? err.message.replace(/^corpus /, '') : err instanceof Error ? err.message : String(err);
-    if (err instanceof CorpusError && /too short/.test(err.message)) {
-      throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${detail}`);
-    }
-    if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${detail}`);
-    throw err;
-  }
-  if (experiment.samples.prime !== undefined) {
-    try {
-      encode(experiment.samples.prime, loaded.corpus.vocab);
-    } catch (err) {
-      throw new UsageError(`${expPath}: samples.prime: ${(err as Error).message} of ${loaded.file.path}`);
-    }
-  }
+/** The experiment's corpus, with the largest run and its Markov model checked to fit in memory. */
+async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Promise<LoadedCorpus> {
+  const { experiment, expPath } = plan;
+  const loaded = await loadExperimentCorpus(experiment, expPath, dirname(expPath), opts.corpusAccess);
+  const { corpus } = loaded;
+  const requested = opts.workers ?? experiment.workers ?? availableParallelism();
+  checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
   return loaded;
 }
 

@@ -11,7 +11,8 @@ export interface BaselineResult {
   order: number;
   /** Training characters the model counted: ids[0 .. trainChars). */
   trainChars: number;
-  valBpc: number;
+  /** null when nothing is held out (validation 0). */
+  valBpc: number | null;
   sample: string;
 }
 
@@ -23,7 +24,7 @@ export function markovBaseline(
 ): BaselineResult {
   const trainChars = Math.min(seenEnd, corpus.trainEnd);
   const model = MarkovModel.train(corpus.ids, 0, trainChars, { order, vocabSize: corpus.vocab.symbols.length });
-  const { bpc } = model.evaluate(corpus.ids, corpus.trainEnd, corpus.length);
+  const bpc = corpus.length > corpus.trainEnd ? model.evaluate(corpus.ids, corpus.trainEnd, corpus.length).bpc : null;
   const rng = makeRng(`markov-sample:${sample.seed}`);
   const prime = corpus.ids.subarray(Math.max(0, trainChars - order), trainChars);
   const text = decode(model.sample(prime, sample.length, rng), corpus.vocab);

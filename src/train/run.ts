@@ -5,6 +5,7 @@
  * the worker pool and the tests can all drive it.
  */
 import type { Corpus } from '../corpus/index.js';
+import { CADENCE_DEFAULTS } from '../defaults.js';
 import type { CharModel } from '../model/types.js';
 import type { TrainStatus } from '../sweep/status.js';
 import { makeRng } from '../util/rng.js';
@@ -25,14 +26,7 @@ export interface Cadence {
   prime?: string;
 }
 
-export const DEFAULT_CADENCE: Cadence = {
-  curveEvery: 10_000,
-  evalEvery: 100_000,
-  evalChars: 20_000,
-  sampleEvery: 0,
-  sampleLength: 200,
-  temperature: 1,
-};
+export const DEFAULT_CADENCE: Cadence = { ...CADENCE_DEFAULTS };
 
 export interface CurvePoint {
   iteration: number;
@@ -64,7 +58,7 @@ export interface RunResult {
   iterations: number;
   chars: number;
   smoothLossPerChar: number;
-  /** Held-out bits per character from the state training ended in (null when diverged). */
+  /** Held-out bits per character from the state training ended in (null when diverged or nothing is held out). */
   valBpc: number | null;
   /** Training seconds (evaluation, sampling and the Markov model excluded). */
   trainSeconds: number;
@@ -104,7 +98,8 @@ export function trainRun(
   let seenEnd = 0;
   let divergedAt: number | null = null;
   let nextCurve = cadence.curveEvery;
-  let nextEval = cadence.evalEvery > 0 ? cadence.evalEvery : Infinity;
+  const heldOut = corpus.length > trainEnd; // validation 0 holds nothing out: nothing is scored
+  let nextEval = cadence.evalEvery > 0 && heldOut ? cadence.evalEvery : Infinity;
   let nextSample = cadence.sampleEvery > 0 ? cadence.sampleEvery : Infinity;
   const valEnd = corpus.length;
   const evalEnd = Math.min(valEnd, trainEnd + cadence.evalChars);
@@ -177,20 +172,21 @@ export function trainRun(
     };
   }
   // The score: every held-out character, state carried from where training ended.
-  const finalEval = model.evaluate(ids, trainEnd, valEnd);
-  const valBpc = Number.isFinite(finalEval.bpc) ? finalEval.bpc : null;
+  const finalEval = heldOut ? model.evaluate(ids, trainEnd, valEnd) : null;
+  const valBpc = finalEval !== null && Number.isFinite(finalEval.bpc) ? finalEval.bpc : null;
+  const broken = heldOut && valBpc === null; // a non-finite held-out score: the model diverged
   cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc, elapsedS: trainSeconds });
   const finalSample = sample();
   cb.onSample?.({ iteration, temperature: cadence.temperature, text: finalSample });
   return {
-    status: valBpc === null ? 'diverged' : 'done',
+    status: broken ? 'diverged' : 'done',
     iterations: iteration,
     chars,
     smoothLossPerChar,
     valBpc,
     trainSeconds,
     charsPerSec: trainSeconds > 0 ? chars / trainSeconds : 0,
-    divergedAt: valBpc === null ? iteration : null,
+    divergedAt: broken ? iteration : null,
     wrapped,
     seenEnd,
     finalSample,

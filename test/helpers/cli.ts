@@ -1,6 +1,6 @@
 /** Run the built CLI (dist/, made by `npm run build`, which `npm test` runs first) in a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,29 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
   return startCli(args, opts).done;
 }
 
+const made: string[] = [];
+
+/** A fresh temp folder, removed after the test file (test/helpers/setup.ts calls removeTempDirs). */
 export function tempDir(prefix = 'charlab-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
+
+/** Removes every folder tempDir() made in this test file (made writable again first, for chmod tests). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The corpora the tests read: ../shared/corpora next to the repository. The rule: a test that needs
+ * them skips, with a message saying how to provide them, when they are missing; on CI (CI=true),
+ * which always provides them, a missing corpus fails instead of skipping.
+ */
+export const HAVE_CORPORA = existsSync(HOLMES);
+export const CORPORA_HINT = `${HOLMES} is missing: put holmes.txt and cnus.txt in ../shared/corpora next to the repository (README, "Tests")`;
+if (!HAVE_CORPORA && process.env.CI) throw new Error(`CI must provide the test corpora: ${CORPORA_HINT}`);
+if (!HAVE_CORPORA) process.stderr.write(`skipping the tests that need the corpora: ${CORPORA_HINT}\n`);
 
 /** A small corpus cut from the head of holmes.txt, written into `dir`. */
 export function smallCorpus(dir: string, chars = 200_000): string {

@@ -1,0 +1,37 @@
+/**
+ * The one source of charlab's defaults and valid ranges. The CLI's options, the experiment schema,
+ * the training loop, the corpus split and the report all read them from here, so a default changes
+ * in one place.
+ */
+
+/** min-char-rnn's own hyper-parameters. */
+export const RNN_DEFAULTS = { hiddenSize: 100, unroll: 16, learningRate: 0.1, clip: 5 } as const;
+
+/**
+ * Fraction of a corpus held out at its end for scoring. 0 is allowed and means "no held-out text":
+ * nothing is scored, `val_bpc` and `markov_val_bpc` stay empty and reports say "not measured".
+ */
+export const DEFAULT_VALIDATION = 0.05;
+
+/** The Markov baseline's order k (contexts of up to k characters) and the range charlab accepts. */
+export const DEFAULT_MARKOV_ORDER = 4;
+export const MARKOV_ORDER_RANGE = { min: 1, max: 64 } as const;
+
+/** One run's budget and seed when none is given. */
+export const DEFAULT_BUDGET_CHARS = 1_000_000;
+export const DEFAULT_SEED = 1;
+export const DEFAULT_BACKEND = 'wasm' as const;
+
+/** How often a run records a curve row, scores held-out text and samples; what the samples look like. */
+export const CADENCE_DEFAULTS = {
+  /** A loss-curve row every this many training characters. */
+  curveEvery: 10_000,
+  /** A held-out score every this many training characters (0: only at the end). */
+  evalEvery: 100_000,
+  /** Held-out characters read by the intermediate scores (the final score reads them all). */
+  evalChars: 20_000,
+  /** An RNN sample every this many training characters (0: only at the end). */
+  sampleEvery: 0,
+  sampleLength: 200,
+  temperature: 1,
+} as const;

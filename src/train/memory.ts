@@ -1,0 +1,132 @@
+/**
+ * Memory a run will need, estimated before it starts, so that a setting no machine (or no
+ * WebAssembly memory) can hold is refused up front instead of failing mid-way. Pure arithmetic:
+ * the callers compare the figures with os.totalmem() and name the setting at fault.
+ *
+ * Notation: H hidden units, V vocabulary size, T unroll, P = H·V + H·H + V·H + H + V parameters.
+ */
+
+/** A wasm32 memory is at most 65536 pages of 64 KiB, and the kernel's offsets are 32-bit: 4 GiB. */
+export const WASM_MAX_BYTES = 2 ** 32;
+
+/** The wasm host's evaluation block (EVAL_BLOCK in src/backend/wasm.ts): symbol ids staged per call. */
+const WASM_EVAL_BLOCK = 4096;
+
+export interface RnnShape {
+  hiddenSize: number;
+  vocabSize: number;
+  unroll: number;
+}
+
+/** Number of parameters: Wxh H×V, Whh H×H, Why V×H, bh H, by V. */
+export function rnnParams({ hiddenSize: H, vocabSize: V }: RnnShape): number {
+  return H * V + H * H + V * H + H + V;
+}
+
+/**
+ * Bytes of the Float64 reference model: parameters, gradients and Adagrad memory (3 × 8P), the
+ * initial parameters the constructor copies from (8P), and the BPTT workspace: hidden states
+ * (T+1)·H, probabilities T·V and a few H-vectors, all 8 bytes.
+ */
+export function referenceBytes(s: RnnShape): number {
+  const { hiddenSize: H, vocabSize: V, unroll: T } = s;
+  return 4 * 8 * rnnParams(s) + 8 * ((T + 1) * H + T * V + 8 * H + 2 * V);
+}
+
+/**
+ * Bytes of the WebAssembly model's linear memory, as `configure` in assembly/index.ts lays it out:
+ * parameters, Adagrad memory and gradients in f32 (3 × 4 bytes per parameter, rows padded to a
+ * multiple of 4: Hp = ⌈H/4⌉·4, Vp likewise), then the workspace: hs (T+1)·Hp, ys T·Vp, dhy and
+ * dhraw 2·T·Hp, five H-vectors, one V-vector, the staged ids and one mark per symbol.
+ */
+export function wasmLinearBytes(s: RnnShape): number {
+  const { hiddenSize: H, vocabSize: V, unroll: T } = s;
+  const Hp = Math.ceil(H / 4) * 4;
+  const Vp = Math.ceil(V / 4) * 4;
+  const params = V * Hp + Hp * Hp + Vp * Hp + Hp + Vp;
+  const workspace = (T + 1) * Hp + T * Vp + 2 * T * Hp + 5 * Hp + Vp;
+  const ids = Math.max(T + 1, WASM_EVAL_BLOCK + 1) + V;
+  return 4 * (3 * params + workspace + ids);
+}
+
+/** Bytes of the WebAssembly model in the process: its linear memory plus the Float64 initial parameters (8P). */
+export function wasmBytes(s: RnnShape): number {
+  return wasmLinearBytes(s) + 8 * rnnParams(s);
+}
+
+/**
+ * An upper bound on the bytes of an order-k Kneser–Ney model counted over `trainChars` characters
+ * of a V-symbol alphabet (src/markov/markov.ts). Each position adds at most one n-gram and one
+ * context per order, and order j has at most V^(j+1) n-grams and V^j contexts:
+ *   grams ≤ Σ_{j=0..k} min(N, V^(j+1)),  contexts ≤ Σ_{j=1..k} min(N, V^j).
+ * Per n-gram: its hash-table entry (slot array at load ≤ 1/2 that can have just doubled, ≤ 16 B,
+ * two int32 keys with the same slack, ≤ 16 B), real and continuation counts (8 B) and a successor
+ * entry (4 B): 44 B. Per context: its hash-table entry (32 B), parent and depth (8 B), two Float64
+ * totals and two discounted masses (32 B) and a successor offset (4 B): 76 B.
+ * (Order 64 on holmes: about 22 GB by this bound; 15 GB measured.)
+ */
+export function markovBytes(order: number, vocabSize: number, trainChars: number): number {
+  const { grams, contexts } = markovEntries(order, vocabSize, trainChars);
+  return 44 * grams + 76 * contexts;
+}
+
+/** The bounds on n-grams and contexts above. */
+function markovEntries(order: number, vocabSize: number, trainChars: number): { grams: number; contexts: number } {
+  let grams = 0;
+  let contexts = 0;
+  let power = 1; // V^j
+  for (let j = 0; j <= order; j++) {
+    if (j > 0) contexts += Math.min(trainChars, power);
+    power = Math.min(power * vocabSize, Number.MAX_SAFE_INTEGER);
+    grams += Math.min(trainChars, power);
+  }
+  return { grams, contexts };
+}
+
+/**
+ * Seconds the Markov model may take to count, by the same bound at about a microsecond per hash
+ * table entry (order 64 on holmes: 305 s measured for about 380 million entries).
+ */
+export function markovSeconds(order: number, vocabSize: number, trainChars: number): number {
+  const { grams, contexts } = markovEntries(order, vocabSize, trainChars);
+  return (grams + contexts) * 1e-6;
+}
+
+/** Above this estimate the Markov model gets a warning before the run starts. */
+export const MARKOV_WARN_BYTES = 1e9;
+
+export interface MemoryCheck {
+  /** Which part does not fit: the RNN (its size is set by the hidden size) or the Markov model (its order). */
+  part: 'rnn' | 'markov';
+  bytes: number;
+  /** What it does not fit in: "the machine's 16.0 GB of memory" or "the 4.3 GB WebAssembly address space". */
+  limit: string;
+}
+
+/**
+ * What does not fit, if anything: the RNN on its backend (the wasm address space, the machine's
+ * memory) and the Markov model over `markovChars` characters (the machine's memory).
+ */
+export function memoryProblems(
+  run: RnnShape & { backend: 'wasm' | 'reference'; markovOrder: number; markovChars: number },
+  machineBytes: number,
+): MemoryCheck[] {
+  const out: MemoryCheck[] = [];
+  const machine = `the machine's ${formatBytes(machineBytes)} of memory`;
+  if (run.backend === 'wasm' && wasmLinearBytes(run) >= WASM_MAX_BYTES) {
+    out.push({ part: 'rnn', bytes: wasmLinearBytes(run), limit: `the ${formatBytes(WASM_MAX_BYTES)} (4 GiB) WebAssembly address space` });
+  } else {
+    const bytes = run.backend === 'wasm' ? wasmBytes(run) : referenceBytes(run);
+    if (bytes > machineBytes) out.push({ part: 'rnn', bytes, limit: machine });
+  }
+  const mk = markovBytes(run.markovOrder, run.vocabSize, run.markovChars);
+  if (mk > machineBytes) out.push({ part: 'markov', bytes: mk, limit: machine });
+  return out;
+}
+
+/** "3.2 GB", "512 MB": bytes for a message. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e12) return `${(bytes / 1e12).toFixed(1)} TB`;
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  return `${Math.max(1, Math.round(bytes / 1e6))} MB`;
+}
