@@ -3,8 +3,9 @@
  * Adagrad), held-out scoring and sampling, in f32x4.
  *
  * One instance holds one model. The host calls configure() once, grows the memory to the size it
- * returns, fills the weights through the offsets of ptr(), and from then on nothing is allocated:
- * every buffer below lives at a fixed address for the life of the instance.
+ * returns, fills the weights at the addresses of the exported buffer globals (WxhT, Whh, …), and
+ * from then on nothing is allocated: every buffer below lives at a fixed address for the life of
+ * the instance.
  *
  * Layout (f32, row-major; Hp = H rounded up to a multiple of 4, Vp likewise; padding is zero
  * and stays zero because its gradients are exactly zero):
@@ -41,31 +42,33 @@ let lr: f32 = 0.1;
 let clipAt: f32 = 5.0;
 let stamp: i32 = 0;
 
-let WxhT: usize = 0;
-let Whh: usize = 0;
-let Why: usize = 0;
-let bh: usize = 0;
-let by: usize = 0;
+// Buffer addresses, exported as WebAssembly globals: the host reads the layout from them by name
+// (after configure), so there is no second copy of it on the host side.
+export let WxhT: usize = 0;
+export let Whh: usize = 0;
+export let Why: usize = 0;
+export let bh: usize = 0;
+export let by: usize = 0;
 let mWxhT: usize = 0;
 let mWhh: usize = 0;
 let mWhy: usize = 0;
 let mbh: usize = 0;
 let mby: usize = 0;
-let gWxhT: usize = 0;
-let gWhh: usize = 0;
-let gWhy: usize = 0;
-let gbh: usize = 0;
-let gby: usize = 0;
-let hs: usize = 0;
+export let gWxhT: usize = 0;
+export let gWhh: usize = 0;
+export let gWhy: usize = 0;
+export let gbh: usize = 0;
+export let gby: usize = 0;
+export let hs: usize = 0;
 let ys: usize = 0;
 let dhy: usize = 0;
 let dhraw: usize = 0;
 let tmp: usize = 0; // Hp scratch (Whhᵀ·dhraw)
-let hcar: usize = 0; // the hidden state carried between training chunks
+export let hcar: usize = 0; // the hidden state carried between training chunks
 let he0: usize = 0; // evaluation / sampling hidden states (ping-pong)
 let he1: usize = 0;
-let pe: usize = 0; // evaluation / sampling logits and probabilities, Vp
-let ids: usize = 0; // i32 symbol ids passed in by the host
+export let pe: usize = 0; // evaluation / sampling logits and probabilities, Vp
+export let ids: usize = 0; // i32 symbol ids passed in by the host
 let marks: usize = 0; // i32 per symbol: the chunk stamp of the last Wxh row update
 let ecur: usize = 0;
 let enext: usize = 0;
@@ -131,33 +134,6 @@ export function configure(hidden: i32, vocab: i32, unroll: i32, idsCapacity: i32
 export function setHyper(learningRate: f32, clip: f32): void {
   lr = learningRate;
   clipAt = clip;
-}
-
-/** Byte address of a buffer, by number (the host's table mirrors this list). */
-export function ptr(id: i32): usize {
-  switch (id) {
-    case 0: return WxhT;
-    case 1: return Whh;
-    case 2: return Why;
-    case 3: return bh;
-    case 4: return by;
-    case 5: return mWxhT;
-    case 6: return mWhh;
-    case 7: return mWhy;
-    case 8: return mbh;
-    case 9: return mby;
-    case 10: return gWxhT;
-    case 11: return gWhh;
-    case 12: return gWhy;
-    case 13: return gbh;
-    case 14: return gby;
-    case 15: return hs;
-    case 16: return hcar;
-    case 17: return ids;
-    case 18: return pe;
-    case 19: return ecur;
-    default: return 0;
-  }
 }
 
 // ---- building blocks -------------------------------------------------------------------------
@@ -340,26 +316,26 @@ function adagrad(W: usize, M: usize, G: usize, n: usize): void {
 /**
  * The gradient of a weight matrix from a chunk, G[r,:] = Σ_{t<len} A[t,r]·B[t,:] for r < rows
  * (A rows aStride bytes apart, B rows HB apart, Hp columns), a sum of the rows of B scaled by
- * column r of A, accumulated in registers and stored in G; unless mode is 1 (gradients only),
- * each row is then clipped and applied by Adagrad to W and M while it is still in L1.
+ * column r of A, accumulated in registers and stored in G;
+ * if `update`, each row is then clipped and applied by Adagrad to W and M while it is still in L1.
  */
-function outerUpdate(W: usize, M: usize, G: usize, rows: i32, A: usize, aStride: usize, B: usize, len: i32, mode: i32): void {
+function outerUpdate(W: usize, M: usize, G: usize, rows: i32, A: usize, aStride: usize, B: usize, len: i32, update: bool): void {
   for (let r = 0; r < rows; r++) {
     const roff = <usize>r * HB;
     sumScaledRows(B, HB, A + (<usize>r << 2), aStride, len, G + roff, HB);
-    if (!mode) adagrad(W + roff, M + roff, G + roff, HB);
+    if (update) adagrad(W + roff, M + roff, G + roff, HB);
   }
 }
 
-/** Bias gradient G = Σ_{t<len} A[t,:] (rowBytes per row); unless mode is 1, clipped and applied by Adagrad. */
-function biasUpdate(W: usize, M: usize, G: usize, rowBytes: usize, A: usize, len: i32, mode: i32): void {
+/** Bias gradient G = Σ_{t<len} A[t,:] (rowBytes per row); if `update`, clipped and applied by Adagrad. */
+function biasUpdate(W: usize, M: usize, G: usize, rowBytes: usize, A: usize, len: i32, update: bool): void {
   const aEnd = A + <usize>len * rowBytes;
   for (let k: usize = 0; k < rowBytes; k += 16) {
     let g = f32x4.splat(0);
     for (let a = A + k; a < aEnd; a += rowBytes) g = f32x4.add(g, v128.load(a));
     v128.store(G + k, g);
   }
-  if (!mode) adagrad(W, M, G, rowBytes);
+  if (update) adagrad(W, M, G, rowBytes);
 }
 
 /** Lanes of the last (partial) vector of a Vp row that hold real symbols. */
@@ -515,10 +491,10 @@ function forwardChunk(len: i32): f64 {
 }
 
 /**
- * Backward through the chunk forwardChunk saw. mode 0: clip and apply Adagrad to every
- * parameter; mode 1: store the raw (unclipped) gradients in the g* buffers and change nothing.
+ * Backward through the chunk forwardChunk saw. With `update`: clip and apply Adagrad to every
+ * parameter; without: store the raw (unclipped) gradients in the g* buffers and change nothing.
  */
-function backwardChunk(len: i32, mode: i32): void {
+function backwardChunk(len: i32, update: bool): void {
   // dy_t = p_t - onehot(target_t)
   for (let t = 0; t < len; t++) {
     const a = ys + <usize>t * VB + (<usize>idAt(t + 1) << 2);
@@ -526,8 +502,8 @@ function backwardChunk(len: i32, mode: i32): void {
   }
   // dhy_t = Whyᵀ·dy_t with the old Why, then dWhy = Σ dy_t h_tᵀ and dby = Σ dy_t.
   for (let t = 0; t < len; t++) tmatvec(Why, V, ys + <usize>t * VB, dhy + <usize>t * HB);
-  outerUpdate(Why, mWhy, gWhy, V, ys, VB, hs + HB, len, mode);
-  biasUpdate(by, mby, gby, VB, ys, len, mode);
+  outerUpdate(Why, mWhy, gWhy, V, ys, VB, hs + HB, len, update);
+  biasUpdate(by, mby, gby, VB, ys, len, update);
   // The recurrence backwards: dhraw_t = (1 - h_t²) ⊙ (dhy_t + Whhᵀ·dhraw_{t+1}).
   tanhBackward(len - 1, true);
   for (let t = len - 2; t >= 0; t--) {
@@ -535,15 +511,15 @@ function backwardChunk(len: i32, mode: i32): void {
     tanhBackward(t, false);
   }
   // dWhh = Σ dhraw_t h_{t-1}ᵀ, dbh = Σ dhraw_t, dWxh[:, x_t] += dhraw_t.
-  outerUpdate(Whh, mWhh, gWhh, H, dhraw, HB, hs, len, mode);
-  biasUpdate(bh, mbh, gbh, HB, dhraw, len, mode);
-  if (mode) memory.fill(gWxhT, 0, <usize>V * HB);
+  outerUpdate(Whh, mWhh, gWhh, H, dhraw, HB, hs, len, update);
+  biasUpdate(bh, mbh, gbh, HB, dhraw, len, update);
+  if (!update) memory.fill(gWxhT, 0, <usize>V * HB);
   for (let t = 0; t < len; t++) {
     const g = gWxhT + <usize>idAt(t) * HB;
     const d = dhraw + <usize>t * HB;
     for (let i: usize = 0; i < HB; i += 16) v128.store(g + i, f32x4.add(v128.load(g + i), v128.load(d + i)));
   }
-  if (mode) return;
+  if (!update) return;
   stamp++;
   for (let t = 0; t < len; t++) {
     const x = idAt(t);
@@ -563,7 +539,7 @@ function backwardChunk(len: i32, mode: i32): void {
 export function trainChunk(len: i32): f64 {
   memory.copy(hs, hcar, HB);
   const loss = forwardChunk(len);
-  backwardChunk(len, 0);
+  backwardChunk(len, true);
   memory.copy(hcar, hs + <usize>len * HB, HB);
   return loss;
 }
@@ -571,7 +547,7 @@ export function trainChunk(len: i32): f64 {
 /** Loss and raw gradients (into the g* buffers) of ids[0..len] from the state in hs row 0; updates nothing. */
 export function lossAndGradients(len: i32): f64 {
   const loss = forwardChunk(len);
-  backwardChunk(len, 1);
+  backwardChunk(len, false);
   return loss;
 }
 
@@ -609,19 +585,22 @@ export function evalBlock(n: i32): f64 {
   return nats;
 }
 
-/** Feeds symbol x to the sampling state; if wantP, leaves softmax(y·invT) in pe. */
-export function sampleStep(x: i32, invT: f32, wantP: i32): void {
+/** Feeds symbol x to the sampling state; if wantProbs, leaves softmax(y·invT) in pe. */
+export function sampleStep(x: i32, invT: f32, wantProbs: bool): void {
   evalStep(x);
-  if (wantP) {
+  if (wantProbs) {
     logitsOne(ecur, pe);
     softmaxRow(pe, -1, invT, true);
   }
 }
 
-// ---- testing aids --------------------------------------------------------------------------------
+// ---- test seam: used only by the tests (src/backend/wasmTesting.ts), never by training -------
 
-/** Applies the vector tanh (which = 0) or exp (which = 1) to n floats at ids, in place (n a multiple of 4). */
-export function mathTest(which: i32, n: i32): void {
+/**
+ * Applies the vector tanh (which = 0) or exp (which = 1) to n floats at `ids`, in place (n a
+ * multiple of 4), so that the tests can measure their accuracy.
+ */
+export function testVectorMath(which: i32, n: i32): void {
   const end = ids + (<usize>n << 2);
   for (let p = ids; p < end; p += 16) v128.store(p, which == 0 ? tanhv(v128.load(p)) : expv(v128.load(p)));
 }

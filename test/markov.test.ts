@@ -257,7 +257,10 @@ describe('MarkovModel sample', () => {
     const s3 = m.sample([ids[0], ids[1]], 500, makeRng(8));
     expect(s1).toHaveLength(500);
     expect(Array.from(s1)).toEqual(Array.from(s2));
-    expect(Array.from(s1)).not.toEqual(Array.from(s3));
+    // Another seed draws an independent sample: on this near-uniform 12-symbol text two independent
+    // draws agree at about 1 position in 12, so far fewer than half of the positions may agree.
+    const agree = s1.filter((x, i) => x === s3[i]).length;
+    expect(agree).toBeLessThan(250);
     for (const s of s1) expect(s >= 0 && s < 12).toBe(true); // symbols 12..14 never occur in training
     expect(m.sample([3], 0, makeRng(1))).toHaveLength(0);
   });

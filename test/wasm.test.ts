@@ -13,10 +13,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, createModel } from '../src/backend/index.js';
 import { WasmRnn, wasmModule } from '../src/backend/wasm.js';
+import { testVectorMath } from '../src/backend/wasmTesting.js';
 import { buildVocab, encode } from '../src/corpus/vocab.js';
 import { initParams } from '../src/model/params.js';
 import { ReferenceRnn } from '../src/model/rnn.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
+import { ChunkCursor } from '../src/train/chunks.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
 import { HAVE_CORPORA } from './helpers/cli.js';
 
@@ -71,11 +73,10 @@ describe('WasmRnn: gradients against the Float64 reference', () => {
         const hPrev = new Float64Array(H);
         for (let i = 0; i < H; i++) hPrev[i] = Math.tanh(gaussian(rng));
         const p = 1 + trial;
-        const ref = new ReferenceRnn(c, params);
-        const wasm = new WasmRnn(c, params);
-        const refLoss = ref.lossAndGradients(data, p, len, hPrev);
+        const ref = createModel('reference', c, params).lossAndGradients(data, p, len, hPrev);
+        const wasm = createModel('wasm', c, params);
         const { loss, grads } = wasm.lossAndGradients(data, p, len, hPrev);
-        expect(Math.abs(loss - refLoss) / refLoss).toBeLessThan(1e-5);
+        expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
         for (const name of PARAM_NAMES) {
           // Observed ~1e-7..1e-6 (f32 rounding); the requirement is 1e-3.
           expect(relErr(grads[name], ref.grads[name]), name).toBeLessThan(1e-5);
@@ -159,12 +160,12 @@ describe('WasmRnn: plumbing', () => {
 
   it('the vector tanh and exp are accurate', () => {
     const xs = new Float32Array(4000).map((_, i) => (i - 2000) / 150); // [-13.3, 13.3]
-    const th = WasmRnn.mathTest(0, xs);
+    const th = testVectorMath('tanh', xs);
     let err = 0;
     for (let i = 0; i < xs.length; i++) err = Math.max(err, Math.abs(th[i] - Math.tanh(xs[i])));
     expect(err).toBeLessThan(1e-6);
     const ys = new Float32Array(4000).map((_, i) => -i / 44); // [-90.9, 0]
-    const ex = WasmRnn.mathTest(1, ys);
+    const ex = testVectorMath('exp', ys);
     let rel = 0;
     for (let i = 0; i < ys.length; i++) {
       const e = Math.exp(ys[i]);
@@ -205,19 +206,15 @@ describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1,
 
   /** min-char-rnn's loop; returns the smooth loss after every 100 iterations. */
   function smoothLossCurve(m: CharModel): number[] {
-    const T = cfg.unroll;
-    let p = 0;
-    let smooth = -Math.log(1 / V) * T;
+    const chunks = new ChunkCursor(trainEnd, cfg.unroll);
+    let smooth = -Math.log(1 / V) * cfg.unroll;
     const curve: number[] = [];
     for (let n = 0; n < ITERS; n++) {
-      if (p + T + 1 >= trainEnd || n === 0) {
-        m.resetHidden();
-        p = 0;
-      }
-      const loss = m.trainChunk(data, p, T);
+      const c = chunks.next();
+      if (c.reset) m.resetHidden();
+      const loss = m.trainChunk(data, c.start, c.len);
       smooth = smooth * 0.999 + loss * 0.001;
       if ((n + 1) % 100 === 0) curve.push(smooth);
-      p += T;
     }
     return curve;
   }

@@ -28,5 +28,3 @@ export function createModel(backend: Backend, config: RnnConfig, params?: Params
     }
   }
 }
-
-export { WasmRnn, ReferenceRnn };

@@ -24,6 +24,7 @@ import { UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { median } from '../util/stats.js';
 import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
+import { ChunkCursor } from '../train/chunks.js';
 import { sweepSection } from './benchSweep.js';
 import { loadCorpus } from './corpus.js';
 import { positiveIntList, positiveInt, positiveNumber } from './options.js';
@@ -141,31 +142,28 @@ export interface Rate {
   seconds: number;
 }
 
-/** min-char-rnn's data pointer: p += unroll, back to 0 (and a fresh hidden state) at the end. */
+/** Trains on ids in min-char-rnn's chunks (src/train/chunks.ts), for a given time. */
 class Trainer {
-  private p = 0;
-  private started = false;
+  private readonly chunks: ChunkCursor;
   constructor(
     private readonly model: CharModel,
     private readonly ids: Int32Array,
-    private readonly unroll: number,
-  ) {}
+    unroll: number,
+  ) {
+    this.chunks = new ChunkCursor(ids.length, unroll);
+  }
 
   /** Trains until `seconds` have passed (at least one chunk); returns characters and wall seconds. */
   run(seconds: number): { chars: number; seconds: number } {
-    const { model, ids, unroll } = this;
+    const { model, ids, chunks } = this;
     const t0 = performance.now();
     const until = t0 + seconds * 1000;
     let chars = 0;
     do {
-      if (!this.started || this.p + unroll + 1 >= ids.length) {
-        this.p = 0;
-        model.resetHidden();
-        this.started = true;
-      }
-      model.trainChunk(ids, this.p, unroll);
-      this.p += unroll;
-      chars += unroll;
+      const c = chunks.next();
+      if (c.reset) model.resetHidden();
+      model.trainChunk(ids, c.start, c.len);
+      chars += c.len;
     } while (performance.now() < until);
     return { chars, seconds: (performance.now() - t0) / 1000 };
   }

@@ -83,88 +83,12 @@ export class MarkovModel {
     checkRange('train', ids, start, end);
     if (end === start) throw new RangeError('markov train: empty training range');
 
-    // 1. Real counts c(h w) for every context h of order 0..min(k, i-start) ending before position i.
-    const ctxs = new PairTable(1 << 12);
-    const grams = new PairTable(1 << 12);
-    let real: Int32Array = new Int32Array(1 << 12);
-    for (let i = start; i < end; i++) {
-      const w = ids[i];
-      if (w < 0 || w >= V) throw new RangeError(`markov train: symbol ${w} at ${i} outside 0..${V - 1}`);
-      let node = 0;
-      let g = grams.getOrInsert(0, w);
-      if (g >= real.length) real = grow(real);
-      real[g]++;
-      const lim = Math.min(k, i - start);
-      for (let j = 1; j <= lim; j++) {
-        node = ctxs.getOrInsert(node, ids[i - j]) + 1; // extend the context one symbol to the left
-        g = grams.getOrInsert(node, w);
-        if (g >= real.length) real = grow(real);
-        real[g]++;
-      }
-    }
-    const nNodes = ctxs.size + 1;
-    const nGrams = grams.size;
-    real = real.slice(0, nGrams);
-
-    // Parent (= context without its oldest symbol) and order of every trie node; parents precede children.
-    const parent = new Int32Array(nNodes);
-    const depth = new Int32Array(nNodes);
-    for (let node = 1; node < nNodes; node++) {
-      parent[node] = ctxs.keyA[node - 1];
-      depth[node] = depth[parent[node]] + 1;
-    }
-
-    // 2. Continuation counts: each distinct (x h, w) adds one to N1+(• h w).
-    const cont = new Int32Array(nGrams);
-    for (let g = 0; g < nGrams; g++) {
-      const node = grams.keyA[g];
-      if (node !== 0) cont[grams.get(parent[node], grams.keyB[g])]++;
-    }
-    // ... and n-grams starting at the first training position count one (begin-of-text) extension.
-    for (let j = 0; j < k && start + j < end; j++) {
-      let node = 0;
-      for (let q = start + j - 1; q >= start; q--) node = ctxs.get(node, ids[q]) + 1;
-      cont[grams.get(node, ids[start + j])]++;
-    }
-
-    // 3. Count-of-counts n1..n4 per order and kind -> discounts. cc[(j*2 + kind)*5 + c], c = 1..4.
-    const cc = new Float64Array((k + 1) * 2 * 5);
-    for (let g = 0; g < nGrams; g++) {
-      const j = depth[grams.keyA[g]];
-      if (real[g] <= 4) cc[(j * 2 + REAL) * 5 + real[g]]++;
-      if (cont[g] <= 4) cc[(j * 2 + CONT) * 5 + cont[g]]++;
-    }
-    const disc = new Float64Array((k + 1) * 2 * 4);
-    for (let b = 0; b < (k + 1) * 2; b++) {
-      const [d1, d2, d3] = modifiedKnDiscounts(cc[b * 5 + 1], cc[b * 5 + 2], cc[b * 5 + 3], cc[b * 5 + 4]);
-      disc[b * 4 + 1] = d1;
-      disc[b * 4 + 2] = d2;
-      disc[b * 4 + 3] = d3;
-    }
-
-    // 4. Per context: A(h) and the discounted mass, for both kinds; successor lists (CSR).
-    const total = new Float64Array(nNodes * 2);
-    const removed = new Float64Array(nNodes * 2);
-    const succStart = new Int32Array(nNodes + 1);
-    for (let g = 0; g < nGrams; g++) {
-      const node = grams.keyA[g];
-      const j = depth[node];
-      total[node * 2 + REAL] += real[g];
-      removed[node * 2 + REAL] += disc[(j * 2 + REAL) * 4 + Math.min(real[g], 3)];
-      total[node * 2 + CONT] += cont[g];
-      removed[node * 2 + CONT] += disc[(j * 2 + CONT) * 4 + Math.min(cont[g], 3)];
-      succStart[node + 1]++;
-    }
-    let maxSucc = 0;
-    for (let node = 0; node < nNodes; node++) {
-      maxSucc = Math.max(maxSucc, succStart[node + 1]);
-      succStart[node + 1] += succStart[node];
-    }
-    const succGram = new Int32Array(nGrams);
-    const fill = succStart.slice(0, nNodes);
-    for (let g = 0; g < nGrams; g++) succGram[fill[grams.keyA[g]]++] = g;
-
-    return new MarkovModel(k, V, ctxs, grams, real, cont, total, removed, disc, succStart, succGram, maxSucc);
+    const { ctxs, grams, real } = countRealNgrams(ids, start, end, k, V); // 1
+    const { parent, depth } = trieShape(ctxs);
+    const cont = continuationCounts(ids, start, end, k, ctxs, grams, parent); // 2
+    const disc = discounts(k, grams, depth, real, cont); // 3
+    const t = contextTotals(grams, depth, real, cont, disc, ctxs.size + 1); // 4
+    return new MarkovModel(k, V, ctxs, grams, real, cont, t.total, t.removed, disc, t.succStart, t.succGram, t.maxSucc);
   }
 
   /**
@@ -307,4 +231,109 @@ function checkRange(what: string, ids: Int32Array, start: number, end: number): 
 
 function checkSymbol(what: string, x: number, V: number): void {
   if (!Number.isInteger(x) || x < 0 || x >= V) throw new RangeError(`markov ${what}: symbol ${x} outside 0..${V - 1}`);
+}
+
+/** 1. Real counts c(h w) for every context h of order 0..min(k, i-start) ending before position i. */
+function countRealNgrams(ids: Int32Array, start: number, end: number, k: number, V: number): { ctxs: PairTable; grams: PairTable; real: Int32Array } {
+  const ctxs = new PairTable(1 << 12);
+  const grams = new PairTable(1 << 12);
+  let real: Int32Array = new Int32Array(1 << 12);
+  for (let i = start; i < end; i++) {
+    const w = ids[i];
+    if (w < 0 || w >= V) throw new RangeError(`markov train: symbol ${w} at ${i} outside 0..${V - 1}`);
+    let node = 0;
+    let g = grams.getOrInsert(0, w);
+    if (g >= real.length) real = grow(real);
+    real[g]++;
+    const lim = Math.min(k, i - start);
+    for (let j = 1; j <= lim; j++) {
+      node = ctxs.getOrInsert(node, ids[i - j]) + 1; // extend the context one symbol to the left
+      g = grams.getOrInsert(node, w);
+      if (g >= real.length) real = grow(real);
+      real[g]++;
+    }
+  }
+  return { ctxs, grams, real: real.slice(0, grams.size) };
+}
+
+/** Parent (= context without its oldest symbol) and order of every trie node; parents precede children. */
+function trieShape(ctxs: PairTable): { parent: Int32Array; depth: Int32Array } {
+  const nNodes = ctxs.size + 1;
+  const parent = new Int32Array(nNodes);
+  const depth = new Int32Array(nNodes);
+  for (let node = 1; node < nNodes; node++) {
+    parent[node] = ctxs.keyA[node - 1];
+    depth[node] = depth[parent[node]] + 1;
+  }
+  return { parent, depth };
+}
+
+/**
+ * 2. Continuation counts: each distinct (x h, w) adds one to N1+(• h w); n-grams starting at the
+ * first training position count one (begin-of-text) extension.
+ */
+function continuationCounts(
+  ids: Int32Array,
+  start: number,
+  end: number,
+  k: number,
+  ctxs: PairTable,
+  grams: PairTable,
+  parent: Int32Array,
+): Int32Array {
+  const cont = new Int32Array(grams.size);
+  for (let g = 0; g < grams.size; g++) {
+    const node = grams.keyA[g];
+    if (node !== 0) cont[grams.get(parent[node], grams.keyB[g])]++;
+  }
+  for (let j = 0; j < k && start + j < end; j++) {
+    let node = 0;
+    for (let q = start + j - 1; q >= start; q--) node = ctxs.get(node, ids[q]) + 1;
+    cont[grams.get(node, ids[start + j])]++;
+  }
+  return cont;
+}
+
+/** 3. Count-of-counts n1..n4 per order and kind -> discounts D_j(a), at ((j*2 + kind)*4 + min(a,3)). */
+function discounts(k: number, grams: PairTable, depth: Int32Array, real: Int32Array, cont: Int32Array): Float64Array {
+  const cc = new Float64Array((k + 1) * 2 * 5); // cc[(j*2 + kind)*5 + c], c = 1..4
+  for (let g = 0; g < grams.size; g++) {
+    const j = depth[grams.keyA[g]];
+    if (real[g] <= 4) cc[(j * 2 + REAL) * 5 + real[g]]++;
+    if (cont[g] <= 4) cc[(j * 2 + CONT) * 5 + cont[g]]++;
+  }
+  const disc = new Float64Array((k + 1) * 2 * 4);
+  for (let b = 0; b < (k + 1) * 2; b++) {
+    const [d1, d2, d3] = modifiedKnDiscounts(cc[b * 5 + 1], cc[b * 5 + 2], cc[b * 5 + 3], cc[b * 5 + 4]);
+    disc[b * 4 + 1] = d1;
+    disc[b * 4 + 2] = d2;
+    disc[b * 4 + 3] = d3;
+  }
+  return disc;
+}
+
+/** 4. Per context: A(h) and the discounted mass, for both kinds; successor lists (CSR). */
+function contextTotals(grams: PairTable, depth: Int32Array, real: Int32Array, cont: Int32Array, disc: Float64Array, nNodes: number) {
+  const nGrams = grams.size;
+  const total = new Float64Array(nNodes * 2);
+  const removed = new Float64Array(nNodes * 2);
+  const succStart = new Int32Array(nNodes + 1);
+  for (let g = 0; g < nGrams; g++) {
+    const node = grams.keyA[g];
+    const j = depth[node];
+    total[node * 2 + REAL] += real[g];
+    removed[node * 2 + REAL] += disc[(j * 2 + REAL) * 4 + Math.min(real[g], 3)];
+    total[node * 2 + CONT] += cont[g];
+    removed[node * 2 + CONT] += disc[(j * 2 + CONT) * 4 + Math.min(cont[g], 3)];
+    succStart[node + 1]++;
+  }
+  let maxSucc = 0;
+  for (let node = 0; node < nNodes; node++) {
+    maxSucc = Math.max(maxSucc, succStart[node + 1]);
+    succStart[node + 1] += succStart[node];
+  }
+  const succGram = new Int32Array(nGrams);
+  const fill = succStart.slice(0, nNodes);
+  for (let g = 0; g < nGrams; g++) succGram[fill[grams.keyA[g]]++] = g;
+  return { total, removed, succStart, succGram, maxSucc };
 }

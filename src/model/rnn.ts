@@ -13,13 +13,14 @@
  */
 import { adagradStep, clipInPlace } from '../optim/adagrad.js';
 import { sampleIndex, type Rng } from '../util/rng.js';
+import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample } from './checks.js';
 import { copyParams, initParams, paramList, zerosLike } from './params.js';
-import type { CharModel, EvalResult, Params, RnnConfig } from './types.js';
+import type { CharModel, EvalResult, LossAndGradients, Params, RnnConfig } from './types.js';
 
 export class ReferenceRnn implements CharModel {
   readonly config: RnnConfig;
   readonly params: Params;
-  /** Gradients of the last lossAndGradients call. */
+  /** Gradients of the last chunk (after trainChunk: clipped). Tests read them; the optimizer uses them. */
   readonly grads: Params;
   private readonly mem: Params; // Adagrad memory
   // The same arrays as lists in PARAM_NAMES order, made once so the training loop allocates nothing.
@@ -37,9 +38,11 @@ export class ReferenceRnn implements CharModel {
   private readonly dhnext: Float64Array;
 
   constructor(config: RnnConfig, params: Params = initParams(config)) {
-    this.config = config;
+    checkConfig(config);
+    this.config = { ...config };
     this.H = config.hiddenSize;
     this.V = config.vocabSize;
+    checkParams(params, this.H, this.V);
     this.params = copyParams(params);
     this.grads = zerosLike(this.H, this.V);
     this.mem = zerosLike(this.H, this.V);
@@ -54,8 +57,20 @@ export class ReferenceRnn implements CharModel {
     this.dhnext = new Float64Array(this.H);
   }
 
-  /** One recurrent step: h = tanh(Wxh[:, x] + Whh·hPrev + bh), then p = softmax(Why·h + by). */
-  private step(x: number, hPrev: Float64Array, hOff: number, h: Float64Array, hOut: number, p: Float64Array, pOut: number): void {
+  /**
+   * One recurrent step: h = tanh(Wxh[:, x] + Whh·hPrev + bh), then p = softmax((Why·h + by)·invT),
+   * the probabilities at temperature 1/invT (training and scoring use invT = 1).
+   */
+  private step(
+    x: number,
+    hPrev: Float64Array,
+    hOff: number,
+    h: Float64Array,
+    hOut: number,
+    p: Float64Array,
+    pOut: number,
+    invT = 1,
+  ): void {
     const { Wxh, Whh, Why, bh, by } = this.params;
     const H = this.H;
     const V = this.V;
@@ -65,7 +80,7 @@ export class ReferenceRnn implements CharModel {
       for (let j = 0; j < H; j++) a += Whh[row + j] * hPrev[hOff + j];
       h[hOut + i] = Math.tanh(a);
     }
-    // y = Why·h + by, then a softmax that subtracts the max for stability.
+    // y = Why·h + by, then a softmax of y·invT that subtracts the max for stability.
     let max = -Infinity;
     for (let k = 0; k < V; k++) {
       let y = by[k];
@@ -76,7 +91,7 @@ export class ReferenceRnn implements CharModel {
     }
     let sum = 0;
     for (let k = 0; k < V; k++) {
-      const e = Math.exp(p[pOut + k] - max);
+      const e = Math.exp((p[pOut + k] - max) * invT);
       p[pOut + k] = e;
       sum += e;
     }
@@ -84,22 +99,23 @@ export class ReferenceRnn implements CharModel {
   }
 
   /**
-   * Forward over data[p .. p+len) from hidden state hPrev, keeping every h_t and p_t for the
-   * backward pass. Returns the loss -Σ ln p_t[target_t] in nats.
+   * Forward over data[start .. start+len) from hidden state hPrev, keeping every h_t and p_t for
+   * the backward pass. Returns the loss -Σ ln p_t[target_t] in nats. Unchecked: the gradient
+   * check calls it directly.
    */
-  forward(data: Int32Array, p: number, len: number, hPrev: Float64Array): number {
+  forward(data: Int32Array, start: number, len: number, hPrev: Float64Array): number {
     const { H, V, hs, ps } = this;
     hs.set(hPrev.subarray(0, H), 0);
     let loss = 0;
     for (let t = 0; t < len; t++) {
-      this.step(data[p + t], hs, t * H, hs, (t + 1) * H, ps, t * V);
-      loss -= Math.log(ps[t * V + data[p + t + 1]]);
+      this.step(data[start + t], hs, t * H, hs, (t + 1) * H, ps, t * V);
+      loss -= Math.log(ps[t * V + data[start + t + 1]]);
     }
     return loss;
   }
 
   /** Backward through the chunk the last forward() saw; fills this.grads. */
-  backward(data: Int32Array, p: number, len: number): void {
+  backward(data: Int32Array, start: number, len: number): void {
     const { H, V, hs, ps, dh, dhraw, dhnext } = this;
     const { Whh, Why } = this.params;
     const { Wxh: dWxh, Whh: dWhh, Why: dWhy, bh: dbh, by: dby } = this.grads;
@@ -109,7 +125,7 @@ export class ReferenceRnn implements CharModel {
       const hOff = (t + 1) * H; // h_t
       const hPrevOff = t * H; // h_{t-1}
       const pOff = t * V;
-      const target = data[p + t + 1];
+      const target = data[start + t + 1];
       // dy = p_t - onehot(target): the gradient of softmax + cross-entropy.
       ps[pOff + target] -= 1;
       // dWhy += dy h_tᵀ ; dby += dy ; dh = Whyᵀ dy + dhnext
@@ -129,7 +145,7 @@ export class ReferenceRnn implements CharModel {
         dhraw[i] = (1 - h * h) * dh[i];
       }
       // dbh += dhraw ; dWxh[:, x_t] += dhraw ; dWhh += dhraw h_{t-1}ᵀ ; dhnext = Whhᵀ dhraw
-      const x = data[p + t];
+      const x = data[start + t];
       dhnext.fill(0);
       for (let i = 0; i < H; i++) {
         const d = dhraw[i];
@@ -144,15 +160,18 @@ export class ReferenceRnn implements CharModel {
     }
   }
 
-  /** Loss and gradients of one chunk from hPrev (min-char-rnn's lossFun); the gradient check calls this. */
-  lossAndGradients(data: Int32Array, p: number, len: number, hPrev: Float64Array): number {
-    const loss = this.forward(data, p, len, hPrev);
-    this.backward(data, p, len);
-    return loss;
+  lossAndGradients(data: Int32Array, start: number, len: number, hPrev: Float64Array): LossAndGradients {
+    checkChunk(data, start, len, this.config.unroll, this.V);
+    checkHidden(hPrev, this.H);
+    const loss = this.forward(data, start, len, hPrev);
+    this.backward(data, start, len);
+    return { loss, grads: copyParams(this.grads) };
   }
 
-  trainChunk(data: Int32Array, p: number, len: number): number {
-    const loss = this.lossAndGradients(data, p, len, this.h);
+  trainChunk(data: Int32Array, start: number, len: number): number {
+    checkChunk(data, start, len, this.config.unroll, this.V);
+    const loss = this.forward(data, start, len, this.h);
+    this.backward(data, start, len);
     this.h.set(this.hs.subarray(len * this.H, (len + 1) * this.H)); // carry h_{len-1}
     for (let i = 0; i < this.paramArrays.length; i++) {
       clipInPlace(this.gradArrays[i], this.config.clip); // mitigate exploding gradients
@@ -166,6 +185,7 @@ export class ReferenceRnn implements CharModel {
   }
 
   evaluate(data: Int32Array, start: number, end: number): EvalResult {
+    checkEvalRange(data, start, end, this.V);
     const { H, V } = this;
     // Two hidden buffers, swapped each step, starting from a copy of the training state.
     const hA = this.h.slice();
@@ -186,7 +206,9 @@ export class ReferenceRnn implements CharModel {
   }
 
   sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+    checkSample(prime, temperature, this.V);
     const { H, V } = this;
+    const invT = 1 / temperature;
     let cur = this.h.slice();
     let next = new Float64Array(H);
     const p = new Float64Array(V);
@@ -194,12 +216,11 @@ export class ReferenceRnn implements CharModel {
     let x = prime[0];
     for (let i = 0; i < prime.length + n - 1; i++) {
       if (i < prime.length) x = prime[i];
-      this.step(x, cur, 0, next, 0, p, 0);
+      this.step(x, cur, 0, next, 0, p, 0, invT);
       const tmp = cur;
       cur = next;
       next = tmp;
       if (i >= prime.length - 1) {
-        if (temperature !== 1) applyTemperature(p, temperature);
         x = sampleIndex(p, rng);
         out[i - prime.length + 1] = x;
       }
@@ -214,17 +235,4 @@ export class ReferenceRnn implements CharModel {
   exportHidden(): Float64Array {
     return this.h.slice();
   }
-}
-
-/** Re-weight a distribution to p^(1/T), renormalised: T < 1 sharpens, T > 1 flattens. */
-export function applyTemperature(p: Float64Array, temperature: number): void {
-  let max = 0;
-  for (let k = 0; k < p.length; k++) if (p[k] > max) max = p[k];
-  let sum = 0;
-  for (let k = 0; k < p.length; k++) {
-    const v = Math.pow(p[k] / max, 1 / temperature);
-    p[k] = v;
-    sum += v;
-  }
-  for (let k = 0; k < p.length; k++) p[k] /= sum;
 }

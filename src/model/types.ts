@@ -34,14 +34,30 @@ export interface EvalResult {
   bpc: number; // nats / chars / ln 2
 }
 
+/** Loss and raw (unclipped) gradients of one chunk: min-char-rnn's lossFun. */
+export interface LossAndGradients {
+  loss: number; // nats, summed over the chunk
+  grads: Params; // a copy owned by the caller
+}
+
 /**
  * What every training backend (the Float64 reference, the WebAssembly SIMD fast path) offers.
- * A chunk is data[p .. p+len) as inputs and data[p+1 .. p+len+1) as targets (len <= unroll).
+ * A chunk is data[start .. start+len) as inputs and data[start+1 .. start+len+1) as targets
+ * (1 <= len <= unroll). Every backend refuses the same bad input (src/model/checks.ts).
+ *
+ * Temperature, in every backend: symbols are drawn from softmax(y / T), computed as
+ * exp((y - max y)·(1/T)) / Σ. (This equals p^(1/T) renormalised, p = softmax(y); T < 1 sharpens,
+ * T > 1 flattens, T = 1 is the model's own distribution, bit for bit.)
  */
 export interface CharModel {
   readonly config: RnnConfig;
   /** Forward, backward, clip and Adagrad update over one chunk; carries the hidden state. Returns the chunk loss in nats. */
-  trainChunk(data: Int32Array, p: number, len: number): number;
+  trainChunk(data: Int32Array, start: number, len: number): number;
+  /**
+   * Loss and raw gradients of one chunk from the hidden state hPrev, computed by the same code as
+   * trainChunk; changes no parameter and not the carried hidden state.
+   */
+  lossAndGradients(data: Int32Array, start: number, len: number, hPrev: Float64Array): LossAndGradients;
   /** Zero the carried hidden state (done when the data pointer wraps to the start). */
   resetHidden(): void;
   /**

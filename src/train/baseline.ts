@@ -6,6 +6,7 @@
 import { decode, type Corpus } from '../corpus/index.js';
 import { MarkovModel } from '../markov/markov.js';
 import { makeRng } from '../util/rng.js';
+import { readEnd } from './chunks.js';
 
 export interface BaselineResult {
   order: number;
@@ -33,8 +34,5 @@ export function markovBaseline(
 
 /** Where the RNN's reading ends for a budget: the whole training text if the budget wraps, else budget + 1. */
 export function seenEndFor(corpus: Corpus, unroll: number, budget: number): number {
-  // trainRun's pointer starts chunks at 0, unroll, 2·unroll, … and wraps when p + unroll + 1 >= trainEnd;
-  // the last chunk starts at the highest p, so the budget wraps exactly when that chunk would.
-  const lastChunkStart = (Math.ceil(budget / unroll) - 1) * unroll;
-  return lastChunkStart + unroll + 1 >= corpus.trainEnd ? corpus.trainEnd : budget + 1;
+  return readEnd(corpus.trainEnd, unroll, budget);
 }

@@ -10,6 +10,7 @@ import type { CharModel } from '../model/types.js';
 import type { TrainStatus } from '../sweep/status.js';
 import { makeRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
+import { ChunkCursor } from './chunks.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -67,16 +68,34 @@ export interface RunResult {
   divergedAt: number | null;
   /** Whether the budget wrapped around the training text. */
   wrapped: boolean;
-  /** End (exclusive) of the stretch of training text the RNN read, targets included. */
-  seenEnd: number;
   finalSample: string;
 }
 
+/** What a run is doing between checkpoints. */
+interface RunState {
+  readonly model: CharModel;
+  readonly corpus: Corpus;
+  readonly budget: number;
+  readonly cadence: Cadence;
+  readonly chunks: ChunkCursor;
+  readonly now: () => number;
+  smooth: number; // min-char-rnn's smooth loss, nats per chunk
+  pointer: number; // just past the last chunk's inputs
+  chars: number;
+  iteration: number;
+  trainSeconds: number;
+  wrapped: boolean;
+  divergedAt: number | null;
+  nextCurve: number;
+  nextEval: number;
+  nextSample: number;
+  sample: () => string;
+}
+
 /**
- * Train `model` on corpus.ids[0 .. trainEnd) for `budget` characters:
- *   chunk = ids[p .. p+unroll) → targets ids[p+1 .. p+unroll+1); p += unroll;
- *   when p+unroll+1 >= trainEnd, reset the hidden state and p = 0 (as min-char-rnn does).
- * The last chunk is shortened so that exactly `budget` characters are trained on.
+ * Train `model` on corpus.ids[0 .. trainEnd) for `budget` characters, in the chunks of
+ * ChunkCursor (min-char-rnn's data pointer; the last chunk is shortened so that exactly `budget`
+ * characters are trained on), recording curve points, held-out scores and samples on the way.
  */
 export function trainRun(
   model: CharModel,
@@ -85,110 +104,118 @@ export function trainRun(
   cadence: Cadence = DEFAULT_CADENCE,
   cb: RunCallbacks = {},
 ): RunResult {
-  const { unroll, vocabSize, seed } = model.config;
-  const ids = corpus.ids;
-  const trainEnd = corpus.trainEnd;
-  const now = cb.now ?? (() => performance.now() / 1000);
-  let smooth = -Math.log(1 / vocabSize) * unroll; // min-char-rnn's starting smooth loss
-  let p = 0;
-  let chars = 0;
-  let iteration = 0;
-  let trainSeconds = 0;
-  let wrapped = false;
-  let seenEnd = 0;
-  let divergedAt: number | null = null;
-  let nextCurve = cadence.curveEvery;
-  const heldOut = corpus.length > trainEnd; // validation 0 holds nothing out: nothing is scored
-  let nextEval = cadence.evalEvery > 0 && heldOut ? cadence.evalEvery : Infinity;
-  let nextSample = cadence.sampleEvery > 0 ? cadence.sampleEvery : Infinity;
-  const valEnd = corpus.length;
-  const evalEnd = Math.min(valEnd, trainEnd + cadence.evalChars);
-  const sampleRng = makeRng(`sample:${seed}`);
-
-  const primeIds = cadence.prime ? encode(cadence.prime, corpus.vocab) : null;
-  const sample = (): string => {
-    const prime = primeIds ?? [ids[Math.max(0, p - 1)]];
-    return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng), corpus.vocab);
-  };
-
+  const s = startRun(model, corpus, budget, cadence, cb);
   model.resetHidden();
-  while (chars < budget) {
-    // Train until the next checkpoint without touching the clock inside the loop.
-    const stop = Math.min(budget, nextCurve, nextEval, nextSample);
-    const t0 = now();
-    while (chars < stop) {
-      if (p + unroll + 1 >= trainEnd) {
-        p = 0;
-        model.resetHidden();
-        wrapped = true;
-      }
-      // Checkpoints never cut a chunk short: they fire after the chunk that crosses them.
-      const len = Math.min(unroll, budget - chars);
-      const loss = model.trainChunk(ids, p, len);
-      iteration++;
-      if (!Number.isFinite(loss)) {
-        divergedAt = iteration;
-        break;
-      }
-      smooth = smooth * 0.999 + loss * 0.001;
-      if (p + len + 1 > seenEnd) seenEnd = p + len + 1;
-      p += len;
-      chars += len;
-    }
-    trainSeconds += now() - t0;
-    if (divergedAt !== null) break;
-
-    const smoothPerChar = smooth / unroll;
-    let valBpc: number | null = null;
-    if (chars >= nextEval && chars < budget) {
-      valBpc = model.evaluate(ids, trainEnd, evalEnd).bpc;
-      nextEval += cadence.evalEvery;
-    }
-    if (chars >= nextSample && chars < budget) {
-      cb.onSample?.({ iteration, temperature: cadence.temperature, text: sample() });
-      nextSample += cadence.sampleEvery;
-    }
-    if (chars >= nextCurve || chars >= budget || valBpc !== null) {
-      if (chars < budget) cb.onCurve?.({ iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, elapsedS: trainSeconds });
-      while (nextCurve <= chars) nextCurve += cadence.curveEvery;
-    }
-    cb.onProgress?.(chars, budget, smoothPerChar);
+  while (s.chars < budget) {
+    trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample));
+    if (s.divergedAt !== null) break;
+    checkpoint(s, cb);
   }
+  return finishRun(s, cb);
+}
 
-  const smoothLossPerChar = smooth / unroll;
-  if (divergedAt !== null) {
-    return {
-      status: 'diverged',
-      iterations: iteration,
-      chars,
-      smoothLossPerChar,
-      valBpc: null,
-      trainSeconds,
-      charsPerSec: trainSeconds > 0 ? chars / trainSeconds : 0,
-      divergedAt,
-      wrapped,
-      seenEnd,
-      finalSample: '',
-    };
+function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks): RunState {
+  const { unroll, vocabSize, seed } = model.config;
+  const sampleRng = makeRng(`sample:${seed}`);
+  const primeIds = cadence.prime ? encode(cadence.prime, corpus.vocab) : null;
+  const s: RunState = {
+    model,
+    corpus,
+    budget,
+    cadence,
+    chunks: new ChunkCursor(corpus.trainEnd, unroll),
+    now: cb.now ?? (() => performance.now() / 1000),
+    smooth: -Math.log(1 / vocabSize) * unroll, // min-char-rnn's starting smooth loss
+    pointer: 0,
+    chars: 0,
+    iteration: 0,
+    trainSeconds: 0,
+    wrapped: false,
+    divergedAt: null,
+    nextCurve: cadence.curveEvery,
+    // validation 0 holds nothing out: nothing is scored
+    nextEval: cadence.evalEvery > 0 && corpus.length > corpus.trainEnd ? cadence.evalEvery : Infinity,
+    nextSample: cadence.sampleEvery > 0 ? cadence.sampleEvery : Infinity,
+    sample: () => {
+      // Default prime: the symbol just before the data pointer.
+      const prime = primeIds ?? [corpus.ids[Math.max(0, s.pointer - 1)]];
+      return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng), corpus.vocab);
+    },
+  };
+  return s;
+}
+
+/**
+ * Train until `stop` characters (checkpoints never cut a chunk short: they fire after the chunk
+ * that crosses them), without touching the clock inside the loop. Stops at a non-finite loss.
+ */
+function trainUntil(s: RunState, stop: number): void {
+  const { model, chunks, budget } = s;
+  const ids = s.corpus.ids;
+  const t0 = s.now();
+  while (s.chars < stop) {
+    const c = chunks.next(budget - s.chars);
+    if (c.reset) model.resetHidden();
+    if (c.wrapped) s.wrapped = true;
+    const loss = model.trainChunk(ids, c.start, c.len);
+    s.iteration++;
+    if (!Number.isFinite(loss)) {
+      s.divergedAt = s.iteration;
+      break;
+    }
+    s.smooth = s.smooth * 0.999 + loss * 0.001;
+    s.pointer = c.start + c.len;
+    s.chars += c.len;
   }
-  // The score: every held-out character, state carried from where training ended.
-  const finalEval = heldOut ? model.evaluate(ids, trainEnd, valEnd) : null;
-  const valBpc = finalEval !== null && Number.isFinite(finalEval.bpc) ? finalEval.bpc : null;
-  const broken = heldOut && valBpc === null; // a non-finite held-out score: the model diverged
-  cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc, elapsedS: trainSeconds });
-  const finalSample = sample();
-  cb.onSample?.({ iteration, temperature: cadence.temperature, text: finalSample });
+  s.trainSeconds += s.now() - t0;
+}
+
+/** After a stretch of training: the intermediate score, sample and curve point that are due. */
+function checkpoint(s: RunState, cb: RunCallbacks): void {
+  const { cadence, corpus, chars, budget, iteration } = s;
+  const smoothPerChar = s.smooth / s.model.config.unroll;
+  let valBpc: number | null = null;
+  if (chars >= s.nextEval && chars < budget) {
+    const evalEnd = Math.min(corpus.length, corpus.trainEnd + cadence.evalChars);
+    valBpc = s.model.evaluate(corpus.ids, corpus.trainEnd, evalEnd).bpc;
+    s.nextEval += cadence.evalEvery;
+  }
+  if (chars >= s.nextSample && chars < budget) {
+    cb.onSample?.({ iteration, temperature: cadence.temperature, text: s.sample() });
+    s.nextSample += cadence.sampleEvery;
+  }
+  if (chars >= s.nextCurve || chars >= budget || valBpc !== null) {
+    if (chars < budget) cb.onCurve?.({ iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, elapsedS: s.trainSeconds });
+    while (s.nextCurve <= chars) s.nextCurve += cadence.curveEvery;
+  }
+  cb.onProgress?.(chars, budget, smoothPerChar);
+}
+
+/** The final score (every held-out character, state carried from where training ended) and sample. */
+function finishRun(s: RunState, cb: RunCallbacks): RunResult {
+  const { corpus, chars, iteration, trainSeconds } = s;
+  const smoothLossPerChar = s.smooth / s.model.config.unroll;
+  let valBpc: number | null = null;
+  let finalSample = '';
+  if (s.divergedAt === null) {
+    const heldOut = corpus.length > corpus.trainEnd; // validation 0 holds nothing out: nothing is scored
+    const bpc = heldOut ? s.model.evaluate(corpus.ids, corpus.trainEnd, corpus.length).bpc : null;
+    valBpc = bpc !== null && Number.isFinite(bpc) ? bpc : null;
+    cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc, elapsedS: trainSeconds });
+    finalSample = s.sample();
+    cb.onSample?.({ iteration, temperature: s.cadence.temperature, text: finalSample });
+    if (heldOut && valBpc === null) s.divergedAt = iteration; // a non-finite held-out score: the model diverged
+  }
   return {
-    status: broken ? 'diverged' : 'done',
+    status: s.divergedAt === null ? 'done' : 'diverged',
     iterations: iteration,
     chars,
     smoothLossPerChar,
     valBpc,
     trainSeconds,
     charsPerSec: trainSeconds > 0 ? chars / trainSeconds : 0,
-    divergedAt: broken ? iteration : null,
-    wrapped,
-    seenEnd,
+    divergedAt: s.divergedAt,
+    wrapped: s.wrapped,
     finalSample,
   };
 }

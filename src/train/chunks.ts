@@ -1,0 +1,73 @@
+/**
+ * min-char-rnn's data pointer, written once: the chunks a training run reads.
+ *
+ *   chunk n: inputs ids[start .. start+len), targets ids[start+1 .. start+len+1)
+ *   start advances by len; before a chunk, if start + unroll + 1 >= trainEnd, the pointer wraps
+ *   to 0 and the hidden state is reset (as min-char-rnn does; the first chunk also starts from a
+ *   zero state). With a budget, the last chunk is shortened so that exactly `budget` characters
+ *   are read.
+ *
+ * trainRun, the bench's timing loop, the tests' training loops and the Markov baseline's "which
+ * characters did the RNN read" (readEnd) all use this iterator.
+ */
+
+export interface Chunk {
+  /** Index of the chunk's first input symbol. */
+  start: number;
+  /** Characters trained on (inputs), at most unroll. */
+  len: number;
+  /** The hidden state must be zeroed before this chunk: the first chunk, and every wrap. */
+  reset: boolean;
+  /** The pointer wrapped back to the start of the training text before this chunk. */
+  wrapped: boolean;
+}
+
+/**
+ * A cursor over the chunks of ids[0 .. trainEnd) in pieces of `unroll`. next() reuses one Chunk
+ * object, so a training loop allocates nothing.
+ */
+export class ChunkCursor {
+  private pos = 0;
+  private started = false;
+  private readonly chunk: Chunk = { start: 0, len: 0, reset: false, wrapped: false };
+
+  constructor(
+    readonly trainEnd: number,
+    readonly unroll: number,
+  ) {
+    if (!Number.isInteger(unroll) || unroll < 1) throw new RangeError(`unroll must be a positive integer, got ${unroll}`);
+    if (!Number.isInteger(trainEnd) || trainEnd < 2) {
+      throw new RangeError(`the training text must hold at least 2 symbols (one input, one target), got ${trainEnd}`);
+    }
+  }
+
+  /** The next chunk, of min(unroll, maxLen) characters. The returned object is reused by the next call. */
+  next(maxLen: number = this.unroll): Chunk {
+    const c = this.chunk;
+    c.wrapped = this.pos + this.unroll + 1 >= this.trainEnd;
+    if (c.wrapped) this.pos = 0;
+    c.reset = c.wrapped || !this.started;
+    this.started = true;
+    c.start = this.pos;
+    // A pointer that wrapped may still not fit a whole chunk (training text shorter than unroll + 1).
+    c.len = Math.min(this.unroll, maxLen, this.trainEnd - 1 - this.pos);
+    this.pos += c.len;
+    return c;
+  }
+}
+
+/**
+ * End (exclusive) of the stretch of ids[0 .. trainEnd) a run of `budget` characters reads,
+ * targets included: the whole training text once the pointer has wrapped.
+ */
+export function readEnd(trainEnd: number, unroll: number, budget: number): number {
+  const cursor = new ChunkCursor(trainEnd, unroll);
+  let end = 0;
+  for (let chars = 0; chars < budget; ) {
+    const c = cursor.next(budget - chars);
+    if (c.wrapped) return trainEnd;
+    end = Math.max(end, c.start + c.len + 1);
+    chars += c.len;
+  }
+  return end;
+}

@@ -1,0 +1,90 @@
+/** min-char-rnn's data pointer (src/train/chunks.ts): the chunks every training loop reads. */
+import { describe, expect, test } from 'vitest';
+import { ChunkCursor, readEnd, type Chunk } from '../src/train/chunks.js';
+
+function take(cursor: ChunkCursor, n: number, budget = Infinity): Chunk[] {
+  const out: Chunk[] = [];
+  let chars = 0;
+  for (let i = 0; i < n && chars < budget; i++) {
+    const c = cursor.next(budget - chars);
+    out.push({ ...c });
+    chars += c.len;
+  }
+  return out;
+}
+
+describe('ChunkCursor', () => {
+  test('steps by unroll from 0, resets the state before the first chunk only', () => {
+    const chunks = take(new ChunkCursor(100, 16), 3);
+    expect(chunks).toEqual([
+      { start: 0, len: 16, reset: true, wrapped: false },
+      { start: 16, len: 16, reset: false, wrapped: false },
+      { start: 32, len: 16, reset: false, wrapped: false },
+    ]);
+  });
+
+  test('wraps to 0 (and resets) when start + unroll + 1 >= trainEnd, as min-char-rnn does', () => {
+    // trainEnd 50, unroll 16: chunks at 0, 16; 32 + 17 = 49 < 50 so 32 is read; 48 + 17 >= 50 wraps.
+    const chunks = take(new ChunkCursor(50, 16), 5);
+    expect(chunks.map((c) => [c.start, c.reset, c.wrapped])).toEqual([
+      [0, true, false],
+      [16, false, false],
+      [32, false, false],
+      [0, true, true],
+      [16, false, false],
+    ]);
+    // No chunk reads a target at or past trainEnd.
+    for (const c of chunks) expect(c.start + c.len + 1).toBeLessThan(50);
+  });
+
+  test('a budget shortens the last chunk so that exactly the budget is read', () => {
+    const chunks = take(new ChunkCursor(1000, 16), 100, 40);
+    expect(chunks.map((c) => c.len)).toEqual([16, 16, 8]);
+    expect(chunks.reduce((s, c) => s + c.len, 0)).toBe(40);
+  });
+
+  test('a training text of exactly unroll + 1 symbols: one whole chunk, again and again', () => {
+    const chunks = take(new ChunkCursor(17, 16), 3);
+    expect(chunks.map((c) => [c.start, c.len, c.reset])).toEqual([
+      [0, 16, true],
+      [0, 16, true],
+      [0, 16, true],
+    ]);
+  });
+
+  test('refuses a training text too short for one input and one target', () => {
+    expect(() => new ChunkCursor(1, 16)).toThrow(RangeError);
+    expect(() => new ChunkCursor(100, 0)).toThrow(RangeError);
+  });
+});
+
+describe('readEnd: which characters a run of a budget reads', () => {
+  test('budget + 1 (inputs and the last target) while the pointer has not wrapped', () => {
+    expect(readEnd(1000, 16, 40)).toBe(41);
+    expect(readEnd(1000, 16, 960)).toBe(961);
+  });
+
+  test('the whole training text once the pointer wraps', () => {
+    // 1000 symbols, unroll 16: chunks start at 0, 16, …, 976 (976 + 17 = 993 < 1000); 992 wraps.
+    expect(readEnd(1000, 16, 992)).toBe(993);
+    expect(readEnd(1000, 16, 993)).toBe(1000);
+    expect(readEnd(1000, 16, 5000)).toBe(1000);
+  });
+
+  test('agrees with the closed form (the last chunk decides whether the budget wraps) for many shapes', () => {
+    // Chunks start at 0, unroll, 2·unroll, …; the budget's last chunk starts at the highest of
+    // them, so the pointer wraps iff that start + unroll + 1 >= trainEnd.
+    const closedForm = (trainEnd: number, unroll: number, budget: number) =>
+      (Math.ceil(budget / unroll) - 1) * unroll + unroll + 1 >= trainEnd ? trainEnd : budget + 1;
+    for (const [trainEnd, unroll] of [
+      [50, 16],
+      [101, 8],
+      [333, 32],
+      [17, 16],
+    ]) {
+      for (let budget = 1; budget < 3 * trainEnd; budget += 7) {
+        expect(readEnd(trainEnd, unroll, budget), `${trainEnd}/${unroll}/${budget}`).toBe(closedForm(trainEnd, unroll, budget));
+      }
+    }
+  });
+});
