@@ -143,9 +143,10 @@ export class WasmRnn implements CharModel {
   private readonly idsView: Int32Array;
   private readonly probs: Float32Array; // the sampling distribution, V entries
 
-  constructor(config: RnnConfig, params: Tensors = initParams(config)) {
+  constructor(config: RnnConfig, initial?: Tensors) {
     checkConfig(config);
     checkWasmServes(config);
+    const params = initial ?? initParams(config);
     this.config = { ...config };
     const H = (this.H = config.hiddenSize);
     const V = (this.V = config.vocabSize);

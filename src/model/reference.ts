@@ -67,8 +67,9 @@ export class ReferenceModel implements CharModel {
   private readonly inp: StepInput = { x: -1, v: new Float64Array(0), vo: 0 };
   private readonly dropoutRng: Rng;
 
-  constructor(config: RnnConfig, params: Tensors = initTensors(config)) {
+  constructor(config: RnnConfig, initial?: Tensors) {
     checkModelConfig(config);
+    const params = initial ?? initTensors(config);
     const c = (this.config = withDefaults(config));
     const T = c.unroll;
     this.L = c.layers;
