@@ -1,5 +1,5 @@
 import { initTensors } from './spec.js';
-import { PARAM_NAMES, type Params, type RnnConfig, type Tensors } from './types.js';
+import type { Params, RnnConfig, Tensors } from './types.js';
 
 /** Zero-filled arrays shaped like the parameters of an H-hidden, V-symbol min-char-rnn. */
 export function zerosLike(hiddenSize: number, vocabSize: number): Params {
@@ -26,8 +26,4 @@ export function initParams(config: RnnConfig): Params {
 /** Copies of every tensor. */
 export function copyTensors<T extends Tensors>(p: T): T {
   return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()])) as T;
-}
-
-export function paramList(p: Params): Float64Array[] {
-  return PARAM_NAMES.map((n) => p[n]);
 }

@@ -99,11 +99,12 @@ export type Starts = number | ArrayLike<number>;
  */
 export interface CharModel {
   readonly config: RnnConfig;
-  /** Forward, backward, clip and Adagrad update over one chunk; carries the hidden state. Returns the chunk loss in nats. */
+  /** Forward, backward, clipping and the optimizer's update over one chunk; carries the hidden state. Returns the chunk loss in nats. */
   trainChunk(data: Int32Array, start: Starts, len: number): number;
   /**
    * Loss and raw gradients of one chunk from the hidden state hPrev (laid out as exportHidden's),
-   * computed by the same code as trainChunk; changes no parameter and not the carried hidden state.
+   * computed by the same code as trainChunk; changes no parameter and not the carried hidden state
+   * (with dropout it draws the chunk's masks, as trainChunk would).
    */
   lossAndGradients(data: Int32Array, start: Starts, len: number, hPrev: Float64Array): LossAndGradients;
   /** Zero the carried hidden state (done when the data pointer wraps to the start). */
