@@ -69,9 +69,13 @@ export function linearBackward(
   for (let r = 0; r < rows; r++) {
     const g = dout[d + r];
     const row = r * cols;
-    for (let c = 0; c < cols; c++) {
-      dW[row + c] += g * x[xo + c];
-      if (dx !== null) dx[dxo + c] += W[row + c] * g;
+    if (dx === null) {
+      for (let c = 0; c < cols; c++) dW[row + c] += g * x[xo + c];
+    } else {
+      for (let c = 0; c < cols; c++) {
+        dW[row + c] += g * x[xo + c];
+        dx[dxo + c] += W[row + c] * g;
+      }
     }
   }
 }

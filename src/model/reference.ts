@@ -279,7 +279,9 @@ export class ReferenceModel implements CharModel {
     for (let i = start; i < end; i++) {
       this.inferStep(data[i - 1], cur, next, probs, 1, tape);
       nats -= Math.log(probs[data[i]]);
-      [cur, next] = [next, cur];
+      const swap = cur;
+      cur = next;
+      next = swap;
     }
     const chars = end - start;
     return { chars, nats, bpc: nats / chars / Math.LN2 };
@@ -297,7 +299,9 @@ export class ReferenceModel implements CharModel {
     for (let i = 0; i < prime.length + n - 1; i++) {
       if (i < prime.length) x = prime[i];
       this.inferStep(x, cur, next, probs, invT, tape);
-      [cur, next] = [next, cur];
+      const swap = cur;
+      cur = next;
+      next = swap;
       if (i >= prime.length - 1) {
         x = sampleIndex(probs, rng);
         out[i - prime.length + 1] = x;

@@ -66,7 +66,7 @@ class GruLayer implements LayerStep {
     biasForward(gh, 0, p.bh, 3 * H);
     for (let i = 0; i < 2 * H; i++) gx[i] += gh[i]; // r, z pre-activations
     sigmoidForward(tape, r, gx, 0, 2 * H); //         r = σ(·), z = σ(·)  (adjacent in the tape)
-    tape.set(gh.subarray(2 * H, 3 * H), hn); //       hn = Wh_n·h + bh_n
+    for (let i = 0; i < H; i++) tape[hn + i] = gh[2 * H + i]; // hn = Wh_n·h + bh_n
     mulForward(gx, 2 * H, tape, r, tape, hn, H); //   gx_n += r ⊙ hn
     tanhForward(tape, n, gx, 2 * H, H); //            n = tanh(gx_n)
     for (let i = 0; i < H; i++) {
