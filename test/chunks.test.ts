@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { prepareCorpus } from '../src/corpus/index.js';
 import type { CharModel, RnnConfig, Starts } from '../src/model/types.js';
-import { ChunkCursor, StreamCursor, readEnd, type Chunk } from '../src/train/chunks.js';
+import { ChunkCursor, StreamCursor, readEnd, readRanges, type Chunk } from '../src/train/chunks.js';
 import { DEFAULT_CADENCE, trainRun } from '../src/train/run.js';
 
 function take(cursor: ChunkCursor, n: number, budget = Infinity): Chunk[] {
@@ -123,6 +123,38 @@ describe('StreamCursor: char-rnn\'s loader, B contiguous parts', () => {
     const cursor = new StreamCursor(1000, 16, 4);
     expect(cursor.next(100).len).toBe(16);
     expect(cursor.next(36).len).toBe(9);
+  });
+});
+
+describe('readRanges: what B streams read', () => {
+  test('one stream: [0, readEnd)', () => {
+    expect(readRanges(1000, 16, 40, 1)).toEqual([[0, 41]]);
+  });
+
+  test('agrees with walking the StreamCursor over a budget', () => {
+    for (const [trainEnd, unroll, batch] of [
+      [1000, 16, 4],
+      [333, 8, 3],
+      [100, 8, 2],
+    ]) {
+      for (let budget = 1; budget < 2 * trainEnd; budget += 13) {
+        const cursor = new StreamCursor(trainEnd, unroll, batch);
+        const seen = Array.from({ length: batch }, () => [Infinity, 0]);
+        let wrapped = false;
+        for (let chars = 0; chars < budget; ) {
+          const s = cursor.next(budget - chars);
+          wrapped ||= s.wrapped;
+          s.starts.forEach((st, b) => {
+            seen[b][0] = Math.min(seen[b][0], st);
+            seen[b][1] = Math.max(seen[b][1], st + s.len + 1);
+          });
+          chars += s.len * batch;
+        }
+        const part = Math.floor(trainEnd / batch);
+        const expected = wrapped ? seen.map((_, b) => [b * part, (b + 1) * part]) : seen;
+        expect(readRanges(trainEnd, unroll, budget, batch), `${trainEnd}/${unroll}/${batch}/${budget}`).toEqual(expected);
+      }
+    }
   });
 });
 

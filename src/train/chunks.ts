@@ -113,3 +113,14 @@ export function readEnd(trainEnd: number, unroll: number, budget: number): numbe
   }
   return end;
 }
+
+/**
+ * The stretches of ids[0 .. trainEnd) a run of `budget` characters over `batch` streams reads
+ * (StreamCursor), targets included: one [start, end) per stream, each part read as readEnd reads
+ * a whole text (every stream reads ceil(budget / batch) characters). batch = 1: [[0, readEnd]].
+ */
+export function readRanges(trainEnd: number, unroll: number, budget: number, batch: number): [number, number][] {
+  const part = Math.floor(trainEnd / batch);
+  const end = readEnd(part, unroll, Math.ceil(budget / batch));
+  return Array.from({ length: batch }, (_, b) => [b * part, b * part + end]);
+}
