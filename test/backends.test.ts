@@ -39,6 +39,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
 describe('the reference (the oracle) refuses exactly what the fast path refuses', () => {
   const cases: [string, (backend: (typeof BACKENDS)[number]) => unknown][] = [
     ['hidden size 0', (b) => createModel(b, { ...cfg, hiddenSize: 0 })],
+    ['hidden size -1', (b) => createModel(b, { ...cfg, hiddenSize: -1 })],
     ['vocabulary 2.5', (b) => createModel(b, { ...cfg, vocabSize: 2.5 })],
     ['clip 0', (b) => createModel(b, { ...cfg, clip: 0 })],
     ['learning rate NaN', (b) => createModel(b, { ...cfg, learningRate: NaN })],
@@ -59,5 +60,68 @@ describe('the reference (the oracle) refuses exactly what the fast path refuses'
     const [fast, oracle] = [refusal(() => call('wasm')), refusal(() => call('reference'))];
     expect(fast).not.toBe('');
     expect(oracle).toBe(fast);
+  });
+});
+
+describe('named state: export and import', () => {
+  const text = Int32Array.from({ length: 400 }, (_, i) => (i * 7 + (i >> 3)) % 5);
+
+  test.each(BACKENDS)('%s: a model restored from exportState continues exactly as the original', (backend) => {
+    const a = createModel(backend, cfg);
+    for (let p = 0; p < 100; p += 4) a.trainChunk(text, p, 4);
+    const state = a.exportState();
+    expect(Object.keys(state.params)).toEqual([...PARAM_NAMES]);
+    expect(Object.keys(state.optimizer)).toEqual(PARAM_NAMES.map((n) => `mem.${n}`));
+    expect(Object.keys(state.hidden)).toEqual(['h']);
+    const b = createModel(backend, { ...cfg, seed: 99 }); // other weights, replaced by the import
+    b.importState(state);
+    for (let p = 100; p < 200; p += 4) expect(b.trainChunk(text, p, 4)).toBe(a.trainChunk(text, p, 4));
+    expect(b.exportState()).toEqual(a.exportState());
+  });
+
+  test.each(BACKENDS)('%s: refuses a state with a missing or misshapen tensor, naming it', (backend) => {
+    const m = createModel(backend, cfg);
+    const s = m.exportState();
+    const { Whh: _dropped, ...rest } = s.params;
+    expect(() => m.importState({ ...s, params: rest })).toThrow(/parameter Whh is missing/);
+    expect(() => m.importState({ ...s, hidden: { h: new Float64Array(3) } })).toThrow(/hidden h has 3 elements, expected 8/);
+  });
+
+  test('the reference names every cell\'s state: LSTM h and c per layer, adam m, v and t', () => {
+    const c: RnnConfig = { ...cfg, cell: 'lstm', layers: 2, batch: 3, optimizer: 'adam' };
+    const m = createModel('reference', c);
+    const s = m.exportState();
+    expect(Object.keys(s.hidden)).toEqual(['h', 'h.1', 'c', 'c.1']);
+    for (const t of Object.values(s.hidden)) expect(t).toHaveLength(3 * 8);
+    expect(Object.keys(s.optimizer)).toContain('v.Wh.1');
+    expect(s.optimizer.t).toEqual(new Float64Array(1));
+    const data = Int32Array.from({ length: 60 }, (_, i) => i % 5);
+    m.trainChunk(data, [0, 20, 40], 4);
+    const n = createModel('reference', c);
+    n.importState(m.exportState());
+    expect(n.trainChunk(data, [4, 24, 44], 4)).toBe(m.trainChunk(data, [4, 24, 44], 4));
+    expect(n.exportState()).toEqual(m.exportState());
+  });
+});
+
+describe('which configurations each backend trains', () => {
+  test.each([
+    ['cell', { cell: 'gru' }],
+    ['layers', { layers: 2 }],
+    ['batch', { batch: 4 }],
+    ['optimizer', { optimizer: 'adam' }],
+    ['clipNorm', { clipNorm: 5 }],
+  ] as const)('wasm refuses %s beyond min-char-rnn\'s, naming it; the reference trains it', (knob, over) => {
+    expect(() => createModel('wasm', { ...cfg, ...over })).toThrow(new RegExp(`wasm backend serves min-char-rnn's configuration only.*${knob}.*reference backend`));
+    expect(createModel('reference', { ...cfg, ...over }).config).toMatchObject(over);
+  });
+
+  test('the reference refuses bad knobs', () => {
+    expect(() => createModel('reference', { ...cfg, cell: 'transformer' as never })).toThrow(/cell must be one of rnn, gru, lstm/);
+    expect(() => createModel('reference', { ...cfg, layers: 4 })).toThrow(/layers must be 1, 2 or 3/);
+    expect(() => createModel('reference', { ...cfg, dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
+    expect(() => createModel('reference', { ...cfg, batch: 0 })).toThrow(/batch must be a positive integer/);
+    expect(() => createModel('reference', { ...cfg, optimizer: 'sgd' as never })).toThrow(/optimizer must be one of adagrad, rmsprop, adam/);
+    expect(() => createModel('reference', { ...cfg, batch: 2 }).trainChunk(data, 0, 2)).toThrow(/expected 2 stream start\(s\), got 1/);
   });
 });

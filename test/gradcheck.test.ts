@@ -9,12 +9,15 @@ import {
   GRADCHECK_TOLERANCE,
   checkGradients,
   gradcheck,
+  gradcheckConfig,
   gradcheckModel,
   relError,
-  rnnTarget,
+  modelTarget,
   type GradTarget,
 } from '../src/model/gradcheck.js';
-import { ReferenceRnn } from '../src/model/rnn.js';
+import { CELL_NAMES } from '../src/model/cells/index.js';
+import { ReferenceModel } from '../src/model/reference.js';
+import { modelTensors } from '../src/model/spec.js';
 import { PARAM_NAMES } from '../src/model/types.js';
 import { makeRng } from '../src/util/rng.js';
 import { runCli } from './helpers/cli.js';
@@ -47,26 +50,60 @@ describe('gradcheck at the settings the experiments use', () => {
   });
 });
 
+describe('gradcheck: every tensor of every cell at 1, 2 and 3 layers, one stream and several', () => {
+  const shapes: [number, number, number][] = [
+    // [layers, batch, dropout]
+    [1, 1, 0],
+    [2, 1, 0],
+    [3, 1, 0],
+    [1, 3, 0],
+    [2, 2, 0],
+    [3, 3, 0.25],
+  ];
+  for (const cell of CELL_NAMES) {
+    test.each(shapes)(`${cell}: %i layer(s), batch %i, dropout %f, every element of every tensor`, (layers, batch, dropout) => {
+      const r = gradcheck({ cell, layers, batch, dropout, hiddenSize: 7, vocabSize: 5, unroll: 4, samples: 10_000, trainSteps: 3 });
+      const expected = modelTensors(gradcheckConfig({ ...GRADCHECK_DEFAULTS, cell, layers, vocabSize: 5, hiddenSize: 7 }));
+      expect(r.params.map((p) => p.name)).toEqual(expected.map((t) => t.fullName));
+      for (const p of r.params) {
+        expect(p.checked, p.name).toBe(p.size);
+        expect(p.maxRelError, p.name).toBeLessThan(GRADCHECK_TOLERANCE);
+      }
+    });
+  }
+
+  test('the CLI takes --cell, --layers, --batch', async () => {
+    const r = await runCli(['gradcheck', '--cell', 'lstm', '--layers', '2', '--batch', '3', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { params: { name: string; maxRelError: number }[] };
+    expect(out.params.map((p) => p.name)).toEqual(['Wx', 'Wh', 'Wx.1', 'Wh.1', 'Why', 'b', 'b.1', 'by']);
+    expect(passes(out)).toBe(true);
+    const bad = await runCli(['gradcheck', '--cell', 'transformer']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cell.*rnn, gru, lstm/);
+  });
+});
+
 describe('gradcheck catches planted bugs', () => {
   const opts = { ...GRADCHECK_DEFAULTS, hiddenSize: 12, vocabSize: 7, unroll: 8, samples: 1000 };
 
   test('an off-by-one in the backward loop (the last step of the chunk is skipped)', () => {
-    class SkipsLastStep extends ReferenceRnn {
-      override backward(data: Int32Array, start: number, len: number): void {
-        super.backward(data, start, len - 1);
+    class SkipsLastStep extends ReferenceModel {
+      override backward(data: Int32Array, starts: ArrayLike<number>, len: number): void {
+        super.backward(data, starts, len - 1);
       }
     }
-    const good = checkGradients(rnnTarget(gradcheckModel(opts), makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
+    const good = checkGradients(modelTarget(gradcheckModel(opts), makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
     expect(passes({ params: good })).toBe(true);
     const model = gradcheckModel(opts, (c) => new SkipsLastStep(c));
-    const bad = checkGradients(rnnTarget(model, makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
+    const bad = checkGradients(modelTarget(model, makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
     // Every tensor's gradient misses the last step's contribution.
     for (const p of bad) expect(p.maxRelError, p.name).toBeGreaterThan(1e-2);
   });
 
   test('one gradient element wrong by one part in 10,000 fails its tensor, and only that one', () => {
     for (const name of PARAM_NAMES) {
-      const target = rnnTarget(gradcheckModel(opts), makeRng('chunk'));
+      const target = modelTarget(gradcheckModel(opts), makeRng('chunk'));
       const planted: GradTarget = {
         ...target,
         gradients: () => {

@@ -16,7 +16,7 @@ import { WasmRnn, wasmModule } from '../src/backend/wasm.js';
 import { testVectorMath } from '../src/backend/wasmTesting.js';
 import { buildVocab, encode } from '../src/corpus/vocab.js';
 import { initParams } from '../src/model/params.js';
-import { ReferenceRnn } from '../src/model/rnn.js';
+import { ReferenceModel } from '../src/model/reference.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
 import { ChunkCursor } from '../src/train/chunks.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
@@ -94,7 +94,7 @@ describe('WasmRnn: gradients against the Float64 reference', () => {
     const data = new Int32Array(40);
     const rng = makeRng('step-data');
     for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng() * c.vocabSize);
-    const ref = new ReferenceRnn(c, params);
+    const ref = new ReferenceModel(c, params);
     const wasm = new WasmRnn(c, params);
     for (let step = 0; step < 3; step++) {
       const a = ref.trainChunk(data, 3 + 12 * step, 12);
@@ -121,7 +121,7 @@ describe('WasmRnn: plumbing', () => {
       return null;
     };
     const c = { ...config(20, 8, 8), learningRate: 1000 };
-    const ref = firstBadIteration(new ReferenceRnn(c));
+    const ref = firstBadIteration(new ReferenceModel(c));
     expect(ref).not.toBeNull();
     expect(firstBadIteration(new WasmRnn(c))).toBe(ref);
   });
@@ -190,7 +190,7 @@ describe('WasmRnn: plumbing', () => {
     expect(BACKENDS).toEqual(['wasm', 'reference']);
     const c = config(6, 8, 4);
     expect(createModel('wasm', c)).toBeInstanceOf(WasmRnn);
-    expect(createModel('reference', c)).toBeInstanceOf(ReferenceRnn);
+    expect(createModel('reference', c)).toBeInstanceOf(ReferenceModel);
   });
 });
 
@@ -222,11 +222,11 @@ describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1,
   const maxRelDev = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / b[i]));
 
   // Shared between the tests below (vitest runs a file's tests in order).
-  let refModel: ReferenceRnn;
+  let refModel: ReferenceModel;
   let refCurve: number[];
 
   it('2,000 iterations: smooth-loss curve tracks the reference as closely as f32 arithmetic allows', () => {
-    refModel = new ReferenceRnn(cfg);
+    refModel = new ReferenceModel(cfg);
     refCurve = smoothLossCurve(refModel);
     const wasmCurve = smoothLossCurve(new WasmRnn(cfg));
     expect(refCurve).toHaveLength(20);
@@ -247,12 +247,12 @@ describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1,
   it('(why not 0.5 %) the reference itself moves by more than 0.5 % when its initial weights are rounded to f32', () => {
     const rounded = initParams(cfg);
     for (const name of ['Wxh', 'Whh', 'Why'] as const) rounded[name] = rounded[name].map(Math.fround);
-    const curve = smoothLossCurve(new ReferenceRnn(cfg, rounded));
+    const curve = smoothLossCurve(new ReferenceModel(cfg, rounded));
     expect(maxRelDev(curve, refCurve)).toBeGreaterThan(0.005);
   });
 
   it('the first iterations, before that amplification, agree chunk by chunk', () => {
-    const ref = new ReferenceRnn(cfg);
+    const ref = new ReferenceModel(cfg);
     const wasm = new WasmRnn(cfg);
     for (let n = 0; n < 5; n++) {
       const a = ref.trainChunk(data, 16 * n, 16);
@@ -273,11 +273,11 @@ describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1,
 
   it('evaluate() agrees with the reference on held-out text (same weights) and leaves training state alone', () => {
     const params = refModel.exportParams(); // trained weights
-    const ref = new ReferenceRnn(cfg, params);
+    const ref = new ReferenceModel(cfg, params);
     const wasm = new WasmRnn(cfg, params);
     // Bring both to the same non-zero hidden state... by feeding the same chunk with lr ~ 0.
     const warm = { ...cfg, learningRate: 1e-30 };
-    const refW = new ReferenceRnn(warm, params);
+    const refW = new ReferenceModel(warm, params);
     const wasmW = new WasmRnn(warm, params);
     refW.trainChunk(data, trainEnd - 17, 16);
     wasmW.trainChunk(data, trainEnd - 17, 16);
@@ -299,7 +299,7 @@ describe.skipIf(!HAVE_CORPORA)('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1,
 
   it('sample() draws what the reference draws from the same weights and generator', () => {
     const params = refModel.exportParams();
-    const ref = new ReferenceRnn(cfg, params);
+    const ref = new ReferenceModel(cfg, params);
     const wasm = new WasmRnn(cfg, params);
     const prime = data.subarray(1000, 1020);
     for (const temperature of [1, 0.5]) {

@@ -1,9 +1,11 @@
 /**
- * Training backends behind one interface (CharModel): the Float64 reference (src/model/rnn.ts),
- * which is the oracle, and the WebAssembly SIMD fast path (src/backend/wasm.ts).
+ * Training backends behind one interface (CharModel): the Float64 reference
+ * (src/model/reference.ts), which is the oracle and trains every configuration, and the
+ * WebAssembly SIMD fast path (src/backend/wasm.ts), which serves min-char-rnn's configuration and
+ * refuses the others with a RangeError naming the knob (no silent fallback to the slow path).
  */
-import { ReferenceRnn } from '../model/rnn.js';
-import type { CharModel, Params, RnnConfig } from '../model/types.js';
+import { ReferenceModel } from '../model/reference.js';
+import type { CharModel, RnnConfig, Tensors } from '../model/types.js';
 import { WasmRnn } from './wasm.js';
 
 export type Backend = 'wasm' | 'reference';
@@ -15,13 +17,13 @@ export function isBackend(name: string): name is Backend {
   return (BACKENDS as readonly string[]).includes(name);
 }
 
-/** A model of the given backend, starting from `params` (default: initParams(config)). */
-export function createModel(backend: Backend, config: RnnConfig, params?: Params): CharModel {
+/** A model of the given backend, starting from `params` (default: the initialisation of src/model/spec.ts). */
+export function createModel(backend: Backend, config: RnnConfig, params?: Tensors): CharModel {
   switch (backend) {
     case 'wasm':
       return new WasmRnn(config, params);
     case 'reference':
-      return new ReferenceRnn(config, params);
+      return new ReferenceModel(config, params);
     default: {
       const never: never = backend;
       throw new RangeError(`unknown backend ${String(never)}; expected one of ${BACKENDS.join(', ')}`);

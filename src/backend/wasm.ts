@@ -11,9 +11,37 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sampleIndex, type Rng } from '../util/rng.js';
-import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample } from '../model/checks.js';
+import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample, checkTensors } from '../model/checks.js';
 import { initParams, zerosLike } from '../model/params.js';
-import type { CharModel, EvalResult, LossAndGradients, Params, RnnConfig } from '../model/types.js';
+import {
+  withDefaults,
+  MODEL_DEFAULTS,
+  type CharModel,
+  type EvalResult,
+  type LossAndGradients,
+  type ModelState,
+  type Params,
+  type RnnConfig,
+  type Starts,
+  type Tensors,
+} from '../model/types.js';
+
+/**
+ * The configurations the kernels serve: min-char-rnn's (cell rnn, one layer, one stream, Adagrad,
+ * element-wise clipping only). Others are refused with a message naming the knob (the reference
+ * backend trains every configuration); wasm kernels for the other cells come in a later step.
+ */
+export function checkWasmServes(config: RnnConfig): void {
+  const c = withDefaults(config);
+  for (const knob of ['cell', 'layers', 'batch', 'optimizer', 'clipNorm'] as const) {
+    if (c[knob] !== MODEL_DEFAULTS[knob]) {
+      throw new RangeError(
+        `the wasm backend serves min-char-rnn's configuration only (${knob} ${String(MODEL_DEFAULTS[knob])}); ` +
+          `got ${knob} ${String(c[knob])}: use the reference backend`,
+      );
+    }
+  }
+}
 
 /** Where the build puts the kernels; src/backend and dist/backend are both two levels down. */
 export const WASM_URL = new URL('../../build/charlab.wasm', import.meta.url);
@@ -39,7 +67,14 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The buffers the host reads or writes; the kernels export each one's address as a global of that name. */
-const BUFFERS = ['WxhT', 'Whh', 'Why', 'bh', 'by', 'gWxhT', 'gWhh', 'gWhy', 'gbh', 'gby', 'hs', 'hcar', 'ids', 'pe'] as const;
+const BUFFERS = [
+  ...['WxhT', 'Whh', 'Why', 'bh', 'by'], // weights
+  ...['gWxhT', 'gWhh', 'gWhy', 'gbh', 'gby'], // gradients
+  ...['mWxhT', 'mWhh', 'mWhy', 'mbh', 'mby'], // Adagrad memory
+  ...['hs', 'hcar', 'ids', 'pe'],
+] as const;
+/** The three parameter-shaped sets of buffers: weights, gradients, Adagrad memory. */
+type ParamSet = '' | 'g' | 'm';
 type BufferName = (typeof BUFFERS)[number];
 /** Byte addresses of the buffers, as laid out by configure(). */
 export type Layout = Record<BufferName, number>;
@@ -108,13 +143,15 @@ export class WasmRnn implements CharModel {
   private readonly idsView: Int32Array;
   private readonly probs: Float32Array; // the sampling distribution, V entries
 
-  constructor(config: RnnConfig, params: Params = initParams(config)) {
+  constructor(config: RnnConfig, initial?: Tensors) {
     checkConfig(config);
+    checkWasmServes(config);
+    const params = initial ?? initParams(config);
     this.config = { ...config };
     const H = (this.H = config.hiddenSize);
     const V = (this.V = config.vocabSize);
     this.Hp = (H + 3) & ~3;
-    checkParams(params, H, V);
+    checkParams(params as Params, H, V);
     const idsCapacity = Math.max(config.unroll + 1, EVAL_BLOCK + 1);
     const { k, layout } = instantiateKernels(H, V, config.unroll, idsCapacity);
     this.k = k;
@@ -123,7 +160,7 @@ export class WasmRnn implements CharModel {
     this.f32 = new Float32Array(k.memory.buffer);
     this.idsView = new Int32Array(k.memory.buffer, layout.ids, idsCapacity);
     this.probs = new Float32Array(k.memory.buffer, layout.pe, V);
-    this.writeParams(params);
+    this.writeParams(params as Params);
   }
 
   /** Size of this model's WebAssembly memory in bytes (fixed after construction). */
@@ -131,28 +168,28 @@ export class WasmRnn implements CharModel {
     return this.k.memory.buffer.byteLength;
   }
 
-  /** Copies Float64 parameters (standard layout) into the padded f32 layout of the kernels. */
-  private writeParams(p: Params): void {
+  /** Copies Float64 parameters (standard layout) into the padded f32 layout of the kernels (or the Adagrad memory: set 'm'). */
+  private writeParams(p: Params, set: ParamSet = ''): void {
     const { H, V, Hp, f32, at } = this;
-    const wxh = at.WxhT >> 2;
-    const whh = at.Whh >> 2;
-    const why = at.Why >> 2;
+    const wxh = at[`${set}WxhT`] >> 2;
+    const whh = at[`${set}Whh`] >> 2;
+    const why = at[`${set}Why`] >> 2;
     for (let i = 0; i < H; i++) for (let x = 0; x < V; x++) f32[wxh + x * Hp + i] = p.Wxh[i * V + x];
     for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) f32[whh + i * Hp + j] = p.Whh[i * H + j];
     for (let c = 0; c < V; c++) for (let j = 0; j < H; j++) f32[why + c * Hp + j] = p.Why[c * H + j];
-    f32.set(p.bh, at.bh >> 2);
-    f32.set(p.by, at.by >> 2);
+    f32.set(p.bh, at[`${set}bh`] >> 2);
+    f32.set(p.by, at[`${set}by`] >> 2);
   }
 
-  /** Reads a parameter set (the weights, or with `grad` the gradient buffers) back into Float64. */
-  private readParams(grad: boolean): Params {
+  /** Reads a parameter-shaped set (the weights; 'g' the gradients; 'm' the Adagrad memory) back into Float64. */
+  private readParams(set: ParamSet): Params {
     const { H, V, Hp, f32, at } = this;
     const out = zerosLike(H, V);
-    const wxh = (grad ? at.gWxhT : at.WxhT) >> 2;
-    const whh = (grad ? at.gWhh : at.Whh) >> 2;
-    const why = (grad ? at.gWhy : at.Why) >> 2;
-    const bh = (grad ? at.gbh : at.bh) >> 2;
-    const by = (grad ? at.gby : at.by) >> 2;
+    const wxh = at[`${set}WxhT`] >> 2;
+    const whh = at[`${set}Whh`] >> 2;
+    const why = at[`${set}Why`] >> 2;
+    const bh = at[`${set}bh`] >> 2;
+    const by = at[`${set}by`] >> 2;
     for (let i = 0; i < H; i++) for (let x = 0; x < V; x++) out.Wxh[i * V + x] = f32[wxh + x * Hp + i];
     for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) out.Whh[i * H + j] = f32[whh + i * Hp + j];
     for (let c = 0; c < V; c++) for (let j = 0; j < H; j++) out.Why[c * H + j] = f32[why + c * Hp + j];
@@ -167,13 +204,15 @@ export class WasmRnn implements CharModel {
     for (let i = 0; i < n; i++) ids[i] = data[from + i];
   }
 
-  trainChunk(data: Int32Array, start: number, len: number): number {
+  trainChunk(data: Int32Array, starts: Starts, len: number): number {
+    const start = oneStream(starts);
     checkChunk(data, start, len, this.config.unroll, this.V);
     this.loadIds(data, start, len + 1);
     return this.k.trainChunk(len);
   }
 
-  lossAndGradients(data: Int32Array, start: number, len: number, hPrev: Float64Array): LossAndGradients {
+  lossAndGradients(data: Int32Array, starts: Starts, len: number, hPrev: Float64Array): LossAndGradients {
+    const start = oneStream(starts);
     checkChunk(data, start, len, this.config.unroll, this.V);
     checkHidden(hPrev, this.H);
     this.loadIds(data, start, len + 1);
@@ -181,7 +220,7 @@ export class WasmRnn implements CharModel {
     this.f32.fill(0, hs, hs + this.Hp);
     for (let i = 0; i < this.H; i++) this.f32[hs + i] = hPrev[i];
     const loss = this.k.lossAndGradients(len);
-    return { loss, grads: this.readParams(true) };
+    return { loss, grads: this.readParams('g') };
   }
 
   resetHidden(): void {
@@ -222,11 +261,37 @@ export class WasmRnn implements CharModel {
   }
 
   exportParams(): Params {
-    return this.readParams(false);
+    return this.readParams('');
   }
 
   exportHidden(): Float64Array {
     const h = this.at.hcar >> 2;
     return Float64Array.from(this.f32.subarray(h, h + this.H));
   }
+
+  /** Parameters and Adagrad memory under min-char-rnn's names (mem.Wxh, …), the carried state as h. */
+  exportState(): ModelState {
+    const mem = this.readParams('m');
+    const optimizer = Object.fromEntries(Object.entries(mem).map(([k, v]) => [`mem.${k}`, v]));
+    return { params: this.readParams(''), optimizer, hidden: { h: this.exportHidden() } };
+  }
+
+  importState(s: ModelState): void {
+    const { H, V } = this;
+    checkParams(s.params as Params, H, V);
+    const sizes = Object.entries(zerosLike(H, V)).map(([k, v]) => [`mem.${k}`, v.length] as [string, number]);
+    checkTensors('optimizer', s.optimizer, sizes);
+    checkTensors('hidden', s.hidden, [['h', H]]);
+    this.writeParams(s.params as Params);
+    const mem = Object.fromEntries(Object.entries(s.optimizer).map(([k, v]) => [k.slice('mem.'.length), v])) as Params;
+    this.writeParams(mem, 'm');
+    this.f32.set(s.hidden.h, this.at.hcar >> 2);
+  }
+}
+
+/** The start of the one stream the kernels train. */
+function oneStream(starts: Starts): number {
+  if (typeof starts === 'number') return starts;
+  if (starts.length !== 1) throw new RangeError(`expected 1 stream start(s), got ${starts.length}`);
+  return starts[0];
 }

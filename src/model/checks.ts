@@ -2,7 +2,9 @@
  * Input checks shared by every backend, so the Float64 oracle refuses exactly what the fast path
  * refuses (a RangeError naming the value and the bound), before anything is read or written.
  */
-import type { Params, RnnConfig } from './types.js';
+import { isCellName } from './cells/index.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import type { FullConfig, Params, RnnConfig, Tensors } from './types.js';
 
 function positiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
@@ -16,18 +18,41 @@ export function checkConfig(config: RnnConfig): void {
   if (!(config.learningRate > 0)) throw new RangeError(`learningRate must be positive, got ${config.learningRate}`);
 }
 
-/** Every parameter array has the size of an H-hidden, V-symbol RNN. */
+/** The knobs of the model ladder (src/model/types.ts), beyond min-char-rnn's. */
+export function checkModelConfig(config: RnnConfig): void {
+  checkConfig(config);
+  const { cell, layers, dropout, forgetBias, optimizer, clipNorm, batch } = config;
+  if (cell !== undefined && !isCellName(cell)) throw new RangeError(`cell must be one of rnn, gru, lstm, got ${String(cell)}`);
+  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1 && layers <= 3)) throw new RangeError(`layers must be 1, 2 or 3, got ${layers}`);
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
+  if (forgetBias !== undefined && !Number.isFinite(forgetBias)) throw new RangeError(`forgetBias must be a finite number, got ${forgetBias}`);
+  if (optimizer !== undefined && !OPTIMIZER_NAMES.includes(optimizer)) {
+    throw new RangeError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(optimizer)}`);
+  }
+  if (clipNorm !== undefined && !(clipNorm >= 0)) throw new RangeError(`clipNorm must be >= 0 (0: off), got ${clipNorm}`);
+  if (batch !== undefined) positiveInt('batch', batch);
+}
+
+/** `t` holds exactly the named tensors, each of the given size. */
+export function checkTensors(what: string, t: Tensors, want: [string, number][]): void {
+  for (const [name, size] of want) {
+    const a = t[name];
+    if (a === undefined) throw new RangeError(`${what} ${name} is missing`);
+    if (a.length !== size) throw new RangeError(`${what} ${name} has ${a.length} elements, expected ${size}`);
+  }
+  const known = new Set(want.map(([n]) => n));
+  for (const name of Object.keys(t)) if (!known.has(name)) throw new RangeError(`${what} ${name} is not one of this model's (${[...known].join(', ')})`);
+}
+
+/** Every parameter array has the size of an H-hidden, V-symbol min-char-rnn. */
 export function checkParams(p: Params, H: number, V: number): void {
-  const want: [keyof Params, number][] = [
+  checkTensors('parameter', p, [
     ['Wxh', H * V],
     ['Whh', H * H],
     ['Why', V * H],
     ['bh', H],
     ['by', V],
-  ];
-  for (const [name, size] of want) {
-    if (p[name].length !== size) throw new RangeError(`parameter ${name} has ${p[name].length} elements, expected ${size}`);
-  }
+  ]);
 }
 
 /** data[from .. from+n) are all symbol ids of a V-symbol vocabulary. */
@@ -51,6 +76,12 @@ export function checkChunk(data: Int32Array, start: number, len: number, unroll:
   checkSymbols(data, start, len + 1, V);
 }
 
+/** One chunk per stream: as many starts as streams, each a valid chunk. */
+export function checkStarts(data: Int32Array, starts: ArrayLike<number>, len: number, config: FullConfig, V: number): void {
+  if (starts.length !== config.batch) throw new RangeError(`expected ${config.batch} stream start(s), got ${starts.length}`);
+  for (let b = 0; b < starts.length; b++) checkChunk(data, starts[b], len, config.unroll, V);
+}
+
 /** A held-out range: predicts data[start .. end) from data[start-1 .. end-1). */
 export function checkEvalRange(data: Int32Array, start: number, end: number, V: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end > data.length || end <= start) {
@@ -69,7 +100,7 @@ export function checkSample(prime: ArrayLike<number>, temperature: number, V: nu
   }
 }
 
-/** An incoming hidden state of H values. */
-export function checkHidden(h: Float64Array, H: number): void {
-  if (h.length !== H) throw new RangeError(`hidden state has ${h.length} values, expected ${H}`);
+/** An incoming hidden state of n values. */
+export function checkHidden(h: Float64Array, n: number): void {
+  if (h.length !== n) throw new RangeError(`hidden state has ${h.length} values, expected ${n}`);
 }

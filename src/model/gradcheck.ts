@@ -26,8 +26,9 @@
  * non-zero ones, a third drawn uniformly (seeded).
  */
 import { gaussian, makeRng, type Rng } from '../util/rng.js';
-import { ReferenceRnn } from './rnn.js';
-import { PARAM_NAMES, type RnnConfig } from './types.js';
+import type { CellName } from './cells/index.js';
+import { ReferenceModel } from './reference.js';
+import type { RnnConfig } from './types.js';
 
 /** Something with named parameter tensors whose loss and gradients can be computed. */
 export interface GradTarget {
@@ -126,6 +127,11 @@ export interface GradcheckOptions {
   hiddenSize: number;
   unroll: number;
   seed: number;
+  cell: CellName;
+  layers: number;
+  batch: number;
+  /** Dropout between layers (the masks are drawn once and held fixed for the check). */
+  dropout: number;
   /** Adagrad steps on random text before the check (0: check at the initialisation). */
   trainSteps: number;
   /** Elements checked per tensor (tensors at most this large are checked whole). */
@@ -137,6 +143,10 @@ export const GRADCHECK_DEFAULTS: GradcheckOptions = {
   hiddenSize: 10,
   unroll: 8,
   seed: 1,
+  cell: 'rnn',
+  layers: 1,
+  batch: 1,
+  dropout: 0,
   trainSteps: 0,
   samples: 15,
 };
@@ -152,40 +162,44 @@ function randomIds(n: number, V: number, rng: Rng): Int32Array {
 }
 
 /**
- * The check target of a ReferenceRnn (or a subclass: the tests plant bugs that way): one chunk of
- * random text from a random incoming hidden state tanh(N(0,1)).
+ * The check target of a ReferenceModel (or a subclass: the tests plant bugs that way): one chunk
+ * of random text per stream from a random incoming state tanh(N(0,1)).
  */
-export function rnnTarget(model: ReferenceRnn, rng: Rng): GradTarget {
-  const { unroll, vocabSize, hiddenSize } = model.config;
-  const data = randomIds(unroll + 1, vocabSize, rng);
-  const hPrev = new Float64Array(hiddenSize).map(() => Math.tanh(gaussian(rng)));
+export function modelTarget(model: ReferenceModel, rng: Rng): GradTarget {
+  const { unroll, vocabSize, batch } = model.config;
+  const data = randomIds(batch * (unroll + 1), vocabSize, rng);
+  const starts = Array.from({ length: batch }, (_, b) => b * (unroll + 1));
+  const sPrev = model.exportHidden().map(() => Math.tanh(gaussian(rng)));
   return {
-    names: PARAM_NAMES,
-    tensor: (name) => model.params[name as keyof typeof model.params],
-    loss: () => model.forward(data, 0, unroll, hPrev),
-    gradients: () => ({ ...model.lossAndGradients(data, 0, unroll, hPrev).grads }),
+    names: Object.keys(model.params),
+    tensor: (name) => model.params[name],
+    loss: () => model.forward(data, starts, unroll, sPrev),
+    gradients: () => model.lossAndGradients(data, starts, unroll, sPrev).grads,
   };
 }
 
-/** A reference RNN at its real initialisation, after opts.trainSteps Adagrad steps on random text. */
-export function gradcheckModel(opts: GradcheckOptions, make = (c: RnnConfig) => new ReferenceRnn(c)): ReferenceRnn {
-  const config: RnnConfig = {
-    vocabSize: opts.vocabSize,
-    hiddenSize: opts.hiddenSize,
-    unroll: opts.unroll,
-    learningRate: 0.1,
-    clip: 5,
-    seed: opts.seed,
-  };
+/** The model's configuration: min-char-rnn's optimizer settings, the check's shape and knobs. */
+export function gradcheckConfig(o: GradcheckOptions): RnnConfig {
+  const { vocabSize, hiddenSize, unroll, seed, cell, layers, batch, dropout } = o;
+  return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed, cell, layers, batch, dropout };
+}
+
+/** A reference model at its real initialisation, after opts.trainSteps Adagrad steps on random text. */
+export function gradcheckModel(opts: GradcheckOptions, make = (c: RnnConfig) => new ReferenceModel(c)): ReferenceModel {
+  const config = gradcheckConfig(opts);
   const model = make(config);
-  const text = randomIds(opts.trainSteps * opts.unroll + 1, opts.vocabSize, makeRng(`gradcheck-train:${opts.seed}`));
-  for (let s = 0; s < opts.trainSteps; s++) model.trainChunk(text, s * opts.unroll, opts.unroll);
+  const { unroll, batch, trainSteps } = opts;
+  const text = randomIds(batch * (trainSteps * unroll + 1), opts.vocabSize, makeRng(`gradcheck-train:${opts.seed}`));
+  const part = trainSteps * unroll + 1; // char-rnn's loader: stream b reads its own part
+  for (let s = 0; s < trainSteps; s++) {
+    model.trainChunk(text, Array.from({ length: batch }, (_, b) => b * part + s * unroll), unroll);
+  }
   return model;
 }
 
 export function gradcheck(opts: Partial<GradcheckOptions> = {}): GradcheckResult {
   const o = { ...GRADCHECK_DEFAULTS, ...opts };
   const model = gradcheckModel(o);
-  const target = rnnTarget(model, makeRng(`gradcheck:${o.seed}`));
+  const target = modelTarget(model, makeRng(`gradcheck:${o.seed}`));
   return { tolerance: GRADCHECK_TOLERANCE, params: checkGradients(target, { samples: o.samples, seed: o.seed, deltas: GRADCHECK_DELTAS }) };
 }

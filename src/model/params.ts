@@ -1,7 +1,7 @@
-import { gaussian, makeRng } from '../util/rng.js';
-import { PARAM_NAMES, type Params, type RnnConfig } from './types.js';
+import { initTensors } from './spec.js';
+import type { Params, RnnConfig, Tensors } from './types.js';
 
-/** Zero-filled arrays shaped like the parameters of an H-hidden, V-symbol RNN. */
+/** Zero-filled arrays shaped like the parameters of an H-hidden, V-symbol min-char-rnn. */
 export function zerosLike(hiddenSize: number, vocabSize: number): Params {
   const H = hiddenSize;
   const V = vocabSize;
@@ -17,20 +17,13 @@ export function zerosLike(hiddenSize: number, vocabSize: number): Params {
 /**
  * min-char-rnn's initialisation: weights N(0,1)·0.01 drawn from a generator seeded with
  * config.seed (Wxh, then Whh, then Why, row-major), biases 0. Every backend starts from these.
+ * (The one-layer rnn case of src/model/spec.ts's initTensors.)
  */
 export function initParams(config: RnnConfig): Params {
-  const p = zerosLike(config.hiddenSize, config.vocabSize);
-  const rng = makeRng(`init:${config.seed}`);
-  for (const w of [p.Wxh, p.Whh, p.Why]) {
-    for (let i = 0; i < w.length; i++) w[i] = gaussian(rng) * 0.01;
-  }
-  return p;
+  return initTensors({ ...config, cell: 'rnn', layers: 1 }) as Params;
 }
 
-export function copyParams(p: Params): Params {
-  return { Wxh: p.Wxh.slice(), Whh: p.Whh.slice(), Why: p.Why.slice(), bh: p.bh.slice(), by: p.by.slice() };
-}
-
-export function paramList(p: Params): Float64Array[] {
-  return PARAM_NAMES.map((n) => p[n]);
+/** Copies of every tensor. */
+export function copyTensors<T extends Tensors>(p: T): T {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()])) as T;
 }

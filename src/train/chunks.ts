@@ -56,6 +56,48 @@ export class ChunkCursor {
   }
 }
 
+/** The next step of B streams: stream b's chunk starts at starts[b]; every stream reads len. */
+export interface StreamStep {
+  starts: Int32Array;
+  len: number;
+  reset: boolean;
+  wrapped: boolean;
+}
+
+/**
+ * char-rnn's loader for B parallel streams: the training text cut into B contiguous parts of
+ * P = floor(trainEnd / B) symbols, stream b reading part b with min-char-rnn's pointer (all parts
+ * have the same length, so all streams wrap, and reset, together). B = 1 is exactly ChunkCursor.
+ */
+export class StreamCursor {
+  private readonly cursor: ChunkCursor;
+  private readonly part: number;
+  private readonly step: StreamStep;
+
+  constructor(
+    trainEnd: number,
+    unroll: number,
+    readonly batch: number,
+  ) {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    this.part = Math.floor(trainEnd / batch);
+    this.cursor = new ChunkCursor(this.part, unroll);
+    this.step = { starts: new Int32Array(batch), len: 0, reset: false, wrapped: false };
+  }
+
+  /** The next step, of at most maxChars characters over all streams (at least one per stream). Reused by the next call. */
+  next(maxChars: number = Infinity): StreamStep {
+    const B = this.batch;
+    const c = this.cursor.next(Math.max(1, Math.ceil(maxChars / B)));
+    const s = this.step;
+    for (let b = 0; b < B; b++) s.starts[b] = b * this.part + c.start;
+    s.len = c.len;
+    s.reset = c.reset;
+    s.wrapped = c.wrapped;
+    return s;
+  }
+}
+
 /**
  * End (exclusive) of the stretch of ids[0 .. trainEnd) a run of `budget` characters reads,
  * targets included: the whole training text once the pointer has wrapped.
@@ -70,4 +112,15 @@ export function readEnd(trainEnd: number, unroll: number, budget: number): numbe
     chars += c.len;
   }
   return end;
+}
+
+/**
+ * The stretches of ids[0 .. trainEnd) a run of `budget` characters over `batch` streams reads
+ * (StreamCursor), targets included: one [start, end) per stream, each part read as readEnd reads
+ * a whole text (every stream reads ceil(budget / batch) characters). batch = 1: [[0, readEnd]].
+ */
+export function readRanges(trainEnd: number, unroll: number, budget: number, batch: number): [number, number][] {
+  const part = Math.floor(trainEnd / batch);
+  const end = readEnd(part, unroll, Math.ceil(budget / batch));
+  return Array.from({ length: batch }, (_, b) => [b * part, b * part + end]);
 }

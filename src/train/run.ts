@@ -10,7 +10,7 @@ import type { CharModel } from '../model/types.js';
 import type { TrainStatus } from '../sweep/status.js';
 import { makeRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
-import { ChunkCursor } from './chunks.js';
+import { StreamCursor } from './chunks.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -77,7 +77,7 @@ interface RunState {
   readonly corpus: Corpus;
   readonly budget: number;
   readonly cadence: Cadence;
-  readonly chunks: ChunkCursor;
+  readonly chunks: StreamCursor;
   readonly now: () => number;
   smooth: number; // min-char-rnn's smooth loss, nats per chunk
   pointer: number; // just past the last chunk's inputs
@@ -94,8 +94,9 @@ interface RunState {
 
 /**
  * Train `model` on corpus.ids[0 .. trainEnd) for `budget` characters, in the chunks of
- * ChunkCursor (min-char-rnn's data pointer; the last chunk is shortened so that exactly `budget`
- * characters are trained on), recording curve points, held-out scores and samples on the way.
+ * StreamCursor (min-char-rnn's data pointer; the last chunk is shortened so that exactly `budget`
+ * characters are trained on — with B > 1 streams, the budget rounded up to a multiple of B),
+ * recording curve points, held-out scores and samples on the way.
  */
 export function trainRun(
   model: CharModel,
@@ -116,6 +117,7 @@ export function trainRun(
 
 function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks): RunState {
   const { unroll, vocabSize, seed } = model.config;
+  const batch = model.config.batch ?? 1;
   const sampleRng = makeRng(`sample:${seed}`);
   const primeIds = cadence.prime ? encode(cadence.prime, corpus.vocab) : null;
   const s: RunState = {
@@ -123,7 +125,7 @@ function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cad
     corpus,
     budget,
     cadence,
-    chunks: new ChunkCursor(corpus.trainEnd, unroll),
+    chunks: new StreamCursor(corpus.trainEnd, unroll, batch),
     now: cb.now ?? (() => performance.now() / 1000),
     smooth: -Math.log(1 / vocabSize) * unroll, // min-char-rnn's starting smooth loss
     pointer: 0,
@@ -157,15 +159,15 @@ function trainUntil(s: RunState, stop: number): void {
     const c = chunks.next(budget - s.chars);
     if (c.reset) model.resetHidden();
     if (c.wrapped) s.wrapped = true;
-    const loss = model.trainChunk(ids, c.start, c.len);
+    const loss = model.trainChunk(ids, c.starts, c.len); // per stream when batch > 1
     s.iteration++;
     if (!Number.isFinite(loss)) {
       s.divergedAt = s.iteration;
       break;
     }
     s.smooth = s.smooth * 0.999 + loss * 0.001;
-    s.pointer = c.start + c.len;
-    s.chars += c.len;
+    s.pointer = c.starts[c.starts.length - 1] + c.len; // of the last stream, whose state is scored
+    s.chars += c.len * c.starts.length;
   }
   s.trainSeconds += s.now() - t0;
 }

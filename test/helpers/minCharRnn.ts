@@ -1,23 +1,22 @@
 /**
- * The reference character RNN: min-char-rnn in Float64, written to be read beside the article.
+ * A frozen transcription of min-char-rnn (the reference backend before it was rebuilt from
+ * per-operation pairs), kept as the oracle the rebuilt reference must reproduce bit for bit in
+ * min-char-rnn's configuration (test/model.test.ts).
  *
  *   h_t = tanh(Wxh x_t + Whh h_{t-1} + bh)      x_t one-hot, so Wxh x_t is column x_t of Wxh
  *   y_t = Why h_t + by
  *   p_t = softmax(y_t)
  *   L   = -Σ_t ln p_t[target_t]
- *
- * Truncated backpropagation through time over chunks of `unroll` characters; the last hidden
- * state of a chunk carries into the next one. Gradients are clipped element-wise, then Adagrad.
- * Every buffer is allocated once in the constructor: the training loop allocates nothing.
- * This class is the oracle the fast backend is tested against.
  */
-import { adagradStep, clipInPlace } from '../optim/adagrad.js';
-import { sampleIndex, type Rng } from '../util/rng.js';
-import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample } from './checks.js';
-import { copyParams, initParams, paramList, zerosLike } from './params.js';
-import type { CharModel, EvalResult, LossAndGradients, Params, RnnConfig } from './types.js';
+import { adagradStep, clipInPlace } from '../../src/optim/adagrad.js';
+import { sampleIndex, type Rng } from '../../src/util/rng.js';
+import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample } from '../../src/model/checks.js';
+import { copyTensors, initParams, zerosLike } from '../../src/model/params.js';
+import { PARAM_NAMES, type EvalResult, type LossAndGradients, type Params, type RnnConfig } from '../../src/model/types.js';
 
-export class ReferenceRnn implements CharModel {
+const paramList = (p: Params): Float64Array[] => PARAM_NAMES.map((n) => p[n]);
+
+export class MinCharRnn {
   readonly config: RnnConfig;
   readonly params: Params;
   /** Gradients of the last chunk (after trainChunk: clipped). Tests read them; the optimizer uses them. */
@@ -43,7 +42,7 @@ export class ReferenceRnn implements CharModel {
     this.H = config.hiddenSize;
     this.V = config.vocabSize;
     checkParams(params, this.H, this.V);
-    this.params = copyParams(params);
+    this.params = copyTensors(params);
     this.grads = zerosLike(this.H, this.V);
     this.mem = zerosLike(this.H, this.V);
     this.paramArrays = paramList(this.params);
@@ -165,7 +164,7 @@ export class ReferenceRnn implements CharModel {
     checkHidden(hPrev, this.H);
     const loss = this.forward(data, start, len, hPrev);
     this.backward(data, start, len);
-    return { loss, grads: copyParams(this.grads) };
+    return { loss, grads: copyTensors(this.grads) };
   }
 
   trainChunk(data: Int32Array, start: number, len: number): number {
@@ -229,7 +228,7 @@ export class ReferenceRnn implements CharModel {
   }
 
   exportParams(): Params {
-    return copyParams(this.params);
+    return copyTensors(this.params);
   }
 
   exportHidden(): Float64Array {

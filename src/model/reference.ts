@@ -1,0 +1,355 @@
+/**
+ * The reference model: Float64, built from the ops of src/model/ops.ts, written to be read. Any
+ * registered cell (src/model/cells), 1–3 stacked layers with dropout between them, B parallel
+ * streams, any optimizer; min-char-rnn's configuration reproduces min-char-rnn exactly.
+ *
+ *   layer 0:   s⁰_t = cell(onehot(x_t), s⁰_{t−1})
+ *   layer ℓ:   sˡ_t = cell(dropout(hˡ⁻¹_t), sˡ_{t−1})        (h = the first state tensor)
+ *   output:    y_t = Why·h^top_t + by ;  p_t = softmax(y_t)
+ *   loss:      L = (1/B) Σ_b Σ_t −ln p_t[target_t]
+ *
+ * Truncated backpropagation through time over chunks of `unroll` characters; the last state of
+ * a chunk carries into the next one. Gradients are clipped element-wise (clip), then by global
+ * norm (clipNorm, if set), then the optimizer steps. This class is the oracle the fast backend is
+ * tested against; every buffer is allocated once in the constructor.
+ *
+ * Layouts: the carried state is [L × B × S] (S = the cell's state size per stream: H, or 2H for
+ * h and c); the chunk's states are [(T+1) × L × B × S] (t = 0 the incoming state).
+ */
+import { makeRng, sampleIndex, type Rng } from '../util/rng.js';
+import { clipInPlace } from '../optim/adagrad.js';
+import { clipGlobalNorm, makeOptimizer, type Optimizer } from '../optim/optimizers.js';
+import { CELLS } from './cells/index.js';
+import type { Cell, LayerStep, LayerTensors, StepInput } from './cells/types.js';
+import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from './checks.js';
+import { linearBackward, linearForward, biasBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './ops.js';
+import { copyTensors } from './params.js';
+import { initTensors, modelTensors, zeroTensors } from './spec.js';
+import {
+  withDefaults,
+  type CharModel,
+  type EvalResult,
+  type FullConfig,
+  type LossAndGradients,
+  type ModelState,
+  type RnnConfig,
+  type Starts,
+  type Tensors,
+} from './types.js';
+
+export class ReferenceModel implements CharModel {
+  readonly config: FullConfig;
+  readonly params: Tensors;
+  /** Gradients of the last chunk (after trainChunk: clipped). Tests read them; the optimizer uses them. */
+  readonly grads: Tensors;
+  private readonly optimizer: Optimizer;
+  private readonly cell: Cell;
+  private readonly steps: LayerStep[]; // one per layer
+  private readonly layerParams: LayerTensors[]; // per layer: the cell's own tensor names -> arrays
+  private readonly layerGrads: LayerTensors[];
+  private readonly gradList: Float64Array[];
+  private readonly L: number;
+  private readonly B: number;
+  private readonly H: number;
+  private readonly V: number;
+  private readonly S: number; // state floats per layer and stream
+  private readonly tapeSize: number;
+  private readonly state: Float64Array; // [L × B × S] carried between chunks
+  private readonly states: Float64Array; // [(T+1) × L × B × S]
+  private readonly tapes: Float64Array; // [T × L × B × tapeSize]
+  private readonly ys: Float64Array; // [T × B × V] logits, then p, then dy
+  private readonly masks: Float64Array; // [T × (L−1) × B × H] dropout: 0 or 1/(1−p)
+  private readonly dropped: Float64Array; // [T × (L−1) × B × H] the masked input of layer ℓ+1
+  private readonly dsNext: Float64Array; // [L × B × S] dL/ds_t coming from step t+1
+  private readonly dsPrev: Float64Array; // [L × B × S] dL/ds_{t−1}, being built
+  private readonly ds: Float64Array; // [S] dL/ds of the layer being stepped back
+  private readonly dIn: Float64Array; // [H] dL/d(input) of the layer being stepped back
+  private readonly inp: StepInput = { x: -1, v: new Float64Array(0), vo: 0 };
+  private readonly dropoutRng: Rng;
+
+  constructor(config: RnnConfig, initial?: Tensors) {
+    checkModelConfig(config);
+    const params = initial ?? initTensors(config);
+    const c = (this.config = withDefaults(config));
+    const T = c.unroll;
+    this.L = c.layers;
+    this.B = c.batch;
+    this.H = c.hiddenSize;
+    this.V = c.vocabSize;
+    checkTensors('parameter', params, modelTensors(c).map((t) => [t.fullName, t.rows * t.cols]));
+    this.params = copyTensors(params);
+    this.grads = zeroTensors(c);
+    this.gradList = Object.values(this.grads);
+    this.optimizer = makeOptimizer(c.optimizer, this.params, this.grads);
+    this.cell = CELLS[c.cell];
+    this.steps = [];
+    this.layerParams = [];
+    this.layerGrads = [];
+    for (let l = 0; l < this.L; l++) {
+      this.steps.push(this.cell.layer(l === 0 ? this.V : this.H, this.H));
+      const own = modelTensors(c).filter((t) => t.layer === l);
+      this.layerParams.push(Object.fromEntries(own.map((t) => [t.name, this.params[t.fullName]])));
+      this.layerGrads.push(Object.fromEntries(own.map((t) => [t.name, this.grads[t.fullName]])));
+    }
+    this.S = this.steps[0].stateSize;
+    this.tapeSize = this.steps[0].tapeSize;
+    const LBS = this.L * this.B * this.S;
+    const drop = (this.L - 1) * this.B * this.H;
+    this.state = new Float64Array(LBS);
+    this.states = new Float64Array((T + 1) * LBS);
+    this.tapes = new Float64Array(T * this.L * this.B * this.tapeSize);
+    this.ys = new Float64Array(T * this.B * this.V);
+    this.masks = new Float64Array(T * drop);
+    this.dropped = new Float64Array(T * drop);
+    this.dsNext = new Float64Array(LBS);
+    this.dsPrev = new Float64Array(LBS);
+    this.ds = new Float64Array(this.S);
+    this.dIn = new Float64Array(this.H);
+    this.dropoutRng = makeRng(`dropout:${c.seed}`);
+  }
+
+  /** Offset of the state of layer l, stream b at time t (t = 0: the incoming state). */
+  private at(t: number, l: number, b: number): number {
+    return ((t * this.L + l) * this.B + b) * this.S;
+  }
+
+  /** Offset of the dropped input of layer l + 1, stream b at time t. */
+  private dropAt(t: number, l: number, b: number): number {
+    return ((t * (this.L - 1) + l) * this.B + b) * this.H;
+  }
+
+  /** The input of layer l at step t of stream b (sets and returns the shared StepInput). */
+  private input(data: Int32Array, starts: ArrayLike<number>, t: number, l: number, b: number): StepInput {
+    const inp = this.inp;
+    if (l === 0) {
+      inp.x = data[starts[b] + t];
+    } else {
+      inp.x = -1;
+      if (this.config.dropout > 0) {
+        inp.v = this.dropped;
+        inp.vo = this.dropAt(t, l - 1, b);
+      } else {
+        inp.v = this.states;
+        inp.vo = this.at(t + 1, l - 1, b);
+      }
+    }
+    return inp;
+  }
+
+  /** Fresh dropout masks for a chunk of len steps: each unit kept with probability 1 − p, scaled by 1/(1 − p). */
+  private drawMasks(len: number): void {
+    const p = this.config.dropout;
+    if (p === 0) return;
+    const n = len * (this.L - 1) * this.B * this.H;
+    for (let i = 0; i < n; i++) this.masks[i] = this.dropoutRng() < p ? 0 : 1 / (1 - p);
+  }
+
+  /**
+   * Forward over the chunk from the state s0 ([L × B × S]), keeping every state, tape and p_t for
+   * the backward pass. Returns the loss (1/B) Σ −ln p_t[target_t] in nats. Unchecked, and uses the
+   * current dropout masks: the gradient check calls it directly.
+   */
+  forward(data: Int32Array, starts: ArrayLike<number>, len: number, s0: Float64Array): number {
+    const { L, B, H, V, states, tapes, ys, steps } = this;
+    states.set(s0, 0);
+    let loss = 0;
+    for (let t = 0; t < len; t++) {
+      for (let b = 0; b < B; b++) {
+        for (let l = 0; l < L; l++) {
+          const tape = ((t * L + l) * B + b) * this.tapeSize;
+          steps[l].forward(this.layerParams[l], this.input(data, starts, t, l, b), states, this.at(t, l, b), states, this.at(t + 1, l, b), tapes, tape);
+          if (l < L - 1 && this.config.dropout > 0) {
+            const d = this.dropAt(t, l, b);
+            const h = this.at(t + 1, l, b);
+            for (let i = 0; i < H; i++) this.dropped[d + i] = states[h + i] * this.masks[d + i];
+          }
+        }
+        // y = by, then y += Why·h_top ; p = softmax(y) ; loss += −ln p[target]
+        const y = (t * B + b) * V;
+        ys.set(this.params.by, y);
+        linearForward(ys, y, this.params.Why, states, this.at(t + 1, L - 1, b), V, H);
+        loss += softmaxCrossEntropyForward(ys, y, V, data[starts[b] + t + 1]);
+      }
+    }
+    return B === 1 ? loss : loss / B;
+  }
+
+  /** Backward through the chunk the last forward() saw; fills this.grads. */
+  backward(data: Int32Array, starts: ArrayLike<number>, len: number): void {
+    const { L, B, H, V, S, states, tapes, ys, steps, ds, dIn } = this;
+    let { dsNext, dsPrev } = this;
+    for (const g of this.gradList) g.fill(0);
+    dsNext.fill(0);
+    for (let t = len - 1; t >= 0; t--) {
+      dsPrev.fill(0);
+      for (let b = 0; b < B; b++) {
+        // dy = (p − onehot(target))/B ; dby += dy ; dWhy += dy h_topᵀ ; dh_top = dsNext + Whyᵀ dy
+        const y = (t * B + b) * V;
+        softmaxCrossEntropyBackward(ys, y, V, data[starts[b] + t + 1], 1 / B);
+        ds.set(dsNext.subarray(this.at(0, L - 1, b), this.at(0, L - 1, b) + S));
+        biasBackward(this.grads.by, ys, y, V);
+        linearBackward(this.grads.Why, ds, 0, this.params.Why, states, this.at(t + 1, L - 1, b), ys, y, V, H);
+        for (let l = L - 1; l >= 0; l--) {
+          if (l < L - 1) {
+            // dh_l = dsNext_l + (gradient of layer l+1's input, through the dropout mask)
+            ds.set(dsNext.subarray(this.at(0, l, b), this.at(0, l, b) + S));
+            const d = this.dropAt(t, l, b);
+            const drop = this.config.dropout > 0;
+            for (let i = 0; i < H; i++) ds[i] += drop ? dIn[i] * this.masks[d + i] : dIn[i];
+          }
+          if (l > 0) dIn.fill(0);
+          const tape = ((t * L + l) * B + b) * this.tapeSize;
+          const inp = this.input(data, starts, t, l, b);
+          const sPrev = this.at(t, l, b);
+          steps[l].backward(this.layerParams[l], this.layerGrads[l], inp, l > 0 ? dIn : null, 0, states, sPrev, states, this.at(t + 1, l, b), tapes, tape, ds, 0, dsPrev, this.at(0, l, b));
+        }
+      }
+      const swap = dsNext;
+      dsNext = dsPrev;
+      dsPrev = swap;
+    }
+  }
+
+  /** Stream starts as a list (one number is one stream). */
+  private startsOf(start: Starts): ArrayLike<number> {
+    return typeof start === 'number' ? [start] : start;
+  }
+
+  lossAndGradients(data: Int32Array, start: Starts, len: number, hPrev: Float64Array): LossAndGradients {
+    const starts = this.startsOf(start);
+    checkStarts(data, starts, len, this.config, this.V);
+    checkHidden(hPrev, this.state.length);
+    this.drawMasks(len);
+    const loss = this.forward(data, starts, len, hPrev);
+    this.backward(data, starts, len);
+    return { loss, grads: copyTensors(this.grads) };
+  }
+
+  trainChunk(data: Int32Array, start: Starts, len: number): number {
+    const starts = this.startsOf(start);
+    checkStarts(data, starts, len, this.config, this.V);
+    this.drawMasks(len);
+    const loss = this.forward(data, starts, len, this.state);
+    this.backward(data, starts, len);
+    this.state.set(this.states.subarray(this.at(len, 0, 0), this.at(len + 1, 0, 0))); // carry s_len
+    const { clip, clipNorm } = this.config;
+    for (const g of this.gradList) clipInPlace(g, clip); // mitigate exploding gradients
+    if (clipNorm > 0) clipGlobalNorm(this.gradList, clipNorm);
+    this.optimizer.step(this.config.learningRate);
+    return loss;
+  }
+
+  resetHidden(): void {
+    this.state.fill(0);
+  }
+
+  /**
+   * One step of the trained model for one stream, without dropout: cur ([L × S]) → next, then
+   * p = softmax(y·invT) in probs. Used by evaluation and sampling.
+   */
+  private inferStep(x: number, cur: Float64Array, next: Float64Array, probs: Float64Array, invT: number, tape: Float64Array): void {
+    const { L, S, H, V } = this;
+    const inp: StepInput = { x, v: next, vo: 0 };
+    for (let l = 0; l < L; l++) {
+      if (l > 0) {
+        inp.x = -1;
+        inp.vo = (l - 1) * S; // h of the layer below, just computed
+      }
+      this.steps[l].forward(this.layerParams[l], inp, cur, l * S, next, l * S, tape, 0);
+    }
+    probs.set(this.params.by);
+    linearForward(probs, 0, this.params.Why, next, (L - 1) * S, V, H);
+    softmaxCrossEntropyForward(probs, 0, V, -1, invT);
+  }
+
+  /** A copy of the carried state of the last stream, [L × S]. */
+  private lastStreamState(): Float64Array {
+    const out = new Float64Array(this.L * this.S);
+    for (let l = 0; l < this.L; l++) out.set(this.state.subarray(this.at(0, l, this.B - 1), this.at(0, l, this.B - 1) + this.S), l * this.S);
+    return out;
+  }
+
+  evaluate(data: Int32Array, start: number, end: number): EvalResult {
+    checkEvalRange(data, start, end, this.V);
+    let cur: Float64Array = this.lastStreamState();
+    let next: Float64Array = new Float64Array(cur.length);
+    const probs = new Float64Array(this.V);
+    const tape = new Float64Array(this.tapeSize);
+    let nats = 0;
+    for (let i = start; i < end; i++) {
+      this.inferStep(data[i - 1], cur, next, probs, 1, tape);
+      nats -= Math.log(probs[data[i]]);
+      const swap = cur;
+      cur = next;
+      next = swap;
+    }
+    const chars = end - start;
+    return { chars, nats, bpc: nats / chars / Math.LN2 };
+  }
+
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+    checkSample(prime, temperature, this.V);
+    const invT = 1 / temperature;
+    let cur: Float64Array = this.lastStreamState();
+    let next: Float64Array = new Float64Array(cur.length);
+    const probs = new Float64Array(this.V);
+    const tape = new Float64Array(this.tapeSize);
+    const out = new Int32Array(n);
+    let x = prime[0];
+    for (let i = 0; i < prime.length + n - 1; i++) {
+      if (i < prime.length) x = prime[i];
+      this.inferStep(x, cur, next, probs, invT, tape);
+      const swap = cur;
+      cur = next;
+      next = swap;
+      if (i >= prime.length - 1) {
+        x = sampleIndex(probs, rng);
+        out[i - prime.length + 1] = x;
+      }
+    }
+    return out;
+  }
+
+  exportParams(): Tensors {
+    return copyTensors(this.params);
+  }
+
+  exportHidden(): Float64Array {
+    return this.state.slice();
+  }
+
+  /** The carried state by name: `h`, `c` (LSTM) of layer 0, `h.1`, … of deeper layers, each [B × H]. */
+  private namedState(): Tensors {
+    const out: Tensors = {};
+    const { L, B, H } = this;
+    this.cell.states.forEach((name, k) => {
+      for (let l = 0; l < L; l++) {
+        const t = new Float64Array(B * H);
+        for (let b = 0; b < B; b++) t.set(this.state.subarray(this.at(0, l, b) + k * H, this.at(0, l, b) + (k + 1) * H), b * H);
+        out[l === 0 ? name : `${name}.${l}`] = t;
+      }
+    });
+    return out;
+  }
+
+  exportState(): ModelState {
+    return { params: copyTensors(this.params), optimizer: copyTensors(this.optimizer.state), hidden: this.namedState() };
+  }
+
+  importState(s: ModelState): void {
+    const shapes = (t: Tensors) => Object.entries(t).map(([k, v]) => [k, v.length] as [string, number]);
+    checkTensors('parameter', s.params, shapes(this.params));
+    checkTensors('optimizer', s.optimizer, shapes(this.optimizer.state));
+    const named = this.namedState();
+    checkTensors('hidden', s.hidden, shapes(named));
+    for (const [k, v] of Object.entries(s.params)) this.params[k].set(v);
+    for (const [k, v] of Object.entries(s.optimizer)) this.optimizer.state[k].set(v);
+    const { L, B, H } = this;
+    this.cell.states.forEach((name, k) => {
+      for (let l = 0; l < L; l++) {
+        const t = s.hidden[l === 0 ? name : `${name}.${l}`];
+        for (let b = 0; b < B; b++) this.state.set(t.subarray(b * H, (b + 1) * H), this.at(0, l, b) + k * H);
+      }
+    });
+  }
+}
