@@ -7,6 +7,17 @@
 /** min-char-rnn's own hyper-parameters. */
 export const RNN_DEFAULTS = { hiddenSize: 100, unroll: 16, learningRate: 0.1, clip: 5 } as const;
 
+/** The values of the model ladder's optional knobs when absent: min-char-rnn's (see src/model/types.ts). */
+export const MODEL_DEFAULTS = {
+  cell: 'rnn',
+  layers: 1,
+  dropout: 0,
+  forgetBias: 1,
+  optimizer: 'adagrad',
+  clipNorm: 0,
+  batch: 1,
+} as const;
+
 /**
  * Fraction of a corpus held out at its end for scoring. 0 is allowed and means "no held-out text":
  * nothing is scored, `val_bpc` and `markov_val_bpc` stay empty and reports say "not measured".

@@ -23,18 +23,11 @@ export interface RnnConfig {
   batch?: number; // parallel streams (char-rnn's loader), each with its own state
 }
 
-export { RNN_DEFAULTS } from '../defaults.js';
+import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../defaults.js';
+export { MODEL_DEFAULTS, RNN_DEFAULTS };
 
-/** The values of the optional knobs when absent: min-char-rnn's. */
-export const MODEL_DEFAULTS = {
-  cell: 'rnn',
-  layers: 1,
-  dropout: 0,
-  forgetBias: 1,
-  optimizer: 'adagrad',
-  clipNorm: 0,
-  batch: 1,
-} as const satisfies Required<Omit<RnnConfig, keyof typeof RNN_DEFAULTS | 'vocabSize' | 'seed'>>;
+// The optional knobs' defaults must cover exactly the optional knobs.
+MODEL_DEFAULTS satisfies Required<Omit<RnnConfig, keyof typeof RNN_DEFAULTS | 'vocabSize' | 'seed'>>;
 
 /** A configuration with every knob present. */
 export type FullConfig = Required<RnnConfig>;
