@@ -148,6 +148,146 @@ export function gemmABt(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ld
   }
 }
 
+// ---- Y = A·Bᵀ with B packed ------------------------------------------------------------------------
+
+/**
+ * Packs B (N×K) for gemmABtPacked: its rows in panels of 4, interleaved by vectors, so that the
+ * inner loop reads the 4 rows from one pointer at immediate offsets 0, 16, 32, 48:
+ *   Bp[((n/4)·kv + k/4)·16 + (n%4)·4 + k%4] = B[n, k],  kv = ⌈K/4⌉; rows past N are zero.
+ * Bp holds ⌈N/4⌉·4 × kv·4 floats, zero past B's N rows and K columns (whatever B's padding
+ * holds: B may be a window of a wider matrix). A weight matrix is packed once per update, then
+ * used by every step of the chunk.
+ */
+export function packRows4(N: i32, K: i32, B: usize, ldb: i32, Bp: usize): void {
+  const kv = (K + 3) >> 2;
+  const nb = (N + 3) >> 2;
+  const lb = <usize>ldb << 2;
+  const zero = f32x4.splat(0);
+  const tail = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(K - ((kv - 1) << 2))); // lanes of the last vector < K
+  for (let q = 0; q < nb; q++) {
+    const panel = Bp + <usize>q * <usize>kv * 64;
+    for (let r = 0; r < 4; r++) {
+      const n = (q << 2) + r;
+      const src = B + <usize>n * lb;
+      for (let v = 0; v < kv; v++) {
+        let x = n < N ? v128.load(src + (<usize>v << 4)) : zero;
+        if (v == kv - 1) x = v128.and(x, tail);
+        v128.store(panel + (<usize>v << 6) + (<usize>r << 4), x);
+      }
+    }
+  }
+}
+
+/** Stores the first `count` (1..4) lanes of x at y. */
+// @ts-ignore: decorator
+@inline
+function storeLanes(y: usize, x: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(y, x);
+    return;
+  }
+  store<f32>(y, f32x4.extract_lane(x, 0));
+  if (count > 1) store<f32>(y, f32x4.extract_lane(x, 1), 4);
+  if (count > 2) store<f32>(y, f32x4.extract_lane(x, 2), 8);
+}
+
+/**
+ * The 2 (rows2) or 1 rows of Y at y, columns n..n+cols-1 (cols <= 4), from rows a0, a0 + lda of A
+ * and the packed panel pb of B's rows n..n+3, over kb bytes of K: the loop reads A at two
+ * addresses and B at one.
+ */
+// @ts-ignore: decorator
+@inline
+function dotBlockPacked(a0: usize, lda: usize, pb: usize, kb: usize, y: usize, ldy: usize,
+  bias: usize, acc: bool, rows2: bool, cols: i32): void {
+  const a1 = a0 + lda;
+  const zero = f32x4.splat(0);
+  let c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+  let c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+  for (let j: usize = 0; j < kb; j += 16) {
+    const x0 = v128.load(a0 + j);
+    const x1 = rows2 ? v128.load(a1 + j) : zero;
+    let w = v128.load(pb);
+    c00 = mac(c00, x0, w);
+    if (rows2) c10 = mac(c10, x1, w);
+    w = v128.load(pb, 16);
+    c01 = mac(c01, x0, w);
+    if (rows2) c11 = mac(c11, x1, w);
+    w = v128.load(pb, 32);
+    c02 = mac(c02, x0, w);
+    if (rows2) c12 = mac(c12, x1, w);
+    w = v128.load(pb, 48);
+    c03 = mac(c03, x0, w);
+    if (rows2) c13 = mac(c13, x1, w);
+    pb += 64;
+  }
+  let r0 = hsum4(c00, c01, c02, c03);
+  let r1 = hsum4(c10, c11, c12, c13);
+  if (bias) {
+    const bv = v128.load(bias); // bias rows are padded to whole vectors
+    r0 = f32x4.add(r0, bv);
+    r1 = f32x4.add(r1, bv);
+  }
+  if (acc) {
+    r0 = f32x4.add(r0, cols >= 4 ? v128.load(y) : loadLanes(y, cols));
+    if (rows2) r1 = f32x4.add(r1, cols >= 4 ? v128.load(y + ldy) : loadLanes(y + ldy, cols));
+  }
+  storeLanes(y, r0, cols);
+  if (rows2) storeLanes(y + ldy, r1, cols);
+}
+
+/** The first `count` (1..3) floats at y in the low lanes, zeros above. */
+// @ts-ignore: decorator
+@inline
+function loadLanes(y: usize, count: i32): v128 {
+  let x = f32x4.splat(0);
+  x = f32x4.replace_lane(x, 0, load<f32>(y));
+  if (count > 1) x = f32x4.replace_lane(x, 1, load<f32>(y, 4));
+  if (count > 2) x = f32x4.replace_lane(x, 2, load<f32>(y, 8));
+  return x;
+}
+
+/** Rows m0..m1 of Y = A·Bᵀ from packed B: every panel of 4 columns, 2 rows at a time. */
+// @ts-ignore: decorator
+@inline
+function abtPackedTile(m0: i32, m1: i32, N: i32, kb: usize, A: usize, lda: usize, Bp: usize,
+  Y: usize, ldy: usize, bias: usize, acc: bool): void {
+  const panelBytes = kb << 2;
+  for (let n = 0; n < N; n += 4) {
+    const cols = min(4, N - n);
+    const pb = Bp + <usize>(n >> 2) * panelBytes;
+    const bn = bias ? bias + (<usize>n << 2) : 0;
+    let m = m0;
+    for (; m + 2 <= m1; m += 2) {
+      const y = Y + <usize>m * ldy + (<usize>n << 2);
+      const a0 = A + <usize>m * lda;
+      if (cols == 4) dotBlockPacked(a0, lda, pb, kb, y, ldy, bn, acc, true, 4);
+      else dotBlockPacked(a0, lda, pb, kb, y, ldy, bn, acc, true, cols);
+    }
+    if (m < m1) {
+      const y = Y + <usize>m * ldy + (<usize>n << 2);
+      dotBlockPacked(A + <usize>m * lda, lda, pb, kb, y, ldy, bn, acc, false, cols);
+    }
+  }
+}
+
+/**
+ * Y[M×N] = A[M×K]·B[N×K]ᵀ (+ bias) (+ Y) with B given packed by packRows4: gemmABt's 2×4 blocks
+ * with B's 4 rows read from one pointer (V8 does not fold an added row stride into the address,
+ * so unpacked rows cost an integer add per load: 6 a step against 2 here).
+ */
+export function gemmABtPacked(M: i32, N: i32, K: i32, A: usize, lda: i32, Bp: usize,
+  Y: usize, ldy: i32, bias: usize, accumulate: i32): void {
+  const kb = <usize>((K + 3) & ~3) << 2;
+  const la = <usize>lda << 2;
+  const ly = <usize>ldy << 2;
+  for (let m0 = 0; m0 < M; m0 += 32) {
+    const m1 = min(M, m0 + 32);
+    if (accumulate) abtPackedTile(m0, m1, N, kb, A, la, Bp, Y, ly, bias, true);
+    else abtPackedTile(m0, m1, N, kb, A, la, Bp, Y, ly, bias, false);
+  }
+}
+
 // ---- C = Σ_p a(·,p)·B[p,:] ------------------------------------------------------------------------
 
 /**
@@ -205,46 +345,55 @@ function storeRow(c: usize, x0: v128, x1: v128, acc: bool, V: i32): void {
   if (V > 1) v128.store(c, x1, 16);
 }
 
-/** Every row of C for the column vectors j..j+V-1: 4 rows at a time, then the 1 to 3 left. */
+/** Rows i..i+R-1 of C, every column: 2 vectors at a time, then the 1 left. */
 // @ts-ignore: decorator
 @inline
-function scaledRowsStrip(M: i32, A: usize, ai: usize, ap: usize, B: usize, ldb: usize, p0: i32, p1: i32,
-  C: usize, ldc: usize, acc: bool, V: i32): void {
+function scaledRowsPanel(nv: i32, A: usize, ai: usize, ap: usize, B: usize, ldb: usize, p0: i32, p1: i32,
+  C: usize, ldc: usize, acc: bool, R: i32): void {
+  let v = 0;
+  for (; v + 2 <= nv; v += 2) {
+    const j = <usize>v << 4;
+    scaledRowsBlock(A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, acc, R, 2);
+  }
+  if (v < nv) {
+    const j = <usize>v << 4;
+    scaledRowsBlock(A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, acc, R, 1);
+  }
+}
+
+/** All of C: 4 rows at a time, then the 1 to 3 left. */
+// @ts-ignore: decorator
+@inline
+function scaledRowsAll(M: i32, nv: i32, A: usize, ai: usize, ap: usize, B: usize, ldb: usize, p0: i32, p1: i32,
+  C: usize, ldc: usize, acc: bool): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
-    scaledRowsBlock(A + <usize>i * ai, ai, ap, B, ldb, p0, p1, C + <usize>i * ldc, ldc, acc, 4, V);
+    scaledRowsPanel(nv, A + <usize>i * ai, ai, ap, B, ldb, p0, p1, C + <usize>i * ldc, ldc, acc, 4);
   }
   const left = M - i;
   const a = A + <usize>i * ai;
   const c = C + <usize>i * ldc;
-  if (left == 3) scaledRowsBlock(a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 3, V);
-  else if (left == 2) scaledRowsBlock(a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 2, V);
-  else if (left == 1) scaledRowsBlock(a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 1, V);
+  if (left == 3) scaledRowsPanel(nv, a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 3);
+  else if (left == 2) scaledRowsPanel(nv, a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 2);
+  else if (left == 1) scaledRowsPanel(nv, a, ai, ap, B, ldb, p0, p1, c, ldc, acc, 1);
 }
 
 const PANEL = 256;
 
 /**
  * C[i, 0..N) (+)= Σ_{p<P} a(i,p)·B[p, 0..N) for i < M, a(i,p) at A + i·ai + p·ap (byte strides);
- * B and C row strides in bytes; N rounded up to whole vectors.
+ * B and C row strides in bytes; N rounded up to whole vectors. Inlined into gemmAB (ap = 4) and
+ * gemmAtB (ai = 4), where the constant stride becomes an immediate load offset.
  */
+// @ts-ignore: decorator
+@inline
 function sumScaledRows(M: i32, N: i32, P: i32, A: usize, ai: usize, ap: usize, B: usize, ldb: usize,
   C: usize, ldc: usize, accumulate: bool): void {
   const nv = (N + 3) >> 2;
   for (let p0 = 0; p0 < P || p0 == 0; p0 += PANEL) {
     const p1 = min(P, p0 + PANEL);
-    const acc = accumulate || p0 > 0;
-    let v = 0;
-    for (; v + 2 <= nv; v += 2) {
-      const j = <usize>v << 4;
-      if (acc) scaledRowsStrip(M, A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, true, 2);
-      else scaledRowsStrip(M, A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, false, 2);
-    }
-    const j = <usize>v << 4;
-    if (nv > v) {
-      if (acc) scaledRowsStrip(M, A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, true, 1);
-      else scaledRowsStrip(M, A, ai, ap, B + j, ldb, p0, p1, C + j, ldc, false, 1);
-    }
+    if (accumulate || p0 > 0) scaledRowsAll(M, nv, A, ai, ap, B, ldb, p0, p1, C, ldc, true);
+    else scaledRowsAll(M, nv, A, ai, ap, B, ldb, p0, p1, C, ldc, false);
   }
 }
 

@@ -7,7 +7,7 @@
  * address: the host (src/backend/ladderKernels.ts) lays the memory out from heapBase() on and
  * grows it. Nothing here allocates.
  */
-export { gemmAB, gemmABt, gemmAtB } from './gemm';
+export { gemmAB, gemmABt, gemmABtPacked, gemmAtB, packRows4 } from './gemm';
 export { lstmBackward, lstmForward } from './lstm';
 export { adam, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
 import { mac } from './gemm';
@@ -54,5 +54,38 @@ export function peakProbe(iters: i32, a: f32, b: f32): f32 {
   }
   const s = f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)),
     f32x4.add(f32x4.add(s4, s5), f32x4.add(f32x4.add(s6, s7), f32x4.add(s8, s9))));
+  return f32x4.extract_lane(s, 0);
+}
+
+/**
+ * The L1 probe: the multiply-adds of a 2×4 block, as in gemmABt, with every operand loaded from a
+ * small buffer that stays in L1 (bytes long, a multiple of 96): per 96 bytes, 6 vector loads from
+ * one pointer (immediate offsets) feed 8 multiply-adds into 8 accumulators (32 f32 MACs), with no
+ * horizontal sums or stores. Repeated passes times over the buffer. Returns a lane of the sums.
+ */
+export function peakProbeL1(buf: usize, bytes: usize, passes: i32): f32 {
+  const zero = f32x4.splat(0);
+  let c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+  let c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+  const end = buf + bytes;
+  for (let n = 0; n < passes; n++) {
+    for (let p = buf; p < end; p += 96) {
+      const x0 = v128.load(p);
+      const x1 = v128.load(p, 16);
+      let w = v128.load(p, 32);
+      c00 = mac(c00, x0, w);
+      c10 = mac(c10, x1, w);
+      w = v128.load(p, 48);
+      c01 = mac(c01, x0, w);
+      c11 = mac(c11, x1, w);
+      w = v128.load(p, 64);
+      c02 = mac(c02, x0, w);
+      c12 = mac(c12, x1, w);
+      w = v128.load(p, 80);
+      c03 = mac(c03, x0, w);
+      c13 = mac(c13, x1, w);
+    }
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c02, c03)), f32x4.add(f32x4.add(c10, c11), f32x4.add(c12, c13)));
   return f32x4.extract_lane(s, 0);
 }

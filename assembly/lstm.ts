@@ -8,8 +8,9 @@
  *
  * Layout (f32, row-major; Hp = H rounded up to a multiple of 4, G = 4·Hp; padding is zero and
  * stays zero: a padded unit has z = 0, so g = 0 and c, h stay 0, and its gradients are 0):
- *   Whh  G×Hp        PyTorch's W_hh, gate blocks of Hp rows each (rows H..Hp-1 of a block zero)
- *   WhhT Hp×G        its transpose (the host keeps it current: rows.ts transpose after each update)
+ *   WhhP             PyTorch's W_hh (G×Hp: gate blocks of Hp rows each, rows H..Hp-1 of a block
+ *                    zero) packed by gemm.ts packRows4 for gemmABtPacked
+ *   WhhTP            its transpose (Hp×G) packed likewise; the host repacks both after each update
  *   Z    T×B×G       in: the input part x_t·W_ihᵀ + b (all steps at once: a gather of W_ihᵀ rows for
  *                    a one-hot input, gemmABt for a dense one); forward leaves the activated gates
  *                    i, f, g, o there, backward replaces them by dz = ∂loss/∂z
@@ -19,14 +20,14 @@
  *                    out: ∂loss/∂h_0, ∂loss/∂c_0
  *
  * The recurrence is the only sequential part: per step one B×G×Hp product and the element-wise
- * cell. Both products are gemmABt, rows with rows (h·W_hhᵀ forward, dz·(W_hhᵀ)ᵀ backward): its
- * dot-product blocks measure faster at these shapes than the broadcast form of gemmAB. What does not depend on it is left to the caller,
+ * cell. Both products are gemmABtPacked, rows with rows (h·W_hhᵀ forward, dz·(W_hhᵀ)ᵀ backward):
+ * its dot-product blocks measure faster at these shapes than the broadcast form of gemmAB. What does not depend on it is left to the caller,
  * batched over all T·B rows: the input projection, dW_hh += Σ_t dz_tᵀ·h_{t-1} (one gemmAtB),
  * dW_ih, the bias gradient Σ dz (sumRows), and dX = dz·W_ih for a layer below.
  *
  * σ(x) = ½ + ½·tanh(x/2), exactly, so both activations share vmath's tanh (absolute error ~1e-7).
  */
-import { gemmABt } from './gemm';
+import { gemmABtPacked } from './gemm';
 import { tanhv } from './vmath';
 
 // @ts-ignore: decorator
@@ -66,7 +67,7 @@ function cellForward(B: i32, Hp: i32, z: usize, c0: usize, c1: usize, h1: usize)
  * Forward over T steps from hs/cs block 0: z_t += h_{t-1}·W_hhᵀ, then the cell. Leaves the gates
  * in Z and h_t, c_t in block t+1 of hs, cs.
  */
-export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, Whh: usize, hs: usize, cs: usize): void {
+export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, WhhP: usize, hs: usize, cs: usize): void {
   const G = Hp << 2;
   const zStep = <usize>B * <usize>G << 2;
   const hStep = <usize>B * <usize>Hp << 2;
@@ -74,7 +75,7 @@ export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, Whh: usize, hs: u
     const z = Z + <usize>t * zStep;
     const h0 = hs + <usize>t * hStep;
     const c0 = cs + <usize>t * hStep;
-    gemmABt(B, G, Hp, h0, Hp, Whh, Hp, z, G, 0, 1);
+    gemmABtPacked(B, G, Hp, h0, Hp, WhhP, z, G, 0, 1);
     cellForward(B, Hp, z, c0, c0 + hStep, h0 + hStep);
   }
 }
@@ -116,7 +117,7 @@ function cellBackward(B: i32, Hp: i32, z: usize, c0: usize, c1: usize, dH: usize
  * Backward over the T steps lstmForward saw, from t = T-1 down: the cell, then dh = dz_t·W_hh
  * (the gradient into h_{t-1}). Leaves dz in Z and ∂loss/∂h_0, ∂loss/∂c_0 in dh, dc.
  */
-export function lstmBackward(T: i32, B: i32, Hp: i32, Z: usize, WhhT: usize, hs: usize, cs: usize,
+export function lstmBackward(T: i32, B: i32, Hp: i32, Z: usize, WhhTP: usize, hs: usize, cs: usize,
   dH: usize, dh: usize, dc: usize): void {
   const G = Hp << 2;
   const zStep = <usize>B * <usize>G << 2;
@@ -125,6 +126,6 @@ export function lstmBackward(T: i32, B: i32, Hp: i32, Z: usize, WhhT: usize, hs:
     const z = Z + <usize>t * zStep;
     const c0 = cs + <usize>t * hStep;
     cellBackward(B, Hp, z, c0, c0 + hStep, dH + <usize>t * hStep, dh, dc);
-    gemmABt(B, Hp, G, z, G, WhhT, G, dh, Hp, 0, 0);
+    gemmABtPacked(B, Hp, G, z, G, WhhTP, dh, Hp, 0, 0);
   }
 }

@@ -31,26 +31,40 @@ export function scatterAddRows(n: i32, ids: usize, src: usize, ld: i32, table: u
   }
 }
 
-/** out[:] (+)= Σ_{r<M} A[r, :] over N columns: a bias gradient. Four rows per pass, so the adds overlap. */
+/**
+ * out[:] (+)= Σ_{r<M} A[r, :] over N columns: a bias gradient. Strips of 16 columns (one cache
+ * line of each row, 4 accumulators), every row in order, so each line of A is read once.
+ */
 export function sumRows(M: i32, N: i32, A: usize, lda: i32, out: usize, accumulate: i32): void {
   const rb = <usize>lda << 2;
   const nb = <usize>((N + 3) & ~3) << 2;
-  const m4 = M & ~3;
-  for (let j: usize = 0; j < nb; j += 16) {
+  const aEnd = A + <usize>M * rb;
+  let j: usize = 0;
+  for (; j + 64 <= nb; j += 64) {
     let s0 = f32x4.splat(0);
     let s1 = s0;
     let s2 = s0;
     let s3 = s0;
-    let a = A + j;
-    let r = 0;
-    for (; r < m4; r += 4, a += rb << 2) {
+    for (let a = A + j; a < aEnd; a += rb) {
       s0 = f32x4.add(s0, v128.load(a));
-      s1 = f32x4.add(s1, v128.load(a + rb));
-      s2 = f32x4.add(s2, v128.load(a + 2 * rb));
-      s3 = f32x4.add(s3, v128.load(a + 3 * rb));
+      s1 = f32x4.add(s1, v128.load(a, 16));
+      s2 = f32x4.add(s2, v128.load(a, 32));
+      s3 = f32x4.add(s3, v128.load(a, 48));
     }
-    for (; r < M; r++, a += rb) s0 = f32x4.add(s0, v128.load(a));
-    let s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+    if (accumulate) {
+      s0 = f32x4.add(s0, v128.load(out + j));
+      s1 = f32x4.add(s1, v128.load(out + j, 16));
+      s2 = f32x4.add(s2, v128.load(out + j, 32));
+      s3 = f32x4.add(s3, v128.load(out + j, 48));
+    }
+    v128.store(out + j, s0);
+    v128.store(out + j, s1, 16);
+    v128.store(out + j, s2, 32);
+    v128.store(out + j, s3, 48);
+  }
+  for (; j < nb; j += 16) {
+    let s = f32x4.splat(0);
+    for (let a = A + j; a < aEnd; a += rb) s = f32x4.add(s, v128.load(a));
     if (accumulate) s = f32x4.add(s, v128.load(out + j));
     v128.store(out + j, s);
   }
@@ -155,30 +169,34 @@ export function adam(W: usize, Gr: usize, Mm: usize, Vv: usize, n: i32, stepSize
 
 /**
  * dst[c, r] = src[r, c] for r < rows, c < cols (strides in floats): 4×4 blocks through registers
- * (a transpose by shuffles), the edges one float at a time. dst's padding columns are left alone.
+ * (a transpose by shuffles), taken in tiles of 16 rows so that each row of dst receives 64
+ * contiguous bytes (a whole cache line) per tile; the edges one float at a time. dst's padding
+ * columns are left alone.
  */
 export function transpose(rows: i32, cols: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
   const sb = <usize>lds << 2;
   const db = <usize>ldd << 2;
   const r4 = rows & ~3;
   const c4 = cols & ~3;
-  for (let r = 0; r < r4; r += 4) {
-    const s0 = src + <usize>r * sb;
+  for (let r0 = 0; r0 < r4; r0 += 16) {
+    const r1 = min(r4, r0 + 16);
     for (let c = 0; c < c4; c += 4) {
-      const s = s0 + (<usize>c << 2);
-      const a = v128.load(s);
-      const b = v128.load(s + sb);
-      const e = v128.load(s + 2 * sb);
-      const f = v128.load(s + 3 * sb);
-      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
-      const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
-      const t2 = v128.shuffle<f32>(e, f, 0, 4, 1, 5);
-      const t3 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
-      const d = dst + <usize>c * db + (<usize>r << 2);
-      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(d + db, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(d + 2 * db, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * db, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      for (let r = r0; r < r1; r += 4) {
+        const s = src + <usize>r * sb + (<usize>c << 2);
+        const a = v128.load(s);
+        const b = v128.load(s + sb);
+        const e = v128.load(s + 2 * sb);
+        const f = v128.load(s + 3 * sb);
+        const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+        const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
+        const t2 = v128.shuffle<f32>(e, f, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+        const d = dst + <usize>c * db + (<usize>r << 2);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(d + db, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(d + 2 * db, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(d + 3 * db, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      }
     }
   }
   for (let r = 0; r < rows; r++) {

@@ -71,16 +71,19 @@ const SHAPES: [number, number, number][] = [
 ];
 
 describe.each(BUILDS)('ladder kernels (%s): matrix products', (build) => {
-  it.each(SHAPES)('gemmABt M=%i N=%i K=%i: Y = A·Bᵀ + bias (+ Y) within the f32 summation bound', (M, N, K) => {
+  it.each(SHAPES)('gemmABt and gemmABtPacked M=%i N=%i K=%i: Y = A·Bᵀ + bias (+ Y) within the f32 summation bound', (M, N, K) => {
     const k = new LadderKernels(build);
     const rng = makeRng(`abt:${M}:${N}:${K}`);
     const [A, a] = randomMat(k, rng, M, K);
     const [B, b] = randomMat(k, rng, N, K);
     const [bias, bv] = randomMat(k, rng, 1, N);
     const [Y, y0] = randomMat(k, rng, M, N);
-    for (const accumulate of [false, true]) {
+    const Bp = k.allocPacked(B);
+    k.packRows4(Bp, B);
+    for (const [packed, accumulate] of [[false, false], [false, true], [true, false], [true, true]]) {
       if (accumulate) k.write(Y, y0);
-      k.gemmABt(Y, A, B, { bias, accumulate });
+      if (packed) k.gemmABtPacked(Y, A, Bp, { bias, accumulate });
+      else k.gemmABt(Y, A, B, { bias, accumulate });
       const exact = new Float64Array(M * N);
       const abs = new Float64Array(M * N);
       for (let m = 0; m < M; m++) {
@@ -142,10 +145,27 @@ describe.each(BUILDS)('ladder kernels (%s): matrix products', (build) => {
     for (let r = 0; r < 9; r++) for (let c = 5; c < C.ld; c++) expect(v[r * C.ld + c]).toBe(0);
   });
 
+  it('packRows4 ignores what lies past B\'s columns (B may be a window of a wider matrix)', () => {
+    const k = new LadderKernels(build);
+    const rng = makeRng('window');
+    const [wide] = randomMat(k, rng, 6, 12);
+    const window: Mat = { ...wide, cols: 5 }; // columns 5..11 are real data, not zero padding
+    const narrow = k.alloc(6, 5);
+    k.write(narrow, k.read(window));
+    const [A] = randomMat(k, rng, 3, 5);
+    const Wp = k.allocPacked(window);
+    k.packRows4(Wp, window);
+    const Y1 = k.alloc(3, 6);
+    const Y2 = k.alloc(3, 6);
+    k.gemmABtPacked(Y1, A, Wp);
+    k.gemmABt(Y2, A, narrow);
+    expect(Array.from(k.read(Y1))).toEqual(Array.from(k.read(Y2)));
+  });
+
   it('transpose is exact, in blocks and at the edges', () => {
     const k = new LadderKernels(build);
     const rng = makeRng('transpose');
-    for (const [R, Cc] of [[9, 6], [4, 8], [1, 5], [13, 1]]) {
+    for (const [R, Cc] of [[9, 6], [4, 8], [1, 5], [13, 1], [37, 22]]) {
       const [S, s] = randomMat(k, rng, R, Cc);
       const D = k.alloc(Cc, R);
       k.transpose(D, S);
@@ -398,13 +418,17 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
     k.write(Z, toGateLayout(zin, T * B, H, Hp));
     const Wk = k.alloc(4 * Hp, H);
     k.write(Wk, fromRowsToGateRows(Whh, H, Hp));
-    const WT = k.alloc(Hp, 4 * Hp);
+    const WT = k.alloc(H, 4 * Hp);
     k.transpose(WT, Wk);
+    const WkP = k.allocPacked(Wk);
+    k.packRows4(WkP, Wk);
+    const WTP = k.allocPacked(WT);
+    k.packRows4(WTP, WT);
     const hs = k.alloc((T + 1) * B, H);
     const cs = k.alloc((T + 1) * B, H);
     k.write(k.rowsOf(hs, 0, B), h0);
     k.write(k.rowsOf(cs, 0, B), c0);
-    k.lstmForward(T, B, Z, Wk, hs, cs);
+    k.lstmForward(T, B, Z, WkP, hs, cs);
     expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), want.gates)).toBeLessThan(1e-5);
     expect(relErr(k.read(hs), want.hs)).toBeLessThan(1e-5);
     expect(relErr(k.read(cs), want.cs)).toBeLessThan(1e-5);
@@ -413,7 +437,7 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
     k.write(dH, dHv);
     const dh = k.alloc(B, H);
     const dc = k.alloc(B, H);
-    k.lstmBackward(T, B, Z, WT, hs, cs, dH, dh, dc);
+    k.lstmBackward(T, B, Z, WTP, hs, cs, dH, dh, dc);
     expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), back.dz)).toBeLessThan(1e-5);
     expect(relErr(k.read(dh), back.dh)).toBeLessThan(1e-5);
     expect(relErr(k.read(dc), back.dc)).toBeLessThan(1e-5);

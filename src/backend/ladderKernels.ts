@@ -42,10 +42,12 @@ interface Exports {
   heapBase(): number;
   relaxed(): number;
   gemmABt(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, Y: number, ldy: number, bias: number, acc: number): void;
+  gemmABtPacked(M: number, N: number, K: number, A: number, lda: number, Bp: number, Y: number, ldy: number, bias: number, acc: number): void;
+  packRows4(N: number, K: number, B: number, ldb: number, Bp: number): void;
   gemmAB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
-  lstmForward(T: number, B: number, Hp: number, Z: number, Whh: number, hs: number, cs: number): void;
-  lstmBackward(T: number, B: number, Hp: number, Z: number, WhhT: number, hs: number, cs: number, dH: number, dh: number, dc: number): void;
+  lstmForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, cs: number): void;
+  lstmBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number): void;
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number): void;
   scatterAddRows(n: number, ids: number, src: number, ld: number, table: number): void;
@@ -55,6 +57,7 @@ interface Exports {
   adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number): void;
   peakProbe(iters: number, a: number, b: number): number;
   peakMacsPerRound(): number;
+  peakProbeL1(buf: number, bytes: number, passes: number): number;
 }
 
 /** A matrix in kernel memory: rows × cols logical floats, rows `ld` floats apart, at byte `ptr`. */
@@ -63,6 +66,11 @@ export interface Mat {
   readonly rows: number;
   readonly cols: number;
   readonly ld: number;
+}
+
+/** A matrix packed for gemmABtPacked, with the shape of the matrix it packs. */
+export interface Packed extends Mat {
+  readonly of: { readonly rows: number; readonly cols: number };
 }
 
 /** Adam's constants for one step (torch.optim.Adam's defaults for β and eps). */
@@ -185,6 +193,27 @@ export class LadderKernels {
     this.k.gemmABt(A.rows, B.rows, A.cols, A.ptr, A.ld, B.ptr, B.ld, Y.ptr, Y.ld, opts.bias?.ptr ?? 0, opts.accumulate ? 1 : 0);
   }
 
+  /** Packed B for gemmABtPacked: B's rows in panels of 4 (assembly/gemm.ts packRows4). */
+  allocPacked(B: { rows: number; cols: number }): Packed {
+    return { ...this.alloc(roundUp4(B.rows), roundUp4(B.cols)), of: { rows: B.rows, cols: B.cols } };
+  }
+
+  /** Bp ← B packed (B's shape must be the one Bp was allocated for). */
+  packRows4(Bp: Packed, B: Mat): void {
+    if (B.rows !== Bp.of.rows || B.cols !== Bp.of.cols) throw new RangeError(`packRows4: B is ${B.rows}×${B.cols}, packed buffer is for ${Bp.of.rows}×${Bp.of.cols}`);
+    this.k.packRows4(B.rows, B.cols, B.ptr, B.ld, Bp.ptr);
+  }
+
+  /** Y = A·Bᵀ (+ bias) (+ Y) as gemmABt, with B packed by packRows4 (faster: see assembly/gemm.ts). */
+  gemmABtPacked(Y: Mat, A: Mat, Bp: Packed, opts: { bias?: Mat; accumulate?: boolean } = {}): void {
+    const B = Bp.of;
+    if (!(A.cols === B.cols && Y.rows === A.rows && Y.cols === B.rows)) {
+      throw new RangeError(`gemmABtPacked: shapes do not fit: Y ${Y.rows}×${Y.cols}, A ${A.rows}×${A.cols}, B ${B.rows}×${B.cols}`);
+    }
+    if (opts.bias && opts.bias.cols !== B.rows) throw new RangeError(`gemmABtPacked: bias has ${opts.bias.cols} columns, expected ${B.rows}`);
+    this.k.gemmABtPacked(A.rows, B.rows, A.cols, A.ptr, A.ld, Bp.ptr, Y.ptr, Y.ld, opts.bias?.ptr ?? 0, opts.accumulate ? 1 : 0);
+  }
+
   /** C = A·B (+ C): A M×K, B K×N, C M×N. */
   gemmAB(C: Mat, A: Mat, B: Mat, accumulate = false): void {
     shape('gemmAB', A.cols === B.rows && C.rows === A.rows && C.cols === B.cols, C, A, B);
@@ -239,27 +268,28 @@ export class LadderKernels {
 
   /**
    * The LSTM forward over T steps of B streams (assembly/lstm.ts): Z (T·B × 4Hp) holds the input
-   * part of the pre-activations and receives the gates; hs, cs ((T+1)·B × Hp) hold the incoming
-   * state in their first B rows and receive h_t, c_t; Whh is 4Hp × Hp.
+   * part of the pre-activations and receives the gates; hs, cs ((T+1)·B × H, stride Hp) hold the
+   * incoming state in their first B rows and receive h_t, c_t; WhhP is W_hh (4Hp × H, gate blocks
+   * Hp rows apart) packed by packRows4.
    */
-  lstmForward(T: number, B: number, Z: Mat, Whh: Mat, hs: Mat, cs: Mat): void {
-    const Hp = this.checkLstm(T, B, Z, Whh, hs, cs);
-    this.k.lstmForward(T, B, Hp, Z.ptr, Whh.ptr, hs.ptr, cs.ptr);
+  lstmForward(T: number, B: number, Z: Mat, WhhP: Packed, hs: Mat, cs: Mat): void {
+    const Hp = this.checkLstm(T, B, Z, hs, cs);
+    if (WhhP.of.rows !== 4 * Hp || WhhP.of.cols !== hs.cols) throw new RangeError(`lstmForward: WhhP packs ${WhhP.of.rows}×${WhhP.of.cols}, expected ${4 * Hp}×${hs.cols}`);
+    this.k.lstmForward(T, B, Hp, Z.ptr, WhhP.ptr, hs.ptr, cs.ptr);
   }
 
   /**
-   * The LSTM backward through what lstmForward saw: dH (T·B × Hp) is ∂loss/∂h_t from above; dh, dc
-   * (B × Hp) carry ∂loss/∂h_T, ∂loss/∂c_T in and ∂loss/∂h_0, ∂loss/∂c_0 out; Z receives dz.
-   * WhhT (Hp × 4Hp, rows H..Hp-1 zero) is W_hh transposed (see transpose).
+   * The LSTM backward through what lstmForward saw: dH (T·B × H) is ∂loss/∂h_t from above; dh, dc
+   * (B × H) carry ∂loss/∂h_T, ∂loss/∂c_T in and ∂loss/∂h_0, ∂loss/∂c_0 out; Z receives dz.
+   * WhhTP is W_hhᵀ (H × 4Hp, see transpose) packed by packRows4.
    */
-  lstmBackward(T: number, B: number, Z: Mat, WhhT: Mat, hs: Mat, cs: Mat, dH: Mat, dh: Mat, dc: Mat): void {
-    const Hp = hs.ld;
-    if (WhhT.rows !== Hp || WhhT.ld !== 4 * Hp) throw new RangeError(`lstmBackward: WhhT is ${WhhT.rows}×${WhhT.ld}, expected ${Hp}×${4 * Hp}`);
-    this.checkLstm(T, B, Z, { ptr: 0, rows: 4 * Hp, cols: Hp, ld: Hp }, hs, cs);
+  lstmBackward(T: number, B: number, Z: Mat, WhhTP: Packed, hs: Mat, cs: Mat, dH: Mat, dh: Mat, dc: Mat): void {
+    const Hp = this.checkLstm(T, B, Z, hs, cs);
+    if (WhhTP.of.rows !== hs.cols || WhhTP.of.cols !== 4 * Hp) throw new RangeError(`lstmBackward: WhhTP packs ${WhhTP.of.rows}×${WhhTP.of.cols}, expected ${hs.cols}×${4 * Hp}`);
     for (const [name, m, rows] of [['dH', dH, T * B], ['dh', dh, B], ['dc', dc, B]] as const) {
       if (m.rows !== rows || m.ld !== Hp) throw new RangeError(`lstmBackward: ${name} is ${m.rows}×${m.ld}, expected ${rows}×${Hp}`);
     }
-    this.k.lstmBackward(T, B, Hp, Z.ptr, WhhT.ptr, hs.ptr, cs.ptr, dH.ptr, dh.ptr, dc.ptr);
+    this.k.lstmBackward(T, B, Hp, Z.ptr, WhhTP.ptr, hs.ptr, cs.ptr, dH.ptr, dh.ptr, dc.ptr);
   }
 
   /** dst[c, r] = src[r, c] (dst at least src.cols × src.rows; the rest of dst is left as it is). */
@@ -268,14 +298,23 @@ export class LadderKernels {
     this.k.transpose(src.rows, src.cols, src.ptr, src.ld, dst.ptr, dst.ld);
   }
 
-  private checkLstm(T: number, B: number, Z: Mat, Whh: Mat, hs: Mat, cs: Mat): number {
-    const Hp = Whh.ld;
-    const ok = Whh.rows === 4 * Hp && Z.rows === T * B && Z.ld === 4 * Hp && hs.rows === (T + 1) * B && hs.ld === Hp &&
-      cs.rows === hs.rows && cs.ld === Hp;
-    if (!ok) {
-      throw new RangeError(`lstm: shapes do not fit T=${T} B=${B} Hp=${Hp}: Z ${Z.rows}×${Z.ld}, Whh ${Whh.rows}×${Whh.ld}, hs ${hs.rows}×${hs.ld}, cs ${cs.rows}×${cs.ld}`);
-    }
+  /** Checks the LSTM's buffers against T, B and the state width; returns Hp. */
+  private checkLstm(T: number, B: number, Z: Mat, hs: Mat, cs: Mat): number {
+    const Hp = hs.ld;
+    const ok = Z.rows === T * B && Z.ld === 4 * Hp && Z.cols === 4 * Hp && hs.rows === (T + 1) * B && cs.rows === hs.rows && cs.ld === Hp && cs.cols === hs.cols;
+    if (!ok) throw new RangeError(`lstm: shapes do not fit T=${T} B=${B} Hp=${Hp}: Z ${Z.rows}×${Z.cols}, hs ${hs.rows}×${hs.cols}, cs ${cs.rows}×${cs.cols}`);
     return Hp;
+  }
+
+  /**
+   * The L1 peak probe (assembly/ladder.ts): a 2×4 multiply-add block over `bytes` (a multiple of
+   * 96) of the buffer buf (allocated by the caller, e.g. 1 × 1008 floats), `passes` times; returns
+   * the number of f32 multiply-adds.
+   */
+  peakProbeL1(buf: Mat, passes: number): number {
+    const bytes = Math.floor((buf.rows * buf.ld * 4) / 96) * 96;
+    this.k.peakProbeL1(buf.ptr, bytes, passes);
+    return (bytes / 96) * 32 * passes;
   }
 
   /** The peak probe (assembly/ladder.ts): iters rounds of register-resident multiply-adds; returns how many. */

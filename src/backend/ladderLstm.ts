@@ -16,7 +16,7 @@
  *   WihT V×G (W_ih transposed: the one-hot product is a row gather), Whh G×Hp, b 1×G (b_ih + b_hh),
  *   Why V×Hp, by 1×V;  gradients, Adam's m and v in three regions of the same layout.
  */
-import { LadderKernels, roundUp4, type LadderBuild, type Mat } from './ladderKernels.js';
+import { LadderKernels, roundUp4, type LadderBuild, type Mat, type Packed } from './ladderKernels.js';
 import type { Rng } from '../util/rng.js';
 
 export interface FastLstmConfig {
@@ -77,7 +77,12 @@ export class FastLstm {
   private readonly dH: Mat; // T·B × H
   private readonly dh: Mat; // B × H
   private readonly dc: Mat;
-  private readonly WhhT: Mat; // Hp × G
+  private readonly WhhT: Mat; // H × G: W_hh transposed
+  private readonly WhhP: Packed; // W_hh packed (forward)
+  private readonly WhhTP: Packed; // W_hhᵀ packed (backward)
+  private readonly ZT: Mat; // G × T·B: dz transposed
+  private readonly hT: Mat; // H × T·B: h_{t-1} transposed
+  private readonly hTP: Packed; // hT packed
   private adamStep = 0;
 
   constructor(config: FastLstmConfig, params: LstmParams) {
@@ -98,7 +103,12 @@ export class FastLstm {
     this.dH = k.alloc(T * B, H);
     this.dh = k.alloc(B, H);
     this.dc = k.alloc(B, H);
-    this.WhhT = k.alloc(Hp, 4 * Hp); // rows H..Hp-1 stay zero
+    this.WhhT = k.alloc(H, 4 * Hp);
+    this.WhhP = k.allocPacked(this.P.Whh);
+    this.WhhTP = k.allocPacked(this.WhhT);
+    this.ZT = k.alloc(4 * Hp, T * B);
+    this.hT = k.alloc(H, T * B);
+    this.hTP = k.allocPacked(this.hT);
     this.importParams(params);
   }
 
@@ -127,7 +137,14 @@ export class FastLstm {
       if (got !== n) throw new RangeError(`parameter ${name} has ${got} elements, expected ${n}`);
     }
     this.scatter(this.P, p);
+    this.refreshWhh();
+  }
+
+  /** W_hh's transposed and packed copies, after every change of W_hh. */
+  private refreshWhh(): void {
     this.k.transpose(this.WhhT, this.P.Whh);
+    this.k.packRows4(this.WhhP, this.P.Whh);
+    this.k.packRows4(this.WhhTP, this.WhhT);
   }
 
   exportParams(): LstmParams {
@@ -220,7 +237,7 @@ export class FastLstm {
     const h1 = k.rowsOf(hs, B, T * B); // h_t
     // forward: z = W_ihᵀ[x] + b, the recurrence, logits = h·W_hyᵀ + b_y, softmax cross-entropy
     k.gatherRows(Z, this.ids, P.WihT, P.b);
-    k.lstmForward(T, B, Z, P.Whh, hs, cs);
+    k.lstmForward(T, B, Z, this.WhhP, hs, cs);
     k.gemmABt(logits, h1, P.Why, { bias: P.by });
     const nats = k.softmaxXent(logits, this.targets, 1 / (T * B)); // logits ← dlogits
     // backward: the output layer, the recurrence, then the weight gradients over all T·B rows
@@ -229,8 +246,13 @@ export class FastLstm {
     k.gemmAB(dH, logits, P.Why); // dh_t from the output = dlogits·W_hy
     k.view(dh).fill(0);
     k.view(dc).fill(0);
-    k.lstmBackward(T, B, Z, this.WhhT, hs, cs, dH, dh, dc); // Z ← dz
-    k.gemmAtB(G.Whh, Z, h0); // dW_hh = Σ_t dz_tᵀ·h_{t-1}
+    k.lstmBackward(T, B, Z, this.WhhTP, hs, cs, dH, dh, dc); // Z ← dz
+    // dW_hh = Σ_t dz_tᵀ·h_{t-1} = dzᵀ·h0, as rows with rows (dot products over the T·B rows):
+    // two transposes and a packing cost less than gemmAtB's broadcast form saves at this size
+    k.transpose(this.ZT, Z);
+    k.transpose(this.hT, h0);
+    k.packRows4(this.hTP, this.hT);
+    k.gemmABtPacked(G.Whh, this.ZT, this.hTP);
     k.sumRows(G.b, Z);
     k.view(G.WihT).fill(0);
     k.scatterAddRows(G.WihT, this.ids, Z); // dW_ihᵀ[x] += dz
@@ -249,7 +271,7 @@ export class FastLstm {
     const gradScale = Math.min(1, clipNorm / (norm + 1e-6));
     this.adamStep++;
     this.k.adam(this.P.all, this.G.all, this.M.all, this.V2.all, { lr, step: this.adamStep, beta1, beta2, eps, gradScale });
-    this.k.transpose(this.WhhT, this.P.Whh);
+    this.refreshWhh();
     for (const m of [this.hs, this.cs]) {
       const v = this.k.view(m);
       v.copyWithin(0, T * B * m.ld, (T + 1) * B * m.ld);
