@@ -227,8 +227,9 @@ export class FastLstm {
   /**
    * Forward and backward over one chunk from the current state: leaves the raw gradients in the
    * gradient region and h_t, c_t in hs, cs. Returns the mean loss in nats per prediction.
+   * lap, when given, is called after each phase with its name (the benchmark's breakdown).
    */
-  forwardBackward(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  forwardBackward(x: ArrayLike<number>, y: ArrayLike<number>, lap?: (phase: string) => void): number {
     const { batch: B, unroll: T } = this.config;
     const { k, P, G, Z, hs, cs, logits, dH, dh, dc } = this;
     this.loadIds(this.ids, x, 'x');
@@ -237,25 +238,32 @@ export class FastLstm {
     const h1 = k.rowsOf(hs, B, T * B); // h_t
     // forward: z = W_ihᵀ[x] + b, the recurrence, logits = h·W_hyᵀ + b_y, softmax cross-entropy
     k.gatherRows(Z, this.ids, P.WihT, P.b);
+    lap?.('input gather');
     k.lstmForward(T, B, Z, this.WhhP, hs, cs);
+    lap?.('forward recurrence');
     k.gemmABt(logits, h1, P.Why, { bias: P.by });
     const nats = k.softmaxXent(logits, this.targets, 1 / (T * B)); // logits ← dlogits
+    lap?.('output layer forward');
     // backward: the output layer, the recurrence, then the weight gradients over all T·B rows
     k.gemmAtB(G.Why, logits, h1); // dW_hy = dlogitsᵀ·h
     k.sumRows(G.by, logits);
     k.gemmAB(dH, logits, P.Why); // dh_t from the output = dlogits·W_hy
+    lap?.('output layer backward');
     k.view(dh).fill(0);
     k.view(dc).fill(0);
     k.lstmBackward(T, B, Z, this.WhhTP, hs, cs, dH, dh, dc); // Z ← dz
+    lap?.('backward recurrence');
     // dW_hh = Σ_t dz_tᵀ·h_{t-1} = dzᵀ·h0, as rows with rows (dot products over the T·B rows):
     // two transposes and a packing cost less than gemmAtB's broadcast form saves at this size
     k.transpose(this.ZT, Z);
     k.transpose(this.hT, h0);
     k.packRows4(this.hTP, this.hT);
     k.gemmABtPacked(G.Whh, this.ZT, this.hTP);
+    lap?.('dW_hh');
     k.sumRows(G.b, Z);
     k.view(G.WihT).fill(0);
     k.scatterAddRows(G.WihT, this.ids, Z); // dW_ihᵀ[x] += dz
+    lap?.('db, dW_ih');
     return nats / (T * B);
   }
 
@@ -279,9 +287,10 @@ export class FastLstm {
   }
 
   /** One training step: forwardBackward, then update. Returns the mean loss in nats per prediction. */
-  trainStep(x: ArrayLike<number>, y: ArrayLike<number>): number {
-    const loss = this.forwardBackward(x, y);
+  trainStep(x: ArrayLike<number>, y: ArrayLike<number>, lap?: (phase: string) => void): number {
+    const loss = this.forwardBackward(x, y, lap);
     this.update();
+    lap?.('clip, Adam, repack');
     return loss;
   }
 }
