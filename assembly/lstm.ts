@@ -18,6 +18,10 @@
  *   dH   T×B×Hp      ∂loss/∂h_t from above (the output layer); backward adds the recurrent part
  *   dh, dc  B×Hp     in: ∂loss/∂h_T, ∂loss/∂c_T from beyond the chunk (zero for truncated BPTT);
  *                    out: ∂loss/∂h_0, ∂loss/∂c_0
+ *   hT   Hp×(T·B)    optional (0 = none): forward also writes h_{t-1} transposed, column t·B + b
+ *   ZT   G×(T·B)     optional: backward also writes dz transposed. These are the operands of
+ *                    dW_hh = dzᵀ·h as rows with rows (gemmABtPacked); each step transposes its own
+ *                    B rows while they are still in cache, instead of one cold transpose at the end
  *
  * The recurrence is the only sequential part: per step one B×G×Hp product and the element-wise
  * cell. Both products are gemmABtPacked, rows with rows (h·W_hhᵀ forward, dz·(W_hhᵀ)ᵀ backward):
@@ -28,6 +32,7 @@
  * σ(x) = ½ + ½·tanh(x/2), exactly, so both activations share vmath's tanh (absolute error ~1e-7).
  */
 import { gemmABtPacked } from './gemm';
+import { transpose } from './rows';
 import { tanhv } from './vmath';
 
 // @ts-ignore: decorator
@@ -67,7 +72,8 @@ function cellForward(B: i32, Hp: i32, z: usize, c0: usize, c1: usize, h1: usize)
  * Forward over T steps from hs/cs block 0: z_t += h_{t-1}·W_hhᵀ, then the cell. Leaves the gates
  * in Z and h_t, c_t in block t+1 of hs, cs.
  */
-export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, WhhP: usize, hs: usize, cs: usize): void {
+export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, WhhP: usize, hs: usize, cs: usize,
+  hT: usize, ldht: i32): void {
   const G = Hp << 2;
   const zStep = <usize>B * <usize>G << 2;
   const hStep = <usize>B * <usize>Hp << 2;
@@ -76,6 +82,7 @@ export function lstmForward(T: i32, B: i32, Hp: i32, Z: usize, WhhP: usize, hs: 
     const h0 = hs + <usize>t * hStep;
     const c0 = cs + <usize>t * hStep;
     gemmABtPacked(B, G, Hp, h0, Hp, WhhP, z, G, 0, 1);
+    if (hT) transpose(B, Hp, h0, Hp, hT + (<usize>(t * B) << 2), ldht);
     cellForward(B, Hp, z, c0, c0 + hStep, h0 + hStep);
   }
 }
@@ -118,7 +125,7 @@ function cellBackward(B: i32, Hp: i32, z: usize, c0: usize, c1: usize, dH: usize
  * (the gradient into h_{t-1}). Leaves dz in Z and ∂loss/∂h_0, ∂loss/∂c_0 in dh, dc.
  */
 export function lstmBackward(T: i32, B: i32, Hp: i32, Z: usize, WhhTP: usize, hs: usize, cs: usize,
-  dH: usize, dh: usize, dc: usize): void {
+  dH: usize, dh: usize, dc: usize, ZT: usize, ldzt: i32): void {
   const G = Hp << 2;
   const zStep = <usize>B * <usize>G << 2;
   const hStep = <usize>B * <usize>Hp << 2;
@@ -126,6 +133,7 @@ export function lstmBackward(T: i32, B: i32, Hp: i32, Z: usize, WhhTP: usize, hs
     const z = Z + <usize>t * zStep;
     const c0 = cs + <usize>t * hStep;
     cellBackward(B, Hp, z, c0, c0 + hStep, dH + <usize>t * hStep, dh, dc);
+    if (ZT) transpose(B, G, z, G, ZT + (<usize>(t * B) << 2), ldzt);
     gemmABtPacked(B, Hp, G, z, G, WhhTP, dh, Hp, 0, 0);
   }
 }

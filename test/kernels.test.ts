@@ -428,17 +428,26 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
     const cs = k.alloc((T + 1) * B, H);
     k.write(k.rowsOf(hs, 0, B), h0);
     k.write(k.rowsOf(cs, 0, B), c0);
-    k.lstmForward(T, B, Z, WkP, hs, cs);
+    const hT = k.alloc(Hp, T * B);
+    k.lstmForward(T, B, Z, WkP, hs, cs, hT);
     expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), want.gates)).toBeLessThan(1e-5);
     expect(relErr(k.read(hs), want.hs)).toBeLessThan(1e-5);
     expect(relErr(k.read(cs), want.cs)).toBeLessThan(1e-5);
+    // hT: h_{t-1} transposed, exactly (a copy)
+    const hsv = k.read(hs);
+    const hTv = k.read(hT);
+    for (let r = 0; r < T * B; r++) for (let j = 0; j < H; j++) expect(hTv[j * T * B + r]).toBe(hsv[r * H + j]);
 
     const dH = k.alloc(T * B, H);
     k.write(dH, dHv);
     const dh = k.alloc(B, H);
     const dc = k.alloc(B, H);
-    k.lstmBackward(T, B, Z, WTP, hs, cs, dH, dh, dc);
+    const ZT = k.alloc(4 * Hp, T * B);
+    k.lstmBackward(T, B, Z, WTP, hs, cs, dH, dh, dc, ZT);
     expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), back.dz)).toBeLessThan(1e-5);
+    const zv = k.read(Z);
+    const ztv = k.read(ZT);
+    for (let r = 0; r < T * B; r++) for (let u = 0; u < 4 * Hp; u++) expect(ztv[u * T * B + r]).toBe(zv[r * 4 * Hp + u]);
     expect(relErr(k.read(dh), back.dh)).toBeLessThan(1e-5);
     expect(relErr(k.read(dc), back.dc)).toBeLessThan(1e-5);
   });

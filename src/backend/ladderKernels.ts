@@ -46,8 +46,8 @@ interface Exports {
   packRows4(N: number, K: number, B: number, ldb: number, Bp: number): void;
   gemmAB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
-  lstmForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, cs: number): void;
-  lstmBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number): void;
+  lstmForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, cs: number, hT: number, ldht: number): void;
+  lstmBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number, ZT: number, ldzt: number): void;
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number): void;
   scatterAddRows(n: number, ids: number, src: number, ld: number, table: number): void;
@@ -270,26 +270,29 @@ export class LadderKernels {
    * The LSTM forward over T steps of B streams (assembly/lstm.ts): Z (T·B × 4Hp) holds the input
    * part of the pre-activations and receives the gates; hs, cs ((T+1)·B × H, stride Hp) hold the
    * incoming state in their first B rows and receive h_t, c_t; WhhP is W_hh (4Hp × H, gate blocks
-   * Hp rows apart) packed by packRows4.
+   * Hp rows apart) packed by packRows4. hT, when given (Hp × T·B), receives h_{t-1} transposed.
    */
-  lstmForward(T: number, B: number, Z: Mat, WhhP: Packed, hs: Mat, cs: Mat): void {
+  lstmForward(T: number, B: number, Z: Mat, WhhP: Packed, hs: Mat, cs: Mat, hT?: Mat): void {
     const Hp = this.checkLstm(T, B, Z, hs, cs);
     if (WhhP.of.rows !== 4 * Hp || WhhP.of.cols !== hs.cols) throw new RangeError(`lstmForward: WhhP packs ${WhhP.of.rows}×${WhhP.of.cols}, expected ${4 * Hp}×${hs.cols}`);
-    this.k.lstmForward(T, B, Hp, Z.ptr, WhhP.ptr, hs.ptr, cs.ptr);
+    if (hT && !(hT.rows === Hp && hT.cols === T * B)) throw new RangeError(`lstmForward: hT is ${hT.rows}×${hT.cols}, expected ${Hp}×${T * B}`);
+    this.k.lstmForward(T, B, Hp, Z.ptr, WhhP.ptr, hs.ptr, cs.ptr, hT?.ptr ?? 0, hT?.ld ?? 0);
   }
 
   /**
    * The LSTM backward through what lstmForward saw: dH (T·B × H) is ∂loss/∂h_t from above; dh, dc
    * (B × H) carry ∂loss/∂h_T, ∂loss/∂c_T in and ∂loss/∂h_0, ∂loss/∂c_0 out; Z receives dz.
-   * WhhTP is W_hhᵀ (H × 4Hp, see transpose) packed by packRows4.
+   * WhhTP is W_hhᵀ (H × 4Hp, see transpose) packed by packRows4. ZT, when given (4Hp × T·B),
+   * receives dz transposed.
    */
-  lstmBackward(T: number, B: number, Z: Mat, WhhTP: Packed, hs: Mat, cs: Mat, dH: Mat, dh: Mat, dc: Mat): void {
+  lstmBackward(T: number, B: number, Z: Mat, WhhTP: Packed, hs: Mat, cs: Mat, dH: Mat, dh: Mat, dc: Mat, ZT?: Mat): void {
     const Hp = this.checkLstm(T, B, Z, hs, cs);
     if (WhhTP.of.rows !== hs.cols || WhhTP.of.cols !== 4 * Hp) throw new RangeError(`lstmBackward: WhhTP packs ${WhhTP.of.rows}×${WhhTP.of.cols}, expected ${hs.cols}×${4 * Hp}`);
     for (const [name, m, rows] of [['dH', dH, T * B], ['dh', dh, B], ['dc', dc, B]] as const) {
       if (m.rows !== rows || m.ld !== Hp) throw new RangeError(`lstmBackward: ${name} is ${m.rows}×${m.ld}, expected ${rows}×${Hp}`);
     }
-    this.k.lstmBackward(T, B, Hp, Z.ptr, WhhTP.ptr, hs.ptr, cs.ptr, dH.ptr, dh.ptr, dc.ptr);
+    if (ZT && !(ZT.rows === 4 * Hp && ZT.cols === T * B)) throw new RangeError(`lstmBackward: ZT is ${ZT.rows}×${ZT.cols}, expected ${4 * Hp}×${T * B}`);
+    this.k.lstmBackward(T, B, Hp, Z.ptr, WhhTP.ptr, hs.ptr, cs.ptr, dH.ptr, dh.ptr, dc.ptr, ZT?.ptr ?? 0, ZT?.ld ?? 0);
   }
 
   /** dst[c, r] = src[r, c] (dst at least src.cols × src.rows; the rest of dst is left as it is). */

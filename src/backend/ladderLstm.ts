@@ -81,8 +81,8 @@ export class FastLstm {
   private readonly WhhP: Packed; // W_hh packed (forward)
   private readonly WhhTP: Packed; // W_hhᵀ packed (backward)
   private readonly ZT: Mat; // G × T·B: dz transposed
-  private readonly hT: Mat; // H × T·B: h_{t-1} transposed
-  private readonly hTP: Packed; // hT packed
+  private readonly hT: Mat; // Hp × T·B: h_{t-1} transposed
+  private readonly hTP: Packed; // its first H rows packed
   private adamStep = 0;
 
   constructor(config: FastLstmConfig, params: LstmParams) {
@@ -107,8 +107,8 @@ export class FastLstm {
     this.WhhP = k.allocPacked(this.P.Whh);
     this.WhhTP = k.allocPacked(this.WhhT);
     this.ZT = k.alloc(4 * Hp, T * B);
-    this.hT = k.alloc(H, T * B);
-    this.hTP = k.allocPacked(this.hT);
+    this.hT = k.alloc(Hp, T * B);
+    this.hTP = k.allocPacked({ rows: H, cols: T * B });
     this.importParams(params);
   }
 
@@ -234,12 +234,11 @@ export class FastLstm {
     const { k, P, G, Z, hs, cs, logits, dH, dh, dc } = this;
     this.loadIds(this.ids, x, 'x');
     this.loadIds(this.targets, y, 'y');
-    const h0 = k.rowsOf(hs, 0, T * B); // h_{t-1}, t = 0..T-1
     const h1 = k.rowsOf(hs, B, T * B); // h_t
     // forward: z = W_ihᵀ[x] + b, the recurrence, logits = h·W_hyᵀ + b_y, softmax cross-entropy
     k.gatherRows(Z, this.ids, P.WihT, P.b);
     lap?.('input gather');
-    k.lstmForward(T, B, Z, this.WhhP, hs, cs);
+    k.lstmForward(T, B, Z, this.WhhP, hs, cs, this.hT);
     lap?.('forward recurrence');
     k.gemmABt(logits, h1, P.Why, { bias: P.by });
     const nats = k.softmaxXent(logits, this.targets, 1 / (T * B)); // logits ← dlogits
@@ -251,13 +250,11 @@ export class FastLstm {
     lap?.('output layer backward');
     k.view(dh).fill(0);
     k.view(dc).fill(0);
-    k.lstmBackward(T, B, Z, this.WhhTP, hs, cs, dH, dh, dc); // Z ← dz
+    k.lstmBackward(T, B, Z, this.WhhTP, hs, cs, dH, dh, dc, this.ZT); // Z ← dz, ZT ← dzᵀ
     lap?.('backward recurrence');
-    // dW_hh = Σ_t dz_tᵀ·h_{t-1} = dzᵀ·h0, as rows with rows (dot products over the T·B rows):
-    // two transposes and a packing cost less than gemmAtB's broadcast form saves at this size
-    k.transpose(this.ZT, Z);
-    k.transpose(this.hT, h0);
-    k.packRows4(this.hTP, this.hT);
+    // dW_hh = Σ_t dz_tᵀ·h_{t-1} = dzᵀ·h as rows with rows (dot products over the T·B rows) from
+    // the transposes the recurrences wrote: faster than gemmAtB's broadcast form at this size
+    k.packRows4(this.hTP, { ...this.hT, rows: this.config.hidden });
     k.gemmABtPacked(G.Whh, this.ZT, this.hTP);
     lap?.('dW_hh');
     k.sumRows(G.b, Z);
