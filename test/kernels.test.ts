@@ -16,7 +16,7 @@
  *   same order, Math.fround);
  * - the LSTM and the whole model chain tanh/exp approximations (absolute error ~1e-7) through
  *   the recurrence; they use wasm.test.ts's metric, relErr(a, b) = max|a - b| / max|b| per tensor,
- *   under 1e-5 (observed ~1e-7..1e-6).
+ *   under 1e-5 (observed 1e-7..6e-7 for outputs, states and gradients).
  */
 import { describe, expect, it } from 'vitest';
 import { LadderKernels, relaxedSimdSupported, type LadderBuild, type Mat } from '../src/backend/ladderKernels.js';
@@ -502,7 +502,7 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
       const y = Array.from({ length: T * B }, () => Math.floor(rng() * V));
       const want = modelOracle(V, H, B, T, p, x, y, h, c);
       const loss = m.trainStep(x, y);
-      expect(Math.abs(loss - want.loss) / want.loss).toBeLessThan(1e-4);
+      expect(Math.abs(loss - want.loss) / want.loss).toBeLessThan(1e-6); // observed ~5e-8
       const norm = Math.sqrt(PARAM_KEYS.reduce((a, key) => a + want.grads[key].reduce((s, g) => s + g * g, 0), 0));
       const scale = Math.min(1, clipNorm / (norm + 1e-6));
       expect(scale).toBeLessThan(1);
@@ -522,12 +522,13 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
       const dGot = got[key].map((v, i) => v - p0[key][i]);
       const dWant = p[key].map((v, i) => v - p0[key][i]);
       // Adam's early steps are ≈ ±lr whatever the gradient's size, so an f32 error in a gradient
-      // element near 0 moves its update by a visible fraction of lr: 1e-3 of the largest move
-      expect(relErr(dGot, dWant), key).toBeLessThan(1e-3);
+      // element near 0 moves its update by a visible fraction of lr (observed up to 1e-5 of the
+      // largest move, against 4e-7 for the gradients themselves)
+      expect(relErr(dGot, dWant), key).toBeLessThan(1e-4);
     }
     const state = m.exportState();
-    expect(relErr(state.h, h)).toBeLessThan(1e-4);
-    expect(relErr(state.c, c)).toBeLessThan(1e-4);
+    expect(relErr(state.h, h)).toBeLessThan(1e-5);
+    expect(relErr(state.c, c)).toBeLessThan(1e-5);
   });
 
   it('rejects ids outside the vocabulary and chunks of the wrong length', () => {

@@ -136,7 +136,7 @@ export class FastLstm {
       const got = p[name as keyof LstmParams].length;
       if (got !== n) throw new RangeError(`parameter ${name} has ${got} elements, expected ${n}`);
     }
-    this.scatter(this.P, p);
+    this.writeRegion(this.P, p);
     this.refreshWhh();
   }
 
@@ -148,12 +148,12 @@ export class FastLstm {
   }
 
   exportParams(): LstmParams {
-    return this.gather(this.P);
+    return this.readRegion(this.P);
   }
 
   /** The gradients of the last forwardBackward (unclipped), in PyTorch's layout. */
   exportGrads(): LstmParams {
-    return this.gather(this.G);
+    return this.readRegion(this.G);
   }
 
   /** Kernel row of unit j of gate q: the gate blocks are Hp apart. */
@@ -161,7 +161,7 @@ export class FastLstm {
     return q * this.Hp + j;
   }
 
-  private scatter(r: Region, p: LstmParams): void {
+  private writeRegion(r: Region, p: LstmParams): void {
     const { vocab: V, hidden: H } = this.config;
     const [wih, whh, b, why, by] = [r.WihT, r.Whh, r.b, r.Why, r.by].map((m) => this.k.view(m));
     const G = 4 * this.Hp;
@@ -178,7 +178,7 @@ export class FastLstm {
     for (let v = 0; v < V; v++) by[v] = p.by[v];
   }
 
-  private gather(r: Region): LstmParams {
+  private readRegion(r: Region): LstmParams {
     const { vocab: V, hidden: H } = this.config;
     const [wih, whh, b, why, by] = [r.WihT, r.Whh, r.b, r.Why, r.by].map((m) => this.k.view(m));
     const G = 4 * this.Hp;
