@@ -178,7 +178,7 @@ function gemms(build) {
     const hT = k.alloc(H, TB);
     const hTp = k.allocPacked(hT);
     run('dzᵀ·h    1024×256×2048 (gemmAtB)', TB * G * H, () => k.gemmAtB(dW, dz, h));
-    run('dzᵀ·h    1024×256×2048 (transposes + packed)', TB * G * H, () => {
+    run('dzᵀ·h    1024×256×2048 (cold transposes + packed)', TB * G * H, () => {
       k.transpose(dzT, dz);
       k.transpose(hT, h);
       k.packRows4(hTp, hT);

@@ -531,6 +531,21 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
     expect(relErr(state.c, c)).toBeLessThan(1e-5);
   });
 
+  it('FastLstm is deterministic: the same parameters and chunks give bitwise-identical results', () => {
+    const [V, H, B, T] = [7, 10, 3, 4];
+    const p0 = initLstmParams(V, H, makeRng('det'));
+    const rng = makeRng('det-data');
+    const chunks = Array.from({ length: 3 }, () => [0, 1].map(() => Array.from({ length: T * B }, () => Math.floor(rng() * V))));
+    const runs = [0, 1].map(() => {
+      const m = new FastLstm({ vocab: V, hidden: H, batch: B, unroll: T, lr: 1e-2, clipNorm: 1, build }, p0);
+      const losses = chunks.map(([x, y]) => m.trainStep(x, y));
+      return { losses, params: m.exportParams(), state: m.exportState() };
+    });
+    expect(runs[1].losses).toEqual(runs[0].losses);
+    for (const key of PARAM_KEYS) expect(Array.from(runs[1].params[key]), key).toEqual(Array.from(runs[0].params[key]));
+    expect(Array.from(runs[1].state.h)).toEqual(Array.from(runs[0].state.h));
+  });
+
   it('rejects ids outside the vocabulary and chunks of the wrong length', () => {
     const m = new FastLstm({ vocab: 5, hidden: 4, batch: 2, unroll: 3, lr: 1e-3, clipNorm: 5, build }, initLstmParams(5, 4, makeRng(1)));
     expect(() => m.forwardBackward([0, 1, 2, 3, 4, 5], [0, 0, 0, 0, 0, 0])).toThrow(/x\[5\] = 5 is outside the vocabulary/);
