@@ -552,3 +552,129 @@ describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
     expect(() => m.forwardBackward([0, 1, 2], [0, 1, 2])).toThrow(/3 ids, expected unroll × batch = 6/);
   });
 });
+
+// ---- the GRU: a Float64 oracle ------------------------------------------------------------------
+
+/** PyTorch's GRU over T steps: gh = h·W_hhᵀ + b_hh; r, z, n; h' = (1-z)⊙n + z⊙h. */
+function gruForwardOracle(T: number, B: number, H: number, gx: Float64Array, Whh: Float64Array, bhh: Float64Array, h0: Float64Array) {
+  const G = 3 * H;
+  const gates = new Float64Array(T * B * G);
+  const gh = new Float64Array(T * B * G);
+  const hs = new Float64Array((T + 1) * B * H);
+  hs.set(h0);
+  for (let r = 0; r < T * B; r++) {
+    for (let u = 0; u < G; u++) {
+      let s = bhh[u];
+      for (let j = 0; j < H; j++) s += Whh[u * H + j] * hs[r * H + j];
+      gh[r * G + u] = s;
+    }
+    for (let j = 0; j < H; j++) {
+      const rg = sigmoid(gx[r * G + j] + gh[r * G + j]);
+      const z = sigmoid(gx[r * G + H + j] + gh[r * G + H + j]);
+      const n = Math.tanh(gx[r * G + 2 * H + j] + rg * gh[r * G + 2 * H + j]);
+      gates[r * G + j] = rg;
+      gates[r * G + H + j] = z;
+      gates[r * G + 2 * H + j] = n;
+      hs[(r + B) * H + j] = (1 - z) * n + z * hs[r * H + j];
+    }
+  }
+  return { gates, gh, hs };
+}
+
+/** Its backward: ∂loss/∂gx, ∂loss/∂gh (T·B × 3H) and ∂loss/∂h_0 given ∂loss/∂h_t from above. */
+function gruBackwardOracle(T: number, B: number, H: number, f: ReturnType<typeof gruForwardOracle>, Whh: Float64Array, dH: Float64Array) {
+  const G = 3 * H;
+  const dgx = new Float64Array(T * B * G);
+  const dgh = new Float64Array(T * B * G);
+  let dh = new Float64Array(B * H);
+  for (let t = T - 1; t >= 0; t--) {
+    const next = new Float64Array(B * H);
+    for (let b = 0; b < B; b++) {
+      const r = t * B + b;
+      for (let j = 0; j < H; j++) {
+        const [rg, z, n] = [0, 1, 2].map((q) => f.gates[r * G + q * H + j]);
+        const d = dH[r * H + j] + dh[b * H + j];
+        const dan = d * (1 - z) * (1 - n * n);
+        const dar = dan * f.gh[r * G + 2 * H + j] * rg * (1 - rg);
+        const daz = d * (f.hs[r * H + j] - n) * z * (1 - z);
+        [dgx[r * G + j], dgx[r * G + H + j], dgx[r * G + 2 * H + j]] = [dar, daz, dan];
+        [dgh[r * G + j], dgh[r * G + H + j], dgh[r * G + 2 * H + j]] = [dar, daz, rg * dan];
+        next[b * H + j] += d * z;
+      }
+      for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) next[b * H + j] += dgh[r * G + u] * Whh[u * H + j];
+    }
+    dh = next;
+  }
+  return { dgx, dgh, dh };
+}
+
+/** 3H-wide rows → kernel rows of 3·Hp (gate blocks Hp apart), and back. */
+function to3(src: Float64Array, rows: number, H: number, Hp: number): Float64Array {
+  const out = new Float64Array(rows * 3 * Hp);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) out[r * 3 * Hp + q * Hp + j] = src[r * 3 * H + q * H + j];
+  return out;
+}
+function from3(src: Float64Array, rows: number, H: number, Hp: number): Float64Array {
+  const out = new Float64Array(rows * 3 * H);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) out[r * 3 * H + q * H + j] = src[r * 3 * Hp + q * Hp + j];
+  return out;
+}
+
+describe.each(BUILDS)('ladder kernels (%s): the GRU chunk', (build) => {
+  const CASES: [number, number, number][] = [
+    [5, 3, 7],
+    [4, 1, 13],
+    [3, 5, 4],
+  ];
+  it.each(CASES)('gruForward and gruBackward T=%i B=%i H=%i: gates, gh, h, ∂gx, ∂gh, dh_0 within 1e-5', (T, B, H) => {
+    const k = new LadderKernels(build);
+    const rng = makeRng(`gru:${T}:${B}:${H}`);
+    const Hp = (H + 3) & ~3;
+    const G = 3 * H;
+    const gx = randomF32(rng, T * B * G, 0.8);
+    const Whh = randomF32(rng, G * H, 0.4);
+    const bhh = randomF32(rng, G, 0.3);
+    const h0 = randomF32(rng, B * H, 0.5);
+    const dHv = randomF32(rng, T * B * H, 0.3);
+    const want = gruForwardOracle(T, B, H, gx, Whh, bhh, h0);
+    const back = gruBackwardOracle(T, B, H, want, Whh, dHv);
+
+    const X = k.alloc(T * B, 3 * Hp);
+    k.write(X, to3(gx, T * B, H, Hp));
+    const GH = k.alloc(T * B, 3 * Hp);
+    const W = k.alloc(3 * Hp, H); // gate rows q·Hp + j
+    const Wv = new Float64Array(3 * Hp * H);
+    for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) Wv[(q * Hp + j) * H + i] = Whh[(q * H + j) * H + i];
+    k.write(W, Wv);
+    const WT = k.alloc(H, 3 * Hp);
+    k.transpose(WT, W);
+    const WP = k.allocPacked(W);
+    k.packRows4(WP, W);
+    const WTP = k.allocPacked(WT);
+    k.packRows4(WTP, WT);
+    const b = k.alloc(1, 3 * Hp);
+    k.write(b, to3(bhh, 1, H, Hp));
+    const hs = k.alloc((T + 1) * B, H);
+    k.write(k.rowsOf(hs, 0, B), h0);
+    const hT = k.alloc(Hp, T * B);
+    k.gruForward(T, B, X, GH, WP, b, hs, hT);
+    expect(relErr(from3(k.read(X), T * B, H, Hp), want.gates)).toBeLessThan(1e-5);
+    expect(relErr(from3(k.read(GH), T * B, H, Hp), want.gh)).toBeLessThan(1e-5);
+    expect(relErr(k.read(hs), want.hs)).toBeLessThan(1e-5);
+    const hsv = k.read(hs);
+    const hTv = k.read(hT);
+    for (let r = 0; r < T * B; r++) for (let j = 0; j < H; j++) expect(hTv[j * T * B + r]).toBe(hsv[r * H + j]);
+
+    const dH = k.alloc(T * B, H);
+    k.write(dH, dHv);
+    const dh = k.alloc(B, H);
+    const GHT = k.alloc(3 * Hp, T * B);
+    k.gruBackward(T, B, X, GH, WTP, hs, dH, dh, GHT);
+    expect(relErr(from3(k.read(X), T * B, H, Hp), back.dgx)).toBeLessThan(1e-5);
+    expect(relErr(from3(k.read(GH), T * B, H, Hp), back.dgh)).toBeLessThan(1e-5);
+    expect(relErr(k.read(dh), back.dh)).toBeLessThan(1e-5);
+    const ghv = k.read(GH);
+    const ghtv = k.read(GHT);
+    for (let r = 0; r < T * B; r++) for (let u = 0; u < 3 * Hp; u++) expect(ghtv[u * T * B + r]).toBe(ghv[r * 3 * Hp + u]);
+  });
+});

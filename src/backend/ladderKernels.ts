@@ -48,6 +48,8 @@ interface Exports {
   gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   lstmForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, cs: number, hT: number, ldht: number): void;
   lstmBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number, ZT: number, ldzt: number): void;
+  gruForward(T: number, B: number, Hp: number, X: number, GH: number, WhhP: number, bhh: number, hs: number, hT: number, ldht: number): void;
+  gruBackward(T: number, B: number, Hp: number, X: number, GH: number, WhhTP: number, hs: number, dH: number, dh: number, GHT: number, ldght: number): void;
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number): void;
   scatterAddRows(n: number, ids: number, src: number, ld: number, table: number): void;
@@ -293,6 +295,42 @@ export class LadderKernels {
     }
     if (ZT && !(ZT.rows === 4 * Hp && ZT.cols === T * B)) throw new RangeError(`lstmBackward: ZT is ${ZT.rows}×${ZT.cols}, expected ${4 * Hp}×${T * B}`);
     this.k.lstmBackward(T, B, Hp, Z.ptr, WhhTP.ptr, hs.ptr, cs.ptr, dH.ptr, dh.ptr, dc.ptr, ZT?.ptr ?? 0, ZT?.ld ?? 0);
+  }
+
+  /**
+   * The GRU forward over T steps of B streams (assembly/gru.ts): X (T·B × 3Hp) holds the input part
+   * gx_t (with b_ih) and receives r, z, n; GH (T·B × 3Hp) receives gh_t = h_{t-1}·W_hhᵀ + b_hh;
+   * hs ((T+1)·B × H, stride Hp) holds the incoming state in its first B rows and receives h_t;
+   * WhhP is W_hh (3Hp × H, gate blocks Hp rows apart) packed; bhh is 1 × 3Hp. hT as for the LSTM.
+   */
+  gruForward(T: number, B: number, X: Mat, GH: Mat, WhhP: Packed, bhh: Mat, hs: Mat, hT?: Mat): void {
+    const Hp = this.checkGru(T, B, X, GH, hs);
+    if (WhhP.of.rows !== 3 * Hp || WhhP.of.cols !== hs.cols) throw new RangeError(`gruForward: WhhP packs ${WhhP.of.rows}×${WhhP.of.cols}, expected ${3 * Hp}×${hs.cols}`);
+    if (bhh.ld !== 3 * Hp) throw new RangeError(`gruForward: bhh has stride ${bhh.ld}, expected ${3 * Hp}`);
+    if (hT && !(hT.rows === Hp && hT.cols === T * B)) throw new RangeError(`gruForward: hT is ${hT.rows}×${hT.cols}, expected ${Hp}×${T * B}`);
+    this.k.gruForward(T, B, Hp, X.ptr, GH.ptr, WhhP.ptr, bhh.ptr, hs.ptr, hT?.ptr ?? 0, hT?.ld ?? 0);
+  }
+
+  /**
+   * The GRU backward through what gruForward saw: dH (T·B × H) is ∂loss/∂h_t from above; dh
+   * (B × H) carries ∂loss/∂h_T in and ∂loss/∂h_0 out; X receives ∂loss/∂gx and GH ∂loss/∂gh.
+   * WhhTP is W_hhᵀ (H × 3Hp) packed. GHT, when given (3Hp × T·B), receives ∂loss/∂gh transposed.
+   */
+  gruBackward(T: number, B: number, X: Mat, GH: Mat, WhhTP: Packed, hs: Mat, dH: Mat, dh: Mat, GHT?: Mat): void {
+    const Hp = this.checkGru(T, B, X, GH, hs);
+    if (WhhTP.of.rows !== hs.cols || WhhTP.of.cols !== 3 * Hp) throw new RangeError(`gruBackward: WhhTP packs ${WhhTP.of.rows}×${WhhTP.of.cols}, expected ${hs.cols}×${3 * Hp}`);
+    for (const [name, m, rows] of [['dH', dH, T * B], ['dh', dh, B]] as const) {
+      if (m.rows !== rows || m.ld !== Hp) throw new RangeError(`gruBackward: ${name} is ${m.rows}×${m.ld}, expected ${rows}×${Hp}`);
+    }
+    if (GHT && !(GHT.rows === 3 * Hp && GHT.cols === T * B)) throw new RangeError(`gruBackward: GHT is ${GHT.rows}×${GHT.cols}, expected ${3 * Hp}×${T * B}`);
+    this.k.gruBackward(T, B, Hp, X.ptr, GH.ptr, WhhTP.ptr, hs.ptr, dH.ptr, dh.ptr, GHT?.ptr ?? 0, GHT?.ld ?? 0);
+  }
+
+  private checkGru(T: number, B: number, X: Mat, GH: Mat, hs: Mat): number {
+    const Hp = hs.ld;
+    const ok = X.rows === T * B && X.cols === 3 * Hp && X.ld === 3 * Hp && GH.rows === T * B && GH.cols === 3 * Hp && GH.ld === 3 * Hp && hs.rows === (T + 1) * B;
+    if (!ok) throw new RangeError(`gru: shapes do not fit T=${T} B=${B} Hp=${Hp}: X ${X.rows}×${X.cols}, GH ${GH.rows}×${GH.cols}, hs ${hs.rows}×${hs.cols}`);
+    return Hp;
   }
 
   /** dst[c, r] = src[r, c] (dst at least src.cols × src.rows; the rest of dst is left as it is). */
