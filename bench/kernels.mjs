@@ -299,7 +299,7 @@ if (opts.json) {
   for (const build of builds) {
     const s = summary.builds[build];
     out.push('', `[${build}] peak ${f(s.peak.peak)} GMAC/s (register chains ${f(s.peak.registers)}, L1 2×4 block ${f(s.peak.l1)}); per CPU second`);
-    for (const [k, v] of Object.entries(s.gemms)) out.push(`  ${k.padEnd(44)} ${f(v.gmacs).padStart(6)} GMAC/s  ${f(100 * v.ofPeak, 0).padStart(3)} % of the L1 probe run beside it`);
+    for (const [k, v] of Object.entries(s.gemms)) out.push(`  ${k.padEnd(50)} ${f(v.gmacs).padStart(6)} GMAC/s  ${f(100 * v.ofPeak, 0).padStart(3)} % of the L1 probe run beside it`);
     out.push(`  LSTM training step: ${f(s.lstm.charsPerCpuSecond, 0)} chars per CPU second (${f(s.lstm.charsPerSecond, 0)} per wall second)`);
     const total = Object.values(s.lstm.msPerStep).reduce((a, v) => a + v, 0);
     for (const [k, v] of Object.entries(s.lstm.msPerStep)) out.push(`    ${k.padEnd(24)} ${f(v).padStart(7)} ms  ${f((100 * v) / total, 0).padStart(3)} %`);
