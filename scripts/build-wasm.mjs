@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * Compiles the AssemblyScript kernels (assembly/index.ts) into build/charlab.wasm with the
- * compiler installed in node_modules (no downloads): -O3, SIMD on, assertions off, the stub
- * runtime (the kernels never allocate: the host lays memory out once). Runs on `npm ci` through
- * the `prepare` script, and as `npm run build:wasm`.
+ * Compiles the AssemblyScript kernels with the compiler installed in node_modules (no downloads):
+ * -O3, SIMD on, assertions off, the stub runtime (the kernels never allocate: the host lays
+ * memory out once). Runs on `npm ci` through the `prepare` script, and as `npm run build:wasm`.
+ *   assembly/index.ts   -> build/charlab.wasm          min-char-rnn
+ *   assembly/ladder.ts  -> build/ladder.wasm           the ladder's kernels, SIMD128
+ *                       -> build/ladder-relaxed.wasm   the same with relaxed SIMD (fused multiply-add)
  *
- *   node scripts/build-wasm.mjs [--wat]    --wat also writes build/charlab.wat for inspection
+ *   node scripts/build-wasm.mjs [--wat]    --wat also writes build/<name>.wat for inspection
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -13,8 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'build');
-const entry = join(root, 'assembly', 'index.ts');
-const outFile = join(outDir, 'charlab.wasm');
+const targets = [
+  { entry: 'index.ts', name: 'charlab', features: ['simd'] },
+  { entry: 'ladder.ts', name: 'ladder', features: ['simd'] },
+  { entry: 'ladder.ts', name: 'ladder-relaxed', features: ['simd', 'relaxed-simd'] },
+];
 
 let asc;
 try {
@@ -29,23 +34,26 @@ try {
 
 mkdirSync(outDir, { recursive: true });
 
-const args = [
-  relative(root, entry),
-  '--outFile', relative(root, outFile),
-  '--optimizeLevel', '3',
-  '--shrinkLevel', '0',
-  '--converge',
-  '--noAssert',
-  '--runtime', 'stub',
-  '--enable', 'simd',
-  '--initialMemory', '1',
-  '--baseDir', root,
-];
-if (process.argv.includes('--wat')) args.push('--textFile', relative(root, join(outDir, 'charlab.wat')));
+for (const { entry, name, features } of targets) {
+  const outFile = join(outDir, `${name}.wasm`);
+  const args = [
+    relative(root, join(root, 'assembly', entry)),
+    '--outFile', relative(root, outFile),
+    '--optimizeLevel', '3',
+    '--shrinkLevel', '0',
+    '--converge',
+    '--noAssert',
+    '--runtime', 'stub',
+    '--enable', features.join(','),
+    '--initialMemory', '1',
+    '--baseDir', root,
+  ];
+  if (process.argv.includes('--wat')) args.push('--textFile', relative(root, join(outDir, `${name}.wat`)));
 
-const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
-if (error) {
-  process.stderr.write(`build-wasm: compilation failed: ${error.message}\n${stderr.toString()}`);
-  process.exit(1);
+  const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+  if (error) {
+    process.stderr.write(`build-wasm: compilation of ${entry} failed: ${error.message}\n${stderr.toString()}`);
+    process.exit(1);
+  }
+  process.stdout.write(`build-wasm: wrote ${relative(root, outFile)}\n`);
 }
-process.stdout.write(`build-wasm: wrote ${relative(root, outFile)}\n`);
