@@ -81,25 +81,6 @@ describe('one home for run ids and grid expansion', () => {
   });
 });
 
-describe('short functions', () => {
-  it('no function in src/report is longer than 60 lines', () => {
-    const long: string[] = [];
-    // csv.ts is the table reader that issue 9 moves next to the sweep's; it is checked there.
-    for (const f of readdirSync(REPORT_SRC).filter((name) => name.endsWith('.ts') && name !== 'csv.ts')) {
-      const sf = ts.createSourceFile(f, readFileSync(join(REPORT_SRC, f), 'utf8'), ts.ScriptTarget.Latest, true);
-      const visit = (n: ts.Node): void => {
-        if (ts.isFunctionLike(n) && 'body' in n && n.body) {
-          const lines = sf.getLineAndCharacterOfPosition(n.getEnd()).line - sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
-          if (lines > 60) long.push(`${f}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1} (${lines} lines)`);
-        }
-        ts.forEachChild(n, visit);
-      };
-      visit(sf);
-    }
-    expect(long).toEqual([]);
-  });
-});
-
 describe('the sweep facts, described once', () => {
   it('Markdown and HTML show the same facts, label for label', async () => {
     const data = buildReportData([await readFolder(join(FIXTURES, 'shard-a')), await readFolder(join(FIXTURES, 'shard-b'))]);
