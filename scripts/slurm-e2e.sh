@@ -8,11 +8,19 @@
 # slurm.conf (SLURM_CONF, ports 16817/16818, state under a temp folder) so a system Slurm is never
 # touched; stops the daemons it started, by pid, and removes its temp folder at the end.
 # Usage: scripts/slurm-e2e.sh   (from anywhere; the repository must be built: npm run build)
+#   CHARLAB_E2E_EXPERIMENT=experiments/quick.json CHARLAB_E2E_SHARDS=4 scripts/slurm-e2e.sh
+#   runs another experiment instead (its corpus "holmes" from CHARLAB_DATA_DIR, or downloaded once);
+#   CHARLAB_E2E_COMPARE=results/holmes compares with those tables instead of running the one-machine sweep.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CHARLAB_JS="$REPO/dist/cli/main.js"
 CORPUS=${CHARLAB_E2E_CORPUS:-"$REPO/../shared/corpora/holmes.txt"}
 TIMEOUT=${CHARLAB_E2E_TIMEOUT:-600}
+EXPERIMENT=${CHARLAB_E2E_EXPERIMENT:-}
+[ -z "$EXPERIMENT" ] || EXPERIMENT=$(readlink -f "$EXPERIMENT")
+SHARDS=${CHARLAB_E2E_SHARDS:-4}
+COMPARE=${CHARLAB_E2E_COMPARE:-}
+[ -z "$COMPARE" ] || COMPARE=$(readlink -f "$COMPARE")
 started=$(date +%s)
 say() { echo "slurm-e2e [$(($(date +%s) - started)) s]: $*"; }
 fail() { echo "slurm-e2e: FAILED: $*" >&2; exit 1; }
@@ -30,12 +38,12 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() {
   local rc=$?
-  [ -n "${SLURM_CONF:-}" ] && [ -f "$WORK/slurm/slurm.conf" ] && scancel --name=charlab-tiny --name=charlab-tiny-merge 2>/dev/null || true
+  [ -n "${SLURM_CONF:-}" ] && [ -n "${ARRAY:-}" ] && scancel "$ARRAY" "$MERGE" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  if [ $rc -ne 0 ] && [ -d "$WORK/slurm" ]; then tail -n 20 "$WORK"/slurm/*.log "$WORK"/run/results/tiny/slurm/*.out 2>/dev/null >&2 || true; fi
+  if [ $rc -ne 0 ] && [ -d "$WORK/slurm" ]; then tail -n 20 "$WORK"/slurm/*.log "$WORK"/run/results/*/slurm/*.out 2>/dev/null >&2 || true; fi
   rm -rf "$WORK"
   [ ${#PIDS[@]} -gt 0 ] && say "stopped the daemons it started (pids ${PIDS[*]})"
   exit $rc
@@ -103,16 +111,21 @@ say "slurmctld and slurmd up (pids ${PIDS[*]}); node $NODE idle"
 # ---- the experiment, the generated script, the submission ----
 R="$WORK/run"
 mkdir -p "$R"
-head -c 60000 "$CORPUS" >"$R/small.txt"
-cat >"$R/tiny.json" <<'EOF'
+if [ -n "$EXPERIMENT" ]; then
+  cp "$EXPERIMENT" "$R/exp.json"
+else
+  head -c 60000 "$CORPUS" >"$R/small.txt"
+  cat >"$R/exp.json" <<'EOF'
 { "name": "tiny", "corpus": "small.txt", "budget": { "chars": 3000 }, "seeds": [1, 2],
   "grid": { "hiddenSize": [8, 12], "unroll": [8], "clip": [5], "learningRate": [0.05, 0.1] },
   "curves": { "every": 1000 }, "evaluation": { "every": 1500, "chars": 300 }, "samples": { "length": 30 } }
 EOF
+fi
+NAME=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).name)' "$R/exp.json")
 cd "$R"
-node "$CHARLAB_JS" slurm tiny.json --shards 4 --cpus-per-task 1 --time 10:00 --out tiny.sbatch
+node "$CHARLAB_JS" slurm exp.json --shards "$SHARDS" --cpus-per-task 1 --time 30:00 --out exp.sbatch
 export CHARLAB="node $CHARLAB_JS"
-submitted=$(bash tiny.sbatch)
+submitted=$(bash exp.sbatch)
 echo "$submitted"
 ARRAY=$(sed -n 's/^submitted job array \([0-9]*\).*/\1/p' <<<"$submitted")
 MERGE=$(sed -n 's/.*merge + report job \([0-9]*\).*/\1/p' <<<"$submitted")
@@ -123,15 +136,19 @@ while [ -n "$(squeue -h -j "$ARRAY,$MERGE" 2>/dev/null)" ]; do
   sleep 2
 done
 say "array $ARRAY and merge job $MERGE finished"
-cat results/tiny/slurm/charlab-tiny-merge-"$MERGE".out
-for i in 0 1 2 3; do
-  [ -f "results/tiny/shards/$i-of-4/manifest.json" ] || fail "shard $i-of-4 wrote no manifest (see results/tiny/slurm/charlab-tiny-${ARRAY}_$i.out)"
+cat "results/$NAME/slurm/charlab-$NAME-merge-$MERGE.out"
+for i in $(seq 0 $((SHARDS - 1))); do
+  [ -f "results/$NAME/shards/$i-of-$SHARDS/manifest.json" ] || fail "shard $i-of-$SHARDS wrote no manifest (see results/$NAME/slurm/charlab-$NAME-${ARRAY}_$i.out)"
 done
-[ -f results/tiny/report.md ] || fail "the merge job wrote no report"
+[ -f "results/$NAME/report.md" ] || fail "the merge job wrote no report"
 
 # ---- the one-machine sweep, and the comparison ----
-node "$CHARLAB_JS" sweep tiny.json --out one-machine --workers 2 >/dev/null
-node --input-type=module - "$REPO" results/tiny one-machine <<'EOF'
+if [ -z "$COMPARE" ]; then
+  node "$CHARLAB_JS" sweep exp.json --out one-machine --workers 2 >/dev/null 2>&1
+  COMPARE=one-machine
+  say "one-machine sweep done"
+fi
+node --input-type=module - "$REPO" "results/$NAME" "$COMPARE" <<'EOF'
 const [repo, merged, single] = process.argv.slice(2);
 const { readTable, TIMING_COLUMNS } = await import(`${repo}/dist/sweep/tables.js`);
 for (const t of ['summary', 'curves', 'samples']) {
