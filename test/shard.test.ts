@@ -108,8 +108,11 @@ describe('charlab slurm: the sbatch script', () => {
     expect(s).toMatch(/\$CHARLAB merge "\$RESULTS"/);
     expect(s).toMatch(/\$CHARLAB report "\$RESULTS"/);
     // The #SBATCH lines come before the first command (sbatch stops reading them there).
-    const firstCommand = s.split('\n').findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
-    expect(s.split('\n').findLastIndex((l) => l.startsWith('#SBATCH'))).toBeLessThan(firstCommand);
+    const lines = s.split('\n');
+    const firstCommand = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
+    const lastDirective = lines.map((l, i) => (l.startsWith('#SBATCH') ? i : -1)).reduce((a, b) => Math.max(a, b));
+    expect(lastDirective).toBeGreaterThan(0);
+    expect(lastDirective).toBeLessThan(firstCommand);
     // bash can parse it.
     execFileSync('bash', ['-n'], { input: s });
     expect(slurmScript({ ...opts, partition: 'gpu,cpu' })).toMatch(/^#SBATCH --partition=gpu,cpu$/m);
