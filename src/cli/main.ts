@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   train: async () => (await import('./train.js')).registerTrain,
   gradcheck: async () => (await import('./gradcheck.js')).registerGradcheck,
   sweep: async () => (await import('./sweep.js')).registerSweep,
+  merge: async () => (await import('./merge.js')).registerMerge,
+  slurm: async () => (await import('./slurm.js')).registerSlurm,
   report: async () => (await import('./report.js')).registerReport,
   bench: async () => (await import('./bench.js')).registerBench,
 };

@@ -1,6 +1,7 @@
 /** `charlab sweep`: run an experiment file's grid over a worker pool and record the tables. */
 import type { Command } from 'commander';
 import { LockedError } from '../sweep/lock.js';
+import { parseShard } from '../sweep/shard.js';
 import { runSweep, type SweepResult } from '../sweep/sweep.js';
 import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -17,6 +18,7 @@ interface SweepCliOptions {
   workers?: number;
   out?: string;
   json?: boolean;
+  shard?: string;
 }
 
 export function registerSweep(program: Command): void {
@@ -31,6 +33,12 @@ export function registerSweep(program: Command): void {
     .option('--fresh', 'discard the results folder\'s tables and start over')
     .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
     .option('--out <dir>', 'results folder (default: results/<name>)')
+    .option(
+      '--shard <i/n>',
+      'run only shard i of n (0-based; round-robin over the grid order) into results/<name>/shards/<i>-of-<n>/; ' +
+        '"auto" takes i and n from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT), "auto/n" takes i from ' +
+        'SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes Indexed Job); then: charlab merge results/<name>',
+    )
     .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
     .addHelpText(
       'after',
@@ -40,13 +48,14 @@ export function registerSweep(program: Command): void {
         'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.',
     )
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
+      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
       const display = sweepDisplay();
       const controller = new AbortController();
       const stopSignals = onInterrupt(controller, display);
       try {
         const result = await withCorpusAccess((corpusAccess) =>
           runSweep(
-            { experimentPath, outDir: opts.out, fresh: opts.fresh, workers: opts.workers, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
+            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
             display,
           ),
         );

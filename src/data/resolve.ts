@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CorpusError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { downloadOnce } from './downloadLock.js';
 import { isKnownCorpusName, KNOWN_CORPORA, type KnownCorpus } from './known.js';
 import { loadCorpusFile, sha256Hex } from './load.js';
 
@@ -72,7 +73,7 @@ async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorp
   const target = join(dir, corpus.file);
   const notice = opts.onNotice ?? (() => {});
 
-  if (existsSync(target)) {
+  const present = (): ResolvedCorpus => {
     const loaded = loadCorpusFile(target);
     if (loaded.sha256 !== corpus.sha256) {
       notice(
@@ -81,8 +82,16 @@ async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorp
       );
     }
     return { path: target, name, ...loaded };
-  }
+  };
+  // Processes sharing the data folder (cluster tasks) download it once: the others wait and read it.
+  const onWait = (holder: string) => notice(`${corpus.file} is being downloaded into ${dir} by ${holder}; waiting for it`);
+  return downloadOnce(target, present, (touch) => fetchKnown(name, corpus, target, opts, touch), { onWait });
+}
 
+/** Download, clean, verify and save a known corpus (under the data folder's download lock). */
+async function fetchKnown(name: string, corpus: KnownCorpus, target: string, opts: ResolveCorpusOptions, touch: () => void): Promise<ResolvedCorpus> {
+  const dir = dirname(target);
+  const notice = opts.onNotice ?? (() => {});
   const url = opts.urlOverride || corpus.url; // an empty override (e.g. CHARLAB_HOLMES_URL='') counts as none
   const howTo =
     `Download the text from ${url}, clean it (each line trimmed and lower-cased, characters outside ` +
@@ -92,7 +101,7 @@ async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorp
   notice(`${corpus.file} not found in ${dir}; downloading ${name} from ${url}`);
   let raw: Uint8Array;
   try {
-    raw = await download(url, opts);
+    raw = await download(url, { ...opts, onProgress: (received, total) => (touch(), opts.onProgress?.(received, total)) });
   } catch (err) {
     throw new UsageError(`could not download the ${name} corpus from ${url}: ${describe(err)}. ${howTo}`);
   }

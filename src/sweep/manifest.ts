@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
+import type { MergedFrom } from './merge.js';
 import type { Experiment } from './schema.js';
+import type { Shard } from './shard.js';
 
 /** One version of the experiment a results folder was swept with, from the session that started it. */
 export interface ExperimentVersion {
@@ -28,6 +30,10 @@ export interface Manifest {
   versions: ExperimentVersion[];
   finishedAt: string | null;
   totalRuns: number;
+  /** In a shard's folder (charlab sweep --shard i/n): which share of the grid it holds; totalRuns counts the shard's runs. */
+  shard?: Shard;
+  /** In a folder written by charlab merge: the shard folders it was merged from. */
+  merged?: MergedFrom;
 }
 
 type PartialDeep<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: PartialDeep<T[K]> } : T;

@@ -18,6 +18,7 @@ import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
+import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
 import { appendRows, readTable, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
@@ -34,6 +35,8 @@ export interface SweepOptions {
   faults?: Record<string, Fault>;
   /** Where known corpora live and how a download reports (the CLI passes the environment's). */
   corpusAccess?: CorpusAccess;
+  /** Run only this shard of the grid (default folder results/<name>/shards/<i>-of-<n>/). */
+  shard?: Shard;
 }
 
 export interface SweepEvents {
@@ -68,6 +71,7 @@ interface Plan {
   runs: RunSpec[];
   byId: Map<string, RunSpec>;
   dir: string;
+  shard: Shard | null;
   /** null when nothing is left to run: the corpus is then not read at all. */
   loaded: LoadedCorpus | null;
 }
@@ -100,12 +104,15 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
   const { experiment } = readExperimentFile(expPath);
-  const runs = expandGrid(experiment);
-  const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
+  const shard = opts.shard ?? null;
+  // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
+  const runs = shard ? shardRuns(expandGrid(experiment), shard) : expandGrid(experiment);
+  const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, loaded: null };
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
   const previous = folder.previous;
+  checkShardFolder(previous, shard, dir);
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
@@ -239,6 +246,7 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
     finishedAt: null,
     totalRuns: plan.runs.length,
+    ...(plan.shard ? { shard: plan.shard } : {}),
   };
   writeManifest(plan.dir, manifest);
   return manifest;
