@@ -8,20 +8,9 @@ import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
-const BASE = {
-  name: 'change',
-  corpus: 'small.txt',
-  backend: 'reference',
-  budget: { chars: 3000 },
-  seeds: [1],
-  grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
-  curves: { every: 1000 },
-  evaluation: { every: 0, chars: 500 },
-  samples: { length: 20 },
-  workers: 1,
-};
+const BASE = tinyExperiment('change');
 type Exp = typeof BASE & Record<string, unknown>;
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 

@@ -11,20 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, procState } from '../src/sweep/lock.js';
 import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { REPO, runCli, SHARED_CORPORA, smallCorpus, tempDir, writeExperiment, type CliResult } from './helpers/cli.js';
+import { REPO, runCli, SHARED_CORPORA, smallCorpus, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
-const TINY = {
-  name: 'lock',
-  corpus: 'small.txt',
-  backend: 'reference',
-  budget: { chars: 3000 },
-  seeds: [1],
-  grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
-  curves: { every: 1000 },
-  evaluation: { every: 0, chars: 500 },
-  samples: { length: 20 },
-  workers: 1,
-};
+const TINY = tinyExperiment('lock');
 /** Six runs of well under a second each on two workers: long enough to kill after the first is recorded. */
 const LONG = { ...TINY, budget: { chars: 30_000 }, seeds: [1, 2, 3, 4, 5, 6], samples: { every: 10_000, length: 30 }, workers: 2 };
 

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult } from './helpers/cli.js';
+import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
 /** "wasm" is the default; the reference backend keeps these tests independent of the WebAssembly build. */
 const BACKEND = 'reference';
@@ -17,18 +17,7 @@ const CORPUS_CHARS = 30_000;
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
 /** One run of a few thousand characters: a sweep of it takes well under a second. */
-const TINY = {
-  name: 'rel',
-  corpus: 'small.txt',
-  backend: BACKEND,
-  budget: { chars: 3000 },
-  seeds: [1],
-  grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
-  curves: { every: 1000 },
-  evaluation: { every: 0, chars: 500 },
-  samples: { length: 20 },
-  workers: 1,
-};
+const TINY = { ...tinyExperiment('rel'), backend: BACKEND };
 
 /** Eight runs of half a second or so each on two workers: long enough to interrupt after the first is recorded. */
 const LONG = {

@@ -10,21 +10,10 @@ import { UsageError } from '../src/errors.js';
 import { parseCsv as reportParseCsv } from '../src/report/csv.js';
 import { parseCurves, parseSummary } from '../src/report/tables.js';
 import { readTable, TABLES, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
-import { runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 /** Two runs, 30 curve rows each: a 60-row curves.csv. */
-const EXP = {
-  name: 'tables',
-  corpus: 'small.txt',
-  backend: 'reference',
-  budget: { chars: 3000 },
-  seeds: [1, 2],
-  grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
-  curves: { every: 100 },
-  evaluation: { every: 0, chars: 500 },
-  samples: { length: 20 },
-  workers: 1,
-};
+const EXP = { ...tinyExperiment('tables'), seeds: [1, 2], curves: { every: 100 } };
 
 let root: string;
 let exp: string;

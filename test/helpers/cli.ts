@@ -69,6 +69,25 @@ export function smallCorpus(dir: string, chars = 200_000): string {
   return path;
 }
 
+/**
+ * The tests' smallest experiment: one reference-backend run of 3,000 characters on small.txt
+ * (see smallCorpus), with no intermediate scores: a sweep of it takes well under a second.
+ */
+export function tinyExperiment(name: string) {
+  return {
+    name,
+    corpus: 'small.txt',
+    backend: 'reference',
+    budget: { chars: 3000 },
+    seeds: [1],
+    grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
+    curves: { every: 1000 },
+    evaluation: { every: 0, chars: 500 },
+    samples: { length: 20 },
+    workers: 1,
+  };
+}
+
 /** Write an experiment file into `dir` and return its path. */
 export function writeExperiment(dir: string, exp: Record<string, unknown>, file = 'exp.json'): string {
   const path = join(dir, file);
