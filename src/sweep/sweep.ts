@@ -12,7 +12,8 @@ import { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import type { Cadence } from '../train/run.js';
-import { expandGrid, type RunSpec } from './grid.js';
+import { planRunsOf, type RunSpec } from './grid.js';
+import { knobCells } from './knobs.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
@@ -100,7 +101,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
   const { experiment } = readExperimentFile(expPath);
-  const runs = expandGrid(experiment);
+  const runs = planRunsOf(experiment, expPath); // the one planned list (a shard takes its part of it)
   const dir = resolve(opts.outDir ?? join(process.cwd(), 'results', experiment.name));
   checkResultsDir(dir);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, loaded: null };
@@ -450,10 +451,7 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
   appendRows(dir, 'summary', [
     {
       run_id: id,
-      hidden_size: o.spec.hiddenSize,
-      unroll: o.spec.unroll,
-      clip: o.spec.clip,
-      learning_rate: o.spec.learningRate,
+      ...knobCells(o.spec),
       seed: o.spec.seed,
       backend: exp.backend,
       status: o.status,
