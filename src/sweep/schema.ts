@@ -86,8 +86,9 @@ const METHODS = ['grid', 'random'] as const;
 const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, RandomSearchSchema], {
   error: (iss) => {
     const m = (iss.input as { method?: unknown } | undefined)?.method;
-    if (m === 'halving') return 'successive halving ("halving") is not available yet: it comes with run checkpoints (issue 12); use "grid" or "random"';
-    return `expected "method": one of ${METHODS.map((x) => `"${x}"`).join(', ')}`;
+    const one = METHODS.map((x) => `"${x}"`).join(' or ');
+    if (m === 'halving') return `expected ${one}: successive halving comes with run checkpoints (issue 12), not yet`;
+    return `expected "method": ${one}`;
   },
 });
 
@@ -104,20 +105,20 @@ function checkSpace(space: Record<string, Distribution | undefined>, ctx: z.Refi
 function distributionProblem(k: KnobDef, d: Distribution): string | null {
   const [name, value] = Object.entries(d)[0] as [keyof Distribution, unknown];
   const allowed = k.kind === 'choice' ? ['choice'] : k.kind === 'int' ? ['intRange', 'logIntRange', 'choice', 'uniform', 'logUniform'] : ['uniform', 'logUniform', 'intRange', 'choice'];
-  if (!allowed.includes(name)) return `"${name}" does not suit ${k.key} (${k.kind} values); use one of ${allowed.map((a) => `"${a}"`).join(', ')}`;
+  if (!allowed.includes(name)) return `one of ${allowed.map((a) => `"${a}"`).join(', ')} for ${k.key} (${k.kind} values)`;
   const bad = (v: unknown) => !k.schema.safeParse(v).success;
   if (name === 'choice') {
     const xs = value as Array<number | string>;
     const wrong = xs.find(bad);
-    if (wrong !== undefined) return `choice: ${JSON.stringify(wrong)} is not a valid ${k.key}`;
-    if (new Set(xs).size !== xs.length) return 'choice: expected distinct values';
+    if (wrong !== undefined) return `choice values that are valid ${k.key} values (${JSON.stringify(wrong)} is not)`;
+    if (new Set(xs).size !== xs.length) return 'distinct choice values';
     return null;
   }
   const [a, b] = value as [number, number];
-  if (!(a < b)) return `${name}: expected low < high, got [${a}, ${b}]`;
-  if ((name === 'intRange' || name === 'logIntRange') && !(Number.isInteger(a) && Number.isInteger(b))) return `${name}: expected integer bounds, got [${a}, ${b}]`;
-  if ((name === 'logUniform' || name === 'logIntRange') && !(a > 0)) return `${name}: expected a low bound > 0, got ${a}`;
-  if (bad(a) || bad(b)) return `${name}: [${a}, ${b}] holds values that are not a valid ${k.key}`;
+  if (!(a < b)) return `${name}: [low, high] with low < high`;
+  if ((name === 'intRange' || name === 'logIntRange') && !(Number.isInteger(a) && Number.isInteger(b))) return `${name}: integer bounds`;
+  if ((name === 'logUniform' || name === 'logIntRange') && !(a > 0)) return `${name}: a low bound > 0`;
+  if (bad(a) || bad(b)) return `${name}: bounds that are valid ${k.key} values (${k.kind === 'int' ? 'positive integers' : 'positive numbers'})`;
   return null;
 }
 
@@ -127,9 +128,9 @@ function checkSearchAgainstGrid(e: { grid: Record<string, unknown[] | undefined>
   for (const [key, list] of Object.entries(e.grid)) {
     if (list === undefined) continue;
     if (e.search.space?.[key] !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `${key} is also in search.space: give it in one place (grid: one value; search.space: a distribution)` });
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `${key} in one place only: it is also in search.space` });
     } else if (list.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `with random search a knob outside search.space takes one value; put ${key} in search.space (e.g. {"choice": ${JSON.stringify(list)}})` });
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `one value (with random search, a knob outside search.space takes one value; to draw it, put it in search.space as {"choice": ${JSON.stringify(list)}})` });
     }
   }
 }
@@ -223,12 +224,24 @@ export function knownKeys(path: (string | number)[]): string[] {
   let s: z.ZodType = ExperimentSchema;
   for (const key of path) {
     s = unwrap(s);
+    if (s instanceof z.ZodUnion) s = unionObject(s);
     if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(key)];
     else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     if (!s) return [];
   }
   s = unwrap(s);
+  if (s instanceof z.ZodUnion) s = unionObject(s);
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** A union of objects (the search methods) as one object holding every option's keys. */
+function unionObject(u: z.ZodUnion): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const o of u.options as z.ZodType[]) {
+    const obj = unwrap(o);
+    if (obj instanceof z.ZodObject) Object.assign(shape, obj.shape);
+  }
+  return z.object(shape);
 }
 
 /** Every key path the schema knows (["grid", "hiddenSize"], …), outer keys first. */
