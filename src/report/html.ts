@@ -36,9 +36,9 @@ td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-wo
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); }
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
-td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.untested { color: var(--muted); }
-tr.best td { background: #eef7ee; } tr.tied td { background: #f6fbf6; }
-.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 28px; }
+td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested { color: var(--muted); }
+tr.v-best td { background: #eef7ee; } tr.v-tied td { background: #f6fbf6; }
+.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 8px 28px; }
 figure { margin: 16px 0 28px; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 760px; }
@@ -106,7 +106,7 @@ function leaderboardTable(data: ReportData): string {
 /** One row per configuration, the best and those indistinguishable from it shaded. */
 function configTable(data: ReportData): string {
   const columns = configColumns(shownDefs(data));
-  const rows = data.grouping.configs.map((c) => `<tr class="${c.rank === null ? 'unranked' : h(c.verdict ?? '')}">${columns.map((col) => cell(col, c)).join('')}</tr>`);
+  const rows = data.grouping.configs.map((c) => `<tr class="${c.rank === null ? 'unranked' : `v-${h(c.verdict ?? '')}`}">${columns.map((col) => cell(col, c)).join('')}</tr>`);
   return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
@@ -122,7 +122,7 @@ function knobTables(data: ReportData): string {
   const tables = data.knobs.map((k) => {
     const columns = knobColumns(k, data.grouping.multiSeed);
     const rows = k.values.map((v) => `<tr>${columns.map((c) => cell(c, v)).join('')}</tr>`);
-    return `<section><h3>${h(k.label)}</h3><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></section>`;
+    return `<section><h3>${h(k.label)}</h3><div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
   });
   return `<div class="knobs">${tables.join('')}</div>`;
 }

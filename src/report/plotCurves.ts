@@ -75,7 +75,7 @@ export function bandPoints(data: ReportData, knob: Knob): BandPoint[] {
 const PANEL_WIDTH = 400;
 
 function panel(data: ReportData, points: BandPoint[], series: string, label: string, values: KnobValue[], domain: [number, number]): object {
-  const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } } };
+  const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } }, legend: { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } };
   const x = { field: 'chars', type: 'quantitative', title: 'training characters', axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" } };
   const y = { field: 'mean', type: 'quantitative', title: 'bits per character', scale: { domain, zero: false } };
   const mine = { values: points.filter((p) => p.series === series) };
@@ -97,7 +97,7 @@ export function groupedCurvesSpec(data: ReportData, knob: Knob): PlotSpec {
     title: { text: `bpc against training characters, by ${label}`, subtitle: 'line: mean over the runs at each value; band: their middle half (25th–75th percentile); black dashed rule: Markov baseline' },
     config: CONFIG,
     hconcat: [HELD_OUT, TRAINING].map((s) => panel(data, points, s, label, values, domain)),
-    resolve: { scale: { y: 'shared', color: 'shared' } },
+    resolve: { scale: { x: 'shared', y: 'shared', color: 'shared' } },
   };
   return {
     file: `plots/curves-by-${KNOB_SLUGS[knob]}.svg`,

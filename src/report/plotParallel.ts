@@ -60,7 +60,8 @@ export function parallelSpec(data: ReportData): PlotSpec {
   const { axes, rows } = parallelRows(data);
   const order = axes.map((a) => a.name);
   const x = { field: 'axis', type: 'nominal', sort: order, title: null, scale: { type: 'point', padding: 0.2 }, axis: { orient: 'bottom', labelAngle: 0, labelFontWeight: 'bold', domain: false, ticks: false } };
-  const y = { field: 'pos', type: 'quantitative', axis: null, scale: { domain: [0, 1] } };
+  // A little room below 0 so the bottom values' labels clear the axis names.
+  const y = { field: 'pos', type: 'quantitative', axis: null, scale: { domain: [-0.07, 1.02] } };
   const ticks = axes.flatMap((a) => a.ticks.map((t) => ({ axis: a.name, pos: t.pos, label: t.label })));
   const finite = Number.isFinite(bpcCap(data));
   const spec = {
@@ -70,7 +71,7 @@ export function parallelSpec(data: ReportData): PlotSpec {
     height: 300,
     config: CONFIG,
     layer: [
-      { data: { values: axes.map((a) => ({ axis: a.name })) }, mark: { type: 'rule', color: '#888' }, encoding: { x, y: { datum: 0, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } } },
+      { data: { values: axes.map((a) => ({ axis: a.name })) }, mark: { type: 'rule', color: '#888' }, encoding: { x, y: { ...y, field: undefined, datum: 0 }, y2: { datum: 1 } } },
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, opacity: 0.75 },

@@ -72,9 +72,9 @@ export function configTable(configs: ConfigEntry[]): string {
   return t.toString();
 }
 
-export function knobTable(knobs: KnobStats[]): string {
+export function knobTable(knobs: KnobStats[], multiSeed = false): string {
   const t = new Table({
-    head: ['knob', 'value', 'finished', 'best bpc', 'median bpc'],
+    head: ['knob', 'value', 'finished', multiSeed ? 'best mean' : 'best bpc', multiSeed ? 'median of means' : 'median bpc'],
     colAligns: ['left', 'right', 'right', 'right', 'right'],
     style: STYLE,
   });
@@ -101,7 +101,7 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   }
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
   for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
-  out.push('', knobTable(data.knobs), '');
+  out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   if (data.notes.length > 0) {
     out.push(`Notes (${data.notes.length}):`);
     for (const n of data.notes.slice(0, 12)) say(`- ${n}`);

@@ -2,7 +2,7 @@
 import type { Counts, LeaderStatus, ReportData } from './types.js';
 import { knobDef, type KnobDef } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
-import { fmtP, SINGLE_SEED_STATEMENT } from './groups.js';
+import { fmtP } from './groups.js';
 
 /** The knobs the report shows (those with per-knob tables), as registry entries. */
 export function shownDefs(data: ReportData): KnobDef[] {
@@ -67,7 +67,6 @@ export function headline(data: ReportData): string[] {
     const worst = ranked[ranked.length - 1];
     lines.push(`Worst finished: ${worst.runId} at ${fmtBpc(worst.valBpc)} held-out bpc.`);
   }
-  if (ranked.length > 1) lines.push(SINGLE_SEED_STATEMENT);
   return lines;
 }
 
