@@ -11,6 +11,7 @@
  */
 import { median } from '../util/stats.js';
 import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { binning } from './bins.js';
 import { factsOf } from './facts.js';
 import { meanOrNull, multiSeed, rankGroups } from './groups.js';
 import { expectedRuns, gridAndSeedsOf, num, searchLine } from './manifests.js';
@@ -226,14 +227,13 @@ function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Re
   const label = (c: ConfigEntry) => (c.runIds.length === 1 ? c.runIds[0] : c.configId);
   return shownKnobs(entries).map((def) => {
     const knob = def.key as Knob;
-    const values = new Set<KnobValue>(grid[knob]);
-    for (const e of entries) values.add(e[knob]);
+    const bins = binning([...grid[knob], ...entries.map((e) => e[knob])]);
     return {
       knob,
       label: KNOB_LABELS[knob],
-      values: [...values].sort(cmpKnobValue).map((value) => {
-        const runs = entries.filter((e) => e[knob] === value);
-        const ranked = configs.filter((c) => c[knob] === value && c.mean !== null);
+      values: bins.groups.map((value) => {
+        const runs = entries.filter((e) => bins.of(e[knob]) === value);
+        const ranked = configs.filter((c) => bins.of(c[knob]) === value && c.mean !== null);
         const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
         return {
           value,
@@ -249,14 +249,16 @@ function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Re
 }
 
 /** Learning rate × hidden size: the best configuration mean in each cell. */
-function heatmap(entries: LeaderboardEntry[], configs: ConfigEntry[], knobs: KnobStats[]): HeatCell[] {
-  const lrs = knobs.find((k) => k.knob === 'learningRate')?.values.map((v) => v.value) ?? [];
-  const hs = knobs.find((k) => k.knob === 'hiddenSize')?.values.map((v) => v.value) ?? [];
+function heatmap(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Record<Knob, KnobValue[]>): HeatCell[] {
+  const binsOf = (k: Knob) => binning([...grid[k], ...entries.map((e) => e[k])]);
+  const lr = binsOf('learningRate');
+  const h = binsOf('hiddenSize');
+  const at = (x: KnobValues, hiddenSize: KnobValue, learningRate: KnobValue) => h.of(x.hiddenSize) === hiddenSize && lr.of(x.learningRate) === learningRate;
   const cells: HeatCell[] = [];
-  for (const hiddenSize of hs)
-    for (const learningRate of lrs) {
-      const runs = entries.filter((e) => e.hiddenSize === hiddenSize && e.learningRate === learningRate);
-      const means = configs.filter((c) => c.hiddenSize === hiddenSize && c.learningRate === learningRate && c.mean !== null).map((c) => c.mean as number);
+  for (const hiddenSize of h.groups)
+    for (const learningRate of lr.groups) {
+      const runs = entries.filter((e) => at(e, hiddenSize, learningRate));
+      const means = configs.filter((c) => at(c, hiddenSize, learningRate) && c.mean !== null).map((c) => c.mean as number);
       cells.push({
         learningRate,
         hiddenSize,
@@ -363,7 +365,7 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     leaderboard,
     grouping,
     knobs,
-    heatmap: heatmap(leaderboard, grouping.configs, knobs),
+    heatmap: heatmap(leaderboard, grouping.configs, expected.grid),
     baselines: baselines(merged.summary),
     samples: picks,
     sampleLength: length,

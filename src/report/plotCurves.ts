@@ -7,7 +7,7 @@
  * the cap, so one hopeless run cannot drag a mean off the plot.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { cmpKnobValue } from '../sweep/knobs.js';
+import { binning } from './bins.js';
 import { mean } from '../util/stats.js';
 import { baselineLayers, bpcCap, CONFIG, CURVES_HEIGHT, HELD_OUT, MAX_POINTS, thin, TRAINING, yDomain, type PlotSpec } from './plots.js';
 import type { Knob, KnobValue, ReportData } from './types.js';
@@ -57,10 +57,10 @@ function runCurves(data: ReportData, runId: string, cap: number): Record<string,
 /** Mean and middle half per knob value, series and measured point. */
 export function bandPoints(data: ReportData, knob: Knob): BandPoint[] {
   const cap = bpcCap(data);
-  const values = [...new Set(data.leaderboard.map((e) => e[knob]))].sort(cmpKnobValue);
+  const bins = binning([...data.facts.grid[knob], ...data.leaderboard.map((e) => e[knob])]);
   const out: BandPoint[] = [];
-  for (const v of values) {
-    const curves = data.leaderboard.filter((e) => e[knob] === v && data.curves.has(e.runId)).map((e) => runCurves(data, e.runId, cap));
+  for (const v of bins.groups) {
+    const curves = data.leaderboard.filter((e) => bins.of(e[knob]) === v && data.curves.has(e.runId)).map((e) => runCurves(data, e.runId, cap));
     for (const series of [HELD_OUT, TRAINING]) {
       const xs = thin([...new Set(curves.flatMap((c) => c[series].map(([x]) => x)))].sort((a, b) => a - b), MAX_POINTS);
       for (const chars of xs) {

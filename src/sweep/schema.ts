@@ -159,7 +159,7 @@ export const ExperimentSchema = z
       })
       .describe('How much each run trains.'),
     seeds: gridList(seed, 'non-negative integer seeds').describe(
-      'Seeds of the weight initialisation; each grid point runs once per seed.',
+      'Seeds of the weight initialisation; each configuration (grid point or random sample) runs once per seed.',
     ),
     grid: z
       .strictObject(GRID_SHAPE)
