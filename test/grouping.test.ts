@@ -123,3 +123,14 @@ describe('the report on configurations', () => {
     expect(out).toContain("Welch's two-sided t-test");
   });
 });
+
+describe('knobs with many values (random search) are shown in bins', () => {
+  test('at most 8 values stay as they are; more become 4 ranges of about equal count', async () => {
+    const { binning } = await import('../src/report/bins.js');
+    expect(binning([0.1, 0.05, 0.1]).groups).toEqual([0.05, 0.1]);
+    const b = binning([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(b.groups).toEqual(['1–3', '4–6', '7–9', '10–12']);
+    expect(b.of(5)).toBe('4–6');
+    expect(b.of(12)).toBe('10–12');
+  });
+});

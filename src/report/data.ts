@@ -126,11 +126,10 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
   } else if (row.valBpc === null) {
     note = 'finished without a held-out score';
   }
-  const { runId: _id, seed: _seed, backend: _b, status: _s, iterations: _i, chars: _c, smoothLossPerChar: _l, valBpc: _v, markovOrder: _o, markovValBpc: _m, wallS: _w, charsPerS: _r, divergedAtIteration: _d, error: _e, source: _src, ...knobs } = row;
   return {
     rank: null,
     runId: row.runId,
-    ...(knobs as KnobValues),
+    ...knobsOf(row),
     seed: row.seed,
     status: row.status,
     valBpc: row.valBpc,
@@ -218,7 +217,8 @@ export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
   return { multiSeed: multiSeed(groups), configs };
 }
 
-function knobsOf(e: LeaderboardEntry): KnobValues {
+/** Just the knobs of a row, entry or configuration. */
+function knobsOf(e: KnobValues): KnobValues {
   return Object.fromEntries(KNOBS.map((k) => [k, e[k]])) as KnobValues;
 }
 
@@ -303,7 +303,7 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
   for (const f of folders) {
     if (!f.manifest) continue;
     const specs = expectedRuns(f.manifest);
-    for (const { id: _id, index: _i, seed, ...knobs } of specs) runs.set(_id, { ...(knobs as KnobValues), seed: String(seed) });
+    for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
     // A grid's lists are its values; a random search's values are those it drew.
     const drawn = g?.search?.method === 'random' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;

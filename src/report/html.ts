@@ -38,7 +38,7 @@ td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-wo
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
 td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested { color: var(--muted); }
 tr.v-best td { background: #eef7ee; } tr.v-tied td { background: #f6fbf6; }
-.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 8px 28px; }
+.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 8px 28px; }
 figure { margin: 16px 0 28px; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 760px; }

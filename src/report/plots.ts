@@ -240,8 +240,10 @@ function heatCells(data: ReportData, [lo, hi]: [number, number]) {
 
 export function heatmapSpec(data: ReportData): PlotSpec {
   const domain = heatDomain(data);
-  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: 'ascending', axis: { labelAngle: 0 } };
-  const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: 'descending' };
+  // Cells come in knob order (values ascending, or value ranges for knobs shown in bins).
+  const order = (f: (c: ReportData['heatmap'][number]) => KnobValue) => [...new Set(data.heatmap.map(f))];
+  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: order((c) => c.learningRate), axis: { labelAngle: 0 } };
+  const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: order((c) => c.hiddenSize).reverse() };
   // The cell's ink as a test, not a field, so it stays out of the marks' aria labels.
   const ink = { condition: { test: `datum.ink === '${WHITE}'`, value: WHITE }, value: BLACK };
   const spec = {
