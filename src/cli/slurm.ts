@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { expandGrid } from '../sweep/grid.js';
+import { planRunsOf } from '../sweep/grid.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { shellQuote, slurmScript } from '../sweep/slurm.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -38,7 +38,7 @@ export function registerSlurm(program: Command): void {
     )
     .action((experimentPath: string, opts: SlurmCliOptions) => {
       const { experiment } = readExperimentFile(resolve(experimentPath));
-      const runs = expandGrid(experiment).length;
+      const runs = planRunsOf(experiment, resolve(experimentPath)).length;
       const shards = opts.shards ?? Math.min(4, runs);
       const cpusPerTask = opts.cpusPerTask ?? experiment.workers ?? 2;
       const fileName = opts.out === undefined ? `${experiment.name}.sbatch` : basename(opts.out);

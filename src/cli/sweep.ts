@@ -1,7 +1,13 @@
 /** `charlab sweep`: run an experiment file's grid over a worker pool and record the tables. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { planRunsOf, type RunSpec } from '../sweep/grid.js';
+import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js';
+import { readExperimentFile } from '../sweep/load.js';
 import { LockedError } from '../sweep/lock.js';
 import { parseShard } from '../sweep/shard.js';
+import { SEARCH_METHODS } from '../sweep/search/index.js';
 import { runSweep, type SweepResult } from '../sweep/sweep.js';
 import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -19,6 +25,7 @@ interface SweepCliOptions {
   out?: string;
   json?: boolean;
   shard?: string;
+  plan?: boolean;
 }
 
 export function registerSweep(program: Command): void {
@@ -40,14 +47,21 @@ export function registerSweep(program: Command): void {
         'SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes Indexed Job); then: charlab merge results/<name>',
     )
     .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
+    .option('--plan', 'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array')
     .addHelpText(
       'after',
       `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
         `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
         `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
-        'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.',
+        'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
+        'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
+        Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
+        '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
+        '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits. Successive halving\n' +
+        '  comes with run checkpoints.',
     )
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
+      if (opts.plan) return printPlan(experimentPath, opts.json === true);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
       const display = sweepDisplay();
       const controller = new AbortController();
@@ -104,4 +118,27 @@ function printResult(result: SweepResult, json: boolean): void {
     count('failed') ? `${count('failed')} failed (run the same command to re-attempt them)` : '',
   ];
   process.stderr.write(`${escapeForTerminal(`${result.dir}: ${parts.filter(Boolean).join(', ')}`)}\n`);
+}
+
+/** --plan: the planned runs, read from the experiment file alone. */
+function printPlan(experimentPath: string, json: boolean): void {
+  const path = resolve(experimentPath);
+  const { experiment } = readExperimentFile(path);
+  const runs = planRunsOf(experiment, path);
+  const method = experiment.search?.method ?? 'grid';
+  if (json) {
+    const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
+    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, runs: runs.map(row) })}\n`);
+    return;
+  }
+  const knobs: KnobDef[] = shownKnobs(runs);
+  const table = new Table({
+    head: ['#', 'run', ...knobs.map((k) => k.short), 'seed'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  runs.forEach((r, i) => table.push([String(i + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
+  process.stdout.write(`${table.toString()}\n`);
+  const configs = runs.length / experiment.seeds.length;
+  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${runs.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
 }

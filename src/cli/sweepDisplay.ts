@@ -6,7 +6,9 @@
  */
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import { fmtDuration } from '../report/format.js';
+import { fmtBpc, fmtDelta, fmtDuration } from '../report/format.js';
+import { meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
+import { configId, knobsFromRow } from '../sweep/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
 import type { SweepEvents } from '../sweep/sweep.js';
 import type { RunOutcome } from '../sweep/task.js';
@@ -166,9 +168,48 @@ export function sweepDisplay(tty = isTty()): SweepDisplay {
   };
 }
 
-/** Runs ranked by held-out bits per character (unscored runs last), with the Markov baseline beside each. */
+const num = (s: string | undefined) => (s === undefined || s === '' ? NaN : Number(s));
+
+/**
+ * The sweep's closing table. With several seeds per configuration: one row per configuration
+ * (mean, sd, 95 % interval, verdict against the best: src/report/groups.ts); otherwise the runs
+ * ranked by held-out bits per character (unscored runs last), the Markov baseline beside each.
+ */
 export function rankedTable(summary: Record<string, string>[]): string {
-  const num = (s: string | undefined) => (s === undefined || s === '' ? NaN : Number(s));
+  const key = (r: Record<string, string>) => {
+    const k = knobsFromRow(r);
+    return k === null ? r.run_id : configId(k);
+  };
+  const score = (r: Record<string, string>) => (r.status === 'done' && !Number.isNaN(num(r.val_bpc)) ? num(r.val_bpc) : null);
+  const groups = rankGroups(summary, key, score);
+  return multiSeed(groups) ? groupedTable(groups) : runTable(summary);
+}
+
+function groupedTable(groups: Array<RankedGroup<Record<string, string>>>): string {
+  const table = new Table({
+    head: ['#', 'configuration', 'seeds', 'mean bpc', 'sd', '95 % interval', 'vs best', 'markov bpc', 'mean − markov'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const g of groups) {
+    const markov = meanOrNull(g.items.map((r) => (Number.isNaN(num(r.markov_val_bpc)) ? null : num(r.markov_val_bpc))));
+    table.push([
+      g.rank === null ? '' : String(g.rank),
+      escapeForTerminal(g.key),
+      g.n === g.items.length ? String(g.n) : `${g.n}/${g.items.length}`,
+      g.mean === null ? 'not measured' : fmtBpc(g.mean),
+      fmtBpc(g.sd),
+      g.lo === null || g.hi === null ? '—' : `${fmtBpc(g.lo)}–${fmtBpc(g.hi)}`,
+      verdictText(g),
+      fmtBpc(markov),
+      g.mean === null || markov === null ? '—' : fmtDelta(g.mean - markov).replace('−', '-'),
+    ]);
+  }
+  return `${table.toString()}\n${TEST_STATEMENT}`;
+}
+
+function runTable(summary: Record<string, string>[]): string {
   const rows = [...summary].sort((a, b) => {
     const x = num(a.val_bpc);
     const y = num(b.val_bpc);

@@ -10,16 +10,22 @@
  * so shards merged give the same leaderboard as one folder with the union.
  */
 import { median } from '../util/stats.js';
+import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { binning } from './bins.js';
 import { factsOf } from './facts.js';
-import { expectedRuns, gridAndSeedsOf, num } from './manifests.js';
+import { meanOrNull, multiSeed, rankGroups } from './groups.js';
+import { expectedRuns, gridAndSeedsOf, num, searchLine } from './manifests.js';
 import { samplePicks } from './samples.js';
 import type {
+  ConfigEntry,
   Counts,
+  Grouping,
   CurveRow,
   FolderTables,
   HeatCell,
   Knob,
   KnobStats,
+  KnobValue,
   LeaderboardEntry,
   MarkovBaseline,
   ReportData,
@@ -38,10 +44,7 @@ function cmpSeed(a: string, b: string): number {
 
 function cmpParams(a: RunParams & { runId: string }, b: RunParams & { runId: string }): number {
   return (
-    a.hiddenSize - b.hiddenSize ||
-    a.unroll - b.unroll ||
-    a.clip - b.clip ||
-    a.learningRate - b.learningRate ||
+    cmpConfig(a, b) ||
     cmpSeed(a.seed, b.seed) ||
     (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
   );
@@ -126,10 +129,7 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
   return {
     rank: null,
     runId: row.runId,
-    hiddenSize: row.hiddenSize,
-    unroll: row.unroll,
-    clip: row.clip,
-    learningRate: row.learningRate,
+    ...knobsOf(row),
     seed: row.seed,
     status: row.status,
     valBpc: row.valBpc,
@@ -184,46 +184,87 @@ export function sortLeaderboard(entries: LeaderboardEntry[]): LeaderboardEntry[]
   return [...ranked, ...rest];
 }
 
-function knobStats(entries: LeaderboardEntry[], grid: Record<Knob, number[]>): KnobStats[] {
-  return KNOBS.map((knob) => {
-    const values = new Set<number>(grid[knob]);
-    for (const e of entries) values.add(e[knob]);
+/** One row per configuration: the runs that differ only in their seed, with mean, sd, 95 % interval and the verdict against the best. */
+export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
+  const score = (e: LeaderboardEntry) => (e.rank !== null ? e.valBpc : null);
+  const groups = rankGroups(leaderboard, (e) => configId(e), score, cmpParams);
+  const configs = groups.map((g): ConfigEntry => {
+    const runs = g.items;
+    const first = runs[0];
+    const markovBpc = meanOrNull(runs.map((e) => e.markovBpc));
+    const unfinished = runs.filter((e) => e.rank === null);
+    return {
+      ...knobsOf(first),
+      rank: g.rank,
+      configId: g.key,
+      runIds: runs.map((e) => e.runId),
+      seeds: runs.map((e) => e.seed),
+      runs: runs.length,
+      n: g.n,
+      mean: g.mean,
+      sd: g.sd,
+      lo: g.lo,
+      hi: g.hi,
+      halfWidth: g.halfWidth,
+      verdict: g.verdict,
+      p: g.p,
+      markovBpc,
+      delta: g.mean !== null && markovBpc !== null ? g.mean - markovBpc : null,
+      charsPerS: meanOrNull(runs.map((e) => e.charsPerS)),
+      note: unfinished.length === 0 ? null : unfinished.map((e) => `${e.runId}: ${e.status}`).join('; '),
+    };
+  });
+  return { multiSeed: multiSeed(groups), configs };
+}
+
+/** Just the knobs of a row, entry or configuration. */
+function knobsOf(e: KnobValues): KnobValues {
+  return Object.fromEntries(KNOBS.map((k) => [k, e[k]])) as KnobValues;
+}
+
+/** Per shown knob and value: best and median of the configurations' means (one seed: the runs' scores). */
+function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Record<Knob, KnobValue[]>): KnobStats[] {
+  const label = (c: ConfigEntry) => (c.runIds.length === 1 ? c.runIds[0] : c.configId);
+  return shownKnobs(entries).map((def) => {
+    const knob = def.key as Knob;
+    const bins = binning([...grid[knob], ...entries.map((e) => e[knob])]);
     return {
       knob,
       label: KNOB_LABELS[knob],
-      values: [...values]
-        .sort((a, b) => a - b)
-        .map((value) => {
-          const runs = entries.filter((e) => e[knob] === value);
-          const ranked = runs.filter((e) => e.rank !== null);
-          const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.valBpc as number) < (a.valBpc as number) ? b : a)) : null;
-          return {
-            value,
-            runs: runs.length,
-            finished: ranked.length,
-            best: best ? best.valBpc : null,
-            median: ranked.length > 0 ? median(ranked.map((e) => e.valBpc as number)) : null,
-            bestRunId: best ? best.runId : null,
-          };
-        }),
+      values: bins.groups.map((value) => {
+        const runs = entries.filter((e) => bins.of(e[knob]) === value);
+        const ranked = configs.filter((c) => bins.of(c[knob]) === value && c.mean !== null);
+        const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
+        return {
+          value,
+          runs: runs.length,
+          finished: runs.filter((e) => e.rank !== null).length,
+          best: best ? best.mean : null,
+          median: ranked.length > 0 ? median(ranked.map((c) => c.mean as number)) : null,
+          bestRunId: best ? label(best) : null,
+        };
+      }),
     };
   });
 }
 
-function heatmap(entries: LeaderboardEntry[], knobs: KnobStats[]): HeatCell[] {
-  const lrs = knobs.find((k) => k.knob === 'learningRate')?.values.map((v) => v.value) ?? [];
-  const hs = knobs.find((k) => k.knob === 'hiddenSize')?.values.map((v) => v.value) ?? [];
+/** Learning rate × hidden size: the best configuration mean in each cell. */
+function heatmap(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Record<Knob, KnobValue[]>): HeatCell[] {
+  const binsOf = (k: Knob) => binning([...grid[k], ...entries.map((e) => e[k])]);
+  const lr = binsOf('learningRate');
+  const h = binsOf('hiddenSize');
+  const at = (x: KnobValues, hiddenSize: KnobValue, learningRate: KnobValue) => h.of(x.hiddenSize) === hiddenSize && lr.of(x.learningRate) === learningRate;
   const cells: HeatCell[] = [];
-  for (const hiddenSize of hs)
-    for (const learningRate of lrs) {
-      const runs = entries.filter((e) => e.hiddenSize === hiddenSize && e.learningRate === learningRate);
-      const ranked = runs.filter((e) => e.rank !== null).map((e) => e.valBpc as number);
+  for (const hiddenSize of h.groups)
+    for (const learningRate of lr.groups) {
+      const runs = entries.filter((e) => at(e, hiddenSize, learningRate));
+      const means = configs.filter((c) => at(c, hiddenSize, learningRate) && c.mean !== null).map((c) => c.mean as number);
       cells.push({
         learningRate,
         hiddenSize,
-        best: ranked.length > 0 ? Math.min(...ranked) : null,
+        best: means.length > 0 ? Math.min(...means) : null,
         runs: runs.length,
-        finished: ranked.length,
+        finished: runs.filter((e) => e.rank !== null).length,
       });
     }
   return cells;
@@ -247,21 +288,27 @@ interface Expected {
   /** Expected runs by id, united over the manifests. */
   runs: Map<string, RunParams>;
   /** Each knob's values, united over the manifests, ascending. */
-  grid: Record<Knob, number[]>;
+  grid: Record<Knob, KnobValue[]>;
   seeds: string[];
+  /** How the first manifest that says chose its configurations (null: a grid). */
+  search: string | null;
 }
 
 /** The runs, grid values and seeds the manifests ask for, with notes on manifests that cannot say. */
 function expectedFromManifests(folders: FolderTables[], notes: string[]): Expected {
   const runs = new Map<string, RunParams>();
-  const grid = Object.fromEntries(KNOBS.map((k) => [k, [] as number[]])) as Record<Knob, number[]>;
+  const grid = Object.fromEntries(KNOBS.map((k) => [k, [] as KnobValue[]])) as Record<Knob, KnobValue[]>;
   const seeds = new Set<string>();
+  let search: string | null = null;
   for (const f of folders) {
     if (!f.manifest) continue;
     const specs = expectedRuns(f.manifest);
-    for (const r of specs) runs.set(r.id, { hiddenSize: r.hiddenSize, unroll: r.unroll, clip: r.clip, learningRate: r.learningRate, seed: String(r.seed) });
+    for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
-    if (g) for (const k of KNOBS) for (const v of g.grid[k]) if (!grid[k].includes(v)) grid[k].push(v);
+    // A grid's lists are its values; a random search's values are those it drew.
+    const drawn = g?.search?.method === 'random' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;
+    if (drawn) for (const k of KNOBS) for (const v of drawn[k]) if (!grid[k].includes(v)) grid[k].push(v);
+    search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));
     const total = num(f.manifest.totalRuns);
     if (total !== null && specs.length > 0 && total !== specs.length) {
@@ -269,8 +316,8 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     }
     if (specs.length === 0) notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
   }
-  for (const k of KNOBS) grid[k].sort((a, b) => a - b);
-  return { runs, grid, seeds: [...seeds].sort(cmpSeed) };
+  for (const k of KNOBS) grid[k].sort(cmpKnobValue);
+  return { runs, grid, seeds: [...seeds].sort(cmpSeed), search };
 }
 
 /** Every run in a summary or expected by a manifest, ranked; notes on runs outside the grid and on stray curve/sample rows. */
@@ -308,15 +355,17 @@ export function buildReportData(folders: FolderTables[]): ReportData {
   const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
   const expected = expectedFromManifests(folders, notes);
   const leaderboard = leaderboardOf(merged, expected.runs, notes);
-  const knobs = knobStats(leaderboard, expected.grid);
+  const grouping = groupConfigs(leaderboard);
+  const knobs = knobStats(leaderboard, grouping.configs, expected.grid);
   curveNotes(leaderboard, merged, folders, notes);
   const { picks, length } = samplePicks(leaderboard, merged.samples, notes);
-  const facts = factsOf(folders, merged.summary, expected.grid, expected.seeds, expected.runs.size, notes);
+  const facts = factsOf(folders, merged.summary, expected, expected.runs.size, notes);
   return {
     dirs: folders.map((f) => f.dir),
     leaderboard,
+    grouping,
     knobs,
-    heatmap: heatmap(leaderboard, knobs),
+    heatmap: heatmap(leaderboard, grouping.configs, expected.grid),
     baselines: baselines(merged.summary),
     samples: picks,
     sampleLength: length,

@@ -3,8 +3,9 @@
  * one description of the report's "Sweep facts" section, groups of labelled plain-text values
  * (factGroups), which the Markdown and HTML renderers only lay out and escape.
  */
-import type { Facts, FolderFacts, FolderTables, Knob, Manifest, ReportData, SummaryRow } from './types.js';
+import type { Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
 import { KNOB_LABELS, KNOBS } from './types.js';
+import { shownKnobs, type KnobValues } from '../sweep/knobs.js';
 import { fmtCompact, fmtDuration, fmtInt } from './format.js';
 import { machineOf, num, str, time, validationOf } from './manifests.js';
 
@@ -48,8 +49,7 @@ function spans(manifests: Array<Manifest | null>, folders: FolderFacts[]): { spa
 export function factsOf(
   folders: FolderTables[],
   summary: SummaryRow[],
-  grid: Record<Knob, number[]>,
-  seeds: string[],
+  { grid, seeds, search }: { grid: Record<Knob, KnobValue[]>; seeds: string[]; search: string | null },
   expectedCount: number,
   notes: string[],
 ): Facts {
@@ -65,6 +65,7 @@ export function factsOf(
     budgetChars: num(exp?.budget?.chars),
     seeds,
     grid,
+    search,
     markovOrder: num(exp?.markov?.order),
     validation: validationOf(exp?.validation),
     corpus: first?.corpus && typeof first.corpus === 'object' ? first.corpus : null,
@@ -75,6 +76,12 @@ export function factsOf(
     expectedRuns: expectedCount,
     seenRuns: summary.length,
   };
+}
+
+/** One configuration per value of each knob (enough to tell which knobs leave their default). */
+function gridConfigsOf(grid: Record<Knob, KnobValue[]>): KnobValues[] {
+  const width = Math.max(...KNOBS.map((k) => grid[k].length));
+  return Array.from({ length: width }, (_, i) => Object.fromEntries(KNOBS.map((k) => [k, grid[k][Math.min(i, grid[k].length - 1)]])) as KnobValues);
 }
 
 // ---- the description the renderers lay out ----
@@ -106,7 +113,11 @@ function experimentGroup(f: Facts): FactGroup {
       ['workers', f.workers === null ? null : String(f.workers)],
       ['budget', f.budgetChars === null ? null : `${fmtInt(f.budgetChars)} training characters per run`],
       ['seeds', f.seeds.join(', ')],
-      ...KNOBS.map((k): [string, string] => [`grid ${KNOB_LABELS[k]}`, f.grid[k].join(', ')]),
+      ['search', f.search],
+      ...shownKnobs(KNOBS.map((k) => f.grid[k]).some((l) => l.length === 0) ? [] : gridConfigsOf(f.grid)).map((d): [string, string] => [
+        `${f.search === null ? 'grid' : 'values of'} ${KNOB_LABELS[d.key as Knob]}`,
+        f.grid[d.key as Knob].join(', '),
+      ]),
       ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
       ['validation', f.validation],
     ]),

@@ -3,11 +3,12 @@
  * SVGs inlined (one <svg> per plot). Every piece of text from the sweep's files is escaped with
  * escapeHtml(); a restrictive Content-Security-Policy is set as defence in depth.
  */
-import type { LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
+import type { ConfigEntry, LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
 import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
-import { knobColumns, LEADERBOARD_COLUMNS, type Column } from './tableColumns.js';
-import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
+import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
+import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -35,7 +36,9 @@ td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-wo
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); }
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
-.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 28px; }
+td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested { color: var(--muted); }
+tr.v-best td { background: #eef7ee; } tr.v-tied td { background: #f6fbf6; }
+.knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 8px 28px; }
 figure { margin: 16px 0 28px; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 760px; }
@@ -73,6 +76,8 @@ function cell<T>(c: Column<T>, r: T): string {
       return `<td>${badge((r as LeaderboardEntry).status)}</td>`;
     case 'delta':
       return deltaCell((r as LeaderboardEntry).delta);
+    case 'verdict':
+      return `<td class="verdict ${h((r as ConfigEntry).verdict ?? '')}">${h(text)}</td>`;
     case 'note':
       return `<td class="note"${text.length > 160 ? ` title="${h(text)}"` : ''}>${h(truncate(text, 160))}</td>`;
     default:
@@ -86,22 +91,38 @@ function headRow<T>(columns: Array<Column<T>>): string {
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them). */
 function leaderboardTable(data: ReportData): string {
+  const columns = leaderboardColumns(shownDefs(data));
   const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
   const rows = data.leaderboard.map((e, i) => {
     const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
-    return `<tr class="${cls}" data-status="${h(e.status)}">${LEADERBOARD_COLUMNS.map((c) => cell(c, e)).join('')}</tr>`;
+    return `<tr class="${cls}" data-status="${h(e.status)}">${columns.map((c) => cell(c, e)).join('')}</tr>`;
   });
   return (
-    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(LEADERBOARD_COLUMNS)}</thead><tbody>\n` +
+    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(columns)}</thead><tbody>\n` +
     `${rows.join('\n')}\n</tbody></table></div>`
+  );
+}
+
+/** One row per configuration, the best and those indistinguishable from it shaded. */
+function configTable(data: ReportData): string {
+  const columns = configColumns(shownDefs(data));
+  const rows = data.grouping.configs.map((c) => `<tr class="${c.rank === null ? 'unranked' : `v-${h(c.verdict ?? '')}`}">${columns.map((col) => cell(col, c)).join('')}</tr>`);
+  return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+}
+
+function leaderboardBlock(data: ReportData): string {
+  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data)}`;
+  return (
+    `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)}</p>\n${configTable(data)}\n` +
+    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${leaderboardTable(data)}`
   );
 }
 
 function knobTables(data: ReportData): string {
   const tables = data.knobs.map((k) => {
-    const columns = knobColumns(k);
+    const columns = knobColumns(k, data.grouping.multiSeed);
     const rows = k.values.map((v) => `<tr>${columns.map((c) => cell(c, v)).join('')}</tr>`);
-    return `<section><h3>${h(k.label)}</h3><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></section>`;
+    return `<section><h3>${h(k.label)}</h3><div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
   });
   return `<div class="knobs">${tables.join('')}</div>`;
 }
@@ -172,10 +193,9 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${data.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
 <ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
-<p class="muted">${h(PROSE.leaderboard)}</p>
-${leaderboardTable(data)}
+${leaderboardBlock(data)}
 <h2>Per knob</h2>
-<p class="muted">${h(PROSE.knobs)}</p>
+<p class="muted">${h(data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs)}</p>
 ${knobTables(data)}
 <h2>Plots</h2>
 ${plotFigures(plots)}

@@ -3,9 +3,10 @@
  * partial or hand-edited), so every field is read defensively; the runs a manifest asks for come
  * from the sweep's own grid expansion (src/sweep/grid.ts), so their ids are the sweep's run ids.
  */
-import { expandGrid, type RunSpec } from '../sweep/grid.js';
-import type { Knob, Manifest } from './types.js';
-import { KNOBS } from './types.js';
+import { planRuns, type RunSpec } from '../sweep/grid.js';
+import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
+import { gridValues } from '../sweep/search/grid.js';
+import type { Knob, KnobValue, Manifest } from './types.js';
 
 export function num(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
@@ -24,28 +25,46 @@ function numList(x: unknown): number[] {
 }
 
 export interface GridAndSeeds {
-  grid: Record<Knob, number[]>;
+  grid: Record<Knob, KnobValue[]>;
   seeds: number[];
+  search: Experiment['search'];
 }
 
-/** The experiment's grid and seeds, when every knob and the seeds are non-empty lists of numbers (as the sweep's schema requires). */
+/**
+ * The experiment's grid, search and seeds as the sweep's schema reads them (a knob left out of the
+ * grid takes its default), or null when the manifest's are not usable (absent, malformed, old).
+ */
 export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
   const exp = m?.experiment;
   const grid = exp?.grid;
   if (grid === undefined || grid === null || typeof grid !== 'object') return null;
-  const out = {} as Record<Knob, number[]>;
-  for (const k of KNOBS) {
-    out[k] = numList((grid as Record<string, unknown>)[k]);
-    if (out[k].length === 0) return null;
-  }
   const seeds = numList(exp?.seeds).filter((s) => Number.isInteger(s) && s >= 0);
-  return seeds.length === 0 ? null : { grid: out, seeds };
+  const parsed = ExperimentSchema.shape.grid.safeParse(grid);
+  const search = ExperimentSchema.shape.search.safeParse((exp as { search?: unknown }).search);
+  if (!parsed.success || !search.success || seeds.length === 0) return null;
+  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data };
 }
 
 /** The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid. */
 export function expectedRuns(m: Manifest | null): RunSpec[] {
   const g = gridAndSeedsOf(m);
-  return g === null ? [] : expandGrid(g);
+  if (g === null) return [];
+  try {
+    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search });
+  } catch {
+    return []; // a random space too small to draw from: the sweep refused it too
+  }
+}
+
+/** How the configurations were chosen, one line; null for a grid. */
+export function searchLine(m: Manifest | null): string | null {
+  const s = gridAndSeedsOf(m)?.search;
+  if (s === undefined || s.method !== 'random') return null;
+  const space = Object.entries(s.space)
+    .filter(([, d]) => d !== undefined)
+    .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
+    .join('; ');
+  return `random: ${s.samples} samples, sampler seed ${s.seed}; space: ${space || '(empty)'}`;
 }
 
 /** "linux/x64, 2 × AMD EPYC, 23.5 GiB" from a manifest's machine block. */

@@ -9,7 +9,9 @@
 import type { PlotFile, ReportData } from './types.js';
 import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
-import { knobColumns, LEADERBOARD_COLUMNS, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
+import { shownDefs } from './text.js';
 import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
@@ -32,18 +34,27 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
+  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard);
+  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
   return [
     '## Leaderboard',
     '',
+    `${PROSE.configs} ${TEST_STATEMENT}`,
+    '',
+    table(configColumns(shownDefs(data)), data.grouping.configs),
+    '',
+    '### All runs',
+    '',
     PROSE.leaderboard,
     '',
-    table(LEADERBOARD_COLUMNS, data.leaderboard),
+    runs,
     '',
   ];
 }
 
 function knobSection(data: ReportData): string[] {
-  return ['## Per knob', '', PROSE.knobs, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', table(knobColumns(k), k.values), ''])];
+  const prose = data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs;
+  return ['## Per knob', '', prose, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', table(knobColumns(k, data.grouping.multiSeed), k.values), ''])];
 }
 
 function plotSection(plots: PlotFile[]): string[] {

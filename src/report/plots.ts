@@ -2,27 +2,31 @@
  * The report's plots: Vega-Lite specs built from the data (pure), compiled with vega-lite and
  * rendered to SVG by a headless vega View (renderer 'none', no browser, no canvas).
  *
- *   plots/curves-by-<knob>.svg   held-out bpc (lines + points where measured) and smoothed training
- *                                bpc against training characters, every run, colour = that knob's
- *                                value, the Markov baseline(s) as horizontal reference rules;
- *   plots/heatmap-lr-hidden.svg  best held-out bpc per learning rate × hidden size.
+ *   plots/curves-by-<knob>.svg   held-out and smoothed training bpc against training characters,
+ *                                the runs grouped by that knob's value: mean line and band
+ *                                (plotCurves.ts), the Markov baseline(s) as reference rules;
+ *   plots/parallel-coordinates.svg  every knob against held-out bpc (plotParallel.ts);
+ *   plots/heatmap-lr-hidden.svg  best (configuration mean) held-out bpc per learning rate × hidden size;
+ *   plots/curves-runs.svg        every run's own curves, one line each.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Knob, PlotFile, RenderedPlot, ReportData } from './types.js';
-import { KNOBS, KNOB_LABELS, KNOB_SLUGS } from './types.js';
+import type { Knob, KnobValue, PlotFile, RenderedPlot, ReportData } from './types.js';
+import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
+import { groupedCurvesSpec } from './plotCurves.js';
+import { parallelSpec } from './plotParallel.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
 }
 
-const HELD_OUT = 'held-out';
-const TRAINING = 'training (smoothed)';
+export const HELD_OUT = 'held-out';
+export const TRAINING = 'training (smoothed)';
 /** At most this many points per run and series go into a plot (evenly thinned, the last kept). */
-const MAX_POINTS = 200;
+export const MAX_POINTS = 200;
 
-const CONFIG = {
+export const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   background: 'white',
   padding: 8,
@@ -32,7 +36,7 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start', offset: 10 },
 };
 
-function thin<T>(rows: T[], max: number): T[] {
+export function thin<T>(rows: T[], max: number): T[] {
   if (rows.length <= max) return rows;
   const out: T[] = [];
   const step = (rows.length - 1) / (max - 1);
@@ -42,7 +46,7 @@ function thin<T>(rows: T[], max: number): T[] {
 
 interface CurvePoint {
   run: string;
-  v: number;
+  v: KnobValue;
   series: string;
   chars: number;
   bpc: number;
@@ -72,7 +76,7 @@ export function bpcCap(data: ReportData): number {
 }
 
 /** y range: everything measured and the baselines, cut at bpcCap so a diverging run cannot flatten the rest. */
-function yDomain(data: ReportData, points: CurvePoint[]): [number, number] {
+export function yDomain(data: ReportData, points: Array<{ bpc: number }>): [number, number] {
   const ys = [...points.map((p) => p.bpc), ...data.baselines.map((b) => b.bpc)];
   if (ys.length === 0) return [0, 8];
   let lo = Math.min(...ys);
@@ -87,7 +91,7 @@ function yDomain(data: ReportData, points: CurvePoint[]): [number, number] {
 
 /** Size of the curves plots' data area, in pixels. */
 const CURVES_WIDTH = 640;
-const CURVES_HEIGHT = 320;
+export const CURVES_HEIGHT = 320;
 /** The baseline labels: font size and gap to their rule, in pixels. */
 const LABEL_FONT = 11;
 const LABEL_GAP = 4;
@@ -114,7 +118,7 @@ export function labelSides(bpcs: number[], [lo, hi]: [number, number], height: n
   });
 }
 
-function baselineLayers(data: ReportData, domain: [number, number]): object[] {
+export function baselineLayers(data: ReportData, domain: [number, number]): object[] {
   if (data.baselines.length === 0) return [];
   const sides = labelSides(data.baselines.map((b) => b.bpc), domain, CURVES_HEIGHT);
   const values = data.baselines.map((b) => ({
@@ -146,7 +150,7 @@ function baselineLayers(data: ReportData, domain: [number, number]): object[] {
 }
 
 /** The curves' line and point layers: x = characters, y = bpc, colour = the knob's value, dash = series. */
-function curveLayers(points: CurvePoint[], label: string, values: number[], [lo, hi]: [number, number]): object[] {
+function curveLayers(points: CurvePoint[], label: string, values: KnobValue[], [lo, hi]: [number, number]): object[] {
   const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } } };
   const x = {
     field: 'chars',
@@ -181,6 +185,7 @@ function curveLayers(points: CurvePoint[], label: string, values: number[], [lo,
   ];
 }
 
+/** Every run's own curves in one plot, coloured by `knob` (the grouped plots average them). */
 export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   const label = KNOB_LABELS[knob];
   const points = curvePoints(data, knob);
@@ -196,11 +201,11 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
   return {
-    file: `plots/curves-by-${KNOB_SLUGS[knob]}.svg`,
-    title: `Curves by ${label}`,
+    file: `plots/curves-runs.svg`,
+    title: `Every run's curves, by ${label}`,
     caption:
       `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
-      `against training characters for every run, coloured by ${label}; the black dashed rule is the Markov baseline.` +
+      `against training characters for every run, one line each, coloured by ${label}; the black dashed rule is the Markov baseline.` +
       (Number.isFinite(bpcCap(data)) ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
     spec: spec as unknown as TopLevelSpec,
   };
@@ -235,8 +240,10 @@ function heatCells(data: ReportData, [lo, hi]: [number, number]) {
 
 export function heatmapSpec(data: ReportData): PlotSpec {
   const domain = heatDomain(data);
-  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: 'ascending', axis: { labelAngle: 0 } };
-  const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: 'descending' };
+  // Cells come in knob order (values ascending, or value ranges for knobs shown in bins).
+  const order = (f: (c: ReportData['heatmap'][number]) => KnobValue) => [...new Set(data.heatmap.map(f))];
+  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: order((c) => c.learningRate), axis: { labelAngle: 0 } };
+  const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: order((c) => c.hiddenSize).reverse() };
   // The cell's ink as a test, not a field, so it stays out of the marks' aria labels.
   const ink = { condition: { test: `datum.ink === '${WHITE}'`, value: WHITE }, value: BLACK };
   const spec = {
@@ -261,14 +268,19 @@ export function heatmapSpec(data: ReportData): PlotSpec {
     file: 'plots/heatmap-lr-hidden.svg',
     title: 'Learning rate × hidden size',
     caption:
-      'Best held-out bpc over the other knobs and seeds for each learning rate and hidden size (finished runs only)' +
+      'Best held-out bpc over the other knobs for each learning rate and hidden size (finished runs only; with several seeds, the best configuration\u2019s mean over its seeds)' +
       (Number.isFinite(bpcCap(data)) ? `; colours saturate at ${bpcCap(data).toFixed(1)} bpc.` : '.'),
     spec: spec as unknown as TopLevelSpec,
   };
 }
 
+/**
+ * The report's plots: per shown knob, its grouped curves (mean and band per value); the parallel
+ * coordinates of every knob against held-out bpc; the heat map; every run's own curves.
+ */
 export function plotSpecs(data: ReportData): PlotSpec[] {
-  return [...KNOBS.map((k) => curvesSpec(data, k)), heatmapSpec(data)];
+  const knobs = data.knobs.map((k) => k.knob);
+  return [...knobs.map((k) => groupedCurvesSpec(data, k)), parallelSpec(data), heatmapSpec(data), ...(knobs.length > 0 ? [curvesSpec(data, knobs[0])] : [])];
 }
 
 /** Compile a Vega-Lite spec and render it to an SVG string in Node. */

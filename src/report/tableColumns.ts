@@ -4,24 +4,32 @@
  * column with a `kind` gets that renderer's treatment (a status badge, a coloured Δ, a run id in
  * monospace, a note cut to fit).
  */
-import type { KnobStats, KnobValueStats, LeaderboardEntry } from './types.js';
+import type { ConfigEntry, KnobStats, KnobValue, KnobValueStats, LeaderboardEntry } from './types.js';
+import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
+import { verdictText } from './groups.js';
 import { statusLabel } from './text.js';
 
 export interface Column<T> {
   head: string;
   numeric: boolean;
   text: (row: T) => string;
-  kind?: 'run' | 'status' | 'delta' | 'note';
+  kind?: 'run' | 'status' | 'delta' | 'note' | 'verdict';
 }
 
-export const LEADERBOARD_COLUMNS: Array<Column<LeaderboardEntry>> = [
+export const fmtKnob = (v: KnobValue): string => (typeof v === 'number' ? fmtNum(v) : v);
+
+/** One column per shown knob (src/sweep/knobs.ts). */
+function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column<T>> {
+  return knobs.map((k) => ({ head: k.short, numeric: k.kind !== 'choice', text: (e: T) => fmtKnob(e[k.key as KnobKey]) }));
+}
+
+/** The runs' table: one row per run. */
+export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<LeaderboardEntry>> {
+  return [
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
   { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run' },
-  { head: 'hidden', numeric: true, text: (e) => fmtNum(e.hiddenSize) },
-  { head: 'unroll', numeric: true, text: (e) => fmtNum(e.unroll) },
-  { head: 'clip', numeric: true, text: (e) => fmtNum(e.clip) },
-  { head: 'lr', numeric: true, text: (e) => fmtNum(e.learningRate) },
+  ...knobCols<LeaderboardEntry>(knobs),
   { head: 'seed', numeric: true, text: (e) => e.seed },
   { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status' },
   { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc) },
@@ -29,16 +37,35 @@ export const LEADERBOARD_COLUMNS: Array<Column<LeaderboardEntry>> = [
   { head: 'Δ bpc', numeric: true, text: (e) => fmtDelta(e.delta), kind: 'delta' },
   { head: 'chars/s', numeric: true, text: (e) => fmtInt(e.charsPerS) },
   { head: 'note', numeric: false, text: (e) => e.note ?? '', kind: 'note' },
-];
+  ];
+}
+
+/** The configurations' table: one row per configuration, statistics across its seeds. */
+export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEntry>> {
+  return [
+    { head: '#', numeric: true, text: (c) => (c.rank === null ? '' : String(c.rank)) },
+    { head: 'configuration', numeric: false, text: (c) => c.configId, kind: 'run' },
+    ...knobCols<ConfigEntry>(knobs),
+    { head: 'n', numeric: true, text: (c) => (c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`) },
+    { head: 'mean bpc', numeric: true, text: (c) => fmtBpc(c.mean) },
+    { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
+    { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
+    { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
+    { head: 'Markov bpc', numeric: true, text: (c) => fmtBpc(c.markovBpc) },
+    { head: 'Δ bpc', numeric: true, text: (c) => fmtDelta(c.delta), kind: 'delta' },
+    { head: 'chars/s', numeric: true, text: (c) => fmtInt(c.charsPerS) },
+    { head: 'note', numeric: false, text: (c) => c.note ?? '', kind: 'note' },
+  ];
+}
 
 /** Columns of one knob's table: its values, how many runs finished, best and median held-out bpc, the best run. */
-export function knobColumns(k: KnobStats): Array<Column<KnobValueStats>> {
+export function knobColumns(k: KnobStats, multiSeed = false): Array<Column<KnobValueStats>> {
   return [
-    { head: k.label, numeric: true, text: (v) => fmtNum(v.value) },
+    { head: k.label, numeric: typeof k.values[0]?.value !== 'string', text: (v) => fmtKnob(v.value) },
     { head: 'runs', numeric: true, text: (v) => String(v.runs) },
     { head: 'finished', numeric: true, text: (v) => String(v.finished) },
-    { head: 'best bpc', numeric: true, text: (v) => fmtBpc(v.best) },
-    { head: 'median bpc', numeric: true, text: (v) => fmtBpc(v.median) },
-    { head: 'best run', numeric: false, text: (v) => v.bestRunId ?? '—', kind: 'run' },
+    { head: multiSeed ? 'best mean bpc' : 'best bpc', numeric: true, text: (v) => fmtBpc(v.best) },
+    { head: multiSeed ? 'median of means' : 'median bpc', numeric: true, text: (v) => fmtBpc(v.median) },
+    { head: multiSeed ? 'best configuration' : 'best run', numeric: false, text: (v) => v.bestRunId ?? '—', kind: 'run' },
   ];
 }

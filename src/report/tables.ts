@@ -7,6 +7,7 @@ import { parseCsv, type CsvRecord } from './csv.js';
 import type { CurveRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
 
 import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
+import { KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -42,6 +43,14 @@ class Cells {
     if (n === null) throw new UsageError(`${this.where(column)}: a number is required here`);
     return n;
   }
+  /** A knob's cell: a number for numeric knobs, a name for choice knobs (required either way). */
+  knob(def: KnobDef): number | string {
+    if (def.kind !== 'choice') return this.reqNum(def.column);
+    return this.str(def.column).trim() === '' ? def.default : this.str(def.column).trim();
+  }
+  knobs(): KnobValues {
+    return Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => [k.key, this.knob(k)])) as KnobValues;
+  }
   reqStr(column: string): string {
     const s = this.str(column);
     if (s.trim() === '') throw new UsageError(`${this.where(column)}: must not be empty`);
@@ -59,10 +68,7 @@ export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
     }
     return {
       runId: c.reqStr('run_id'),
-      hiddenSize: c.reqNum('hidden_size'),
-      unroll: c.reqNum('unroll'),
-      clip: c.reqNum('clip'),
-      learningRate: c.reqNum('learning_rate'),
+      ...c.knobs(),
       seed: c.str('seed'),
       backend: c.str('backend'),
       status: status as RunStatus,

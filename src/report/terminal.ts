@@ -4,8 +4,9 @@
  * or error message cannot drive the terminal.
  */
 import Table from 'cli-table3';
-import type { KnobStats, LeaderboardEntry, ReportData } from './types.js';
+import type { ConfigEntry, KnobStats, LeaderboardEntry, ReportData } from './types.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
+import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { headline, statusLabel, truncate, wrap } from './text.js';
 
 export interface WrittenPaths {
@@ -46,9 +47,34 @@ export function leaderboardTable(entries: LeaderboardEntry[]): string {
   return t.toString();
 }
 
-export function knobTable(knobs: KnobStats[]): string {
+/** One row per configuration: n, mean, sd, 95 % interval and the verdict against the best. */
+export function configTable(configs: ConfigEntry[]): string {
+  const idWidth = Math.min(30, Math.max(5, ...configs.map((c) => Array.from(c.configId).length)) + 2);
   const t = new Table({
-    head: ['knob', 'value', 'finished', 'best bpc', 'median bpc'],
+    head: ['#', 'configuration', 'n', 'mean', 'sd', '95 % interval', 'vs best', 'Δ bpc'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+    colWidths: [4, idWidth, 5, 7, 7, 15, 20, 8],
+    style: STYLE,
+    truncate: '…',
+  });
+  for (const c of configs) {
+    t.push([
+      c.rank === null ? '' : String(c.rank),
+      plain(c.configId),
+      c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`,
+      fmtBpc(c.mean),
+      fmtBpc(c.sd),
+      c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`,
+      verdictText(c),
+      fmtDelta(c.delta),
+    ]);
+  }
+  return t.toString();
+}
+
+export function knobTable(knobs: KnobStats[], multiSeed = false): string {
+  const t = new Table({
+    head: ['knob', 'value', 'finished', multiSeed ? 'best mean' : 'best bpc', multiSeed ? 'median of means' : 'median bpc'],
     colAligns: ['left', 'right', 'right', 'right', 'right'],
     style: STYLE,
   });
@@ -66,10 +92,16 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   say(data.facts.experimentName === null ? 'charlab report' : `charlab report: ${data.facts.experimentName}`);
   out.push('');
   for (const line of headline(data)) say(line);
-  out.push('', leaderboardTable(data.leaderboard));
+  if (data.grouping.multiSeed) {
+    out.push('', configTable(data.grouping.configs));
+    say(TEST_STATEMENT);
+  } else {
+    out.push('', leaderboardTable(data.leaderboard));
+    if (data.leaderboard.length > 1) say(SINGLE_SEED_STATEMENT);
+  }
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
   for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
-  out.push('', knobTable(data.knobs), '');
+  out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   if (data.notes.length > 0) {
     out.push(`Notes (${data.notes.length}):`);
     for (const n of data.notes.slice(0, 12)) say(`- ${n}`);
@@ -97,6 +129,7 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     counts: data.counts,
     baselines: data.baselines,
     leaderboard: data.leaderboard,
+    configurations: data.grouping.configs,
     knobs: data.knobs,
     heatmap: data.heatmap,
     facts: data.facts,

@@ -1,6 +1,13 @@
 /** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
 import type { Counts, LeaderStatus, ReportData } from './types.js';
+import { knobDef, type KnobDef } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
+import { fmtP } from './groups.js';
+
+/** The knobs the report shows (those with per-knob tables), as registry entries. */
+export function shownDefs(data: ReportData): KnobDef[] {
+  return data.knobs.map((k) => knobDef(k.knob));
+}
 
 // ---- the prose of the report's sections, shared by the Markdown and HTML renderers ----
 
@@ -10,6 +17,11 @@ export const PROSE = {
     'Held-out bits per character (lower is better), best first; Δ = RNN − Markov (negative: the RNN beats the baseline). ' +
     'Runs that diverged, failed or are missing are listed, marked, at the bottom.',
   knobs: 'Best and median held-out bpc over the finished runs at each value of each swept knob.',
+  knobsGrouped:
+    'Best and median of the configurations\u2019 mean held-out bpc (mean over seeds) at each value of each swept knob.',
+  configs:
+    'One row per configuration (the runs that differ only in their seed): mean, sample standard deviation, n and 95 % Student-t ' +
+    'interval of held-out bpc across seeds, best mean first; Δ = mean − Markov.',
   noSamples: 'No samples to show (no finished run with a sample in samples.csv).',
   samples: (length: number) =>
     `Side by side as in the article: the best RNN run, the Markov baseline and the worst finished run, each cut to the same ${length} characters.`,
@@ -36,6 +48,7 @@ export function headline(data: ReportData): string[] {
     `Runs: ${c.expected} in all — ${c.done} done, ${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing` +
       (c.missing > 0 ? ' (sweep still running or interrupted).' : '.'),
   );
+  if (data.grouping.multiSeed) return [...lines, ...groupedHeadline(data)];
   const ranked = data.leaderboard.filter((e) => e.rank !== null);
   const best = ranked[0];
   if (best) {
@@ -54,6 +67,28 @@ export function headline(data: ReportData): string[] {
     const worst = ranked[ranked.length - 1];
     lines.push(`Worst finished: ${worst.runId} at ${fmtBpc(worst.valBpc)} held-out bpc.`);
   }
+  return lines;
+}
+
+/** Headline lines when configurations ran with several seeds: the best configuration and which are indistinguishable from it. */
+function groupedHeadline(data: ReportData): string[] {
+  const ranked = data.grouping.configs.filter((c) => c.rank !== null);
+  const best = ranked[0];
+  if (!best) return ['No finished run with a held-out score yet.'];
+  const ci = best.halfWidth !== null ? ` ± ${fmtBpc(best.halfWidth)} (95 % interval, n = ${best.n})` : ` (n = ${best.n})`;
+  const vs = best.markovBpc !== null ? ` vs ${fmtBpc(best.markovBpc)} for the Markov baseline: Δ ${fmtDelta(best.delta)}` : '';
+  const lines = [`Best configuration: ${best.configId} at mean ${fmtBpc(best.mean)}${ci} held-out bpc${vs}.`];
+  const tied = ranked.filter((c) => c.verdict === 'tied');
+  const untested = ranked.filter((c) => c.verdict === 'untested').length;
+  if (ranked.length > 1 && best.n > 1) lines.push(
+    tied.length === 0
+      ? `Every other configuration tested is significantly worse (Welch's t-test, 5 %).`
+      : `Statistically indistinguishable from it (Welch's t-test, p ≥ 0.05): ${tied.map((c) => `${c.configId} (${fmtBpc(c.mean)}, p ${fmtP(c.p as number)})`).join(', ')}.`,
+  );
+  if (untested > 0) lines.push(`${untested} configuration(s) with a single finished seed are not tested.`);
+  const beat = ranked.filter((c) => c.delta !== null && c.delta < 0).length;
+  const compared = ranked.filter((c) => c.delta !== null).length;
+  if (compared > 0) lines.push(`${beat} of ${compared} configurations beat the Markov baseline on average.`);
   return lines;
 }
 

@@ -5,36 +5,25 @@
 
 import type { RunStatus } from '../sweep/status.js';
 import type { ManifestAsRead } from '../sweep/manifest.js';
+import { KNOBS as KNOB_DEFS, KNOB_KEYS, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import type { Verdict } from './groups.js';
 
 export type { RunStatus };
 export type LeaderStatus = RunStatus | 'missing';
 
-/** The four swept knobs, in the order the report shows them. */
-export const KNOBS = ['hiddenSize', 'unroll', 'clip', 'learningRate'] as const;
-export type Knob = (typeof KNOBS)[number];
+/** The swept knobs, in the order the report shows them (src/sweep/knobs.ts). */
+export const KNOBS = KNOB_KEYS;
+export type Knob = KnobKey;
+export type KnobValue = number | string;
 
-export const KNOB_LABELS: Record<Knob, string> = {
-  hiddenSize: 'hidden size',
-  unroll: 'unroll',
-  clip: 'clip',
-  learningRate: 'learning rate',
-};
+export const KNOB_LABELS = Object.fromEntries(KNOB_DEFS.map((k) => [k.key, k.label])) as Record<Knob, string>;
 
 /** File-name slug of each knob (plots/curves-by-<slug>.svg). */
-export const KNOB_SLUGS: Record<Knob, string> = {
-  hiddenSize: 'hidden',
-  unroll: 'unroll',
-  clip: 'clip',
-  learningRate: 'lr',
-};
+export const KNOB_SLUGS = Object.fromEntries(KNOB_DEFS.map((k) => [k.key, k.slug])) as Record<Knob, string>;
 
 /** One row of summary.csv; numbers are null where the cell is empty (or not finite). */
-export interface SummaryRow {
+export type SummaryRow = KnobValues & {
   runId: string;
-  hiddenSize: number;
-  unroll: number;
-  clip: number;
-  learningRate: number;
   seed: string;
   backend: string;
   status: RunStatus;
@@ -50,7 +39,7 @@ export interface SummaryRow {
   error: string;
   /** Where the row came from, for messages: "dir/summary.csv:12". */
   source: string;
-}
+};
 
 export interface CurveRow {
   runId: string;
@@ -83,15 +72,9 @@ export interface FolderTables {
   notes: string[];
 }
 
-export interface RunParams {
-  hiddenSize: number;
-  unroll: number;
-  clip: number;
-  learningRate: number;
-  seed: string;
-}
+export type RunParams = KnobValues & { seed: string };
 
-export interface LeaderboardEntry extends RunParams {
+export type LeaderboardEntry = RunParams & {
   /** 1-based position among ranked runs (finished with a held-out score); null for the rest. */
   rank: number | null;
   runId: string;
@@ -111,14 +94,49 @@ export interface LeaderboardEntry extends RunParams {
   error: string | null;
   /** Short human note: error text, divergence point, partial progress of a missing run. */
   note: string | null;
+};
+
+/** One configuration (the runs that differ only in their seed), with its statistics across seeds. */
+export type ConfigEntry = KnobValues & {
+  /** 1-based by mean held-out bpc among configurations with a finished run; null for the rest. */
+  rank: number | null;
+  /** The run id without its seed ("h100-u16-c5-lr0.1"). */
+  configId: string;
+  runIds: string[];
+  seeds: string[];
+  /** Runs of the configuration (any status) and how many finished with a score. */
+  runs: number;
+  n: number;
+  mean: number | null;
+  sd: number | null;
+  /** 95 % Student-t interval for the mean (n ≥ 2). */
+  lo: number | null;
+  hi: number | null;
+  halfWidth: number | null;
+  verdict: Verdict | null;
+  /** Welch's p against the best configuration. */
+  p: number | null;
+  markovBpc: number | null;
+  /** mean − Markov baseline. */
+  delta: number | null;
+  charsPerS: number | null;
+  note: string | null;
+};
+
+/** The leaderboard by configuration; `multiSeed` false: one seed each, no difference tested. */
+export interface Grouping {
+  multiSeed: boolean;
+  configs: ConfigEntry[];
 }
 
 export interface KnobValueStats {
-  value: number;
+  value: KnobValue;
   runs: number;
   finished: number;
+  /** Best and median of the configurations' mean held-out bpc at this value. */
   best: number | null;
   median: number | null;
+  /** The best configuration (its run id when it has one run). */
   bestRunId: string | null;
 }
 
@@ -129,8 +147,9 @@ export interface KnobStats {
 }
 
 export interface HeatCell {
-  learningRate: number;
-  hiddenSize: number;
+  learningRate: KnobValue;
+  hiddenSize: KnobValue;
+  /** Best configuration mean in the cell. */
   best: number | null;
   runs: number;
   finished: number;
@@ -170,7 +189,9 @@ export interface Facts {
   workers: number | null;
   budgetChars: number | null;
   seeds: string[];
-  grid: Record<Knob, number[]>;
+  grid: Record<Knob, KnobValue[]>;
+  /** How configurations were chosen, one line ("random: 16 samples, sampler seed 7; …"); null for a grid. */
+  search: string | null;
   markovOrder: number | null;
   validation: string | null;
   corpus: NonNullable<Manifest['corpus']> | null;
@@ -197,6 +218,7 @@ export interface Counts {
 export interface ReportData {
   dirs: string[];
   leaderboard: LeaderboardEntry[];
+  grouping: Grouping;
   knobs: KnobStats[];
   heatmap: HeatCell[];
   baselines: MarkovBaseline[];

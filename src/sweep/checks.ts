@@ -9,11 +9,12 @@ import { checkPrime } from '../corpus/index.js';
 import { loadCorpus, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { CorpusError, UsageError } from '../errors.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, wasmBytes } from '../train/memory.js';
+import { planRuns } from './grid.js';
 import type { Experiment } from './schema.js';
 
 /** The experiment's corpus, encoded and split; a corpus error names the key it comes from. */
 export async function loadExperimentCorpus(experiment: Experiment, expPath: string, baseDir: string, access?: CorpusAccess): Promise<LoadedCorpus> {
-  const maxUnroll = Math.max(...experiment.grid.unroll);
+  const maxUnroll = Math.max(...planRuns(experiment).map((r) => r.unroll));
   let loaded: LoadedCorpus;
   try {
     loaded = await loadCorpus(experiment.corpus, { baseDir, validation: experiment.validation, minTrainChars: maxUnroll + 1 }, access);
@@ -46,13 +47,14 @@ export function checkExperimentResources(
   onNotice: (msg: string) => void = () => {},
   machineBytes = totalmem(),
 ): void {
-  const shape = { hiddenSize: Math.max(...experiment.grid.hiddenSize), unroll: Math.max(...experiment.grid.unroll), vocabSize: corpus.vocabSize };
+  const runs = planRuns(experiment);
+  const shape = { hiddenSize: Math.max(...runs.map((r) => r.hiddenSize)), unroll: Math.max(...runs.map((r) => r.unroll)), vocabSize: corpus.vocabSize };
   // The Markov model counts what the RNN read: the budget (plus one target), at most the training text.
   const markovChars = Math.min(experiment.budget.chars + 1, corpus.trainChars);
   const order = experiment.markov.order;
   const problems = memoryProblems({ ...shape, backend: experiment.backend, markovOrder: order, markovChars }, machineBytes);
   for (const p of problems) {
-    const key = p.part === 'rnn' ? `grid.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
+    const key = p.part === 'rnn' ? `${experiment.search?.method === 'random' ? 'search.space' : 'grid'}.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
     const what = p.part === 'rnn' ? `a ${experiment.backend} run at hidden ${shape.hiddenSize} (vocabulary ${corpus.vocabSize}, unroll ${shape.unroll})` : `the order-${order} Markov model over ${markovChars} characters`;
     throw new UsageError(`${expPath}: ${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }

@@ -1,10 +1,10 @@
 /** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
+import { KNOBS } from './knobs.js';
+
+/** run_id, one column per knob (src/sweep/knobs.ts, in its order), then the seed and the measurements. */
 export const SUMMARY_COLUMNS = [
   'run_id',
-  'hidden_size',
-  'unroll',
-  'clip',
-  'learning_rate',
+  ...KNOBS.map((k) => k.column),
   'seed',
   'backend',
   'status',
@@ -18,6 +18,6 @@ export const SUMMARY_COLUMNS = [
   'chars_per_s',
   'diverged_at_iteration',
   'error',
-] as const;
+] as const satisfies readonly string[];
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;

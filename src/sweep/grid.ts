@@ -1,30 +1,49 @@
-/** The sweep's runs: the grid's cartesian product times the seeds, in a fixed order, each with a stable id. */
+/**
+ * The sweep's runs: the search method's configurations times the seeds (seeds innermost), in a
+ * fixed order, each with a stable id. This list is the plan: the sweep runs it (a shard runs its
+ * part of it), `--plan` prints it and the report lists what is missing from it.
+ */
+import { UsageError } from '../errors.js';
 import type { Experiment } from './schema.js';
+import { runId, type KnobValues } from './knobs.js';
+import { searchConfigs } from './search/index.js';
+import { gridConfigs } from './search/grid.js';
 
-export interface RunSpec {
+export { runId };
+
+export type RunSpec = KnobValues & {
   id: string;
   index: number; // position in the deterministic order
-  hiddenSize: number;
-  unroll: number;
-  clip: number;
-  learningRate: number;
   seed: number;
-}
+};
 
-export function runId(r: Omit<RunSpec, 'id' | 'index'>): string {
-  return `h${r.hiddenSize}-u${r.unroll}-c${r.clip}-lr${r.learningRate}-s${r.seed}`;
-}
-
-/** Nested loops, outermost first: hidden size, unroll, clip, learning rate, seed. */
-export function expandGrid(exp: Pick<Experiment, 'grid' | 'seeds'>): RunSpec[] {
+/** Every configuration once per seed, seeds innermost. */
+export function runsOf(configs: readonly KnobValues[], seeds: readonly number[]): RunSpec[] {
   const runs: RunSpec[] = [];
-  for (const hiddenSize of exp.grid.hiddenSize)
-    for (const unroll of exp.grid.unroll)
-      for (const clip of exp.grid.clip)
-        for (const learningRate of exp.grid.learningRate)
-          for (const seed of exp.seeds) {
-            const r = { hiddenSize, unroll, clip, learningRate, seed };
-            runs.push({ id: runId(r), index: runs.length, ...r });
-          }
+  for (const c of configs)
+    for (const seed of seeds) {
+      const r = { ...c, seed };
+      runs.push({ ...r, id: runId(r), index: runs.length });
+    }
   return runs;
+}
+
+/** Grid search's runs: nested loops over the knobs in registry order, outermost first, then seeds. */
+export function expandGrid(exp: Pick<Experiment, 'grid' | 'seeds'>): RunSpec[] {
+  return runsOf(gridConfigs(exp), exp.seeds);
+}
+
+/** The runs an experiment asks for, by its search method. */
+export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search'>): RunSpec[] {
+  return runsOf(searchConfigs(exp), exp.seeds);
+}
+
+/** planRuns for an experiment read from `file`: a plan that cannot be made (a random space too small) names the file. */
+export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search'>, file: string): RunSpec[] {
+  try {
+    return planRuns(exp);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
 }

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { expandGrid, type RunSpec } from './grid.js';
+import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
 import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
@@ -67,7 +67,7 @@ export function mergeShards(dir: string): MergeResult {
   const notes: string[] = [];
   const { count, folders, absent } = findShards(out, notes);
   const ref = folders[0];
-  const planned = expandGrid(ref.manifest.experiment);
+  const planned = planRuns(ref.manifest.experiment);
   for (const f of folders.slice(1)) checkSameSweep(ref, f, planned);
   const tables = mergeTables(folders, planned, count, notes);
   checkMergeTarget(out);
@@ -133,7 +133,7 @@ function checkSameSweep(ref: ShardFolder, f: ShardFolder, planned: RunSpec[]): v
   const a = ref.manifest;
   const b = f.manifest;
   const diffs = meaningChanges(a.experiment, b.experiment).map((c) => `${c.key}: ${c.old} in ${shardDirName(ref.shard)}, ${c.new} here`);
-  const ids = expandGrid(b.experiment).map((r) => r.id);
+  const ids = planRuns(b.experiment).map((r) => r.id);
   if (ids.join('\n') !== planned.map((r) => r.id).join('\n')) {
     diffs.push(`the grid and seeds: ${ids.length} planned runs here, ${planned.length} in ${shardDirName(ref.shard)}, not the same runs in the same order`);
   }

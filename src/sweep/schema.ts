@@ -5,19 +5,20 @@
 import { z } from 'zod';
 import { BACKENDS } from '../backend/index.js';
 import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
+import { KNOBS, type KnobDef, type KnobKey, type KnobValue } from './knobs.js';
 
 const posInt = (what = 'a positive integer') => z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const posNum = (what = 'a positive finite number') =>
   z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` }).finite({ error: `expected ${what}` });
 
 /** A non-empty list without repeated values (a repeated value would run the same point twice). */
-function gridList<T extends z.ZodType<number>>(item: T, what: string) {
+function gridList<T extends z.ZodType<number | string>>(item: T, what: string) {
   return z
     .array(item, { error: `expected a non-empty list of ${what}` })
     .min(1, { error: `expected a non-empty list of ${what}` })
     .refine((xs) => new Set(xs).size === xs.length, {
       error: (iss) => {
-        const xs = iss.input as number[];
+        const xs = iss.input as Array<number | string>;
         const dup = xs.find((x, i) => xs.indexOf(x) !== i);
         return `expected distinct values, ${String(dup)} appears more than once`;
       },
@@ -31,6 +32,108 @@ const seed = z.number({ error: SEED_ERROR }).int({ error: SEED_ERROR }).nonnegat
 
 const { min: ORDER_MIN, max: ORDER_MAX } = MARKOV_ORDER_RANGE;
 const ORDER_ERROR = `expected an integer in ${ORDER_MIN}..${ORDER_MAX}`;
+
+
+const what = (k: KnobDef) => (k.kind === 'int' ? 'positive integers' : k.kind === 'real' ? 'positive numbers' : 'names');
+
+/** grid.<knob>: a list of values per knob of the registry (src/sweep/knobs.ts), each optional. */
+const GRID_SHAPE = Object.fromEntries(
+  (KNOBS as readonly KnobDef[]).map((k) => [k.key, gridList(k.schema, what(k)).optional().describe(`${k.describe} Default: [${JSON.stringify(k.default)}].`)]),
+) as unknown as { [K in KnobKey]: z.ZodOptional<z.ZodType<Array<KnobValue<K>>>> };
+
+// ---- search methods (src/sweep/search) ----
+
+const pair = (what: string) =>
+  z.tuple([z.number({ error: `expected ${what}` }).finite(), z.number({ error: `expected ${what}` }).finite()], { error: `expected [low, high]: two ${what}` });
+
+/** One knob's distribution: exactly one of these keys. */
+const DistributionSchema = z
+  .strictObject({
+    uniform: pair('numbers').optional().describe('[a, b]: uniform on [a, b].'),
+    logUniform: pair('positive numbers').optional().describe('[a, b]: uniform in log between a > 0 and b (learning rates).'),
+    intRange: pair('integers').optional().describe('[a, b]: an integer from a to b inclusive, each equally likely.'),
+    logIntRange: pair('positive integers').optional().describe('[a, b]: an integer from a to b, uniform in log (sizes).'),
+    choice: z
+      .array(z.union([z.number(), z.string()]), { error: 'expected a non-empty list of values' })
+      .min(1, { error: 'expected a non-empty list of values' })
+      .optional()
+      .describe('[x, y, …]: one of these values, each equally likely.'),
+  })
+  .refine((d) => Object.keys(d).length === 1, {
+    error: 'expected exactly one of "uniform", "logUniform", "intRange", "logIntRange", "choice"',
+  });
+export type Distribution = z.output<typeof DistributionSchema>;
+
+const SPACE_SHAPE = Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => [k.key, DistributionSchema.optional()])) as unknown as {
+  [K in KnobKey]: z.ZodOptional<typeof DistributionSchema>;
+};
+
+const GridSearchSchema = z.strictObject({ method: z.literal('grid') });
+const RandomSearchSchema = z
+  .strictObject({
+    method: z.literal('random'),
+    samples: posInt().describe('Configurations to draw (distinct); each runs once per seed.'),
+    seed: seed.describe('Seed of the sampler: the same seed draws the same configurations on any machine.'),
+    space: z
+      .strictObject(SPACE_SHAPE)
+      .superRefine(checkSpace)
+      .describe('A distribution per knob. Real values are rounded to 3 significant digits (so run ids stay readable and stable).'),
+  })
+  .describe('Random search.');
+export type RandomSearch = z.output<typeof RandomSearchSchema>;
+
+const METHODS = ['grid', 'random'] as const;
+const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, RandomSearchSchema], {
+  error: (iss) => {
+    const m = (iss.input as { method?: unknown } | undefined)?.method;
+    const one = METHODS.map((x) => `"${x}"`).join(' or ');
+    if (m === 'halving') return `expected ${one}: successive halving comes with run checkpoints (issue 12), not yet`;
+    return `expected "method": ${one}`;
+  },
+});
+
+/** Each distribution suits its knob: its kind, increasing bounds, every possible value valid for the knob. */
+function checkSpace(space: Record<string, Distribution | undefined>, ctx: z.RefinementCtx): void {
+  for (const k of KNOBS as readonly KnobDef[]) {
+    const d = space[k.key];
+    if (d === undefined) continue;
+    const problem = distributionProblem(k, d);
+    if (problem) ctx.addIssue({ code: 'custom', path: [k.key], message: problem });
+  }
+}
+
+function distributionProblem(k: KnobDef, d: Distribution): string | null {
+  const [name, value] = Object.entries(d)[0] as [keyof Distribution, unknown];
+  const allowed = k.kind === 'choice' ? ['choice'] : k.kind === 'int' ? ['intRange', 'logIntRange', 'choice', 'uniform', 'logUniform'] : ['uniform', 'logUniform', 'intRange', 'choice'];
+  if (!allowed.includes(name)) return `one of ${allowed.map((a) => `"${a}"`).join(', ')} for ${k.key} (${k.kind} values)`;
+  const bad = (v: unknown) => !k.schema.safeParse(v).success;
+  if (name === 'choice') {
+    const xs = value as Array<number | string>;
+    const wrong = xs.find(bad);
+    if (wrong !== undefined) return `choice values that are valid ${k.key} values (${JSON.stringify(wrong)} is not)`;
+    if (new Set(xs).size !== xs.length) return 'distinct choice values';
+    return null;
+  }
+  const [a, b] = value as [number, number];
+  if (!(a < b)) return `${name}: [low, high] with low < high`;
+  if ((name === 'intRange' || name === 'logIntRange') && !(Number.isInteger(a) && Number.isInteger(b))) return `${name}: integer bounds`;
+  if ((name === 'logUniform' || name === 'logIntRange') && !(a > 0)) return `${name}: a low bound > 0`;
+  if (bad(a) || bad(b)) return `${name}: bounds that are valid ${k.key} values (${k.kind === 'int' ? 'positive integers' : 'positive numbers'})`;
+  return null;
+}
+
+/** With random search, a knob outside the space takes one value from the grid, and no knob is in both. */
+function checkSearchAgainstGrid(e: { grid: Record<string, unknown[] | undefined>; search?: { method: string; space?: Record<string, unknown> } }, ctx: z.RefinementCtx): void {
+  if (e.search?.method !== 'random') return;
+  for (const [key, list] of Object.entries(e.grid)) {
+    if (list === undefined) continue;
+    if (e.search.space?.[key] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `${key} in one place only: it is also in search.space` });
+    } else if (list.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `one value (with random search, a knob outside search.space takes one value; to draw it, put it in search.space as {"choice": ${JSON.stringify(list)}})` });
+    }
+  }
+}
 
 export const ExperimentSchema = z
   .strictObject({
@@ -56,16 +159,15 @@ export const ExperimentSchema = z
       })
       .describe('How much each run trains.'),
     seeds: gridList(seed, 'non-negative integer seeds').describe(
-      'Seeds of the weight initialisation; each grid point runs once per seed.',
+      'Seeds of the weight initialisation; each configuration (grid point or random sample) runs once per seed.',
     ),
     grid: z
-      .strictObject({
-        hiddenSize: gridList(posInt(), 'positive integers').describe('Hidden units.'),
-        unroll: gridList(posInt(), 'positive integers').describe('Characters per truncated-BPTT chunk.'),
-        clip: gridList(posNum(), 'positive numbers').describe('Element-wise gradient clip range [-clip, clip].'),
-        learningRate: gridList(posNum(), 'positive numbers').describe('Adagrad learning rate.'),
-      })
-      .describe('The sweep: the cartesian product of these lists, times seeds.'),
+      .strictObject(GRID_SHAPE)
+      .default({})
+      .describe('The sweep: the cartesian product of these lists, times seeds (a knob left out takes its default). With random search, knobs outside search.space take their one value from here.'),
+    search: SearchSchema.optional().describe(
+      'How configurations are chosen: "grid" (the default: every combination of the grid) or "random" (samples drawn from search.space).',
+    ),
     markov: z
       .strictObject({
         order: z
@@ -109,7 +211,8 @@ export const ExperimentSchema = z
       })
       .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
   })
-  .describe('A charlab experiment: a grid of character-RNN runs, each beside a Markov baseline.');
+  .superRefine(checkSearchAgainstGrid)
+  .describe('A charlab experiment: a grid (or a random search) of character-RNN runs, each beside a Markov baseline.');
 
 /** An experiment as written (defaults may be missing). */
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
@@ -121,12 +224,24 @@ export function knownKeys(path: (string | number)[]): string[] {
   let s: z.ZodType = ExperimentSchema;
   for (const key of path) {
     s = unwrap(s);
+    if (s instanceof z.ZodUnion) s = unionObject(s);
     if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(key)];
     else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     if (!s) return [];
   }
   s = unwrap(s);
+  if (s instanceof z.ZodUnion) s = unionObject(s);
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** A union of objects (the search methods) as one object holding every option's keys. */
+function unionObject(u: z.ZodUnion): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const o of u.options as z.ZodType[]) {
+    const obj = unwrap(o);
+    if (obj instanceof z.ZodObject) Object.assign(shape, obj.shape);
+  }
+  return z.object(shape);
 }
 
 /** Every key path the schema knows (["grid", "hiddenSize"], …), outer keys first. */

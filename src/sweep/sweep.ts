@@ -12,7 +12,8 @@ import { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import type { Cadence } from '../train/run.js';
-import { expandGrid, type RunSpec } from './grid.js';
+import { planRunsOf, type RunSpec } from './grid.js';
+import { knobCells } from './knobs.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
@@ -106,7 +107,8 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const { experiment } = readExperimentFile(expPath);
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
-  const runs = shard ? shardRuns(expandGrid(experiment), shard) : expandGrid(experiment);
+  const planned = planRunsOf(experiment, expPath);
+  const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
@@ -458,10 +460,7 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
   appendRows(dir, 'summary', [
     {
       run_id: id,
-      hidden_size: o.spec.hiddenSize,
-      unroll: o.spec.unroll,
-      clip: o.spec.clip,
-      learning_rate: o.spec.learningRate,
+      ...knobCells(o.spec),
       seed: o.spec.seed,
       backend: exp.backend,
       status: o.status,

@@ -1,0 +1,146 @@
+/**
+ * The knobs a sweep can turn, described once. Grid expansion, random search, run ids, the
+ * experiment schema, summary.csv's columns, `--plan` and the report (per-knob tables, labels,
+ * plots) all derive from this list: a new knob is one entry here (plus what the model does with it).
+ *
+ * Order matters and is part of the format: it is the nesting order of grid expansion (outermost
+ * first), the order of the parts of a run id and of the knob columns in summary.csv.
+ */
+import { z } from 'zod';
+import { RNN_DEFAULTS } from '../defaults.js';
+
+const posInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const posNum = () =>
+  z
+    .number({ error: 'expected a positive finite number' })
+    .positive({ error: 'expected a positive finite number' })
+    .finite({ error: 'expected a positive finite number' });
+
+/**
+ * One knob. `kind` says how random search may draw it: 'int' (integer ranges, choice), 'real'
+ * (uniform, log-uniform, choice) or 'choice' (a list of names only).
+ */
+export interface KnobDef {
+  /** Key in the experiment's grid and search space, and the run's field name. */
+  key: string;
+  /** Column in summary.csv. */
+  column: string;
+  /** Prefix of the knob's part of a run id ("h" in h100). */
+  idPrefix: string;
+  /** Heading in tables ("hidden"), label in prose and plots ("hidden size"), file-name slug ("hidden"). */
+  short: string;
+  label: string;
+  slug: string;
+  kind: 'int' | 'real' | 'choice';
+  /** One valid value. */
+  schema: z.ZodType<number | string>;
+  default: number | string;
+  /**
+   * 'always': part of every run id (min-char-rnn's four knobs, as ids always had them);
+   * 'unlessDefault': part of the id only when not the default, so existing ids stay as they were.
+   */
+  inId: 'always' | 'unlessDefault';
+  describe: string;
+}
+
+export const KNOBS = [
+  {
+    key: 'hiddenSize', column: 'hidden_size', idPrefix: 'h', short: 'hidden', label: 'hidden size', slug: 'hidden',
+    kind: 'int', schema: posInt(), default: RNN_DEFAULTS.hiddenSize, inId: 'always', describe: 'Hidden units.',
+  },
+  {
+    key: 'unroll', column: 'unroll', idPrefix: 'u', short: 'unroll', label: 'unroll', slug: 'unroll',
+    kind: 'int', schema: posInt(), default: RNN_DEFAULTS.unroll, inId: 'always', describe: 'Characters per truncated-BPTT chunk.',
+  },
+  {
+    key: 'clip', column: 'clip', idPrefix: 'c', short: 'clip', label: 'clip', slug: 'clip',
+    kind: 'real', schema: posNum(), default: RNN_DEFAULTS.clip, inId: 'always', describe: 'Element-wise gradient clip range [-clip, clip].',
+  },
+  {
+    key: 'learningRate', column: 'learning_rate', idPrefix: 'lr', short: 'lr', label: 'learning rate', slug: 'lr',
+    kind: 'real', schema: posNum(), default: RNN_DEFAULTS.learningRate, inId: 'always', describe: 'Adagrad learning rate.',
+  },
+] as const satisfies readonly KnobDef[];
+
+export type KnobKey = (typeof KNOBS)[number]['key'];
+type DefOf<K extends KnobKey> = Extract<(typeof KNOBS)[number], { key: K }>;
+/** A knob's value type, from its zod schema (number, or a name for choice knobs). */
+export type KnobValue<K extends KnobKey = KnobKey> = z.output<DefOf<K>['schema']>;
+/** One configuration: a value for every knob. */
+export type KnobValues = { [K in KnobKey]: KnobValue<K> };
+
+export const KNOB_KEYS: readonly KnobKey[] = KNOBS.map((k) => k.key);
+
+export function knobDef(key: KnobKey): KnobDef {
+  return KNOBS.find((k) => k.key === key) as KnobDef;
+}
+
+export function knobDefaults(): KnobValues {
+  return Object.fromEntries(KNOBS.map((k) => [k.key, k.default])) as KnobValues;
+}
+
+/** The configuration's part of a run id: the knobs in registry order ("h100-u16-c5-lr0.1"). */
+export function configId(v: KnobValues): string {
+  return (KNOBS as readonly KnobDef[])
+    .filter((k) => k.inId === 'always' || v[k.key as KnobKey] !== k.default)
+    .map((k) => `${k.idPrefix}${String(v[k.key as KnobKey])}`)
+    .join('-');
+}
+
+/** A run's id: its configuration and its seed ("h100-u16-c5-lr0.1-s1"). The one home of run ids. */
+export function runId(v: KnobValues & { seed: number | string }): string {
+  return `${configId(v)}-s${v.seed}`;
+}
+
+/** Total order of knob values: numbers by value, names alphabetically. */
+export function cmpKnobValue(a: number | string, b: number | string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Compare two configurations knob by knob, in registry order. */
+export function cmpConfig(a: KnobValues, b: KnobValues): number {
+  for (const k of KNOB_KEYS) {
+    const c = cmpKnobValue(a[k], b[k]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** The knob cells of a summary row. */
+export function knobCells(v: KnobValues): Record<string, number | string> {
+  return Object.fromEntries(KNOBS.map((k) => [k.column, v[k.key]]));
+}
+
+/**
+ * A knob's value from a table cell: a number for numeric knobs (null if the cell is not one), the
+ * text for choice knobs (an empty cell is the default: tables written before the knob existed).
+ */
+export function knobFromCell(def: KnobDef, cell: string | undefined): number | string | null {
+  const raw = (cell ?? '').trim();
+  if (raw === '') return def.inId === 'unlessDefault' ? def.default : null;
+  if (def.kind === 'choice') return raw;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The knobs worth showing for a set of configurations: the 'always' knobs, and any other knob that
+ * takes a value other than its default somewhere.
+ */
+export function shownKnobs(configs: readonly KnobValues[]): KnobDef[] {
+  return (KNOBS as readonly KnobDef[]).filter((k) => k.inId === 'always' || configs.some((c) => c[k.key as KnobKey] !== k.default));
+}
+
+/** A configuration from a summary row's cells (by column), or null if a knob's cell is unreadable. */
+export function knobsFromRow(row: Record<string, string | undefined>): KnobValues | null {
+  const out: Record<string, number | string> = {};
+  for (const k of KNOBS as readonly KnobDef[]) {
+    const v = knobFromCell(k, row[k.column]);
+    if (v === null) return null;
+    out[k.key] = v;
+  }
+  return out as KnobValues;
+}
