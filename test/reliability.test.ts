@@ -398,7 +398,10 @@ describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
 
   test('a second sweep on a busy folder is refused with exit 4', async () => {
     const out = join(dir, 'busy');
-    const exp = writeExperiment(dir, LONG, 'long.json');
+    // Far longer than the second sweep takes to start (minutes, not seconds), so that the first is
+    // still running when it is stopped below, however loaded the machine; stopping it costs nothing.
+    const busy = { ...LONG, name: 'busy', seeds: Array.from({ length: 200 }, (_, i) => i + 1) };
+    const exp = writeExperiment(dir, busy, 'busy.json');
     const first = startCli(['sweep', exp, '--out', out]);
     const lockHolder = () => {
       try {
