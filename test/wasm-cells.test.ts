@@ -148,10 +148,12 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     for (const name of Object.keys(runs[0].params)) expect(Buffer.from(runs[1].params[name].buffer).equals(Buffer.from(runs[0].params[name].buffer))).toBe(true);
   });
 
-  it('exports the reference\'s tensor names and round-trips its own state', () => {
+  it('starts from the reference\'s initialisation, exports the reference\'s tensor names and round-trips its own state', () => {
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const ref = new ReferenceModel(c).exportState();
     const m = createModel('wasm', c);
+    const init = initTensors(c); // the reference's initialisation, rounded to f32
+    expect(m.exportParams()).toEqual(Object.fromEntries(Object.entries(init).map(([k, v]) => [k, Float64Array.from(new Float32Array(v))])));
     const data = text(500, base.vocabSize, 'names');
     m.trainChunk(data, [0, 200], 7);
     const s = m.exportState();
