@@ -21,6 +21,8 @@
  *   symbols unless a uniform draw lands within ~1e-6 (the f32 error of p) of a cumulative-probability
  *   boundary: for 40 draws over V = 12 symbols that is a chance of about 40·12·1e-6 ≈ 5e-4, and the
  *   test is deterministic (fixed seeds), so it asserts equality.
+ * - Dropout: the wasm model draws the reference's masks (same generator, same order), so the same
+ *   tolerances apply to its gradients and losses.
  * - Determinism: two runs of the same configuration give bitwise-identical losses and parameters.
  */
 import { describe, expect, it } from 'vitest';
@@ -134,6 +136,23 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     }
   });
 
+  it('dropout between layers: the reference\'s masks (same generator, same order), so the same gradients and losses', () => {
+    const c: RnnConfig = { ...base, cell, batch: 2, layers: 3, dropout: 0.3, optimizer: 'adam' };
+    const p = livelyParams(c);
+    const ref = new ReferenceModel(c, p);
+    const wasm = createModel('wasm', c, p);
+    const data = text(2000, base.vocabSize, 'dropout');
+    const h0 = new Float64Array(ref.exportHidden().length);
+    const r = ref.lossAndGradients(data, [5, 905], 7, h0); // draws the first chunk's masks in each
+    const w = wasm.lossAndGradients(data, [5, 905], 7, h0);
+    expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
+    for (const name of Object.keys(r.grads)) expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
+    const losses = [ref, wasm].map((m) => trainSteps(m, data, 1800, c, 10)); // the next chunks' masks
+    for (let i = 0; i < 10; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
+    // scoring runs without dropout in both
+    expect(Math.abs(wasm.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2);
+  });
+
   it('is bitwise deterministic: two runs give identical losses, parameters and samples', () => {
     const c: RnnConfig = { ...base, cell, batch: 3, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const data = text(3000, base.vocabSize, 'det');
@@ -166,10 +185,7 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
   });
 });
 
-describe('what the wasm ladder refuses', () => {
-  it('dropout, naming the knob', () => {
-    expect(() => createModel('wasm', { ...base, cell: 'lstm', layers: 2, dropout: 0.2 })).toThrow(/does not implement dropout.*dropout 0\.2/);
-  });
+describe('the wasm ladder\'s input checks', () => {
   it('bad chunks, as the reference does', () => {
     const m = createModel('wasm', { ...base, cell: 'gru', batch: 2 });
     const data = text(100, base.vocabSize, 'bad');

@@ -2,9 +2,9 @@
  * Training backends behind one interface (CharModel): the Float64 reference
  * (src/model/reference.ts), which is the oracle and trains every configuration, and the
  * WebAssembly SIMD fast path: min-char-rnn's kernels (src/backend/wasm.ts) for cell rnn, the
- * ladder's kernels (src/backend/ladderModel.ts) for the gated cells. What the fast path does not
- * serve (rnn beyond min-char-rnn's configuration, dropout) is refused with a RangeError naming the
- * knob (no silent fallback to the slow path).
+ * ladder's kernels (src/backend/ladderModel.ts) for the gated cells (every knob). What the fast
+ * path does not serve (cell rnn beyond min-char-rnn's configuration) is refused with a RangeError
+ * naming the knob (no silent fallback to the slow path).
  */
 import { ReferenceModel } from '../model/reference.js';
 import type { CharModel, RnnConfig, Tensors } from '../model/types.js';

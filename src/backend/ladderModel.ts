@@ -1,7 +1,8 @@
 /**
- * The wasm backend for the model ladder's gated cells (lstm, gru): 1–3 stacked layers, B parallel
- * streams, adagrad / rmsprop / adam, clipping by value and by global norm — the reference model's
- * algorithm (src/model/reference.ts) in f32 on the ladder's SIMD kernels (assembly/ladder.ts,
+ * The wasm backend for the model ladder's gated cells (lstm, gru): 1–3 stacked layers with dropout
+ * between them, B parallel streams, adagrad / rmsprop / adam, clipping by value and by global
+ * norm — the reference model's algorithm (src/model/reference.ts) in f32 on the ladder's SIMD
+ * kernels (assembly/ladder.ts,
  * through src/backend/ladderKernels.ts), behind the same CharModel interface:
  *
  *   layer 0:   Z = W_xᵀ[x_t] + b         (a row gather: the one-hot product)
@@ -14,7 +15,8 @@
  * reference's initialisation (src/model/spec.ts) converted to f32, so both backends start alike;
  * state is exported and imported under the reference's names. Evaluation and sampling run one
  * stream (the last: the one that read the text just before the held-out tail) from the carried
- * state, as the reference does. Dropout is not implemented here (refused, naming the knob).
+ * state, as the reference does. Dropout between layers (training only) draws the reference's masks
+ * from the same generator in the same order, so both backends drop the same units.
  */
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from '../model/checks.js';
 import { initTensors, modelTensors } from '../model/spec.js';
@@ -30,7 +32,7 @@ import {
   type Starts,
   type Tensors,
 } from '../model/types.js';
-import { sampleIndex, type Rng } from '../util/rng.js';
+import { makeRng, sampleIndex, type Rng } from '../util/rng.js';
 import { WASM_CELLS, type LayerBuffers, type RecurrentWeights, type WasmCell } from './ladderCells.js';
 import { LadderKernels, roundUp4, type LadderBuild, type Mat, type Packed } from './ladderKernels.js';
 import { TensorLayout } from './ladderLayout.js';
@@ -52,13 +54,14 @@ interface Workspace {
   targets: number;
   logits: Mat; // T·B × V
   layers: LayerBuffers[];
+  /** Training with dropout: per boundary ℓ → ℓ+1, the mask (0 or 1/(1 − p)) and the masked h^ℓ, T·B × H. */
+  dropout: { mask: Mat; dropped: Mat }[] | null;
 }
 
-/** What the wasm backend cannot do (yet) for a gated cell, refused naming the knob. */
+/** The configurations the wasm ladder serves: the gated cells (others are refused, naming the cell). */
 export function checkLadderServes(config: RnnConfig): void {
   const c = withDefaults(config);
   if (!(c.cell in WASM_CELLS)) throw new RangeError(`the wasm ladder backend serves cells ${Object.keys(WASM_CELLS).join(', ')}; got cell ${c.cell}`);
-  if (c.dropout !== 0) throw new RangeError(`the wasm backend does not implement dropout (got dropout ${c.dropout}): use dropout 0 or the reference backend`);
 }
 
 export class WasmLadder implements CharModel {
@@ -80,6 +83,7 @@ export class WasmLadder implements CharModel {
   private readonly carryC: (Mat | null)[];
   private readonly train: Workspace;
   private readonly infer: Workspace;
+  private readonly dropoutRng: Rng;
 
   constructor(config: RnnConfig, initial?: Tensors, build: LadderBuild = 'simd128') {
     checkModelConfig(config);
@@ -110,6 +114,7 @@ export class WasmLadder implements CharModel {
       this.carryH.push(k.alloc(c.batch, this.H));
       this.carryC.push(this.cell.hasCellState ? k.alloc(c.batch, this.H) : null);
     }
+    this.dropoutRng = makeRng(`dropout:${c.seed}`); // the reference's generator
     this.train = this.workspace(c.unroll, c.batch, true);
     this.infer = this.workspace(EVAL_BLOCK, 1, false);
     this.layout.write(k, this.P, params);
@@ -135,7 +140,8 @@ export class WasmLadder implements CharModel {
         ? { dH: k.alloc(n, H), dh: k.alloc(B, H), dc: this.cell.hasCellState ? k.alloc(B, H) : null, hT: k.alloc(Hp, n), hTP: k.allocPacked({ rows: H, cols: n }), ZT: k.alloc(G, n) }
         : null,
     }));
-    return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, V), layers };
+    const dropout = training && this.config.dropout > 0 && this.L > 1 ? Array.from({ length: this.L - 1 }, () => ({ mask: k.alloc(n, H), dropped: k.alloc(n, H) })) : null;
+    return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, V), layers, dropout };
   }
 
   /** After every change of the weights: W_h packed, W_hᵀ packed, deeper layers' W_x packed. */
@@ -175,11 +181,43 @@ export class WasmLadder implements CharModel {
       const Z = k.rowsOf(buf.Z, 0, n);
       const bias = this.tensor(P, this.cell.inputBias, l);
       if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, 'Wx', 0), bias); // Z = W_xᵀ[x] + b
-      else k.gemmABtPacked(Z, k.rowsOf(ws.layers[l - 1].hs, ws.B, n), this.WxP[l]!, { bias }); // Z = h_below·W_xᵀ + b
+      else k.gemmABtPacked(Z, this.inputOf(ws, l, n), this.WxP[l]!, { bias }); // Z = h_below·W_xᵀ + b
       this.cell.forward(k, len, ws.B, buf, this.rec[l]);
+      if (ws.dropout && l < this.L - 1) this.applyMask(k.rowsOf(buf.hs, ws.B, n), ws.dropout[l].mask, k.rowsOf(ws.dropout[l].dropped, 0, n));
     }
     const top = k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
     k.gemmABt(k.rowsOf(ws.logits, 0, n), top, this.layout.mat(P, 'Why'), { bias: this.layout.mat(P, 'by') }); // y = h·W_hyᵀ + b_y
+  }
+
+  /** The input of layer l > 0 over n rows: h of the layer below, through the dropout mask when training with dropout. */
+  private inputOf(ws: Workspace, l: number, n: number): Mat {
+    return ws.dropout ? this.k.rowsOf(ws.dropout[l - 1].dropped, 0, n) : this.k.rowsOf(ws.layers[l - 1].hs, ws.B, n);
+  }
+
+  /** out = x ⊙ mask over x's rows (f32 products, as the kernels round them). */
+  private applyMask(x: Mat, mask: Mat, out: Mat): void {
+    const [xv, mv, ov] = [this.k.view(x), this.k.view(mask), this.k.view(out)];
+    for (let i = 0; i < xv.length; i++) ov[i] = xv[i] * mv[i];
+  }
+
+  /**
+   * Fresh masks for a chunk of len steps, drawn as the reference draws them: in the order
+   * (t, boundary, stream, unit), each unit kept with probability 1 − p and scaled by 1/(1 − p).
+   */
+  private drawMasks(len: number): void {
+    const ws = this.train;
+    if (!ws.dropout) return;
+    const p = this.config.dropout;
+    const views = ws.dropout.map((d) => this.k.view(d.mask));
+    const ld = ws.dropout[0].mask.ld;
+    for (let t = 0; t < len; t++) {
+      for (const v of views) {
+        for (let b = 0; b < ws.B; b++) {
+          const row = (t * ws.B + b) * ld;
+          for (let j = 0; j < this.H; j++) v[row + j] = this.dropoutRng() < p ? 0 : 1 / (1 - p);
+        }
+      }
+    }
   }
 
   /** Loss (the reference's) and raw gradients into G, after forward over len steps of the training workspace. */
@@ -204,9 +242,10 @@ export class WasmLadder implements CharModel {
         k.view(gWx).fill(0);
         k.scatterAddRows(gWx, ws.ids, dZ); // dW_xᵀ[x] += dZ
       } else {
-        const below = ws.layers[l - 1];
-        k.gemmAtB(gWx, dZ, k.rowsOf(below.hs, ws.B, n)); //                  dW_x = dZᵀ·h_below
-        k.gemmAB(k.rowsOf(below.train!.dH, 0, n), dZ, this.tensor(P, 'Wx', l)); // dh_below = dZ·W_x
+        const dHbelow = k.rowsOf(ws.layers[l - 1].train!.dH, 0, n);
+        k.gemmAtB(gWx, dZ, this.inputOf(ws, l, n)); //                 dW_x = dZᵀ·h_below (masked)
+        k.gemmAB(dHbelow, dZ, this.tensor(P, 'Wx', l)); //              dh_below = dZ·W_x
+        if (ws.dropout) this.applyMask(dHbelow, ws.dropout[l - 1].mask, dHbelow); //  ⊙ mask
       }
     }
     return nats / ws.B;
@@ -258,6 +297,7 @@ export class WasmLadder implements CharModel {
     checkStarts(data, starts, len, this.config, this.V);
     this.loadChunk(this.train, data, starts, len);
     this.stateIn(this.train, null);
+    this.drawMasks(len);
     this.forward(this.train, len);
     const loss = this.backward(len);
     this.carryOut(len);
@@ -286,6 +326,7 @@ export class WasmLadder implements CharModel {
     checkHidden(hPrev, this.stateSize());
     this.loadChunk(this.train, data, starts, len);
     this.writeFlatState(this.train, hPrev);
+    this.drawMasks(len);
     this.forward(this.train, len);
     const loss = this.backward(len);
     return { loss, grads: this.layout.read(this.k, this.G) };
