@@ -2,8 +2,8 @@
  * The wasm backend for the model ladder's gated cells (lstm, gru): 1–3 stacked layers with dropout
  * between them, B parallel streams, adagrad / rmsprop / adam, clipping by value and by global
  * norm — the reference model's algorithm (src/model/reference.ts) in f32 on the ladder's SIMD
- * kernels (assembly/ladder.ts,
- * through src/backend/ladderKernels.ts), behind the same CharModel interface:
+ * kernels (assembly/ladder.ts, through src/backend/ladderKernels.ts), behind the same CharModel
+ * interface:
  *
  *   layer 0:   Z = W_xᵀ[x_t] + b         (a row gather: the one-hot product)
  *   layer ℓ:   Z = h^{ℓ−1}_t·W_xᵀ + b    (one product over all T·B rows)
