@@ -1,8 +1,8 @@
 /**
  * The model ladder's WebAssembly kernels (build/ladder.wasm, and build/ladder-relaxed.wasm with
  * relaxed SIMD): the matrix products (gemm.ts), the LSTM and GRU cells over a chunk (lstm.ts,
- * gru.ts), the row-wise kernels and the optimizer (rows.ts), and peak-throughput probes for the
- * benchmark.
+ * gru.ts), the row-wise kernels and Adam (rows.ts), the other optimizers, value clipping and the
+ * sampling softmax (optim.ts), and peak-throughput probes for the benchmark.
  *
  * Unlike assembly/index.ts, which owns its layout, these kernels take every buffer as a byte
  * address: the host (src/backend/ladderKernels.ts) lays the memory out from heapBase() on and
@@ -12,6 +12,7 @@ export { gemmAB, gemmABt, gemmABtPacked, gemmAtB, packRows4 } from './gemm';
 export { lstmBackward, lstmForward } from './lstm';
 export { gruBackward, gruForward } from './gru';
 export { adam, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
+export { adagrad, clipValues, rmsprop, softmaxRow } from './optim';
 import { mac } from './gemm';
 
 /** First free byte after the static data, 64-byte aligned. */

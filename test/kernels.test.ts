@@ -1,5 +1,5 @@
 /**
- * The model ladder's WebAssembly kernels (assembly/gemm.ts, lstm.ts, rows.ts through
+ * The model ladder's WebAssembly kernels (assembly/gemm.ts, lstm.ts, rows.ts, optim.ts through
  * src/backend/ladderKernels.ts) against plain Float64 computations, on shapes that are not
  * multiples of 4 (so every padded edge and every block remainder runs).
  *
@@ -274,6 +274,57 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
     // w and each step carry a handful of f32 roundings (u ≈ 6e-8): 1e-6·(|w| + lr) is ~8u of each
     const got = k.read(W);
     for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + lr));
+  });
+
+  it('clipValues, adagrad and rmsprop (assembly/optim.ts): src/optim\'s updates, as in Float64', () => {
+    const k = new LadderKernels(build);
+    const rng = makeRng('optim');
+    const n = 37;
+    for (const opt of ['adagrad', 'rmsprop'] as const) {
+      const [W, w0] = randomMat(k, rng, 1, n);
+      const [G] = randomMat(k, rng, 1, n);
+      const M = k.alloc(1, n);
+      const w = Float64Array.from(w0);
+      const m = new Float64Array(n);
+      const [lr, gs, c] = [0.05, 0.7, 0.8];
+      for (let step = 0; step < 3; step++) {
+        const g = randomF32(rng, n);
+        k.write(G, g);
+        k.clipValues(G, c);
+        expect(k.read(G)).toEqual(g.map((x) => Math.min(c, Math.max(-c, x)).valueOf()).map(Math.fround));
+        if (opt === 'adagrad') k.adagrad(W, G, M, lr, 1e-8, gs);
+        else k.rmsprop(W, G, M, lr, 0.95, 1e-8, gs);
+        for (let i = 0; i < n; i++) {
+          const gi = Math.min(c, Math.max(-c, g[i])) * gs;
+          m[i] = opt === 'adagrad' ? m[i] + gi * gi : 0.95 * m[i] + 0.05 * gi * gi;
+          w[i] -= opt === 'adagrad' ? (lr * gi) / Math.sqrt(m[i] + 1e-8) : (lr * gi) / (Math.sqrt(m[i]) + 1e-8);
+        }
+      }
+      // each step is lr·g/√m: a handful of f32 roundings, bounded by 1e-6·(|w| + 5·lr) (rmsprop's steps reach ~4.5·lr)
+      const got = k.read(W);
+      for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + 5 * lr));
+    }
+    const [N] = randomMat(k, rng, 1, 5);
+    k.view(N)[2] = NaN;
+    k.clipValues(N, 1);
+    expect(k.read(N)[2]).toBeNaN(); // a diverged gradient stays visible
+  });
+
+  it('softmaxRow: softmax(y·invT) of one row, as in Float64 (exp relative error ~1e-7)', () => {
+    const k = new LadderKernels(build);
+    const rng = makeRng('softmaxRow');
+    const [Y, y] = randomMat(k, rng, 3, 13, 3);
+    for (const invT of [1, 0.5, 2]) {
+      k.write(Y, y);
+      k.softmaxRow(Y, 1, invT);
+      const row = y.subarray(13, 26);
+      const mx = Math.max(...row);
+      const e = row.map((v) => Math.exp((v - mx) * invT));
+      const sum = e.reduce((a, b) => a + b, 0);
+      const got = k.read(Y);
+      for (let j = 0; j < 13; j++) expect(Math.abs(got[13 + j] - e[j] / sum)).toBeLessThan(1e-6 * (e[j] / sum) + 1e-9);
+      expect(got.subarray(0, 13)).toEqual(y.subarray(0, 13)); // other rows untouched
+    }
   });
 });
 

@@ -1,11 +1,14 @@
 /**
  * Training backends behind one interface (CharModel): the Float64 reference
  * (src/model/reference.ts), which is the oracle and trains every configuration, and the
- * WebAssembly SIMD fast path (src/backend/wasm.ts), which serves min-char-rnn's configuration and
- * refuses the others with a RangeError naming the knob (no silent fallback to the slow path).
+ * WebAssembly SIMD fast path: min-char-rnn's kernels (src/backend/wasm.ts) for cell rnn, the
+ * ladder's kernels (src/backend/ladderModel.ts) for the gated cells (every knob). What the fast
+ * path does not serve (cell rnn beyond min-char-rnn's configuration) is refused with a RangeError
+ * naming the knob (no silent fallback to the slow path).
  */
 import { ReferenceModel } from '../model/reference.js';
 import type { CharModel, RnnConfig, Tensors } from '../model/types.js';
+import { WasmLadder } from './ladderModel.js';
 import { WasmRnn } from './wasm.js';
 
 export type Backend = 'wasm' | 'reference';
@@ -21,7 +24,7 @@ export function isBackend(name: string): name is Backend {
 export function createModel(backend: Backend, config: RnnConfig, params?: Tensors): CharModel {
   switch (backend) {
     case 'wasm':
-      return new WasmRnn(config, params);
+      return (config.cell ?? 'rnn') === 'rnn' ? new WasmRnn(config, params) : new WasmLadder(config, params);
     case 'reference':
       return new ReferenceModel(config, params);
     default: {

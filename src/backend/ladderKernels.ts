@@ -57,6 +57,10 @@ interface Exports {
   softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
   sumSquares(X: number, n: number): number;
   adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number): void;
+  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number): void;
+  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number): void;
+  clipValues(G: number, n: number, c: number): void;
+  softmaxRow(V: number, Y: number, invT: number): void;
   peakProbe(iters: number, a: number, b: number): number;
   peakMacsPerRound(): number;
   peakProbeL1(buf: number, bytes: number, passes: number): number;
@@ -268,6 +272,29 @@ export class LadderKernels {
     this.k.adam(W.ptr, G.ptr, M.ptr, V.ptr, W.rows * W.ld, stepSize, b1, b2, s.eps ?? 1e-8, bc2sqrt, s.gradScale ?? 1);
   }
 
+  /** Adagrad over all of W (assembly/optim.ts): g ← gradScale·g; m += g²; w −= lr·g / √(m + eps). */
+  adagrad(W: Mat, G: Mat, M: Mat, lr: number, eps: number, gradScale = 1): void {
+    sameShape('adagrad', W, [G, M]);
+    this.k.adagrad(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, eps, gradScale);
+  }
+
+  /** RMSprop over all of W: g ← gradScale·g; m = α·m + (1 − α)·g²; w −= lr·g / (√m + eps). */
+  rmsprop(W: Mat, G: Mat, M: Mat, lr: number, alpha: number, eps: number, gradScale = 1): void {
+    sameShape('rmsprop', W, [G, M]);
+    this.k.rmsprop(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, alpha, eps, gradScale);
+  }
+
+  /** Every float of m (padding included) clipped to [-c, c]; NaN stays NaN. */
+  clipValues(m: Mat, c: number): void {
+    this.k.clipValues(m.ptr, m.rows * m.ld, c);
+  }
+
+  /** Row r of Y becomes softmax(y·invT) (the reference's exp((y − max)·invT) / Σ). */
+  softmaxRow(Y: Mat, r: number, invT: number): void {
+    if (!(r >= 0 && r < Y.rows)) throw new RangeError(`softmaxRow: row ${r} of a ${Y.rows}-row matrix`);
+    this.k.softmaxRow(Y.cols, Y.ptr + r * Y.ld * 4, invT);
+  }
+
   /**
    * The LSTM forward over T steps of B streams (assembly/lstm.ts): Z (T·B × 4Hp) holds the input
    * part of the pre-activations and receives the gates; hs, cs ((T+1)·B × H, stride Hp) hold the
@@ -363,6 +390,10 @@ export class LadderKernels {
     this.k.peakProbe(iters, 1, 0.5);
     return iters * this.k.peakMacsPerRound();
   }
+}
+
+function sameShape(op: string, W: Mat, others: Mat[]): void {
+  for (const m of others) if (m.rows !== W.rows || m.ld !== W.ld) throw new RangeError(`${op}: ${m.rows}×${m.ld} against W ${W.rows}×${W.ld}`);
 }
 
 function shape(op: string, ok: boolean, a: Mat, b: Mat, c: Mat): void {

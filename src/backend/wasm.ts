@@ -27,17 +27,18 @@ import {
 } from '../model/types.js';
 
 /**
- * The configurations the kernels serve: min-char-rnn's (cell rnn, one layer, one stream, Adagrad,
- * element-wise clipping only). Others are refused with a message naming the knob (the reference
- * backend trains every configuration); wasm kernels for the other cells come in a later step.
+ * The configurations these kernels serve: min-char-rnn's (cell rnn, one layer, one stream, Adagrad,
+ * element-wise clipping only). Others are refused with a message naming the knob; the gated cells
+ * (lstm, gru) with every other knob are served by src/backend/ladderModel.ts, and the reference
+ * backend trains every configuration.
  */
 export function checkWasmServes(config: RnnConfig): void {
   const c = withDefaults(config);
   for (const knob of ['cell', 'layers', 'batch', 'optimizer', 'clipNorm'] as const) {
     if (c[knob] !== MODEL_DEFAULTS[knob]) {
       throw new RangeError(
-        `the wasm backend serves min-char-rnn's configuration only (${knob} ${String(MODEL_DEFAULTS[knob])}); ` +
-          `got ${knob} ${String(c[knob])}: use the reference backend`,
+        `the wasm backend serves min-char-rnn's configuration only for cell rnn (${knob} ${String(MODEL_DEFAULTS[knob])}); ` +
+          `got ${knob} ${String(c[knob])}: use cell lstm or gru, or the reference backend`,
       );
     }
   }

@@ -25,6 +25,7 @@ import type { CharModel, RnnConfig } from '../model/types.js';
 import { median } from '../util/stats.js';
 import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
 import { ChunkCursor } from '../train/chunks.js';
+import { lstmSection } from './benchLstm.js';
 import { sweepSection } from './benchSweep.js';
 import { loadCorpus } from './corpus.js';
 import { positiveIntList, positiveInt, positiveNumber } from './options.js';
@@ -315,7 +316,7 @@ export const trainingSection: BenchSection = {
 };
 
 /** The sections `charlab bench` runs, in order. */
-export const SECTIONS: BenchSection[] = [trainingSection, sweepSection];
+export const SECTIONS: BenchSection[] = [trainingSection, sweepSection, lstmSection];
 
 const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
 
