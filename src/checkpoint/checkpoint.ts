@@ -10,9 +10,10 @@
  *   hidden.<state>  the carried state (h; c for the LSTM; <state>.ℓ for deeper layers), [batch, hidden]
  * `__metadata__` (strings): format, format_version, charlab_version, backend, dtype, config (JSON),
  * vocab (JSON list of code points), corpus_* (source, sha256, chars, train_end, validation),
- * markov_order, run (JSON: the resumable RunSnapshot of src/train/run.ts, or "null"), and, derived
+ * markov_order, rng (JSON: the ARC4 states of the run's sample generator and of the model's dropout
+ * generator), run (JSON: the resumable RunSnapshot of src/train/run.ts, or "null"), and, derived
  * from `run` for readers outside charlab: optimizer, optimizer_step, data_position, epoch,
- * smooth_loss, rng.
+ * smooth_loss.
  *
  * Reading validates the layout, the metadata and every tensor's name, dtype and shape against the
  * configuration's spec before a model is touched; anything wrong is a CheckpointError (exit 2).
@@ -116,7 +117,8 @@ function metadataOf(ck: Checkpoint): Record<string, string> {
     data_position: r ? JSON.stringify({ pointer: r.pointer, chars: r.chars, cursor: r.cursor }) : '',
     epoch: r ? String(r.epoch) : '',
     smooth_loss: r ? String(r.smooth / ck.config.unroll) : '',
-    rng: JSON.stringify({ sample: r?.sampleRng ?? null, init: `init:${ck.config.seed}`, dropout: `dropout:${ck.config.seed}` }),
+    // Generators: the run's sample draws and the model's own (dropout), as seedrandom ARC4 states.
+    rng: JSON.stringify({ sample: r?.sampleRng ?? null, model: ck.state.rng ?? null }),
   };
 }
 
@@ -124,7 +126,7 @@ function metadataOf(ck: Checkpoint): Record<string, string> {
 interface Slot {
   name: string;
   shape: number[];
-  group: keyof ModelState;
+  group: 'params' | 'optimizer' | 'hidden';
   key: string;
 }
 
@@ -179,6 +181,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const dtype = m.dtype as DType;
   if (dtype !== BACKEND_DTYPE[m.backend]) throw new LayoutError(`metadata dtype ${m.dtype} is not the ${m.backend} backend's (${BACKEND_DTYPE[m.backend]})`);
   const state = readTensors(tensors, config, dtype);
+  const rng = jsonField<{ model?: ModelState['rng'] | null }>(m, 'rng');
+  if (rng.model) state.rng = rng.model;
   const corpus: CorpusRecord = {
     source: m.corpus_source ?? '',
     sha256: m.corpus_sha256 ?? '',
