@@ -32,6 +32,20 @@ const seed = z.number({ error: SEED_ERROR }).int({ error: SEED_ERROR }).nonnegat
 const { min: ORDER_MIN, max: ORDER_MAX } = MARKOV_ORDER_RANGE;
 const ORDER_ERROR = `expected an integer in ${ORDER_MIN}..${ORDER_MAX}`;
 
+/** Checkpoints of a sweep's runs (src/checkpoint): self-contained, read by src/sweep/worker.ts. */
+export const CHECKPOINT_KEEP = ['final', 'best', 'both', 'none'] as const;
+const CheckpointsSchema = z.strictObject({
+  keep: z
+    .enum(CHECKPOINT_KEEP, { error: `expected one of ${CHECKPOINT_KEEP.map((k) => `"${k}"`).join(', ')}` })
+    .default('final')
+    .describe(
+      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best intermediate held-out score; "both"; "none".',
+    ),
+  every: posInt()
+    .optional()
+    .describe('Save an unfinished run every this many training characters (<run_id>.resume.safetensors): a killed sweep resumes it from there, exactly.'),
+});
+
 export const ExperimentSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
@@ -108,6 +122,9 @@ export const ExperimentSchema = z
           .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
       })
       .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
+    checkpoints: CheckpointsSchema.optional().describe(
+      'Which checkpoints each run keeps in results/<name>/checkpoints/ (absent: the final one), and how often an unfinished run saves where it stands.',
+    ),
   })
   .describe('A charlab experiment: a grid of character-RNN runs, each beside a Markov baseline.');
 

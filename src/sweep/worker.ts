@@ -6,6 +6,9 @@
 import { workerData } from 'node:worker_threads';
 import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
+import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
+import { findResumePoint, runCheckpointer } from '../checkpoint/runFiles.js';
+import type { RnnConfig } from '../model/types.js';
 import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
 import { failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
@@ -28,19 +31,32 @@ export default function runTask(task: RunTask): RunOutcome {
   try {
     if (task.fault === 'throw') throw new Error(`injected fault in run ${spec.id}`);
     if (task.fault === 'exit') process.exit(7); // the thread dies mid-task
-    const model = createModel(task.backend, {
+    const config: RnnConfig = {
       vocabSize: corpus.vocab.symbols.length,
       hiddenSize: spec.hiddenSize,
       unroll: spec.unroll,
       learningRate: spec.learningRate,
       clip: spec.clip,
       seed: spec.seed,
-    });
-    const result = trainRun(model, corpus, budget, cadence, {
-      onCurve: (c) => curves.push(c),
-      onSample: (s) => samples.push(s),
-      onProgress: (chars, b, smoothLossPerChar) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
-    });
+    };
+    // A run killed mid-way continues from its last resume point (checkpoints.every), exactly.
+    const ckOpts = task.checkpoints;
+    const found = ckOpts ? findResumePoint(ckOpts, { runId: spec.id, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+    const resume = found.ck?.run;
+    const model = found.ck ? modelFromCheckpoint(found.ck) : createModel(task.backend, config);
+    const ck = ckOpts ? runCheckpointer(ckOpts, spec.id, model, task.backend, resume) : null;
+    if (resume) {
+      curves.push(...resume.curves);
+      samples.push(...resume.samples);
+    }
+    const callbacks = {
+      ...ck?.callbacks,
+      onCurve: (c: CurvePoint) => curves.push(c),
+      onSample: (s: SamplePoint) => samples.push(s),
+      onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
+    };
+    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: ckOpts?.every ?? 0, resume });
+    ck?.finish();
     const seenEnd = seenEndFor(corpus, spec.unroll, budget);
     const key = `${seenEnd}:${task.markovOrder}`;
     let markov = baselines.get(key);
@@ -62,6 +78,8 @@ export default function runTask(task: RunTask): RunOutcome {
       markov,
       curves,
       samples,
+      resumedAt: resume?.chars ?? null,
+      notice: found.ignored,
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -55,6 +55,8 @@ export interface RunCallbacks {
    * `RunOptions.saveEvery` characters, and once at the end (`final`) unless the run diverged.
    */
   onSnapshot?: (snapshot: RunSnapshot, final: boolean) => void;
+  /** An intermediate held-out score, with the snapshot of the run (and the model, as it stands) it scores. */
+  onScore?: (valBpc: number, snapshot: RunSnapshot) => void;
 }
 
 export interface RunOptions {
@@ -158,7 +160,9 @@ export function trainRun(
     trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample, s.nextSave));
     if (s.divergedAt !== null) break;
     snapshotIfDue(s, cb);
-    checkpoint(s, cb);
+    const scored = cb.onScore && s.chars >= s.nextEval && s.chars < budget ? snapshotOf(s) : null;
+    const valBpc = checkpoint(s, cb);
+    if (scored && valBpc !== null) cb.onScore!(valBpc, scored);
   }
   return finishRun(s, cb);
 }
@@ -281,8 +285,8 @@ function trainUntil(s: RunState, stop: number): void {
   s.trainSeconds += s.now() - t0;
 }
 
-/** After a stretch of training: the intermediate score, sample and curve point that are due. */
-function checkpoint(s: RunState, cb: RunCallbacks): void {
+/** After a stretch of training: the intermediate score, sample and curve point that are due. Returns the score, if one was made. */
+function checkpoint(s: RunState, cb: RunCallbacks): number | null {
   const { cadence, corpus, chars, budget, iteration } = s;
   const smoothPerChar = s.smooth / s.model.config.unroll;
   let valBpc: number | null = null;
@@ -300,6 +304,7 @@ function checkpoint(s: RunState, cb: RunCallbacks): void {
     while (s.nextCurve <= chars) s.nextCurve += cadence.curveEvery;
   }
   cb.onProgress?.(chars, budget, smoothPerChar);
+  return valBpc;
 }
 
 /** A curve point or sample goes to the caller and into the run's record (kept for snapshots). */
