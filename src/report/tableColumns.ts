@@ -13,11 +13,13 @@ export interface Column<T> {
   numeric: boolean;
   text: (row: T) => string;
   kind?: 'run' | 'status' | 'delta' | 'note';
+  /** Where the cell links to (the run's checkpoint), if anywhere. */
+  link?: (row: T) => string | undefined;
 }
 
 export const LEADERBOARD_COLUMNS: Array<Column<LeaderboardEntry>> = [
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
-  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run' },
+  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint },
   { head: 'hidden', numeric: true, text: (e) => fmtNum(e.hiddenSize) },
   { head: 'unroll', numeric: true, text: (e) => fmtNum(e.unroll) },
   { head: 'clip', numeric: true, text: (e) => fmtNum(e.clip) },

@@ -81,6 +81,8 @@ export interface FolderTables {
   samples: SampleRow[];
   /** Things the reader had to work around (absent files, torn last records, ...). */
   notes: string[];
+  /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
+  checkpoints?: string[];
 }
 
 export interface RunParams {
@@ -111,6 +113,8 @@ export interface LeaderboardEntry extends RunParams {
   error: string | null;
   /** Short human note: error text, divergence point, partial progress of a missing run. */
   note: string | null;
+  /** The run's final checkpoint, relative to the report's folder (src/checkpoint), if kept. */
+  checkpoint?: string;
 }
 
 export interface KnobValueStats {

@@ -23,6 +23,20 @@ const corpus: Corpus = {
 };
 const baselines = new Map<string, BaselineResult>();
 
+/**
+ * The run's model: continued from its last resume point (checkpoints.every) when one was written
+ * for exactly this run — a run killed mid-way continues exactly — else fresh; and its checkpoint writer.
+ */
+function startModel(task: RunTask, config: RnnConfig) {
+  const { spec, budget, cadence } = task;
+  const opts = task.checkpoints;
+  const found = opts ? findResumePoint(opts, { runId: spec.id, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+  const model = found.ck ? modelFromCheckpoint(found.ck) : createModel(task.backend, config);
+  const resume = found.ck?.run;
+  const ck = opts ? runCheckpointer(opts, spec.id, model, task.backend, resume) : null;
+  return { model, resume, ck, ignored: found.ignored };
+}
+
 export default function runTask(task: RunTask): RunOutcome {
   const { spec, budget, cadence } = task;
   const t0 = performance.now();
@@ -39,12 +53,7 @@ export default function runTask(task: RunTask): RunOutcome {
       clip: spec.clip,
       seed: spec.seed,
     };
-    // A run killed mid-way continues from its last resume point (checkpoints.every), exactly.
-    const ckOpts = task.checkpoints;
-    const found = ckOpts ? findResumePoint(ckOpts, { runId: spec.id, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
-    const resume = found.ck?.run;
-    const model = found.ck ? modelFromCheckpoint(found.ck) : createModel(task.backend, config);
-    const ck = ckOpts ? runCheckpointer(ckOpts, spec.id, model, task.backend, resume) : null;
+    const { model, resume, ck, ignored } = startModel(task, config);
     if (resume) {
       curves.push(...resume.curves);
       samples.push(...resume.samples);
@@ -55,7 +64,7 @@ export default function runTask(task: RunTask): RunOutcome {
       onSample: (s: SamplePoint) => samples.push(s),
       onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
     };
-    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: ckOpts?.every ?? 0, resume });
+    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
     ck?.finish();
     const seenEnd = seenEndFor(corpus, spec.unroll, budget);
     const key = `${seenEnd}:${task.markovOrder}`;
@@ -79,7 +88,7 @@ export default function runTask(task: RunTask): RunOutcome {
       curves,
       samples,
       resumedAt: resume?.chars ?? null,
-      notice: found.ignored,
+      notice: ignored,
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
