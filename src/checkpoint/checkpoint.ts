@@ -26,7 +26,7 @@ import { vocabFromSymbols } from '../corpus/index.js';
 import { UsageError } from '../errors.js';
 import { CELLS } from '../model/cells/index.js';
 import { checkModelConfig } from '../model/checks.js';
-import { modelTensors, zeroTensors } from '../model/spec.js';
+import { modelTensors } from '../model/spec.js';
 import { withDefaults, type CharModel, type FullConfig, type ModelState, type RnnConfig, type Tensors } from '../model/types.js';
 import { makeOptimizer } from '../optim/optimizers.js';
 import type { RunSnapshot } from '../train/run.js';
@@ -88,7 +88,7 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
 export function encodeCheckpoint(ck: Checkpoint): Buffer {
   const tensors: [string, Tensor][] = expectedTensors(ck.config).map(({ name, shape, group, key }) => {
     const src = ck.state[group][key];
-    const data = ck.dtype === 'F32' ? Float32Array.from(src) : Float64Array.from(src);
+    const data = ck.dtype === 'F32' ? new Float32Array(src) : src; // F32: rounded to nearest (exact for a wasm model's values)
     return [name, { dtype: ck.dtype, shape, data }];
   });
   return encodeLayout(metadataOf(ck), tensors);
@@ -135,7 +135,9 @@ export function expectedTensors(config: RnnConfig): Slot[] {
   const c = withDefaults(config);
   const shapes = new Map(modelTensors(c).map((t) => [t.fullName, t.cols === 1 ? [t.rows] : [t.rows, t.cols]]));
   const out: Slot[] = [...shapes].map(([key, shape]) => ({ name: `param.${key}`, shape, group: 'params', key }));
-  const optim = makeOptimizer(c.optimizer, zeroTensors(c), zeroTensors(c)).state;
+  // The optimizer's slot names, from an optimizer over empty tensors (its step count t keeps its size 1).
+  const empty = Object.fromEntries([...shapes.keys()].map((k) => [k, new Float64Array(0)]));
+  const optim = makeOptimizer(c.optimizer, empty, empty).state;
   for (const [key, v] of Object.entries(optim)) {
     const param = key.slice(key.indexOf('.') + 1);
     out.push({ name: `optim.${key}`, shape: key.includes('.') ? shapes.get(param)! : [v.length], group: 'optimizer', key });
@@ -213,7 +215,7 @@ function readTensors(tensors: Map<string, Tensor>, config: FullConfig, dtype: DT
     if (!t) throw new LayoutError(`tensor ${name} is missing (the ${config.cell} configuration needs it)`);
     if (t.dtype !== dtype) throw new LayoutError(`tensor ${name} is ${t.dtype}, the file's dtype is ${dtype}`);
     if (t.shape.join(',') !== shape.join(',')) throw new LayoutError(`tensor ${name} has shape [${t.shape}], the configuration needs [${shape}]`);
-    (state[group] as Tensors)[key] = Float64Array.from(t.data); // F32 widens exactly
+    (state[group] as Tensors)[key] = t.data instanceof Float64Array ? t.data : new Float64Array(t.data); // F32 widens exactly
   }
   const known = new Set(want.map((w) => w.name));
   for (const name of tensors.keys()) if (!known.has(name)) throw new LayoutError(`tensor ${name} is not one of this configuration's`);

@@ -51,7 +51,7 @@ export function encodeLayout(metadata: Record<string, string>, tensors: [string,
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (8 - (json.length % 8)) % 8;
   if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const out = Buffer.alloc(8 + json.length + offset);
+  const out = Buffer.allocUnsafe(8 + json.length + offset); // every byte is written below
   out.writeBigUInt64LE(BigInt(json.length), 0);
   json.copy(out, 8);
   let at = 8 + json.length;
