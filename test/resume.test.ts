@@ -35,6 +35,8 @@ interface Recorded {
   curves: CurvePoint[];
   samples: SamplePoint[];
   checkpoints: Buffer[];
+  /** Intermediate scores reported with their snapshots (what a sweep's "best" checkpoint follows): [chars, bpc]. */
+  scores: [number, number][];
   final: ReturnType<ReturnType<typeof createModel>['exportState']>;
 }
 
@@ -48,6 +50,7 @@ function record(backend: Backend, config: RnnConfig, budget: number, every: numb
   const curves: CurvePoint[] = [...(ck?.run?.curves ?? [])];
   const samples: SamplePoint[] = [...(ck?.run?.samples ?? [])];
   const checkpoints: Buffer[] = [];
+  const scores: [number, number][] = [];
   const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0', chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
   const result = trainRun(
     model,
@@ -58,10 +61,11 @@ function record(backend: Backend, config: RnnConfig, budget: number, every: numb
       onCurve: (c) => curves.push(c),
       onSample: (s) => samples.push(s),
       onSnapshot: (run: RunSnapshot) => checkpoints.push(encodeCheckpoint(checkpointOf(model, backend, { ...ctx, run }))),
+      onScore: (bpc, run) => scores.push([run.chars, bpc]),
     },
     { saveEvery: every, resume: ck?.run ?? undefined },
   );
-  return { result, curves, samples, checkpoints, final: model.exportState() };
+  return { result, curves, samples, checkpoints, scores, final: model.exportState() };
 }
 
 function expectSameRun(a: Recorded, b: Recorded): void {
@@ -69,6 +73,8 @@ function expectSameRun(a: Recorded, b: Recorded): void {
   expect(b.curves.map(untimed)).toEqual(a.curves.map(untimed));
   expect(b.samples).toEqual(a.samples);
   expect(untimedResult(b.result)).toEqual(untimedResult(a.result));
+  const from = b.scores[0]?.[0] ?? Infinity;
+  expect(b.scores).toEqual(a.scores.filter(([chars]) => chars >= from));
 }
 
 describe('resume is bit-identical to the run that never stopped', () => {
@@ -77,7 +83,12 @@ describe('resume is bit-identical to the run that never stopped', () => {
     expect(straight.checkpoints).toHaveLength(4); // 1000, 2000, 3000 and the final one
     expect(straight.samples.length).toBeGreaterThan(1);
     expect(straight.curves.some((c) => c.valBpc !== null)).toBe(true);
-    for (const k of [0, 1]) expectSameRun(straight, record(backend, config, 4000, 1000, straight.checkpoints[k]));
+    expect(straight.scores.map(([chars]) => chars)).toEqual([1000, 2000, 3000]);
+    for (const k of [0, 1]) {
+      const resumed = record(backend, config, 4000, 1000, straight.checkpoints[k]);
+      expect(resumed.scores[0][0]).toBe((k + 1) * 1000); // the score due at the resume point is made, and reported
+      expectSameRun(straight, resumed);
+    }
   });
 
   test.each(CASES)('%s: from the final checkpoint of a shorter run, continued to a larger budget', (_n, backend, config) => {

@@ -154,17 +154,22 @@ export function trainRun(
   opts: RunOptions = {},
 ): RunResult {
   const s = startRun(model, corpus, budget, cadence, cb, opts);
-  if (opts.resume) checkpoint(s, cb); // the resumed stretch's curve point, score and sample
+  if (opts.resume) review(s, cb); // the resumed stretch's curve point, score and sample
   else model.resetHidden();
   while (s.chars < budget) {
     trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample, s.nextSave));
     if (s.divergedAt !== null) break;
     snapshotIfDue(s, cb);
-    const scored = cb.onScore && s.chars >= s.nextEval && s.chars < budget ? snapshotOf(s) : null;
-    const valBpc = checkpoint(s, cb);
-    if (scored && valBpc !== null) cb.onScore!(valBpc, scored);
+    review(s, cb);
   }
   return finishRun(s, cb);
+}
+
+/** checkpoint(), and an intermediate score it makes reported with the snapshot taken just before it. */
+function review(s: RunState, cb: RunCallbacks): void {
+  const scored = cb.onScore && s.chars >= s.nextEval && s.chars < s.budget ? snapshotOf(s) : null;
+  const valBpc = checkpoint(s, cb);
+  if (scored && valBpc !== null) cb.onScore!(valBpc, scored);
 }
 
 function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks, opts: RunOptions): RunState {
