@@ -93,7 +93,10 @@ export function registerTrain(program: Command): void {
       const opts = resumed ? resumed.opts : given;
       checkSaveOptions(opts);
       const loaded = await checkTrainInputs(opts);
-      if (resumed) checkTrainingCorpus(resumed.ck, loaded.corpus);
+      if (resumed) {
+        checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
+        checkTrainingCorpus(resumed.ck, loaded.corpus);
+      }
       const result = runTraining(opts, loaded, resumed?.ck);
       printResult(opts, loaded, result.rnn, result.baseline, result.fullText);
       if (result.rnn.status !== 'done') process.exitCode = 1;
@@ -197,7 +200,6 @@ function runTraining(
     clip: opts.clip,
     seed: opts.seed,
   };
-  if (resume) checkTrainingText(resume, file.path, file.sha256);
   const model = resume ? modelFromCheckpoint(resume) : createModel(opts.backend, config);
   const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
   const cadence: Cadence = resume?.run.cadence ?? { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
