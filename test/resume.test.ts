@@ -158,6 +158,9 @@ describe.skipIf(!HAVE_CORPORA)('the commands: train --save / --resume, sample, e
     const ev = await runCli(['eval', ck, '--corpus', other]);
     expect(ev.code).toBe(2);
     expect(ev.stderr).toMatch(/'É' \(U\+00C9\).*'Z' \(U\+005A\).*'ë' \(U\+00EB\)/);
+    const wrongText = await runCli(['train', '--resume', ck, '--corpus', other]);
+    expect(wrongText.code).toBe(2);
+    expect(wrongText.stderr).toContain('is not the text the model was trained on');
     const torn = join(dir, 'torn.safetensors');
     writeFileSync(torn, readFileSync(ck).subarray(0, 500));
     const t = await runCli(['sample', torn]);
