@@ -18,6 +18,8 @@ type Register = (program: Command) => void;
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   train: async () => (await import('./train.js')).registerTrain,
+  sample: async () => (await import('./sample.js')).registerSample,
+  eval: async () => (await import('./eval.js')).registerEval,
   gradcheck: async () => (await import('./gradcheck.js')).registerGradcheck,
   sweep: async () => (await import('./sweep.js')).registerSweep,
   merge: async () => (await import('./merge.js')).registerMerge,

@@ -1,10 +1,14 @@
 /** `charlab train`: one RNN run beside the Markov baseline on the same characters. */
+import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
 import type { RnnConfig } from '../model/types.js';
 import { BACKENDS, createModel, type Backend } from '../backend/index.js';
 import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
-import { DEFAULT_CADENCE, trainRun, type RunResult } from '../train/run.js';
+import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
 import { checkPrime } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
@@ -16,7 +20,7 @@ import { fraction, intInRange, nonNegativeInt, positiveInt, positiveNumber } fro
 import { trainBar } from './progress.js';
 
 interface TrainOptions {
-  corpus: string;
+  corpus?: string; // required unless --resume
   hidden: number;
   unroll: number;
   clip: number;
@@ -30,7 +34,25 @@ interface TrainOptions {
   temperature: number;
   prime?: string;
   json?: boolean;
+  save?: string;
+  checkpointEvery?: number;
+  resume?: string;
 }
+
+/** The options --resume takes from the checkpoint instead, with their flags. */
+const RESUMED: [keyof TrainOptions, string][] = [
+  ['hidden', '--hidden'],
+  ['unroll', '--unroll'],
+  ['clip', '--clip'],
+  ['lr', '--lr'],
+  ['seed', '--seed'],
+  ['validation', '--validation'],
+  ['markovOrder', '--markov-order'],
+  ['backend', '--backend'],
+  ['sampleLength', '--sample-length'],
+  ['temperature', '--temperature'],
+  ['prime', '--prime'],
+];
 
 const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
 
@@ -42,7 +64,7 @@ export function registerTrain(program: Command): void {
       'Train one character RNN and the order-k Markov baseline on the same characters; print progress, ' +
         'a sample from each and the held-out bits per character of both.',
     )
-    .requiredOption('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes)')
+    .option('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes); with --resume, default: the recorded one')
     .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
     .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
     .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
@@ -56,6 +78,9 @@ export function registerTrain(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
+    .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
+    .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)
+    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, to --chars characters in all (default: its budget)')
     .addHelpText(
       'after',
       '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
@@ -63,12 +88,66 @@ export function registerTrain(program: Command): void {
         'which training ended. charsPerSec counts training characters per second of training time only.\n' +
         'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
     )
-    .action(async (opts: TrainOptions) => {
+    .action(async (given: TrainOptions, cmd: Command) => {
+      const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
+      const opts = resumed ? resumed.opts : given;
+      checkSaveOptions(opts);
       const loaded = await checkTrainInputs(opts);
-      const result = runTraining(opts, loaded);
+      if (resumed) {
+        checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
+        checkTrainingCorpus(resumed.ck, loaded.corpus);
+      }
+      const result = runTraining(opts, loaded, resumed?.ck);
       printResult(opts, loaded, result.rnn, result.baseline, result.fullText);
       if (result.rnn.status !== 'done') process.exitCode = 1;
     });
+}
+
+/**
+ * --resume: the run's settings come from the checkpoint (given on the command line too, they are
+ * refused); --chars is the budget in all (default: the run's); --save defaults to the checkpoint.
+ */
+function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions; ck: Checkpoint & { run: RunSnapshot } } {
+  const path = given.resume!;
+  for (const [key, flag] of RESUMED) {
+    if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
+  }
+  const ck = loadCheckpoint(path);
+  const run = ck.run;
+  if (run === null) throw new UsageError(`--resume ${path}: the checkpoint holds a model but no run to continue`);
+  if (ck.markovOrder === null) throw new UsageError(`--resume ${path}: the checkpoint records no Markov order`);
+  const chars = cmd.getOptionValueSource('chars') === 'cli' ? given.chars : run.budget;
+  if (chars < run.chars) throw new UsageError(`--chars ${chars}: the run in ${path} has trained on ${run.chars} characters already`);
+  const c = ck.config;
+  const opts: TrainOptions = {
+    ...given,
+    corpus: given.corpus ?? ck.corpus.source,
+    hidden: c.hiddenSize,
+    unroll: c.unroll,
+    clip: c.clip,
+    lr: c.learningRate,
+    seed: Number(c.seed),
+    validation: ck.corpus.validation,
+    markovOrder: ck.markovOrder,
+    backend: ck.backend,
+    chars,
+    sampleLength: run.cadence.sampleLength,
+    temperature: run.cadence.temperature,
+    prime: run.cadence.prime,
+    save: given.save ?? path,
+  };
+  return { opts, ck: { ...ck, run } };
+}
+
+/** --save names a file that can be written; --checkpoint-every needs it. Checked before training. */
+function checkSaveOptions(opts: TrainOptions): void {
+  if (opts.corpus === undefined) throw new UsageError("required option '--corpus <path>' not specified");
+  if (opts.checkpointEvery !== undefined && opts.save === undefined) throw new UsageError('--checkpoint-every needs --save PATH (where to write the checkpoints)');
+  if (opts.save === undefined) return;
+  const path = resolve(opts.save);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--save ${opts.save}: is a folder, expected a file path`);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--save ${opts.save}: the folder ${dir} does not exist`);
 }
 
 /** Everything that can be wrong, found before training: the corpus (blaming the option at fault), the prime, memory. */
@@ -76,7 +155,7 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
   let loaded: LoadedCorpus;
   try {
-    loaded = await loadCorpus(opts.corpus, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
+    loaded = await loadCorpus(opts.corpus!, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
   } catch (err) {
     if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.unroll} needs a longer corpus: ${err.message}`);
     if (err instanceof CorpusError && err.shortfall === 'no-held-out') throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
@@ -108,7 +187,11 @@ function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: num
   }
 }
 
-function runTraining(opts: TrainOptions, { corpus }: LoadedCorpus): { rnn: RunResult; baseline: BaselineResult; fullText: number | null } {
+function runTraining(
+  opts: TrainOptions,
+  { corpus, file }: LoadedCorpus,
+  resume?: Checkpoint & { run: RunSnapshot },
+): { rnn: RunResult; baseline: BaselineResult; fullText: number | null } {
   const config: RnnConfig = {
     vocabSize: corpus.vocab.symbols.length,
     hiddenSize: opts.hidden,
@@ -117,11 +200,19 @@ function runTraining(opts: TrainOptions, { corpus }: LoadedCorpus): { rnn: RunRe
     clip: opts.clip,
     seed: opts.seed,
   };
-  const model = createModel(opts.backend, config);
+  const model = resume ? modelFromCheckpoint(resume) : createModel(opts.backend, config);
   const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
-  const cadence = { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
-  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update });
+  const cadence: Cadence = resume?.run.cadence ?? { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
+  const ctx = {
+    vocab: corpus.vocab.symbols,
+    corpus: { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation: opts.validation },
+    markovOrder: opts.markovOrder,
+  };
+  const save = opts.save;
+  const onSnapshot = save === undefined ? undefined : (run: RunSnapshot) => saveCheckpoint(save, checkpointOf(model, opts.backend, { ...ctx, run }));
+  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update, onSnapshot }, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
   bar.stop();
+  if (save !== undefined) log(rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`);
   const sample = { length: opts.sampleLength, seed: opts.seed };
   const baseline = markovBaseline(corpus, seenEndFor(corpus, opts.unroll, opts.chars), opts.markovOrder, sample);
   // The same-characters baseline is the fair comparison; the whole-training-text one is the

@@ -152,8 +152,11 @@ export class MarkovModel {
    * count c(last k symbols, c). At a dead end — the context never seen, or only seen at the end of
    * the training text with no successor — backs off to k-1, ..., 1 symbols, down to unigram counts.
    * Returns the n drawn symbols (prime excluded). Deterministic given rng (one rng() call per symbol).
+   * A temperature T ≠ 1 draws with weight count^(1/T) instead (T = 1: the counts themselves, bit for bit).
    */
-  sample(prime: ArrayLike<number>, n: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, rng: Rng, temperature = 1): Int32Array {
+    if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`markov sample: temperature must be positive, got ${temperature}`);
+    const invT = 1 / temperature;
     const V = this.vocabSize;
     if (prime.length < 1) throw new RangeError('markov sample: prime must hold at least one symbol');
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`markov sample: n must be a non-negative integer, got ${n}`);
@@ -172,7 +175,7 @@ export class MarkovModel {
       const node = this.path[this.walk(hist, pos, Math.min(this.order, pos))];
       const s0 = succStart[node];
       const ns = succStart[node + 1] - s0;
-      for (let s = 0; s < ns; s++) weights[s] = real[succGram[s0 + s]];
+      for (let s = 0; s < ns; s++) weights[s] = invT === 1 ? real[succGram[s0 + s]] : real[succGram[s0 + s]] ** invT;
       hist[pos] = keyB[succGram[s0 + sampleIndex(weights, rng, ns)]];
     }
     return hist.slice(p0);

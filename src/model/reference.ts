@@ -16,7 +16,7 @@
  * Layouts: the carried state is [L × B × S] (S = the cell's state size per stream: H, or 2H for
  * h and c); the chunk's states are [(T+1) × L × B × S] (t = 0 the incoming state).
  */
-import { makeRng, sampleIndex, type Rng } from '../util/rng.js';
+import { makeSavableRng, sampleIndex, type Rng, type SavableRng } from '../util/rng.js';
 import { clipInPlace } from '../optim/adagrad.js';
 import { clipGlobalNorm, makeOptimizer, type Optimizer } from '../optim/optimizers.js';
 import { CELLS } from './cells/index.js';
@@ -65,7 +65,7 @@ export class ReferenceModel implements CharModel {
   private readonly ds: Float64Array; // [S] dL/ds of the layer being stepped back
   private readonly dIn: Float64Array; // [H] dL/d(input) of the layer being stepped back
   private readonly inp: StepInput = { x: -1, v: new Float64Array(0), vo: 0 };
-  private readonly dropoutRng: Rng;
+  private dropoutRng: SavableRng;
 
   constructor(config: RnnConfig, initial?: Tensors) {
     checkModelConfig(config);
@@ -105,7 +105,7 @@ export class ReferenceModel implements CharModel {
     this.dsPrev = new Float64Array(LBS);
     this.ds = new Float64Array(this.S);
     this.dIn = new Float64Array(this.H);
-    this.dropoutRng = makeRng(`dropout:${c.seed}`);
+    this.dropoutRng = makeSavableRng(`dropout:${c.seed}`);
   }
 
   /** Offset of the state of layer l, stream b at time t (t = 0: the incoming state). */
@@ -141,7 +141,7 @@ export class ReferenceModel implements CharModel {
     const p = this.config.dropout;
     if (p === 0) return;
     const n = len * (this.L - 1) * this.B * this.H;
-    for (let i = 0; i < n; i++) this.masks[i] = this.dropoutRng() < p ? 0 : 1 / (1 - p);
+    for (let i = 0; i < n; i++) this.masks[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
   }
 
   /**
@@ -333,7 +333,9 @@ export class ReferenceModel implements CharModel {
   }
 
   exportState(): ModelState {
-    return { params: copyTensors(this.params), optimizer: copyTensors(this.optimizer.state), hidden: this.namedState() };
+    const state: ModelState = { params: copyTensors(this.params), optimizer: copyTensors(this.optimizer.state), hidden: this.namedState() };
+    if (this.config.dropout > 0) state.rng = { dropout: this.dropoutRng.state() };
+    return state;
   }
 
   importState(s: ModelState): void {
@@ -342,6 +344,7 @@ export class ReferenceModel implements CharModel {
     checkTensors('optimizer', s.optimizer, shapes(this.optimizer.state));
     const named = this.namedState();
     checkTensors('hidden', s.hidden, shapes(named));
+    if (s.rng?.dropout) this.dropoutRng = makeSavableRng('', s.rng.dropout);
     for (const [k, v] of Object.entries(s.params)) this.params[k].set(v);
     for (const [k, v] of Object.entries(s.optimizer)) this.optimizer.state[k].set(v);
     const { L, B, H } = this;

@@ -1,4 +1,4 @@
-import type { Rng } from '../util/rng.js';
+import type { Rng, RngState } from '../util/rng.js';
 import type { CellName } from './cells/index.js';
 
 export type OptimizerName = 'adagrad' | 'rmsprop' | 'adam';
@@ -56,6 +56,8 @@ export interface ModelState {
   params: Tensors;
   optimizer: Tensors;
   hidden: Tensors;
+  /** The state of the model's own generators (the reference's dropout masks, when dropout > 0). */
+  rng?: Record<string, RngState>;
 }
 
 export const PARAM_NAMES = ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const;

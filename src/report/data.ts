@@ -9,6 +9,7 @@
  * expansion. Every ordering here depends only on the runs' content, never on the order of folders,
  * so shards merged give the same leaderboard as one folder with the union.
  */
+import { posix } from 'node:path';
 import { median } from '../util/stats.js';
 import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
 import { binning } from './bins.js';
@@ -350,11 +351,20 @@ function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: Fo
   }
 }
 
+/** Each run's final checkpoint (the first folder holding one wins), as a path from the report's folder. */
+function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[]): void {
+  for (const e of leaderboard) {
+    const i = folders.findIndex((f) => f.checkpoints?.includes(e.runId));
+    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), 'checkpoints', `${e.runId}.safetensors`);
+  }
+}
+
 export function buildReportData(folders: FolderTables[]): ReportData {
   const merged = mergeFolders(folders);
   const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
   const expected = expectedFromManifests(folders, notes);
   const leaderboard = leaderboardOf(merged, expected.runs, notes);
+  linkCheckpoints(leaderboard, folders);
   const grouping = groupConfigs(leaderboard);
   const knobs = knobStats(leaderboard, grouping.configs, expected.grid);
   curveNotes(leaderboard, merged, folders, notes);

@@ -70,8 +70,10 @@ function deltaCell(d: number | null): string {
 function cell<T>(c: Column<T>, r: T): string {
   const text = c.text(r);
   switch (c.kind) {
-    case 'run':
-      return `<td class="mono">${h(text)}</td>`;
+    case 'run': {
+      const href = c.link?.(r);
+      return `<td class="mono">${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
+    }
     case 'status':
       return `<td>${badge((r as LeaderboardEntry).status)}</td>`;
     case 'delta':

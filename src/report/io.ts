@@ -3,7 +3,7 @@
  * the first folder. Everything between reading and writing is pure (tables.ts -> data.ts ->
  * plots.ts / markdown.ts / html.ts).
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -71,7 +71,8 @@ export async function readFolder(dir: string): Promise<FolderTables> {
     samplesText === null ? { rows: [], notes: [`${samplesPath} is absent: no samples from this folder.`] } : parseSamples(samplesText, samplesPath);
   notes.push(...samples.notes);
 
-  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes };
+  const checkpoints = (await readdir(join(dir, 'checkpoints')).catch(() => [] as string[])).flatMap((f) => /^(.*[^.])(?<!\.best|\.resume)\.safetensors$/.exec(f)?.[1] ?? []);
+  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints };
 }
 
 /**

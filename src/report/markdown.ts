@@ -22,6 +22,8 @@ function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120): strin
   const cell = (c: Column<T>, r: T): string => {
     const text = c.text(r);
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
+    const href = c.link?.(r);
+    if (href) return `[${mdText(text)}](${encodeURI(href)})`;
     return mdText(c.kind === 'note' ? truncate(text, noteLength) : text);
   };
   const head = columns.map((c) => mdText(c.head));
@@ -49,7 +51,15 @@ function leaderboardSection(data: ReportData): string[] {
     '',
     runs,
     '',
+    ...sampleCommand(data),
   ];
+}
+
+/** With checkpoints kept: how to draw more text from the best run (run ids link to their checkpoints). */
+function sampleCommand(data: ReportData): string[] {
+  const best = data.leaderboard.find((e) => e.rank === 1 && e.checkpoint);
+  if (!best?.checkpoint) return [];
+  return [`Run ids link to their checkpoints. Sample the best run (from this folder): \`npx charlab sample ${mdText(best.checkpoint)} --length 500\``, ''];
 }
 
 function knobSection(data: ReportData): string[] {

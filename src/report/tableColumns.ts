@@ -15,6 +15,8 @@ export interface Column<T> {
   numeric: boolean;
   text: (row: T) => string;
   kind?: 'run' | 'status' | 'delta' | 'note' | 'verdict';
+  /** Where the cell links to (the run's checkpoint), if anywhere. */
+  link?: (row: T) => string | undefined;
 }
 
 export const fmtKnob = (v: KnobValue): string => (typeof v === 'number' ? fmtNum(v) : v);
@@ -28,7 +30,7 @@ function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column
 export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<LeaderboardEntry>> {
   return [
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
-  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run' },
+  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint },
   ...knobCols<LeaderboardEntry>(knobs),
   { head: 'seed', numeric: true, text: (e) => e.seed },
   { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status' },

@@ -70,6 +70,8 @@ export interface FolderTables {
   samples: SampleRow[];
   /** Things the reader had to work around (absent files, torn last records, ...). */
   notes: string[];
+  /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
+  checkpoints?: string[];
 }
 
 export type RunParams = KnobValues & { seed: string };
@@ -94,6 +96,8 @@ export type LeaderboardEntry = RunParams & {
   error: string | null;
   /** Short human note: error text, divergence point, partial progress of a missing run. */
   note: string | null;
+  /** The run's final checkpoint, relative to the report's folder (src/checkpoint), if kept. */
+  checkpoint?: string;
 };
 
 /** One configuration (the runs that differ only in their seed), with its statistics across seeds. */

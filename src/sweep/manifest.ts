@@ -102,10 +102,10 @@ export function experimentKey(e: Experiment): string {
 /**
  * Keys that do not change what a finished run means: the grid, the search and the seeds (adding, reordering or
  * removing values adds or leaves runs, it does not change those recorded), the name, the worker
- * count, and what is only for people. The corpus is compared by the sha256 of its text, not by how
+ * count, which checkpoints are kept, and what is only for people. The corpus is compared by the sha256 of its text, not by how
  * it is named.
  */
-const NOT_MEANING = new Set(['grid', 'search', 'seeds', 'name', 'workers', '$schema', 'description', 'corpus']);
+const NOT_MEANING = new Set(['grid', 'search', 'seeds', 'name', 'workers', '$schema', 'description', 'corpus', 'checkpoints']);
 
 export interface Change {
   key: string;

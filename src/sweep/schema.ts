@@ -135,6 +135,20 @@ function checkSearchAgainstGrid(e: { grid: Record<string, unknown[] | undefined>
   }
 }
 
+/** Checkpoints of a sweep's runs (src/checkpoint): self-contained, read by src/sweep/worker.ts. */
+export const CHECKPOINT_KEEP = ['final', 'best', 'both', 'none'] as const;
+const CheckpointsSchema = z.strictObject({
+  keep: z
+    .enum(CHECKPOINT_KEEP, { error: `expected one of ${CHECKPOINT_KEEP.map((k) => `"${k}"`).join(', ')}` })
+    .default('final')
+    .describe(
+      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best intermediate held-out score; "both"; "none".',
+    ),
+  every: posInt()
+    .optional()
+    .describe('Save an unfinished run every this many training characters (<run_id>.resume.safetensors): a killed sweep resumes it from there, exactly.'),
+});
+
 export const ExperimentSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors.'),
@@ -210,6 +224,9 @@ export const ExperimentSchema = z
           .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
       })
       .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
+    checkpoints: CheckpointsSchema.optional().describe(
+      'Which checkpoints each run keeps in results/<name>/checkpoints/ (absent: the final one), and how often an unfinished run saves where it stands.',
+    ),
   })
   .superRefine(checkSearchAgainstGrid)
   .describe('A charlab experiment: a grid (or a random search) of character-RNN runs, each beside a Markov baseline.');

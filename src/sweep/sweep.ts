@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
+import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import type { Cadence } from '../train/run.js';
 import { planRunsOf, type RunSpec } from './grid.js';
@@ -188,7 +189,9 @@ function checkUnchanged(folder: FolderState, plan: Plan, sha256: string | null):
 /** Under the lock: discard everything with --fresh, read the folder again, and drop what is not recorded whole. */
 function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleTempFiles(plan.dir);
+  removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
+    rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
     for (const t of Object.values(TABLES)) rmSync(join(plan.dir, t.file), { force: true });
     rmSync(join(plan.dir, 'manifest.json'), { force: true });
   }
@@ -407,6 +410,7 @@ async function runPool(
     concurrentTasksPerWorker: 1,
   });
   const cadence = cadenceOf(exp);
+  const checkpoints = sweepCheckpoints(exp, loaded, dir);
   let next = 0;
   let stopping = false;
   const onAbort = () => {
@@ -421,7 +425,7 @@ async function runPool(
       const spec = todo[next++];
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (p: RunProgress) => ev.onRunProgress?.(spec, p));
-      const task: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, progress: port2, fault: opts.faults?.[spec.id] };
+      const task: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, progress: port2, fault: opts.faults?.[spec.id], checkpoints };
       ev.onRunStart?.(spec);
       let outcome: RunOutcome;
       try {
@@ -434,6 +438,8 @@ async function runPool(
       }
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
       record(dir, exp, outcome);
+      if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
+      if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
       ev.onRunEnd?.(outcome);
     }
   };

@@ -1,6 +1,7 @@
 /** What the sweep sends to a worker and what comes back: plain data, structured-cloneable. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Backend } from '../backend/index.js';
+import type { RunCheckpoints } from '../checkpoint/runFiles.js';
 import type { BaselineResult } from '../train/baseline.js';
 import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
 import type { RunSpec } from './grid.js';
@@ -27,6 +28,8 @@ export interface RunTask {
   /** Receives { chars, budget, smoothLossPerChar } while the run trains. */
   progress?: MessagePort;
   fault?: Fault;
+  /** Where and which checkpoints the run writes (absent: none). */
+  checkpoints?: RunCheckpoints;
 }
 
 export interface RunProgress {
@@ -49,6 +52,10 @@ export interface RunOutcome {
   markov: BaselineResult | null;
   curves: CurvePoint[];
   samples: SamplePoint[];
+  /** Characters already trained in the checkpoint this run resumed from (null: started from zero). */
+  resumedAt: number | null;
+  /** Why a checkpoint found for the run was not resumed from. */
+  notice: string | null;
 }
 
 /** The outcome of a run that threw or whose worker died: no numbers, the error kept. */
@@ -67,5 +74,7 @@ export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutco
     markov: null,
     curves: [],
     samples: [],
+    resumedAt: null,
+    notice: null,
   };
 }

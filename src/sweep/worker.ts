@@ -6,6 +6,9 @@
 import { workerData } from 'node:worker_threads';
 import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
+import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
+import { findResumePoint, runCheckpointer } from '../checkpoint/runFiles.js';
+import type { RnnConfig } from '../model/types.js';
 import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
 import { failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
@@ -20,6 +23,20 @@ const corpus: Corpus = {
 };
 const baselines = new Map<string, BaselineResult>();
 
+/**
+ * The run's model: continued from its last resume point (checkpoints.every) when one was written
+ * for exactly this run — a run killed mid-way continues exactly — else fresh; and its checkpoint writer.
+ */
+function startModel(task: RunTask, config: RnnConfig) {
+  const { spec, budget, cadence } = task;
+  const opts = task.checkpoints;
+  const found = opts ? findResumePoint(opts, { runId: spec.id, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+  const model = found.ck ? modelFromCheckpoint(found.ck) : createModel(task.backend, config);
+  const resume = found.ck?.run;
+  const ck = opts ? runCheckpointer(opts, spec.id, model, task.backend, resume) : null;
+  return { model, resume, ck, ignored: found.ignored };
+}
+
 export default function runTask(task: RunTask): RunOutcome {
   const { spec, budget, cadence } = task;
   const t0 = performance.now();
@@ -28,19 +45,27 @@ export default function runTask(task: RunTask): RunOutcome {
   try {
     if (task.fault === 'throw') throw new Error(`injected fault in run ${spec.id}`);
     if (task.fault === 'exit') process.exit(7); // the thread dies mid-task
-    const model = createModel(task.backend, {
+    const config: RnnConfig = {
       vocabSize: corpus.vocab.symbols.length,
       hiddenSize: spec.hiddenSize,
       unroll: spec.unroll,
       learningRate: spec.learningRate,
       clip: spec.clip,
       seed: spec.seed,
-    });
-    const result = trainRun(model, corpus, budget, cadence, {
-      onCurve: (c) => curves.push(c),
-      onSample: (s) => samples.push(s),
-      onProgress: (chars, b, smoothLossPerChar) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
-    });
+    };
+    const { model, resume, ck, ignored } = startModel(task, config);
+    if (resume) {
+      curves.push(...resume.curves);
+      samples.push(...resume.samples);
+    }
+    const callbacks = {
+      ...ck?.callbacks,
+      onCurve: (c: CurvePoint) => curves.push(c),
+      onSample: (s: SamplePoint) => samples.push(s),
+      onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
+    };
+    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
+    ck?.finish();
     const seenEnd = seenEndFor(corpus, spec.unroll, budget);
     const key = `${seenEnd}:${task.markovOrder}`;
     let markov = baselines.get(key);
@@ -62,6 +87,8 @@ export default function runTask(task: RunTask): RunOutcome {
       markov,
       curves,
       samples,
+      resumedAt: resume?.chars ?? null,
+      notice: ignored,
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

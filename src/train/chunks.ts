@@ -54,6 +54,24 @@ export class ChunkCursor {
     this.pos += c.len;
     return c;
   }
+
+  /** Where the cursor stands, to be saved with a checkpoint. */
+  get position(): CursorPosition {
+    return { pos: this.pos, started: this.started };
+  }
+
+  /** Continue from a saved position. */
+  seek(p: CursorPosition): void {
+    if (!Number.isInteger(p.pos) || p.pos < 0 || p.pos >= this.trainEnd) throw new RangeError(`cursor position ${p.pos} is outside [0, ${this.trainEnd})`);
+    this.pos = p.pos;
+    this.started = p.started;
+  }
+}
+
+/** A cursor's saved position: the next chunk's start (before wrapping), and whether a chunk was read. */
+export interface CursorPosition {
+  pos: number;
+  started: boolean;
 }
 
 /** The next step of B streams: stream b's chunk starts at starts[b]; every stream reads len. */
@@ -95,6 +113,15 @@ export class StreamCursor {
     s.reset = c.reset;
     s.wrapped = c.wrapped;
     return s;
+  }
+
+  /** Where the streams stand (all streams move together: one position within a part). */
+  get position(): CursorPosition {
+    return this.cursor.position;
+  }
+
+  seek(p: CursorPosition): void {
+    this.cursor.seek(p);
   }
 }
 

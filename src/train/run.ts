@@ -8,9 +8,9 @@ import type { Corpus } from '../corpus/index.js';
 import { CADENCE_DEFAULTS } from '../defaults.js';
 import type { CharModel } from '../model/types.js';
 import type { TrainStatus } from '../sweep/status.js';
-import { makeRng } from '../util/rng.js';
+import { makeSavableRng, type RngState, type SavableRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
-import { StreamCursor } from './chunks.js';
+import { StreamCursor, type CursorPosition } from './chunks.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -50,6 +50,47 @@ export interface RunCallbacks {
   onProgress?: (chars: number, budget: number, smoothLossPerChar: number) => void;
   /** Monotonic clock in seconds (default performance.now). */
   now?: () => number;
+  /**
+   * A resumable snapshot of the run (the model's own state is read from the model meanwhile): every
+   * `RunOptions.saveEvery` characters, and once at the end (`final`) unless the run diverged.
+   */
+  onSnapshot?: (snapshot: RunSnapshot, final: boolean) => void;
+  /** An intermediate held-out score, with the snapshot of the run (and the model, as it stands) it scores. */
+  onScore?: (valBpc: number, snapshot: RunSnapshot) => void;
+}
+
+export interface RunOptions {
+  /** Call onSnapshot every this many training characters (0: only at the end). */
+  saveEvery?: number;
+  /** Continue the run a snapshot describes (the model already holds the state saved with it). */
+  resume?: RunSnapshot;
+}
+
+/**
+ * Everything besides the model that a run needs to continue exactly where it stood: the data
+ * position, the smoothed loss, the counters, the next curve/eval/sample marks, the sample
+ * generator's state, and what it has recorded so far (curves, samples). Taken after a stretch of
+ * training and before that stretch's curve point, score and sample, which a resumed run makes.
+ * Plain JSON.
+ */
+export interface RunSnapshot {
+  budget: number;
+  cadence: Cadence;
+  smooth: number;
+  pointer: number;
+  chars: number;
+  iteration: number;
+  /** How many times the data pointer wrapped around the training text. */
+  epoch: number;
+  trainSeconds: number;
+  wrapped: boolean;
+  nextCurve: number;
+  nextEval: number | null; // null: never (JSON has no Infinity)
+  nextSample: number | null;
+  cursor: CursorPosition;
+  sampleRng: RngState;
+  curves: CurvePoint[];
+  samples: SamplePoint[];
 }
 
 export type RunStatus = TrainStatus;
@@ -83,12 +124,18 @@ interface RunState {
   pointer: number; // just past the last chunk's inputs
   chars: number;
   iteration: number;
+  epoch: number;
   trainSeconds: number;
   wrapped: boolean;
   divergedAt: number | null;
   nextCurve: number;
   nextEval: number;
   nextSample: number;
+  nextSave: number;
+  readonly saveEvery: number;
+  readonly sampleRng: SavableRng;
+  readonly curves: CurvePoint[];
+  readonly samples: SamplePoint[];
   sample: () => string;
 }
 
@@ -104,22 +151,34 @@ export function trainRun(
   budget: number,
   cadence: Cadence = DEFAULT_CADENCE,
   cb: RunCallbacks = {},
+  opts: RunOptions = {},
 ): RunResult {
-  const s = startRun(model, corpus, budget, cadence, cb);
-  model.resetHidden();
+  const s = startRun(model, corpus, budget, cadence, cb, opts);
+  if (opts.resume) review(s, cb); // the resumed stretch's curve point, score and sample
+  else model.resetHidden();
   while (s.chars < budget) {
-    trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample));
+    trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample, s.nextSave));
     if (s.divergedAt !== null) break;
-    checkpoint(s, cb);
+    snapshotIfDue(s, cb);
+    review(s, cb);
   }
   return finishRun(s, cb);
 }
 
-function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks): RunState {
+/** checkpoint(), and an intermediate score it makes reported with the snapshot taken just before it. */
+function review(s: RunState, cb: RunCallbacks): void {
+  const scored = cb.onScore && s.chars >= s.nextEval && s.chars < s.budget ? snapshotOf(s) : null;
+  const valBpc = checkpoint(s, cb);
+  if (scored && valBpc !== null) cb.onScore!(valBpc, scored);
+}
+
+function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks, opts: RunOptions): RunState {
   const { unroll, vocabSize, seed } = model.config;
   const batch = model.config.batch ?? 1;
-  const sampleRng = makeRng(`sample:${seed}`);
+  const r = opts.resume;
+  const sampleRng = makeSavableRng(`sample:${seed}`, r?.sampleRng);
   const primeIds = cadence.prime ? encode(cadence.prime, corpus.vocab) : null;
+  const saveEvery = opts.saveEvery ?? 0;
   const s: RunState = {
     model,
     corpus,
@@ -131,6 +190,7 @@ function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cad
     pointer: 0,
     chars: 0,
     iteration: 0,
+    epoch: 0,
     trainSeconds: 0,
     wrapped: false,
     divergedAt: null,
@@ -138,13 +198,68 @@ function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cad
     // validation 0 holds nothing out: nothing is scored
     nextEval: cadence.evalEvery > 0 && corpus.length > corpus.trainEnd ? cadence.evalEvery : Infinity,
     nextSample: cadence.sampleEvery > 0 ? cadence.sampleEvery : Infinity,
+    saveEvery,
+    nextSave: saveEvery > 0 ? saveEvery : Infinity,
+    sampleRng,
+    curves: [],
+    samples: [],
     sample: () => {
       // Default prime: the symbol just before the data pointer.
       const prime = primeIds ?? [corpus.ids[Math.max(0, s.pointer - 1)]];
-      return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng), corpus.vocab);
+      return decode(model.sample(prime, cadence.sampleLength, cadence.temperature, sampleRng.next), corpus.vocab);
     },
   };
+  if (r) restore(s, r);
   return s;
+}
+
+/** The run's snapshot (see RunSnapshot). */
+function snapshotOf(s: RunState): RunSnapshot {
+  const never = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    budget: s.budget,
+    cadence: s.cadence,
+    smooth: s.smooth,
+    pointer: s.pointer,
+    chars: s.chars,
+    iteration: s.iteration,
+    epoch: s.epoch,
+    trainSeconds: s.trainSeconds,
+    wrapped: s.wrapped,
+    nextCurve: s.nextCurve,
+    nextEval: never(s.nextEval),
+    nextSample: never(s.nextSample),
+    cursor: s.chunks.position,
+    sampleRng: s.sampleRng.state(),
+    curves: s.curves.slice(),
+    samples: s.samples.slice(),
+  };
+}
+
+/** Puts a snapshot's counters back (the sample generator was made from it already). */
+function restore(s: RunState, r: RunSnapshot): void {
+  s.smooth = r.smooth;
+  s.pointer = r.pointer;
+  s.chars = r.chars;
+  s.iteration = r.iteration;
+  s.epoch = r.epoch;
+  s.trainSeconds = r.trainSeconds;
+  s.wrapped = r.wrapped;
+  s.nextCurve = r.nextCurve;
+  s.nextEval = r.nextEval ?? Infinity;
+  s.nextSample = r.nextSample ?? Infinity;
+  s.chunks.seek(r.cursor);
+  s.curves.push(...r.curves);
+  s.samples.push(...r.samples);
+  if (s.saveEvery > 0) s.nextSave = (Math.floor(r.chars / s.saveEvery) + 1) * s.saveEvery;
+}
+
+/** A snapshot when one is due (every saveEvery characters, and at the end of the budget). */
+function snapshotIfDue(s: RunState, cb: RunCallbacks): void {
+  const final = s.chars >= s.budget;
+  if (!final && s.chars < s.nextSave) return;
+  while (s.nextSave <= s.chars) s.nextSave += s.saveEvery;
+  cb.onSnapshot?.(snapshotOf(s), final);
 }
 
 /**
@@ -158,7 +273,10 @@ function trainUntil(s: RunState, stop: number): void {
   while (s.chars < stop) {
     const c = chunks.next(budget - s.chars);
     if (c.reset) model.resetHidden();
-    if (c.wrapped) s.wrapped = true;
+    if (c.wrapped) {
+      s.wrapped = true;
+      s.epoch++;
+    }
     const loss = model.trainChunk(ids, c.starts, c.len); // per stream when batch > 1
     s.iteration++;
     if (!Number.isFinite(loss)) {
@@ -172,8 +290,8 @@ function trainUntil(s: RunState, stop: number): void {
   s.trainSeconds += s.now() - t0;
 }
 
-/** After a stretch of training: the intermediate score, sample and curve point that are due. */
-function checkpoint(s: RunState, cb: RunCallbacks): void {
+/** After a stretch of training: the intermediate score, sample and curve point that are due. Returns the score, if one was made. */
+function checkpoint(s: RunState, cb: RunCallbacks): number | null {
   const { cadence, corpus, chars, budget, iteration } = s;
   const smoothPerChar = s.smooth / s.model.config.unroll;
   let valBpc: number | null = null;
@@ -183,14 +301,26 @@ function checkpoint(s: RunState, cb: RunCallbacks): void {
     s.nextEval += cadence.evalEvery;
   }
   if (chars >= s.nextSample && chars < budget) {
-    cb.onSample?.({ iteration, temperature: cadence.temperature, text: s.sample() });
+    emitSample(s, cb, { iteration, temperature: cadence.temperature, text: s.sample() });
     s.nextSample += cadence.sampleEvery;
   }
   if (chars >= s.nextCurve || chars >= budget || valBpc !== null) {
-    if (chars < budget) cb.onCurve?.({ iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, elapsedS: s.trainSeconds });
+    if (chars < budget) emitCurve(s, cb, { iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, elapsedS: s.trainSeconds });
     while (s.nextCurve <= chars) s.nextCurve += cadence.curveEvery;
   }
   cb.onProgress?.(chars, budget, smoothPerChar);
+  return valBpc;
+}
+
+/** A curve point or sample goes to the caller and into the run's record (kept for snapshots). */
+function emitCurve(s: RunState, cb: RunCallbacks, point: CurvePoint): void {
+  s.curves.push(point);
+  cb.onCurve?.(point);
+}
+
+function emitSample(s: RunState, cb: RunCallbacks, sample: SamplePoint): void {
+  s.samples.push(sample);
+  cb.onSample?.(sample);
 }
 
 /** The final score (every held-out character, state carried from where training ended) and sample. */

@@ -8,6 +8,21 @@ export function makeRng(seed: string | number): Rng {
   return () => prng.double();
 }
 
+/** A generator's inner state (seedrandom's ARC4: i, j and the 256-byte permutation S), JSON-safe. */
+export type RngState = seedrandom.State.Arc4;
+
+/** A generator whose state can be saved and restored (checkpoints): the same draws as makeRng(seed). */
+export interface SavableRng {
+  next: Rng;
+  state(): RngState;
+}
+
+/** makeRng(seed)'s generator, or one continuing from a saved state. */
+export function makeSavableRng(seed: string | number, restore?: RngState): SavableRng {
+  const prng = restore ? seedrandom('', { state: restore }) : seedrandom(String(seed), { state: true });
+  return { next: () => prng.double(), state: () => prng.state() };
+}
+
 /** Standard normal deviate by Box–Muller (one value per call; simple and deterministic). */
 export function gaussian(rng: Rng): number {
   let u = 0;

@@ -1,0 +1,122 @@
+/**
+ * The checkpoints of one sweep run, in results/<name>/checkpoints/:
+ *   <run_id>.safetensors         the final model (keep "final" or "both")
+ *   <run_id>.best.safetensors    the model at its best intermediate held-out score (keep "best" or "both")
+ *   <run_id>.resume.safetensors  where an unfinished run stands (checkpoints.every), removed when it ends
+ * A run that finds a resume file written for exactly its settings (configuration, backend, corpus
+ * sha256, budget, cadence) continues from it; any other file there is ignored (the run starts over).
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../backend/index.js';
+import type { LoadedCorpus } from '../data/corpus.js';
+import type { Experiment } from '../sweep/schema.js';
+import { withDefaults, type CharModel, type RnnConfig } from '../model/types.js';
+import type { Cadence, RunCallbacks, RunSnapshot } from '../train/run.js';
+import { checkpointOf, loadCheckpoint, saveCheckpoint, type Checkpoint, type CorpusRecord } from './checkpoint.js';
+
+export type CheckpointKeep = 'final' | 'best' | 'both' | 'none';
+
+/** What a sweep tells a run about its checkpoints. */
+export interface RunCheckpoints {
+  dir: string;
+  keep: CheckpointKeep;
+  /** Save a resume point every this many characters (0: never). */
+  every: number;
+  corpus: CorpusRecord;
+  vocab: number[];
+  markovOrder: number;
+}
+
+export function checkpointFiles(dir: string, runId: string): { final: string; best: string; resume: string } {
+  return { final: join(dir, `${runId}.safetensors`), best: join(dir, `${runId}.best.safetensors`), resume: join(dir, `${runId}.resume.safetensors`) };
+}
+
+/** What a run must match to continue from a resume file. */
+export interface RunIdentity {
+  runId: string;
+  config: RnnConfig;
+  backend: Backend;
+  budget: number;
+  cadence: Cadence;
+}
+
+/** The run's resume point, if a usable one is there; otherwise null and why (nothing there is not a reason). */
+export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (Checkpoint & { run: RunSnapshot }) | null; ignored: string | null } {
+  const path = checkpointFiles(opts.dir, run.runId).resume;
+  if (opts.every === 0 || !existsSync(path)) return { ck: null, ignored: null };
+  let ck: Checkpoint;
+  try {
+    ck = loadCheckpoint(path);
+  } catch (err) {
+    return { ck: null, ignored: (err as Error).message };
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const differs = [
+    !same(ck.config, withDefaults(run.config)) && 'configuration',
+    ck.backend !== run.backend && 'backend',
+    ck.corpus.sha256 !== opts.corpus.sha256 && 'corpus',
+    ck.run?.budget !== run.budget && 'budget',
+    !same(ck.run?.cadence, run.cadence) && 'cadence',
+  ].filter(Boolean);
+  if (ck.run === null || differs.length > 0) return { ck: null, ignored: `${path} was written for another ${differs.join(', ') || 'run'}` };
+  return { ck: { ...ck, run: ck.run }, ignored: null };
+}
+
+/** The callbacks that write the run's checkpoints as it trains, and `finish` to call when it has ended. */
+export function runCheckpointer(
+  opts: RunCheckpoints,
+  runId: string,
+  model: CharModel,
+  backend: Backend,
+  resumed?: RunSnapshot,
+): { callbacks: RunCallbacks; finish(): void } {
+  const files = checkpointFiles(opts.dir, runId);
+  mkdirSync(opts.dir, { recursive: true });
+  const ctx = { vocab: opts.vocab, corpus: opts.corpus, markovOrder: opts.markovOrder };
+  const save = (path: string, run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
+  const keepFinal = opts.keep === 'final' || opts.keep === 'both';
+  const keepBest = opts.keep === 'best' || opts.keep === 'both';
+  // The best score so far: a resumed run's best file holds the best of the scores it recorded.
+  let best = Math.min(Infinity, ...(resumed?.curves ?? []).map((c) => c.valBpc ?? Infinity));
+  const callbacks: RunCallbacks = {
+    onSnapshot: (run, final) => {
+      if (final && keepFinal) save(files.final, run);
+      else if (!final && opts.every > 0) save(files.resume, run);
+    },
+    onScore: keepBest
+      ? (valBpc, run) => {
+          if (!(valBpc < best)) return;
+          best = valBpc;
+          save(files.best, run);
+        }
+      : undefined,
+  };
+  return { callbacks, finish: () => rmSync(files.resume, { force: true }) };
+}
+
+/** A sweep's checkpoint settings for its runs (experiment key `checkpoints`; absent: keep the final one). */
+export function sweepCheckpoints(exp: Experiment, { corpus, file }: LoadedCorpus, resultsDir: string): RunCheckpoints | undefined {
+  const keep = exp.checkpoints?.keep ?? 'final';
+  const every = exp.checkpoints?.every ?? 0;
+  if (keep === 'none' && every === 0) return undefined;
+  return {
+    dir: checkpointsDir(resultsDir),
+    keep,
+    every,
+    corpus: { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation: exp.validation },
+    vocab: corpus.vocab.symbols,
+    markovOrder: exp.markov.order,
+  };
+}
+
+export function checkpointsDir(resultsDir: string): string {
+  return join(resultsDir, 'checkpoints');
+}
+
+/** Temporary files of checkpoint writes a crash interrupted (`<file>.<pid>.tmp`): removed by the sweep holding the folder's lock. */
+export function removeStaleCheckpointTemps(resultsDir: string): void {
+  const dir = checkpointsDir(resultsDir);
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) if (/\.safetensors\.\d+\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
+}
