@@ -32,6 +32,8 @@ const CONFIGS: [string, Backend, RnnConfig][] = [
   ['reference rnn', 'reference', base],
   ['reference gru, 2 layers, rmsprop', 'reference', { ...base, cell: 'gru', layers: 2, optimizer: 'rmsprop' }],
   ['reference lstm, 2 streams, adam, dropout', 'reference', { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, dropout: 0.2 }],
+  ['wasm gru, 2 layers, rmsprop', 'wasm', { ...base, cell: 'gru', layers: 2, optimizer: 'rmsprop' }],
+  ['wasm lstm, 2 streams, adam, clipNorm', 'wasm', { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, clipNorm: 1 }],
 ];
 
 describe('round trip: save → load gives a model with identical outputs', () => {
@@ -149,6 +151,7 @@ describe('a reader outside charlab (python3 + numpy, the layout parsed by hand)'
     ['wasm rnn (F32)', 'wasm', base],
     ['reference rnn (F64)', 'reference', base],
     ['reference lstm, 2 layers (F64)', 'reference', { ...base, cell: 'lstm', layers: 2 }],
+    ['wasm lstm, 2 layers (F32)', 'wasm', { ...base, cell: 'lstm', layers: 2 }],
   ];
   test.skipIf(!hasNumpy).each(cases)('%s: one forward step gives the same probabilities to 1e-5', (_n, backend, config) => {
     const m = trained(backend, config);
