@@ -67,6 +67,7 @@ export class ReferenceModel implements CharModel {
   // Views made once, one per step slot (index slot(t, l, b)), so that a step allocates nothing:
   private readonly stateViews: Float64Array[]; // [S] of states, slots t = 0 .. T
   private readonly tapeViews: Float64Array[]; // [tapeSize] of tapes
+  private readonly yViews: Float64Array[]; // [V] of ys, per t × B + b
   private readonly inputViews: Float64Array[]; // [H] the dense input of layer l ≥ 1: dropped, or h of the layer below
   private readonly dViews: [Float64Array[], Float64Array[]]; // [S] of dsNext, of dsPrev, per l × B + b
   private readonly io: StepIO;
@@ -113,6 +114,7 @@ export class ReferenceModel implements CharModel {
     this.dropoutRng = makeRng(`dropout:${c.seed}`);
     this.stateViews = views(this.states, (T + 1) * this.L * this.B, this.S);
     this.tapeViews = views(this.tapes, T * this.L * this.B, this.tapeSize);
+    this.yViews = views(this.ys, T * this.B, this.V);
     this.inputViews = this.makeInputViews(T);
     this.dViews = [views(this.dsNext, this.L * this.B, this.S), views(this.dsPrev, this.L * this.B, this.S)];
     this.io = { x: -1, v: this.dIn, prev: this.ds, next: this.ds, tape: this.ds, dNext: this.ds, dPrev: this.ds, dv: null };
@@ -175,7 +177,7 @@ export class ReferenceModel implements CharModel {
    * current dropout masks: the gradient check calls it directly.
    */
   forward(data: Int32Array, starts: ArrayLike<number>, len: number, s0: Float64Array): number {
-    const { L, B, H, V, states, ys, steps } = this;
+    const { L, B, H, V, states, steps } = this;
     states.set(s0, 0);
     let loss = 0;
     for (let t = 0; t < len; t++) {
@@ -189,10 +191,10 @@ export class ReferenceModel implements CharModel {
           }
         }
         // y = by, then y += Why·h_top ; p = softmax(y) ; loss += −ln p[target]
-        const y = (t * B + b) * V;
-        ys.set(this.params.by, y);
-        linearForward(ys, y, this.params.Why, states, this.at(t + 1, L - 1, b), V, H);
-        loss += softmaxCrossEntropyForward(ys, y, V, data[starts[b] + t + 1]);
+        const y = this.yViews[t * B + b];
+        y.set(this.params.by);
+        linearForward(y, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], V, H);
+        loss += softmaxCrossEntropyForward(y, 0, V, data[starts[b] + t + 1]);
       }
     }
     return B === 1 ? loss : loss / B;
@@ -200,20 +202,21 @@ export class ReferenceModel implements CharModel {
 
   /** Backward through the chunk the last forward() saw; fills this.grads. */
   backward(data: Int32Array, starts: ArrayLike<number>, len: number): void {
-    const { L, B, H, V, S, states, ys, steps, ds, dIn } = this;
+    const { L, B, H, V, steps, ds, dIn } = this;
     let { dsNext, dsPrev } = this;
-    let [dNextViews, dPrevViews] = this.dViews;
+    let dNextViews = this.dViews[0]; // views of dsNext, dsPrev: swapped with them
+    let dPrevViews = this.dViews[1];
     for (const g of this.gradList) g.fill(0);
     dsNext.fill(0);
     for (let t = len - 1; t >= 0; t--) {
       dsPrev.fill(0);
       for (let b = 0; b < B; b++) {
         // dy = (p − onehot(target))/B ; dby += dy ; dWhy += dy h_topᵀ ; dh_top = dsNext + Whyᵀ dy
-        const y = (t * B + b) * V;
-        softmaxCrossEntropyBackward(ys, y, V, data[starts[b] + t + 1], 1 / B);
+        const dy = this.yViews[t * B + b];
+        softmaxCrossEntropyBackward(dy, 0, V, data[starts[b] + t + 1], 1 / B);
         ds.set(dNextViews[(L - 1) * B + b]);
-        biasBackward(this.grads.by, ys, y, V);
-        linearBackward(this.grads.Why, ds, 0, this.params.Why, states, this.at(t + 1, L - 1, b), ys, y, V, H);
+        biasBackward(this.grads.by, dy, V);
+        linearBackward(this.grads.Why, ds, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], dy, V, H);
         for (let l = L - 1; l >= 0; l--) {
           if (l < L - 1) {
             // dh_l = dsNext_l + (gradient of layer l+1's input, through the dropout mask)
@@ -287,7 +290,7 @@ export class ReferenceModel implements CharModel {
       this.steps[l].forward(this.layerParams[l], io);
     }
     probs.set(this.params.by);
-    linearForward(probs, 0, this.params.Why, next[L - 1], 0, V, H);
+    linearForward(probs, this.params.Why, next[L - 1], V, H);
     softmaxCrossEntropyForward(probs, 0, V, -1, invT);
   }
 

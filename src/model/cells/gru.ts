@@ -61,10 +61,10 @@ class GruLayer implements LayerStep {
     const { prev: h, next: hNext, tape } = io;
     const [r, z, n, hn] = [0, H, 2 * H, 3 * H]; //   offsets in the tape
     inputForward(gx, p.Wx, 3 * H, I, io); //         gx = Wx·x + bx
-    biasForward(gx, 0, p.bx, 3 * H);
+    biasForward(gx, p.bx, 3 * H);
     gh.fill(0); //                                    gh = Wh·h + bh
-    linearForward(gh, 0, p.Wh, h, 0, 3 * H, H);
-    biasForward(gh, 0, p.bh, 3 * H);
+    linearForward(gh, p.Wh, h, 3 * H, H);
+    biasForward(gh, p.bh, 3 * H);
     for (let i = 0; i < 2 * H; i++) gx[i] += gh[i]; // r, z pre-activations
     sigmoidForward(tape, r, gx, 0, 2 * H); //         r = σ(·), z = σ(·)  (adjacent in the tape)
     for (let i = 0; i < H; i++) tape[hn + i] = gh[2 * H + i]; // hn = Wh_n·h + bh_n
@@ -94,9 +94,9 @@ class GruLayer implements LayerStep {
     mulBackward(dgx, 0, dgh, 2 * H, tape, r, tape, hn, dgx, 2 * H, H); // dr = da_n ⊙ hn ; dhn = da_n ⊙ r
     sigmoidBackward(dgx, 0, tape, r, dgx, 0, H); //          da_r = r(1 − r) ⊙ dr
     dgh.set(dgx.subarray(0, 2 * H), 0); //                   r and z: the same gradient for gx and gh
-    biasBackward(g.bx, dgx, 0, 3 * H);
-    biasBackward(g.bh, dgh, 0, 3 * H);
+    biasBackward(g.bx, dgx, 3 * H);
+    biasBackward(g.bh, dgh, 3 * H);
     inputBackward(g.Wx, p.Wx, 3 * H, I, io, dgx); //             dWx += dgx xᵀ ; dx += Wxᵀ dgx
-    linearBackward(g.Wh, dh, 0, p.Wh, h, 0, dgh, 0, 3 * H, H); // dWh += dgh hᵀ ; dh += Whᵀ dgh
+    linearBackward(g.Wh, dh, p.Wh, h, dgh, 3 * H, H); //       // dWh += dgh hᵀ ; dh += Whᵀ dgh
   }
 }

@@ -8,15 +8,15 @@ import type { StepIO } from './types.js';
 /** out = W·x  (W [rows × I], out [rows]: overwritten) */
 export function inputForward(out: Float64Array, W: Float64Array, rows: number, I: number, { x, v }: StepIO): void {
   if (x >= 0) {
-    lookupForward(out, 0, W, rows, I, x);
+    lookupForward(out, W, rows, I, x);
   } else {
     out.fill(0, 0, rows);
-    linearForward(out, 0, W, v, 0, rows, I);
+    linearForward(out, W, v, rows, I);
   }
 }
 
 /** dW += dout xᵀ ; dv += Wᵀ dout (dense input only) */
 export function inputBackward(dW: Float64Array, W: Float64Array, rows: number, I: number, { x, v, dv }: StepIO, dout: Float64Array): void {
-  if (x >= 0) lookupBackward(dW, dout, 0, rows, I, x);
-  else linearBackward(dW, dv, 0, W, v, 0, dout, 0, rows, I);
+  if (x >= 0) lookupBackward(dW, dout, rows, I, x);
+  else linearBackward(dW, dv, W, v, dout, rows, I);
 }

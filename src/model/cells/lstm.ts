@@ -62,8 +62,8 @@ class LstmLayer implements LayerStep {
     const { prev, next, tape } = io; //                  state [h, c]: h at 0, c at H
     const [i, f, g, o, tc] = [0, H, 2 * H, 3 * H, 4 * H]; // offsets in the tape
     inputForward(a, p.Wx, 4 * H, I, io); //               a = Wx·x + b + Wh·h
-    biasForward(a, 0, p.b, 4 * H);
-    linearForward(a, 0, p.Wh, prev, 0, 4 * H, H);
+    biasForward(a, p.b, 4 * H);
+    linearForward(a, p.Wh, prev, 4 * H, H);
     sigmoidForward(tape, i, a, 0, 2 * H); //              i, f = σ(a_i), σ(a_f)
     tanhForward(tape, g, a, 2 * H, H); //                 g = tanh(a_g)
     sigmoidForward(tape, o, a, 3 * H, H); //              o = σ(a_o)
@@ -91,8 +91,8 @@ class LstmLayer implements LayerStep {
     sigmoidBackward(da, 0, tape, i, da, 0, 2 * H); //             da_i, da_f
     tanhBackward(da, 2 * H, tape, g, da, 2 * H, H); //            da_g
     sigmoidBackward(da, 3 * H, tape, o, da, 3 * H, H); //         da_o
-    biasBackward(gr.b, da, 0, 4 * H);
+    biasBackward(gr.b, da, 4 * H);
     inputBackward(gr.Wx, p.Wx, 4 * H, I, io, da); //                  dWx += da xᵀ ; dx += Wxᵀ da
-    linearBackward(gr.Wh, dPrev, 0, p.Wh, prev, 0, da, 0, 4 * H, H); // dWh += da hᵀ ; dh += Whᵀ da
+    linearBackward(gr.Wh, dPrev, p.Wh, prev, da, 4 * H, H); //       // dWh += da hᵀ ; dh += Whᵀ da
   }
 }
