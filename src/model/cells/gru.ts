@@ -59,7 +59,7 @@ class GruLayer implements LayerStep {
   forward(p: LayerTensors, io: StepIO): void {
     const { I, H, gx, gh } = this;
     const { prev: h, next: hNext, tape } = io;
-    const [r, z, n, hn] = [0, H, 2 * H, 3 * H]; //   offsets in the tape
+    const r = 0, z = H, n = 2 * H, hn = 3 * H; //    offsets in the tape
     inputForward(gx, p.Wx, 3 * H, I, io); //         gx = Wx·x + bx
     biasForward(gx, p.bx, 3 * H);
     gh.fill(0); //                                    gh = Wh·h + bh
@@ -79,7 +79,7 @@ class GruLayer implements LayerStep {
   backward(p: LayerTensors, g: LayerTensors, io: StepIO): void {
     const { I, H, gx: dgx, gh: dgh, tmp } = this;
     const { prev: h, tape, dNext: dhNext, dPrev: dh } = io;
-    const [r, z, n, hn] = [0, H, 2 * H, 3 * H];
+    const r = 0, z = H, n = 2 * H, hn = 3 * H;
     for (let i = 0; i < H; i++) {
       const dhi = dhNext[i];
       const zi = tape[z + i];
@@ -96,7 +96,7 @@ class GruLayer implements LayerStep {
     dgh.set(dgx.subarray(0, 2 * H), 0); //                   r and z: the same gradient for gx and gh
     biasBackward(g.bx, dgx, 3 * H);
     biasBackward(g.bh, dgh, 3 * H);
-    inputBackward(g.Wx, p.Wx, 3 * H, I, io, dgx); //             dWx += dgx xᵀ ; dx += Wxᵀ dgx
-    linearBackward(g.Wh, dh, p.Wh, h, dgh, 3 * H, H); //       // dWh += dgh hᵀ ; dh += Whᵀ dgh
+    inputBackward(g.Wx, p.Wx, 3 * H, I, io, dgx); //         dWx += dgx xᵀ ; dx += Wxᵀ dgx
+    linearBackward(g.Wh, dh, p.Wh, h, dgh, 3 * H, H); //     dWh += dgh hᵀ ; dh += Whᵀ dgh
   }
 }

@@ -60,7 +60,7 @@ class LstmLayer implements LayerStep {
   forward(p: LayerTensors, io: StepIO): void {
     const { I, H, a } = this;
     const { prev, next, tape } = io; //                  state [h, c]: h at 0, c at H
-    const [i, f, g, o, tc] = [0, H, 2 * H, 3 * H, 4 * H]; // offsets in the tape
+    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H; // offsets in the tape
     inputForward(a, p.Wx, 4 * H, I, io); //               a = Wx·x + b + Wh·h
     biasForward(a, p.b, 4 * H);
     linearForward(a, p.Wh, prev, 4 * H, H);
@@ -78,7 +78,7 @@ class LstmLayer implements LayerStep {
   backward(p: LayerTensors, gr: LayerTensors, io: StepIO): void {
     const { I, H, a: da, dc } = this;
     const { prev, tape, dNext, dPrev } = io; //                   [h, c] each: h at 0, c at H
-    const [i, f, g, o, tc] = [0, H, 2 * H, 3 * H, 4 * H];
+    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H;
     da.fill(0);
     dc.fill(0);
     // h' = o ⊙ tanh(c'): do = dh' ⊙ tanh(c') ; dtanh = dh' ⊙ o  (into dc)
@@ -92,7 +92,7 @@ class LstmLayer implements LayerStep {
     tanhBackward(da, 2 * H, tape, g, da, 2 * H, H); //            da_g
     sigmoidBackward(da, 3 * H, tape, o, da, 3 * H, H); //         da_o
     biasBackward(gr.b, da, 4 * H);
-    inputBackward(gr.Wx, p.Wx, 4 * H, I, io, da); //                  dWx += da xᵀ ; dx += Wxᵀ da
-    linearBackward(gr.Wh, dPrev, p.Wh, prev, da, 4 * H, H); //       // dWh += da hᵀ ; dh += Whᵀ da
+    inputBackward(gr.Wx, p.Wx, 4 * H, I, io, da); //              dWx += da xᵀ ; dx += Wxᵀ da
+    linearBackward(gr.Wh, dPrev, p.Wh, prev, da, 4 * H, H); //    dWh += da hᵀ ; dh += Whᵀ da
   }
 }

@@ -34,19 +34,19 @@ class RnnLayer implements LayerStep {
 
   forward(p: LayerTensors, io: StepIO): void {
     const { I, H } = this;
-    const { prev: h, next: a } = io; //    a [H] is h' once activated
-    inputForward(a, p.Wxh, H, I, io); //    a = Wxh·x
-    biasForward(a, p.bh, H); //             a += bh
-    linearForward(a, p.Whh, h, H, H); //     a += Whh·h
-    tanhForward(a, 0, a, 0, H); //          h' = tanh(a)
+    const { prev: h, next: a } = io; // a [H] becomes h' in place
+    inputForward(a, p.Wxh, H, I, io); // a = Wxh·x
+    biasForward(a, p.bh, H); //          a += bh
+    linearForward(a, p.Whh, h, H, H); // a += Whh·h
+    tanhForward(a, 0, a, 0, H); //       h' = tanh(a)
   }
 
   backward(p: LayerTensors, g: LayerTensors, io: StepIO): void {
     const { I, H, da } = this;
     const { prev: h, next: hNext, dNext: dhNext, dPrev: dh } = io;
-    tanhBackward(da, 0, hNext, 0, dhNext, 0, H); //         da = (1 − h'²) ⊙ dh'
-    biasBackward(g.bh, da, H); //                           dbh += da
-    inputBackward(g.Wxh, p.Wxh, H, I, io, da); //           dWxh += da xᵀ ; dx += Wxhᵀ da
-    linearBackward(g.Whh, dh, p.Whh, h, da, H, H); //         dWhh += da hᵀ ; dh += Whhᵀ da
+    tanhBackward(da, 0, hNext, 0, dhNext, 0, H); // da = (1 − h'²) ⊙ dh'
+    biasBackward(g.bh, da, H); //                   dbh += da
+    inputBackward(g.Wxh, p.Wxh, H, I, io, da); //   dWxh += da xᵀ ; dx += Wxhᵀ da
+    linearBackward(g.Whh, dh, p.Whh, h, da, H, H); // dWhh += da hᵀ ; dh += Whhᵀ da
   }
 }
