@@ -93,7 +93,7 @@ class GruLayer implements LayerStep {
     dgh.fill(0, 2 * H, 3 * H);
     mulBackward(dgx, 0, dgh, 2 * H, tape, r, tape, hn, dgx, 2 * H, H); // dr = da_n ⊙ hn ; dhn = da_n ⊙ r
     sigmoidBackward(dgx, 0, tape, r, dgx, 0, H); //          da_r = r(1 − r) ⊙ dr
-    dgh.set(dgx.subarray(0, 2 * H), 0); //                   r and z: the same gradient for gx and gh
+    for (let i = 0; i < 2 * H; i++) dgh[i] = dgx[i]; //      r and z: the same gradient for gx and gh
     biasBackward(g.bx, dgx, 3 * H);
     biasBackward(g.bh, dgh, 3 * H);
     inputBackward(g.Wx, p.Wx, 3 * H, I, io, dgx); //         dWx += dgx xᵀ ; dx += Wxᵀ dgx
