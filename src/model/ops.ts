@@ -9,72 +9,56 @@
  * a += Whh·h one term at a time; y = by, then y += Why·h; dh = dhnext, then dh += Whyᵀ·dy ...).
  */
 
-// ---- lookup: the one-hot product W·onehot(x) is column x of W ----------------------------------
+// ---- matrix ops take whole vectors (views); the elementwise ops below take offsets into ----------
+// ---- stacked gate vectors ------------------------------------------------------------------------
+
+// ---- lookup: the one-hot product W·onehot(x) is column x of W -----------------------------------
 
 /** out[r] = W[r, x]  (W [rows × cols], out [rows]) */
-export function lookupForward(out: Float64Array, o: number, W: Float64Array, rows: number, cols: number, x: number): void {
-  for (let r = 0; r < rows; r++) out[o + r] = W[r * cols + x];
+export function lookupForward(out: Float64Array, W: Float64Array, rows: number, cols: number, x: number): void {
+  for (let r = 0; r < rows; r++) out[r] = W[r * cols + x];
 }
 
 /** dW[r, x] += dout[r] */
-export function lookupBackward(dW: Float64Array, dout: Float64Array, d: number, rows: number, cols: number, x: number): void {
-  for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[d + r];
+export function lookupBackward(dW: Float64Array, dout: Float64Array, rows: number, cols: number, x: number): void {
+  for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r];
 }
 
 // ---- bias ----------------------------------------------------------------------------------------
 
 /** out[r] += b[r]  ([n]) */
-export function biasForward(out: Float64Array, o: number, b: Float64Array, n: number): void {
-  for (let r = 0; r < n; r++) out[o + r] += b[r];
+export function biasForward(out: Float64Array, b: Float64Array, n: number): void {
+  for (let r = 0; r < n; r++) out[r] += b[r];
 }
 
 /** db[r] += dout[r] */
-export function biasBackward(db: Float64Array, dout: Float64Array, d: number, n: number): void {
-  for (let r = 0; r < n; r++) db[r] += dout[d + r];
+export function biasBackward(db: Float64Array, dout: Float64Array, n: number): void {
+  for (let r = 0; r < n; r++) db[r] += dout[r];
 }
 
 // ---- linear: out += W·x --------------------------------------------------------------------------
 
 /** out[r] += Σ_c W[r, c]·x[c], summed left to right onto out[r]  (W [rows × cols], x [cols], out [rows]) */
-export function linearForward(
-  out: Float64Array,
-  o: number,
-  W: Float64Array,
-  x: Float64Array,
-  xo: number,
-  rows: number,
-  cols: number,
-): void {
+export function linearForward(out: Float64Array, W: Float64Array, x: Float64Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
-    let a = out[o + r];
+    let a = out[r];
     const row = r * cols;
-    for (let c = 0; c < cols; c++) a += W[row + c] * x[xo + c];
-    out[o + r] = a;
+    for (let c = 0; c < cols; c++) a += W[row + c] * x[c];
+    out[r] = a;
   }
 }
 
-/** dW[r, c] += dout[r]·x[c] ;  dx[c] += Σ_r W[r, c]·dout[r]  (rows in order) */
-export function linearBackward(
-  dW: Float64Array,
-  dx: Float64Array | null,
-  dxo: number,
-  W: Float64Array,
-  x: Float64Array,
-  xo: number,
-  dout: Float64Array,
-  d: number,
-  rows: number,
-  cols: number,
-): void {
+/** dW[r, c] += dout[r]·x[c] ;  dx[c] += Σ_r W[r, c]·dout[r]  (rows in order; dx null: not wanted) */
+export function linearBackward(dW: Float64Array, dx: Float64Array | null, W: Float64Array, x: Float64Array, dout: Float64Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
-    const g = dout[d + r];
+    const g = dout[r];
     const row = r * cols;
     if (dx === null) {
-      for (let c = 0; c < cols; c++) dW[row + c] += g * x[xo + c];
+      for (let c = 0; c < cols; c++) dW[row + c] += g * x[c];
     } else {
       for (let c = 0; c < cols; c++) {
-        dW[row + c] += g * x[xo + c];
-        dx[dxo + c] += W[row + c] * g;
+        dW[row + c] += g * x[c];
+        dx[c] += W[row + c] * g;
       }
     }
   }

@@ -20,7 +20,7 @@ import { makeSavableRng, sampleIndex, type Rng, type SavableRng } from '../util/
 import { clipInPlace } from '../optim/adagrad.js';
 import { clipGlobalNorm, makeOptimizer, type Optimizer } from '../optim/optimizers.js';
 import { CELLS } from './cells/index.js';
-import type { Cell, LayerStep, LayerTensors, StepInput } from './cells/types.js';
+import type { Cell, LayerStep, LayerTensors, StepIO } from './cells/types.js';
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from './checks.js';
 import { linearBackward, linearForward, biasBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './ops.js';
 import { copyTensors } from './params.js';
@@ -64,7 +64,13 @@ export class ReferenceModel implements CharModel {
   private readonly dsPrev: Float64Array; // [L × B × S] dL/ds_{t−1}, being built
   private readonly ds: Float64Array; // [S] dL/ds of the layer being stepped back
   private readonly dIn: Float64Array; // [H] dL/d(input) of the layer being stepped back
-  private readonly inp: StepInput = { x: -1, v: new Float64Array(0), vo: 0 };
+  // Views made once, one per step slot (index slot(t, l, b)), so that a step allocates nothing:
+  private readonly stateViews: Float64Array[]; // [S] of states, slots t = 0 .. T
+  private readonly tapeViews: Float64Array[]; // [tapeSize] of tapes
+  private readonly yViews: Float64Array[]; // [V] of ys, per t × B + b
+  private readonly inputViews: Float64Array[]; // [H] the dense input of layer l ≥ 1: dropped, or h of the layer below
+  private readonly dViews: [Float64Array[], Float64Array[]]; // [S] of dsNext, of dsPrev, per l × B + b
+  private readonly io: StepIO;
   private dropoutRng: SavableRng;
 
   constructor(config: RnnConfig, initial?: Tensors) {
@@ -106,6 +112,33 @@ export class ReferenceModel implements CharModel {
     this.ds = new Float64Array(this.S);
     this.dIn = new Float64Array(this.H);
     this.dropoutRng = makeSavableRng(`dropout:${c.seed}`);
+    this.stateViews = views(this.states, (T + 1) * this.L * this.B, this.S);
+    this.tapeViews = views(this.tapes, T * this.L * this.B, this.tapeSize);
+    this.yViews = views(this.ys, T * this.B, this.V);
+    this.inputViews = this.makeInputViews(T);
+    this.dViews = [views(this.dsNext, this.L * this.B, this.S), views(this.dsPrev, this.L * this.B, this.S)];
+    this.io = { x: -1, v: this.dIn, prev: this.ds, next: this.ds, tape: this.ds, dNext: this.ds, dPrev: this.ds, dv: null };
+  }
+
+  /** Views of the dense input of every step slot (empty for layer 0, whose input is a symbol). */
+  private makeInputViews(T: number): Float64Array[] {
+    const out: Float64Array[] = [];
+    const { L, B, H } = this;
+    for (let t = 0; t < T; t++) {
+      for (let l = 0; l < L; l++) {
+        for (let b = 0; b < B; b++) {
+          if (l === 0) out.push(this.dIn.subarray(0, 0));
+          else if (this.config.dropout > 0) out.push(this.dropped.subarray(this.dropAt(t, l - 1, b), this.dropAt(t, l - 1, b) + H));
+          else out.push(this.stateViews[this.slot(t + 1, l - 1, b)].subarray(0, H));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Index of the step slot of layer l, stream b at time t, in the view lists. */
+  private slot(t: number, l: number, b: number): number {
+    return (t * this.L + l) * this.B + b;
   }
 
   /** Offset of the state of layer l, stream b at time t (t = 0: the incoming state). */
@@ -118,22 +151,16 @@ export class ReferenceModel implements CharModel {
     return ((t * (this.L - 1) + l) * this.B + b) * this.H;
   }
 
-  /** The input of layer l at step t of stream b (sets and returns the shared StepInput). */
-  private input(data: Int32Array, starts: ArrayLike<number>, t: number, l: number, b: number): StepInput {
-    const inp = this.inp;
-    if (l === 0) {
-      inp.x = data[starts[b] + t];
-    } else {
-      inp.x = -1;
-      if (this.config.dropout > 0) {
-        inp.v = this.dropped;
-        inp.vo = this.dropAt(t, l - 1, b);
-      } else {
-        inp.v = this.states;
-        inp.vo = this.at(t + 1, l - 1, b);
-      }
-    }
-    return inp;
+  /** Points the shared StepIO at layer l, stream b, step t: its input, states and tape. */
+  private point(data: Int32Array, starts: ArrayLike<number>, t: number, l: number, b: number): StepIO {
+    const io = this.io;
+    const k = this.slot(t, l, b);
+    io.x = l === 0 ? data[starts[b] + t] : -1;
+    io.v = this.inputViews[k];
+    io.prev = this.stateViews[k];
+    io.next = this.stateViews[this.slot(t + 1, l, b)];
+    io.tape = this.tapeViews[k];
+    return io;
   }
 
   /** Fresh dropout masks for a chunk of len steps: each unit kept with probability 1 − p, scaled by 1/(1 − p). */
@@ -150,14 +177,13 @@ export class ReferenceModel implements CharModel {
    * current dropout masks: the gradient check calls it directly.
    */
   forward(data: Int32Array, starts: ArrayLike<number>, len: number, s0: Float64Array): number {
-    const { L, B, H, V, states, tapes, ys, steps } = this;
+    const { L, B, H, V, states, steps } = this;
     states.set(s0, 0);
     let loss = 0;
     for (let t = 0; t < len; t++) {
       for (let b = 0; b < B; b++) {
         for (let l = 0; l < L; l++) {
-          const tape = ((t * L + l) * B + b) * this.tapeSize;
-          steps[l].forward(this.layerParams[l], this.input(data, starts, t, l, b), states, this.at(t, l, b), states, this.at(t + 1, l, b), tapes, tape);
+          steps[l].forward(this.layerParams[l], this.point(data, starts, t, l, b));
           if (l < L - 1 && this.config.dropout > 0) {
             const d = this.dropAt(t, l, b);
             const h = this.at(t + 1, l, b);
@@ -165,10 +191,10 @@ export class ReferenceModel implements CharModel {
           }
         }
         // y = by, then y += Why·h_top ; p = softmax(y) ; loss += −ln p[target]
-        const y = (t * B + b) * V;
-        ys.set(this.params.by, y);
-        linearForward(ys, y, this.params.Why, states, this.at(t + 1, L - 1, b), V, H);
-        loss += softmaxCrossEntropyForward(ys, y, V, data[starts[b] + t + 1]);
+        const y = this.yViews[t * B + b];
+        y.set(this.params.by);
+        linearForward(y, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], V, H);
+        loss += softmaxCrossEntropyForward(y, 0, V, data[starts[b] + t + 1]);
       }
     }
     return B === 1 ? loss : loss / B;
@@ -176,37 +202,43 @@ export class ReferenceModel implements CharModel {
 
   /** Backward through the chunk the last forward() saw; fills this.grads. */
   backward(data: Int32Array, starts: ArrayLike<number>, len: number): void {
-    const { L, B, H, V, S, states, tapes, ys, steps, ds, dIn } = this;
+    const { L, B, H, V, steps, ds, dIn } = this;
     let { dsNext, dsPrev } = this;
+    let dNextViews = this.dViews[0]; // views of dsNext, dsPrev: swapped with them
+    let dPrevViews = this.dViews[1];
     for (const g of this.gradList) g.fill(0);
     dsNext.fill(0);
     for (let t = len - 1; t >= 0; t--) {
       dsPrev.fill(0);
       for (let b = 0; b < B; b++) {
         // dy = (p − onehot(target))/B ; dby += dy ; dWhy += dy h_topᵀ ; dh_top = dsNext + Whyᵀ dy
-        const y = (t * B + b) * V;
-        softmaxCrossEntropyBackward(ys, y, V, data[starts[b] + t + 1], 1 / B);
-        ds.set(dsNext.subarray(this.at(0, L - 1, b), this.at(0, L - 1, b) + S));
-        biasBackward(this.grads.by, ys, y, V);
-        linearBackward(this.grads.Why, ds, 0, this.params.Why, states, this.at(t + 1, L - 1, b), ys, y, V, H);
+        const dy = this.yViews[t * B + b];
+        softmaxCrossEntropyBackward(dy, 0, V, data[starts[b] + t + 1], 1 / B);
+        ds.set(dNextViews[(L - 1) * B + b]);
+        biasBackward(this.grads.by, dy, V);
+        linearBackward(this.grads.Why, ds, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], dy, V, H);
         for (let l = L - 1; l >= 0; l--) {
           if (l < L - 1) {
             // dh_l = dsNext_l + (gradient of layer l+1's input, through the dropout mask)
-            ds.set(dsNext.subarray(this.at(0, l, b), this.at(0, l, b) + S));
+            ds.set(dNextViews[l * B + b]);
             const d = this.dropAt(t, l, b);
             const drop = this.config.dropout > 0;
             for (let i = 0; i < H; i++) ds[i] += drop ? dIn[i] * this.masks[d + i] : dIn[i];
           }
           if (l > 0) dIn.fill(0);
-          const tape = ((t * L + l) * B + b) * this.tapeSize;
-          const inp = this.input(data, starts, t, l, b);
-          const sPrev = this.at(t, l, b);
-          steps[l].backward(this.layerParams[l], this.layerGrads[l], inp, l > 0 ? dIn : null, 0, states, sPrev, states, this.at(t + 1, l, b), tapes, tape, ds, 0, dsPrev, this.at(0, l, b));
+          const io = this.point(data, starts, t, l, b);
+          io.dNext = ds;
+          io.dPrev = dPrevViews[l * B + b];
+          io.dv = l > 0 ? dIn : null;
+          steps[l].backward(this.layerParams[l], this.layerGrads[l], io);
         }
       }
       const swap = dsNext;
       dsNext = dsPrev;
       dsPrev = swap;
+      const swapViews = dNextViews;
+      dNextViews = dPrevViews;
+      dPrevViews = swapViews;
     }
   }
 
@@ -244,22 +276,28 @@ export class ReferenceModel implements CharModel {
   }
 
   /**
-   * One step of the trained model for one stream, without dropout: cur ([L × S]) → next, then
-   * p = softmax(y·invT) in probs. Used by evaluation and sampling.
+   * One step of the trained model for one stream, without dropout: cur → next (each L views [S]),
+   * then p = softmax(y·invT) in probs. Used by evaluation and sampling.
    */
-  private inferStep(x: number, cur: Float64Array, next: Float64Array, probs: Float64Array, invT: number, tape: Float64Array): void {
-    const { L, S, H, V } = this;
-    const inp: StepInput = { x, v: next, vo: 0 };
+  private inferStep(x: number, cur: Float64Array[], next: Float64Array[], probs: Float64Array, invT: number, tape: Float64Array): void {
+    const { L, H, V, io } = this;
+    io.tape = tape;
     for (let l = 0; l < L; l++) {
-      if (l > 0) {
-        inp.x = -1;
-        inp.vo = (l - 1) * S; // h of the layer below, just computed
-      }
-      this.steps[l].forward(this.layerParams[l], inp, cur, l * S, next, l * S, tape, 0);
+      io.x = l === 0 ? x : -1;
+      if (l > 0) io.v = next[l - 1]; // h of the layer below, just computed
+      io.prev = cur[l];
+      io.next = next[l];
+      this.steps[l].forward(this.layerParams[l], io);
     }
     probs.set(this.params.by);
-    linearForward(probs, 0, this.params.Why, next, (L - 1) * S, V, H);
+    linearForward(probs, this.params.Why, next[L - 1], V, H);
     softmaxCrossEntropyForward(probs, 0, V, -1, invT);
+  }
+
+  /** Two [L × S] states for inference, each as L views [S]: the last stream's carried state, and zeros. */
+  private inferStates(): [Float64Array[], Float64Array[]] {
+    const { L, S } = this;
+    return [views(this.lastStreamState(), L, S), views(new Float64Array(L * S), L, S)];
   }
 
   /** A copy of the carried state of the last stream, [L × S]. */
@@ -271,8 +309,7 @@ export class ReferenceModel implements CharModel {
 
   evaluate(data: Int32Array, start: number, end: number): EvalResult {
     checkEvalRange(data, start, end, this.V);
-    let cur: Float64Array = this.lastStreamState();
-    let next: Float64Array = new Float64Array(cur.length);
+    let [cur, next] = this.inferStates();
     const probs = new Float64Array(this.V);
     const tape = new Float64Array(this.tapeSize);
     let nats = 0;
@@ -290,8 +327,7 @@ export class ReferenceModel implements CharModel {
   sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
     checkSample(prime, temperature, this.V);
     const invT = 1 / temperature;
-    let cur: Float64Array = this.lastStreamState();
-    let next: Float64Array = new Float64Array(cur.length);
+    let [cur, next] = this.inferStates();
     const probs = new Float64Array(this.V);
     const tape = new Float64Array(this.tapeSize);
     const out = new Int32Array(n);
@@ -355,4 +391,9 @@ export class ReferenceModel implements CharModel {
       }
     });
   }
+}
+
+/** n consecutive views [size] of buf. */
+function views(buf: Float64Array, n: number, size: number): Float64Array[] {
+  return Array.from({ length: n }, (_, k) => buf.subarray(k * size, (k + 1) * size));
 }

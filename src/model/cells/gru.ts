@@ -20,7 +20,7 @@ import {
   tanhForward,
 } from '../ops.js';
 import { inputBackward, inputForward } from './input.js';
-import type { Cell, LayerStep, LayerTensors, StepInput } from './types.js';
+import type { Cell, LayerStep, LayerTensors, StepIO } from './types.js';
 
 export const gruCell: Cell = {
   name: 'gru',
@@ -56,14 +56,15 @@ class GruLayer implements LayerStep {
     this.tmp = new Float64Array(H);
   }
 
-  forward(p: LayerTensors, inp: StepInput, sPrev: Float64Array, po: number, sNext: Float64Array, no: number, tape: Float64Array, to: number): void {
+  forward(p: LayerTensors, io: StepIO): void {
     const { I, H, gx, gh } = this;
-    const [r, z, n, hn] = [to, to + H, to + 2 * H, to + 3 * H];
-    inputForward(gx, 0, p.Wx, 3 * H, I, inp); //     gx = Wx·x + bx
-    biasForward(gx, 0, p.bx, 3 * H);
+    const { prev: h, next: hNext, tape } = io;
+    const r = 0, z = H, n = 2 * H, hn = 3 * H; //    offsets in the tape
+    inputForward(gx, p.Wx, 3 * H, I, io); //         gx = Wx·x + bx
+    biasForward(gx, p.bx, 3 * H);
     gh.fill(0); //                                    gh = Wh·h + bh
-    linearForward(gh, 0, p.Wh, sPrev, po, 3 * H, H);
-    biasForward(gh, 0, p.bh, 3 * H);
+    linearForward(gh, p.Wh, h, 3 * H, H);
+    biasForward(gh, p.bh, 3 * H);
     for (let i = 0; i < 2 * H; i++) gx[i] += gh[i]; // r, z pre-activations
     sigmoidForward(tape, r, gx, 0, 2 * H); //         r = σ(·), z = σ(·)  (adjacent in the tape)
     for (let i = 0; i < H; i++) tape[hn + i] = gh[2 * H + i]; // hn = Wh_n·h + bh_n
@@ -71,35 +72,20 @@ class GruLayer implements LayerStep {
     tanhForward(tape, n, gx, 2 * H, H); //            n = tanh(gx_n)
     for (let i = 0; i < H; i++) {
       const zi = tape[z + i]; //                      h' = (1 − z) ⊙ n + z ⊙ h
-      sNext[no + i] = (1 - zi) * tape[n + i] + zi * sPrev[po + i];
+      hNext[i] = (1 - zi) * tape[n + i] + zi * h[i];
     }
   }
 
-  backward(
-    p: LayerTensors,
-    g: LayerTensors,
-    inp: StepInput,
-    dIn: Float64Array | null,
-    dio: number,
-    sPrev: Float64Array,
-    po: number,
-    _sNext: Float64Array,
-    _no: number,
-    tape: Float64Array,
-    to: number,
-    dsNext: Float64Array,
-    dno: number,
-    dsPrev: Float64Array,
-    dpo: number,
-  ): void {
+  backward(p: LayerTensors, g: LayerTensors, io: StepIO): void {
     const { I, H, gx: dgx, gh: dgh, tmp } = this;
-    const [r, z, n, hn] = [to, to + H, to + 2 * H, to + 3 * H];
+    const { prev: h, tape, dNext: dhNext, dPrev: dh } = io;
+    const r = 0, z = H, n = 2 * H, hn = 3 * H;
     for (let i = 0; i < H; i++) {
-      const dh = dsNext[dno + i];
+      const dhi = dhNext[i];
       const zi = tape[z + i];
-      tmp[i] = dh * (1 - zi); //                            dn = dh' ⊙ (1 − z)
-      dgx[H + i] = dh * (sPrev[po + i] - tape[n + i]); //   dz = dh' ⊙ (h − n)
-      dsPrev[dpo + i] += dh * zi; //                        dh += dh' ⊙ z
+      tmp[i] = dhi * (1 - zi); //                           dn = dh' ⊙ (1 − z)
+      dgx[H + i] = dhi * (h[i] - tape[n + i]); //           dz = dh' ⊙ (h − n)
+      dh[i] += dhi * zi; //                                 dh += dh' ⊙ z
     }
     sigmoidBackward(dgx, H, tape, z, dgx, H, H); //          da_z = z(1 − z) ⊙ dz
     tanhBackward(dgx, 2 * H, tape, n, tmp, 0, H); //         da_n = (1 − n²) ⊙ dn  (= dgx_n)
@@ -107,10 +93,10 @@ class GruLayer implements LayerStep {
     dgh.fill(0, 2 * H, 3 * H);
     mulBackward(dgx, 0, dgh, 2 * H, tape, r, tape, hn, dgx, 2 * H, H); // dr = da_n ⊙ hn ; dhn = da_n ⊙ r
     sigmoidBackward(dgx, 0, tape, r, dgx, 0, H); //          da_r = r(1 − r) ⊙ dr
-    dgh.set(dgx.subarray(0, 2 * H), 0); //                   r and z: the same gradient for gx and gh
-    biasBackward(g.bx, dgx, 0, 3 * H);
-    biasBackward(g.bh, dgh, 0, 3 * H);
-    inputBackward(g.Wx, dIn, dio, p.Wx, 3 * H, I, inp, dgx); //             dWx += dgx xᵀ ; dx += Wxᵀ dgx
-    linearBackward(g.Wh, dsPrev, dpo, p.Wh, sPrev, po, dgh, 0, 3 * H, H); // dWh += dgh hᵀ ; dh += Whᵀ dgh
+    for (let i = 0; i < 2 * H; i++) dgh[i] = dgx[i]; //      r and z: the same gradient for gx and gh
+    biasBackward(g.bx, dgx, 3 * H);
+    biasBackward(g.bh, dgh, 3 * H);
+    inputBackward(g.Wx, p.Wx, 3 * H, I, io, dgx); //         dWx += dgx xᵀ ; dx += Wxᵀ dgx
+    linearBackward(g.Wh, dh, p.Wh, h, dgh, 3 * H, H); //     dWh += dgh hᵀ ; dh += Whᵀ dgh
   }
 }

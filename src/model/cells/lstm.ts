@@ -24,7 +24,7 @@ import {
   tanhForward,
 } from '../ops.js';
 import { inputBackward, inputForward } from './input.js';
-import type { Cell, LayerStep, LayerTensors, StepInput } from './types.js';
+import type { Cell, LayerStep, LayerTensors, StepIO } from './types.js';
 
 export const lstmCell: Cell = {
   name: 'lstm',
@@ -57,58 +57,42 @@ class LstmLayer implements LayerStep {
     this.dc = new Float64Array(H);
   }
 
-  forward(p: LayerTensors, inp: StepInput, sPrev: Float64Array, po: number, sNext: Float64Array, no: number, tape: Float64Array, to: number): void {
+  forward(p: LayerTensors, io: StepIO): void {
     const { I, H, a } = this;
-    const [i, f, g, o, tc] = [to, to + H, to + 2 * H, to + 3 * H, to + 4 * H];
-    const [c, cNext] = [po + H, no + H];
-    inputForward(a, 0, p.Wx, 4 * H, I, inp); //          a = Wx·x + b + Wh·h
-    biasForward(a, 0, p.b, 4 * H);
-    linearForward(a, 0, p.Wh, sPrev, po, 4 * H, H);
+    const { prev, next, tape } = io; //                  state [h, c]: h at 0, c at H
+    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H; // offsets in the tape
+    inputForward(a, p.Wx, 4 * H, I, io); //               a = Wx·x + b + Wh·h
+    biasForward(a, p.b, 4 * H);
+    linearForward(a, p.Wh, prev, 4 * H, H);
     sigmoidForward(tape, i, a, 0, 2 * H); //              i, f = σ(a_i), σ(a_f)
     tanhForward(tape, g, a, 2 * H, H); //                 g = tanh(a_g)
     sigmoidForward(tape, o, a, 3 * H, H); //              o = σ(a_o)
-    sNext.fill(0, cNext, cNext + H); //                   c' = f ⊙ c + i ⊙ g
-    mulForward(sNext, cNext, tape, f, sPrev, c, H);
-    mulForward(sNext, cNext, tape, i, tape, g, H);
-    tanhForward(tape, tc, sNext, cNext, H); //            h' = o ⊙ tanh(c')
-    sNext.fill(0, no, no + H);
-    mulForward(sNext, no, tape, o, tape, tc, H);
+    next.fill(0, H, 2 * H); //                            c' = f ⊙ c + i ⊙ g
+    mulForward(next, H, tape, f, prev, H, H);
+    mulForward(next, H, tape, i, tape, g, H);
+    tanhForward(tape, tc, next, H, H); //                 h' = o ⊙ tanh(c')
+    next.fill(0, 0, H);
+    mulForward(next, 0, tape, o, tape, tc, H);
   }
 
-  backward(
-    p: LayerTensors,
-    gr: LayerTensors,
-    inp: StepInput,
-    dIn: Float64Array | null,
-    dio: number,
-    sPrev: Float64Array,
-    po: number,
-    _sNext: Float64Array,
-    _no: number,
-    tape: Float64Array,
-    to: number,
-    dsNext: Float64Array,
-    dno: number,
-    dsPrev: Float64Array,
-    dpo: number,
-  ): void {
+  backward(p: LayerTensors, gr: LayerTensors, io: StepIO): void {
     const { I, H, a: da, dc } = this;
-    const [i, f, g, o, tc] = [to, to + H, to + 2 * H, to + 3 * H, to + 4 * H];
-    const c = po + H;
+    const { prev, tape, dNext, dPrev } = io; //                   [h, c] each: h at 0, c at H
+    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H;
     da.fill(0);
     dc.fill(0);
     // h' = o ⊙ tanh(c'): do = dh' ⊙ tanh(c') ; dtanh = dh' ⊙ o  (into dc)
-    mulBackward(da, 3 * H, dc, 0, tape, o, tape, tc, dsNext, dno, H);
+    mulBackward(da, 3 * H, dc, 0, tape, o, tape, tc, dNext, 0, H);
     tanhBackward(dc, 0, tape, tc, dc, 0, H); //                  dc = (1 − tanh²(c')) ⊙ dtanh
-    for (let k = 0; k < H; k++) dc[k] += dsNext[dno + H + k]; //  ... + dc' from the next step
+    for (let k = 0; k < H; k++) dc[k] += dNext[H + k]; //         ... + dc' from the next step
     // c' = f ⊙ c + i ⊙ g
-    mulBackward(da, H, dsPrev, dpo + H, tape, f, sPrev, c, dc, 0, H); // df = dc ⊙ c ; dc_prev += dc ⊙ f
-    mulBackward(da, 0, da, 2 * H, tape, i, tape, g, dc, 0, H); //   di = dc ⊙ g ; dg = dc ⊙ i
-    sigmoidBackward(da, 0, tape, i, da, 0, 2 * H); //               da_i, da_f
-    tanhBackward(da, 2 * H, tape, g, da, 2 * H, H); //              da_g
-    sigmoidBackward(da, 3 * H, tape, o, da, 3 * H, H); //           da_o
-    biasBackward(gr.b, da, 0, 4 * H);
-    inputBackward(gr.Wx, dIn, dio, p.Wx, 4 * H, I, inp, da); //             dWx += da xᵀ ; dx += Wxᵀ da
-    linearBackward(gr.Wh, dsPrev, dpo, p.Wh, sPrev, po, da, 0, 4 * H, H); // dWh += da hᵀ ; dh += Whᵀ da
+    mulBackward(da, H, dPrev, H, tape, f, prev, H, dc, 0, H); //  df = dc ⊙ c ; dc_prev += dc ⊙ f
+    mulBackward(da, 0, da, 2 * H, tape, i, tape, g, dc, 0, H); // di = dc ⊙ g ; dg = dc ⊙ i
+    sigmoidBackward(da, 0, tape, i, da, 0, 2 * H); //             da_i, da_f
+    tanhBackward(da, 2 * H, tape, g, da, 2 * H, H); //            da_g
+    sigmoidBackward(da, 3 * H, tape, o, da, 3 * H, H); //         da_o
+    biasBackward(gr.b, da, 4 * H);
+    inputBackward(gr.Wx, p.Wx, 4 * H, I, io, da); //              dWx += da xᵀ ; dx += Wxᵀ da
+    linearBackward(gr.Wh, dPrev, p.Wh, prev, da, 4 * H, H); //    dWh += da hᵀ ; dh += Whᵀ da
   }
 }

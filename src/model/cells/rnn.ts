@@ -6,7 +6,7 @@
  */
 import { biasBackward, biasForward, linearBackward, linearForward, tanhBackward, tanhForward } from '../ops.js';
 import { inputBackward, inputForward } from './input.js';
-import type { Cell, LayerStep, LayerTensors, StepInput } from './types.js';
+import type { Cell, LayerStep, LayerTensors, StepIO } from './types.js';
 
 export const rnnCell: Cell = {
   name: 'rnn',
@@ -32,35 +32,21 @@ class RnnLayer implements LayerStep {
     this.da = new Float64Array(H);
   }
 
-  forward(p: LayerTensors, inp: StepInput, sPrev: Float64Array, po: number, sNext: Float64Array, no: number): void {
+  forward(p: LayerTensors, io: StepIO): void {
     const { I, H } = this;
-    inputForward(sNext, no, p.Wxh, H, I, inp); // a = Wxh·x
-    biasForward(sNext, no, p.bh, H); //           a += bh
-    linearForward(sNext, no, p.Whh, sPrev, po, H, H); // a += Whh·h
-    tanhForward(sNext, no, sNext, no, H); //      h' = tanh(a)
+    const { prev: h, next: a } = io; // a [H] becomes h' in place
+    inputForward(a, p.Wxh, H, I, io); // a = Wxh·x
+    biasForward(a, p.bh, H); //          a += bh
+    linearForward(a, p.Whh, h, H, H); // a += Whh·h
+    tanhForward(a, 0, a, 0, H); //       h' = tanh(a)
   }
 
-  backward(
-    p: LayerTensors,
-    g: LayerTensors,
-    inp: StepInput,
-    dIn: Float64Array | null,
-    dio: number,
-    sPrev: Float64Array,
-    po: number,
-    sNext: Float64Array,
-    no: number,
-    _tape: Float64Array,
-    _to: number,
-    dsNext: Float64Array,
-    dno: number,
-    dsPrev: Float64Array,
-    dpo: number,
-  ): void {
+  backward(p: LayerTensors, g: LayerTensors, io: StepIO): void {
     const { I, H, da } = this;
-    tanhBackward(da, 0, sNext, no, dsNext, dno, H); //        da = (1 − h'²) ⊙ dh'
-    biasBackward(g.bh, da, 0, H); //                          dbh += da
-    inputBackward(g.Wxh, dIn, dio, p.Wxh, H, I, inp, da); //  dWxh += da xᵀ ; dx += Wxhᵀ da
-    linearBackward(g.Whh, dsPrev, dpo, p.Whh, sPrev, po, da, 0, H, H); // dWhh += da hᵀ ; dh += Whhᵀ da
+    const { prev: h, next: hNext, dNext: dhNext, dPrev: dh } = io;
+    tanhBackward(da, 0, hNext, 0, dhNext, 0, H); // da = (1 − h'²) ⊙ dh'
+    biasBackward(g.bh, da, H); //                   dbh += da
+    inputBackward(g.Wxh, p.Wxh, H, I, io, da); //   dWxh += da xᵀ ; dx += Wxhᵀ da
+    linearBackward(g.Whh, dh, p.Whh, h, da, H, H); // dWhh += da hᵀ ; dh += Whhᵀ da
   }
 }

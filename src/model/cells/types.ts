@@ -27,49 +27,33 @@ export interface CellKnobs {
   forgetBias: number;
 }
 
-/** The input of a step: a symbol (layer 0, one-hot) or a dense vector (the layer below). */
-export interface StepInput {
-  /** Symbol id, or −1 for a dense input. */
-  x: number;
-  v: Float64Array;
-  vo: number;
-}
-
 /** One layer's tensors (parameters, or their gradients), by the names of its TensorSpecs. */
 export type LayerTensors = Record<string, Float64Array>;
 
 /**
- * One layer of a cell, for one stream at one time step. State vectors hold the cell's state
- * tensors one after another (h first: the layer's output is state[0 .. H)). `tape` is the
- * per-step slot where forward keeps what backward needs.
+ * Where one step of one layer, for one stream, reads and writes: subarray views the caller makes
+ * once per step slot (so stepping allocates nothing) and points this object at. Cells destructure
+ * what they use. S = stateSize: the cell's state tensors one after another, h first.
  */
+export interface StepIO {
+  x: number; //                 the input symbol (layer 0: input = onehot(x)), or −1: input = v
+  v: Float64Array; //           [I] dense input (the layer below's h, maybe dropped out)
+  prev: Float64Array; //        [S] s_{t−1}
+  next: Float64Array; //        [S] s_t: forward writes it
+  tape: Float64Array; //        [tapeSize] what forward keeps for backward
+  dNext: Float64Array; //       [S] dL/ds_t: backward reads it
+  dPrev: Float64Array; //       [S] dL/ds_{t−1}: backward adds into it
+  dv: Float64Array | null; //   [I] dL/dv: backward adds into it (null: a symbol input, or not wanted)
+}
+
+/** One layer of a cell: its sizes, and one step forward and backward through a StepIO. */
 export interface LayerStep {
   readonly stateSize: number; // floats of state per stream: H × number of state tensors
   readonly tapeSize: number; // floats kept per step and stream
-  /** sNext = cell(input, sPrev). */
-  forward(p: LayerTensors, inp: StepInput, sPrev: Float64Array, po: number, sNext: Float64Array, no: number, tape: Float64Array, to: number): void;
-  /**
-   * Given dsNext (the loss's gradient with respect to sNext), accumulate the tensors' gradients
-   * into g, add the gradient with respect to sPrev into dsPrev, and (dense input) with respect to
-   * the input into dIn.
-   */
-  backward(
-    p: LayerTensors,
-    g: LayerTensors,
-    inp: StepInput,
-    dIn: Float64Array | null,
-    dio: number,
-    sPrev: Float64Array,
-    po: number,
-    sNext: Float64Array,
-    no: number,
-    tape: Float64Array,
-    to: number,
-    dsNext: Float64Array,
-    dno: number,
-    dsPrev: Float64Array,
-    dpo: number,
-  ): void;
+  /** next = cell(input, prev), keeping what backward needs in tape. */
+  forward(p: LayerTensors, io: StepIO): void;
+  /** From dNext: accumulate the tensors' gradients into g, add dL/dprev into dPrev and dL/dv into dv. */
+  backward(p: LayerTensors, g: LayerTensors, io: StepIO): void;
 }
 
 export interface Cell {
