@@ -423,19 +423,9 @@ async function runPool(
   const launch = async (): Promise<void> => {
     while (!stopping && next < todo.length) {
       const spec = todo[next++];
-      const { port1, port2 } = new MessageChannel();
-      port1.on('message', (p: RunProgress) => ev.onRunProgress?.(spec, p));
-      const task: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, progress: port2, fault: opts.faults?.[spec.id], checkpoints };
-      ev.onRunStart?.(spec);
-      let outcome: RunOutcome;
-      try {
-        outcome = (await pool.run(task, { transferList: [port2] })) as RunOutcome;
-      } catch (err) {
-        if (stopping) return; // abandoned by an interrupt
-        outcome = failedOutcome(spec, `worker died: ${err instanceof Error ? err.message : String(err)}`); // piscina replaces the thread
-      } finally {
-        port1.close();
-      }
+      const task: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+      const outcome = await runOnPool(pool, task, ev, () => stopping);
+      if (outcome === null) return; // abandoned by an interrupt
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
       record(dir, exp, outcome);
       if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
@@ -450,6 +440,21 @@ async function runPool(
     if (!stopping) await pool.destroy();
   }
   return stopping;
+}
+
+/** One run on the pool, its progress relayed to `ev`: the outcome, or null when an interrupt abandoned it. */
+async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping: () => boolean): Promise<RunOutcome | null> {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (p: RunProgress) => ev.onRunProgress?.(task.spec, p));
+  ev.onRunStart?.(task.spec);
+  try {
+    return (await pool.run({ ...task, progress: port2 }, { transferList: [port2] })) as RunOutcome;
+  } catch (err) {
+    if (stopping()) return null;
+    return failedOutcome(task.spec, `worker died: ${err instanceof Error ? err.message : String(err)}`); // piscina replaces the thread
+  } finally {
+    port1.close();
+  }
 }
 
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */
