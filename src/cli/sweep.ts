@@ -58,7 +58,7 @@ export function registerSweep(program: Command): void {
         Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
         '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
         '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits. Successive halving\n' +
-        '  comes with run checkpoints.',
+        '  (continuing the best runs from their checkpoints) is not implemented yet.',
     )
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
       if (opts.plan) return printPlan(experimentPath, opts.json === true);

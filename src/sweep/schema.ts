@@ -87,7 +87,7 @@ const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, RandomSea
   error: (iss) => {
     const m = (iss.input as { method?: unknown } | undefined)?.method;
     const one = METHODS.map((x) => `"${x}"`).join(' or ');
-    if (m === 'halving') return `expected ${one}: successive halving comes with run checkpoints (issue 12), not yet`;
+    if (m === 'halving') return `expected ${one}: successive halving is not implemented yet (it will continue runs from their checkpoints)`;
     return `expected "method": ${one}`;
   },
 });

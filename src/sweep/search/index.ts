@@ -3,8 +3,8 @@
  * into a list of configurations (KnobValues), in a fixed order; src/sweep/grid.ts multiplies them
  * by the seeds and names the runs. A method is one entry here plus its schema in schema.ts.
  *
- * Successive halving (issue 14) will be a third entry: it needs run checkpoints (issue 12) to
- * continue the best configurations from one rung to the next, so the schema refuses it for now.
+ * Successive halving (issue 14) will be a third entry, continuing the best configurations from one
+ * rung to the next from their checkpoints (src/checkpoint); until then the schema refuses it.
  */
 import type { Experiment } from '../schema.js';
 import type { KnobValues } from '../knobs.js';
