@@ -433,17 +433,18 @@ function modelOracle(V: number, H: number, B: number, T: number, p: LstmParams, 
 
 const PARAM_KEYS = ['Wih', 'Whh', 'b', 'Why', 'by'] as const;
 
-/** PyTorch-layout 4H-wide rows → kernel rows of 4·Hp (gate blocks Hp apart). */
-function toGateLayout(src: Float64Array, rows: number, H: number, Hp: number): Float64Array {
-  const out = new Float64Array(rows * 4 * Hp);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < 4; q++) for (let j = 0; j < H; j++) out[r * 4 * Hp + q * Hp + j] = src[r * 4 * H + q * H + j];
+/** PyTorch-layout rows of `gates` blocks of H → kernel rows of `gates` blocks of Hp (padding zero). */
+function toGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates = 4): Float64Array {
+  const out = new Float64Array(rows * gates * Hp);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * Hp + q * Hp + j] = src[r * gates * H + q * H + j];
   return out;
 }
-const fromGateLayout = (src: Float64Array, rows: number, H: number, Hp: number): Float64Array => {
-  const out = new Float64Array(rows * 4 * H);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < 4; q++) for (let j = 0; j < H; j++) out[r * 4 * H + q * H + j] = src[r * 4 * Hp + q * Hp + j];
+/** The inverse of toGateLayout: the padding dropped. */
+function fromGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates = 4): Float64Array {
+  const out = new Float64Array(rows * gates * H);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * H + q * H + j] = src[r * gates * Hp + q * Hp + j];
   return out;
-};
+}
 
 describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
   // [T, B, H]: H = 7 pads to 8, H = 13 to 16, B odd; H = 4 has no padding
@@ -659,17 +660,9 @@ function gruBackwardOracle(T: number, B: number, H: number, f: ReturnType<typeof
   return { dgx, dgh, dh };
 }
 
-/** 3H-wide rows → kernel rows of 3·Hp (gate blocks Hp apart), and back. */
-function to3(src: Float64Array, rows: number, H: number, Hp: number): Float64Array {
-  const out = new Float64Array(rows * 3 * Hp);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) out[r * 3 * Hp + q * Hp + j] = src[r * 3 * H + q * H + j];
-  return out;
-}
-function from3(src: Float64Array, rows: number, H: number, Hp: number): Float64Array {
-  const out = new Float64Array(rows * 3 * H);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) out[r * 3 * H + q * H + j] = src[r * 3 * Hp + q * Hp + j];
-  return out;
-}
+/** The GRU's 3H-wide rows (r, z, n) in the kernels' layout, and back. */
+const to3 = (src: Float64Array, rows: number, H: number, Hp: number) => toGateLayout(src, rows, H, Hp, 3);
+const from3 = (src: Float64Array, rows: number, H: number, Hp: number) => fromGateLayout(src, rows, H, Hp, 3);
 
 describe.each(BUILDS)('ladder kernels (%s): the GRU chunk', (build) => {
   const CASES: [number, number, number][] = [
