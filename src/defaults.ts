@@ -16,6 +16,8 @@ export const MODEL_DEFAULTS = {
   optimizer: 'adagrad',
   clipNorm: 0,
   batch: 1,
+  lrDecay: 1,
+  lrDecayAfter: 10,
 } as const;
 
 /**

@@ -173,6 +173,7 @@ describe('trainRun drives the streams', () => {
       },
       lossAndGradients: () => ({ loss: 0, grads: {} }),
       resetHidden: () => void resets++,
+      setLearningRate: () => undefined,
       evaluate: (_d, start, end) => ({ chars: end - start, nats: end - start, bpc: 1 / Math.LN2 }),
       sample: (_p, n) => new Int32Array(n),
       exportParams: () => ({}),

@@ -2,6 +2,7 @@
  * Issue 14, seeds grouped: statistics per configuration against values computed by hand, the
  * verdict against the best (Welch's t at 5 %), and the report's tables built on the means.
  */
+import { knobDefaults } from '../src/sweep/knobs.js';
 import { describe, expect, test } from 'vitest';
 import { groupStats, multiSeed, rankGroups, verdictText } from '../src/report/groups.js';
 import { buildReportData } from '../src/report/data.js';
@@ -70,9 +71,10 @@ describe('ranking configurations against the best', () => {
 
 function row(h: number, lr: number, seed: number, valBpc: number | null, status: SummaryRow['status'] = 'done'): SummaryRow {
   return {
+    ...knobDefaults(),
     runId: `h${h}-u8-c5-lr${lr}-s${seed}`, hiddenSize: h, unroll: 8, clip: 5, learningRate: lr, seed: String(seed), backend: 'reference', status,
     iterations: 10, chars: 80, smoothLossPerChar: 2, valBpc, markovOrder: 4, markovValBpc: 2.5, wallS: 1, charsPerS: 80,
-    divergedAtIteration: null, error: '', source: `x/summary.csv:${seed}`,
+    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, source: `x/summary.csv:${seed}`,
   };
 }
 

@@ -8,21 +8,29 @@ import { SUMMARY_COLUMNS } from '../src/sweep/columns.js';
 import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs } from '../src/sweep/knobs.js';
 import { knownKeys } from '../src/sweep/schema.js';
 import { KNOB_LABELS, KNOBS as REPORT_KNOBS } from '../src/report/types.js';
-import { RNN_DEFAULTS } from '../src/defaults.js';
+import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../src/defaults.js';
+
+const { forgetBias: _notAKnob, ...MODEL_DEFAULTS_OF_KNOBS } = MODEL_DEFAULTS;
 
 describe('the knob registry', () => {
   test('run ids keep their historical form', () => {
-    expect(runId({ hiddenSize: 100, unroll: 16, clip: 5, learningRate: 0.1, seed: 1 })).toBe('h100-u16-c5-lr0.1-s1');
-    expect(configId({ hiddenSize: 50, unroll: 8, clip: 1, learningRate: 0.05 })).toBe('h50-u8-c1-lr0.05');
+    expect(runId({ ...knobDefaults(), hiddenSize: 100, unroll: 16, clip: 5, learningRate: 0.1, seed: 1 })).toBe('h100-u16-c5-lr0.1-s1');
+    expect(configId({ ...knobDefaults(), hiddenSize: 50, unroll: 8, clip: 1, learningRate: 0.05 })).toBe('h50-u8-c1-lr0.05');
+    // the ladder's knobs appear only when not min-char-rnn's
+    expect(configId({ ...knobDefaults(), hiddenSize: 256, unroll: 64, learningRate: 0.002, cell: 'lstm', optimizer: 'adam', batch: 32, clipNorm: 320 })).toBe('h256-u64-c5-lr0.002-lstm-adam-B32-cn320');
   });
 
-  test('summary.csv keeps its columns: run_id, the knob columns in registry order, seed, …', () => {
-    expect(SUMMARY_COLUMNS.slice(0, 6)).toEqual(['run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed']);
-    expect(SUMMARY_COLUMNS.slice(1, 1 + KNOBS.length)).toEqual(KNOBS.map((k) => k.column));
+  test('summary.csv: run_id, the knob columns in registry order with params after the ladder\'s, seed, …, the best score last', () => {
+    expect(SUMMARY_COLUMNS.slice(0, 13)).toEqual([
+      'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'cell', 'layers', 'optimizer', 'batch', 'clip_norm', 'dropout', 'params', 'lr_decay',
+    ]);
+    expect(SUMMARY_COLUMNS.filter((c) => c !== 'params').slice(1, 1 + KNOBS.length)).toEqual(KNOBS.map((k) => k.column));
+    expect(SUMMARY_COLUMNS[1 + KNOBS.length + 1]).toBe('seed');
+    expect(SUMMARY_COLUMNS.slice(-2)).toEqual(['best_val_bpc', 'best_val_chars']);
   });
 
   test('defaults come from src/defaults.ts; the schema, the report and the grid know every knob', () => {
-    expect(knobDefaults()).toEqual({ hiddenSize: RNN_DEFAULTS.hiddenSize, unroll: RNN_DEFAULTS.unroll, clip: RNN_DEFAULTS.clip, learningRate: RNN_DEFAULTS.learningRate });
+    expect(knobDefaults()).toEqual({ hiddenSize: RNN_DEFAULTS.hiddenSize, unroll: RNN_DEFAULTS.unroll, clip: RNN_DEFAULTS.clip, learningRate: RNN_DEFAULTS.learningRate, ...MODEL_DEFAULTS_OF_KNOBS });
     expect(knownKeys(['grid'])).toEqual(KNOBS.map((k) => k.key));
     expect(knownKeys(['search', 'space'])).toEqual(KNOBS.map((k) => k.key));
     expect([...REPORT_KNOBS]).toEqual(KNOBS.map((k) => k.key));
@@ -40,7 +48,9 @@ describe('the knob registry', () => {
 
   test('a summary row reads back to its configuration', () => {
     const row = { run_id: 'h8-u4-c5-lr0.1-s3', hidden_size: '8', unroll: '4', clip: '5', learning_rate: '0.1', seed: '3' };
-    expect(knobsFromRow(row)).toEqual({ hiddenSize: 8, unroll: 4, clip: 5, learningRate: 0.1 });
+    // a row of a table written before the ladder: its knobs at min-char-rnn's values
+    expect(knobsFromRow(row)).toEqual({ ...knobDefaults(), hiddenSize: 8, unroll: 4, clip: 5, learningRate: 0.1 });
+    expect(knobsFromRow({ ...row, cell: 'gru', batch: '4' })).toEqual({ ...knobDefaults(), hiddenSize: 8, unroll: 4, clip: 5, learningRate: 0.1, cell: 'gru', batch: 4 });
     expect(knobsFromRow({ ...row, clip: 'x' })).toBeNull();
     expect(shownKnobs([knobDefaults()]).map((k) => k.key)).toEqual(KNOBS.filter((k) => k.inId === 'always').map((k) => k.key));
   });

@@ -3,6 +3,7 @@
  * expansion, the sweep facts are described once for both renderers, no function in src/report is
  * long, heat-map text contrasts with its cell, and the Markov baseline's label stays inside the plot.
  */
+import { knobDefaults } from '../src/sweep/knobs.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'report');
 function row(hiddenSize: number, learningRate: number, valBpc: number | null, over: Partial<SummaryRow> = {}): SummaryRow {
   const runId = `h${hiddenSize}-u8-c5-lr${learningRate}-s1`;
   return {
+    ...knobDefaults(),
     runId,
     hiddenSize,
     unroll: 8,
@@ -43,6 +45,9 @@ function row(hiddenSize: number, learningRate: number, valBpc: number | null, ov
     charsPerS: 8000,
     divergedAtIteration: valBpc === null ? 10 : null,
     error: '',
+    params: null,
+    bestValBpc: null,
+    bestValChars: null,
     source: `synthetic/summary.csv:${runId}`,
     ...over,
   };

@@ -8,8 +8,9 @@
  */
 import { ReferenceModel } from '../model/reference.js';
 import type { CharModel, RnnConfig, Tensors } from '../model/types.js';
-import { WasmLadder } from './ladderModel.js';
-import { WasmRnn } from './wasm.js';
+import { checkModelConfig } from '../model/checks.js';
+import { checkLadderServes, WasmLadder } from './ladderModel.js';
+import { checkWasmServes, WasmRnn } from './wasm.js';
 
 export type Backend = 'wasm' | 'reference';
 
@@ -18,6 +19,12 @@ export const BACKENDS: readonly Backend[] = ['wasm', 'reference'] as const;
 
 export function isBackend(name: string): name is Backend {
   return (BACKENDS as readonly string[]).includes(name);
+}
+
+/** Refuses (RangeError naming the knob) a configuration the backend cannot train, before any work. */
+export function checkServes(backend: Backend, config: RnnConfig): void {
+  checkModelConfig(config);
+  if (backend === 'wasm') ((config.cell ?? 'rnn') === 'rnn' ? checkWasmServes : checkLadderServes)(config);
 }
 
 /** A model of the given backend, starting from `params` (default: the initialisation of src/model/spec.ts). */

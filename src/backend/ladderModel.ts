@@ -66,6 +66,7 @@ export function checkLadderServes(config: RnnConfig): void {
 
 export class WasmLadder implements CharModel {
   readonly config: FullConfig;
+  private lr: number;
   private readonly k: LadderKernels;
   private readonly cell: WasmCell;
   private readonly layout: TensorLayout;
@@ -89,6 +90,7 @@ export class WasmLadder implements CharModel {
     checkModelConfig(config);
     checkLadderServes(config);
     const c = (this.config = withDefaults(config));
+    this.lr = c.learningRate;
     const params = initial ?? initTensors(c);
     const tensors = modelTensors(c);
     checkTensors('parameter', params, tensors.map((t) => [t.fullName, t.rows * t.cols]));
@@ -305,6 +307,10 @@ export class WasmLadder implements CharModel {
     return loss;
   }
 
+  setLearningRate(lr: number): void {
+    this.lr = lr;
+  }
+
   /** Clip by value, then by global norm, then one optimizer step; repack the weights. */
   private step(): void {
     const { k, G, P, config: c } = this;
@@ -314,9 +320,9 @@ export class WasmLadder implements CharModel {
       const norm = Math.sqrt(k.sumSquares(G));
       if (norm > c.clipNorm) scale = c.clipNorm / norm;
     }
-    if (c.optimizer === 'adagrad') k.adagrad(P, G, this.slots.mem, c.learningRate, OPT_EPS, scale);
-    else if (c.optimizer === 'rmsprop') k.rmsprop(P, G, this.slots.ms, c.learningRate, RMSPROP_DECAY, OPT_EPS, scale);
-    else k.adam(P, G, this.slots.m, this.slots.v, { lr: c.learningRate, step: ++this.adamStep, ...ADAM, gradScale: scale });
+    if (c.optimizer === 'adagrad') k.adagrad(P, G, this.slots.mem, this.lr, OPT_EPS, scale);
+    else if (c.optimizer === 'rmsprop') k.rmsprop(P, G, this.slots.ms, this.lr, RMSPROP_DECAY, OPT_EPS, scale);
+    else k.adam(P, G, this.slots.m, this.slots.v, { lr: this.lr, step: ++this.adamStep, ...ADAM, gradScale: scale });
     this.refreshWeights();
   }
 

@@ -224,6 +224,10 @@ export class WasmRnn implements CharModel {
     return { loss, grads: this.readParams('g') };
   }
 
+  setLearningRate(lr: number): void {
+    this.k.setHyper(lr, this.config.clip);
+  }
+
   resetHidden(): void {
     this.k.resetHidden();
   }

@@ -50,3 +50,22 @@ export function positiveIntList(value: string): number[] {
   if (parts.some((s) => s.trim() === '')) throw new InvalidArgumentError(`expected comma-separated positive integers, got '${value}'`);
   return parts.map(positiveInt);
 }
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a finite number ≥ 0, got '${value}'`);
+  return n;
+}
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
+  return n;
+}
+
+/** A factor in (0, 1], e.g. a learning-rate decay (1: none). */
+export function unitInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`expected a number in (0, 1], got '${value}'`);
+  return n;
+}

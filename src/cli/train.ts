@@ -5,18 +5,21 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
-import type { RnnConfig } from '../model/types.js';
-import { BACKENDS, createModel, type Backend } from '../backend/index.js';
-import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
+import { CELL_NAMES, type CellName } from '../model/cells/index.js';
+import { parameterCount } from '../model/spec.js';
+import { withDefaults, type OptimizerName, type RnnConfig } from '../model/types.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import { BACKENDS, checkServes, createModel, type Backend } from '../backend/index.js';
+import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
 import { checkPrime } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
-import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
+import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { loadCorpus } from './corpus.js';
-import { fraction, intInRange, nonNegativeInt, positiveInt, positiveNumber } from './options.js';
+import { finiteNumber, fraction, intInRange, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from './options.js';
 import { trainBar } from './progress.js';
 
 interface TrainOptions {
@@ -25,6 +28,15 @@ interface TrainOptions {
   unroll: number;
   clip: number;
   lr: number;
+  cell: CellName;
+  layers: number;
+  optimizer: OptimizerName;
+  batch: number;
+  clipNorm: number;
+  dropout: number;
+  forgetBias: number;
+  lrDecay: number;
+  lrDecayAfter: number;
   chars: number;
   seed: number;
   validation: number;
@@ -45,6 +57,15 @@ const RESUMED: [keyof TrainOptions, string][] = [
   ['unroll', '--unroll'],
   ['clip', '--clip'],
   ['lr', '--lr'],
+  ['cell', '--cell'],
+  ['layers', '--layers'],
+  ['optimizer', '--optimizer'],
+  ['batch', '--batch'],
+  ['clipNorm', '--clip-norm'],
+  ['dropout', '--dropout'],
+  ['forgetBias', '--forget-bias'],
+  ['lrDecay', '--lr-decay'],
+  ['lrDecayAfter', '--lr-decay-after'],
   ['seed', '--seed'],
   ['validation', '--validation'],
   ['markovOrder', '--markov-order'],
@@ -68,7 +89,16 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
     .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
     .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
-    .option('--lr <x>', 'Adagrad learning rate', positiveNumber, RNN_DEFAULTS.learningRate)
+    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate)
+    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
+    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
+    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
+    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
+    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
+    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
+    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
+    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
     .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
     .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
@@ -98,7 +128,7 @@ export function registerTrain(program: Command): void {
         checkTrainingCorpus(resumed.ck, loaded.corpus);
       }
       const result = runTraining(opts, loaded, resumed?.ck);
-      printResult(opts, loaded, result.rnn, result.baseline, result.fullText);
+      printResult(opts, loaded, result);
       if (result.rnn.status !== 'done') process.exitCode = 1;
     });
 }
@@ -126,6 +156,7 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
     unroll: c.unroll,
     clip: c.clip,
     lr: c.learningRate,
+    ...ladderOptions(c),
     seed: Number(c.seed),
     validation: ck.corpus.validation,
     markovOrder: ck.markovOrder,
@@ -137,6 +168,18 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
     save: given.save ?? path,
   };
   return { opts, ck: { ...ck, run } };
+}
+
+/** The ladder's knobs of a configuration, as train's options. */
+function ladderOptions(config: RnnConfig): Pick<TrainOptions, 'cell' | 'layers' | 'optimizer' | 'batch' | 'clipNorm' | 'dropout' | 'forgetBias' | 'lrDecay' | 'lrDecayAfter'> {
+  const { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter } = withDefaults(config);
+  return { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter };
+}
+
+/** The model train's options describe. */
+function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
+  const { hidden: hiddenSize, unroll, lr: learningRate, clip, seed } = opts;
+  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...ladderOptions({ ...opts, vocabSize, hiddenSize, learningRate }) };
 }
 
 /** --save names a file that can be written; --checkpoint-every needs it. Checked before training. */
@@ -163,6 +206,12 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   }
   const { corpus, file } = loaded;
   checkPrime(opts.prime, corpus.vocab, '--prime', file.path);
+  try {
+    checkServes(opts.backend, trainConfig(opts, corpus.vocab.symbols.length));
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(`--backend ${opts.backend}: ${err.message}`);
+    throw err;
+  }
   log(
     `corpus ${file.path}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
       `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
@@ -191,17 +240,10 @@ function runTraining(
   opts: TrainOptions,
   { corpus, file }: LoadedCorpus,
   resume?: Checkpoint & { run: RunSnapshot },
-): { rnn: RunResult; baseline: BaselineResult; fullText: number | null } {
-  const config: RnnConfig = {
-    vocabSize: corpus.vocab.symbols.length,
-    hiddenSize: opts.hidden,
-    unroll: opts.unroll,
-    learningRate: opts.lr,
-    clip: opts.clip,
-    seed: opts.seed,
-  };
+): { rnn: RunResult; baseline: BaselineResult; fullText: number | null; params: number } {
+  const config = trainConfig(opts, corpus.vocab.symbols.length);
   const model = resume ? modelFromCheckpoint(resume) : createModel(opts.backend, config);
-  const bar = trainBar(`rnn h${opts.hidden} u${opts.unroll}`);
+  const bar = trainBar(`${opts.cell} h${opts.hidden} u${opts.unroll}`);
   const cadence: Cadence = resume?.run.cadence ?? { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
   const ctx = {
     vocab: corpus.vocab.symbols,
@@ -214,17 +256,18 @@ function runTraining(
   bar.stop();
   if (save !== undefined) log(rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`);
   const sample = { length: opts.sampleLength, seed: opts.seed };
-  const baseline = markovBaseline(corpus, seenEndFor(corpus, opts.unroll, opts.chars), opts.markovOrder, sample);
+  const baseline = markovBaselineOn(corpus, seenRangesFor(corpus, opts.unroll, opts.chars, opts.batch), opts.markovOrder, sample);
   // The same-characters baseline is the fair comparison; the whole-training-text one is the
   // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
   const fullText =
     baseline.trainChars < corpus.trainEnd
       ? markovBaseline(corpus, corpus.trainEnd, opts.markovOrder, { length: 1, seed: opts.seed }).valBpc
       : baseline.valBpc;
-  return { rnn, baseline, fullText };
+  return { rnn, baseline, fullText, params: parameterCount(config) };
 }
 
-function printResult(opts: TrainOptions, { file }: LoadedCorpus, result: RunResult, baseline: BaselineResult, fullText: number | null): void {
+function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnType<typeof runTraining>): void {
+  const { rnn: result, baseline, fullText } = done;
   const out = {
     corpus: file.path,
     backend: opts.backend,
@@ -233,6 +276,10 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, result: RunResu
     clip: opts.clip,
     learningRate: opts.lr,
     seed: opts.seed,
+    ...ladderOptions(trainConfig(opts, 1)),
+    params: done.params,
+    bestValBpc: result.best?.valBpc ?? null,
+    bestValChars: result.best?.chars ?? null,
     status: result.status,
     valBpc: result.valBpc,
     markovValBpc: baseline.valBpc,

@@ -76,16 +76,25 @@ export class MarkovModel {
 
   /** Counts n-grams of orders 0..k (contexts of 0..k symbols) over ids[start..end). */
   static train(ids: Int32Array, start: number, end: number, opts: MarkovOptions): MarkovModel {
+    return MarkovModel.trainRanges(ids, [[start, end]], opts);
+  }
+
+  /**
+   * Counts over several stretches of text, each read as a text of its own (no n-gram crosses from
+   * one into the next; each starts like the beginning of a text): the parts B parallel streams read.
+   * One range is exactly train().
+   */
+  static trainRanges(ids: Int32Array, ranges: readonly (readonly [number, number])[], opts: MarkovOptions): MarkovModel {
     const k = opts.order;
     const V = opts.vocabSize;
     if (!Number.isInteger(k) || k < 0 || k > 64) throw new UsageError(`markov: order must be an integer in 0..64, got ${k}`);
     if (!Number.isInteger(V) || V < 1 || V > 0x7fffffff) throw new UsageError(`markov: vocabSize must be a positive integer, got ${V}`);
-    checkRange('train', ids, start, end);
-    if (end === start) throw new RangeError('markov train: empty training range');
+    for (const [start, end] of ranges) checkRange('train', ids, start, end);
+    if (ranges.every(([start, end]) => end === start)) throw new RangeError('markov train: empty training range');
 
-    const { ctxs, grams, real } = countRealNgrams(ids, start, end, k, V); // 1
+    const { ctxs, grams, real } = countRealNgrams(ids, ranges, k, V); // 1
     const { parent, depth } = trieShape(ctxs);
-    const cont = continuationCounts(ids, start, end, k, ctxs, grams, parent); // 2
+    const cont = continuationCounts(ids, ranges, k, ctxs, grams, parent); // 2
     const disc = discounts(k, grams, depth, real, cont); // 3
     const t = contextTotals(grams, depth, real, cont, disc, ctxs.size + 1); // 4
     return new MarkovModel(k, V, ctxs, grams, real, cont, t.total, t.removed, disc, t.succStart, t.succGram, t.maxSucc);
@@ -236,12 +245,12 @@ function checkSymbol(what: string, x: number, V: number): void {
   if (!Number.isInteger(x) || x < 0 || x >= V) throw new RangeError(`markov ${what}: symbol ${x} outside 0..${V - 1}`);
 }
 
-/** 1. Real counts c(h w) for every context h of order 0..min(k, i-start) ending before position i. */
-function countRealNgrams(ids: Int32Array, start: number, end: number, k: number, V: number): { ctxs: PairTable; grams: PairTable; real: Int32Array } {
+/** 1. Real counts c(h w) for every context h of order 0..min(k, i-start) ending before position i, in each range [start, end). */
+function countRealNgrams(ids: Int32Array, ranges: readonly (readonly [number, number])[], k: number, V: number): { ctxs: PairTable; grams: PairTable; real: Int32Array } {
   const ctxs = new PairTable(1 << 12);
   const grams = new PairTable(1 << 12);
   let real: Int32Array = new Int32Array(1 << 12);
-  for (let i = start; i < end; i++) {
+  for (const [start, end] of ranges) for (let i = start; i < end; i++) {
     const w = ids[i];
     if (w < 0 || w >= V) throw new RangeError(`markov train: symbol ${w} at ${i} outside 0..${V - 1}`);
     let node = 0;
@@ -273,12 +282,11 @@ function trieShape(ctxs: PairTable): { parent: Int32Array; depth: Int32Array } {
 
 /**
  * 2. Continuation counts: each distinct (x h, w) adds one to N1+(• h w); n-grams starting at the
- * first training position count one (begin-of-text) extension.
+ * first position of a range count one (begin-of-text) extension.
  */
 function continuationCounts(
   ids: Int32Array,
-  start: number,
-  end: number,
+  ranges: readonly (readonly [number, number])[],
   k: number,
   ctxs: PairTable,
   grams: PairTable,
@@ -289,7 +297,7 @@ function continuationCounts(
     const node = grams.keyA[g];
     if (node !== 0) cont[grams.get(parent[node], grams.keyB[g])]++;
   }
-  for (let j = 0; j < k && start + j < end; j++) {
+  for (const [start, end] of ranges) for (let j = 0; j < k && start + j < end; j++) {
     let node = 0;
     for (let q = start + j - 1; q >= start; q--) node = ctxs.get(node, ids[q]) + 1;
     cont[grams.get(node, ids[start + j])]++;

@@ -31,6 +31,9 @@ export function checkModelConfig(config: RnnConfig): void {
   }
   if (clipNorm !== undefined && !(clipNorm >= 0)) throw new RangeError(`clipNorm must be >= 0 (0: off), got ${clipNorm}`);
   if (batch !== undefined) positiveInt('batch', batch);
+  const { lrDecay, lrDecayAfter } = config;
+  if (lrDecay !== undefined && !(lrDecay > 0 && lrDecay <= 1)) throw new RangeError(`lrDecay must be in (0, 1] (1: constant), got ${lrDecay}`);
+  if (lrDecayAfter !== undefined && !(Number.isInteger(lrDecayAfter) && lrDecayAfter >= 0)) throw new RangeError(`lrDecayAfter must be an integer >= 0, got ${lrDecayAfter}`);
 }
 
 /** `t` holds exactly the named tensors, each of the given size. */

@@ -43,6 +43,7 @@ export class ReferenceModel implements CharModel {
   /** Gradients of the last chunk (after trainChunk: clipped). Tests read them; the optimizer uses them. */
   readonly grads: Tensors;
   private readonly optimizer: Optimizer;
+  private lr: number; // config.learningRate, or a schedule's (setLearningRate)
   private readonly cell: Cell;
   private readonly steps: LayerStep[]; // one per layer
   private readonly layerParams: LayerTensors[]; // per layer: the cell's own tensor names -> arrays
@@ -77,6 +78,7 @@ export class ReferenceModel implements CharModel {
     checkModelConfig(config);
     const params = initial ?? initTensors(config);
     const c = (this.config = withDefaults(config));
+    this.lr = c.learningRate;
     const T = c.unroll;
     this.L = c.layers;
     this.B = c.batch;
@@ -267,8 +269,12 @@ export class ReferenceModel implements CharModel {
     const { clip, clipNorm } = this.config;
     for (const g of this.gradList) clipInPlace(g, clip); // mitigate exploding gradients
     if (clipNorm > 0) clipGlobalNorm(this.gradList, clipNorm);
-    this.optimizer.step(this.config.learningRate);
+    this.optimizer.step(this.lr);
     return loss;
+  }
+
+  setLearningRate(lr: number): void {
+    this.lr = lr;
   }
 
   resetHidden(): void {

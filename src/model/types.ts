@@ -21,6 +21,8 @@ export interface RnnConfig {
   optimizer?: OptimizerName;
   clipNorm?: number; // after value clipping, the gradient rescaled to this global L2 norm if larger (0: off)
   batch?: number; // parallel streams (char-rnn's loader), each with its own state
+  lrDecay?: number; // char-rnn's schedule: lr × lrDecay after each epoch past lrDecayAfter (1: constant)
+  lrDecayAfter?: number; // epochs at the full learning rate
 }
 
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../defaults.js';
@@ -104,6 +106,8 @@ export interface CharModel {
   lossAndGradients(data: Int32Array, start: Starts, len: number, hPrev: Float64Array): LossAndGradients;
   /** Zero the carried hidden state (done when the data pointer wraps to the start). */
   resetHidden(): void;
+  /** The learning rate of the next updates (a schedule's; starts at config.learningRate). */
+  setLearningRate(lr: number): void;
   /**
    * Held-out score: predicts data[start .. end) with inputs data[start-1 .. end-1), the hidden state
    * carried from character to character, starting from the state in which training ended (of the

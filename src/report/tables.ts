@@ -7,7 +7,7 @@ import { parseCsv, type CsvRecord } from './csv.js';
 import type { CurveRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
 
 import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
-import { KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
+import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -43,10 +43,11 @@ class Cells {
     if (n === null) throw new UsageError(`${this.where(column)}: a number is required here`);
     return n;
   }
-  /** A knob's cell: a number for numeric knobs, a name for choice knobs (required either way). */
+  /** A knob's cell (src/sweep/knobs.ts knobFromCell): required, except that a ladder knob's empty cell is its default. */
   knob(def: KnobDef): number | string {
-    if (def.kind !== 'choice') return this.reqNum(def.column);
-    return this.str(def.column).trim() === '' ? def.default : this.str(def.column).trim();
+    const v = knobFromCell(def, this.str(def.column));
+    if (v === null) return this.reqNum(def.column); // names the column and what is wrong
+    return v;
   }
   knobs(): KnobValues {
     return Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => [k.key, this.knob(k)])) as KnobValues;
@@ -82,6 +83,9 @@ export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
       charsPerS: c.num('chars_per_s'),
       divergedAtIteration: c.num('diverged_at_iteration'),
       error: c.str('error'),
+      params: c.num('params'),
+      bestValBpc: c.num('best_val_bpc'),
+      bestValChars: c.num('best_val_chars'),
       source: `${file}:${rec.line}`,
     };
   });

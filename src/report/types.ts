@@ -37,6 +37,11 @@ export type SummaryRow = KnobValues & {
   charsPerS: number | null;
   divergedAtIteration: number | null;
   error: string;
+  /** Parameter count (null in tables written before it was recorded). */
+  params: number | null;
+  /** The best held-out score on the whole held-out text during the run, and the training characters where (null: not recorded). */
+  bestValBpc: number | null;
+  bestValChars: number | null;
   /** Where the row came from, for messages: "dir/summary.csv:12". */
   source: string;
 };

@@ -9,7 +9,8 @@ import { checkPrime } from '../corpus/index.js';
 import { loadCorpus, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { CorpusError, UsageError } from '../errors.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, wasmBytes } from '../train/memory.js';
-import { planRuns } from './grid.js';
+import { checkServes } from '../backend/index.js';
+import { modelConfig, planRuns, type RunSpec } from './grid.js';
 import type { Experiment } from './schema.js';
 
 /** The experiment's corpus, encoded and split; a corpus error names the key it comes from. */
@@ -33,6 +34,18 @@ export async function loadExperimentCorpus(experiment: Experiment, expPath: stri
   return loaded;
 }
 
+/** Every run's model is one the backend trains (the wasm fast path serves cell rnn only as min-char-rnn). */
+function checkRunsServed(experiment: Experiment, runs: RunSpec[], vocabSize: number, expPath: string): void {
+  for (const r of runs) {
+    try {
+      checkServes(experiment.backend, modelConfig(r, vocabSize));
+    } catch (err) {
+      if (err instanceof RangeError) throw new UsageError(`${expPath}: run ${r.id}: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
 /**
  * Refuses a grid whose largest run cannot be held (the RNN on its backend: machine memory or the
  * 4 GiB WebAssembly address space; the Markov model: machine memory), warns when the runs in flight
@@ -48,6 +61,7 @@ export function checkExperimentResources(
   machineBytes = totalmem(),
 ): void {
   const runs = planRuns(experiment);
+  checkRunsServed(experiment, runs, corpus.vocabSize, expPath);
   const shape = { hiddenSize: Math.max(...runs.map((r) => r.hiddenSize)), unroll: Math.max(...runs.map((r) => r.unroll)), vocabSize: corpus.vocabSize };
   // The Markov model counts what the RNN read: the budget (plus one target), at most the training text.
   const markovChars = Math.min(experiment.budget.chars + 1, corpus.trainChars);

@@ -1,10 +1,19 @@
 /** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
 
-/** run_id, one column per knob (src/sweep/knobs.ts, in its order), then the seed and the measurements. */
+const KNOB_COLUMNS = KNOBS.map((k) => k.column);
+const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
+
+/**
+ * run_id, one column per knob (src/sweep/knobs.ts, in its order) with the model's parameter count
+ * after the ladder's knobs (cell … dropout, params, then later knobs), then the seed and the
+ * measurements; the best intermediate held-out score and where it was reached come last.
+ */
 export const SUMMARY_COLUMNS = [
   'run_id',
-  ...KNOBS.map((k) => k.column),
+  ...KNOB_COLUMNS.slice(0, AFTER_DROPOUT),
+  'params',
+  ...KNOB_COLUMNS.slice(AFTER_DROPOUT),
   'seed',
   'backend',
   'status',
@@ -18,6 +27,18 @@ export const SUMMARY_COLUMNS = [
   'chars_per_s',
   'diverged_at_iteration',
   'error',
+  'best_val_bpc',
+  'best_val_chars',
 ] as const satisfies readonly string[];
+
+/**
+ * summary.csv as versions before the model ladder wrote it (min-char-rnn's four knobs, no params,
+ * no best score). Read with the missing columns empty (knobs at their defaults); the sweep rewrites
+ * such a table with today's header before it appends to it (src/sweep/tables.ts).
+ */
+export const SUMMARY_COLUMNS_V1 = [
+  'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
+  'smooth_loss_per_char', 'val_bpc', 'markov_order', 'markov_val_bpc', 'wall_s', 'chars_per_s', 'diverged_at_iteration', 'error',
+] as const;
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;

@@ -4,6 +4,8 @@
  * part of it), `--plan` prints it and the report lists what is missing from it.
  */
 import { UsageError } from '../errors.js';
+import type { CellName } from '../model/cells/index.js';
+import type { OptimizerName, RnnConfig } from '../model/types.js';
 import type { Experiment } from './schema.js';
 import { runId, type KnobValues } from './knobs.js';
 import { searchConfigs } from './search/index.js';
@@ -16,6 +18,12 @@ export type RunSpec = KnobValues & {
   index: number; // position in the deterministic order
   seed: number;
 };
+
+/** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
+export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
+  const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter } = spec;
+  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter };
+}
 
 /** Every configuration once per seed, seeds innermost. */
 export function runsOf(configs: readonly KnobValues[], seeds: readonly number[]): RunSpec[] {

@@ -7,9 +7,18 @@
  * first), the order of the parts of a run id and of the knob columns in summary.csv.
  */
 import { z } from 'zod';
-import { RNN_DEFAULTS } from '../defaults.js';
+import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../defaults.js';
+import { CELL_NAMES } from '../model/cells/index.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 
 const posInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const nonNegNum = () =>
+  z
+    .number({ error: 'expected a finite number ≥ 0' })
+    .nonnegative({ error: 'expected a finite number ≥ 0' })
+    .finite({ error: 'expected a finite number ≥ 0' });
+const intIn = (lo: number, hi: number) => z.int({ error: `expected an integer in ${lo}..${hi}` }).min(lo, { error: `expected an integer in ${lo}..${hi}` }).max(hi, { error: `expected an integer in ${lo}..${hi}` });
+const names = (xs: readonly string[]) => z.enum(xs as [string, ...string[]], { error: `expected one of ${xs.map((x) => `"${x}"`).join(', ')}` });
 const posNum = () =>
   z
     .number({ error: 'expected a positive finite number' })
@@ -58,7 +67,41 @@ export const KNOBS = [
   },
   {
     key: 'learningRate', column: 'learning_rate', idPrefix: 'lr', short: 'lr', label: 'learning rate', slug: 'lr',
-    kind: 'real', schema: posNum(), default: RNN_DEFAULTS.learningRate, inId: 'always', describe: 'Adagrad learning rate.',
+    kind: 'real', schema: posNum(), default: RNN_DEFAULTS.learningRate, inId: 'always', describe: 'Learning rate of the optimizer.',
+  },
+  // The model ladder (src/model/cells, src/optim): absent = min-char-rnn's value, and then not part of the run id.
+  {
+    key: 'cell', column: 'cell', idPrefix: '', short: 'cell', label: 'cell', slug: 'cell',
+    kind: 'choice', schema: names(CELL_NAMES), default: MODEL_DEFAULTS.cell, inId: 'unlessDefault', describe: `Recurrent cell: ${CELL_NAMES.join(', ')}.`,
+  },
+  {
+    key: 'layers', column: 'layers', idPrefix: 'L', short: 'layers', label: 'layers', slug: 'layers',
+    kind: 'int', schema: intIn(1, 3), default: MODEL_DEFAULTS.layers, inId: 'unlessDefault', describe: 'Stacked layers (1-3).',
+  },
+  {
+    key: 'optimizer', column: 'optimizer', idPrefix: '', short: 'optimizer', label: 'optimizer', slug: 'optimizer',
+    kind: 'choice', schema: names(OPTIMIZER_NAMES), default: MODEL_DEFAULTS.optimizer, inId: 'unlessDefault', describe: `Optimizer: ${OPTIMIZER_NAMES.join(', ')}.`,
+  },
+  {
+    key: 'batch', column: 'batch', idPrefix: 'B', short: 'batch', label: 'batch (streams)', slug: 'batch',
+    kind: 'int', schema: posInt(), default: MODEL_DEFAULTS.batch, inId: 'unlessDefault', describe: 'Parallel streams, each with its own state (char-rnn\'s loader); 1 is min-char-rnn.',
+  },
+  {
+    key: 'clipNorm', column: 'clip_norm', idPrefix: 'cn', short: 'clip norm', label: 'gradient-norm clip', slug: 'clipnorm',
+    kind: 'real', schema: nonNegNum(), default: MODEL_DEFAULTS.clipNorm, inId: 'unlessDefault', describe: 'After the element-wise clip, rescale the gradient to this global L2 norm if larger (0: off). The loss sums over the unroll.',
+  },
+  {
+    key: 'dropout', column: 'dropout', idPrefix: 'd', short: 'dropout', label: 'dropout', slug: 'dropout',
+    kind: 'real', schema: nonNegNum().max(0.99, { error: 'expected a number in [0, 1)' }), default: MODEL_DEFAULTS.dropout, inId: 'unlessDefault', describe: 'Dropout probability between stacked layers.',
+  },
+  {
+    key: 'lrDecay', column: 'lr_decay', idPrefix: 'ld', short: 'lr decay', label: 'learning-rate decay', slug: 'lrdecay',
+    kind: 'real', schema: posNum().max(1, { error: 'expected a number in (0, 1]' }), default: MODEL_DEFAULTS.lrDecay, inId: 'unlessDefault',
+    describe: 'Learning rate multiplied by this after each epoch past lrDecayAfter (char-rnn\'s schedule; 1: constant).',
+  },
+  {
+    key: 'lrDecayAfter', column: 'lr_decay_after', idPrefix: 'la', short: 'decay after', label: 'decay after (epochs)', slug: 'lrdecayafter',
+    kind: 'int', schema: intIn(0, 1000), default: MODEL_DEFAULTS.lrDecayAfter, inId: 'unlessDefault', describe: 'Epochs at the full learning rate before the decay starts.',
   },
 ] as const satisfies readonly KnobDef[];
 

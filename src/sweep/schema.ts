@@ -69,6 +69,16 @@ const SPACE_SHAPE = Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => 
 };
 
 const GridSearchSchema = z.strictObject({ method: z.literal('grid') });
+const GridsSearchSchema = z
+  .strictObject({
+    method: z.literal('grids'),
+    grids: z
+      .array(z.strictObject(GRID_SHAPE), { error: 'expected a non-empty list of grids' })
+      .min(1, { error: 'expected a non-empty list of grids' })
+      .describe('Grids whose configurations are joined in this order (a configuration met twice runs once); each grid\'s lists override the experiment\'s grid.'),
+  })
+  .describe('A union of grids: a ladder of models that differ in several knobs at once, without their cartesian product.');
+export type GridsSearch = z.output<typeof GridsSearchSchema>;
 const RandomSearchSchema = z
   .strictObject({
     method: z.literal('random'),
@@ -82,8 +92,8 @@ const RandomSearchSchema = z
   .describe('Random search.');
 export type RandomSearch = z.output<typeof RandomSearchSchema>;
 
-const METHODS = ['grid', 'random'] as const;
-const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, RandomSearchSchema], {
+const METHODS = ['grid', 'grids', 'random'] as const;
+const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, GridsSearchSchema, RandomSearchSchema], {
   error: (iss) => {
     const m = (iss.input as { method?: unknown } | undefined)?.method;
     const one = METHODS.map((x) => `"${x}"`).join(' or ');

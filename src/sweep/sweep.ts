@@ -485,6 +485,9 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
       chars_per_s: o.charsPerSec === null ? null : Math.round(o.charsPerSec),
       diverged_at_iteration: o.divergedAt,
       error: o.error,
+      params: o.params,
+      best_val_bpc: o.best?.valBpc ?? null,
+      best_val_chars: o.best?.chars ?? null,
     },
   ]);
 }

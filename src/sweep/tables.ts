@@ -22,7 +22,7 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from './columns.js';
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1 } from './columns.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -42,6 +42,16 @@ export const TABLES = {
 } as const;
 export type TableName = keyof typeof TABLES;
 
+/**
+ * Headers earlier versions wrote, by today's header: read with the columns they lack empty, and
+ * rewritten with today's header before anything is appended (appendRows).
+ */
+const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([[SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1]]]);
+
+function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
+  return (LEGACY_HEADERS.get(columns) ?? []).some((old) => old.length === header.length && old.every((c, i) => c === header[i]));
+}
+
 // ---- reading ----
 
 export interface CsvRecord {
@@ -56,6 +66,8 @@ export interface CsvTable {
   records: CsvRecord[];
   /** What the reader worked around (an empty file, a torn last record), one sentence each. */
   notes: string[];
+  /** The header is one an earlier version wrote (LEGACY_HEADERS): today's columns it lacks read as empty. */
+  legacy?: boolean;
   /** Bytes at the end that belong to a torn last record (0 if the file ends whole). */
   tornBytes: number;
 }
@@ -103,15 +115,17 @@ export function parseCsv(content: string | Buffer, file: string, columns: readon
   }
   if (parsed.length === 0) return partialHeader(body, file, columns, total);
   const header = parsed[0].record;
-  checkHeader(header, file, columns);
+  const legacy = isLegacyHeader(header, columns);
+  if (!legacy) checkHeader(header, file, columns);
+  const blank = legacy ? Object.fromEntries(columns.map((c) => [c, ''])) : {};
   const records = parsed.slice(1).map((p): CsvRecord => {
     const line = startLine(p);
     if (p.record.length !== header.length) {
       throw new UsageError(`${file}:${line}: expected ${header.length} fields, got ${p.record.length}`);
     }
-    return { line, values: Object.fromEntries(header.map((c, i) => [c, p.record[i]])) };
+    return { line, values: { ...blank, ...Object.fromEntries(header.map((c, i) => [c, p.record[i]])) } };
   });
-  return { columns: header, records, notes: tornNote ? [tornNote] : [], tornBytes };
+  return { columns: header, records, notes: tornNote ? [tornNote] : [], tornBytes, legacy };
 }
 
 /** A file without a complete header line: empty, or cut inside its header (a torn first write). */
@@ -137,14 +151,15 @@ function checkHeader(header: string[], file: string, columns: readonly string[])
 /**
  * Whether the text after the last complete record, which ends inside a quoted field, can be a
  * record cut short: closing the quote must give one record whose open field is a free-text column
- * (the last one), as csv-stringify writes them. A stray quote earlier in the file swallows the
+ * (error, text: the only ones csv-stringify quotes). A stray quote earlier in the file swallows the
  * records after it and fails this test.
  */
 function tornTextField(tail: string, columns: readonly string[]): boolean {
-  if (columns.length === 0 || !TEXT_COLUMNS.has(columns[columns.length - 1])) return false;
+  if (![...columns].some((c) => TEXT_COLUMNS.has(c))) return false;
   try {
     const rows = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-    return rows.length === 1 && rows[0].length === columns.length;
+    const n = rows.length === 1 ? rows[0].length : 0; // the record cut short ends with its open field
+    return n > 0 && n <= columns.length && TEXT_COLUMNS.has(columns[n - 1]);
   } catch {
     return false;
   }
@@ -190,6 +205,24 @@ export function readTable(dir: string, table: TableName): ReadTable {
 
 // ---- writing ----
 
+/**
+ * A table an earlier version wrote (a legacy header) rewritten atomically with today's header, its
+ * rows kept and the new columns empty, so that rows can be appended to it. Returns whether it was.
+ */
+export function upgradeTable(dir: string, table: TableName): boolean {
+  const { file, columns } = TABLES[table];
+  const path = join(dir, file);
+  if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
+  const { rows } = readTable(dir, table);
+  writeTable(dir, table, rows, { held: rows.length, dropped: 0 });
+  return true;
+}
+
+function firstLine(path: string): string[] {
+  const head = readFileSync(path, 'utf8').split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '');
+  return head.split(',');
+}
+
 function toCsv(rows: Row[], columns: readonly string[], header: boolean): string {
   const records = rows.map((r) => columns.map((c) => cellText(r[c])));
   return stringify(header ? [columns as string[], ...records] : records, { record_delimiter: '\n' });
@@ -206,6 +239,7 @@ export function appendRows(dir: string, table: TableName, rows: Row[]): void {
   const { file, columns } = TABLES[table];
   const path = join(dir, file);
   const created = !existsSync(path);
+  if (!created) upgradeTable(dir, table);
   // A file left empty by a crash right after it was created gets its header too.
   const text = toCsv(rows, columns, created || statSync(path).size === 0);
   if (text.length === 0) return;

@@ -47,6 +47,10 @@ export interface RunOutcome {
   valBpc: number | null;
   charsPerSec: number | null;
   divergedAt: number | null;
+  /** The model's parameter count (null: the run failed before it was built). */
+  params: number | null;
+  /** The best held-out score on the whole held-out text, and where (src/train/run.ts bestScore). */
+  best: { valBpc: number; chars: number } | null;
   wallS: number;
   error: string | null;
   markov: BaselineResult | null;
@@ -69,6 +73,8 @@ export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutco
     valBpc: null,
     charsPerSec: null,
     divergedAt: null,
+    params: null,
+    best: null,
     wallS,
     error,
     markov: null,

@@ -8,8 +8,10 @@ import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { findResumePoint, runCheckpointer } from '../checkpoint/runFiles.js';
+import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
-import { markovBaseline, seenEndFor, type BaselineResult } from '../train/baseline.js';
+import { modelConfig } from './grid.js';
+import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
 import { failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
 
@@ -37,6 +39,18 @@ function startModel(task: RunTask, config: RnnConfig) {
   return { model, resume, ck, ignored: found.ignored };
 }
 
+/** The Markov baseline on exactly the text the run read (every stream's part), once per distinct stretch of text. */
+function baselineFor(task: RunTask, config: RnnConfig): BaselineResult {
+  const ranges = seenRangesFor(corpus, config.unroll, task.budget, config.batch ?? 1);
+  const key = `${JSON.stringify(ranges)}:${task.markovOrder}`;
+  let markov = baselines.get(key);
+  if (!markov) {
+    markov = markovBaselineOn(corpus, ranges, task.markovOrder, { length: task.cadence.sampleLength, seed: 1 });
+    baselines.set(key, markov);
+  }
+  return markov;
+}
+
 export default function runTask(task: RunTask): RunOutcome {
   const { spec, budget, cadence } = task;
   const t0 = performance.now();
@@ -45,14 +59,7 @@ export default function runTask(task: RunTask): RunOutcome {
   try {
     if (task.fault === 'throw') throw new Error(`injected fault in run ${spec.id}`);
     if (task.fault === 'exit') process.exit(7); // the thread dies mid-task
-    const config: RnnConfig = {
-      vocabSize: corpus.vocab.symbols.length,
-      hiddenSize: spec.hiddenSize,
-      unroll: spec.unroll,
-      learningRate: spec.learningRate,
-      clip: spec.clip,
-      seed: spec.seed,
-    };
+    const config = modelConfig(spec, corpus.vocab.symbols.length);
     const { model, resume, ck, ignored } = startModel(task, config);
     if (resume) {
       curves.push(...resume.curves);
@@ -66,13 +73,7 @@ export default function runTask(task: RunTask): RunOutcome {
     };
     const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
     ck?.finish();
-    const seenEnd = seenEndFor(corpus, spec.unroll, budget);
-    const key = `${seenEnd}:${task.markovOrder}`;
-    let markov = baselines.get(key);
-    if (!markov) {
-      markov = markovBaseline(corpus, seenEnd, task.markovOrder, { length: cadence.sampleLength, seed: 1 });
-      baselines.set(key, markov);
-    }
+    const markov = baselineFor(task, config);
     return {
       spec,
       status: result.status,
@@ -82,6 +83,8 @@ export default function runTask(task: RunTask): RunOutcome {
       valBpc: result.valBpc,
       charsPerSec: result.charsPerSec,
       divergedAt: result.divergedAt,
+      params: parameterCount(config),
+      best: result.best,
       wallS: (performance.now() - t0) / 1000,
       error: null,
       markov,

@@ -6,7 +6,7 @@
 import { decode, type Corpus } from '../corpus/index.js';
 import { MarkovModel } from '../markov/markov.js';
 import { makeRng } from '../util/rng.js';
-import { readEnd } from './chunks.js';
+import { readEnd, readRanges } from './chunks.js';
 
 export interface BaselineResult {
   order: number;
@@ -23,16 +23,44 @@ export function markovBaseline(
   order: number,
   sample: { length: number; seed: string | number },
 ): BaselineResult {
-  const trainChars = Math.min(seenEnd, corpus.trainEnd);
-  const model = MarkovModel.train(corpus.ids, 0, trainChars, { order, vocabSize: corpus.vocab.symbols.length });
+  return markovBaselineOn(corpus, [[0, Math.min(seenEnd, corpus.trainEnd)]], order, sample);
+}
+
+/** The baseline trained on the stretches of training text `ranges` (each read as a text of its own: B streams' parts). */
+export function markovBaselineOn(
+  corpus: Corpus,
+  ranges: readonly Range[],
+  order: number,
+  sample: { length: number; seed: string | number },
+): BaselineResult {
+  const model = MarkovModel.trainRanges(corpus.ids, ranges, { order, vocabSize: corpus.vocab.symbols.length });
+  const trainChars = ranges.reduce((n, [a, b]) => n + b - a, 0);
   const bpc = corpus.length > corpus.trainEnd ? model.evaluate(corpus.ids, corpus.trainEnd, corpus.length).bpc : null;
   const rng = makeRng(`markov-sample:${sample.seed}`);
-  const prime = corpus.ids.subarray(Math.max(0, trainChars - order), trainChars);
+  const last = ranges[ranges.length - 1][1];
+  const prime = corpus.ids.subarray(Math.max(0, last - order), last);
   const text = decode(model.sample(prime, sample.length, rng), corpus.vocab);
   return { order, trainChars, valBpc: bpc, sample: text };
 }
 
+export type Range = readonly [number, number];
+
 /** Where the RNN's reading ends for a budget: the whole training text if the budget wraps, else budget + 1. */
 export function seenEndFor(corpus: Corpus, unroll: number, budget: number): number {
   return readEnd(corpus.trainEnd, unroll, budget);
+}
+
+/**
+ * The stretches of training text a run reads for a budget: [0, seenEnd) with one stream; with B
+ * streams each one's part as far as it reads (src/train/chunks.ts readRanges), touching parts merged.
+ */
+export function seenRangesFor(corpus: Corpus, unroll: number, budget: number, batch: number): Range[] {
+  if (batch === 1) return [[0, Math.min(seenEndFor(corpus, unroll, budget), corpus.trainEnd)]];
+  const merged: [number, number][] = [];
+  for (const [a, b] of readRanges(corpus.trainEnd, unroll, budget, batch)) {
+    const prev = merged[merged.length - 1];
+    if (prev && prev[1] >= a) prev[1] = Math.max(prev[1], b);
+    else merged.push([a, b]);
+  }
+  return merged;
 }

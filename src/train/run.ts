@@ -11,6 +11,7 @@ import type { TrainStatus } from '../sweep/status.js';
 import { makeSavableRng, type RngState, type SavableRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
 import { StreamCursor, type CursorPosition } from './chunks.js';
+import { decays, learningRateAt } from './schedule.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -110,6 +111,8 @@ export interface RunResult {
   /** Whether the budget wrapped around the training text. */
   wrapped: boolean;
   finalSample: string;
+  /** The best held-out score that read every held-out character, and the training characters it was reached at (see bestScore). */
+  best: { valBpc: number; chars: number } | null;
 }
 
 /** What a run is doing between checkpoints. */
@@ -210,6 +213,7 @@ function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cad
     },
   };
   if (r) restore(s, r);
+  if (decays(model.config)) model.setLearningRate(learningRateAt(model.config, s.epoch));
   return s;
 }
 
@@ -276,6 +280,7 @@ function trainUntil(s: RunState, stop: number): void {
     if (c.wrapped) {
       s.wrapped = true;
       s.epoch++;
+      if (decays(model.config)) model.setLearningRate(learningRateAt(model.config, s.epoch));
     }
     const loss = model.trainChunk(ids, c.starts, c.len); // per stream when batch > 1
     s.iteration++;
@@ -349,5 +354,19 @@ function finishRun(s: RunState, cb: RunCallbacks): RunResult {
     divergedAt: s.divergedAt,
     wrapped: s.wrapped,
     finalSample,
+    best: bestScore(s, valBpc),
   };
+}
+
+/**
+ * The best of the run's held-out scores that read the whole held-out text: every intermediate score
+ * when cadence.evalChars covers the held-out text, else only the final one (a score on a prefix is
+ * not comparable). Ties keep the earliest.
+ */
+function bestScore(s: RunState, finalBpc: number | null): { valBpc: number; chars: number } | null {
+  const whole = s.corpus.trainEnd + s.cadence.evalChars >= s.corpus.length;
+  const scores = whole ? s.curves.filter((c) => c.valBpc !== null && Number.isFinite(c.valBpc)) : [];
+  let best = finalBpc === null ? null : { valBpc: finalBpc, chars: s.chars };
+  for (const c of scores) if (best === null || c.valBpc! < best.valBpc || (c.valBpc === best.valBpc && c.chars < best.chars)) best = { valBpc: c.valBpc!, chars: c.chars };
+  return best;
 }

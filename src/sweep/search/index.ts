@@ -9,6 +9,7 @@
 import type { Experiment } from '../schema.js';
 import type { KnobValues } from '../knobs.js';
 import { gridConfigs } from './grid.js';
+import { gridsConfigs } from './grids.js';
 import { randomConfigs } from './random.js';
 
 export type SearchMethodName = NonNullable<Experiment['search']>['method'];
@@ -21,6 +22,7 @@ export interface SearchMethod {
 
 export const SEARCH_METHODS: Record<SearchMethodName, SearchMethod> = {
   grid: { summary: 'every combination of the grid\'s lists', configs: gridConfigs },
+  grids: { summary: 'the union of the grids in search.grids (each laid over the experiment\'s grid), in order', configs: gridsConfigs },
   random: {
     summary: 'search.samples configurations drawn from search.space with the seed search.seed',
     configs: (exp) => {
