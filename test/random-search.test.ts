@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planRuns } from '../src/sweep/grid.js';
+import { KNOB_KEYS } from '../src/sweep/knobs.js';
 import { parseExperiment } from '../src/sweep/load.js';
 import { draw, roundSignificant } from '../src/sweep/search/random.js';
 import type { ExperimentInput } from '../src/sweep/schema.js';
@@ -127,7 +128,7 @@ describe('sweep --plan and resume', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { runs: Array<Record<string, unknown>> };
     expect(out.runs.map((x) => x.id)).toEqual(plan(RANDOM).map((x) => x.id));
-    expect(Object.keys(out.runs[0])).toEqual(['id', 'hiddenSize', 'unroll', 'clip', 'learningRate', 'seed']);
+    expect(Object.keys(out.runs[0])).toEqual(['id', ...KNOB_KEYS, 'seed']);
     const text = await runCli(['sweep', noCorpus, '--plan']);
     expect(text.stdout).toContain(plan(RANDOM)[0].id);
   });

@@ -138,6 +138,9 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     markovOrder: row.markovOrder,
     markovBpc: row.markovValBpc,
     delta,
+    params: row.params,
+    bestValBpc: row.bestValBpc,
+    bestValChars: row.bestValChars,
     charsPerS: row.charsPerS,
     wallS: row.wallS,
     iterations: row.iterations,
@@ -160,6 +163,9 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
     markovOrder: null,
     markovBpc: null,
     delta: null,
+    params: null,
+    bestValBpc: null,
+    bestValChars: null,
     charsPerS: null,
     wallS: null,
     iterations: null,
@@ -211,11 +217,19 @@ export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
       p: g.p,
       markovBpc,
       delta: g.mean !== null && markovBpc !== null ? g.mean - markovBpc : null,
+      params: first.params,
+      bestMean: bestMeanOf(runs.filter((e) => e.rank !== null)),
       charsPerS: meanOrNull(runs.map((e) => e.charsPerS)),
       note: unfinished.length === 0 ? null : unfinished.map((e) => `${e.runId}: ${e.status}`).join('; '),
     };
   });
   return { multiSeed: multiSeed(groups), configs };
+}
+
+/** The mean of the finished runs' best scores, if each recorded one. */
+function bestMeanOf(finished: LeaderboardEntry[]): number | null {
+  if (finished.length === 0 || finished.some((e) => e.bestValBpc === null)) return null;
+  return meanOrNull(finished.map((e) => e.bestValBpc));
 }
 
 /** Just the knobs of a row, entry or configuration. */
@@ -306,8 +320,8 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     const specs = expectedRuns(f.manifest);
     for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
-    // A grid's lists are its values; a random search's values are those it drew.
-    const drawn = g?.search?.method === 'random' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;
+    // A grid's lists are its values; another method's values are those its runs take.
+    const drawn = g?.search && g.search.method !== 'grid' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;
     if (drawn) for (const k of KNOBS) for (const v of drawn[k]) if (!grid[k].includes(v)) grid[k].push(v);
     search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));

@@ -21,6 +21,12 @@ export interface Column<T> {
 
 export const fmtKnob = (v: KnobValue): string => (typeof v === 'number' ? fmtNum(v) : v);
 
+/** Training characters, short: 9.5M, 300k. */
+function fmtChars(n: number | null): string {
+  if (n === null) return '—';
+  return n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n);
+}
+
 /** One column per shown knob (src/sweep/knobs.ts). */
 function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column<T>> {
   return knobs.map((k) => ({ head: k.short, numeric: k.kind !== 'choice', text: (e: T) => fmtKnob(e[k.key as KnobKey]) }));
@@ -32,9 +38,11 @@ export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<Lead
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
   { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint },
   ...knobCols<LeaderboardEntry>(knobs),
+  { head: 'params', numeric: true, text: (e) => fmtInt(e.params) },
   { head: 'seed', numeric: true, text: (e) => e.seed },
   { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status' },
   { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc) },
+  { head: 'best bpc', numeric: true, text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`) },
   { head: 'Markov bpc', numeric: true, text: (e) => fmtBpc(e.markovBpc) },
   { head: 'Δ bpc', numeric: true, text: (e) => fmtDelta(e.delta), kind: 'delta' },
   { head: 'chars/s', numeric: true, text: (e) => fmtInt(e.charsPerS) },
@@ -48,11 +56,13 @@ export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEnt
     { head: '#', numeric: true, text: (c) => (c.rank === null ? '' : String(c.rank)) },
     { head: 'configuration', numeric: false, text: (c) => c.configId, kind: 'run' },
     ...knobCols<ConfigEntry>(knobs),
+    { head: 'params', numeric: true, text: (c) => fmtInt(c.params) },
     { head: 'n', numeric: true, text: (c) => (c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`) },
     { head: 'mean bpc', numeric: true, text: (c) => fmtBpc(c.mean) },
     { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
     { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
+    { head: 'best bpc (mean)', numeric: true, text: (c) => fmtBpc(c.bestMean) },
     { head: 'Markov bpc', numeric: true, text: (c) => fmtBpc(c.markovBpc) },
     { head: 'Δ bpc', numeric: true, text: (c) => fmtDelta(c.delta), kind: 'delta' },
     { head: 'chars/s', numeric: true, text: (c) => fmtInt(c.charsPerS) },

@@ -93,6 +93,11 @@ export type LeaderboardEntry = RunParams & {
   markovBpc: number | null;
   /** valBpc − markovBpc (negative: the RNN beats the baseline). */
   delta: number | null;
+  /** Parameter count (null: not recorded). */
+  params: number | null;
+  /** The best held-out score on the whole held-out text during the run, and where (null: not recorded). */
+  bestValBpc: number | null;
+  bestValChars: number | null;
   charsPerS: number | null;
   wallS: number | null;
   iterations: number | null;
@@ -128,6 +133,9 @@ export type ConfigEntry = KnobValues & {
   markovBpc: number | null;
   /** mean − Markov baseline. */
   delta: number | null;
+  params: number | null;
+  /** Mean over the seeds of each run's best held-out score (null unless every finished run recorded one). */
+  bestMean: number | null;
   charsPerS: number | null;
   note: string | null;
 };
