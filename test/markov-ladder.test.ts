@@ -5,7 +5,7 @@
  * (without training again), leaves it out with validation 0; merge copies shard 0's; the report
  * shows the orders, names the best, and still reports a folder without the table.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareCorpus } from '../src/corpus/prepare.js';
@@ -137,6 +137,19 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
     const md = readFileSync(join(old, 'report.md'), 'utf8');
     expect(md).toMatch(/Markov ladder: not recorded/);
     expect(md).not.toContain('*Markov order');
+    // Re-running the finished sweep adds it, but a corpus not at hand is not fetched for it: exit 0, said so.
+    renameSync(join(dir, 'small.txt'), join(dir, 'away.txt'));
+    try {
+      const r1 = await runCli(['sweep', exp, '--out', old], { cwd: dir });
+      expect(r1.code, r1.stderr).toBe(0);
+      expect(r1.stderr).toMatch(/baselines\.csv: the Markov ladder is not computed: the corpus small\.txt is not at hand/);
+      expect(existsSync(join(old, 'baselines.csv'))).toBe(false);
+    } finally {
+      renameSync(join(dir, 'away.txt'), join(dir, 'small.txt'));
+    }
+    const r2 = await runCli(['sweep', exp, '--out', old], { cwd: dir });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readTable(old, 'baselines').rows.map((x) => Number(x.order))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('validation 0 and "ladder": false write no table, and the report says why', async () => {

@@ -71,7 +71,7 @@ export function ladderHeadline(data: ReportData): string[] {
 /** The "Markov ladder" group of the sweep facts: where it comes from, what it cost, every order's bpc. */
 export function ladderFactGroup(data: ReportData): FactGroup {
   const l = data.ladder;
-  if (!l) return { title: 'Markov ladder', items: [], unknown: data.ladderMissing ?? 'not recorded' };
+  if (!l) return { title: 'Markov ladder', items: [{ label: 'status', value: data.ladderMissing ?? 'not recorded' }] };
   const first = l.rows[0];
   const secs = (x: number | null) => (x === null ? '—' : `${x.toFixed(3)} s`);
   return {

@@ -96,11 +96,20 @@ function writeLadder(dir: string, job: LadderJob, entries: LadderEntry[], onNoti
   onNotice?.(`${BASELINES_FILE}: Markov orders ${job.range.from}..${job.range.to} written in ${took} s; best order ${best?.order} at ${best?.valBpc.toFixed(3)} bpc`);
 }
 
-/** In this thread (no runs left to stall). */
+/** In this thread (no runs left to stall). A failure (out of memory) is reported, not thrown: the runs are recorded. */
 export function ladderInThread(corpus: Corpus, job: LadderJob, dir: string, onNotice?: (msg: string) => void): void {
   onNotice?.(ladderStartNotice(job));
-  writeLadder(dir, job, markovLadder(corpus, job.budget, job.range), onNotice);
+  let entries: LadderEntry[];
+  try {
+    entries = markovLadder(corpus, job.budget, job.range);
+  } catch (err) {
+    onNotice?.(failed(err));
+    return;
+  }
+  writeLadder(dir, job, entries, onNotice);
 }
+
+const failed = (err: unknown) => `${BASELINES_FILE}: the Markov ladder failed (${err instanceof Error ? err.message : String(err)}); a re-run of the sweep tries again`;
 
 /**
  * As one task on the run pool (its threads hold the corpus): resolves once baselines.csv is written,
@@ -113,6 +122,6 @@ export async function ladderOnPool(pool: Piscina, job: LadderJob, dir: string, s
     const entries = (await pool.run(task, { filename: LADDER_WORKER.href })) as LadderEntry[];
     if (!stopping()) writeLadder(dir, job, entries, onNotice);
   } catch (err) {
-    if (!stopping()) onNotice?.(`${BASELINES_FILE}: the Markov ladder failed (${err instanceof Error ? err.message : String(err)}); a re-run of the sweep tries again`);
+    if (!stopping()) onNotice?.(failed(err));
   }
 }

@@ -12,6 +12,7 @@ import { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
+import { corpusAtHand } from '../data/resolve.js';
 import type { Cadence } from '../train/run.js';
 import { planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
@@ -215,11 +216,19 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
 async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, ev: SweepEvents): Promise<void> {
   const job = ladderJob(plan.experiment, previous.corpus, plan.shard);
   if (!job || opts.signal?.aborted || ladderRecorded(plan.dir, job)) return;
-  const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev));
-  if (loaded.file.sha256 !== previous.corpus.sha256) {
-    ev.onNotice?.(`${BASELINES_FILE}: not computed: ${loaded.file.path} is not the text the recorded runs read (sha256 differs)`);
-    return;
+  const notComputed = (why: string) => ev.onNotice?.(`${BASELINES_FILE}: the Markov ladder is not computed: ${why}`);
+  // A finished sweep needs no corpus: it is not fetched, nor its problems made the sweep's, just for the ladder.
+  if (!plan.loaded && !corpusAtHand(plan.experiment.corpus, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
+    return notComputed(`the corpus ${plan.experiment.corpus} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
   }
+  let loaded: LoadedCorpus;
+  try {
+    loaded = plan.loaded ?? (await loadChecked(plan, opts, ev));
+  } catch (err) {
+    if (err instanceof UsageError) return notComputed(err.message);
+    throw err;
+  }
+  if (loaded.file.sha256 !== previous.corpus.sha256) return notComputed(`${loaded.file.path} is not the text the recorded runs read (sha256 differs)`);
   plan.loaded = loaded;
   ladderInThread(loaded.corpus, job, plan.dir, ev.onNotice);
 }
