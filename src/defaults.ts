@@ -30,6 +30,12 @@ export const DEFAULT_VALIDATION = 0.05;
 export const DEFAULT_MARKOV_ORDER = 4;
 export const MARKOV_ORDER_RANGE = { min: 1, max: 64 } as const;
 
+/**
+ * The ladder of Markov baselines a sweep computes once per corpus and budget (baselines.csv): orders
+ * from..to, all within MARKOV_ORDER_RANGE. The memory is that of one model of order `to`.
+ */
+export const DEFAULT_MARKOV_LADDER = { from: 1, to: 8 } as const;
+
 /** One run's budget and seed when none is given. */
 export const DEFAULT_BUDGET_CHARS = 1_000_000;
 export const DEFAULT_SEED = 1;

@@ -68,6 +68,12 @@ export async function resolveCorpus(spec: string, opts: ResolveCorpusOptions): P
   return { path, ...loadCorpusFile(path) };
 }
 
+/** Whether the corpus `spec` names can be read without downloading it (a file, or a known corpus already in the data folder). */
+export function corpusAtHand(spec: string, opts: Pick<ResolveCorpusOptions, 'dataDir' | 'baseDir'>): boolean {
+  if (isKnownCorpusName(spec)) return existsSync(join(resolve(opts.dataDir), KNOWN_CORPORA[spec].file));
+  return existsSync(resolve(opts.baseDir, spec));
+}
+
 async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorpusOptions): Promise<ResolvedCorpus> {
   const dir = resolve(opts.dataDir);
   const target = join(dir, corpus.file);

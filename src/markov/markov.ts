@@ -140,11 +140,18 @@ export class MarkovModel {
    * Held-out score: predicts ids[start..end), each with the up-to-k preceding symbols ids[i-k..i)
    * as context (these may lie before start, i.e. in the training text).
    * Returns { chars, nats, bpc } with bpc = nats / chars / ln 2.
+   *
+   * `order` k' < k scores the order-k' model from these counts, bit for bit: the counts, totals and
+   * discounts of orders 0..k' do not depend on the highest order counted (contexts of j symbols are
+   * counted the same whatever k ≥ j, a node's n-grams are summed in the same order), and a query of
+   * order k' only reads orders 0..k' (the real counts at k', continuation counts below). So one
+   * count structure of the highest order scores a whole ladder of orders (src/train/markovLadder.ts).
    */
-  evaluate(ids: Int32Array, start: number, end: number): { chars: number; nats: number; bpc: number } {
+  evaluate(ids: Int32Array, start: number, end: number, order = this.order): { chars: number; nats: number; bpc: number } {
     checkRange('evaluate', ids, start, end);
     if (end === start) throw new RangeError('markov evaluate: empty range');
-    const k = this.order;
+    if (!Number.isInteger(order) || order < 0 || order > this.order) throw new RangeError(`markov evaluate: order must be an integer in 0..${this.order}, got ${order}`);
+    const k = order;
     for (let i = Math.max(0, start - k); i < end; i++) checkSymbol('evaluate', ids[i], this.vocabSize);
     let nats = 0;
     for (let i = start; i < end; i++) {

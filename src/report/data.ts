@@ -14,6 +14,7 @@ import { median } from '../util/stats.js';
 import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
 import { binning } from './bins.js';
 import { factsOf } from './facts.js';
+import { ladderOf } from './ladder.js';
 import { meanOrNull, multiSeed, rankGroups } from './groups.js';
 import { expectedRuns, gridAndSeedsOf, num, searchLine } from './manifests.js';
 import { samplePicks } from './samples.js';
@@ -384,6 +385,7 @@ export function buildReportData(folders: FolderTables[]): ReportData {
   curveNotes(leaderboard, merged, folders, notes);
   const { picks, length } = samplePicks(leaderboard, merged.samples, notes);
   const facts = factsOf(folders, merged.summary, expected, expected.runs.size, notes);
+  const { ladder, missing } = ladderOf(folders);
   return {
     dirs: folders.map((f) => f.dir),
     leaderboard,
@@ -391,6 +393,8 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     knobs,
     heatmap: heatmap(leaderboard, grouping.configs, expected.grid),
     baselines: baselines(merged.summary),
+    ladder,
+    ladderMissing: missing,
     samples: picks,
     sampleLength: length,
     facts,

@@ -3,6 +3,7 @@
  * one description of the report's "Sweep facts" section, groups of labelled plain-text values
  * (factGroups), which the Markdown and HTML renderers only lay out and escape.
  */
+import { ladderFactGroup } from './ladder.js';
 import type { Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
 import { KNOB_LABELS, KNOBS } from './types.js';
 import { shownKnobs, type KnobValues } from '../sweep/knobs.js';
@@ -171,5 +172,5 @@ function timingGroup(f: Facts): FactGroup {
 
 /** The "Sweep facts" section: experiment, corpus, machine and timing. */
 export function factGroups(data: ReportData): FactGroup[] {
-  return [experimentGroup(data.facts), corpusGroup(data.facts), timingGroup(data.facts)];
+  return [experimentGroup(data.facts), corpusGroup(data.facts), ladderFactGroup(data), timingGroup(data.facts)];
 }

@@ -3,7 +3,8 @@
  * SVGs inlined (one <svg> per plot). Every piece of text from the sweep's files is escaped with
  * escapeHtml(); a restrictive Content-Security-Policy is set as defence in depth.
  */
-import type { ConfigEntry, LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
+import type { ConfigEntry, LadderRow, LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
+import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
@@ -29,12 +30,13 @@ th { background: var(--bg-alt); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
 tr.unranked td { color: #555; background: #fcfcfc; }
+tr.baseline td { color: #3b2a55; background: #f5f2fa; font-style: italic; }
 tr.first td { border-top: 2px solid #999; }
 td.mono { white-space: nowrap; }
 td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-word; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; color: #fff; }
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
-.badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); }
+.badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); } .badge.baseline { background: #6a3d9a; }
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
 td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested { color: var(--muted); }
 tr.v-best td { background: #eef7ee; } tr.v-tied td { background: #f6fbf6; }
@@ -87,6 +89,16 @@ function cell<T>(c: Column<T>, r: T): string {
   }
 }
 
+/** A Markov order of the ladder as a table row (src/report/ladder.ts), marked as a baseline. */
+function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean): string {
+  const cells = columns.map((c) => {
+    const text = c.baseline?.(b, best) ?? '';
+    if (c.kind === 'status') return `<td><span class="badge baseline">${h(text)}</span></td>`;
+    return c.numeric ? num(text) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(text)}</td>`;
+  });
+  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${cells.join('')}</tr>`;
+}
+
 function headRow<T>(columns: Array<Column<T>>): string {
   return `<tr>${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
 }
@@ -95,7 +107,10 @@ function headRow<T>(columns: Array<Column<T>>): string {
 function leaderboardTable(data: ReportData): string {
   const columns = leaderboardColumns(shownDefs(data));
   const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
-  const rows = data.leaderboard.map((e, i) => {
+  const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s) => {
+    if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
+    const e = s.row;
+    const i = data.leaderboard.indexOf(e);
     const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
     return `<tr class="${cls}" data-status="${h(e.status)}">${columns.map((c) => cell(c, e)).join('')}</tr>`;
   });
@@ -108,7 +123,9 @@ function leaderboardTable(data: ReportData): string {
 /** One row per configuration, the best and those indistinguishable from it shaded. */
 function configTable(data: ReportData): string {
   const columns = configColumns(shownDefs(data));
-  const rows = data.grouping.configs.map((c) => `<tr class="${c.rank === null ? 'unranked' : `v-${h(c.verdict ?? '')}`}">${columns.map((col) => cell(col, c)).join('')}</tr>`);
+  const rows = interleave(data.grouping.configs, (c) => (c.rank === null ? null : c.mean), data.ladder).map((s) =>
+    'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
+  );
   return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 

@@ -6,7 +6,8 @@
  * samples, unfinished runs), then the sweep facts and reading notes. The body depends only on the
  * runs, so shards merged give the same body as one folder holding their union.
  */
-import type { PlotFile, ReportData } from './types.js';
+import type { Ladder, PlotFile, ReportData } from './types.js';
+import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
@@ -17,8 +18,11 @@ import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
 
-/** A Markdown table of `rows` under `columns` (every cell escaped; a status other than done in bold). */
-function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120): string {
+/**
+ * A Markdown table of `rows` under `columns` (every cell escaped; a status other than done in bold),
+ * with the Markov orders of `ladder`, if given, among them by `score` (in italics).
+ */
+function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder?: { ladder: Ladder | null; score: (r: T) => number | null }): string {
   const cell = (c: Column<T>, r: T): string => {
     const text = c.text(r);
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
@@ -28,7 +32,11 @@ function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120): strin
   };
   const head = columns.map((c) => mdText(c.head));
   const sep = columns.map((c) => (c.numeric ? '---:' : ':---'));
-  return [head, sep, ...rows.map((r) => columns.map((c) => cell(c, r)))].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const italic = (text: string) => (text === '' ? '' : `*${mdText(text)}*`);
+  const body = interleave(rows, ladder?.score ?? (() => null), ladder?.ladder ?? null).map((s) =>
+    'row' in s ? columns.map((c) => cell(c, s.row)) : columns.map((c) => italic(c.baseline?.(s.baseline, s.best) ?? '')),
+  );
+  return [head, sep, ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 function summarySection(data: ReportData): string[] {
@@ -36,14 +44,14 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard);
+  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
   if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
   return [
     '## Leaderboard',
     '',
     `${PROSE.configs} ${TEST_STATEMENT}`,
     '',
-    table(configColumns(shownDefs(data)), data.grouping.configs),
+    table(configColumns(shownDefs(data)), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
     '',
     '### All runs',
     '',

@@ -6,6 +6,7 @@
  * where any run of the group was measured; values above the plot's cap (a diverged run) count at
  * the cap, so one hopeless run cannot drag a mean off the plot.
  */
+import { ladderCaption } from './ladder.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { binning } from './bins.js';
 import { mean } from '../util/stats.js';
@@ -106,6 +107,7 @@ export function groupedCurvesSpec(data: ReportData, knob: Knob): PlotSpec {
       `Held-out bpc (left) and smoothed training bpc (right, smooth_loss_per_char / ln 2) against training characters, the runs grouped by ${label}: ` +
       'the line is their mean, the band the middle half of the runs (25th to 75th percentile), each run interpolated onto the points where the group was measured; ' +
       'the black dashed rule is the Markov baseline.' +
+      ladderCaption(data) +
       (Number.isFinite(bpcCap(data)) ? ` Values above ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5) count at that cap.` : '') +
       ' Every run\u2019s own curve is in plots/curves-runs.svg.',
     spec: spec as unknown as TopLevelSpec,

@@ -16,6 +16,7 @@ import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
 import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
+import { ladderCaption } from './ladder.js';
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
@@ -77,7 +78,7 @@ export function bpcCap(data: ReportData): number {
 
 /** y range: everything measured and the baselines, cut at bpcCap so a diverging run cannot flatten the rest. */
 export function yDomain(data: ReportData, points: Array<{ bpc: number }>): [number, number] {
-  const ys = [...points.map((p) => p.bpc), ...data.baselines.map((b) => b.bpc)];
+  const ys = [...points.map((p) => p.bpc), ...data.baselines.map((b) => b.bpc), ...(data.ladder?.best?.valBpc != null ? [data.ladder.best.valBpc] : [])];
   if (ys.length === 0) return [0, 8];
   let lo = Math.min(...ys);
   let hi = Math.min(Math.max(...ys), bpcCap(data));
@@ -118,8 +119,35 @@ export function labelSides(bpcs: number[], [lo, hi]: [number, number], height: n
   });
 }
 
+/** Colour of the best Markov order's rule and label. */
+const LADDER_BEST = '#6a3d9a';
+
+/**
+ * The ladder of Markov baselines as reference rules: every order within the y range as a thin grey
+ * rule numbered at the right edge (a number that would overlap another is left out), the best order
+ * in purple with its label.
+ */
+export function ladderLayers(data: ReportData, [lo, hi]: [number, number]): object[] {
+  const l = data.ladder;
+  if (!l) return [];
+  const rows = l.rows.filter((r) => r.valBpc !== null && r.valBpc >= lo && r.valBpc <= hi);
+  const y = (b: number) => (CURVES_HEIGHT * (hi - b)) / (hi - lo);
+  const numbered = rows.filter((r) => r === l.best);
+  for (const r of rows) if (numbered.every((n) => Math.abs(y(n.valBpc as number) - y(r.valBpc as number)) >= LABEL_FONT)) numbered.push(r);
+  const enc = { y: { field: 'bpc', type: 'quantitative' } };
+  const at = (rs: typeof rows) => ({ values: rs.map((r) => ({ bpc: r.valBpc, order: String(r.order), label: `best Markov: order ${r.order}, ${(r.valBpc as number).toFixed(3)} bpc` })) });
+  const right = { expr: 'width' };
+  const best = rows.filter((r) => r === l.best);
+  return [
+    { data: at(rows), mark: { type: 'rule', color: '#999', strokeWidth: 0.8, clip: true }, encoding: enc },
+    { data: at(numbered), mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 9, color: '#777' }, encoding: { ...enc, x: { value: right }, text: { field: 'order' } } },
+    { data: at(best), mark: { type: 'rule', color: LADDER_BEST, strokeWidth: 1.5, clip: true }, encoding: enc },
+    { data: at(best), mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -4, dy: -LABEL_GAP, fontSize: LABEL_FONT, color: LADDER_BEST }, encoding: { ...enc, x: { value: right }, text: { field: 'label' } } },
+  ].filter((layer) => layer.data.values.length > 0);
+}
+
 export function baselineLayers(data: ReportData, domain: [number, number]): object[] {
-  if (data.baselines.length === 0) return [];
+  if (data.baselines.length === 0) return ladderLayers(data, domain);
   const sides = labelSides(data.baselines.map((b) => b.bpc), domain, CURVES_HEIGHT);
   const values = data.baselines.map((b) => ({
     bpc: b.bpc,
@@ -146,7 +174,7 @@ export function baselineLayers(data: ReportData, domain: [number, number]): obje
       },
       encoding: { y: { field: 'bpc', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
     }));
-  return [rule, ...labels];
+  return [rule, ...labels, ...ladderLayers(data, domain)];
 }
 
 /** The curves' line and point layers: x = characters, y = bpc, colour = the knob's value, dash = series. */
@@ -206,6 +234,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
     caption:
       `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
       `against training characters for every run, one line each, coloured by ${label}; the black dashed rule is the Markov baseline.` +
+      ladderCaption(data) +
       (Number.isFinite(bpcCap(data)) ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
     spec: spec as unknown as TopLevelSpec,
   };

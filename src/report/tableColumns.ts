@@ -4,7 +4,7 @@
  * column with a `kind` gets that renderer's treatment (a status badge, a coloured Δ, a run id in
  * monospace, a note cut to fit).
  */
-import type { ConfigEntry, KnobStats, KnobValue, KnobValueStats, LeaderboardEntry } from './types.js';
+import type { ConfigEntry, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry } from './types.js';
 import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
 import { verdictText } from './groups.js';
@@ -17,7 +17,12 @@ export interface Column<T> {
   kind?: 'run' | 'status' | 'delta' | 'note' | 'verdict';
   /** Where the cell links to (the run's checkpoint), if anywhere. */
   link?: (row: T) => string | undefined;
+  /** The cell of a Markov order's row (the ladder of baselines, src/report/ladder.ts); absent: empty. */
+  baseline?: (b: LadderRow, best: boolean) => string;
 }
+
+const markovRun = (b: LadderRow) => `Markov order ${b.order}`;
+const markovNote = (_b: LadderRow, best: boolean) => (best ? 'baseline: the best Markov order (baselines.csv)' : 'baseline (baselines.csv)');
 
 export const fmtKnob = (v: KnobValue): string => (typeof v === 'number' ? fmtNum(v) : v);
 
@@ -36,17 +41,17 @@ function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column
 export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<LeaderboardEntry>> {
   return [
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
-  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint },
+  { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint, baseline: markovRun },
   ...knobCols<LeaderboardEntry>(knobs),
   { head: 'params', numeric: true, text: (e) => fmtInt(e.params) },
   { head: 'seed', numeric: true, text: (e) => e.seed },
-  { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status' },
-  { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc) },
+  { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status', baseline: () => 'baseline' },
+  { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc), baseline: (b) => fmtBpc(b.valBpc) },
   { head: 'best bpc', numeric: true, text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`) },
   { head: 'Markov bpc', numeric: true, text: (e) => fmtBpc(e.markovBpc) },
   { head: 'Δ bpc', numeric: true, text: (e) => fmtDelta(e.delta), kind: 'delta' },
   { head: 'chars/s', numeric: true, text: (e) => fmtInt(e.charsPerS) },
-  { head: 'note', numeric: false, text: (e) => e.note ?? '', kind: 'note' },
+  { head: 'note', numeric: false, text: (e) => e.note ?? '', kind: 'note', baseline: markovNote },
   ];
 }
 
@@ -54,11 +59,11 @@ export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<Lead
 export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEntry>> {
   return [
     { head: '#', numeric: true, text: (c) => (c.rank === null ? '' : String(c.rank)) },
-    { head: 'configuration', numeric: false, text: (c) => c.configId, kind: 'run' },
+    { head: 'configuration', numeric: false, text: (c) => c.configId, kind: 'run', baseline: markovRun },
     ...knobCols<ConfigEntry>(knobs),
     { head: 'params', numeric: true, text: (c) => fmtInt(c.params) },
     { head: 'n', numeric: true, text: (c) => (c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`) },
-    { head: 'mean bpc', numeric: true, text: (c) => fmtBpc(c.mean) },
+    { head: 'mean bpc', numeric: true, text: (c) => fmtBpc(c.mean), baseline: (b) => fmtBpc(b.valBpc) },
     { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
     { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
@@ -66,7 +71,7 @@ export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEnt
     { head: 'Markov bpc', numeric: true, text: (c) => fmtBpc(c.markovBpc) },
     { head: 'Δ bpc', numeric: true, text: (c) => fmtDelta(c.delta), kind: 'delta' },
     { head: 'chars/s', numeric: true, text: (c) => fmtInt(c.charsPerS) },
-    { head: 'note', numeric: false, text: (c) => c.note ?? '', kind: 'note' },
+    { head: 'note', numeric: false, text: (c) => c.note ?? '', kind: 'note', baseline: markovNote },
   ];
 }
 

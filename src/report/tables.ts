@@ -4,9 +4,9 @@
  */
 import { UsageError } from '../errors.js';
 import { parseCsv, type CsvRecord } from './csv.js';
-import type { CurveRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
+import type { CurveRow, LadderRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
 
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
+import { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
 import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
@@ -122,6 +122,23 @@ export function parseSamples(text: string, file: string): Parsed<SampleRow> {
       iteration: c.num('iteration'),
       temperature: c.num('temperature'),
       text: c.str('text'),
+    };
+  });
+  return { rows, notes: table.notes };
+}
+
+/** baselines.csv: the ladder of Markov baselines, one row per order. */
+export function parseBaselines(text: string, file: string): Parsed<LadderRow> {
+  const table = parseCsv(text, file, BASELINE_COLUMNS);
+  const rows = table.records.map((rec): LadderRow => {
+    const c = new Cells(file, rec);
+    return {
+      order: c.reqNum('order'),
+      trainChars: c.num('train_chars'),
+      valChars: c.num('val_chars'),
+      valBpc: c.num('val_bpc'),
+      countS: c.num('count_s'),
+      scoreS: c.num('score_s'),
     };
   });
   return { rows, notes: table.notes };

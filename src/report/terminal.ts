@@ -4,7 +4,8 @@
  * or error message cannot drive the terminal.
  */
 import Table from 'cli-table3';
-import type { ConfigEntry, KnobStats, LeaderboardEntry, ReportData } from './types.js';
+import type { ConfigEntry, KnobStats, Ladder, LadderRow, LeaderboardEntry, ReportData } from './types.js';
+import { interleave } from './ladder.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { headline, statusLabel, truncate, wrap } from './text.js';
@@ -24,7 +25,16 @@ export function plain(text: string): string {
 const STYLE = { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1, compact: true };
 const WIDTH = 98;
 
-export function leaderboardTable(entries: LeaderboardEntry[]): string {
+/** A Markov order's row: its name, "baseline" in column `labelAt`, its bpc in column `bpcAt`, the rest empty. */
+function baselineCells(b: LadderRow, width: number, bpcAt: number, labelAt: number): string[] {
+  const cells = Array.from({ length: width }, () => '');
+  cells[1] = `Markov order ${b.order}`;
+  cells[labelAt] = 'baseline';
+  cells[bpcAt] = fmtBpc(b.valBpc);
+  return cells;
+}
+
+export function leaderboardTable(entries: LeaderboardEntry[], ladder: Ladder | null = null): string {
   const runWidth = Math.min(34, Math.max(5, ...entries.map((e) => Array.from(e.runId).length)) + 2);
   const t = new Table({
     head: ['#', 'run', 'status', 'held-out', 'Markov', 'Δ bpc', 'chars/s'],
@@ -33,7 +43,12 @@ export function leaderboardTable(entries: LeaderboardEntry[]): string {
     style: STYLE,
     truncate: '…',
   });
-  for (const e of entries) {
+  for (const s of interleave(entries, (e) => (e.rank === null ? null : e.valBpc), ladder)) {
+    if (!('row' in s)) {
+      t.push(baselineCells(s.baseline, 7, 3, 2));
+      continue;
+    }
+    const e = s.row;
     t.push([
       e.rank === null ? '' : String(e.rank),
       plain(e.runId),
@@ -48,7 +63,7 @@ export function leaderboardTable(entries: LeaderboardEntry[]): string {
 }
 
 /** One row per configuration: n, mean, sd, 95 % interval and the verdict against the best. */
-export function configTable(configs: ConfigEntry[]): string {
+export function configTable(configs: ConfigEntry[], ladder: Ladder | null = null): string {
   const idWidth = Math.min(30, Math.max(5, ...configs.map((c) => Array.from(c.configId).length)) + 2);
   const t = new Table({
     head: ['#', 'configuration', 'n', 'mean', 'sd', '95 % interval', 'vs best', 'Δ bpc'],
@@ -57,7 +72,12 @@ export function configTable(configs: ConfigEntry[]): string {
     style: STYLE,
     truncate: '…',
   });
-  for (const c of configs) {
+  for (const s of interleave(configs, (c) => (c.rank === null ? null : c.mean), ladder)) {
+    if (!('row' in s)) {
+      t.push(baselineCells(s.baseline, 8, 3, 6));
+      continue;
+    }
+    const c = s.row;
     t.push([
       c.rank === null ? '' : String(c.rank),
       plain(c.configId),
@@ -93,10 +113,10 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   out.push('');
   for (const line of headline(data)) say(line);
   if (data.grouping.multiSeed) {
-    out.push('', configTable(data.grouping.configs));
+    out.push('', configTable(data.grouping.configs, data.ladder));
     say(TEST_STATEMENT);
   } else {
-    out.push('', leaderboardTable(data.leaderboard));
+    out.push('', leaderboardTable(data.leaderboard, data.ladder));
     if (data.leaderboard.length > 1) say(SINGLE_SEED_STATEMENT);
   }
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
@@ -128,6 +148,7 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     svgPaths: paths.svgPaths,
     counts: data.counts,
     baselines: data.baselines,
+    ladder: data.ladder,
     leaderboard: data.leaderboard,
     configurations: data.grouping.configs,
     knobs: data.knobs,

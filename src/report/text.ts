@@ -3,6 +3,7 @@ import type { Counts, LeaderStatus, ReportData } from './types.js';
 import { knobDef, type KnobDef } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { fmtP } from './groups.js';
+import { ladderHeadline } from './ladder.js';
 
 /** The knobs the report shows (those with per-knob tables), as registry entries. */
 export function shownDefs(data: ReportData): KnobDef[] {
@@ -40,8 +41,12 @@ export function truncate(text: string, n: number): string {
   return chars.length <= n ? oneLine : `${chars.slice(0, n - 1).join('')}…`;
 }
 
-/** The report's opening lines: counts, best run against the baseline, worst finished run. */
+/** The report's opening lines: counts, best run against the baseline, worst finished run; the ladder of Markov baselines. */
 export function headline(data: ReportData): string[] {
+  return [...runsHeadline(data), ...ladderHeadline(data)];
+}
+
+function runsHeadline(data: ReportData): string[] {
   const c = data.counts;
   const lines: string[] = [];
   lines.push(

@@ -63,6 +63,24 @@ export interface SampleRow {
   text: string;
 }
 
+/** One row of baselines.csv: a Markov order of the ladder of baselines (src/train/markovLadder.ts). */
+export interface LadderRow {
+  order: number;
+  trainChars: number | null;
+  valChars: number | null;
+  valBpc: number | null;
+  countS: number | null;
+  scoreS: number | null;
+}
+
+/** The ladder the report shows (from the first folder holding baselines.csv), its best order named. */
+export interface Ladder {
+  rows: LadderRow[];
+  best: LadderRow | null;
+  /** "dir/baselines.csv". */
+  source: string;
+}
+
 /** manifest.json as far as the report reads it: the sweep's Manifest with every field optional. */
 export type Manifest = ManifestAsRead;
 
@@ -77,6 +95,8 @@ export interface FolderTables {
   notes: string[];
   /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
   checkpoints?: string[];
+  /** baselines.csv's rows; null or absent: the folder has no baselines.csv. */
+  ladder?: LadderRow[] | null;
 }
 
 export type RunParams = KnobValues & { seed: string };
@@ -239,6 +259,10 @@ export interface ReportData {
   knobs: KnobStats[];
   heatmap: HeatCell[];
   baselines: MarkovBaseline[];
+  /** The ladder of Markov baselines (baselines.csv), or null with the reason in ladderMissing. */
+  ladder: Ladder | null;
+  /** Why there is no ladder (not recorded, validation 0, switched off); null when there is one. */
+  ladderMissing: string | null;
   samples: SamplePick[];
   sampleLength: number;
   facts: Facts;

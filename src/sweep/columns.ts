@@ -42,3 +42,9 @@ export const SUMMARY_COLUMNS_V1 = [
 ] as const;
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
+/**
+ * baselines.csv, the ladder of Markov baselines (src/train/markovLadder.ts): one row per order,
+ * written once per results folder. count_s is the time to count the highest order's structure that
+ * every order is scored from (the same on every row); score_s the time to score this order.
+ */
+export const BASELINE_COLUMNS = ['order', 'train_chars', 'val_chars', 'val_bpc', 'count_s', 'score_s', 'corpus_sha256'] as const;

@@ -106,6 +106,9 @@ export function experimentKey(e: Experiment): string {
  * it is named.
  */
 const NOT_MEANING = new Set(['grid', 'search', 'seeds', 'name', 'workers', '$schema', 'description', 'corpus', 'checkpoints']);
+/** Deeper keys that do not change what a run means: the ladder of baselines is the folder's, recomputed when it changes. */
+const NOT_MEANING_PATHS = ['markov.ladder'];
+const notMeaning = (k: string) => NOT_MEANING.has(k.split('.')[0]) || NOT_MEANING_PATHS.some((p) => k === p || k.startsWith(`${p}.`));
 
 export interface Change {
   key: string;
@@ -117,7 +120,7 @@ export interface Change {
 export function meaningChanges(before: Experiment, after: Experiment): Change[] {
   const a = flatten(before);
   const b = flatten(after);
-  const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !NOT_MEANING.has(k.split('.')[0]));
+  const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !notMeaning(k));
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ key: k, old: a.get(k) ?? '(not set)', new: b.get(k) ?? '(not set)' }));
 }
 

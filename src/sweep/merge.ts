@@ -6,7 +6,7 @@
  * text (sha256), with the same charlab version; a mix is refused naming the shard. Missing shards
  * and unrecorded runs are reported; merging again once they are there completes the tables.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { planRuns, type RunSpec } from './grid.js';
@@ -14,6 +14,7 @@ import { acquireLock } from './lock.js';
 import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
 import { readTable, TABLES, writeTable, type TableName } from './tables.js';
+import { BASELINES_FILE, ladderJob } from './baselines.js';
 
 /** What a merged manifest records about its shards. */
 export interface MergedFrom {
@@ -75,6 +76,7 @@ export function mergeShards(dir: string): MergeResult {
   const release = acquireLock(out);
   try {
     for (const t of Object.keys(TABLES) as TableName[]) writeTable(out, t, tables[t]);
+    copyLadder(folders, out, notes);
     const recordedIds = new Set(tables.summary.map((r) => r.run_id));
     const gaps = (s: Shard) => ({ shard: s, runs: shardRuns(planned, s).filter((r) => !recordedIds.has(r.id)).map((r) => r.id) });
     const missing = absent.map((index) => gaps({ index, count }));
@@ -185,6 +187,15 @@ function mergeTables(folders: ShardFolder[], planned: RunSpec[], count: number, 
     curves: chosen.flatMap((c) => c.from.curves.filter((r) => r.run_id === c.id)),
     samples: chosen.flatMap((c) => c.from.samples.filter((r) => r.run_id === c.id)),
   };
+}
+
+/** baselines.csv is computed by shard 0 only: copied from the first shard holding one (none: a stale copy is removed). */
+function copyLadder(folders: ShardFolder[], out: string, notes: string[]): void {
+  const from = folders.find((f) => existsSync(join(f.dir, BASELINES_FILE)));
+  if (from) return writeTable(out, 'baselines', readTable(from.dir, 'baselines').rows);
+  rmSync(join(out, BASELINES_FILE), { force: true });
+  const m = folders[0].manifest;
+  if (ladderJob(m.experiment, m.corpus, null)) notes.push(`no shard holds ${BASELINES_FILE} yet (shard 0 computes it): the merged report has no Markov ladder until shard 0 has run and you merge again`);
 }
 
 /** The merge writes into results/<name>/ only if that holds nothing or an earlier merge: never over a whole sweep's tables. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { BACKENDS } from '../backend/index.js';
-import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
+import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_LADDER, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
 import { KNOBS, type KnobDef, type KnobKey, type KnobValue } from './knobs.js';
 
 const posInt = (what = 'a positive integer') => z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -32,6 +32,30 @@ const seed = z.number({ error: SEED_ERROR }).int({ error: SEED_ERROR }).nonnegat
 
 const { min: ORDER_MIN, max: ORDER_MAX } = MARKOV_ORDER_RANGE;
 const ORDER_ERROR = `expected an integer in ${ORDER_MIN}..${ORDER_MAX}`;
+const orderKey = () => z.int({ error: ORDER_ERROR }).min(ORDER_MIN, { error: ORDER_ERROR }).max(ORDER_MAX, { error: ORDER_ERROR });
+
+/**
+ * markov.ladder: the orders of the ladder of baselines (baselines.csv), or false for none. Absent
+ * means DEFAULT_MARKOV_LADDER; it is not filled in, so an experiment without the key reads as before.
+ */
+const LadderSchema = z
+  .union(
+    [
+      z.literal(false),
+      z
+        .strictObject({
+          from: orderKey().describe(`Lowest order, ${ORDER_MIN}..${ORDER_MAX}.`),
+          to: orderKey().describe(`Highest order, ${ORDER_MIN}..${ORDER_MAX} (the ladder needs the memory of one model of this order).`),
+        })
+        .refine((r) => r.from <= r.to, { error: 'expected from <= to' }),
+    ],
+    { error: `expected {"from": a, "to": b} (orders ${ORDER_MIN}..${ORDER_MAX}) or false` },
+  )
+  .optional()
+  .describe(
+    `The ladder of Kneser–Ney baselines computed once per corpus and budget into baselines.csv: {"from": a, "to": b}, or false for none. ` +
+      `Default: {"from": ${DEFAULT_MARKOV_LADDER.from}, "to": ${DEFAULT_MARKOV_LADDER.to}}.`,
+  );
 
 
 const what = (k: KnobDef) => (k.kind === 'int' ? 'positive integers' : k.kind === 'real' ? 'positive numbers' : 'names');
@@ -200,6 +224,7 @@ export const ExperimentSchema = z
           .max(ORDER_MAX, { error: ORDER_ERROR })
           .default(DEFAULT_MARKOV_ORDER)
           .describe(`Order of the Kneser–Ney Markov baseline, ${ORDER_MIN}..${ORDER_MAX} (large orders need much memory and time).`),
+        ladder: LadderSchema,
       })
       .default({ order: DEFAULT_MARKOV_ORDER }),
     workers: posInt().optional().describe('Worker threads (default: the number of cores).'),

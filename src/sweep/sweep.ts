@@ -12,6 +12,7 @@ import { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
+import { corpusAtHand } from '../data/resolve.js';
 import type { Cadence } from '../train/run.js';
 import { planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
@@ -21,7 +22,8 @@ import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, FOLDER_TABLES, readTable, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 export interface SweepOptions {
@@ -87,14 +89,19 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
   try {
     // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
     const folder = recover(plan, opts, ev);
-    if (folder.previous && folder.todo.length === 0) return nothingToDo(plan, folder, ev);
+    if (folder.previous && folder.todo.length === 0) {
+      await ladderAlone(plan, folder.previous, opts, ev);
+      return nothingToDo(plan, folder, ev);
+    }
     const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev)); // work appeared meanwhile
     checkUnchanged(folder, plan, loaded.file.sha256);
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
     ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget: plan.experiment.budget.chars });
-    // 4. The missing runs, in grid order, at most `workers` at a time.
-    const interrupted = await runPool(folder.todo, plan.experiment, loaded, workers, plan.dir, opts, ev);
+    // 4. The missing runs, in grid order, at most `workers` at a time (and the Markov ladder, if not recorded yet).
+    const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
+    const ladder = job && !ladderRecorded(plan.dir, job) ? job : null;
+    const interrupted = await runPool(folder.todo, plan.experiment, loaded, workers, plan.dir, opts, ev, ladder);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
     return finalize(plan, folder, manifest, interrupted);
   } finally {
@@ -192,13 +199,38 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
     rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const t of Object.values(TABLES)) rmSync(join(plan.dir, t.file), { force: true });
+    for (const t of [...Object.values(TABLES), ...Object.values(FOLDER_TABLES)]) rmSync(join(plan.dir, t.file), { force: true });
     rmSync(join(plan.dir, 'manifest.json'), { force: true });
   }
   const folder = inspectFolder(plan, !!opts.fresh);
   if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
   dropUnrecorded(plan, folder, ev);
   return folder;
+}
+
+/**
+ * Every run is recorded, but baselines.csv is missing or does not match (a folder swept before the
+ * ladder existed, a changed range): computed here, the corpus read only for it, and only if its text
+ * is the one the recorded runs read.
+ */
+async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, ev: SweepEvents): Promise<void> {
+  const job = ladderJob(plan.experiment, previous.corpus, plan.shard);
+  if (!job || opts.signal?.aborted || ladderRecorded(plan.dir, job)) return;
+  const notComputed = (why: string) => ev.onNotice?.(`${BASELINES_FILE}: the Markov ladder is not computed: ${why}`);
+  // A finished sweep needs no corpus: it is not fetched, nor its problems made the sweep's, just for the ladder.
+  if (!plan.loaded && !corpusAtHand(plan.experiment.corpus, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
+    return notComputed(`the corpus ${plan.experiment.corpus} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
+  }
+  let loaded: LoadedCorpus;
+  try {
+    loaded = plan.loaded ?? (await loadChecked(plan, opts, ev));
+  } catch (err) {
+    if (err instanceof UsageError) return notComputed(err.message);
+    throw err;
+  }
+  if (loaded.file.sha256 !== previous.corpus.sha256) return notComputed(`${loaded.file.path} is not the text the recorded runs read (sha256 differs)`);
+  plan.loaded = loaded;
+  ladderInThread(loaded.corpus, job, plan.dir, ev.onNotice);
 }
 
 /** Every run is recorded: the tables are put in grid order and the manifest notes a new version of the experiment, if any. */
@@ -281,7 +313,7 @@ function checkResultsDir(dir: string): void {
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files: a folder in the way is reported before anything is written.
-  for (const file of [...Object.values(TABLES).map((t) => t.file), 'manifest.json', '.lock']) {
+  for (const file of [...Object.values(TABLES).map((t) => t.file), BASELINES_FILE, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
@@ -311,7 +343,7 @@ function fileAncestor(path: string): string | null {
 
 /** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
 function removeStaleTempFiles(dir: string): void {
-  const names = new Set([...Object.values(TABLES).map((t) => t.file), 'manifest.json']);
+  const names = new Set([...Object.values(TABLES).map((t) => t.file), BASELINES_FILE, 'manifest.json']);
   for (const entry of readdirSync(dir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
     if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });
@@ -398,8 +430,12 @@ async function runPool(
   dir: string,
   opts: SweepOptions,
   ev: SweepEvents,
+  ladder: LadderJob | null = null,
 ): Promise<boolean> {
-  if (todo.length === 0) return false;
+  if (todo.length === 0) {
+    if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
+    return false;
+  }
   if (opts.signal?.aborted) return true; // interrupted before the first run was launched
   const pool = new Piscina({
     filename: WORKER_URL.href,
@@ -434,7 +470,9 @@ async function runPool(
     }
   };
   try {
-    await Promise.all(Array.from({ length: workers }, launch));
+    // The ladder is queued first: it takes one thread while the runs go on the others.
+    const baselines = ladder ? ladderOnPool(pool, ladder, dir, () => stopping, ev.onNotice) : null;
+    await Promise.all([...Array.from({ length: workers }, launch), baselines]);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     if (!stopping) await pool.destroy();

@@ -22,12 +22,12 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1 } from './columns.js';
+import { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1 } from './columns.js';
 
-export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
+export { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 /** Columns that measure time: the only ones allowed to differ between two runs of one sweep. */
-export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
+export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s', 'count_s', 'score_s']);
 
 /** Columns holding free text (an error message, a sample): the only ones csv-stringify quotes. */
 const TEXT_COLUMNS = new Set(['error', 'text']);
@@ -51,6 +51,13 @@ const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
   return (LEGACY_HEADERS.get(columns) ?? []).some((old) => old.length === header.length && old.every((c, i) => c === header[i]));
 }
+
+/** Tables about the results folder as a whole, written once rather than run by run: the Markov ladder. */
+export const FOLDER_TABLES = {
+  baselines: { file: 'baselines.csv', columns: BASELINE_COLUMNS },
+} as const;
+export type FolderTableName = keyof typeof FOLDER_TABLES;
+const tableDef = (t: TableName | FolderTableName) => (t in TABLES ? TABLES[t as TableName] : FOLDER_TABLES[t as FolderTableName]);
 
 // ---- reading ----
 
@@ -187,8 +194,8 @@ export interface ReadTable {
 }
 
 /** Read one of a results folder's tables with the rule above (no file: no rows). */
-export function readTable(dir: string, table: TableName): ReadTable {
-  const { file, columns } = TABLES[table];
+export function readTable(dir: string, table: TableName | FolderTableName): ReadTable {
+  const { file, columns } = tableDef(table);
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
   if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
@@ -251,8 +258,8 @@ export function appendRows(dir: string, table: TableName, rows: Row[]): void {
  * how many of those the caller deliberately leaves out (each reported to the user): a table is
  * never rewritten with fewer rows than that, whatever goes wrong in between.
  */
-export function writeTable(dir: string, table: TableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
-  const { file, columns } = TABLES[table];
+export function writeTable(dir: string, table: TableName | FolderTableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
+  const { file, columns } = tableDef(table);
   if (rows.length < keep.held - keep.dropped) {
     throw new Error(`internal error: refusing to rewrite ${join(dir, file)} with ${rows.length} rows; it held ${keep.held} and ${keep.dropped} were to be dropped`);
   }

@@ -1,6 +1,7 @@
 /** What the sweep sends to a worker and what comes back: plain data, structured-cloneable. */
 import type { MessagePort } from 'node:worker_threads';
 import type { Backend } from '../backend/index.js';
+import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import type { RunCheckpoints } from '../checkpoint/runFiles.js';
 import type { BaselineResult } from '../train/baseline.js';
 import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
@@ -14,6 +15,11 @@ export interface SharedCorpus {
   ids: SharedArrayBuffer; // Int32Array of code-point ids
   trainEnd: number;
   length: number;
+}
+
+/** The corpus a worker thread sees, built over the shared ids (no copy). */
+export function corpusFromShared(shared: SharedCorpus): Corpus {
+  return { source: shared.source, vocab: vocabFromSymbols(shared.symbols), ids: new Int32Array(shared.ids), trainEnd: shared.trainEnd, length: shared.length };
 }
 
 /** Test-only fault injection (CHARLAB_TEST_FAULT): make a run throw, or kill its worker thread. */
