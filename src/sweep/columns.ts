@@ -21,3 +21,8 @@ export const SUMMARY_COLUMNS = [
 ] as const satisfies readonly string[];
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
+/**
+ * Successive halving's decisions (rungs.csv), one row per run per rung: the run's final held-out
+ * bpc at the rung's budget, its configuration's mean over seeds and rank, and what became of it.
+ */
+export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;

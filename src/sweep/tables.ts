@@ -22,9 +22,9 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from './columns.js';
+import { CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from './columns.js';
 
-export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
+export { CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 /** Columns that measure time: the only ones allowed to differ between two runs of one sweep. */
 export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
@@ -39,8 +39,12 @@ export const TABLES = {
   summary: { file: 'summary.csv', columns: SUMMARY_COLUMNS },
   curves: { file: 'curves.csv', columns: CURVE_COLUMNS },
   samples: { file: 'samples.csv', columns: SAMPLE_COLUMNS },
+  /** Successive halving only (src/sweep/halving.ts). */
+  rungs: { file: 'rungs.csv', columns: RUNG_COLUMNS },
 } as const;
 export type TableName = keyof typeof TABLES;
+/** The tables every sweep writes (rungs.csv is successive halving's alone). */
+export type RunTableName = Exclude<TableName, 'rungs'>;
 
 // ---- reading ----
 
