@@ -164,6 +164,20 @@ describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
     expect(nothing.stderr).toMatch(/nothing to do/);
   });
 
+  test('the report shows each rung and where each configuration stopped (Markdown, HTML, terminal)', async () => {
+    const res = await runCli(['report', reference]);
+    expect(res.code, res.stderr).toBe(0);
+    // 12 × 2,400 + 6 × 2,400 + 2 × 4,800 = 52,800 of 12 × 9,600 = 115,200 (46 %)
+    expect(res.stdout).toMatch(/Successive halving\. 52,800 training characters in all: 46 % of the 115,200/);
+    const md = readFileSync(join(reference, 'report.md'), 'utf8');
+    const section = md.slice(md.indexOf('## Successive halving'), md.indexOf('## Per knob'));
+    expect(section).toMatch(/\| 1 \| 2,400 \| 6 \| 12 \| 3 \|/);
+    expect(section).toMatch(/\| 3 \| 9,600 \| 1 \| 2 \| — \(last rung\) \|/);
+    const stops = table(reference, 'rungs.csv').filter((x) => x.decision !== 'promoted');
+    expect(section.split('\n').filter((l) => / \| stopped \|$| \| trained to the full budget \|$/.test(l))).toHaveLength(stops.length / 2); // one row per configuration
+    expect(readFileSync(join(reference, 'report.html'), 'utf8')).toMatch(/<h2>Successive halving<\/h2>[\s\S]*Where each configuration stopped/);
+  });
+
   test('--plan shows the rung budgets, as text and as JSON; nothing is trained', async () => {
     const exp = writeExperiment(dir, { ...EXP, corpus: 'missing.txt' }, 'plan.json');
     const text = await runCli(['sweep', exp, '--plan']);

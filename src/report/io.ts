@@ -11,7 +11,7 @@ import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPlots } from './plots.js';
-import { parseCurves, parseManifest, parseSamples, parseSummary } from './tables.js';
+import { parseCurves, parseManifest, parseRungs, parseSamples, parseSummary } from './tables.js';
 import type { Counts, FolderTables, KnobStats, LeaderboardEntry, ReportData } from './types.js';
 
 export interface ReportResult {
@@ -71,8 +71,13 @@ export async function readFolder(dir: string): Promise<FolderTables> {
     samplesText === null ? { rows: [], notes: [`${samplesPath} is absent: no samples from this folder.`] } : parseSamples(samplesText, samplesPath);
   notes.push(...samples.notes);
 
+  const rungsPath = join(dir, 'rungs.csv');
+  const rungsText = await readOptional(rungsPath);
+  const rungs = rungsText === null ? undefined : parseRungs(rungsText, rungsPath);
+  if (rungs) notes.push(...rungs.notes);
+
   const checkpoints = (await readdir(join(dir, 'checkpoints')).catch(() => [] as string[])).flatMap((f) => /^(.*[^.])(?<!\.best|\.resume)\.safetensors$/.exec(f)?.[1] ?? []);
-  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints };
+  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ...(rungs ? { rungs: rungs.rows } : {}) };
 }
 
 /**
