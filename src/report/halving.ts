@@ -73,3 +73,15 @@ export const stopColumns: Array<Column<StopLine>> = [
   { head: 'rank there', numeric: true, text: (s) => String(s.rank) },
   { head: 'outcome', numeric: false, text: (s) => (s.decision === 'final' ? 'trained to the full budget' : s.valBpc === null ? 'stopped (diverged)' : 'stopped') },
 ];
+
+/** Successive halving on the per-run curves plot: a grey dotted rule at each rung's budget but the last (where runs stopped). */
+export function rungRuleLayers(hv: HalvingReport | null | undefined): object[] {
+  if (!hv || hv.rungs.length < 2) return [];
+  const values = hv.rungs.slice(0, -1).map((r) => ({ chars: r.budgetChars, rung: `rung ${r.rung}` }));
+  return [{ data: { values }, mark: { type: 'rule', color: '#888', strokeDash: [1, 3], strokeWidth: 1 }, encoding: { x: { field: 'chars', type: 'quantitative' } } }];
+}
+
+export function rungRuleCaption(hv: HalvingReport | null | undefined): string {
+  if (!hv || hv.rungs.length < 2) return '';
+  return ' Grey dotted rules: the rung budgets of successive halving; a run whose curve ends at one stopped there.';
+}
