@@ -208,6 +208,17 @@ describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
     expect(res.stderr).toMatch(message);
   });
 
+  test('once runs are recorded, a change of the search settings or of the grid is refused with exit 2, the tables untouched', async () => {
+    const before = TABLES.map((f) => readFileSync(join(reference, f), 'utf8'));
+    const search = await runCli(['sweep', writeExperiment(dir, { ...EXP, search: { ...EXP.search, minChars: 1200 } }, 'changed.json'), '--out', reference]);
+    expect(search.code).toBe(2);
+    expect(search.stderr).toMatch(/the search settings changed since 12 run\(s\) were recorded/);
+    const grid = await runCli(['sweep', writeExperiment(dir, { ...EXP, seeds: [1, 2, 3] }, 'changed.json'), '--out', reference]);
+    expect(grid.code).toBe(2);
+    expect(grid.stderr).toMatch(/the grid or seeds changed/);
+    expect(TABLES.map((f) => readFileSync(join(reference, f), 'utf8'))).toEqual(before);
+  });
+
   test('--shard is refused with exit 2 (a rung needs every result of the one before), nothing written', async () => {
     const out = join(dir, 'shard');
     const res = await runCli(['sweep', writeExperiment(dir, EXP, 'shard.json'), '--shard', '0/2', '--out', out]);

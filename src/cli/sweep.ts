@@ -60,9 +60,7 @@ export function registerSweep(program: Command): void {
         Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
         '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
         '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
-        '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
-        '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
-        '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.',
+        HALVING_HELP,
     )
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
       if (opts.plan) return printPlan(experimentPath, opts.json === true);
@@ -123,6 +121,11 @@ function printResult(result: SweepResult, json: boolean): void {
   ];
   process.stderr.write(`${escapeForTerminal(`${result.dir}: ${parts.filter(Boolean).join(', ')}`)}\n`);
 }
+
+const HALVING_HELP =
+  '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
+  '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
+  '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.';
 
 /** --plan: the planned runs, read from the experiment file alone. */
 function printPlan(experimentPath: string, json: boolean): void {

@@ -55,13 +55,14 @@ export function refuseSharding(exp: Experiment, what: string): void {
  * A halving sweep's decisions depend on every configuration and seed: once a run is recorded, the
  * planned runs may not change (a plain sweep may add and remove grid values and seeds).
  */
-export function checkSamePlan(exp: Experiment, runs: RunSpec[], previousRuns: RunSpec[], recorded: number, expPath: string): void {
-  if (!isHalving(exp) || recorded === 0) return;
+export function checkSamePlan(exp: Experiment, previous: Experiment, runs: RunSpec[], previousRuns: RunSpec[], recorded: number, expPath: string): void {
+  if (recorded === 0 || (!isHalving(exp) && !isHalving(previous))) return;
   const key = (rs: RunSpec[]) => rs.map((r) => r.id).join(',');
-  if (key(runs) === key(previousRuns)) return;
+  const what = JSON.stringify(exp.search) !== JSON.stringify(previous.search) ? 'the search settings' : key(runs) !== key(previousRuns) ? 'the grid or seeds' : null;
+  if (what === null) return;
   throw new UsageError(
-    `${expPath}: the grid or seeds changed since ${recorded} run(s) were recorded; successive halving ranks every configuration against all the others, ` +
-      'so its planned runs cannot change mid-way. Undo the change, or start over with --fresh, or use another --out or name.',
+    `${expPath}: ${what} changed since ${recorded} run(s) were recorded; successive halving ranks every configuration against all the others at fixed rung budgets, ` +
+      'so its plan cannot change mid-way. Undo the change, or start over with --fresh, or use another --out or name.',
   );
 }
 
@@ -75,7 +76,7 @@ export async function runHalving(ctx: HalvingContext): Promise<boolean> {
   const decided: RungDecision[][] = [];
   let alive = ctx.runs;
   for (let k = 0; k < budgets.length && alive.length > 0; k++) {
-    const outcomes = readOutcomes(dir, k, alive);
+    const outcomes = readOutcomes(dir, k, alive, budgets[k]);
     const todo = alive.filter((r) => !outcomes.has(r.id));
     let failed = 0;
     const interrupted = await ctx.pool(todo, {
@@ -85,7 +86,8 @@ export async function runHalving(ctx: HalvingContext): Promise<boolean> {
           failed++;
           ctx.record(o); // shown as failed; the next session runs it again
         } else {
-          writeFileAtomic(outcomeFile(dir, o.spec.id, k), JSON.stringify(o));
+          const stored: StoredOutcome = { budget: budgets[k], outcome: o };
+          writeFileAtomic(outcomeFile(dir, o.spec.id, k), JSON.stringify(stored));
           outcomes.set(o.spec.id, o);
         }
       },
@@ -96,7 +98,7 @@ export async function runHalving(ctx: HalvingContext): Promise<boolean> {
       return false;
     }
     const decisions = decide(ctx, alive, outcomes, search.eta, k === budgets.length - 1);
-    recordStopped(ctx, decisions, k);
+    recordStopped(ctx, decisions, k, budgets);
     decided.push(decisions);
     writeRungs(dir, decided, budgets);
     const promoted = new Set(decisions.filter((d) => d.decision === 'promoted').map((d) => d.runId));
@@ -121,12 +123,20 @@ function rungCheckpoints({ exp, loaded, dir }: HalvingContext): RunCheckpoints {
 const rungName = (runId: string, k: number) => `${runId}.rung${k}`;
 const outcomeFile = (dir: string, runId: string, k: number) => join(checkpointsDir(dir), `${rungName(runId, k)}.outcome.json`);
 
-/** The outcomes recorded for rung k's runs (a run without one is still to do). */
-function readOutcomes(dir: string, k: number, runs: RunSpec[]): Map<string, RunOutcome> {
+/** What a run recorded at a rung, and the rung's budget (an outcome of another budget is not this rung's). */
+interface StoredOutcome {
+  budget: number;
+  outcome: RunOutcome;
+}
+
+/** The outcomes recorded for rung k's runs at `budget` (a run without one is still to do). */
+function readOutcomes(dir: string, k: number, runs: RunSpec[], budget: number): Map<string, RunOutcome> {
   const out = new Map<string, RunOutcome>();
   for (const r of runs) {
     const path = outcomeFile(dir, r.id, k);
-    if (existsSync(path)) out.set(r.id, JSON.parse(readFileSync(path, 'utf8')) as RunOutcome);
+    if (!existsSync(path)) continue;
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as StoredOutcome;
+    if (stored.budget === budget && stored.outcome?.spec?.id === r.id) out.set(r.id, stored.outcome);
   }
   return out;
 }
@@ -146,10 +156,11 @@ function decide(ctx: HalvingContext, runs: RunSpec[], outcomes: Map<string, RunO
  * run: its last rung's outcome, with the wall time of all its rungs. Runs recorded by an earlier
  * session are skipped.
  */
-function recordStopped(ctx: HalvingContext, decisions: RungDecision[], k: number): void {
+function recordStopped(ctx: HalvingContext, decisions: RungDecision[], k: number, budgets: number[]): void {
   for (const d of decisions) {
     if (d.decision === 'promoted' || ctx.recorded.has(d.runId)) continue;
-    const rungs = Array.from({ length: k + 1 }, (_, j) => readOutcomes(ctx.dir, j, ctx.runs.filter((r) => r.id === d.runId)).get(d.runId));
+    const run = ctx.runs.filter((r) => r.id === d.runId);
+    const rungs = Array.from({ length: k + 1 }, (_, j) => readOutcomes(ctx.dir, j, run, budgets[j]).get(d.runId));
     const last = rungs[k]!;
     ctx.record({ ...last, wallS: rungs.reduce((s, o) => s + (o?.wallS ?? 0), 0) });
     ctx.recorded.add(d.runId);

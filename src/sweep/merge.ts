@@ -13,7 +13,7 @@ import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
 import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
-import { readTable, TABLES, writeTable, type RunTableName, type TableName } from './tables.js';
+import { readTable, TABLES, writeTable, type TableName } from './tables.js';
 
 /** What a merged manifest records about its shards. */
 export interface MergedFrom {
@@ -74,7 +74,7 @@ export function mergeShards(dir: string): MergeResult {
   mkdirSync(out, { recursive: true });
   const release = acquireLock(out);
   try {
-    for (const t of Object.keys(tables) as RunTableName[]) writeTable(out, t, tables[t]);
+    for (const t of Object.keys(TABLES) as TableName[]) writeTable(out, t, tables[t]);
     const recordedIds = new Set(tables.summary.map((r) => r.run_id));
     const gaps = (s: Shard) => ({ shard: s, runs: shardRuns(planned, s).filter((r) => !recordedIds.has(r.id)).map((r) => r.id) });
     const missing = absent.map((index) => gaps({ index, count }));
@@ -154,7 +154,7 @@ type Rows = Record<string, string>[];
  * the grid, as a sweep keeps them. A shard's summary is read before its curves and samples, so a
  * run recorded meanwhile (summary row last) is either whole or absent.
  */
-function mergeTables(folders: ShardFolder[], planned: RunSpec[], count: number, notes: string[]): Record<RunTableName, Rows> {
+function mergeTables(folders: ShardFolder[], planned: RunSpec[], count: number, notes: string[]): Record<TableName, Rows> {
   const read = folders.map((f) => {
     const t = { summary: readTable(f.dir, 'summary'), curves: readTable(f.dir, 'curves'), samples: readTable(f.dir, 'samples') };
     for (const [name, table] of Object.entries(t)) {

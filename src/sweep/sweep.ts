@@ -23,7 +23,7 @@ import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLES, writeTable, type ReadTable, type Row, type RunTableName, type TableName } from './tables.js';
+import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 export interface SweepOptions {
@@ -120,7 +120,7 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const folder = inspectFolder(plan, !!opts.fresh);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
-  if (previous) checkSamePlan(experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
+  if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
@@ -142,7 +142,7 @@ async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Pro
 /** A results folder as it stands (read only): its manifest, its tables, which runs are recorded and which are left. */
 interface FolderState {
   previous: Manifest | null;
-  tables: Record<RunTableName, ReadTable>;
+  tables: Record<TableName, ReadTable>;
   /** Summary rows of the grid's runs that are recorded (done or diverged), one per run. */
   recorded: Record<string, string>[];
   todo: RunSpec[];
@@ -197,7 +197,7 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
     rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const t of Object.values(TABLES)) rmSync(join(plan.dir, t.file), { force: true });
+    for (const file of TABLE_FILES) rmSync(join(plan.dir, file), { force: true });
     rmSync(join(plan.dir, 'manifest.json'), { force: true });
   }
   const folder = inspectFolder(plan, !!opts.fresh);
@@ -287,7 +287,7 @@ function checkResultsDir(dir: string): void {
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files: a folder in the way is reported before anything is written.
-  for (const file of [...Object.values(TABLES).map((t) => t.file), 'manifest.json', '.lock']) {
+  for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
@@ -317,7 +317,7 @@ function fileAncestor(path: string): string | null {
 
 /** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
 function removeStaleTempFiles(dir: string): void {
-  const names = new Set([...Object.values(TABLES).map((t) => t.file), 'manifest.json']);
+  const names = new Set([...TABLE_FILES, 'manifest.json']);
   for (const entry of readdirSync(dir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
     if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });

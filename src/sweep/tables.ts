@@ -39,12 +39,16 @@ export const TABLES = {
   summary: { file: 'summary.csv', columns: SUMMARY_COLUMNS },
   curves: { file: 'curves.csv', columns: CURVE_COLUMNS },
   samples: { file: 'samples.csv', columns: SAMPLE_COLUMNS },
-  /** Successive halving only (src/sweep/halving.ts). */
-  rungs: { file: 'rungs.csv', columns: RUNG_COLUMNS },
 } as const;
 export type TableName = keyof typeof TABLES;
-/** The tables every sweep writes (rungs.csv is successive halving's alone). */
-export type RunTableName = Exclude<TableName, 'rungs'>;
+
+/** Successive halving's decisions (src/sweep/halving.ts): written by halving sweeps alone, so not one of TABLES. */
+export const RUNGS_TABLE = { file: 'rungs.csv', columns: RUNG_COLUMNS } as const;
+const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE };
+/** A table the reader and writer below handle: one of every sweep's TABLES, or rungs.csv. */
+export type AnyTableName = keyof typeof ANY_TABLE;
+/** Every file a sweep may write as a table (for --fresh and the checks of a results folder). */
+export const TABLE_FILES: readonly string[] = Object.values(ANY_TABLE).map((t) => t.file);
 
 // ---- reading ----
 
@@ -176,8 +180,8 @@ export interface ReadTable {
 }
 
 /** Read one of a results folder's tables with the rule above (no file: no rows). */
-export function readTable(dir: string, table: TableName): ReadTable {
-  const { file, columns } = TABLES[table];
+export function readTable(dir: string, table: AnyTableName): ReadTable {
+  const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
   if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
@@ -206,8 +210,8 @@ function cellText(v: Cell): string {
 }
 
 /** Append rows in one write and make them durable. Creates the file with its header if needed. */
-export function appendRows(dir: string, table: TableName, rows: Row[]): void {
-  const { file, columns } = TABLES[table];
+export function appendRows(dir: string, table: AnyTableName, rows: Row[]): void {
+  const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
   const created = !existsSync(path);
   // A file left empty by a crash right after it was created gets its header too.
@@ -221,8 +225,8 @@ export function appendRows(dir: string, table: TableName, rows: Row[]): void {
  * how many of those the caller deliberately leaves out (each reported to the user): a table is
  * never rewritten with fewer rows than that, whatever goes wrong in between.
  */
-export function writeTable(dir: string, table: TableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
-  const { file, columns } = TABLES[table];
+export function writeTable(dir: string, table: AnyTableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
+  const { file, columns } = ANY_TABLE[table];
   if (rows.length < keep.held - keep.dropped) {
     throw new Error(`internal error: refusing to rewrite ${join(dir, file)} with ${rows.length} rows; it held ${keep.held} and ${keep.dropped} were to be dropped`);
   }
