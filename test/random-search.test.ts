@@ -1,8 +1,8 @@
 /**
  * Issue 14, random search: the same sampler seed gives the same configurations (values drawn in a
  * fixed order from seedrandom, rounded to 3 significant digits), every value lies in its
- * distribution's range, run ids are readable, the schema refuses what cannot be drawn (and
- * halving, which needs checkpoints), `sweep --plan` prints the plan without reading the corpus, and
+ * distribution's range, run ids are readable, the schema refuses what cannot be drawn (and an
+ * unknown method), `sweep --plan` prints the plan without reading the corpus, and
  * a random sweep resumes like a grid.
  */
 import { rmSync } from 'node:fs';
@@ -94,8 +94,8 @@ describe('drawing', () => {
 
 describe('the schema', () => {
   const bad = (search: unknown, grid?: unknown) => () => parseExperiment({ ...RANDOM, search, ...(grid ? { grid } : {}) }, 'exp.json');
-  test('halving is refused until checkpoints exist, with a message that says so', () => {
-    expect(bad({ method: 'halving', eta: 3 })).toThrow(/search\.method: expected "grid" or "random": successive halving is not implemented yet/);
+  test('an unknown method is refused, naming the three there are (halving: test/halving.test.ts)', () => {
+    expect(bad({ method: 'hyperband', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "random", "halving"/);
   });
   test('distributions that do not suit their knob, or cannot be drawn, are refused with their path', () => {
     const space = (s: unknown) => bad({ ...RANDOM.search, space: s });

@@ -13,7 +13,7 @@ import type { LoadedCorpus } from '../data/corpus.js';
 import type { Experiment } from '../sweep/schema.js';
 import { withDefaults, type CharModel, type RnnConfig } from '../model/types.js';
 import type { Cadence, RunCallbacks, RunSnapshot } from '../train/run.js';
-import { checkpointOf, loadCheckpoint, saveCheckpoint, type Checkpoint, type CorpusRecord } from './checkpoint.js';
+import { CheckpointError, checkpointOf, loadCheckpoint, saveCheckpoint, type Checkpoint, type CorpusRecord } from './checkpoint.js';
 
 export type CheckpointKeep = 'final' | 'best' | 'both' | 'none';
 
@@ -61,6 +61,24 @@ export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (
   ].filter(Boolean);
   if (ck.run === null || differs.length > 0) return { ck: null, ignored: `${path} was written for another ${differs.join(', ') || 'run'}` };
   return { ck: { ...ck, run: ck.run }, ignored: null };
+}
+
+/**
+ * The final checkpoint of a run's earlier stretch, to continue it to a larger budget (successive
+ * halving's promoted runs): it must hold this run's configuration, backend and cadence, standing
+ * at exactly `chars` characters. Anything else is an error naming the file and what differs.
+ */
+export function loadContinuation(from: { path: string; chars: number }, run: RunIdentity): Checkpoint & { run: RunSnapshot } {
+  const ck = loadCheckpoint(from.path);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const differs = [
+    !same(ck.config, withDefaults(run.config)) && 'configuration',
+    ck.backend !== run.backend && 'backend',
+    !same(ck.run?.cadence, run.cadence) && 'cadence',
+    ck.run?.chars !== from.chars && `characters trained (${ck.run?.chars ?? 'none'}, expected ${from.chars})`,
+  ].filter(Boolean);
+  if (ck.run === null || differs.length > 0) throw new CheckpointError(from.path, `cannot continue run ${run.runId} from it: another ${differs.join(', ') || 'run'}`);
+  return { ...ck, run: ck.run };
 }
 
 /** The callbacks that write the run's checkpoints as it trains, and `finish` to call when it has ended. */

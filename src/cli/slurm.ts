@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { planRunsOf } from '../sweep/grid.js';
+import { refuseSharding } from '../sweep/halving.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { shellQuote, slurmScript } from '../sweep/slurm.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -38,6 +39,7 @@ export function registerSlurm(program: Command): void {
     )
     .action((experimentPath: string, opts: SlurmCliOptions) => {
       const { experiment } = readExperimentFile(resolve(experimentPath));
+      refuseSharding(experiment, 'charlab slurm');
       const runs = planRunsOf(experiment, resolve(experimentPath)).length;
       const shards = opts.shards ?? Math.min(4, runs);
       const cpusPerTask = opts.cpusPerTask ?? experiment.workers ?? 2;

@@ -36,6 +36,7 @@ import type {
   SummaryRow,
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
+import { halvingOf } from './halving.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -402,5 +403,6 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     notes,
     curves: merged.curves,
     vocabSize: num(facts.corpus?.vocabSize),
+    halving: halvingOf(folders, leaderboard),
   };
 }

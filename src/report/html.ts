@@ -10,6 +10,7 @@ import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
+import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -137,6 +138,18 @@ function leaderboardBlock(data: ReportData): string {
   );
 }
 
+/** Successive halving: each rung, and where each configuration stopped (empty for other sweeps). */
+function halvingBlock(data: ReportData): string {
+  const hv = data.halving;
+  if (!hv) return '';
+  const tbl = <T>(columns: Array<Column<T>>, rows: T[]) =>
+    `<div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.map((r) => `<tr>${columns.map((c) => cell(c, r)).join('')}</tr>`).join('')}</tbody></table></div>`;
+  return (
+    `<h2>Successive halving</h2>\n<p class="muted">${h(HALVING_PROSE)} ${h(halvingSpend(hv))}</p>\n${tbl(rungColumns, hv.rungs)}\n` +
+    `<h3>Where each configuration stopped</h3>\n${tbl(stopColumns, hv.stops)}\n`
+  );
+}
+
 function knobTables(data: ReportData): string {
   const tables = data.knobs.map((k) => {
     const columns = knobColumns(k, data.grouping.multiSeed);
@@ -213,7 +226,7 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
 ${leaderboardBlock(data)}
-<h2>Per knob</h2>
+${halvingBlock(data)}<h2>Per knob</h2>
 <p class="muted">${h(data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs)}</p>
 ${knobTables(data)}
 <h2>Plots</h2>

@@ -11,7 +11,7 @@ import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPlots } from './plots.js';
-import { parseBaselines, parseCurves, parseManifest, parseSamples, parseSummary } from './tables.js';
+import { parseBaselines, parseCurves, parseManifest, parseRungs, parseSamples, parseSummary } from './tables.js';
 import type { Counts, FolderTables, KnobStats, LeaderboardEntry, ReportData } from './types.js';
 
 export interface ReportResult {
@@ -76,8 +76,13 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   const ladder = baselinesText === null ? null : parseBaselines(baselinesText, baselinesPath);
   notes.push(...(ladder?.notes ?? []));
 
+  const rungsPath = join(dir, 'rungs.csv');
+  const rungsText = await readOptional(rungsPath);
+  const rungs = rungsText === null ? undefined : parseRungs(rungsText, rungsPath);
+  if (rungs) notes.push(...rungs.notes);
+
   const checkpoints = (await readdir(join(dir, 'checkpoints')).catch(() => [] as string[])).flatMap((f) => /^(.*[^.])(?<!\.best|\.resume)\.safetensors$/.exec(f)?.[1] ?? []);
-  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null };
+  return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null, ...(rungs ? { rungs: rungs.rows } : {}) };
 }
 
 /**

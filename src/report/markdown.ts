@@ -12,6 +12,7 @@ import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
+import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { shownDefs } from './text.js';
 import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 
@@ -70,6 +71,13 @@ function sampleCommand(data: ReportData): string[] {
   return [`Run ids link to their checkpoints. Sample the best run (from this folder): \`npx charlab sample ${mdText(best.checkpoint)} --length 500\``, ''];
 }
 
+/** Successive halving: each rung, and where each configuration stopped (only for a halving sweep). */
+function halvingSection(data: ReportData): string[] {
+  const hv = data.halving;
+  if (!hv) return [];
+  return ['## Successive halving', '', HALVING_PROSE, halvingSpend(hv), '', table(rungColumns, hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+}
+
 function knobSection(data: ReportData): string[] {
   const prose = data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs;
   return ['## Per knob', '', prose, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', table(knobColumns(k, data.grouping.multiSeed), k.values), ''])];
@@ -108,6 +116,7 @@ export function renderMarkdownBody(data: ReportData, plots: PlotFile[]): string 
   return [
     ...summarySection(data),
     ...leaderboardSection(data),
+    ...halvingSection(data),
     ...knobSection(data),
     ...plotSection(plots),
     ...sampleSection(data),

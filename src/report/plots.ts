@@ -17,6 +17,7 @@ import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
 import { ladderCaption } from './ladder.js';
+import { rungRuleCaption, rungRuleLayers } from './halving.js';
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
@@ -225,7 +226,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
     width: CURVES_WIDTH,
     height: CURVES_HEIGHT,
     config: CONFIG,
-    layer: [...curveLayers(points, label, values, domain), ...baselineLayers(data, domain)],
+    layer: [...curveLayers(points, label, values, domain), ...baselineLayers(data, domain), ...rungRuleLayers(data.halving)],
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
   return {
@@ -235,6 +236,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
       `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
       `against training characters for every run, one line each, coloured by ${label}; the black dashed rule is the Markov baseline.` +
       ladderCaption(data) +
+      rungRuleCaption(data.halving) +
       (Number.isFinite(bpcCap(data)) ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
     spec: spec as unknown as TopLevelSpec,
   };

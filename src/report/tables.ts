@@ -4,9 +4,9 @@
  */
 import { UsageError } from '../errors.js';
 import { parseCsv, type CsvRecord } from './csv.js';
-import type { CurveRow, LadderRow, Manifest, RunStatus, SampleRow, SummaryRow } from './types.js';
+import type { CurveRow, LadderRow, Manifest, RungRow, RunStatus, SampleRow, SummaryRow } from './types.js';
 
-import { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
+import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
 import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
@@ -103,6 +103,28 @@ export function parseCurves(text: string, file: string): Parsed<CurveRow> {
       smoothLossPerChar: c.num('smooth_loss_per_char'),
       valBpc: c.num('val_bpc'),
       elapsedS: c.num('elapsed_s'),
+    };
+  });
+  return { rows, notes: table.notes };
+}
+
+const DECISIONS: readonly RungRow['decision'][] = ['promoted', 'stopped', 'final'];
+
+export function parseRungs(text: string, file: string): Parsed<RungRow> {
+  const table = parseCsv(text, file, RUNG_COLUMNS);
+  const rows = table.records.map((rec): RungRow => {
+    const c = new Cells(file, rec);
+    const decision = c.str('decision').trim() as RungRow['decision'];
+    if (!DECISIONS.includes(decision)) throw new UsageError(`${c.where('decision')}: expected one of ${DECISIONS.join(', ')}, got ${JSON.stringify(decision.slice(0, 40))}`);
+    return {
+      rung: c.reqNum('rung'),
+      budgetChars: c.reqNum('budget_chars'),
+      runId: c.reqStr('run_id'),
+      status: c.str('status'),
+      valBpc: c.num('val_bpc'),
+      configValBpc: c.num('config_val_bpc'),
+      rank: c.reqNum('rank'),
+      decision,
     };
   });
   return { rows, notes: table.notes };

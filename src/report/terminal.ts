@@ -4,11 +4,13 @@
  * or error message cannot drive the terminal.
  */
 import Table from 'cli-table3';
-import type { ConfigEntry, KnobStats, Ladder, LadderRow, LeaderboardEntry, ReportData } from './types.js';
+import type { ConfigEntry, HalvingReport, KnobStats, Ladder, LadderRow, LeaderboardEntry, ReportData } from './types.js';
 import { interleave } from './ladder.js';
+import type { Column } from './tableColumns.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { headline, statusLabel, truncate, wrap } from './text.js';
+import { halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export interface WrittenPaths {
   markdownPath: string;
@@ -121,6 +123,10 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   }
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
   for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
+  if (data.halving) {
+    out.push('');
+    out.push(...halvingLines(data.halving, say));
+  }
   out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   if (data.notes.length > 0) {
     out.push(`Notes (${data.notes.length}):`);
@@ -130,6 +136,17 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   }
   out.push(`Wrote ${plain(paths.markdownPath)}`, `      ${plain(paths.htmlPath)}`, `      ${paths.svgPaths.length} plots (SVG) in ${plain(plotsDir(paths))}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Successive halving: the rungs, then where each configuration stopped. */
+function halvingLines(hv: HalvingReport, say: (text: string) => void): string[] {
+  const grid = <T>(columns: Array<Column<T>>, rows: T[]) => {
+    const t = new Table({ head: columns.map((c) => c.head), colAligns: columns.map((c) => (c.numeric ? 'right' : 'left')), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+    for (const r of rows) t.push(columns.map((c) => plain(c.text(r))));
+    return t.toString();
+  };
+  say(`Successive halving. ${halvingSpend(hv)}`);
+  return [grid(rungColumns, hv.rungs), grid(stopColumns, hv.stops)];
 }
 
 function plotsDir(paths: WrittenPaths): string {

@@ -81,6 +81,28 @@ export interface Ladder {
   source: string;
 }
 
+/** One row of rungs.csv (successive halving). */
+export interface RungRow {
+  rung: number;
+  budgetChars: number;
+  runId: string;
+  status: string;
+  valBpc: number | null;
+  configValBpc: number | null;
+  rank: number;
+  decision: 'promoted' | 'stopped' | 'final';
+}
+
+/** Successive halving in the report: each rung, and where each configuration stopped. */
+export interface HalvingReport {
+  rungs: Array<{ rung: number; budgetChars: number; configs: number; runs: number; continued: number | null }>;
+  /** One per configuration, the ones that went furthest first, then by their rank there. */
+  stops: Array<{ configId: string; runIds: string[]; rung: number; budgetChars: number; valBpc: number | null; rank: number; decision: RungRow['decision'] }>;
+  /** Characters trained by the rungs (each run only its increment) and by the full grid at the last rung's budget. */
+  trainChars: number;
+  gridChars: number;
+}
+
 /** manifest.json as far as the report reads it: the sweep's Manifest with every field optional. */
 export type Manifest = ManifestAsRead;
 
@@ -97,6 +119,8 @@ export interface FolderTables {
   checkpoints?: string[];
   /** baselines.csv's rows; null or absent: the folder has no baselines.csv. */
   ladder?: LadderRow[] | null;
+  /** rungs.csv (successive halving), if the folder has one. */
+  rungs?: RungRow[];
 }
 
 export type RunParams = KnobValues & { seed: string };
@@ -272,6 +296,8 @@ export interface ReportData {
   /** Curves merged by run (first folder holding a run wins). */
   curves: Map<string, CurveRow[]>;
   vocabSize: number | null;
+  /** Successive halving's rungs (null for other sweeps). */
+  halving?: HalvingReport | null;
 }
 
 export interface PlotFile {

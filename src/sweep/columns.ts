@@ -48,3 +48,9 @@ export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 't
  * every order is scored from (the same on every row); score_s the time to score this order.
  */
 export const BASELINE_COLUMNS = ['order', 'train_chars', 'val_chars', 'val_bpc', 'count_s', 'score_s', 'corpus_sha256'] as const;
+
+/**
+ * Successive halving's decisions (rungs.csv), one row per run per rung: the run's final held-out
+ * bpc at the rung's budget, its configuration's mean over seeds and rank, and what became of it.
+ */
+export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;

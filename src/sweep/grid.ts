@@ -10,6 +10,7 @@ import type { Experiment } from './schema.js';
 import { runId, type KnobValues } from './knobs.js';
 import { searchConfigs } from './search/index.js';
 import { gridConfigs } from './search/grid.js';
+import { checkRungBudgets } from './search/halving.js';
 
 export { runId };
 
@@ -46,10 +47,15 @@ export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search'>): Ru
   return runsOf(searchConfigs(exp), exp.seeds);
 }
 
-/** planRuns for an experiment read from `file`: a plan that cannot be made (a random space too small) names the file. */
-export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search'>, file: string): RunSpec[] {
+/**
+ * planRuns for an experiment read from `file`: a plan that cannot be made (a random space too
+ * small, halving rung budgets that cut chunks) names the file.
+ */
+export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, file: string): RunSpec[] {
   try {
-    return planRuns(exp);
+    const runs = planRuns(exp);
+    if (exp.search?.method === 'halving') checkRungBudgets(exp.search, exp.budget.chars, runs);
+    return runs;
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);
     throw err;

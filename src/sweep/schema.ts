@@ -116,15 +116,39 @@ const RandomSearchSchema = z
   .describe('Random search.');
 export type RandomSearch = z.output<typeof RandomSearchSchema>;
 
-const METHODS = ['grid', 'grids', 'random'] as const;
-const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, GridsSearchSchema, RandomSearchSchema], {
-  error: (iss) => {
-    const m = (iss.input as { method?: unknown } | undefined)?.method;
-    const one = METHODS.map((x) => `"${x}"`).join(' or ');
-    if (m === 'halving') return `expected ${one}: successive halving is not implemented yet (it will continue runs from their checkpoints)`;
-    return `expected "method": ${one}`;
-  },
+const ETA_ERROR = 'expected an integer of at least 2';
+const HalvingSearchSchema = z
+  .strictObject({
+    method: z.literal('halving'),
+    eta: z.int({ error: ETA_ERROR }).min(2, { error: ETA_ERROR }).default(3).describe('Each rung keeps the best 1/eta of its configurations (at least one); the budget grows eta-fold per rung. Default 3.'),
+    minChars: posInt().describe('Budget of the first rung, in training characters (a multiple of every unroll × batch).'),
+    maxChars: posInt()
+      .optional()
+      .describe('Budget of the last rung: budget.chars (it may be left out; if given, it must equal budget.chars).'),
+  })
+  .describe('Successive halving over the grid\'s configurations: rung budgets minChars · eta^k up to maxChars; the best 1/eta of each rung continue from their checkpoints.');
+export type HalvingSearch = z.output<typeof HalvingSearchSchema>;
+
+const METHODS = ['grid', 'grids', 'random', 'halving'] as const;
+const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, GridsSearchSchema, RandomSearchSchema, HalvingSearchSchema], {
+  error: () => `expected "method": ${METHODS.map((x) => `"${x}"`).join(', ')}`,
 });
+
+/** Halving: its budgets fit the experiment's, and every rung keeps the checkpoint its continuation needs. */
+function checkHalving(e: { budget: { chars: number }; search?: { method: string; minChars?: number; maxChars?: number }; checkpoints?: { keep: string } }, ctx: z.RefinementCtx): void {
+  const s = e.search;
+  if (s?.method !== 'halving') return;
+  const max = s.maxChars ?? e.budget.chars;
+  if (s.maxChars !== undefined && s.maxChars !== e.budget.chars) {
+    ctx.addIssue({ code: 'custom', path: ['search', 'maxChars'], message: `expected budget.chars (${e.budget.chars}), or leave it out: the last rung trains to the full budget` });
+  }
+  if (s.minChars !== undefined && s.minChars > max) {
+    ctx.addIssue({ code: 'custom', path: ['search', 'minChars'], message: `expected at most maxChars (${max}): the first rung cannot train more than the last` });
+  }
+  if (e.checkpoints && e.checkpoints.keep !== 'final' && e.checkpoints.keep !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['checkpoints', 'keep'], message: `"final" or "none" with successive halving (a run's best model may lie in an earlier rung's training)` });
+  }
+}
 
 /** Each distribution suits its knob: its kind, increasing bounds, every possible value valid for the knob. */
 function checkSpace(space: Record<string, Distribution | undefined>, ctx: z.RefinementCtx): void {
@@ -214,7 +238,7 @@ export const ExperimentSchema = z
       .default({})
       .describe('The sweep: the cartesian product of these lists, times seeds (a knob left out takes its default). With random search, knobs outside search.space take their one value from here.'),
     search: SearchSchema.optional().describe(
-      'How configurations are chosen: "grid" (the default: every combination of the grid) or "random" (samples drawn from search.space).',
+      'How configurations are chosen: "grid" (the default: every combination of the grid), "random" (samples drawn from search.space) or "halving" (successive halving over the grid).',
     ),
     markov: z
       .strictObject({
@@ -264,6 +288,7 @@ export const ExperimentSchema = z
     ),
   })
   .superRefine(checkSearchAgainstGrid)
+  .superRefine(checkHalving)
   .describe('A charlab experiment: a grid (or a random search) of character-RNN runs, each beside a Markov baseline.');
 
 /** An experiment as written (defaults may be missing). */

@@ -14,15 +14,17 @@ import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '..
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
 import type { Cadence } from '../train/run.js';
-import { planRunsOf, type RunSpec } from './grid.js';
+import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
+import { checkSamePlan, finishCheckpoints, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
+import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, FOLDER_TABLES, readTable, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
@@ -98,10 +100,16 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
     ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget: plan.experiment.budget.chars });
-    // 4. The missing runs, in grid order, at most `workers` at a time (and the Markov ladder, if not recorded yet).
+    // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
+    // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
-    const ladder = job && !ladderRecorded(plan.dir, job) ? job : null;
-    const interrupted = await runPool(folder.todo, plan.experiment, loaded, workers, plan.dir, opts, ev, ladder);
+    let ladder = job && !ladderRecorded(plan.dir, job) ? job : null;
+    const pool = (todo: RunSpec[], hooks?: PoolHooks) => {
+      const first = ladder;
+      ladder = null;
+      return runPool(todo, plan.experiment, loaded, workers, plan.dir, opts, ev, first, hooks);
+    };
+    const interrupted = isHalving(plan.experiment) ? await runHalving(halvingContext(plan, folder, loaded, pool, ev)) : await pool(folder.todo);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
     return finalize(plan, folder, manifest, interrupted);
   } finally {
@@ -115,6 +123,7 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const { experiment } = readExperimentFile(expPath);
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
+  if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
   const planned = planRunsOf(experiment, expPath);
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
@@ -123,6 +132,7 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const folder = inspectFolder(plan, !!opts.fresh);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
+  if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
@@ -199,7 +209,7 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
     rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const t of [...Object.values(TABLES), ...Object.values(FOLDER_TABLES)]) rmSync(join(plan.dir, t.file), { force: true });
+    for (const file of TABLE_FILES) rmSync(join(plan.dir, file), { force: true });
     rmSync(join(plan.dir, 'manifest.json'), { force: true });
   }
   const folder = inspectFolder(plan, !!opts.fresh);
@@ -240,6 +250,7 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, budget: plan.experiment.budget.chars });
   if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
   const { summary, retired } = sortTables(plan);
+  if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
   const sameCorpus = previous.experiment.corpus === plan.experiment.corpus || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
@@ -313,7 +324,7 @@ function checkResultsDir(dir: string): void {
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files: a folder in the way is reported before anything is written.
-  for (const file of [...Object.values(TABLES).map((t) => t.file), BASELINES_FILE, 'manifest.json', '.lock']) {
+  for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
@@ -343,7 +354,7 @@ function fileAncestor(path: string): string | null {
 
 /** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
 function removeStaleTempFiles(dir: string): void {
-  const names = new Set([...Object.values(TABLES).map((t) => t.file), BASELINES_FILE, 'manifest.json']);
+  const names = new Set([...TABLE_FILES, 'manifest.json']);
   for (const entry of readdirSync(dir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
     if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });
@@ -422,6 +433,25 @@ function sharedCorpus({ corpus, file }: LoadedCorpus): SharedCorpus {
   return { source: file.path, symbols: corpus.vocab.symbols, ids, trainEnd: corpus.trainEnd, length: corpus.length };
 }
 
+/** How successive halving shapes the pool's tasks and takes their outcomes (default: a run's whole budget, recorded in the tables). */
+interface PoolHooks {
+  task(base: RunTask): RunTask;
+  done(o: RunOutcome): void;
+}
+
+function halvingContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, pool: (todo: RunSpec[], hooks: PoolHooks) => Promise<boolean>, ev: SweepEvents): HalvingContext {
+  return {
+    exp: plan.experiment,
+    runs: plan.runs,
+    dir: plan.dir,
+    loaded,
+    recorded: new Set(folder.recorded.map((r) => r.run_id)),
+    pool,
+    record: (o) => record(plan.dir, plan.experiment, o),
+    notice: (msg) => ev.onNotice?.(msg),
+  };
+}
+
 async function runPool(
   todo: RunSpec[],
   exp: Experiment,
@@ -431,6 +461,7 @@ async function runPool(
   opts: SweepOptions,
   ev: SweepEvents,
   ladder: LadderJob | null = null,
+  hooks?: PoolHooks,
 ): Promise<boolean> {
   if (todo.length === 0) {
     if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
@@ -459,11 +490,12 @@ async function runPool(
   const launch = async (): Promise<void> => {
     while (!stopping && next < todo.length) {
       const spec = todo[next++];
-      const task: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
-      const outcome = await runOnPool(pool, task, ev, () => stopping);
+      const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+      const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
       if (outcome === null) return; // abandoned by an interrupt
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
-      record(dir, exp, outcome);
+      if (hooks) hooks.done(outcome);
+      else record(dir, exp, outcome);
       if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
       if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
       ev.onRunEnd?.(outcome);

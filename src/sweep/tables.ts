@@ -22,9 +22,9 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1 } from './columns.js';
+import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1 } from './columns.js';
 
-export { BASELINE_COLUMNS, CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
+export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 /** Columns that measure time: the only ones allowed to differ between two runs of one sweep. */
 export const TIMING_COLUMNS = new Set(['wall_s', 'chars_per_s', 'elapsed_s', 'count_s', 'score_s']);
@@ -57,7 +57,13 @@ export const FOLDER_TABLES = {
   baselines: { file: 'baselines.csv', columns: BASELINE_COLUMNS },
 } as const;
 export type FolderTableName = keyof typeof FOLDER_TABLES;
-const tableDef = (t: TableName | FolderTableName) => (t in TABLES ? TABLES[t as TableName] : FOLDER_TABLES[t as FolderTableName]);
+/** Successive halving's decisions (src/sweep/halving.ts): written by halving sweeps alone, so not one of TABLES. */
+export const RUNGS_TABLE = { file: 'rungs.csv', columns: RUNG_COLUMNS } as const;
+const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
+/** A table the reader and writer below handle: one of every sweep's TABLES, rungs.csv or a folder table. */
+export type AnyTableName = keyof typeof ANY_TABLE;
+/** Every file a sweep may write as a table (for --fresh and the checks of a results folder). */
+export const TABLE_FILES: readonly string[] = Object.values(ANY_TABLE).map((t) => t.file);
 
 // ---- reading ----
 
@@ -194,8 +200,8 @@ export interface ReadTable {
 }
 
 /** Read one of a results folder's tables with the rule above (no file: no rows). */
-export function readTable(dir: string, table: TableName | FolderTableName): ReadTable {
-  const { file, columns } = tableDef(table);
+export function readTable(dir: string, table: AnyTableName): ReadTable {
+  const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
   if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
@@ -216,8 +222,8 @@ export function readTable(dir: string, table: TableName | FolderTableName): Read
  * A table an earlier version wrote (a legacy header) rewritten atomically with today's header, its
  * rows kept and the new columns empty, so that rows can be appended to it. Returns whether it was.
  */
-export function upgradeTable(dir: string, table: TableName): boolean {
-  const { file, columns } = TABLES[table];
+export function upgradeTable(dir: string, table: AnyTableName): boolean {
+  const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
   if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
   const { rows } = readTable(dir, table);
@@ -242,8 +248,8 @@ function cellText(v: Cell): string {
 }
 
 /** Append rows in one write and make them durable. Creates the file with its header if needed. */
-export function appendRows(dir: string, table: TableName, rows: Row[]): void {
-  const { file, columns } = TABLES[table];
+export function appendRows(dir: string, table: AnyTableName, rows: Row[]): void {
+  const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
   const created = !existsSync(path);
   if (!created) upgradeTable(dir, table);
@@ -258,8 +264,8 @@ export function appendRows(dir: string, table: TableName, rows: Row[]): void {
  * how many of those the caller deliberately leaves out (each reported to the user): a table is
  * never rewritten with fewer rows than that, whatever goes wrong in between.
  */
-export function writeTable(dir: string, table: TableName | FolderTableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
-  const { file, columns } = tableDef(table);
+export function writeTable(dir: string, table: AnyTableName, rows: Row[], keep: { held: number; dropped: number } = { held: 0, dropped: 0 }): void {
+  const { file, columns } = ANY_TABLE[table];
   if (rows.length < keep.held - keep.dropped) {
     throw new Error(`internal error: refusing to rewrite ${join(dir, file)} with ${rows.length} rows; it held ${keep.held} and ${keep.dropped} were to be dropped`);
   }

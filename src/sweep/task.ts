@@ -36,6 +36,10 @@ export interface RunTask {
   fault?: Fault;
   /** Where and which checkpoints the run writes (absent: none). */
   checkpoints?: RunCheckpoints;
+  /** Names the run's checkpoint files instead of its id (successive halving: one set per rung, `<run_id>.rung<k>`). */
+  checkpointName?: string;
+  /** Continue the run saved in this final checkpoint (the rung before's) to `budget` (successive halving). */
+  continueFrom?: { path: string; chars: number };
 }
 
 export interface RunProgress {

@@ -7,7 +7,7 @@ import { workerData } from 'node:worker_threads';
 import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
-import { findResumePoint, runCheckpointer } from '../checkpoint/runFiles.js';
+import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoint/runFiles.js';
 import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
@@ -32,11 +32,14 @@ const baselines = new Map<string, BaselineResult>();
 function startModel(task: RunTask, config: RnnConfig) {
   const { spec, budget, cadence } = task;
   const opts = task.checkpoints;
-  const found = opts ? findResumePoint(opts, { runId: spec.id, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
-  const model = found.ck ? modelFromCheckpoint(found.ck) : createModel(task.backend, config);
-  const resume = found.ck?.run;
-  const ck = opts ? runCheckpointer(opts, spec.id, model, task.backend, resume) : null;
-  return { model, resume, ck, ignored: found.ignored };
+  const name = task.checkpointName ?? spec.id;
+  const found = opts ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+  // Successive halving: a promoted run with no resume point of this rung continues from the rung before.
+  const from = found.ck ?? (task.continueFrom ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence }) : null);
+  const model = from ? modelFromCheckpoint(from) : createModel(task.backend, config);
+  const resume = from?.run;
+  const ck = opts ? runCheckpointer(opts, name, model, task.backend, resume) : null;
+  return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
 }
 
 /** The Markov baseline on exactly the text the run read (every stream's part), once per distinct stretch of text. */
@@ -60,7 +63,7 @@ export default function runTask(task: RunTask): RunOutcome {
     if (task.fault === 'throw') throw new Error(`injected fault in run ${spec.id}`);
     if (task.fault === 'exit') process.exit(7); // the thread dies mid-task
     const config = modelConfig(spec, corpus.vocab.symbols.length);
-    const { model, resume, ck, ignored } = startModel(task, config);
+    const { model, resume, ck, ignored, resumedAt } = startModel(task, config);
     if (resume) {
       curves.push(...resume.curves);
       samples.push(...resume.samples);
@@ -90,7 +93,7 @@ export default function runTask(task: RunTask): RunOutcome {
       markov,
       curves,
       samples,
-      resumedAt: resume?.chars ?? null,
+      resumedAt,
       notice: ignored,
     };
   } catch (err) {

@@ -3,8 +3,9 @@
  * into a list of configurations (KnobValues), in a fixed order; src/sweep/grid.ts multiplies them
  * by the seeds and names the runs. A method is one entry here plus its schema in schema.ts.
  *
- * Successive halving (issue 14) will be a third entry, continuing the best configurations from one
- * rung to the next from their checkpoints (src/checkpoint); until then the schema refuses it.
+ * Successive halving runs the grid's configurations; what makes it a method of its own is how the
+ * sweep trains them (rung by rung, the best continuing from their checkpoints: ./halving.ts and
+ * src/sweep/halving.ts).
  */
 import type { Experiment } from '../schema.js';
 import type { KnobValues } from '../knobs.js';
@@ -29,6 +30,10 @@ export const SEARCH_METHODS: Record<SearchMethodName, SearchMethod> = {
       if (exp.search?.method !== 'random') throw new Error('internal error: random search without its settings');
       return randomConfigs({ grid: exp.grid, search: exp.search });
     },
+  },
+  halving: {
+    summary: 'the grid\'s combinations, trained rung by rung (budgets search.minChars · search.eta^k up to budget.chars), the best 1/eta of each rung continuing',
+    configs: gridConfigs,
   },
 };
 
