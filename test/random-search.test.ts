@@ -94,8 +94,8 @@ describe('drawing', () => {
 
 describe('the schema', () => {
   const bad = (search: unknown, grid?: unknown) => () => parseExperiment({ ...RANDOM, search, ...(grid ? { grid } : {}) }, 'exp.json');
-  test('an unknown method is refused, naming the three there are (halving: test/halving.test.ts)', () => {
-    expect(bad({ method: 'hyperband', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "random", "halving"/);
+  test('an unknown method is refused, naming the four there are (halving: test/halving.test.ts)', () => {
+    expect(bad({ method: 'hyperband', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "grids", "random", "halving"/);
   });
   test('distributions that do not suit their knob, or cannot be drawn, are refused with their path', () => {
     const space = (s: unknown) => bad({ ...RANDOM.search, space: s });
