@@ -22,6 +22,7 @@ import { markovBaseline, markovBaselineOn, seenRangesFor } from '../src/train/ba
 import { readRanges } from '../src/train/chunks.js';
 import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../src/train/run.js';
 import { learningRateAt } from '../src/train/schedule.js';
+import { referenceBytes, wasmLinearBytes } from '../src/train/memory.js';
 import { makeRng } from '../src/util/rng.js';
 import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
@@ -113,6 +114,18 @@ describe('the Markov baseline reads what the streams read', () => {
   });
 });
 
+describe('memory estimates follow the cell', () => {
+  test('at one hidden size: lstm > gru > rnn, and more streams or Adam need more', () => {
+    const s = { hiddenSize: 256, vocabSize: 60, unroll: 64 };
+    const w = (x: object) => wasmLinearBytes({ ...s, ...x });
+    expect(w({ cell: 'lstm', batch: 32 })).toBeGreaterThan(w({ cell: 'gru', batch: 32 }));
+    expect(w({ cell: 'gru', batch: 32 })).toBeGreaterThan(w({ cell: 'rnn', batch: 32 }));
+    expect(w({ cell: 'lstm', batch: 32 })).toBeGreaterThan(w({ cell: 'lstm', batch: 1 }));
+    expect(referenceBytes({ ...s, cell: 'lstm', optimizer: 'adam' })).toBeGreaterThan(referenceBytes({ ...s, cell: 'lstm' }));
+    expect(wasmLinearBytes(s)).toBe(wasmLinearBytes({ ...s, cell: 'rnn', layers: 1, batch: 1, optimizer: 'adagrad' })); // min-char-rnn's exact layout
+  });
+});
+
 describe('a union of grids', () => {
   const exp = (grids: unknown[]) =>
     ExperimentSchema.parse({ name: 'x', corpus: 'c.txt', budget: { chars: 10 }, seeds: [1, 2], grid: { unroll: [8] }, search: { method: 'grids', grids } });
@@ -176,6 +189,11 @@ describe.skipIf(!HAVE_CORPORA)('summary.csv with the ladder', () => {
     const sweep = await runCli(['sweep', exp, '--out', join(dir, 'never')]);
     expect(sweep.code).toBe(2);
     expect(sweep.stderr).toMatch(/exp\.json: run h8-u8-c5-lr0\.1-B4-s1: the wasm backend serves/);
+    // memory is estimated for the cell: an LSTM too large for the 4 GiB wasm address space is refused before work
+    const huge = writeExperiment(dir, { ...tinyExperiment('t'), backend: 'wasm', grid: { ...tinyExperiment('t').grid, hiddenSize: [8, 12000], cell: ['lstm'], batch: [8] } }, 'huge.json');
+    const refused = await runCli(['sweep', huge, '--out', join(dir, 'never')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/huge\.json: grid\.hiddenSize: 12000: a wasm run h12000-u8-c5-lr0\.1-lstm-B8-s1 .* needs about .* GB, more than the 4\.3 GB \(4 GiB\) WebAssembly address space/);
   });
 });
 

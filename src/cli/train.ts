@@ -223,7 +223,7 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
 /** Refuses a model or Markov baseline that cannot be held; warns about a large Markov model. */
 function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: number): void {
   // The whole-training-text baseline is the larger of the two Markov models train builds.
-  const run = { hiddenSize: opts.hidden, unroll: opts.unroll, vocabSize, backend: opts.backend, markovOrder: opts.markovOrder, markovChars: trainChars };
+  const run = { ...trainConfig(opts, vocabSize), backend: opts.backend, markovOrder: opts.markovOrder, markovChars: trainChars };
   const machine = totalmem();
   for (const p of memoryProblems(run, machine)) {
     const key = p.part === 'rnn' ? `--hidden ${opts.hidden}` : `--markov-order ${opts.markovOrder}`;

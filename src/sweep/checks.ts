@@ -8,7 +8,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { checkPrime } from '../corpus/index.js';
 import { loadCorpus, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { CorpusError, UsageError } from '../errors.js';
-import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, wasmBytes } from '../train/memory.js';
+import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, wasmBytes, wasmLinearBytes } from '../train/memory.js';
 import { checkServes } from '../backend/index.js';
 import { modelConfig, planRuns, type RunSpec } from './grid.js';
 import type { Experiment } from './schema.js';
@@ -62,14 +62,14 @@ export function checkExperimentResources(
 ): void {
   const runs = planRuns(experiment);
   checkRunsServed(experiment, runs, corpus.vocabSize, expPath);
-  const shape = { hiddenSize: Math.max(...runs.map((r) => r.hiddenSize)), unroll: Math.max(...runs.map((r) => r.unroll)), vocabSize: corpus.vocabSize };
+  const shape = largestRun(runs, corpus.vocabSize, experiment.backend);
   // The Markov model counts what the RNN read: the budget (plus one target), at most the training text.
   const markovChars = Math.min(experiment.budget.chars + 1, corpus.trainChars);
   const order = experiment.markov.order;
   const problems = memoryProblems({ ...shape, backend: experiment.backend, markovOrder: order, markovChars }, machineBytes);
   for (const p of problems) {
     const key = p.part === 'rnn' ? `${experiment.search?.method === 'random' ? 'search.space' : 'grid'}.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
-    const what = p.part === 'rnn' ? `a ${experiment.backend} run at hidden ${shape.hiddenSize} (vocabulary ${corpus.vocabSize}, unroll ${shape.unroll})` : `the order-${order} Markov model over ${markovChars} characters`;
+    const what = p.part === 'rnn' ? `a ${experiment.backend} run ${shape.id} (vocabulary ${corpus.vocabSize})` : `the order-${order} Markov model over ${markovChars} characters`;
     throw new UsageError(`${expPath}: ${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }
   const mk = markovBytes(order, corpus.vocabSize, markovChars);
@@ -81,6 +81,13 @@ export function checkExperimentResources(
     onNotice(`warning: ${workers} runs in flight may need up to ${formatBytes(workers * (rnn + mk))}, more than the machine's ${formatBytes(machineBytes)}; consider fewer --workers`);
   }
   warnWorkers(workers, onNotice);
+}
+
+/** The run whose model needs the most memory on the backend, as a shape for src/train/memory.ts. */
+function largestRun(runs: RunSpec[], vocabSize: number, backend: Experiment['backend']) {
+  const shapes = runs.map((r) => ({ ...modelConfig(r, vocabSize), id: r.id }));
+  const bytes = (s: (typeof shapes)[number]) => (backend === 'wasm' ? wasmLinearBytes(s) : referenceBytes(s));
+  return shapes.reduce((a, b) => (bytes(b) > bytes(a) ? b : a));
 }
 
 /** Warns when more worker threads than cores are asked for (they only share the cores). */

@@ -6,6 +6,10 @@
  * Notation: H hidden units, V vocabulary size, T unroll, P = H·V + H·H + V·H + H + V parameters.
  */
 
+import type { CellName } from '../model/cells/index.js';
+import { parameterCount } from '../model/spec.js';
+import type { OptimizerName } from '../model/types.js';
+
 /** A wasm32 memory is at most 65536 pages of 64 KiB, and the kernel's offsets are 32-bit: 4 GiB. */
 export const WASM_MAX_BYTES = 2 ** 32;
 
@@ -16,6 +20,49 @@ export interface RnnShape {
   hiddenSize: number;
   vocabSize: number;
   unroll: number;
+  /** The ladder's knobs (absent: min-char-rnn's). */
+  cell?: CellName;
+  layers?: number;
+  batch?: number;
+  optimizer?: OptimizerName;
+}
+
+/** min-char-rnn's configuration: the exact layouts below; anything else takes the ladder's estimates. */
+function isMinCharRnn(s: RnnShape): boolean {
+  return (s.cell ?? 'rnn') === 'rnn' && (s.layers ?? 1) === 1 && (s.batch ?? 1) === 1 && (s.optimizer ?? 'adagrad') === 'adagrad';
+}
+
+const GATES: Record<CellName, number> = { rnn: 1, gru: 3, lstm: 4 };
+const OPTIMIZER_SLOTS: Record<OptimizerName, number> = { adagrad: 1, rmsprop: 1, adam: 2 };
+
+/** The ladder's shape in numbers: P parameters, L layers, G = gates·H rows of a layer's pre-activations, n = T·B steps of a chunk, S optimizer slots. */
+function ladderDims(s: RnnShape) {
+  const c = { cell: s.cell ?? 'rnn', layers: s.layers ?? 1, batch: s.batch ?? 1, optimizer: s.optimizer ?? 'adagrad' } as const;
+  const P = parameterCount({ ...s, ...c, learningRate: 1, clip: 1, seed: 0 });
+  const Hp = Math.ceil(s.hiddenSize / 4) * 4;
+  return { P, L: c.layers, H: Hp, G: GATES[c.cell] * Hp, n: s.unroll * c.batch, S: OPTIMIZER_SLOTS[c.optimizer], V: s.vocabSize };
+}
+
+/**
+ * An estimate of the reference model of a ladder configuration: parameters, gradients, the initial
+ * copy and the optimizer's slots (8 bytes each), and per step of a chunk and layer the cached
+ * pre-activations and activations (2·G + 6·H) and the logits and probabilities (2·V).
+ */
+function ladderReferenceBytes(s: RnnShape): number {
+  const { P, L, H, G, n, S, V } = ladderDims(s);
+  return 8 * (P * (3 + S) + n * (L * (2 * G + 6 * H) + 2 * V));
+}
+
+/**
+ * An estimate of src/backend/ladderModel.ts's allocations (f32): parameters, gradients and optimizer
+ * slots; per layer the recurrent weights in four layouts (H × G each); the training workspace of n
+ * steps and the scoring one of 256 (per layer Z, GH, hs, cs, dH, hT, ZT: about 3·G + 5·H per step;
+ * logits V and two ids per step).
+ */
+function ladderWasmLinearBytes(s: RnnShape): number {
+  const { P, L, H, G, n, S, V } = ladderDims(s);
+  const work = (steps: number) => steps * (L * (3 * G + 5 * H) + V + 2);
+  return 4 * ((2 + S) * P + 4 * L * H * G + work(n) + work(256));
 }
 
 /** Number of parameters: Wxh H×V, Whh H×H, Why V×H, bh H, by V. */
@@ -29,6 +76,7 @@ export function rnnParams({ hiddenSize: H, vocabSize: V }: RnnShape): number {
  * (T+1)·H, probabilities T·V and a few H-vectors, all 8 bytes.
  */
 export function referenceBytes(s: RnnShape): number {
+  if (!isMinCharRnn(s)) return ladderReferenceBytes(s);
   const { hiddenSize: H, vocabSize: V, unroll: T } = s;
   return 4 * 8 * rnnParams(s) + 8 * ((T + 1) * H + T * V + 8 * H + 2 * V);
 }
@@ -40,6 +88,7 @@ export function referenceBytes(s: RnnShape): number {
  * dhraw 2·T·Hp, five H-vectors, one V-vector, the staged ids and one mark per symbol.
  */
 export function wasmLinearBytes(s: RnnShape): number {
+  if (!isMinCharRnn(s)) return ladderWasmLinearBytes(s);
   const { hiddenSize: H, vocabSize: V, unroll: T } = s;
   const Hp = Math.ceil(H / 4) * 4;
   const Vp = Math.ceil(V / 4) * 4;
@@ -51,7 +100,7 @@ export function wasmLinearBytes(s: RnnShape): number {
 
 /** Bytes of the WebAssembly model in the process: its linear memory plus the Float64 initial parameters (8P). */
 export function wasmBytes(s: RnnShape): number {
-  return wasmLinearBytes(s) + 8 * rnnParams(s);
+  return wasmLinearBytes(s) + 8 * (isMinCharRnn(s) ? rnnParams(s) : ladderDims(s).P);
 }
 
 /**
