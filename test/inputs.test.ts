@@ -63,7 +63,7 @@ describe('memory estimates', () => {
   test('checkExperimentResources names the key and the estimate', () => {
     const exp = parseExperiment({ ...TINY, backend: 'wasm', grid: { ...TINY.grid, hiddenSize: [8, 20_000] } }, 'x.json');
     expect(() => checkExperimentResources(exp, { vocabSize: 54, trainChars: 1e6 }, 'x.json', 1)).toThrow(
-      /x\.json: grid\.hiddenSize: 20000: a wasm run at hidden 20000 .* needs about 4\.8 GB, more than the 4\.3 GB \(4 GiB\) WebAssembly address space/,
+      /x\.json: grid\.hiddenSize: 20000: a wasm run h20000-u8-\S+ \(vocabulary 54\) needs about 4\.8 GB, more than the 4\.3 GB \(4 GiB\) WebAssembly address space/,
     );
     const big = parseExperiment({ ...TINY, budget: { chars: 3_000_000 }, markov: { order: 64 } }, 'x.json');
     expect(() => checkExperimentResources(big, { vocabSize: 54, trainChars: 3e6 }, 'x.json', 1, () => {}, 8e9)).toThrow(
