@@ -18,6 +18,7 @@ export const MODEL_DEFAULTS = {
   batch: 1,
   lrDecay: 1,
   lrDecayAfter: 10,
+  init: 'min-char-rnn',
 } as const;
 
 /**

@@ -10,11 +10,11 @@ import { createModel } from '../src/backend/index.js';
 import { checkpointOf, decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import { MarkovModel } from '../src/markov/markov.js';
-import { parameterCount } from '../src/model/spec.js';
+import { initTensors, parameterCount } from '../src/model/spec.js';
 import type { RnnConfig } from '../src/model/types.js';
 import { parseSummary } from '../src/report/tables.js';
 import { planRuns } from '../src/sweep/grid.js';
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { configId, knobDefaults } from '../src/sweep/knobs.js';
 import { ExperimentSchema } from '../src/sweep/schema.js';
 import { readTable, SUMMARY_COLUMNS } from '../src/sweep/tables.js';
 import { SUMMARY_COLUMNS_V1 } from '../src/sweep/columns.js';
@@ -111,6 +111,23 @@ describe('the Markov baseline reads what the streams read', () => {
     expect(b.valBpc).not.toBe(markovBaseline(corpus, b.trainChars, 3, { length: 5, seed: 1 }).valBpc);
     // a budget that wraps: every part read whole, one range
     expect(seenRangesFor(corpus, 6, 10 * corpus.trainEnd, 3)).toEqual([[0, 3 * Math.floor(corpus.trainEnd / 3)]]);
+  });
+});
+
+describe("the initialisation knob", () => {
+  test('"pytorch": every tensor U(±1/√H), biases included, no forget-gate constant; the default is unchanged', () => {
+    const c = { ...lstm, hiddenSize: 16 };
+    const bound = 1 / Math.sqrt(16);
+    const torchLike = initTensors({ ...c, init: 'pytorch' });
+    for (const [name, w] of Object.entries(torchLike)) {
+      expect(Math.max(...w.map(Math.abs)), name).toBeLessThanOrEqual(bound);
+      expect(Math.max(...w.map(Math.abs)), name).toBeGreaterThan(bound / 2); // drawn, not zero
+    }
+    const own = initTensors(c);
+    expect(own).toEqual(initTensors({ ...c, init: 'min-char-rnn' }));
+    expect(Array.from(own.b.subarray(16, 32))).toEqual(Array(16).fill(1)); // the forget gate's bias
+    expect(Math.max(...own.Why.map(Math.abs))).toBeLessThan(0.06); // N(0, 0.01²)
+    expect(configId({ ...knobDefaults(), init: 'pytorch' })).toBe('h100-u16-c5-lr0.1-init-pytorch');
   });
 });
 

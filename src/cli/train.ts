@@ -7,7 +7,7 @@ import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type
 import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
 import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
-import { withDefaults, type OptimizerName, type RnnConfig } from '../model/types.js';
+import { INIT_NAMES, withDefaults, type InitName, type OptimizerName, type RnnConfig } from '../model/types.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import { BACKENDS, checkServes, createModel, type Backend } from '../backend/index.js';
 import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
@@ -37,6 +37,7 @@ interface TrainOptions {
   forgetBias: number;
   lrDecay: number;
   lrDecayAfter: number;
+  init: InitName;
   chars: number;
   seed: number;
   validation: number;
@@ -66,6 +67,7 @@ const RESUMED: [keyof TrainOptions, string][] = [
   ['forgetBias', '--forget-bias'],
   ['lrDecay', '--lr-decay'],
   ['lrDecayAfter', '--lr-decay-after'],
+  ['init', '--init'],
   ['seed', '--seed'],
   ['validation', '--validation'],
   ['markovOrder', '--markov-order'],
@@ -98,6 +100,7 @@ export function registerTrain(program: Command): void {
     .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
     .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
     .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
+    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
     .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
     .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
@@ -171,9 +174,9 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
 }
 
 /** The ladder's knobs of a configuration, as train's options. */
-function ladderOptions(config: RnnConfig): Pick<TrainOptions, 'cell' | 'layers' | 'optimizer' | 'batch' | 'clipNorm' | 'dropout' | 'forgetBias' | 'lrDecay' | 'lrDecayAfter'> {
-  const { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter } = withDefaults(config);
-  return { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter };
+function ladderOptions(config: RnnConfig): Pick<TrainOptions, 'cell' | 'layers' | 'optimizer' | 'batch' | 'clipNorm' | 'dropout' | 'forgetBias' | 'lrDecay' | 'lrDecayAfter' | 'init'> {
+  const { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter, init } = withDefaults(config);
+  return { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter, init };
 }
 
 /** The model train's options describe. */

@@ -4,7 +4,7 @@
  */
 import { isCellName } from './cells/index.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
-import type { FullConfig, Params, RnnConfig, Tensors } from './types.js';
+import { INIT_NAMES, type FullConfig, type Params, type RnnConfig, type Tensors } from './types.js';
 
 function positiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
@@ -31,7 +31,8 @@ export function checkModelConfig(config: RnnConfig): void {
   }
   if (clipNorm !== undefined && !(clipNorm >= 0)) throw new RangeError(`clipNorm must be >= 0 (0: off), got ${clipNorm}`);
   if (batch !== undefined) positiveInt('batch', batch);
-  const { lrDecay, lrDecayAfter } = config;
+  const { lrDecay, lrDecayAfter, init } = config;
+  if (init !== undefined && !INIT_NAMES.includes(init)) throw new RangeError(`init must be one of ${INIT_NAMES.join(', ')}, got ${String(init)}`);
   if (lrDecay !== undefined && !(lrDecay > 0 && lrDecay <= 1)) throw new RangeError(`lrDecay must be in (0, 1] (1: constant), got ${lrDecay}`);
   if (lrDecayAfter !== undefined && !(Number.isInteger(lrDecayAfter) && lrDecayAfter >= 0)) throw new RangeError(`lrDecayAfter must be an integer >= 0, got ${lrDecayAfter}`);
 }

@@ -36,8 +36,10 @@ export function modelTensors(config: RnnConfig): ModelTensor[] {
   }
   all.push({ name: 'Why', fullName: 'Why', layer: -1, rows: V, cols: H, init: { kind: 'normal', scale: 0.01 } });
   all.push({ name: 'by', fullName: 'by', layer: -1, rows: V, cols: 1, init: { kind: 'const', scale: 0 } });
+  // PyTorch's (torch.nn.RNN/GRU/LSTM and nn.Linear): every weight and bias U(−1/√H, 1/√H), no forget-gate bias.
+  const drawn = c.init === 'pytorch' ? all.map((t): ModelTensor => ({ ...t, init: { kind: 'uniform', scale: 1 / Math.sqrt(H) }, rowsInit: undefined })) : all;
   // Matrices first, then vectors (each in layer order): min-char-rnn's Wxh, Whh, Why, bh, by.
-  return [...all.filter((t) => t.cols > 1), ...all.filter((t) => t.cols === 1)];
+  return [...drawn.filter((t) => t.cols > 1), ...drawn.filter((t) => t.cols === 1)];
 }
 
 /** Zero tensors shaped like the model's parameters. */

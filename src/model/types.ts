@@ -23,7 +23,11 @@ export interface RnnConfig {
   batch?: number; // parallel streams (char-rnn's loader), each with its own state
   lrDecay?: number; // char-rnn's schedule: lr × lrDecay after each epoch past lrDecayAfter (1: constant)
   lrDecayAfter?: number; // epochs at the full learning rate
+  init?: InitName; // 'min-char-rnn': the cells' own initialisation (src/model/spec.ts); 'pytorch': every tensor U(±1/√H)
 }
+
+export type InitName = 'min-char-rnn' | 'pytorch';
+export const INIT_NAMES: readonly InitName[] = ['min-char-rnn', 'pytorch'];
 
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../defaults.js';
 export { MODEL_DEFAULTS, RNN_DEFAULTS };

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { CellName } from '../model/cells/index.js';
-import type { OptimizerName, RnnConfig } from '../model/types.js';
+import type { InitName, OptimizerName, RnnConfig } from '../model/types.js';
 import type { Experiment } from './schema.js';
 import { runId, type KnobValues } from './knobs.js';
 import { searchConfigs } from './search/index.js';
@@ -22,8 +22,11 @@ export type RunSpec = KnobValues & {
 
 /** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
-  const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter } = spec;
-  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter };
+  const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init } = spec;
+  return {
+    vocabSize, hiddenSize, unroll, learningRate, clip, seed,
+    cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init: init as InitName,
+  };
 }
 
 /** Every configuration once per seed, seeds innermost. */

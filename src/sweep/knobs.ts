@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../defaults.js';
 import { CELL_NAMES } from '../model/cells/index.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import { INIT_NAMES } from '../model/types.js';
 
 const posInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const nonNegNum = () =>
@@ -102,6 +103,11 @@ export const KNOBS = [
   {
     key: 'lrDecayAfter', column: 'lr_decay_after', idPrefix: 'la', short: 'decay after', label: 'decay after (epochs)', slug: 'lrdecayafter',
     kind: 'int', schema: intIn(0, 1000), default: MODEL_DEFAULTS.lrDecayAfter, inId: 'unlessDefault', describe: 'Epochs at the full learning rate before the decay starts.',
+  },
+  {
+    key: 'init', column: 'init', idPrefix: 'init-', short: 'init', label: 'initialisation', slug: 'init',
+    kind: 'choice', schema: names(INIT_NAMES), default: MODEL_DEFAULTS.init, inId: 'unlessDefault',
+    describe: '"min-char-rnn": the cells\' own initialisation (output layer N(0, 0.01²), zero biases, LSTM forget bias); "pytorch": every tensor U(±1/√H), as torch.nn.',
   },
 ] as const satisfies readonly KnobDef[];
 
