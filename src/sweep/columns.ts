@@ -40,6 +40,9 @@ export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
   'smooth_loss_per_char', 'val_bpc', 'markov_order', 'markov_val_bpc', 'wall_s', 'chars_per_s', 'diverged_at_iteration', 'error',
 ] as const;
+/** summary.csv as the ladder's first version wrote it: today's columns but `init` (the initialisation knob came later). */
+export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'init');
+
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
 /**
