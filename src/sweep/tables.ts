@@ -15,7 +15,7 @@
  * stray quote — is refused with a UsageError naming the file, the line and what is wrong; nothing is
  * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -79,8 +79,6 @@ export interface CsvTable {
   records: CsvRecord[];
   /** What the reader worked around (an empty file, a torn last record), one sentence each. */
   notes: string[];
-  /** The header is one an earlier version wrote (LEGACY_HEADERS): today's columns it lacks read as empty. */
-  legacy?: boolean;
   /** Bytes at the end that belong to a torn last record (0 if the file ends whole). */
   tornBytes: number;
 }
@@ -138,7 +136,7 @@ export function parseCsv(content: string | Buffer, file: string, columns: readon
     }
     return { line, values: { ...blank, ...Object.fromEntries(header.map((c, i) => [c, p.record[i]])) } };
   });
-  return { columns: header, records, notes: tornNote ? [tornNote] : [], tornBytes, legacy };
+  return { columns: header, records, notes: tornNote ? [tornNote] : [], tornBytes };
 }
 
 /** A file without a complete header line: empty, or cut inside its header (a torn first write). */
@@ -231,9 +229,16 @@ export function upgradeTable(dir: string, table: AnyTableName): boolean {
   return true;
 }
 
+/** The header's column names (read from the file's first 64 KiB, not the whole table). */
 function firstLine(path: string): string[] {
-  const head = readFileSync(path, 'utf8').split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '');
-  return head.split(',');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '').split(',');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function toCsv(rows: Row[], columns: readonly string[], header: boolean): string {

@@ -4,7 +4,7 @@
  * The WebAssembly module is compiled once per thread by the backend and reused by every run.
  */
 import { workerData } from 'node:worker_threads';
-import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
+import type { Corpus } from '../corpus/index.js';
 import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoint/runFiles.js';
@@ -13,16 +13,9 @@ import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
-import { failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
+import { corpusFromShared, failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
 
-const shared = workerData as SharedCorpus;
-const corpus: Corpus = {
-  source: shared.source,
-  vocab: vocabFromSymbols(shared.symbols),
-  ids: new Int32Array(shared.ids),
-  trainEnd: shared.trainEnd,
-  length: shared.length,
-};
+const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
 const baselines = new Map<string, BaselineResult>();
 
 /**
