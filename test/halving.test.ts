@@ -10,6 +10,8 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { decideRung, halvingChars, keptCount, rungBudgets, rungCounts, type RungResult } from '../src/sweep/search/halving.js';
+import type { RunSpec } from '../src/sweep/grid.js';
+import { halvingWork } from '../src/sweep/work.js';
 import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 describe('rung budgets and decisions', () => {
@@ -24,6 +26,15 @@ describe('rung budgets and decisions', () => {
     expect(rungCounts(27, 4, 3)).toEqual([27, 9, 3, 1]);
     // 27 × 1000 + 9 × 2000 + 3 × 6000 + 1 × 18000, per seed
     expect(halvingChars([1000, 3000, 9000, 27_000], [27, 9, 3, 1], 2)).toBe(2 * (27_000 + 18_000 + 18_000 + 18_000));
+  });
+
+  test('the work a halving sweep plans: one training per run and rung, each its increment, at the runs\' mean cost', () => {
+    const runs = ['a', 'b', 'c'].flatMap((c, i) => [1, 2].map((seed) => ({ id: `${c}-s${seed}`, cost: i + 1 }))) as unknown as RunSpec[];
+    const cost = (r: RunSpec) => (r as unknown as { cost: number }).cost;
+    // rungs 1000, 2000 (eta 2): 3 then 1 configuration × 2 seeds; mean cost 2
+    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, () => 0)).toEqual({ tasks: 8, done: 0, work: 2 * (6 * 1000 + 2 * 1000) });
+    // resumed with rung 1 recorded and one run of rung 2: what is left
+    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, (k) => [6, 1][k])).toEqual({ tasks: 8, done: 7, work: 2 * 1000 });
   });
 
   const r = (config: string, index: number, seed: number, valBpc: number | null): RungResult => ({ runId: `${config}-s${seed}`, configId: config, configIndex: index, valBpc });
@@ -65,6 +76,7 @@ const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
   let dir: string;
   let reference: string;
+  let referenceStderr: string;
   // 6 configurations × 2 seeds on the reference backend; rungs of 2,400, 4,800 and 9,600 characters (eta 2: 6 → 3 → 1).
   const EXP = {
     name: 'hv',
@@ -87,6 +99,12 @@ describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
     reference = join(dir, 'w1');
     const res = await runCli(['sweep', writeExperiment(dir, EXP), '--out', reference]);
     expect(res.code, res.stderr).toBe(0);
+    referenceStderr = res.stderr;
+  });
+
+  test('progress counts each run\'s training at each rung (12 + 6 + 2), each against its rung\'s budget', () => {
+    const first = referenceStderr.split('\n').find((l) => l.startsWith('sweep: 0/'));
+    expect(first).toMatch(/^sweep: 0\/20 runs; running \S+ 0%; ETA …$/);
   });
 
   test('rungs.csv records each rung\'s decisions; summary.csv one row per run with the characters of its last rung', () => {

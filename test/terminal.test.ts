@@ -43,12 +43,49 @@ describe('escaping for the terminal', () => {
 describe('the sweep clock', () => {
   test('a resumed sweep at 50 % gets an ETA from this session\'s rate, not "0s"', () => {
     const c = new SweepClock();
-    c.start(4, 2, 1000, 0); // 2 of 4 runs recorded by an earlier session
+    c.start({ tasks: 4, done: 2, work: 2000 }, 0); // 2 of 4 runs recorded by an earlier session; 2 × 1000 chars of cost 1 left
     expect(c.eta(500)).toBe('…'); // too early to tell
-    c.running.set('a', 100);
+    c.runStart('a', 1, 1000, 0);
+    c.progress('a', 0);
+    c.progress('a', 100);
     // 100 chars in 10 s: 1900 chars left at 10 chars/s
     expect(c.etaSeconds(10_000)).toBeCloseTo(190, 6);
     expect(c.eta(10_000)).toBe('3m 10s');
+    expect(c.statusLine()).toMatch(/^sweep: 2\/4 runs; running a 10%; ETA /);
+  });
+
+  test('runs of different sizes: work is characters × cost, so a large model left counts for more than its characters', () => {
+    const c = new SweepClock();
+    c.start({ tasks: 2, done: 0, work: 4 * 1000 + 1 * 1000 }, 0);
+    c.runStart('big', 4, 1000, 0);
+    c.runStart('small', 1, 1000, 0);
+    for (const id of ['big', 'small']) c.progress(id, 0);
+    c.progress('big', 100); // 400 units of work
+    c.progress('small', 400); // 400 units
+    // 800 units in 10 s; left 4 × 900 + 1 × 600 = 4200 units: 52.5 s (by characters alone: 1500 / 50 = 30 s)
+    expect(c.etaSeconds(10_000)).toBeCloseTo(52.5, 6);
+    c.progress('small', 1000);
+    c.runEnd('small');
+    expect(c.finished).toBe(1);
+    // 400 + 1000 units in 20 s; left 4 × 900 = 3600 units: 51.4 s
+    expect(c.etaSeconds(20_000)).toBeCloseTo(3600 / (1400 / 20), 6);
+  });
+
+  test('a run resumed from its checkpoint, or continued from a rung: only this session\'s characters count toward the rate', () => {
+    const c = new SweepClock();
+    c.start({ tasks: 2, done: 0, work: 1000 + 600 }, 0);
+    c.runStart('resumed', 1, 1000, 0); // the sweep does not know the resume point; the worker's first report does
+    c.progress('resumed', 500);
+    c.progress('resumed', 600);
+    expect(c.percent('resumed')).toBe(60);
+    // 100 chars in 10 s; left: 400 of this run and the 600 planned for the rung not started
+    expect(c.etaSeconds(10_000)).toBeCloseTo(100, 6);
+    c.progress('resumed', 1000);
+    c.runEnd('resumed');
+    c.runStart('rung2', 1, 900, 300); // a halving rung: from 300 to 900 characters
+    c.progress('rung2', 300);
+    expect(c.percent('rung2')).toBe(33);
+    expect(c.etaSeconds(20_000)).toBeCloseTo(600 / (500 / 20), 6);
   });
 });
 

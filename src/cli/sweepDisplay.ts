@@ -11,6 +11,7 @@ import { meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type Ra
 import { configId, knobsFromRow } from '../sweep/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
 import type { SweepEvents } from '../sweep/sweep.js';
+import type { CostPerChar, PlannedWork } from '../sweep/work.js';
 import type { RunOutcome } from '../sweep/task.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { isTty, throttledLine } from './progress.js';
@@ -18,37 +19,68 @@ import { isTty, throttledLine } from './progress.js';
 /** An ETA needs this much of this session's training behind it before it means anything. */
 const ETA_MIN_SECONDS = 3;
 
+/** A training in progress: its cost per character, its budget, where it started and where it is. */
+interface Training {
+  cost: number;
+  budget: number;
+  /** Characters at its first report: what an earlier session (a resume point) or rung trained is not work done now. */
+  base: number | null;
+  chars: number;
+}
+
 /**
- * Progress of the sweep in characters: finished runs count their whole budget, running ones what
- * they have trained. The rate only counts this session's characters (runs recorded by an earlier
- * session are not work done now), so a resumed sweep's ETA is not "0s" at 50 %.
+ * Progress of the sweep in work, characters × each run's cost per character (src/sweep/work.ts),
+ * so that a ladder of small and large models gets an honest ETA. Work left is what the plan has
+ * not started yet plus what the running trainings have left; the rate only counts this session's
+ * work, so a resumed sweep's ETA is not "0s" at 50 %.
  */
 export class SweepClock {
   total = 0;
   finished = 0;
-  budget = 1;
-  readonly running = new Map<string, number>();
+  readonly running = new Map<string, Training>();
   private startedAt = 0;
-  private charsAtStart = 0;
+  /** Planned work not started yet. */
+  private pending = 0;
+  /** Work this session's finished trainings did. */
+  private doneNow = 0;
 
-  start(total: number, skipped: number, budget: number, now = Date.now()): void {
-    this.total = total;
-    this.finished = skipped;
-    this.budget = budget;
+  start(planned: PlannedWork, now = Date.now()): void {
+    this.total = planned.tasks;
+    this.finished = planned.done;
+    this.pending = planned.work;
     this.startedAt = now;
-    this.charsAtStart = skipped * budget;
   }
 
-  doneChars(): number {
-    return this.finished * this.budget + [...this.running.values()].reduce((a, b) => a + b, 0);
+  runStart(id: string, cost: number, budget: number, from: number): void {
+    this.pending = Math.max(0, this.pending - cost * (budget - from));
+    this.running.set(id, { cost, budget, base: null, chars: from });
+  }
+
+  progress(id: string, chars: number): void {
+    const t = this.running.get(id);
+    if (!t) return;
+    t.base ??= chars;
+    t.chars = chars;
+  }
+
+  runEnd(id: string): void {
+    const t = this.running.get(id);
+    if (t) this.doneNow += t.cost * (t.chars - (t.base ?? t.chars));
+    this.running.delete(id);
+    this.finished++;
   }
 
   /** Seconds left at this session's rate, NaN while too little is known. */
   etaSeconds(now = Date.now()): number {
     const elapsed = (now - this.startedAt) / 1000;
-    const trained = this.doneChars() - this.charsAtStart;
+    let trained = this.doneNow;
+    let left = this.pending;
+    for (const t of this.running.values()) {
+      trained += t.cost * (t.chars - (t.base ?? t.chars));
+      left += t.cost * Math.max(0, t.budget - t.chars);
+    }
     if (elapsed < ETA_MIN_SECONDS || trained <= 0) return NaN;
-    return (this.total * this.budget - this.doneChars()) / (trained / elapsed);
+    return left / (trained / elapsed);
   }
 
   eta(now = Date.now()): string {
@@ -56,8 +88,14 @@ export class SweepClock {
     return Number.isFinite(s) ? fmtDuration(s) : '…';
   }
 
+  /** A training's share of its own budget, in percent. */
+  percent(id: string): number {
+    const t = this.running.get(id);
+    return t ? Math.round((100 * t.chars) / t.budget) : 0;
+  }
+
   statusLine(): string {
-    const running = [...this.running.entries()].map(([id, c]) => `${id} ${Math.round((100 * c) / this.budget)}%`).join(', ');
+    const running = [...this.running.keys()].map((id) => `${id} ${this.percent(id)}%`).join(', ');
     return `sweep: ${this.finished}/${this.total} runs${running ? `; running ${running}` : ''}; ETA ${this.eta()}`;
   }
 }
@@ -124,6 +162,7 @@ class Bars {
 
 export function sweepDisplay(tty = isTty()): SweepDisplay {
   const clock = new SweepClock();
+  let cost: CostPerChar = () => 1;
   const line = throttledLine(5000);
   let bars: Bars | null = null;
   const say = (msg: string) => {
@@ -137,24 +176,24 @@ export function sweepDisplay(tty = isTty()): SweepDisplay {
   };
   return {
     onStart(info) {
-      clock.start(info.total, info.skipped, info.budget);
+      cost = info.cost;
+      clock.start(info.planned);
       const head = `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded`;
       say(info.todo.length === 0 ? `${head}, 0 to run: nothing to do (--fresh runs them all again)` : `${head}, ${info.todo.length} to run on ${info.workers} worker(s)`);
       if (tty && info.todo.length > 0) bars = new Bars(clock.total, clock.finished);
     },
-    onRunStart(spec: RunSpec) {
-      clock.running.set(spec.id, 0);
-      bars?.add(spec.id, clock.budget);
+    onRunStart(spec: RunSpec, task) {
+      clock.runStart(spec.id, cost(spec), task.budget, task.from);
+      bars?.add(spec.id, task.budget);
     },
     onRunProgress(spec, p) {
-      clock.running.set(spec.id, p.chars);
-      bars?.update(spec.id, p.chars, `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc`);
+      clock.progress(spec.id, p.chars);
+      bars?.update(spec.id, p.chars, Number.isFinite(p.smoothLossPerChar) ? `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc` : '');
       bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
       if (!tty) line(clock.statusLine());
     },
     onRunEnd(o: RunOutcome) {
-      clock.running.delete(o.spec.id);
-      clock.finished++;
+      clock.runEnd(o.spec.id);
       say(runEndLine(o)); // logged before the bar goes: removing it redraws, which flushes the line
       bars?.remove(o.spec.id);
       bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);

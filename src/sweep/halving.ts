@@ -27,6 +27,7 @@ import type { Experiment, HalvingSearch } from './schema.js';
 import { decideRung, rungBudgets, type RungDecision } from './search/halving.js';
 import { writeTable, type Row } from './tables.js';
 import type { RunOutcome, RunTask } from './task.js';
+import { halvingWork, type CostPerChar, type PlannedWork } from './work.js';
 
 /** What the sweep lends the rungs: its pool, its recorder, and the runs already in summary.csv. */
 export interface HalvingContext {
@@ -122,6 +123,12 @@ function rungCheckpoints({ exp, loaded, dir }: HalvingContext): RunCheckpoints {
 
 const rungName = (runId: string, k: number) => `${runId}.rung${k}`;
 const outcomeFile = (dir: string, runId: string, k: number) => join(checkpointsDir(dir), `${rungName(runId, k)}.outcome.json`);
+
+/** The trainings this halving sweep plans and the weighted characters left (src/sweep/work.ts), from the outcomes recorded so far. */
+export function halvingPlannedWork(exp: Experiment & { search: HalvingSearch }, runs: RunSpec[], dir: string, cost: CostPerChar): PlannedWork {
+  const budgets = rungBudgets(exp.search, exp.budget.chars);
+  return halvingWork(exp.search, exp.budget.chars, runs, exp.seeds.length, cost, (k) => readOutcomes(dir, k, runs, budgets[k]).size);
+}
 
 /** What a run recorded at a rung, and the rung's budget (an outcome of another budget is not this rung's). */
 interface StoredOutcome {

@@ -16,7 +16,7 @@ import { corpusAtHand } from '../data/resolve.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
-import { checkSamePlan, finishCheckpoints, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
+import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
 import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
@@ -27,6 +27,7 @@ import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js
 import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
+import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -46,8 +47,10 @@ export interface SweepOptions {
 }
 
 export interface SweepEvents {
-  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; budget: number }): void;
-  onRunStart?(spec: RunSpec): void;
+  /** `planned`: the trainings in all (successive halving: one per run and rung) and the work left (src/sweep/work.ts). */
+  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; budget: number; planned: PlannedWork; cost: CostPerChar }): void;
+  /** A training starts: to `budget` characters, from `from` (a halving rung continues from the one before). */
+  onRunStart?(spec: RunSpec, task: { budget: number; from: number }): void;
   onRunProgress?(spec: RunSpec, p: RunProgress): void;
   onRunEnd?(outcome: RunOutcome): void;
   onNotice?(msg: string): void;
@@ -99,7 +102,10 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     checkUnchanged(folder, plan, loaded.file.sha256);
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
-    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget: plan.experiment.budget.chars });
+    const cost = costPerChar(loaded.corpus.vocab.symbols.length);
+    const budget = plan.experiment.budget.chars;
+    const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, budget, cost);
+    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget, planned, cost });
     // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
     // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
@@ -247,7 +253,8 @@ async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, e
 function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepResult {
   const previous = folder.previous!;
   const skipped = folder.recorded.length;
-  ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, budget: plan.experiment.budget.chars });
+  const planned = { tasks: plan.runs.length, done: plan.runs.length, work: 0 };
+  ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, budget: plan.experiment.budget.chars, planned, cost: () => 0 });
   if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
   const { summary, retired } = sortTables(plan);
   if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
@@ -516,7 +523,7 @@ async function runPool(
 async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping: () => boolean): Promise<RunOutcome | null> {
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (p: RunProgress) => ev.onRunProgress?.(task.spec, p));
-  ev.onRunStart?.(task.spec);
+  ev.onRunStart?.(task.spec, { budget: task.budget, from: task.continueFrom?.chars ?? 0 });
   try {
     return (await pool.run({ ...task, progress: port2 }, { transferList: [port2] })) as RunOutcome;
   } catch (err) {

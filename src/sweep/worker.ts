@@ -67,6 +67,7 @@ export default function runTask(task: RunTask): RunOutcome {
       onSample: (s: SamplePoint) => samples.push(s),
       onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
     };
+    callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
     const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
     ck?.finish();
     const markov = baselineFor(task, config);
