@@ -48,7 +48,7 @@ export interface SweepOptions {
 
 export interface SweepEvents {
   /** `planned`: the trainings in all (successive halving: one per run and rung) and the work left (src/sweep/work.ts). */
-  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; budget: number; planned: PlannedWork; cost: CostPerChar }): void;
+  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; planned: PlannedWork; cost: CostPerChar }): void;
   /** A training starts: to `budget` characters, from `from` (a halving rung continues from the one before). */
   onRunStart?(spec: RunSpec, task: { budget: number; from: number }): void;
   onRunProgress?(spec: RunSpec, p: RunProgress): void;
@@ -103,9 +103,8 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
-    const budget = plan.experiment.budget.chars;
-    const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, budget, cost);
-    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, budget, planned, cost });
+    const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
+    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
     // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
     // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
@@ -254,7 +253,7 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   const previous = folder.previous!;
   const skipped = folder.recorded.length;
   const planned = { tasks: plan.runs.length, done: plan.runs.length, work: 0 };
-  ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, budget: plan.experiment.budget.chars, planned, cost: () => 0 });
+  ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, planned, cost: () => 0 });
   if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
   const { summary, retired } = sortTables(plan);
   if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
