@@ -1,0 +1,44 @@
+/*
+ * A persistent pool of helper threads for the kernels (one pool per Node environment: each sweep
+ * worker thread has its own). The thread that calls run() is part 0; helpers 1..parts−1 run the
+ * other parts; every helper acknowledges every job (so the next job never races with a helper
+ * still reading this one). Between calls the helpers spin for a short while (the next kernel call of a
+ * training step follows within microseconds), then sleep on a condition variable.
+ */
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace charlab {
+
+class Pool {
+ public:
+  /** A pool that can run `threads` parts at once (threads − 1 helpers). */
+  explicit Pool(int threads);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  int threads() const { return (int)helpers_.size() + 1; }
+  /** fn(arg, part, parts) for part = 0..parts−1 (parts <= threads()), in parallel; returns when all are done. */
+  void run(int parts, void (*fn)(void*, int, int), void* arg);
+
+ private:
+  void helper(int id);
+
+  std::vector<std::thread> helpers_;
+  std::atomic<unsigned> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  // The current job, published by the release store of generation_.
+  void (*fn_)(void*, int, int) = nullptr;
+  void* arg_ = nullptr;
+  int parts_ = 0;
+};
+
+}  // namespace charlab
