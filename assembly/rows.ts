@@ -1,5 +1,5 @@
 /**
- * Row-wise kernels around the matrix products of the ladder's cells: the one-hot input (a gather
+ * Row-wise kernels around the matrix products of the cells: the one-hot input (a gather
  * of weight rows, and its gradient, a scatter-add), bias gradients (column sums), softmax with
  * cross-entropy, and the optimizer: Adam and the global gradient norm (for clip_grad_norm_).
  *

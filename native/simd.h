@@ -15,9 +15,13 @@
  * vmin(a, b), vmax(a, b) return b when either is NaN (x86's rule): callers put the data second, so a
  * NaN gradient survives clipping and a diverged run stays visible.
  *
+ * Loads and stores are unaligned ones (no cost on aligned data, which the host provides: 64-byte
+ * aligned matrices with row strides of 16 floats), so a misaligned pointer is slow, never a crash.
+ *
  * fma(a, b, c) = a·b + c, rounded once where the ISA fuses it (AVX-512, AVX2, NEON) and twice
- * (multiply, then add) on SSE2 and scalar. So AVX-512 and AVX2 compute the same bits wherever a
- * kernel performs the same operations in the same order (every kernel here does); SSE2 differs.
+ * (multiply, then add) on SSE2 and scalar. Results are exact per ISA (the same bits run after run,
+ * whatever the thread count); across ISAs they differ in the last bits (the width of the vectors
+ * sets the order of horizontal sums, SSE2 rounds twice), within the tolerances of the tests.
  */
 #pragma once
 #include <stdint.h>
@@ -37,9 +41,8 @@ namespace {
 constexpr int W = 16;
 struct VF { __m512 v; };
 struct VI { __m512i v; };
-static inline VF vload(const float* p) { return {_mm512_load_ps(p)}; }
-static inline VF vloadu(const float* p) { return {_mm512_loadu_ps(p)}; }
-static inline void vstore(float* p, VF a) { _mm512_store_ps(p, a.v); }
+static inline VF vload(const float* p) { return {_mm512_loadu_ps(p)}; }
+static inline void vstore(float* p, VF a) { _mm512_storeu_ps(p, a.v); }
 static inline VF vset1(float x) { return {_mm512_set1_ps(x)}; }
 static inline VF vzero() { return {_mm512_setzero_ps()}; }
 static inline VF operator+(VF a, VF b) { return {_mm512_add_ps(a.v, b.v)}; }
@@ -69,9 +72,8 @@ static inline float vhmax(VF a) { return _mm512_reduce_max_ps(a.v); }
 
 constexpr int W = 8;
 struct VF { __m256 v; };
-static inline VF vload(const float* p) { return {_mm256_load_ps(p)}; }
-static inline VF vloadu(const float* p) { return {_mm256_loadu_ps(p)}; }
-static inline void vstore(float* p, VF a) { _mm256_store_ps(p, a.v); }
+static inline VF vload(const float* p) { return {_mm256_loadu_ps(p)}; }
+static inline void vstore(float* p, VF a) { _mm256_storeu_ps(p, a.v); }
 static inline VF vset1(float x) { return {_mm256_set1_ps(x)}; }
 static inline VF vzero() { return {_mm256_setzero_ps()}; }
 static inline VF operator+(VF a, VF b) { return {_mm256_add_ps(a.v, b.v)}; }
@@ -107,9 +109,8 @@ static inline float vhmax(VF a) {
 
 constexpr int W = 4;
 struct VF { __m128 v; };
-static inline VF vload(const float* p) { return {_mm_load_ps(p)}; }
-static inline VF vloadu(const float* p) { return {_mm_loadu_ps(p)}; }
-static inline void vstore(float* p, VF a) { _mm_store_ps(p, a.v); }
+static inline VF vload(const float* p) { return {_mm_loadu_ps(p)}; }
+static inline void vstore(float* p, VF a) { _mm_storeu_ps(p, a.v); }
 static inline VF vset1(float x) { return {_mm_set1_ps(x)}; }
 static inline VF vzero() { return {_mm_setzero_ps()}; }
 static inline VF operator+(VF a, VF b) { return {_mm_add_ps(a.v, b.v)}; }
@@ -148,7 +149,6 @@ static inline float vhmax(VF a) {
 constexpr int W = 4;
 struct VF { float32x4_t v; };
 static inline VF vload(const float* p) { return {vld1q_f32(p)}; }
-static inline VF vloadu(const float* p) { return {vld1q_f32(p)}; }
 static inline void vstore(float* p, VF a) { vst1q_f32(p, a.v); }
 static inline VF vset1(float x) { return {vdupq_n_f32(x)}; }
 static inline VF vzero() { return {vdupq_n_f32(0.0f)}; }
@@ -178,7 +178,6 @@ static inline float vhmax(VF a) { return vmaxvq_f32(a.v); }
 constexpr int W = 1;
 struct VF { float v; };
 static inline VF vload(const float* p) { return {*p}; }
-static inline VF vloadu(const float* p) { return {*p}; }
 static inline void vstore(float* p, VF a) { *p = a.v; }
 static inline VF vset1(float x) { return {x}; }
 static inline VF vzero() { return {0.0f}; }

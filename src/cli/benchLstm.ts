@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { createModel } from '../backend/index.js';
-import { LadderKernels } from '../backend/ladderKernels.js';
+import { WasmKernels } from '../backend/wasmKernels.js';
 import type { RnnConfig } from '../model/types.js';
 import { StreamCursor } from '../train/chunks.js';
 import { median } from '../util/stats.js';
@@ -71,7 +71,7 @@ function measureTorch(ctx: BenchContext, threads: number): (Rate & { torch: stri
 
 /** The SIMD128 peak (GMAC/s per CPU second): the best of a few probe calls. */
 function simdPeak(): number {
-  const k = new LadderKernels('simd128');
+  const k = new WasmKernels('simd128');
   let best = 0;
   for (let i = 0; i < 5; i++) {
     const c0 = process.cpuUsage();

@@ -1,0 +1,156 @@
+/**
+ * The kernel interface of the one host model (src/backend/kernelModel.ts): what a chunk of
+ * training, scoring or sampling needs, implemented by the WebAssembly kernels (wasmKernels.ts, over
+ * assembly/kernels.ts) and by the native ones (nativeKernels.ts, over native/*.cc). A kernel works
+ * on whole matrices or whole chunks (a cell's T steps in one call), so a chunk is a few dozen calls
+ * whatever its size.
+ *
+ * Memory: a Kernels instance owns one linear memory (a WebAssembly memory, or the native arena).
+ * Matrices are allocated in it (`alloc`) as Mat handles: row-major f32, the row stride `ld` rounded
+ * up to a multiple of `align` floats, every matrix 64-byte aligned and zero-filled, so the padding
+ * columns the kernels read are zero. Views of the memory are invalid after the next alloc.
+ *
+ * Weights that several products read are prepared once per optimizer step (`pack`) in the form the
+ * products want: 'ABt' for Y = A·Wᵀ (W is PyTorch's [out × in]), 'AB' for Y = A·W.
+ *
+ * A cell's buffers for a chunk of T steps of B streams (Hp = H rounded up to `align`, G = nG·Hp,
+ * gate blocks Hp apart: i f g o for the LSTM, r z n for the GRU, one for the rnn):
+ *   Z   T·B × G     in: the input part of the pre-activations (with the input bias); out of
+ *                   forward: what backward needs (the LSTM's and GRU's gates); out of backward:
+ *                   ∂loss/∂(input part)
+ *   GH  T·B × G     GRU only: h_{t−1}·W_hᵀ + b_h, then its gradient
+ *   hs, cs  (T+1)·B × H   block 0 the incoming state, block t+1 the state after step t (cs: LSTM only)
+ *   dH  T·B × H     ∂loss/∂h_t from above;  dh, dc  B × H  carried from beyond the chunk to its start
+ */
+import type { MemoryView } from './memory.js';
+
+/** A matrix in kernel memory: rows × cols logical floats, rows `ld` floats apart, at byte `ptr`. */
+export interface Mat {
+  readonly ptr: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly ld: number;
+}
+
+/** A weight prepared for products: W (of.rows × of.cols) in the form Y = A·Wᵀ ('ABt') or Y = A·W ('AB'). */
+export interface Packed {
+  readonly ptr: number;
+  readonly form: 'ABt' | 'AB';
+  readonly of: { readonly rows: number; readonly cols: number };
+}
+
+export type CellKind = 'rnn' | 'gru' | 'lstm';
+
+/** One layer's buffers for a chunk (see above); `scratch` is the kernels' own (from allocCellScratch). */
+export interface CellBuffers {
+  Z: Mat;
+  GH: Mat | null;
+  hs: Mat;
+  cs: Mat | null;
+  train: { dH: Mat; dh: Mat; dc: Mat | null; scratch: unknown } | null;
+}
+
+/** Adam's constants for one step (torch.optim.Adam's defaults for β and eps). */
+export interface AdamStep {
+  lr: number;
+  step: number; // t, from 1
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Gradient scale applied first (clip_grad_norm_'s factor); 1 by default. */
+  gradScale?: number;
+}
+
+export interface Kernels extends MemoryView {
+  /** 'wasm' or 'native'. */
+  readonly backend: 'wasm' | 'native';
+  /** The code path: 'simd128' or 'relaxed' (wasm); 'avx512', 'avx2', 'sse2', 'neon', 'scalar' (native). */
+  readonly isa: string;
+  /** Threads a call may use. */
+  readonly threads: number;
+
+  allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed;
+  /** Bp ← W prepared (W's shape must be the one Bp was allocated for; only W's logical columns are read). */
+  pack(Bp: Packed, W: Mat): void;
+  /** Y = A·Wᵀ or A·W (Bp's form) (+ bias, a 1 × Y.cols matrix) (+ Y). */
+  gemmPacked(Y: Mat, A: Mat, Bp: Packed, opts?: { bias?: Mat; accumulate?: boolean }): void;
+  /** C = A·B (+ C): A M×K, B K×N. */
+  gemmAB(C: Mat, A: Mat, B: Mat, accumulate?: boolean): void;
+  /** C = Aᵀ·B (+ C): A K×M, B K×N. */
+  gemmAtB(C: Mat, A: Mat, B: Mat, accumulate?: boolean): void;
+
+  /** out[r, :] = table[ids[r], :] (+ bias) for r < out.rows; ids at byte address `ids`. */
+  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat): void;
+  /** table[ids[r], :] += src[r, :] for r < src.rows, in the order r = 0, 1, … */
+  scatterAddRows(table: Mat, ids: number, src: Mat): void;
+  /** out (1×N) (+)= the column sums of A (M×N). */
+  sumRows(out: Mat, A: Mat, accumulate?: boolean): void;
+  /** Softmax cross-entropy in place (rows of Y become scale·(p − onehot)); returns Σ −ln p[target] in nats. */
+  softmaxXent(Y: Mat, targets: number, scale: number): number;
+  /** Row r of Y becomes softmax(y·invT) (the reference's exp((y − max)·invT) / Σ). */
+  softmaxRow(Y: Mat, r: number, invT: number): void;
+  /** Σ x² over all rows × ld floats of m (padding is zero). */
+  sumSquares(m: Mat): number;
+  /** Every float of m (padding included) clipped to [−c, c]; NaN stays NaN. */
+  clipValues(m: Mat, c: number): void;
+  /** One Adam step over all of W (rows × ld floats) with gradient G and moments M, V of the same shape. */
+  adam(W: Mat, G: Mat, M: Mat, V: Mat, s: AdamStep): void;
+  /** Adagrad over all of W: g ← gradScale·g; m += g²; w −= lr·g / √(m + eps). */
+  adagrad(W: Mat, G: Mat, M: Mat, lr: number, eps: number, gradScale?: number): void;
+  /** RMSprop over all of W: g ← gradScale·g; m = α·m + (1 − α)·g²; w −= lr·g / (√m + eps). */
+  rmsprop(W: Mat, G: Mat, M: Mat, lr: number, alpha: number, eps: number, gradScale?: number): void;
+
+  /** What cellForward and cellBackward of this kind need beyond the common buffers, for T steps of B streams of H units. */
+  allocCellScratch(kind: CellKind, T: number, B: number, H: number): unknown;
+  /**
+   * The cell's recurrence over `len` steps from block 0 of hs (cs): Wf is W_h prepared 'ABt' (nG·Hp × H),
+   * bh the GRU's hidden bias (1 × nG·Hp) or null.
+   */
+  cellForward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wf: Packed, bh: Mat | null): void;
+  /**
+   * Back through what cellForward saw, from buf.train.dH (dh, dc carry ∂loss/∂(state after the chunk)
+   * in and ∂loss/∂(state before it) out): Z (and GH) ← their gradients; gWh ← ∂loss/∂W_h. Wb is W_h
+   * prepared 'AB'. The GRU's ∂b_h is Σ GH (the caller's).
+   */
+  cellBackward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wb: Packed, gWh: Mat): void;
+}
+
+export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/** Throws a RangeError naming the operation and the shapes when they do not fit. */
+export function checkShapes(op: string, ok: boolean, ...mats: { rows: number; cols: number }[]): void {
+  if (!ok) throw new RangeError(`${op}: shapes do not fit: ${mats.map((m) => `${m.rows}×${m.cols}`).join(', ')}`);
+}
+
+/** The product Y = A·(W or Wᵀ) fits: K and N from the packed weight's form. */
+export function checkGemmPacked(Y: Mat, A: Mat, Bp: Packed, bias?: Mat): { K: number; N: number } {
+  const [K, N] = Bp.form === 'ABt' ? [Bp.of.cols, Bp.of.rows] : [Bp.of.rows, Bp.of.cols];
+  checkShapes(`gemmPacked (${Bp.form})`, A.cols === K && Y.rows === A.rows && Y.cols === N, Y, A, Bp.of);
+  if (bias && bias.cols !== N) throw new RangeError(`gemmPacked: bias has ${bias.cols} columns, expected ${N}`);
+  return { K, N };
+}
+
+/** The optimizer's buffers all have W's shape. */
+export function checkSameShape(op: string, W: Mat, others: Mat[]): void {
+  for (const m of others) if (m.rows !== W.rows || m.ld !== W.ld) throw new RangeError(`${op}: ${m.rows}×${m.ld} against W ${W.rows}×${W.ld}`);
+}
+
+/** Adam's per-step factors: the step size lr / (1 − β1^t) and √(1 − β2^t). */
+export function adamFactors(s: AdamStep): { stepSize: number; b1: number; b2: number; eps: number; bc2sqrt: number; gradScale: number } {
+  const b1 = s.beta1 ?? 0.9;
+  const b2 = s.beta2 ?? 0.999;
+  return { stepSize: s.lr / (1 - b1 ** s.step), b1, b2, eps: s.eps ?? 1e-8, bc2sqrt: Math.sqrt(1 - b2 ** s.step), gradScale: s.gradScale ?? 1 };
+}
+
+/** Gate blocks of each cell kind. */
+export const GATES: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
+
+/** The cell buffers fit T steps of B streams (Hp = hs.ld). */
+export function checkCellBuffers(kind: CellKind, len: number, B: number, buf: CellBuffers): number {
+  const Hp = buf.hs.ld;
+  const G = GATES[kind] * Hp;
+  const n = len * B;
+  const ok = buf.Z.rows >= n && buf.Z.ld === G && buf.hs.rows >= n + B && (kind !== 'lstm' || (buf.cs !== null && buf.cs.ld === Hp)) && (kind !== 'gru' || (buf.GH !== null && buf.GH.ld === G));
+  if (!ok) throw new RangeError(`${kind} cell: buffers do not fit ${len} steps of ${B} streams (Z ${buf.Z.rows}×${buf.Z.ld}, hs ${buf.hs.rows}×${buf.hs.ld})`);
+  return Hp;
+}
