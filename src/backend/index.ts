@@ -40,6 +40,11 @@ export function resolveBackend(choice: BackendChoice): Backend {
   return choice;
 }
 
+/** `backend` where it runs here; native where its addon is not available: 'auto' (wasm). For a checkpoint written elsewhere. */
+export function runnableHere(backend: Backend): BackendChoice {
+  return backend === 'native' && !nativeStatus().available ? 'auto' : backend;
+}
+
 /** The code path a backend runs here: the native ISA (CHARLAB_NATIVE_ISA, else the best usable), 'simd128' (wasm), 'f64' (reference). */
 export function backendIsa(backend: Backend): string {
   return backend === 'native' ? defaultIsa() : backend === 'wasm' ? 'simd128' : 'f64';

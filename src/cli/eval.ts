@@ -1,6 +1,6 @@
 /** `charlab eval CKPT --corpus PATH`: the held-out bits per character of a saved model. */
 import { Command, Option } from 'commander';
-import { BACKENDS, type Backend } from '../backend/index.js';
+import { BACKEND_CHOICES, runnableHere, type BackendChoice } from '../backend/index.js';
 import { loadCheckpoint, modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { heldOutOf } from '../checkpoint/corpus.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -10,7 +10,7 @@ import { readCorpus } from './sample.js';
 interface EvalOptions {
   corpus: string;
   validation?: number;
-  backend?: Backend;
+  backend?: BackendChoice;
   json?: boolean;
 }
 
@@ -21,7 +21,7 @@ export function registerEval(program: Command): void {
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
     .requiredOption('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes)')
     .option('--validation <f>', "held-out fraction at the end of the corpus (default: the run's)", fraction)
-    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
+    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)').choices([...BACKEND_CHOICES]))
     .option('--json', 'print one JSON object ({valBpc, chars, …}) on stdout')
     .addHelpText(
       'after',
@@ -34,7 +34,7 @@ export function registerEval(program: Command): void {
       const file = await readCorpus(opts.corpus);
       const validation = opts.validation ?? ck.corpus.validation;
       const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
-      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, ids.length);
+      const r = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend)).evaluate(ids, trainEnd, ids.length);
       const sameText = file.sha256 === ck.corpus.sha256;
       const out = { checkpoint: path, corpus: file.path, sameCorpus: sameText, validation, chars: r.chars, nats: r.nats, valBpc: r.bpc };
       if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);

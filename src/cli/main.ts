@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   slurm: async () => (await import('./slurm.js')).registerSlurm,
   report: async () => (await import('./report.js')).registerReport,
   bench: async () => (await import('./bench.js')).registerBench,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
 
 /** The command named on the command line (the first argument that is not an option), if known. */
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     // Anything else (no command, an unknown one, `help`, --version) gets them all, for help and suggestions.
     const named = namedCommand(argv.slice(2));
     for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
+    if (!named) program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

@@ -1,6 +1,7 @@
 /** `charlab sweep`: run an experiment file's grid over a worker pool and record the tables. */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/index.js';
 import Table from 'cli-table3';
 import { planRunsOf, type RunSpec } from '../sweep/grid.js';
 import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js';
@@ -24,11 +25,27 @@ export const EXIT_INTERRUPTED = 130;
 interface SweepCliOptions {
   fresh?: boolean;
   workers?: number;
+  threads?: number;
+  backend?: BackendChoice;
   out?: string;
   json?: boolean;
   shard?: string;
   plan?: boolean;
 }
+
+/** The end of `charlab sweep --help`: exit statuses and search methods. */
+const sweepHelp = () =>
+  `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
+  `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
+  `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
+  'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
+  'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
+  Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
+  '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
+  '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
+  HALVING_HELP;
+
+const backendOption = new Option('--backend <name>', 'overrides the experiment\'s "backend" (auto: native where built, else wasm)').choices([...BACKEND_CHOICES]);
 
 export function registerSweep(program: Command): void {
   program
@@ -41,6 +58,8 @@ export function registerSweep(program: Command): void {
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
     .option('--fresh', 'discard the results folder\'s tables and start over')
     .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
+    .addOption(backendOption)
+    .option('--threads <n>', 'threads per run on the native backend (default: the experiment\'s "threads", else cores ÷ workers); results do not depend on it', positiveInt)
     .option('--out <dir>', 'results folder (default: results/<name>)')
     .option(
       '--shard <i/n>',
@@ -50,18 +69,7 @@ export function registerSweep(program: Command): void {
     )
     .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
     .option('--plan', 'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array (and, for halving, a "halving" object with the rung budgets)')
-    .addHelpText(
-      'after',
-      `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
-        `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
-        `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
-        'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
-        'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
-        Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
-        '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
-        '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
-        HALVING_HELP,
-    )
+    .addHelpText('after', sweepHelp)
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
       if (opts.plan) return printPlan(experimentPath, opts.json === true);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
@@ -71,7 +79,7 @@ export function registerSweep(program: Command): void {
       try {
         const result = await withCorpusAccess((corpusAccess) =>
           runSweep(
-            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
+            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, threads: opts.threads, backend: opts.backend, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
             display,
           ),
         );

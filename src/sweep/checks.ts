@@ -109,3 +109,10 @@ export function warnWorkers(workers: number, onNotice: (msg: string) => void, co
     onNotice(`warning: ${workers} workers on ${cores} core(s): the runs will share the cores, each slower, nothing gained`);
   }
 }
+
+/** Warns when workers × threads per run (asked for: the default never does) exceed the cores. */
+export function warnThreads(workers: number, threads: number, backend: Backend, onNotice: (msg: string) => void, cores = availableParallelism()): void {
+  if (backend === 'native' && threads > 1 && workers * threads > cores) {
+    onNotice(`warning: ${workers} workers × ${threads} threads on ${cores} core(s): the threads will wait for each other; consider --threads ${Math.max(1, Math.floor(cores / workers))}`);
+  }
+}

@@ -16,6 +16,7 @@ export const SUMMARY_COLUMNS = [
   ...KNOB_COLUMNS.slice(AFTER_DROPOUT),
   'seed',
   'backend',
+  'isa',
   'status',
   'iterations',
   'chars',
@@ -40,8 +41,10 @@ export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
   'smooth_loss_per_char', 'val_bpc', 'markov_order', 'markov_val_bpc', 'wall_s', 'chars_per_s', 'diverged_at_iteration', 'error',
 ] as const;
-/** summary.csv as the ladder's first version wrote it: today's columns but `init` (the initialisation knob came later). */
-export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'init');
+/** summary.csv as the ladder's first version wrote it: today's columns but `init` and `isa` (both came later). */
+export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'init' && c !== 'isa');
+/** summary.csv before the native backend: today's columns but `isa` (the code path a run used; empty in such rows). */
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'isa');
 
 export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;

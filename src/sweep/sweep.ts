@@ -18,10 +18,11 @@ import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
 import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
 import { rungBudgets } from './search/halving.js';
-import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
+import { checkExperimentResources, loadExperimentCorpus, resolvedBackend, warnThreads } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { acquireLock } from './lock.js';
-import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
+import { experimentKey, machineInfo, meaningChanges, readManifest, resolvedBackendChange, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
+import { backendIsa, type Backend, type BackendChoice } from '../backend/index.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
 import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
@@ -36,6 +37,10 @@ export interface SweepOptions {
   fresh?: boolean;
   /** Overrides the experiment's worker count. */
   workers?: number;
+  /** Overrides the experiment's threads per run (native backend). */
+  threads?: number;
+  /** Overrides the experiment's backend (recorded as if the file said so). */
+  backend?: BackendChoice;
   /** Stop launching runs and abandon those in flight when aborted (Ctrl-C). */
   signal?: AbortSignal;
   /** Test-only faults by run id. */
@@ -83,6 +88,13 @@ interface Plan {
   shard: Shard | null;
   /** null when nothing is left to run: the corpus is then not read at all. */
   loaded: LoadedCorpus | null;
+  /** The experiment's backend as resolved here ("auto": native where its addon loads, else wasm). */
+  backend: Backend;
+}
+
+/** Threads per run: asked for, else the experiment's, else the cores shared among the workers (never more than the cores). */
+export function threadsPerRun(asked: number | undefined, workers: number, cores = availableParallelism()): number {
+  return asked ?? Math.max(1, Math.floor(cores / workers));
 }
 
 export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promise<SweepResult> {
@@ -101,7 +113,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev)); // work appeared meanwhile
     checkUnchanged(folder, plan, loaded.file.sha256);
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
-    const manifest = startManifest(plan, folder, loaded, workers);
+    const threads = threadsPerRun(opts.threads ?? plan.experiment.threads, workers);
+    warnThreads(workers, threads, plan.backend, (msg) => ev.onNotice?.(msg));
+    const manifest = startManifest(plan, folder, loaded, workers, threads);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
     const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
     ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
@@ -112,7 +126,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const pool = (todo: RunSpec[], hooks?: PoolHooks) => {
       const first = ladder;
       ladder = null;
-      return runPool(todo, plan.experiment, loaded, workers, plan.dir, opts, ev, first, hooks);
+      return runPool(todo, { plan, threads, workers }, loaded, opts, ev, first, hooks);
     };
     const interrupted = isHalving(plan.experiment) ? await runHalving(halvingContext(plan, folder, loaded, pool, ev)) : await pool(folder.todo);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
@@ -125,7 +139,8 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 /** Read and check the experiment, the results folder as it stands, and the corpus if any run is left. Writes nothing. */
 async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
-  const { experiment } = readExperimentFile(expPath);
+  const read = readExperimentFile(expPath).experiment;
+  const experiment = opts.backend === undefined ? read : { ...read, backend: opts.backend };
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
   if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
@@ -133,7 +148,8 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
+  const backend = resolvedBackend(experiment, expPath);
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null, backend };
   const folder = inspectFolder(plan, !!opts.fresh);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
@@ -198,6 +214,8 @@ function checkUnchanged(folder: FolderState, plan: Plan, sha256: string | null):
   const held = folder.tables.summary.rows.length;
   if (!previous || held === 0) return; // nothing recorded that a change could contradict
   const changes = meaningChanges(previous.experiment, plan.experiment);
+  const backend = resolvedBackendChange(previous, plan.backend);
+  if (backend) changes.push(backend);
   if (sha256 !== null && sha256 !== previous.corpus.sha256) changes.push({ key: 'corpus (sha256 of its text)', old: previous.corpus.sha256, new: sha256 });
   if (changes.length === 0) return;
   throw new UsageError(
@@ -276,7 +294,7 @@ function withVersion(versions: ExperimentVersion[], experiment: Experiment): Exp
   return [...versions, { since: new Date().toISOString(), experiment }];
 }
 
-function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number): Manifest {
+function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number, threads: number): Manifest {
   const { corpus, file } = loaded;
   const previous = folder.previous;
   const now = new Date().toISOString();
@@ -295,6 +313,9 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     node: process.version,
     machine: machineInfo(),
     workers,
+    backend: plan.backend,
+    isa: backendIsa(plan.backend),
+    threads,
     startedAt: previous ? previous.startedAt : now,
     sessions: [...(previous ? previous.sessions : []), now],
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
@@ -453,22 +474,21 @@ function halvingContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, p
     loaded,
     recorded: new Set(folder.recorded.map((r) => r.run_id)),
     pool,
-    record: (o) => record(plan.dir, plan.experiment, o),
+    record: (o) => record(plan, o),
     notice: (msg) => ev.onNotice?.(msg),
   };
 }
 
 async function runPool(
   todo: RunSpec[],
-  exp: Experiment,
+  { plan, threads, workers }: { plan: Plan; threads: number; workers: number },
   loaded: LoadedCorpus,
-  workers: number,
-  dir: string,
   opts: SweepOptions,
   ev: SweepEvents,
   ladder: LadderJob | null = null,
   hooks?: PoolHooks,
 ): Promise<boolean> {
+  const { dir, experiment: exp, backend } = plan;
   if (todo.length === 0) {
     if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
     return false;
@@ -496,12 +516,12 @@ async function runPool(
   const launch = async (): Promise<void> => {
     while (!stopping && next < todo.length) {
       const spec = todo[next++];
-      const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+      const base: RunTask = { spec, budget: exp.budget.chars, backend, threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
       const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
       if (outcome === null) return; // abandoned by an interrupt
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
       if (hooks) hooks.done(outcome);
-      else record(dir, exp, outcome);
+      else record(plan, outcome);
       if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
       if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
       ev.onRunEnd?.(outcome);
@@ -534,7 +554,7 @@ async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping
 }
 
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */
-function record(dir: string, exp: Experiment, o: RunOutcome): void {
+function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   const id = o.spec.id;
   appendRows(
     dir,
@@ -549,7 +569,8 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
       run_id: id,
       ...knobCells(o.spec),
       seed: o.spec.seed,
-      backend: exp.backend,
+      backend,
+      isa: o.isa,
       status: o.status,
       iterations: o.iterations,
       chars: o.chars,

@@ -28,7 +28,9 @@ export type Fault = 'throw' | 'exit';
 export interface RunTask {
   spec: RunSpec;
   budget: number;
+  /** The backend as resolved by the sweep (the same for every run), and threads per run. */
   backend: Backend;
+  threads: number;
   cadence: Cadence;
   markovOrder: number;
   /** Receives { chars, budget, smoothLossPerChar } while the run trains. */
@@ -70,6 +72,8 @@ export interface RunOutcome {
   resumedAt: number | null;
   /** Why a checkpoint found for the run was not resumed from. */
   notice: string | null;
+  /** The backend's code path the run used (native ISA, 'simd128', 'f64'); null if it failed before it started. */
+  isa: string | null;
 }
 
 /** The outcome of a run that threw or whose worker died: no numbers, the error kept. */
@@ -92,5 +96,6 @@ export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutco
     samples: [],
     resumedAt: null,
     notice: null,
+    isa: null,
   };
 }
