@@ -186,17 +186,17 @@ napi_value Pack(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/** gemmPacked(M, N, K, A, lda, Bp, C, ldc, bias, accumulate) */
+/** gemmPacked(M, N, K, A, lda, Bp, ldb, C, ldc, bias, accumulate): ldb 0, B packed; else B in place (K × N, stride ldb). */
 napi_value GemmPacked(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const long M = a.i(0), N = a.i(1), K = a.i(2), lda = a.i(4), ldc = a.i(7);
+  const long M = a.i(0), N = a.i(1), K = a.i(2), lda = a.i(4), ldb = a.i(6), ldc = a.i(8);
   const float* A = a.f(3, span(M, K, lda));
-  const float* Bp = a.f(5, (double)a.c->k->packed_floats((int)K, (int)N));
-  float* C = a.f(6, span(M, up16(N), ldc));
-  const float* bias = a.f(8, (double)up16(N));
-  const long acc = a.i(9);
+  const float* Bp = a.f(5, ldb ? span(K, up16(N), ldb) : (double)a.c->k->packed_floats((int)K, (int)N));
+  float* C = a.f(7, span(M, up16(N), ldc));
+  const float* bias = a.f(9, (double)up16(N));
+  const long acc = a.i(10);
   if (!a.ok) return nullptr;
-  a.c->k->gemm_packed(&a.c->ctx, (int)M, (int)N, (int)K, A, lda, Bp, C, ldc, bias, (int)acc);
+  a.c->k->gemm_packed(&a.c->ctx, (int)M, (int)N, (int)K, A, lda, Bp, ldb, C, ldc, bias, (int)acc);
   return undefined(env);
 }
 
@@ -313,36 +313,36 @@ napi_value ClipValues(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/** adam(W, G, M, V, n, stepSize, b1, b2, eps, bc2sqrt, gscale) */
+/** adam(W, G, M, V, n, stepSize, b1, b2, eps, bc2sqrt, gscale, clip) */
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(4);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n), *V = a.f(3, (double)n);
-  const double st = a.num(5), b1 = a.num(6), b2 = a.num(7), eps = a.num(8), bc = a.num(9), gs = a.num(10);
+  const double st = a.num(5), b1 = a.num(6), b2 = a.num(7), eps = a.num(8), bc = a.num(9), gs = a.num(10), clip = a.num(11);
   if (!a.ok) return nullptr;
-  a.c->k->adam(&a.c->ctx, Wt, G, M, V, n, (float)st, (float)b1, (float)b2, (float)eps, (float)bc, (float)gs);
+  a.c->k->adam(&a.c->ctx, Wt, G, M, V, n, (float)st, (float)b1, (float)b2, (float)eps, (float)bc, (float)gs, (float)clip);
   return undefined(env);
 }
 
-/** adagrad(W, G, M, n, lr, eps, gscale) */
+/** adagrad(W, G, M, n, lr, eps, gscale, clip) */
 napi_value Adagrad(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(3);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n);
-  const double lr = a.num(4), eps = a.num(5), gs = a.num(6);
+  const double lr = a.num(4), eps = a.num(5), gs = a.num(6), clip = a.num(7);
   if (!a.ok) return nullptr;
-  a.c->k->adagrad(&a.c->ctx, Wt, G, M, n, (float)lr, (float)eps, (float)gs);
+  a.c->k->adagrad(&a.c->ctx, Wt, G, M, n, (float)lr, (float)eps, (float)gs, (float)clip);
   return undefined(env);
 }
 
-/** rmsprop(W, G, M, n, lr, alpha, eps, gscale) */
+/** rmsprop(W, G, M, n, lr, alpha, eps, gscale, clip) */
 napi_value Rmsprop(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(3);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n);
-  const double lr = a.num(4), alpha = a.num(5), eps = a.num(6), gs = a.num(7);
+  const double lr = a.num(4), alpha = a.num(5), eps = a.num(6), gs = a.num(7), clip = a.num(8);
   if (!a.ok) return nullptr;
-  a.c->k->rmsprop(&a.c->ctx, Wt, G, M, n, (float)lr, (float)alpha, (float)eps, (float)gs);
+  a.c->k->rmsprop(&a.c->ctx, Wt, G, M, n, (float)lr, (float)alpha, (float)eps, (float)gs, (float)clip);
   return undefined(env);
 }
 
@@ -350,7 +350,8 @@ napi_value Rmsprop(napi_env env, napi_callback_info info) {
 
 /**
  * cellForward(kind, T, B, H, Hp, Z, GH, WhP, bh, hs, cs) and
- * cellBackward(kind, T, B, H, Hp, Z, GH, WhTP, hs, cs, dH, dh, dc, gWh); kind 0 rnn, 1 gru, 2 lstm.
+ * cellBackward(kind, T, B, H, Hp, Z, GH, WhTP, ldw, hs, cs, dH, dh, dc, gWh); kind 0 rnn, 1 gru, 2 lstm;
+ * ldw 0: WhTP packed, else W_h itself with that row stride.
  */
 napi_value CellForward(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -378,19 +379,20 @@ napi_value CellBackward(napi_env env, napi_callback_info info) {
   if (a.ok && !(kind >= 0 && kind <= 2 && T >= 0 && B >= 1 && H >= 1 && Hp >= H && Hp % 16 == 0)) a.fail("cellBackward: bad shape");
   float* Z = a.f(5, (double)T * B * G);
   float* GH = kind == 1 ? a.f(6, (double)T * B * G) : nullptr;
-  const float* WhTP = a.f(7, (double)a.c->k->packed_floats((int)G, (int)H));
-  const float* hs = a.f(8, (double)(T + 1) * B * Hp);
-  const float* cs = kind == 2 ? a.f(9, (double)(T + 1) * B * Hp) : nullptr;
-  const float* dH = a.f(10, (double)T * B * Hp);
-  float* dh = a.f(11, (double)B * Hp);
-  float* dc = kind == 2 ? a.f(12, (double)B * Hp) : nullptr;
-  float* gWh = a.f(13, span(G, Hp, Hp));
+  const long ldw = a.i(8);
+  const float* WhTP = a.f(7, ldw ? span(G, up16(H), ldw) : (double)a.c->k->packed_floats((int)G, (int)H));
+  const float* hs = a.f(9, (double)(T + 1) * B * Hp);
+  const float* cs = kind == 2 ? a.f(10, (double)(T + 1) * B * Hp) : nullptr;
+  const float* dH = a.f(11, (double)T * B * Hp);
+  float* dh = a.f(12, (double)B * Hp);
+  float* dc = kind == 2 ? a.f(13, (double)B * Hp) : nullptr;
+  float* gWh = a.f(14, span(G, Hp, Hp));
   if (!a.ok) return nullptr;
   Ctx* x = &a.c->ctx;
   const int t = (int)T, b = (int)B, h = (int)H, hp = (int)Hp;
-  if (kind == 2) a.c->k->lstm_backward(x, t, b, h, hp, Z, WhTP, hs, cs, dH, dh, dc, gWh);
-  else if (kind == 1) a.c->k->gru_backward(x, t, b, h, hp, Z, GH, WhTP, hs, dH, dh, gWh);
-  else a.c->k->rnn_backward(x, t, b, h, hp, Z, WhTP, hs, dH, dh, gWh);
+  if (kind == 2) a.c->k->lstm_backward(x, t, b, h, hp, Z, WhTP, ldw, hs, cs, dH, dh, dc, gWh);
+  else if (kind == 1) a.c->k->gru_backward(x, t, b, h, hp, Z, GH, WhTP, ldw, hs, dH, dh, gWh);
+  else a.c->k->rnn_backward(x, t, b, h, hp, Z, WhTP, ldw, hs, dH, dh, gWh);
   return undefined(env);
 }
 

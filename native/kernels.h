@@ -40,8 +40,8 @@ struct KernelTable {
   size_t (*packed_floats)(int K, int N);
   /** form 0: W is N×K (Y = A·Wᵀ); form 1: W is K×N (Y = A·W). */
   void (*pack)(int form, int N, int K, const float* W, long ldw, float* Bp);
-  /** C[M×N] (+)= A[M×K]·B (+ bias[N]), B packed. */
-  void (*gemm_packed)(Ctx*, int M, int N, int K, const float* A, long lda, const float* Bp, float* C, long ldc, const float* bias, int accumulate);
+  /** C[M×N] (+)= A[M×K]·B (+ bias[N]), B packed (ldb 0) or, in the form 1, read in place (its row stride ldb). */
+  void (*gemm_packed)(Ctx*, int M, int N, int K, const float* A, long lda, const float* Bp, long ldb, float* C, long ldc, const float* bias, int accumulate);
   /** C[M×N] (+)= A[M×K]·B[K×N]. */
   void (*gemm_ab)(Ctx*, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, int accumulate);
   /** C[M×N] (+)= A[K×M]ᵀ·B[K×N]. */
@@ -54,25 +54,27 @@ struct KernelTable {
   void (*softmax_row)(int V, float* y, float invT);
   double (*sum_squares)(Ctx*, const float* X, long n);
   void (*clip_values)(Ctx*, float* G, long n, float c);
-  void (*adam)(Ctx*, float* W, float* G, float* M, float* V, long n, float stepSize, float b1, float b2, float eps, float bc2sqrt, float gscale);
-  void (*adagrad)(Ctx*, float* W, float* G, float* M, long n, float lr, float eps, float gscale);
-  void (*rmsprop)(Ctx*, float* W, float* G, float* M, long n, float lr, float alpha, float eps, float gscale);
+  /** The optimizers (src/backend/kernels.ts OptimizerStep): g ← gscale·clamp(g, ±clip) first, in the same pass. */
+  void (*adam)(Ctx*, float* W, float* G, float* M, float* V, long n, float stepSize, float b1, float b2, float eps, float bc2sqrt, float gscale, float clip);
+  void (*adagrad)(Ctx*, float* W, float* G, float* M, long n, float lr, float eps, float gscale, float clip);
+  void (*rmsprop)(Ctx*, float* W, float* G, float* M, long n, float lr, float alpha, float eps, float gscale, float clip);
 
   /**
    * Cells over a chunk of T steps of B streams (layouts of src/backend/cells.ts): Z (or X) T·B × nG·Hp
    * holds the input part on entry; hs, cs (T+1)·B × Hp hold the incoming state in block 0. Forward
    * leaves the gates in Z and the states in blocks 1..T. Backward reads dH (T·B × Hp), carries dh, dc
    * (B × Hp) from beyond the chunk to its start, leaves ∂loss/∂(pre-activations) in Z (and GH), and
-   * writes gWh = Σ_t dzᵀ·h_{t−1} (nG·Hp × H, stride Hp) unless gWh is null.
+   * writes gWh = Σ_t dzᵀ·h_{t−1} (nG·Hp × H, stride Hp) unless gWh is null. The backward's W_h is
+   * packed (ldw 0) or W_h itself (ldw its row stride).
    */
   void (*lstm_forward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhP, float* hs, float* cs);
-  void (*lstm_backward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhTP, const float* hs, const float* cs,
+  void (*lstm_backward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhTP, long ldw, const float* hs, const float* cs,
                         const float* dH, float* dh, float* dc, float* gWh);
   void (*gru_forward)(Ctx*, int T, int B, int H, int Hp, float* X, float* GH, const float* WhP, const float* bh, float* hs);
-  void (*gru_backward)(Ctx*, int T, int B, int H, int Hp, float* X, float* GH, const float* WhTP, const float* hs,
+  void (*gru_backward)(Ctx*, int T, int B, int H, int Hp, float* X, float* GH, const float* WhTP, long ldw, const float* hs,
                        const float* dH, float* dh, float* gWh);
   void (*rnn_forward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhP, float* hs);
-  void (*rnn_backward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhTP, const float* hs,
+  void (*rnn_backward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhTP, long ldw, const float* hs,
                        const float* dH, float* dh, float* gWh);
 
   /** The vector tanh (which 0), exp (1) or sigmoid (2) over n floats in place (n a multiple of 16). */

@@ -275,7 +275,7 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     for (let step = 1; step <= 3; step++) {
       const g = randomF32(rng, n);
       k.write(G, g);
-      k.adam(W, G, M, V, { lr, step, beta1: b1, beta2: b2, eps, gradScale: gs });
+      k.optimize(W, G, [M, V], { kind: 'adam', lr, step, beta1: b1, beta2: b2, eps, gradScale: gs });
       for (let i = 0; i < n; i++) {
         const gi = g[i] * gs;
         m[i] = b1 * m[i] + (1 - b1) * gi;
@@ -289,7 +289,7 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + lr));
   });
 
-  it("clipValues, adagrad and rmsprop: src/optim's updates, as in Float64", () => {
+  it("clipValues, adagrad and rmsprop: src/optim's updates, as in Float64; the optimizer's own clip is clipValues' bit for bit", () => {
     const k = make();
     const rng = makeRng('optim');
     const n = 37;
@@ -297,16 +297,19 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
       const [W, w0] = randomMat(k, rng, 1, n);
       const [G] = randomMat(k, rng, 1, n);
       const M = k.alloc(1, n);
+      const [W2, G2, M2] = [k.alloc(1, n), k.alloc(1, n), k.alloc(1, n)];
+      k.write(W2, w0);
       const w = Float64Array.from(w0);
       const m = new Float64Array(n);
       const [lr, gs, c] = [0.05, 0.7, 0.8];
       for (let step = 0; step < 3; step++) {
         const g = randomF32(rng, n);
         k.write(G, g);
+        k.write(G2, g);
         k.clipValues(G, c);
         expect(k.read(G)).toEqual(g.map((x) => Math.min(c, Math.max(-c, x)).valueOf()).map(Math.fround));
-        if (opt === 'adagrad') k.adagrad(W, G, M, lr, 1e-8, gs);
-        else k.rmsprop(W, G, M, lr, 0.95, 1e-8, gs);
+        k.optimize(W, G, [M], { kind: opt, lr, eps: 1e-8, alpha: 0.95, gradScale: gs });
+        k.optimize(W2, G2, [M2], { kind: opt, lr, eps: 1e-8, alpha: 0.95, gradScale: gs, clip: c });
         for (let i = 0; i < n; i++) {
           const gi = Math.min(c, Math.max(-c, g[i])) * gs;
           m[i] = opt === 'adagrad' ? m[i] + gi * gi : 0.95 * m[i] + 0.05 * gi * gi;
@@ -316,6 +319,7 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
       // each step is lr·g/√m: a handful of f32 roundings, bounded by 1e-6·(|w| + 5·lr) (rmsprop's steps reach ~4.5·lr)
       const got = k.read(W);
       for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + 5 * lr));
+      expect(Array.from(k.read(W2))).toEqual(Array.from(got));
     }
     const [N] = randomMat(k, rng, 1, 5);
     k.view(N)[2] = NaN;

@@ -34,7 +34,7 @@ import {
 } from '../model/types.js';
 import { makeSavableRng, sampleIndex, type Rng, type SavableRng } from '../util/rng.js';
 import { CELL_ENTRIES, type CellEntry } from './cells.js';
-import type { Kernels, Mat, Packed } from './kernels.js';
+import { OPTIMIZER_SLOTS as SLOTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
 import { TensorLayout } from './layout.js';
 import { allocLayerWeights, allocWorkspace, EVAL_BLOCK, packLayerWeights, type LayerWeights, type Workspace } from './workspace.js';
 
@@ -42,8 +42,6 @@ const OPT_EPS = 1e-8;
 const RMSPROP_DECAY = 0.95;
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-/** The optimizer memories by slot name (src/optim/optimizers.ts's names). */
-const SLOTS = { adagrad: ['mem'], rmsprop: ['ms'], adam: ['m', 'v'] } as const;
 
 export class KernelModel implements CharModel {
   readonly config: FullConfig;
@@ -271,18 +269,21 @@ export class KernelModel implements CharModel {
     this.lr = lr;
   }
 
-  /** Clip by value, then by global norm, then one optimizer step; re-prepare the weights. */
+  /**
+   * Clip by value, then by global norm, then one optimizer step; re-prepare the weights. Without a
+   * norm clip the value clip is the optimizer's own first operation (one pass over the gradient).
+   */
   private step(): void {
     const { k, G, P, config: c } = this;
-    if (Number.isFinite(c.clip)) k.clipValues(G, c.clip);
-    let scale = 1;
+    const s: OptimizerStep = { kind: c.optimizer, lr: this.lr, eps: OPT_EPS, clip: c.clip, alpha: RMSPROP_DECAY };
+    if (c.optimizer === 'adam') Object.assign(s, { ...ADAM, step: ++this.adamStep });
     if (c.clipNorm > 0) {
+      if (Number.isFinite(c.clip)) k.clipValues(G, c.clip);
+      s.clip = Infinity;
       const norm = Math.sqrt(k.sumSquares(G));
-      if (norm > c.clipNorm) scale = c.clipNorm / norm;
+      if (norm > c.clipNorm) s.gradScale = c.clipNorm / norm;
     }
-    if (c.optimizer === 'adagrad') k.adagrad(P, G, this.slots.mem, this.lr, OPT_EPS, scale);
-    else if (c.optimizer === 'rmsprop') k.rmsprop(P, G, this.slots.ms, this.lr, RMSPROP_DECAY, OPT_EPS, scale);
-    else k.adam(P, G, this.slots.m, this.slots.v, { lr: this.lr, step: ++this.adamStep, ...ADAM, gradScale: scale });
+    k.optimize(P, G, SLOTS[c.optimizer].map((name) => this.slots[name]), s);
     this.refreshWeights();
   }
 

@@ -50,15 +50,27 @@ export interface CellBuffers {
   train: { dH: Mat; dh: Mat; dc: Mat | null; scratch: unknown } | null;
 }
 
-/** Adam's constants for one step (torch.optim.Adam's defaults for β and eps). */
-export interface AdamStep {
+/**
+ * One optimizer step over a whole parameter region, the gradient first clipped to [−clip, clip]
+ * (Infinity: off) and then scaled by gradScale (clip_grad_norm_'s factor, 1 when off):
+ *   adagrad  m += g²;                 w −= lr·g / √(m + eps)            (min-char-rnn's; slots: m)
+ *   rmsprop  m = α·m + (1 − α)·g²;     w −= lr·g / (√m + eps)           (char-rnn's; slots: m)
+ *   adam     torch.optim.Adam, step t from 1 (slots: m, v)
+ * A new knob of the update (AdamW's decoupled weight decay, say) is a field here and a line in
+ * each implementation's kernel.
+ */
+export interface OptimizerStep {
+  kind: 'adagrad' | 'rmsprop' | 'adam';
   lr: number;
-  step: number; // t, from 1
+  eps: number;
+  clip?: number;
+  gradScale?: number;
+  /** RMSprop's decay. */
+  alpha?: number;
+  /** Adam's: t (from 1), β1, β2 (torch's defaults 0.9, 0.999). */
+  step?: number;
   beta1?: number;
   beta2?: number;
-  eps?: number;
-  /** Gradient scale applied first (clip_grad_norm_'s factor); 1 by default. */
-  gradScale?: number;
 }
 
 export interface Kernels extends MemoryView {
@@ -70,7 +82,11 @@ export interface Kernels extends MemoryView {
   readonly threads: number;
 
   allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed;
-  /** Bp ← W prepared (W's shape must be the one Bp was allocated for; only W's logical columns are read). */
+  /**
+   * Bp ← W prepared (W's shape must be the one Bp was allocated for). 'ABt' reads only W's logical
+   * columns; 'AB' may read W in place at each product, padding columns included, which must then be
+   * zero (as in every matrix alloc returns: the host keeps its parameters' padding zero).
+   */
   pack(Bp: Packed, W: Mat): void;
   /** Y = A·Wᵀ or A·W (Bp's form) (+ bias, a 1 × Y.cols matrix) (+ Y). */
   gemmPacked(Y: Mat, A: Mat, Bp: Packed, opts?: { bias?: Mat; accumulate?: boolean }): void;
@@ -93,12 +109,8 @@ export interface Kernels extends MemoryView {
   sumSquares(m: Mat): number;
   /** Every float of m (padding included) clipped to [−c, c]; NaN stays NaN. */
   clipValues(m: Mat, c: number): void;
-  /** One Adam step over all of W (rows × ld floats) with gradient G and moments M, V of the same shape. */
-  adam(W: Mat, G: Mat, M: Mat, V: Mat, s: AdamStep): void;
-  /** Adagrad over all of W: g ← gradScale·g; m += g²; w −= lr·g / √(m + eps). */
-  adagrad(W: Mat, G: Mat, M: Mat, lr: number, eps: number, gradScale?: number): void;
-  /** RMSprop over all of W: g ← gradScale·g; m = α·m + (1 − α)·g²; w −= lr·g / (√m + eps). */
-  rmsprop(W: Mat, G: Mat, M: Mat, lr: number, alpha: number, eps: number, gradScale?: number): void;
+  /** One optimizer step over all of W (rows × ld floats) with gradient G and the optimizer's slots, each of W's shape. */
+  optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void;
 
   /** What cellForward and cellBackward of this kind need beyond the common buffers, for T steps of B streams of H units. */
   allocCellScratch(kind: CellKind, T: number, B: number, H: number): unknown;
@@ -136,10 +148,19 @@ export function checkSameShape(op: string, W: Mat, others: Mat[]): void {
 }
 
 /** Adam's per-step factors: the step size lr / (1 − β1^t) and √(1 − β2^t). */
-export function adamFactors(s: AdamStep): { stepSize: number; b1: number; b2: number; eps: number; bc2sqrt: number; gradScale: number } {
-  const b1 = s.beta1 ?? 0.9;
-  const b2 = s.beta2 ?? 0.999;
-  return { stepSize: s.lr / (1 - b1 ** s.step), b1, b2, eps: s.eps ?? 1e-8, bc2sqrt: Math.sqrt(1 - b2 ** s.step), gradScale: s.gradScale ?? 1 };
+export function adamFactors(s: OptimizerStep): { stepSize: number; b1: number; b2: number; bc2sqrt: number } {
+  const [b1, b2, t] = [s.beta1 ?? 0.9, s.beta2 ?? 0.999, s.step ?? 1];
+  return { stepSize: s.lr / (1 - b1 ** t), b1, b2, bc2sqrt: Math.sqrt(1 - b2 ** t) };
+}
+
+/** The slots an optimizer keeps, by its state names (src/optim/optimizers.ts's). */
+export const OPTIMIZER_SLOTS = { adagrad: ['mem'], rmsprop: ['ms'], adam: ['m', 'v'] } as const;
+
+/** The optimizer's slots are as many as it keeps, and W's shape. */
+export function checkOptimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void {
+  const want = OPTIMIZER_SLOTS[s.kind].length;
+  if (slots.length !== want) throw new RangeError(`optimize (${s.kind}): ${slots.length} slot(s), expected ${want}`);
+  checkSameShape(`optimize (${s.kind})`, W, [G, ...slots]);
 }
 
 /** Gate blocks of each cell kind. */

@@ -16,7 +16,7 @@ export interface NativeContext {
   grow(bytes: number): ArrayBuffer;
   packedFloats(K: number, N: number): number;
   pack(form: number, N: number, K: number, W: number, ldw: number, Bp: number): void;
-  gemmPacked(M: number, N: number, K: number, A: number, lda: number, Bp: number, C: number, ldc: number, bias: number, acc: number): void;
+  gemmPacked(M: number, N: number, K: number, A: number, lda: number, Bp: number, ldb: number, C: number, ldc: number, bias: number, acc: number): void;
   gemmAB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gatherRows(n: number, ids: number, table: number, tableRows: number, ld: number, cols: number, bias: number, out: number): void;
@@ -26,11 +26,11 @@ export interface NativeContext {
   softmaxRow(V: number, y: number, invT: number): void;
   sumSquares(X: number, n: number): number;
   clipValues(G: number, n: number, c: number): void;
-  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number): void;
-  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number): void;
-  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number): void;
+  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number, clip: number): void;
+  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number, clip: number): void;
+  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number, clip: number): void;
   cellForward(kind: number, T: number, B: number, H: number, Hp: number, Z: number, GH: number, WhP: number, bh: number, hs: number, cs: number): void;
-  cellBackward(kind: number, T: number, B: number, H: number, Hp: number, Z: number, GH: number, WhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number, gWh: number): void;
+  cellBackward(kind: number, T: number, B: number, H: number, Hp: number, Z: number, GH: number, WhTP: number, ldw: number, hs: number, cs: number, dH: number, dh: number, dc: number, gWh: number): void;
   vectorMath(which: number, X: number, n: number): void;
 }
 

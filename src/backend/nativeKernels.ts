@@ -8,11 +8,20 @@
  * Results are exact per ISA and independent of the thread count: every output element is computed
  * by one fixed sequence of operations whichever thread runs it (native/kernels.h).
  */
-import { adamFactors, checkCellBuffers, checkGemmPacked, checkSameShape, checkShapes, GATES, type AdamStep, type CellBuffers, type CellKind, type Kernels, type Mat, type Packed } from './kernels.js';
+import { adamFactors, checkCellBuffers, checkGemmPacked, checkOptimize, checkShapes, GATES, type CellBuffers, type CellKind, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
 import { KernelMemory } from './memory.js';
 import { defaultIsa, nativeAddon, type NativeContext } from './nativeAddon.js';
 
 const KIND: Record<CellKind, number> = { rnn: 0, gru: 1, lstm: 2 };
+/** An 'AB' weight of at most this many floats is read in place: its copy would cost more than its reads (min-char-rnn's). */
+const IN_PLACE_FLOATS = 1 << 16;
+
+/** A native prepared weight: packed panels, or ('AB', small) W itself, read with its row stride `ld`. */
+interface NativePacked extends Packed {
+  ptr: number;
+  inPlace: boolean;
+  ld: number;
+}
 const ptrOr = (m: Mat | null | undefined) => m?.ptr ?? -1;
 
 export interface NativeOptions {
@@ -54,18 +63,27 @@ export class NativeKernels extends KernelMemory implements Kernels {
 
   allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed {
     const [K, N] = NativeKernels.dims(W, form);
-    return { ptr: this.alloc(1, this.ctx.packedFloats(K, N)).ptr, form, of: { rows: W.rows, cols: W.cols } };
+    const of = { rows: W.rows, cols: W.cols };
+    if (form === 'AB' && W.rows * W.cols <= IN_PLACE_FLOATS) return { ptr: -1, form, of, inPlace: true, ld: 0 } as NativePacked;
+    return { ptr: this.alloc(1, this.ctx.packedFloats(K, N)).ptr, form, of, inPlace: false, ld: 0 } as NativePacked;
   }
 
   pack(Bp: Packed, W: Mat): void {
     if (W.rows !== Bp.of.rows || W.cols !== Bp.of.cols) throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${Bp.of.rows}×${Bp.of.cols}`);
+    const p = Bp as NativePacked;
+    if (p.inPlace) {
+      [p.ptr, p.ld] = [W.ptr, W.ld];
+      return;
+    }
     const [K, N] = NativeKernels.dims(W, Bp.form);
     this.ctx.pack(Bp.form === 'ABt' ? 0 : 1, N, K, W.ptr, W.ld, Bp.ptr);
   }
 
   gemmPacked(Y: Mat, A: Mat, Bp: Packed, opts: { bias?: Mat; accumulate?: boolean } = {}): void {
     const { K, N } = checkGemmPacked(Y, A, Bp, opts.bias);
-    this.ctx.gemmPacked(A.rows, N, K, A.ptr, A.ld, Bp.ptr, Y.ptr, Y.ld, ptrOr(opts.bias), opts.accumulate ? 1 : 0);
+    const p = Bp as NativePacked;
+    if (p.ptr < 0) throw new Error('gemmPacked: the weight was never packed');
+    this.ctx.gemmPacked(A.rows, N, K, A.ptr, A.ld, p.ptr, p.ld, Y.ptr, Y.ld, ptrOr(opts.bias), opts.accumulate ? 1 : 0);
   }
 
   gemmAB(C: Mat, A: Mat, B: Mat, accumulate = false): void {
@@ -110,20 +128,16 @@ export class NativeKernels extends KernelMemory implements Kernels {
     this.ctx.clipValues(m.ptr, m.rows * m.ld, c);
   }
 
-  adam(W: Mat, G: Mat, M: Mat, V: Mat, s: AdamStep): void {
-    checkSameShape('adam', W, [G, M, V]);
-    const f = adamFactors(s);
-    this.ctx.adam(W.ptr, G.ptr, M.ptr, V.ptr, W.rows * W.ld, f.stepSize, f.b1, f.b2, f.eps, f.bc2sqrt, f.gradScale);
-  }
-
-  adagrad(W: Mat, G: Mat, M: Mat, lr: number, eps: number, gradScale = 1): void {
-    checkSameShape('adagrad', W, [G, M]);
-    this.ctx.adagrad(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, eps, gradScale);
-  }
-
-  rmsprop(W: Mat, G: Mat, M: Mat, lr: number, alpha: number, eps: number, gradScale = 1): void {
-    checkSameShape('rmsprop', W, [G, M]);
-    this.ctx.rmsprop(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, alpha, eps, gradScale);
+  /** One pass over the region: the clip, the scale and the update together (native/rows.inc). */
+  optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void {
+    checkOptimize(W, G, slots, s);
+    const [n, clip, gs] = [W.rows * W.ld, s.clip ?? Infinity, s.gradScale ?? 1];
+    if (s.kind === 'adagrad') this.ctx.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs, clip);
+    else if (s.kind === 'rmsprop') this.ctx.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, clip);
+    else {
+      const f = adamFactors(s);
+      this.ctx.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs, clip);
+    }
   }
 
   allocCellScratch(): null {
@@ -148,8 +162,9 @@ export class NativeKernels extends KernelMemory implements Kernels {
     const t = buf.train;
     if (t === null) throw new Error('cellBackward needs training buffers');
     checkShapes('cellBackward: gWh', gWh.rows === GATES[kind] * Hp && gWh.cols === buf.hs.cols && gWh.ld === Hp, gWh, buf.hs);
+    const W = Wb as NativePacked;
     const args = [buf.hs.ptr, ptrOr(buf.cs), t.dH.ptr, t.dh.ptr, ptrOr(t.dc), gWh.ptr] as const;
-    this.ctx.cellBackward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), Wb.ptr, ...args);
+    this.ctx.cellBackward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), W.ptr, W.ld, ...args);
   }
 
   /** The vector tanh (0), exp of x <= 0 (1) or sigmoid (2) of the kernels, applied to xs: for measuring their accuracy. */

@@ -17,10 +17,10 @@ import {
   adamFactors,
   checkCellBuffers,
   checkGemmPacked,
-  checkSameShape,
+  checkOptimize,
   checkShapes,
   GATES,
-  type AdamStep,
+  type OptimizerStep,
   type CellBuffers,
   type CellKind,
   type Kernels,
@@ -250,20 +250,18 @@ export class WasmKernels extends KernelMemory implements Kernels {
     this.k.clipValues(m.ptr, m.rows * m.ld, c);
   }
 
-  adam(W: Mat, G: Mat, M: Mat, V: Mat, s: AdamStep): void {
-    checkSameShape('adam', W, [G, M, V]);
-    const f = adamFactors(s);
-    this.k.adam(W.ptr, G.ptr, M.ptr, V.ptr, W.rows * W.ld, f.stepSize, f.b1, f.b2, f.eps, f.bc2sqrt, f.gradScale);
-  }
-
-  adagrad(W: Mat, G: Mat, M: Mat, lr: number, eps: number, gradScale = 1): void {
-    checkSameShape('adagrad', W, [G, M]);
-    this.k.adagrad(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, eps, gradScale);
-  }
-
-  rmsprop(W: Mat, G: Mat, M: Mat, lr: number, alpha: number, eps: number, gradScale = 1): void {
-    checkSameShape('rmsprop', W, [G, M]);
-    this.k.rmsprop(W.ptr, G.ptr, M.ptr, W.rows * W.ld, lr, alpha, eps, gradScale);
+  /** The clip (a pass of its own), then assembly/rows.ts's Adam or assembly/optim.ts's Adagrad or RMSprop. */
+  optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void {
+    checkOptimize(W, G, slots, s);
+    const n = W.rows * W.ld;
+    const gs = s.gradScale ?? 1;
+    if (s.clip !== undefined && Number.isFinite(s.clip)) this.clipValues(G, s.clip);
+    if (s.kind === 'adagrad') this.k.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs);
+    else if (s.kind === 'rmsprop') this.k.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs);
+    else {
+      const f = adamFactors(s);
+      this.k.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs);
+    }
   }
 
   /** dst[c, r] = src[r, c] (dst at least src.cols × src.rows; the rest of dst is left as it is). */
