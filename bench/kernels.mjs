@@ -91,7 +91,7 @@ const ops = [
   ['  of which ∂W_h = Σ dzᵀ·h', () => k.gemmAtB(gWh, k.rowsOf(buf.Z, 0, n), k.rowsOf(buf.hs, 0, n)), rec],
   ['∂b = Σ dz', () => k.sumRows(bias, buf.Z), 0],
   ['∂W_x: scatter-add of dz', () => k.scatterAddRows(table, ids, buf.Z), 0],
-  ['clip, norm, Adam (3 MB)', () => { k.clipValues(Gm, 5); k.sumSquares(Gm); k.adam(Pm, Gm, Mm, Vm, { lr: 1e-3, step: 3 }); }, 0],
+  ['clip, norm, Adam (3 MB)', () => { k.clipValues(Gm, 5); k.sumSquares(Gm); k.optimize(Pm, Gm, [Mm, Vm], { kind: 'adam', lr: 1e-3, eps: 1e-8, step: 3 }); }, 0],
   ['pack the weights', pack, 0],
 ];
 const rows = ops.map(([name, f, macs]) => {

@@ -13,8 +13,9 @@ static inline void relax() {}
 
 namespace charlab {
 
-/** How long an idle helper spins before it sleeps. */
-constexpr auto kSpin = std::chrono::microseconds(200);
+/** How long an idle helper spins before it sleeps, and how long the caller spins for the helpers before it does. */
+constexpr auto kSpin = std::chrono::microseconds(100);
+constexpr auto kJoinSpin = std::chrono::microseconds(50);
 
 Pool::Pool(int threads) {
   for (int id = 1; id < threads; id++) helpers_.emplace_back([this, id] { helper(id); });
@@ -47,7 +48,11 @@ void Pool::helper(int id) {
     seen = g;
     if (stop_.load()) return;
     if (id < parts_) fn_(arg_, id, parts_);
-    pending_.fetch_sub(1, std::memory_order_release);  // every helper acknowledges every job
+    // Every helper acknowledges every job; the last wakes the caller if it went to sleep.
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1 && callerWaiting_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 
@@ -67,7 +72,16 @@ void Pool::run(int parts, void (*fn)(void*, int, int), void* arg) {
   }
   wake_.notify_all();
   fn(arg, 0, parts);
-  while (pending_.load(std::memory_order_acquire) != 0) relax();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int spins = 1; pending_.load(std::memory_order_acquire) != 0; spins++) {
+    relax();
+    if ((spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > kJoinSpin) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      callerWaiting_.store(true, std::memory_order_release);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      callerWaiting_.store(false, std::memory_order_release);
+    }
+  }
 }
 
 }  // namespace charlab

@@ -3,7 +3,9 @@
  * worker thread has its own). The thread that calls run() is part 0; helpers 1..parts−1 run the
  * other parts; every helper acknowledges every job (so the next job never races with a helper
  * still reading this one). Between calls the helpers spin for a short while (the next kernel call of a
- * training step follows within microseconds), then sleep on a condition variable.
+ * training step follows within microseconds), then sleep on a condition variable; the caller waiting
+ * for the helpers likewise spins briefly, then sleeps until the last one wakes it. On a busy machine
+ * a thread the scheduler took away then costs its partner a sleep, not a spinning time slice.
  */
 #pragma once
 #include <atomic>
@@ -34,7 +36,9 @@ class Pool {
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;      // helpers wait here for a job
+  std::condition_variable done_;      // the caller waits here for the helpers
+  std::atomic<bool> callerWaiting_{false};
   // The current job, published by the release store of generation_.
   void (*fn_)(void*, int, int) = nullptr;
   void* arg_ = nullptr;
