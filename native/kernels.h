@@ -64,7 +64,8 @@ struct KernelTable {
    * holds the input part on entry; hs, cs (T+1)·B × Hp hold the incoming state in block 0. Forward
    * leaves the gates in Z and the states in blocks 1..T. Backward reads dH (T·B × Hp), carries dh, dc
    * (B × Hp) from beyond the chunk to its start, leaves ∂loss/∂(pre-activations) in Z (and GH), and
-   * writes gWh = Σ_t dzᵀ·h_{t−1} (nG·Hp × H, stride Hp) unless gWh is null. The backward's W_h is
+   * writes gWh = Σ_t dzᵀ·h_{t−1} (nG·Hp × H, stride Hp; the rnn's rows of padding units left as they are:
+   * zero) unless gWh is null. The backward's W_h is
    * packed (ldw 0) or W_h itself (ldw its row stride).
    */
   void (*lstm_forward)(Ctx*, int T, int B, int H, int Hp, float* Z, const float* WhP, float* hs, float* cs);

@@ -122,7 +122,8 @@ export interface Kernels extends MemoryView {
   /**
    * Back through what cellForward saw, from buf.train.dH (dh, dc carry ∂loss/∂(state after the chunk)
    * in and ∂loss/∂(state before it) out): Z (and GH) ← their gradients; gWh ← ∂loss/∂W_h. Wb is W_h
-   * prepared 'AB'. The GRU's ∂b_h is Σ GH (the caller's).
+   * prepared 'AB'. The GRU's ∂b_h is Σ GH (the caller's). gWh's rows of padding units may be left as
+   * they are (zero, as alloc made them).
    */
   cellBackward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wb: Packed, gWh: Mat): void;
 }

@@ -1,8 +1,8 @@
 /**
  * Loading the native backend's addon (native/*.cc, built by scripts/build-native.mjs at `npm ci`
  * into build/Release/charlab_native.node), and whether it is there: the backend `auto` resolves
- * to native where it loads, else to wasm. CHARLAB_NATIVE=0 disables it at run time (as at install);
- * CHARLAB_NATIVE_ISA=avx512|avx2|sse2|neon|scalar forces a code path (tests run each one).
+ * to native where it loads, else to wasm. The process may turn it off or force a code path
+ * (configureNative: the CLI does, from CHARLAB_NATIVE=0 and CHARLAB_NATIVE_ISA=avx512|avx2|sse2|neon|scalar).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,9 +48,18 @@ export type NativeStatus = { available: true; addon: NativeAddon; isas: string[]
 
 let loaded: NativeStatus | undefined;
 
+/** This process's settings: the native backend turned off (and why), a forced ISA. */
+const settings: { off: string | null; isa: string | null } = { off: null, isa: null };
+
+/** Turns the native backend off (`off`: why, for messages) or back on, and forces an ISA (null: the best usable). */
+export function configureNative(s: { off?: string | null; isa?: string | null }): void {
+  if (s.off !== undefined) settings.off = s.off;
+  if (s.isa !== undefined) settings.isa = s.isa;
+}
+
 /** Whether the native backend can run here, and if not, why (cached: the addon loads once per thread). */
 export function nativeStatus(): NativeStatus {
-  if (process.env.CHARLAB_NATIVE === '0') return { available: false, reason: 'disabled by CHARLAB_NATIVE=0' };
+  if (settings.off !== null) return { available: false, reason: `disabled by ${settings.off}` };
   if (loaded) return loaded;
   if (!existsSync(ADDON_PATH)) {
     loaded = { available: false, reason: 'not built (npm ci builds it where a C++ compiler is found; `npm run build:native` says why not)' };
@@ -72,12 +81,12 @@ export function nativeAddon(): NativeAddon {
   return s.addon;
 }
 
-/** The ISA a native model uses by default: CHARLAB_NATIVE_ISA if set, else the best this CPU runs. */
+/** The ISA a native model uses by default: the forced one (configureNative), else the best this CPU runs. */
 export function defaultIsa(): string {
   const s = nativeStatus();
-  const forced = process.env.CHARLAB_NATIVE_ISA;
+  const forced = settings.isa;
   if (forced) {
-    if (s.available && !s.isas.includes(forced)) throw new Error(`CHARLAB_NATIVE_ISA=${forced}: not usable here (usable: ${s.isas.join(', ')})`);
+    if (s.available && !s.isas.includes(forced)) throw new Error(`the native ISA ${forced} is not usable here (usable: ${s.isas.join(', ')})`);
     return forced;
   }
   return s.available ? s.isas[0] : 'none';

@@ -16,11 +16,17 @@ const KIND: Record<CellKind, number> = { rnn: 0, gru: 1, lstm: 2 };
 /** An 'AB' weight of at most this many floats is read in place: its copy would cost more than its reads (min-char-rnn's). */
 const IN_PLACE_FLOATS = 1 << 16;
 
-/** A native prepared weight: packed panels, or ('AB', small) W itself, read with its row stride `ld`. */
+/**
+ * A native prepared weight: packed panels, or ('AB', small) W itself, read with its row stride `ld`.
+ * Packing is lazy: pack() records the source, and the first product that needs the panels after it
+ * makes them (a weight no product reads between two optimizer steps is not copied).
+ */
 interface NativePacked extends Packed {
   ptr: number;
   inPlace: boolean;
   ld: number;
+  source: Mat | null;
+  stale: boolean;
 }
 const ptrOr = (m: Mat | null | undefined) => m?.ptr ?? -1;
 
@@ -64,26 +70,35 @@ export class NativeKernels extends KernelMemory implements Kernels {
   allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed {
     const [K, N] = NativeKernels.dims(W, form);
     const of = { rows: W.rows, cols: W.cols };
-    if (form === 'AB' && W.rows * W.cols <= IN_PLACE_FLOATS) return { ptr: -1, form, of, inPlace: true, ld: 0 } as NativePacked;
-    return { ptr: this.alloc(1, this.ctx.packedFloats(K, N)).ptr, form, of, inPlace: false, ld: 0 } as NativePacked;
+    const p: NativePacked = { ptr: -1, form, of, inPlace: form === 'AB' && W.rows * W.cols <= IN_PLACE_FLOATS, ld: 0, source: null, stale: false };
+    if (!p.inPlace) p.ptr = this.alloc(1, this.ctx.packedFloats(K, N)).ptr;
+    return p;
   }
 
   pack(Bp: Packed, W: Mat): void {
     if (W.rows !== Bp.of.rows || W.cols !== Bp.of.cols) throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${Bp.of.rows}×${Bp.of.cols}`);
     const p = Bp as NativePacked;
-    if (p.inPlace) {
-      [p.ptr, p.ld] = [W.ptr, W.ld];
-      return;
+    [p.source, p.stale] = [W, true];
+    if (p.inPlace) [p.ptr, p.ld] = [W.ptr, W.ld];
+  }
+
+  /** The weight's panels, made now if W changed since (or W itself, read in place): [pointer, row stride (0: panels)]. */
+  private panels(Bp: Packed): [number, number] {
+    const p = Bp as NativePacked;
+    if (p.source === null) throw new Error(`the weight (${p.of.rows}×${p.of.cols}, ${p.form}) was never packed`);
+    if (p.inPlace) return [p.ptr, p.ld];
+    if (p.stale) {
+      const [K, N] = NativeKernels.dims(p.source, p.form);
+      this.ctx.pack(p.form === 'ABt' ? 0 : 1, N, K, p.source.ptr, p.source.ld, p.ptr);
+      p.stale = false;
     }
-    const [K, N] = NativeKernels.dims(W, Bp.form);
-    this.ctx.pack(Bp.form === 'ABt' ? 0 : 1, N, K, W.ptr, W.ld, Bp.ptr);
+    return [p.ptr, 0];
   }
 
   gemmPacked(Y: Mat, A: Mat, Bp: Packed, opts: { bias?: Mat; accumulate?: boolean } = {}): void {
     const { K, N } = checkGemmPacked(Y, A, Bp, opts.bias);
-    const p = Bp as NativePacked;
-    if (p.ptr < 0) throw new Error('gemmPacked: the weight was never packed');
-    this.ctx.gemmPacked(A.rows, N, K, A.ptr, A.ld, p.ptr, p.ld, Y.ptr, Y.ld, ptrOr(opts.bias), opts.accumulate ? 1 : 0);
+    const [ptr, ld] = this.panels(Bp);
+    this.ctx.gemmPacked(A.rows, N, K, A.ptr, A.ld, ptr, ld, Y.ptr, Y.ld, ptrOr(opts.bias), opts.accumulate ? 1 : 0);
   }
 
   gemmAB(C: Mat, A: Mat, B: Mat, accumulate = false): void {
@@ -153,7 +168,8 @@ export class NativeKernels extends KernelMemory implements Kernels {
   cellForward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wf: Packed, bh: Mat | null): void {
     const Hp = checkCellBuffers(kind, len, B, buf);
     this.checkRecurrent(kind, buf, Wf, 'ABt');
-    this.ctx.cellForward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), Wf.ptr, ptrOr(bh), buf.hs.ptr, ptrOr(buf.cs));
+    const [ptr] = this.panels(Wf);
+    this.ctx.cellForward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), ptr, ptrOr(bh), buf.hs.ptr, ptrOr(buf.cs));
   }
 
   cellBackward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wb: Packed, gWh: Mat): void {
@@ -162,9 +178,9 @@ export class NativeKernels extends KernelMemory implements Kernels {
     const t = buf.train;
     if (t === null) throw new Error('cellBackward needs training buffers');
     checkShapes('cellBackward: gWh', gWh.rows === GATES[kind] * Hp && gWh.cols === buf.hs.cols && gWh.ld === Hp, gWh, buf.hs);
-    const W = Wb as NativePacked;
+    const [ptr, ld] = this.panels(Wb);
     const args = [buf.hs.ptr, ptrOr(buf.cs), t.dH.ptr, t.dh.ptr, ptrOr(t.dc), gWh.ptr] as const;
-    this.ctx.cellBackward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), W.ptr, W.ld, ...args);
+    this.ctx.cellBackward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), ptr, ld, ...args);
   }
 
   /** The vector tanh (0), exp of x <= 0 (1) or sigmoid (2) of the kernels, applied to xs: for measuring their accuracy. */

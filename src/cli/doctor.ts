@@ -10,7 +10,7 @@ export function backendLine(): string {
   const native = nativeStatus();
   const auto = resolveBackend('auto');
   if (!native.available) return `backend auto: wasm (simd128); native not available: ${native.reason}`;
-  const forced = process.env.CHARLAB_NATIVE_ISA ? ' (CHARLAB_NATIVE_ISA)' : '';
+  const forced = process.env.CHARLAB_NATIVE_ISA ? ' (CHARLAB_NATIVE_ISA)' : ''; // the CLI configured it from there
   return `backend auto: ${auto} (${backendIsa(auto)}${forced}; usable here: ${native.isas.join(' ')})`;
 }
 

@@ -5,6 +5,7 @@
  * usage and input errors exit 2, runtime failures 1.
  */
 import { Command, CommanderError } from 'commander';
+import { configureNative } from '../backend/nativeAddon.js';
 import { UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
@@ -48,7 +49,13 @@ for (const stream of [process.stdout, process.stderr]) {
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
+/** The native backend's switches: CHARLAB_NATIVE=0 turns it off (auto is then wasm), CHARLAB_NATIVE_ISA forces a code path. */
+function configureFromEnv(env: NodeJS.ProcessEnv): void {
+  configureNative({ off: env.CHARLAB_NATIVE === '0' ? 'CHARLAB_NATIVE=0' : null, isa: env.CHARLAB_NATIVE_ISA || null });
+}
+
 async function main(argv: string[]): Promise<number> {
+  configureFromEnv(process.env);
   const program = new Command();
   program
     .name('charlab')

@@ -516,7 +516,7 @@ async function runPool(
   const launch = async (): Promise<void> => {
     while (!stopping && next < todo.length) {
       const spec = todo[next++];
-      const base: RunTask = { spec, budget: exp.budget.chars, backend, threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+      const base: RunTask = { spec, budget: exp.budget.chars, backend, isa: backendIsa(backend), threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
       const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
       if (outcome === null) return; // abandoned by an interrupt
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.

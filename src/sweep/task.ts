@@ -28,8 +28,9 @@ export type Fault = 'throw' | 'exit';
 export interface RunTask {
   spec: RunSpec;
   budget: number;
-  /** The backend as resolved by the sweep (the same for every run), and threads per run. */
+  /** The backend as resolved by the sweep (the same for every run), its code path, and threads per run. */
   backend: Backend;
+  isa: string;
   threads: number;
   cadence: Cadence;
   markovOrder: number;

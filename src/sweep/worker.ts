@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { Corpus } from '../corpus/index.js';
-import { backendIsa, createModel } from '../backend/index.js';
+import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoint/runFiles.js';
 import { parameterCount } from '../model/spec.js';
@@ -29,7 +29,8 @@ function startModel(task: RunTask, config: RnnConfig) {
   const found = opts ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
   // Successive halving: a promoted run with no resume point of this rung continues from the rung before.
   const from = found.ck ?? (task.continueFrom ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence }) : null);
-  const model = from ? modelFromCheckpoint(from, task.backend, { threads: task.threads }) : createModel(task.backend, config, undefined, { threads: task.threads });
+  const on = { threads: task.threads, isa: task.backend === 'native' ? task.isa : undefined };
+  const model = from ? modelFromCheckpoint(from, task.backend, on) : createModel(task.backend, config, undefined, on);
   const resume = from?.run;
   const ck = opts ? runCheckpointer(opts, name, model, task.backend, resume) : null;
   return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
@@ -89,7 +90,7 @@ export default function runTask(task: RunTask): RunOutcome {
       samples,
       resumedAt,
       notice: ignored,
-      isa: backendIsa(task.backend),
+      isa: task.isa,
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
