@@ -182,7 +182,7 @@ napi_value Pack(napi_env env, napi_callback_info info) {
   const float* Wm = form == 0 ? a.f(3, span(N, K, ldw)) : a.f(3, span(K, N, ldw));
   float* Bp = a.f(5, (double)a.c->k->packed_floats((int)K, (int)N));
   if (!a.ok) return nullptr;
-  a.c->k->pack((int)form, (int)N, (int)K, Wm, ldw, Bp);
+  a.c->k->pack(&a.c->ctx, (int)form, (int)N, (int)K, Wm, ldw, Bp);
   return undefined(env);
 }
 

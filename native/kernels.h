@@ -39,7 +39,7 @@ struct KernelTable {
   /** Floats of a packed K×N weight (either form). */
   size_t (*packed_floats)(int K, int N);
   /** form 0: W is N×K (Y = A·Wᵀ); form 1: W is K×N (Y = A·W). */
-  void (*pack)(int form, int N, int K, const float* W, long ldw, float* Bp);
+  void (*pack)(Ctx*, int form, int N, int K, const float* W, long ldw, float* Bp);
   /** C[M×N] (+)= A[M×K]·B (+ bias[N]), B packed (ldb 0) or, in the form 1, read in place (its row stride ldb). */
   void (*gemm_packed)(Ctx*, int M, int N, int K, const float* A, long lda, const float* Bp, long ldb, float* C, long ldc, const float* bias, int accumulate);
   /** C[M×N] (+)= A[M×K]·B[K×N]. */
