@@ -301,7 +301,7 @@ describe('partial and broken inputs', () => {
     const c = readFileSync(curves, 'utf8').split('\n');
     c[4] = c[4].replace(/,(\d+),/, ',twelve,');
     writeFileSync(curves, c.join('\n'));
-    await expect(buildReport([dir2])).rejects.toThrow(/curves\.csv:5: column \w+: not a number: "twelve"/);
+    await expect(buildReport([dir2])).rejects.toThrow(/curves\.csv:5: column \w+: expected an integer ≥ 0, got "twelve"/);
 
     const [dir3] = copy('bad-quote', 'shard-a');
     const s3 = join(dir3, 'summary.csv');

@@ -8,7 +8,8 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { fmtBpc, fmtDelta, fmtDuration } from '../report/format.js';
 import { meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
-import { configId, knobsFromRow } from '../sweep/knobs.js';
+import { SUMMARY_TEXT_COLUMNS } from '../sweep/columns.js';
+import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../sweep/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
 import type { SweepEvents } from '../sweep/sweep.js';
 import type { CostPerChar, PlannedWork } from '../sweep/work.js';
@@ -278,14 +279,19 @@ function runTable(summary: Record<string, string>[]): string {
   return table.toString();
 }
 
-const TEXT_COLUMNS = new Set(['run_id', 'backend', 'status', 'error', 'model', 'text']);
-
 /**
- * A table row for --json: the convention of every --json output (train, sweep, report): numbers
+ * A summary row for --json: the convention of every --json output (train, sweep, report): numbers
  * are JSON numbers, a value that was not measured (an empty cell) is null, text stays a string.
+ * Which columns hold text comes from the column rules and the knob registry (src/sweep/columns.ts).
  */
 export function jsonRow(row: Record<string, string>): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v === '' ? null : TEXT_COLUMNS.has(k) ? v : Number(v);
+  for (const [k, v] of Object.entries(row)) {
+    const knob = KNOB_COLUMNS.get(k);
+    if (knob) out[k] = knobFromCell(knob, v); // a knob's empty cell (a table older than the knob) is its default
+    else out[k] = v === '' ? null : SUMMARY_TEXT_COLUMNS.has(k) ? v : Number(v);
+  }
   return out;
 }
+
+const KNOB_COLUMNS = new Map<string, KnobDef>((KNOBS as readonly KnobDef[]).map((k) => [k.column, k]));

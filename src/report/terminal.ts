@@ -156,8 +156,16 @@ function plotsDir(paths: WrittenPaths): string {
   return i < 0 ? '.' : first.slice(0, i);
 }
 
-/** The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. */
+/** A seed as --json gives it: a number (the tables hold it as text; seeds are integers ≥ 0). */
+const seedNumber = (seed: string): number | string => (/^\d+$/.test(seed) ? Number(seed) : seed);
+
+/**
+ * The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. Numbers are
+ * JSON numbers, as in every --json output (seeds too), and what was not measured is null.
+ */
 export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
+  const leaderboard = data.leaderboard.map((e) => ({ ...e, seed: seedNumber(e.seed) }));
+  const configurations = data.grouping.configs.map((c) => ({ ...c, seeds: c.seeds.map(seedNumber) }));
   return {
     dirs: data.dirs,
     markdownPath: paths.markdownPath,
@@ -166,11 +174,11 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     counts: data.counts,
     baselines: data.baselines,
     ladder: data.ladder,
-    leaderboard: data.leaderboard,
-    configurations: data.grouping.configs,
+    leaderboard,
+    configurations,
     knobs: data.knobs,
     heatmap: data.heatmap,
-    facts: data.facts,
+    facts: { ...data.facts, seeds: data.facts.seeds.map(seedNumber) },
     notes: data.notes,
   };
 }

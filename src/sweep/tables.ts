@@ -14,6 +14,11 @@
  * Anything else that does not parse — a wrong header, a record with too many or too few fields, a
  * stray quote — is refused with a UsageError naming the file, the line and what is wrong; nothing is
  * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
+ *
+ * The validity rule (parseTable, so the sweep, merge and the report read a cell alike): every cell
+ * holds what its column may (src/sweep/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
+ * accepts): numbers finite and in range (bpc ≥ 0, counts integers ≥ 0), a status one of the known
+ * ones; otherwise a UsageError naming file:line and the column.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +27,8 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
+import { BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, type ColumnRule } from './columns.js';
+import { KNOBS, type KnobDef } from './knobs.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -197,14 +203,53 @@ export interface ReadTable {
   tornBytes: number;
 }
 
+/** One of the tables parsed with the reading rule and every cell checked against its column's rule (see above). */
+export function parseTable(content: string | Buffer, file: string, table: AnyTableName): CsvTable {
+  const parsed = parseCsv(content, file, ANY_TABLE[table].columns);
+  const rules = COLUMN_RULES[table];
+  for (const rec of parsed.records) {
+    for (const [column, raw] of Object.entries(rec.values)) {
+      const knob = KNOB_BY_COLUMN.get(column);
+      const problem = knob ? knobCellProblem(knob, raw.trim()) : rules[column] ? cellProblem(rules[column], raw.trim()) : null;
+      if (problem) throw new UsageError(`${file}:${rec.line}: column ${column}: ${problem}, got ${JSON.stringify(raw.slice(0, 40))}`);
+    }
+  }
+  return parsed;
+}
+
+const KNOB_BY_COLUMN = new Map<string, KnobDef>((KNOBS as readonly KnobDef[]).map((k) => [k.column, k]));
+/** Decimal text of a number (what csv-stringify writes for a finite number): no NaN, Infinity, hex or blanks inside. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** What is wrong with a cell under `rule` (null: nothing). `raw` is trimmed. */
+export function cellProblem(rule: ColumnRule, raw: string): string | null {
+  if (rule.type === 'text') return null;
+  if (rule.type === 'id') return raw === '' ? 'must not be empty' : null;
+  if (raw === '') return rule.optional ? null : 'must not be empty';
+  if (rule.type === 'choice') return rule.values.includes(raw) ? null : `expected one of ${rule.values.join(', ')}`;
+  const n = Number(raw);
+  const range = `${rule.integer ? 'an integer' : 'a finite number'} ${rule.max === undefined ? `${rule.exclusiveMin ? '>' : '≥'} ${rule.min}` : `in ${rule.min}..${rule.max}`}`;
+  if (!DECIMAL.test(raw) || !Number.isFinite(n)) return `expected ${range}`;
+  if ((rule.integer && !Number.isSafeInteger(n)) || n < rule.min || (rule.exclusiveMin && n === rule.min) || (rule.max !== undefined && n > rule.max)) return `expected ${range}`;
+  return null;
+}
+
+/** What is wrong with a knob's cell: the knob's own schema decides (empty: the default of a knob added later). */
+function knobCellProblem(def: KnobDef, raw: string): string | null {
+  if (raw === '') return def.inId === 'unlessDefault' ? null : 'must not be empty';
+  if (def.kind !== 'choice' && !DECIMAL.test(raw)) return 'expected a number';
+  const parsed = def.schema.safeParse(def.kind === 'choice' ? raw : Number(raw));
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a valid value');
+}
+
 /** Read one of a results folder's tables with the rule above (no file: no rows). */
 export function readTable(dir: string, table: AnyTableName): ReadTable {
-  const { file, columns } = ANY_TABLE[table];
+  const { file } = ANY_TABLE[table];
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
   if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
   const bytes = readFileSync(path);
-  const parsed = parseCsv(bytes, path, columns);
+  const parsed = parseTable(bytes, path, table);
   // What is kept must be the text as written: bytes that are not UTF-8 would be rewritten as U+FFFD.
   const bad = firstInvalidUtf8Offset(bytes.subarray(0, bytes.length - parsed.tornBytes));
   if (bad >= 0) {
