@@ -6,7 +6,8 @@ import { planRunsOf, type RunSpec } from '../sweep/grid.js';
 import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { LockedError } from '../sweep/lock.js';
-import { parseShard } from '../sweep/shard.js';
+import { parseShard, shardRuns, type Shard } from '../sweep/shard.js';
+import { refuseSharding } from '../sweep/halving.js';
 import { SEARCH_METHODS } from '../sweep/search/index.js';
 import { halvingChars, rungBudgets, rungCounts } from '../sweep/search/halving.js';
 import type { Experiment } from '../sweep/schema.js';
@@ -63,8 +64,8 @@ export function registerSweep(program: Command): void {
         HALVING_HELP,
     )
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
-      if (opts.plan) return printPlan(experimentPath, opts.json === true);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+      if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
       const display = sweepDisplay();
       const controller = new AbortController();
       const stopSignals = onInterrupt(controller, display);
@@ -127,16 +128,19 @@ const HALVING_HELP =
   '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
   '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.';
 
-/** --plan: the planned runs, read from the experiment file alone. */
-function printPlan(experimentPath: string, json: boolean): void {
+/** --plan: the planned runs (with --shard, that shard's share), read from the experiment file alone. */
+function printPlan(experimentPath: string, json: boolean, shard: Shard | undefined): void {
   const path = resolve(experimentPath);
   const { experiment } = readExperimentFile(path);
-  const runs = planRunsOf(experiment, path);
+  if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
+  const planned = planRunsOf(experiment, path);
+  const runs = shard ? shardRuns(planned, shard) : planned;
   const method = experiment.search?.method ?? 'grid';
-  const rungs = halvingPlan(experiment, runs.length / experiment.seeds.length);
+  const rungs = halvingPlan(experiment, planned.length / experiment.seeds.length);
+  const of = shard ? { shard: `${shard.index}/${shard.count}`, plannedRuns: planned.length } : {};
   if (json) {
     const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
-    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
     return;
   }
   const knobs: KnobDef[] = shownKnobs(runs);
@@ -145,10 +149,11 @@ function printPlan(experimentPath: string, json: boolean): void {
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  runs.forEach((r, i) => table.push([String(i + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
+  runs.forEach((r) => table.push([String(r.index + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
   process.stdout.write(`${table.toString()}\n`);
-  const configs = runs.length / experiment.seeds.length;
-  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${runs.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
+  const configs = planned.length / experiment.seeds.length;
+  const share = shard ? `shard ${shard.index}/${shard.count}: ${runs.length} of ` : '';
+  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
   if (rungs) process.stderr.write(`${rungLines(rungs, experiment.seeds.length)}\n`);
 }
 
