@@ -1,7 +1,8 @@
 /** `charlab eval CKPT --corpus PATH`: the held-out bits per character of a saved model. */
 import { Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../backend/index.js';
-import { loadCheckpoint, modelFromCheckpoint } from '../checkpoint/checkpoint.js';
+import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
+import { openCheckpoint } from './checkpointFile.js';
 import { heldOutOf } from '../checkpoint/corpus.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { fraction } from './options.js';
@@ -30,7 +31,7 @@ export function registerEval(program: Command): void {
         "Characters outside the model's vocabulary are an error that names them (exit 2).",
     )
     .action(async (path: string, opts: EvalOptions) => {
-      const ck = loadCheckpoint(path);
+      const ck = openCheckpoint(path);
       const file = await readCorpus(opts.corpus);
       const validation = opts.validation ?? ck.corpus.validation;
       const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);

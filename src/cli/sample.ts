@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../backend/index.js';
-import { loadCheckpoint, modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { openCheckpoint } from './checkpointFile.js';
 import { encodeInVocab, markovTrainEnd, trainingCorpus } from '../checkpoint/corpus.js';
 import { decode, vocabFromSymbols } from '../corpus/index.js';
 import { resolveCorpus, type ResolvedCorpus } from '../data/index.js';
@@ -42,7 +43,7 @@ export function registerSample(program: Command): void {
     .option('--json', 'print {"text": …} on stdout')
     .addHelpText('after', '\nPrints the drawn characters alone (the prime excluded) on stdout.')
     .action(async (path: string, opts: SampleOptions) => {
-      const ck = loadCheckpoint(path);
+      const ck = openCheckpoint(path);
       const primeText = readPrime(opts);
       const text = opts.markov ? await sampleMarkov(ck, opts, primeText) : sampleRnn(ck, opts, primeText);
       process.stdout.write(opts.json ? `${JSON.stringify({ text })}\n` : `${escapeForTerminal(text)}\n`);

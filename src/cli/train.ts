@@ -3,7 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { checkpointOf, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { openCheckpoint } from './checkpointFile.js';
 import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
 import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
@@ -145,7 +146,7 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   for (const [key, flag] of RESUMED) {
     if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
   }
-  const ck = loadCheckpoint(path);
+  const ck = openCheckpoint(path);
   const run = ck.run;
   if (run === null) throw new UsageError(`--resume ${path}: the checkpoint holds a model but no run to continue`);
   if (ck.markovOrder === null) throw new UsageError(`--resume ${path}: the checkpoint records no Markov order`);

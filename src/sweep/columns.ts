@@ -1,6 +1,7 @@
 /** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
 import { RUN_STATUSES } from './status.js';
+import { choice, count, ID, intIn, MEASURES, nonNegative, positiveCount, TEXT, type CellRule } from '../util/cellRule.js';
 
 const KNOB_COLUMNS = KNOBS.map((k) => k.column);
 const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
@@ -61,29 +62,8 @@ export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bp
 
 // ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
 
-/**
- * A column's rule. Numbers are decimal text of a finite number ('NaN', 'Infinity', '0x10' and
- * blanks around them are refused), within [min, max], integers where `integer`; `optional`: an
- * empty cell means "not measured". Text columns take anything; 'id' must not be empty; 'choice'
- * takes one of `values` (or empty when optional).
- */
-export type ColumnRule =
-  | { type: 'text' }
-  | { type: 'id' }
-  | { type: 'choice'; values: readonly string[]; optional: boolean }
-  | { type: 'number'; integer: boolean; min: number; max?: number; exclusiveMin?: boolean; optional: boolean };
-
-const TEXT: ColumnRule = { type: 'text' };
-const ID: ColumnRule = { type: 'id' };
-const count = (optional = true): ColumnRule => ({ type: 'number', integer: true, min: 0, optional });
-const positiveCount = (optional = false): ColumnRule => ({ type: 'number', integer: true, min: 1, optional });
-/** bits per character, seconds, rates, losses: finite and ≥ 0. */
-const nonNegative = (optional = true): ColumnRule => ({ type: 'number', integer: false, min: 0, optional });
-const choice = (values: readonly string[], optional = false): ColumnRule => ({ type: 'choice', values, optional });
-const MARKOV_ORDER: ColumnRule = { type: 'number', integer: true, min: 1, max: 64, optional: true };
-
-/** Rules of the columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
-const SUMMARY_RULES: Record<string, ColumnRule> = {
+/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
+const SUMMARY_RULES: Record<string, CellRule> = {
   run_id: ID,
   params: count(),
   seed: count(false),
@@ -91,34 +71,28 @@ const SUMMARY_RULES: Record<string, ColumnRule> = {
   status: choice(RUN_STATUSES),
   iterations: count(),
   chars: count(),
-  smooth_loss_per_char: nonNegative(),
-  val_bpc: nonNegative(),
-  markov_order: MARKOV_ORDER,
-  markov_val_bpc: nonNegative(),
+  smooth_loss_per_char: MEASURES.smooth_loss_per_char,
+  val_bpc: MEASURES.val_bpc,
+  markov_order: intIn(1, 64),
+  markov_val_bpc: MEASURES.val_bpc,
   wall_s: nonNegative(),
   chars_per_s: nonNegative(),
   diverged_at_iteration: count(),
   error: TEXT,
-  best_val_bpc: nonNegative(),
+  best_val_bpc: MEASURES.val_bpc,
   best_val_chars: count(),
 };
 
 /** Every table's rule per column (knob columns excepted: they are checked against the knob registry). */
-export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines' | 'rungs', Record<string, ColumnRule>> = {
+export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines' | 'rungs', Record<string, CellRule>> = {
   summary: SUMMARY_RULES,
-  curves: { run_id: ID, iteration: count(false), chars: count(false), smooth_loss_per_char: nonNegative(), val_bpc: nonNegative(), elapsed_s: nonNegative() },
-  samples: {
-    run_id: ID,
-    model: choice(['rnn', 'markov']),
-    iteration: count(),
-    temperature: { type: 'number', integer: false, min: 0, exclusiveMin: true, optional: true },
-    text: TEXT,
-  },
+  curves: { run_id: ID, ...MEASURES },
+  samples: { run_id: ID, model: choice(['rnn', 'markov']), iteration: count(), temperature: MEASURES.temperature, text: TEXT },
   baselines: {
-    order: { ...MARKOV_ORDER, optional: false },
+    order: intIn(1, 64, false),
     train_chars: count(false),
     val_chars: count(false),
-    val_bpc: nonNegative(),
+    val_bpc: MEASURES.val_bpc,
     count_s: nonNegative(),
     score_s: nonNegative(),
     corpus_sha256: TEXT,
@@ -128,8 +102,8 @@ export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines'
     budget_chars: positiveCount(),
     run_id: ID,
     status: choice(RUN_STATUSES),
-    val_bpc: nonNegative(),
-    config_val_bpc: nonNegative(),
+    val_bpc: MEASURES.val_bpc,
+    config_val_bpc: MEASURES.val_bpc,
     rank: positiveCount(),
     decision: choice(['promoted', 'stopped', 'final']),
   },

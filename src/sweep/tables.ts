@@ -27,7 +27,8 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, type ColumnRule } from './columns.js';
+import { BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
+import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
@@ -218,26 +219,11 @@ export function parseTable(content: string | Buffer, file: string, table: AnyTab
 }
 
 const KNOB_BY_COLUMN = new Map<string, KnobDef>((KNOBS as readonly KnobDef[]).map((k) => [k.column, k]));
-/** Decimal text of a number (what csv-stringify writes for a finite number): no NaN, Infinity, hex or blanks inside. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/** What is wrong with a cell under `rule` (null: nothing). `raw` is trimmed. */
-export function cellProblem(rule: ColumnRule, raw: string): string | null {
-  if (rule.type === 'text') return null;
-  if (rule.type === 'id') return raw === '' ? 'must not be empty' : null;
-  if (raw === '') return rule.optional ? null : 'must not be empty';
-  if (rule.type === 'choice') return rule.values.includes(raw) ? null : `expected one of ${rule.values.join(', ')}`;
-  const n = Number(raw);
-  const range = `${rule.integer ? 'an integer' : 'a finite number'} ${rule.max === undefined ? `${rule.exclusiveMin ? '>' : '≥'} ${rule.min}` : `in ${rule.min}..${rule.max}`}`;
-  if (!DECIMAL.test(raw) || !Number.isFinite(n)) return `expected ${range}`;
-  if ((rule.integer && !Number.isSafeInteger(n)) || n < rule.min || (rule.exclusiveMin && n === rule.min) || (rule.max !== undefined && n > rule.max)) return `expected ${range}`;
-  return null;
-}
 
 /** What is wrong with a knob's cell: the knob's own schema decides (empty: the default of a knob added later). */
 function knobCellProblem(def: KnobDef, raw: string): string | null {
   if (raw === '') return def.inId === 'unlessDefault' ? null : 'must not be empty';
-  if (def.kind !== 'choice' && !DECIMAL.test(raw)) return 'expected a number';
+  if (def.kind !== 'choice' && !isDecimal(raw)) return 'expected a number';
   const parsed = def.schema.safeParse(def.kind === 'choice' ? raw : Number(raw));
   return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a valid value');
 }
