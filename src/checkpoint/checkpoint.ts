@@ -34,6 +34,7 @@ import { withDefaults, type CharModel, type FullConfig, type ModelState, type Rn
 import { makeOptimizer } from '../optim/optimizers.js';
 import type { RunSnapshot } from '../train/run.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readHead } from '../util/outputs.js';
 import { VERSION } from '../version.js';
 import { checksumOf, CHECKSUM_KEY, verifyChecksum } from './integrity.js';
 import { decodeLayout, encodeLayout, LayoutError, type DType, type Tensor } from './safetensors.js';
@@ -160,6 +161,27 @@ export function expectedTensors(config: RnnConfig): Slot[] {
   }
   return out;
 }
+
+/**
+ * The metadata of a charlab checkpoint at `path` from its header alone (the tensors are not read),
+ * or null when the file is not one (not safetensors, or another tool's): how commands recognise a
+ * checkpoint they may replace.
+ */
+export function checkpointMetadata(path: string): Record<string, string> | null {
+  const len = readHead(path, 8);
+  if (len === null || len.length < 8) return null;
+  const n = len.readBigUInt64LE(0);
+  if (n < 2n || n > 100_000_000n) return null;
+  const head = readHead(path, 8 + Number(n));
+  try {
+    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head!.subarray(8))) as { __metadata__?: Record<string, string> };
+    return header.__metadata__?.format === FORMAT ? header.__metadata__ : null;
+  } catch {
+    return null;
+  }
+}
+
+export const isCheckpointFile = (path: string): boolean => checkpointMetadata(path) !== null;
 
 /** Read and validate a checkpoint file (CheckpointError naming the file and what is wrong). */
 export function loadCheckpoint(path: string): Checkpoint {

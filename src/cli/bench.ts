@@ -12,9 +12,7 @@
  * Each measurement: a warm-up, then `seconds` of training cut into 3 windows; the figure is the
  * median window's rate (less sensitive to other load on the machine than the mean).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
@@ -23,6 +21,8 @@ import { RNN_DEFAULTS } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { median } from '../util/stats.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { checkReplaceable, checkWritableFile, readHead } from '../util/outputs.js';
 import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
 import { ChunkCursor } from '../train/chunks.js';
 import { lstmSection } from './benchLstm.js';
@@ -320,6 +320,11 @@ export const SECTIONS: BenchSection[] = [trainingSection, sweepSection, lstmSect
 
 const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
 
+/** Whether the file at `path` is a table `charlab bench` wrote (its header line is bench's). */
+export function isBenchCsv(path: string): boolean {
+  return readHead(path, 512)?.toString('utf8').split(/\r?\n/, 1)[0] === CSV_COLUMNS.join(',');
+}
+
 export function measurementsToCsv(ms: Measurement[]): string {
   return stringify(
     ms.map((m) => [m.section, m.subject, m.metric, m.hidden, m.unroll, m.value, m.unit, m.chars, m.seconds, m.cpuValue, m.note]),
@@ -351,12 +356,14 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the figures as JSON instead of tables')
     .action(async (raw: RawOptions) => {
       const o = resolveBenchOptions(raw);
+      if (o.out !== null) {
+        // Before measuring: a file that can be written, and not one charlab did not write.
+        checkWritableFile(o.out, '--out');
+        checkReplaceable(o.out, isBenchCsv, "a charlab bench table (its header is bench's)", 'Choose another --out');
+      }
       const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
       const { results, corpus } = await runBench(o, log);
-      if (o.out !== null) {
-        mkdirSync(dirname(o.out), { recursive: true });
-        writeFileSync(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
-      }
+      if (o.out !== null) writeFileAtomic(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
       printBench(o, results, corpus);
       log(o.out !== null ? `wrote ${o.out}` : `--quick: figures not written (pass --out FILE to keep them)`);
     });

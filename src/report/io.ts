@@ -3,10 +3,13 @@
  * the first folder. Everything between reading and writing is pure (tables.ts -> data.ts ->
  * plots.ts / markdown.ts / html.ts).
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { ensureWritableDir } from '../util/outputs.js';
+import { checkOurs, isReportPlot, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -85,6 +88,21 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null, ...(rungs ? { rungs: rungs.rows } : {}) };
 }
 
+const ADVICE = 'the report is written into the first folder given; move them away, or report into a copy of the folder';
+
+/**
+ * Before anything is written: the folder (and plots/) can be written — procfs, a read-only file
+ * system, a file where plots/ should be are refused — and every report file there, and every plot
+ * about to be written, is one charlab wrote (src/sweep/folder.ts): never replaced otherwise.
+ */
+function checkReportFolder(dir: string, plotPaths: string[]): void {
+  ensureWritableDir(dir, 'report folder', true);
+  ensureWritableDir(join(dir, REPORT_FILES.plots), 'report folder', true);
+  const plot = (path: string) => ({ path, kind: 'a charlab report plot', ours: isReportPlot });
+  const files = [...reportFilesIn(dir), ...plotPaths.filter((p) => existsSync(p)).map(plot)];
+  checkOurs(files, `report into ${dir}`, ADVICE);
+}
+
 /**
  * Regenerate the comparison report from one or more results folders (merged; the first wins for a
  * run present in several). Writes report.md, report.html and plots/*.svg into the first folder.
@@ -93,21 +111,23 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
   if (dirs.length === 0) throw new UsageError('report: give at least one results folder');
   const folders: FolderTables[] = [];
   for (const d of dirs) folders.push(await readFolder(d));
+  const outDir = dirs[0];
+  checkReportFolder(outDir, []);
   const data = buildReportData(folders);
   const plots = await renderPlots(data);
 
-  const outDir = dirs[0];
-  await mkdir(join(outDir, 'plots'), { recursive: true });
+  const plotPaths = plots.map((p) => join(outDir, ...p.file.split('/')));
+  checkReportFolder(outDir, plotPaths);
+  ensureWritableDir(join(outDir, REPORT_FILES.plots), 'report folder');
   const svgPaths: string[] = [];
-  for (const p of plots) {
-    const path = join(outDir, ...p.file.split('/'));
-    writeFileAtomic(path, `${p.svg}\n`);
-    svgPaths.push(path);
-  }
+  plots.forEach((p, i) => {
+    writeFileAtomic(plotPaths[i], `${p.svg}\n`);
+    svgPaths.push(plotPaths[i]);
+  });
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
-  const markdownPath = join(outDir, 'report.md');
-  const htmlPath = join(outDir, 'report.html');
+  const markdownPath = join(outDir, REPORT_FILES.markdown);
+  const htmlPath = join(outDir, REPORT_FILES.html);
   writeFileAtomic(markdownPath, markdown);
   writeFileAtomic(htmlPath, html);
 

@@ -4,12 +4,12 @@
  * what earlier attempts recorded; fan the missing runs out over a piscina pool in grid order,
  * recording each finished run whole; finally rewrite the tables in grid order.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
@@ -20,6 +20,8 @@ import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuse
 import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles } from './folder.js';
+import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
@@ -133,8 +135,10 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
+  if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
+  if (!opts.fresh) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
   if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
@@ -213,9 +217,9 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleTempFiles(plan.dir);
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
-    rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const file of TABLE_FILES) rmSync(join(plan.dir, file), { force: true });
-    rmSync(join(plan.dir, 'manifest.json'), { force: true });
+    const files = freshTargets(plan.dir);
+    checkOurs(files, `--fresh in ${plan.dir}`, 'move them away, or use another --out');
+    removeFiles(plan.dir, files);
   }
   const folder = inspectFolder(plan, !!opts.fresh);
   if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
@@ -329,24 +333,25 @@ function checkResultsDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
-  // What the sweep writes must be files: a folder in the way is reported before anything is written.
+  // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
   for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
     }
   }
+  const ck = checkpointsDir(dir);
+  if (existsSync(ck) && !statSync(ck).isDirectory()) throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
+  createResultsDir(dir, true); // /proc, a read-only or full file system: refused now, nothing left behind
 }
 
-function createResultsDir(dir: string): void {
+/** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
+function createResultsDir(dir: string, dryRun = false): void {
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    ensureWritableDir(dir, 'results folder', dryRun);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
-    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
+    if (err instanceof UsageError) throw new UsageError(`${err.message}; choose another with --out`);
+    throw err;
   }
 }
 
@@ -499,6 +504,11 @@ async function runPool(
       const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
       const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
       if (outcome === null) return; // abandoned by an interrupt
+      if (outcome.outputError) {
+        // A full disk or an I/O error fails every run after it: the sweep stops, the recorded runs kept.
+        onAbort();
+        throw new OutputError(outcome.outputError.path, outcome.outputError.code);
+      }
       // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
       if (hooks) hooks.done(outcome);
       else record(dir, exp, outcome);

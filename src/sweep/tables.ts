@@ -27,6 +27,7 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
+import { readHead } from '../util/outputs.js';
 import { BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
@@ -71,6 +72,23 @@ const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
 export type AnyTableName = keyof typeof ANY_TABLE;
 /** Every file a sweep may write as a table (for --fresh and the checks of a results folder). */
 export const TABLE_FILES: readonly string[] = Object.values(ANY_TABLE).map((t) => t.file);
+/** Every table by name (file and columns), and the names. */
+export const ALL_TABLES: Readonly<Record<AnyTableName, { file: string; columns: readonly string[] }>> = ANY_TABLE;
+export const TABLE_NAMES = Object.keys(ANY_TABLE) as AnyTableName[];
+
+/**
+ * Whether the file at `path` is that table as charlab writes it: its header line is the table's (or
+ * one an earlier version wrote). Empty, or cut inside the header (a torn first write), counts too.
+ */
+export function isTableFile(path: string, table: AnyTableName): boolean {
+  const head = readHead(path, 65536);
+  if (head === null) return false;
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const columns = ANY_TABLE[table].columns;
+  if (!/[\r\n]/.test(text)) return columns.join(',').startsWith(text);
+  const header = text.split(/\r?\n/, 1)[0].split(',');
+  return (header.length === columns.length && header.every((c, i) => c === columns[i])) || isLegacyHeader(header, columns);
+}
 
 // ---- reading ----
 
