@@ -499,22 +499,17 @@ async function runPool(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const launch = async (): Promise<void> => {
-    while (!stopping && next < todo.length) {
-      const spec = todo[next++];
-      const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
-      const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
-      if (outcome === null) return; // abandoned by an interrupt
-      if (outcome.outputError) {
-        // A full disk or an I/O error fails every run after it: the sweep stops, the recorded runs kept.
-        onAbort();
-        throw new OutputError(outcome.outputError.path, outcome.outputError.code);
+    try {
+      while (!stopping && next < todo.length) {
+        const spec = todo[next++];
+        const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+        const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
+        if (outcome === null) return; // abandoned by an interrupt
+        takeOutcome(outcome, dir, exp, ev, hooks);
       }
-      // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
-      if (hooks) hooks.done(outcome);
-      else record(dir, exp, outcome);
-      if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
-      if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
-      ev.onRunEnd?.(outcome);
+    } catch (err) {
+      onAbort(); // a failed write (a full disk): no run is launched or recorded after it
+      throw err;
     }
   };
   try {
@@ -526,6 +521,20 @@ async function runPool(
     if (!stopping) await pool.destroy();
   }
   return stopping;
+}
+
+/**
+ * A finished run recorded (even if an interrupt came meanwhile: it is whole) and reported. A run
+ * whose own files could not be written (a full disk) stops the sweep with that error instead.
+ */
+function takeOutcome(outcome: RunOutcome, dir: string, exp: Experiment, ev: SweepEvents, hooks?: PoolHooks): void {
+  const id = outcome.spec.id;
+  if (outcome.outputError) throw new OutputError(outcome.outputError.path, outcome.outputError.code);
+  if (hooks) hooks.done(outcome);
+  else record(dir, exp, outcome);
+  if (outcome.notice) ev.onNotice?.(`${id}: started over: ${outcome.notice}`);
+  if (outcome.resumedAt !== null) ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
+  ev.onRunEnd?.(outcome);
 }
 
 /** One run on the pool, its progress relayed to `ev`: the outcome, or null when an interrupt abandoned it. */
