@@ -2,11 +2,11 @@
  * Issue 19, "Confusing, smaller": each item fixed (or, where the behaviour was right, documented),
  * through the real CLI where it is a CLI matter.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/sweep/load.js';
-import { REPO, runCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {
   test('every command `charlab --help` lists has an `npm run <command>` alias (the README says each has one)', async () => {
@@ -50,5 +50,64 @@ describe('sweep --plan --shard', () => {
     expect(r.code, r.stdout).toBe(2);
     expect(r.stderr).toMatch(/--shard/);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; a held-out range inside the training text is refused', () => {
+  test('eval CKPT without --corpus scores the recorded corpus; --validation beyond the run\'s split on its own text exits 2 naming the overlap', async () => {
+    const dir = tempDir('charlab-eval-');
+    const corpus = smallCorpus(dir, 20_000);
+    const ck = join(dir, 'm.safetensors');
+    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(0);
+    const plain = await runCli(['eval', ck, '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const named = await runCli(['eval', ck, '--corpus', corpus, '--json']);
+    expect(JSON.parse(plain.stdout)).toEqual(JSON.parse(named.stdout));
+    expect(JSON.parse(plain.stdout)).toMatchObject({ corpus, sameCorpus: true, validation: 0.05, chars: 1000 });
+
+    const all = await runCli(['eval', ck, '--validation', '0.999999']);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain(`--validation 0.999999: the held-out characters 1..20000 of ${corpus} overlap the text the model was trained on (characters 0..19000, the same text by sha256): 18999 of them are training text`);
+    expect(all.stdout).toBe('');
+    expect((await runCli(['eval', ck, '--validation', '0.06'])).code).toBe(2);
+    expect((await runCli(['eval', ck, '--validation', '0.04'])).code).toBe(0);
+    // Another text (not the training text by sha256): any split is held out from this model's point of view.
+    const other = join(dir, 'other.txt');
+    writeFileSync(other, readFileSync(corpus, 'utf8').slice(5000));
+    const r = await runCli(['eval', ck, '--corpus', other, '--validation', '0.5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).sameCorpus).toBe(false);
+  });
+});
+
+describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation 0 is not "no score yet"', () => {
+  test('train, sweep and eval on a 28-character corpus warn that 1 held-out character is scored', async () => {
+    const dir = tempDir('charlab-tiny-');
+    writeFileSync(join(dir, 'tiny.txt'), 'the cat sat on the mat. ok.\n');
+    const ck = join(dir, 't.safetensors');
+    const train = await runCli(['train', '--corpus', join(dir, 'tiny.txt'), '--unroll', '4', '--hidden', '4', '--chars', '200', '--save', ck]);
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stderr).toMatch(/warning: corpus .*tiny\.txt: only 1 held-out character to score; a score on fewer than 1000 is mostly chance/);
+    const ev = await runCli(['eval', ck]);
+    expect(ev.stderr).toMatch(/only 1 held-out character to score/);
+    const exp = writeExperiment(dir, { ...tinyExperiment('tiny'), corpus: 'tiny.txt', budget: { chars: 200 }, grid: { hiddenSize: [4], unroll: [4], clip: [5], learningRate: [0.1] } });
+    const sweep = await runCli(['sweep', exp, '--out', join(dir, 'out')]);
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sweep.stderr).toMatch(/only 1 held-out character to score/);
+    const report = await runCli(['report', join(dir, 'out')]);
+    expect(report.stdout.replace(/\s+/g, ' ')).toMatch(/Warning: scores: only 1 held-out character/);
+  });
+
+  test('report of a sweep with validation 0 says nothing is scored, not "no held-out score yet"', async () => {
+    const dir = tempDir('charlab-v0-');
+    smallCorpus(dir, 20_000);
+    const exp = writeExperiment(dir, { ...tinyExperiment('v0'), validation: 0 });
+    expect((await runCli(['sweep', exp, '--out', join(dir, 'out')])).code).toBe(0);
+    const r = await runCli(['report', join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.');
+    expect(text).not.toContain('score yet');
+    expect(readFileSync(join(dir, 'out', 'report.md'), 'utf8')).toContain('Nothing is scored');
   });
 });

@@ -15,7 +15,7 @@ import { BACKENDS, checkServes, createModel, type Backend } from '../backend/ind
 import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
-import { checkPrime } from '../corpus/index.js';
+import { checkPrime, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
 import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
@@ -233,6 +233,8 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
     `corpus ${file.path}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
       `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
   );
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${file.path}`);
+  if (tiny) log(tiny);
   checkTrainMemory(opts, corpus.vocab.symbols.length, corpus.trainEnd);
   return loaded;
 }

@@ -4,6 +4,7 @@ import { knobDef, type KnobDef } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { fmtP } from './groups.js';
 import { ladderHeadline } from './ladder.js';
+import { heldOutWarning } from '../corpus/split.js';
 
 /** The knobs the report shows (those with per-knob tables), as registry entries. */
 export function shownDefs(data: ReportData): KnobDef[] {
@@ -43,7 +44,9 @@ export function truncate(text: string, n: number): string {
 
 /** The report's opening lines: counts, best run against the baseline, worst finished run; the ladder of Markov baselines. */
 export function headline(data: ReportData): string[] {
-  return [...runsHeadline(data), ...ladderHeadline(data)];
+  const heldOut = data.facts.corpus?.validationChars;
+  const tiny = typeof heldOut === 'number' ? heldOutWarning(heldOut, 'scores') : null;
+  return [...runsHeadline(data), ...(tiny ? [tiny.replace(/^warning: /, 'Warning: ')] : []), ...ladderHeadline(data)];
 }
 
 function runsHeadline(data: ReportData): string[] {
@@ -66,7 +69,7 @@ function runsHeadline(data: ReportData): string[] {
     const compared = ranked.filter((e) => e.delta !== null).length;
     if (compared > 0) lines.push(`${beat} of ${compared} finished runs beat their Markov baseline.`);
   } else {
-    lines.push('No finished run with a held-out score yet.');
+    lines.push(noScoreLine(data));
   }
   if (ranked.length > 1) {
     const worst = ranked[ranked.length - 1];
@@ -75,11 +78,17 @@ function runsHeadline(data: ReportData): string[] {
   return lines;
 }
 
+/** Why no run has a score: nothing held out (validation 0: nothing is ever scored), or none finished yet. */
+function noScoreLine(data: ReportData): string {
+  if (data.facts.validation === '0') return 'Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.';
+  return 'No finished run with a held-out score yet.';
+}
+
 /** Headline lines when configurations ran with several seeds: the best configuration and which are indistinguishable from it. */
 function groupedHeadline(data: ReportData): string[] {
   const ranked = data.grouping.configs.filter((c) => c.rank !== null);
   const best = ranked[0];
-  if (!best) return ['No finished run with a held-out score yet.'];
+  if (!best) return [noScoreLine(data)];
   const ci = best.halfWidth !== null ? ` ± ${fmtBpc(best.halfWidth)} (95 % interval, n = ${best.n})` : ` (n = ${best.n})`;
   const vs = best.markovBpc !== null ? ` vs ${fmtBpc(best.markovBpc)} for the Markov baseline: Δ ${fmtDelta(best.delta)}` : '';
   const lines = [`Best configuration: ${best.configId} at mean ${fmtBpc(best.mean)}${ci} held-out bpc${vs}.`];

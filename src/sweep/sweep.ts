@@ -13,6 +13,7 @@ import { OutputError, UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
+import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
@@ -155,6 +156,8 @@ async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Pro
   const { experiment, expPath } = plan;
   const loaded = await loadExperimentCorpus(experiment, expPath, dirname(expPath), opts.corpusAccess);
   const { corpus } = loaded;
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${loaded.file.path}`);
+  if (tiny) ev.onNotice?.(tiny);
   const requested = opts.workers ?? experiment.workers ?? availableParallelism();
   checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
   return loaded;
