@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/sweep/load.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { HAVE_CORPORA, REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {
   test('every command `charlab --help` lists has an `npm run <command>` alias (the README says each has one)', async () => {
@@ -109,5 +109,33 @@ describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation
     expect(text).toContain('Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.');
     expect(text).not.toContain('score yet');
     expect(readFileSync(join(dir, 'out', 'report.md'), 'utf8')).toContain('Nothing is scored');
+  });
+});
+
+describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
+  test('sample --length 100000000 prints at once; Ctrl-C keeps what was printed, a prefix of the same seed\'s shorter sample', async () => {
+    const dir = tempDir('charlab-stream-');
+    const corpus = smallCorpus(dir, 20_000);
+    const ck = join(dir, 'm.safetensors');
+    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(0);
+    for (const markov of [[], ['--markov']]) {
+      const { child, done } = startCli(['sample', ck, '--length', '100000000', '--seed', '4', ...markov]);
+      let got = '';
+      const t0 = Date.now();
+      await new Promise<void>((ok, fail) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.length >= 20_000) ok();
+        });
+        child.on('close', () => fail(new Error(`sample ended before printing 20000 characters: ${got.length}`)));
+      });
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.signal ?? r.code).toBe('SIGINT');
+      expect(r.stdout.length).toBeGreaterThanOrEqual(20_000);
+      const short = await runCli(['sample', ck, '--length', '30000', '--seed', '4', ...markov]);
+      expect(short.stdout.startsWith(r.stdout)).toBe(true);
+    }
   });
 });
