@@ -16,7 +16,7 @@ import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { withCorpusAccess } from './corpus.js';
 import { positiveInt } from './options.js';
-import { jsonRow, rankedTable, sweepDisplay, type SweepDisplay } from './sweepDisplay.js';
+import { jsonRow, rankedTable, sweepDisplay, type ClosingFacts, type SweepDisplay } from './sweepDisplay.js';
 
 export const EXIT_RUNS_FAILED = 3;
 export const EXIT_LOCKED = 4;
@@ -111,7 +111,7 @@ function onInterrupt(controller: AbortController, display: SweepDisplay): () => 
 function printResult(result: SweepResult, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify({ dir: result.dir, interrupted: result.interrupted, runs: result.summary.map(jsonRow) })}\n`);
-  } else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary)}\n`);
+  } else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary, closingFacts(result))}\n`);
   const missing = result.manifest.totalRuns - result.summary.length;
   const count = (status: string) => result.summary.filter((r) => r.status === status).length;
   const parts = [
@@ -121,6 +121,17 @@ function printResult(result: SweepResult, json: boolean): void {
     count('failed') ? `${count('failed')} failed (run the same command to re-attempt them)` : '',
   ];
   process.stderr.write(`${escapeForTerminal(`${result.dir}: ${parts.filter(Boolean).join(', ')}`)}\n`);
+}
+
+/** What the closing table's statement says was compared: the sweep's corpus, split and budget, from its manifest. */
+function closingFacts({ manifest: m }: SweepResult): ClosingFacts {
+  return {
+    corpusPath: m.corpus.path,
+    sha256: m.corpus.sha256,
+    validation: String(m.experiment.validation),
+    validationChars: m.corpus.validationChars,
+    budget: m.experiment.budget.chars,
+  };
 }
 
 const HALVING_HELP =

@@ -161,3 +161,44 @@ export function welchTTest(a: readonly number[], b: readonly number[]): WelchRes
   const df = (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
   return { t, df, p: incompleteBeta(df / (df + t * t), df / 2, 0.5) };
 }
+
+export interface DifferenceInterval {
+  /** mean a − mean b */
+  diff: number;
+  /** The 95 % Welch interval for the difference: diff ± t_{0.975, df} · √(var a / n_a + var b / n_b). */
+  lo: number;
+  hi: number;
+}
+
+/** The difference of two means with its 95 % Welch interval (each sample at least two values). */
+export function welchInterval(a: readonly number[], b: readonly number[]): DifferenceInterval {
+  need(a, 2, 'a difference interval (first sample)');
+  need(b, 2, 'a difference interval (second sample)');
+  const qa = sampleVariance(a) / a.length;
+  const qb = sampleVariance(b) / b.length;
+  const diff = mean(a) - mean(b);
+  const se2 = qa + qb;
+  if (se2 === 0) return { diff, lo: diff, hi: diff };
+  const df = (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
+  const half = studentTQuantile(0.975, df) * Math.sqrt(se2);
+  return { diff, lo: diff - half, hi: diff + half };
+}
+
+/**
+ * The fewest seeds a side (n, the same for both) at which Welch's two-sided test would call the
+ * observed difference significant at `alpha`, if the means and standard deviations stayed as they
+ * are; null when not within `max` (a difference too small for the seed noise). A statement of the
+ * test's power at this difference, not a promise: new seeds move the means.
+ */
+export function seedsForVerdict(a: readonly number[], b: readonly number[], alpha = 0.05, max = 1000): number | null {
+  const d = Math.abs(mean(a) - mean(b));
+  const va = sampleVariance(a);
+  const vb = sampleVariance(b);
+  if (va + vb === 0) return d > 0 ? 2 : null;
+  for (let n = 2; n <= max; n++) {
+    const t = d / Math.sqrt((va + vb) / n);
+    const df = ((n - 1) * (va + vb) ** 2) / (va * va + vb * vb);
+    if (incompleteBeta(df / (df + t * t), df / 2, 0.5) < alpha) return n;
+  }
+  return null;
+}
