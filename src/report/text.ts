@@ -114,7 +114,7 @@ export function comparisonSentence(c: ComparisonFacts): string {
   parts.push("each run's Markov baseline counted on exactly the characters that run read");
   if (typeof c.ladderChars === 'number') {
     const where = c.sections.length > 1 ? `, shown only beside the runs trained to ${fmtInt(c.budget)} characters` : '';
-    parts.push(`the Markov ladder counted on ${fmtInt(c.ladderChars)} training characters (what a run of ${fmtInt(c.budget)} reads)${where}`);
+    parts.push(`the Markov ladder counted on ${fmtInt(c.ladderChars)} training characters (the text a run of ${fmtInt(c.budget)} characters reads)${where}`);
   }
   return `Compared: ${parts.join('; ')}.`;
 }
@@ -214,13 +214,14 @@ export interface Section<T> {
  */
 export function sectionsOf<T extends { rank: number | null; section: number | null }>(data: ReportData, rows: T[], what: string): Array<Section<T>> {
   if (data.sections.length <= 1) return [{ title: null, rows, ladder: data.ladder }];
+  const count = (n: number) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`;
   const out: Array<Section<T>> = data.sections.map((b) => {
     const own = rows.filter((r) => r.rank !== null && r.section === b);
     const full = b !== null && b === data.facts.budgetChars;
-    const title = `Trained to ${b === null ? 'an unknown number of' : fmtInt(b)} characters${full ? ' (the full budget)' : ''}: ${own.length} ${what}`;
+    const title = `Trained to ${b === null ? 'an unknown number of' : fmtInt(b)} characters${full ? ' (the full budget)' : ''}: ${count(own.length)}`;
     return { title, rows: own, ladder: full ? data.ladder : null };
   });
   const unranked = rows.filter((r) => r.rank === null);
-  if (unranked.length > 0) out.push({ title: `Without a held-out score: ${unranked.length} ${what}`, rows: unranked, ladder: null });
+  if (unranked.length > 0) out.push({ title: `Without a held-out score: ${count(unranked.length)}`, rows: unranked, ladder: null });
   return out;
 }
