@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/sweep/load.js';
+import { readTable, writeTable } from '../src/sweep/tables.js';
 import { HAVE_CORPORA, REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {
@@ -137,5 +138,25 @@ describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
       const short = await runCli(['sample', ck, '--length', '30000', '--seed', '4', ...markov]);
       expect(short.stdout.startsWith(r.stdout)).toBe(true);
     }
+  });
+});
+
+describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped in report.md and report.html', () => {
+  test('ESC, BEL and U+202E in a sample and an error reach the reports as \\x1b, \\x07, \\u202e; the CSV keeps them', async () => {
+    const dir = tempDir('charlab-ctl-');
+    smallCorpus(dir, 20_000);
+    const out = join(dir, 'out');
+    expect((await runCli(['sweep', writeExperiment(dir, tinyExperiment('ctl')), '--out', out])).code).toBe(0);
+    const samples = join(out, 'samples.csv');
+    const hostile = 'red \x1b[31mALERT\x07 \u202eevil';
+    writeTable(out, 'samples', readTable(out, 'samples').rows.map((r) => ({ ...r, text: hostile })));
+    const r = await runCli(['report', out]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const file of ['report.md', 'report.html']) {
+      const text = readFileSync(join(out, file), 'utf8');
+      expect(text, file).not.toMatch(/[\x07\x1b\u202e]/);
+      expect(text, file).toContain('\\x1b[31mALERT\\x07 \\u202e');
+    }
+    expect(readFileSync(samples, 'utf8')).toContain(hostile);
   });
 });
