@@ -160,3 +160,23 @@ describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped i
     expect(readFileSync(samples, 'utf8')).toContain(hostile);
   });
 });
+
+describe.skipIf(!HAVE_CORPORA)("a merged folder's report links each run to its checkpoint under shards/", () => {
+  test('run ids link to shards/<i>-of-<n>/checkpoints/<run_id>.safetensors, and the link is a file', async () => {
+    const dir = tempDir('charlab-mlink-');
+    smallCorpus(dir, 20_000);
+    const exp = writeExperiment(dir, { ...tinyExperiment('ml'), seeds: [1, 2] });
+    const out = join(dir, 'results');
+    for (const i of [0, 1]) expect((await runCli(['sweep', exp, '--shard', `${i}/2`, '--out', join(out, 'shards', `${i}-of-2`)])).code).toBe(0);
+    expect((await runCli(['merge', out])).code).toBe(0);
+    const r = await runCli(['report', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const links = Object.fromEntries(JSON.parse(r.stdout).leaderboard.map((e: { runId: string; checkpoint?: string }) => [e.runId, e.checkpoint]));
+    expect(links).toEqual({
+      'h8-u8-c5-lr0.1-s1': 'shards/0-of-2/checkpoints/h8-u8-c5-lr0.1-s1.safetensors',
+      'h8-u8-c5-lr0.1-s2': 'shards/1-of-2/checkpoints/h8-u8-c5-lr0.1-s2.safetensors',
+    });
+    for (const link of Object.values(links)) expect(readFileSync(join(out, link as string)).length).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\[h8-u8-c5-lr0\.1-s1\]\(shards\/0-of-2\/checkpoints\/h8-u8-c5-lr0\.1-s1\.safetensors\)/);
+  });
+});

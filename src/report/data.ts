@@ -409,8 +409,8 @@ function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: Fo
 /** Each run's final checkpoint (the first folder holding one wins), as a path from the report's folder. */
 function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[]): void {
   for (const e of leaderboard) {
-    const i = folders.findIndex((f) => f.checkpoints?.includes(e.runId));
-    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), 'checkpoints', `${e.runId}.safetensors`);
+    const i = folders.findIndex((f) => f.checkpoints?.[e.runId] !== undefined);
+    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), folders[i].checkpoints![e.runId]);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ensureWritableDir } from '../util/outputs.js';
@@ -84,7 +84,7 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   const rungs = rungsText === null ? undefined : parseRungs(rungsText, rungsPath);
   if (rungs) notes.push(...rungs.notes);
 
-  const checkpoints = (await readdir(join(dir, 'checkpoints')).catch(() => [] as string[])).flatMap((f) => /^(.*[^.])(?<!\.best|\.resume)\.safetensors$/.exec(f)?.[1] ?? []);
+  const checkpoints = await checkpointsOf(dir, manifest);
   return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null, ...(rungs ? { rungs: rungs.rows } : {}) };
 }
 
@@ -101,6 +101,23 @@ function checkReportFolder(dir: string, plotPaths: string[]): void {
   const plot = (path: string) => ({ path, kind: 'a charlab report plot', ours: isReportPlot });
   const files = [...reportFilesIn(dir), ...plotPaths.filter((p) => existsSync(p)).map(plot)];
   checkOurs(files, `report into ${dir}`, ADVICE);
+}
+
+/** The final checkpoints of a folder's runs (src/checkpoint/runFiles.ts): its own, and, merged from shards, the shards'. */
+async function checkpointsOf(dir: string, manifest: FolderTables['manifest']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const add = async (sub: string) => {
+    for (const f of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+      const id = /^(.*[^.])(?<!\.best|\.resume|\.rung\d+)\.safetensors$/.exec(f)?.[1];
+      if (id !== undefined && out[id] === undefined) out[id] = posix.join(sub, f);
+    }
+  };
+  await add('checkpoints');
+  if (manifest?.merged) {
+    const shards = (await readdir(join(dir, 'shards')).catch(() => [] as string[])).filter((s) => /^\d+-of-\d+$/.test(s)).sort();
+    for (const s of shards) await add(posix.join('shards', s, 'checkpoints'));
+  }
+  return out;
 }
 
 /**

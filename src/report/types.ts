@@ -115,8 +115,11 @@ export interface FolderTables {
   samples: SampleRow[];
   /** Things the reader had to work around (absent files, torn last records, ...). */
   notes: string[];
-  /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
-  checkpoints?: string[];
+  /**
+   * Each run's final checkpoint, by run id, as a path relative to the folder: checkpoints/<run_id>.safetensors,
+   * or, in a folder merged from shards, shards/<i>-of-<n>/checkpoints/<run_id>.safetensors.
+   */
+  checkpoints?: Record<string, string>;
   /** baselines.csv's rows; null or absent: the folder has no baselines.csv. */
   ladder?: LadderRow[] | null;
   /** rungs.csv (successive halving), if the folder has one. */
