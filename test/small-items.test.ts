@@ -199,3 +199,24 @@ describe.skipIf(!HAVE_CORPORA)('bench: --hidden steers every section; --quick tr
     expect(sections.sweep.measurements.filter((m) => m.subject.startsWith('sweep-')).every((m) => m.note?.startsWith('4 runs (hidden 16,'))).toBe(true);
   });
 });
+
+describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --help say what each does', () => {
+  test('train primes with the last character read, sample with a newline; each help says so, and the behaviour matches', async () => {
+    const { DEFAULT_PRIME } = await import('../src/corpus/prime.js');
+    const flat = (s: string) => s.replace(/\s+/g, ' ');
+    expect(flat((await runCli(['train', '--help'])).stdout)).toContain(flat(DEFAULT_PRIME.run));
+    expect(flat((await runCli(['sample', '--help'])).stdout)).toContain(flat(DEFAULT_PRIME.checkpoint));
+    const dir = tempDir('charlab-prime-');
+    const corpus = smallCorpus(dir, 20_000);
+    const common = ['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--backend', 'reference', '--json'];
+    const plain = JSON.parse((await runCli(common)).stdout);
+    const last = Array.from(readFileSync(corpus, 'utf8'))[1999]; // 2,000 characters read: the pointer stands at 2,000
+    const primed = JSON.parse((await runCli([...common, '--prime', last])).stdout);
+    expect(primed.rnnSample).toBe(plain.rnnSample);
+    const ck = join(dir, 'm.safetensors');
+    expect((await runCli([...common, '--save', ck])).code).toBe(0);
+    const a = await runCli(['sample', ck, '--length', '60']);
+    const b = await runCli(['sample', ck, '--length', '60', '--prime', '\n']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+});

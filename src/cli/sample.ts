@@ -5,7 +5,7 @@ import { BACKENDS, type Backend } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { openCheckpoint } from './checkpointFile.js';
 import { encodeInVocab, markovTrainEnd, trainingCorpus } from '../checkpoint/corpus.js';
-import { decode, vocabFromSymbols } from '../corpus/index.js';
+import { decode, DEFAULT_PRIME, vocabFromSymbols } from '../corpus/index.js';
 import { resolveCorpus, type ResolvedCorpus } from '../data/index.js';
 import { DEFAULT_SEED } from '../defaults.js';
 import { UsageError } from '../errors.js';
@@ -34,7 +34,7 @@ export function registerSample(program: Command): void {
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
     .option('--length <n>', 'characters to draw', positiveInt, 500)
     .option('--temperature <t>', 'sampling temperature (applied to a copy of the logits)', positiveNumber, 1)
-    .option('--prime <text>', 'text fed to the model first (default: a newline, or the first symbol of the vocabulary)')
+    .option('--prime <text>', `text fed to the model first (default: ${DEFAULT_PRIME.checkpoint}; with --markov: the last characters the run read)`)
     .option('--prime-file <file>', 'read the prime from a UTF-8 file')
     .option('--seed <n>', 'seed of the draws: the same seed gives the same text', nonNegativeInt, DEFAULT_SEED)
     .option('--markov', "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)")

@@ -15,7 +15,7 @@ import { BACKENDS, checkServes, createModel, type Backend } from '../backend/ind
 import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
-import { checkPrime, heldOutWarning } from '../corpus/index.js';
+import { checkPrime, DEFAULT_PRIME, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
 import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
@@ -112,7 +112,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default(DEFAULT_BACKEND))
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
-    .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
+    .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
     .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)

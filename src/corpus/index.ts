@@ -2,4 +2,4 @@ export { buildVocab, encode, decode, vocabFromSymbols, codePointLength, type Voc
 export { splitPoint, DEFAULT_VALIDATION, heldOutWarning, MIN_HELD_OUT_CHARS } from './split.js';
 export { prepareCorpus, type Corpus, type PrepareOptions } from './prepare.js';
 export { cleanReferenceText } from './clean.js';
-export { checkPrime } from './prime.js';
+export { checkPrime, DEFAULT_PRIME } from './prime.js';
