@@ -2,7 +2,7 @@
  * Issue 19, "Confusing, smaller": each item fixed (or, where the behaviour was right, documented),
  * through the real CLI where it is a CLI matter.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/sweep/load.js';
@@ -218,5 +218,21 @@ describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --hel
     const a = await runCli(['sample', ck, '--length', '60']);
     const b = await runCli(['sample', ck, '--length', '60', '--prime', '\n']);
     expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('the Quick start says what its first sweep does on a clone', () => {
+  test('`npm run sweep experiments/holmes.json` on a clone prints the table and the "nothing to do" line the README quotes', async () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Results'));
+    const quoted = /"(nothing to do: all 36 runs are recorded; corpus not read)"/.exec(quick.replace(/\s*#\s*/g, ' '));
+    expect(quoted, 'the Quick start quotes the line').not.toBeNull();
+    const clone = tempDir('charlab-clone-');
+    cpSync(join(REPO, 'experiments'), join(clone, 'experiments'), { recursive: true });
+    cpSync(join(REPO, 'results', 'holmes'), join(clone, 'results', 'holmes'), { recursive: true });
+    const r = await runCli(['sweep', 'experiments/holmes.json'], { cwd: clone, env: { CHARLAB_DATA_DIR: join(clone, 'data') } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(quoted![1]);
+    expect(r.stdout).toContain('h100-u8-c5-lr0.05-s1');
   });
 });
