@@ -121,6 +121,12 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
       expect(snapshot(out)).toEqual(before);
       writeFileSync(join(out, file), '');
     }
+    // Without --fresh: baselines.csv, rewritten whole when it does not match, is replaced only if charlab wrote it.
+    writeFileSync(join(out, 'baselines.csv'), NOTES);
+    const kept = await runCli(['sweep', exp, '--out', out]);
+    expect(kept.code).toBe(2);
+    expect(kept.stderr).toContain(`charlab did not write ${join(out, 'baselines.csv')}`);
+    expect(readFileSync(join(out, 'baselines.csv'), 'utf8')).toBe(NOTES);
   });
 
   test("report replaces only the report's own files; merge only tables; slurm --out and bench --out only their own", async () => {

@@ -244,8 +244,12 @@ function checkIntegrity(m: Record<string, string>, tensors: Map<string, Tensor>)
     verifyChecksum(m, tensors);
     return 'sha256';
   }
-  if (m.format_version !== LEGACY_VERSION) throw new LayoutError(`format version ${m.format_version} is not one this charlab reads (${LEGACY_VERSION}, ${FORMAT_VERSION})`);
-  if (m[CHECKSUM_KEY] !== undefined) throw new LayoutError(`format version ${LEGACY_VERSION} carries no checksum, but this file holds one: its format_version was altered`);
+  if (m.format_version !== LEGACY_VERSION) {
+    throw new LayoutError(`format version ${m.format_version} is not one this charlab reads (${LEGACY_VERSION}, ${FORMAT_VERSION})`);
+  }
+  if (m[CHECKSUM_KEY] !== undefined) {
+    throw new LayoutError(`format version ${LEGACY_VERSION} carries no checksum, but this file holds one: its format_version was altered`);
+  }
   return 'none';
 }
 

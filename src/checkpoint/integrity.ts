@@ -56,7 +56,8 @@ export function verifyChecksum(metadata: Record<string, string>, tensors: Map<st
     throw new LayoutError('checksum mismatch in the header: a metadata value or a tensor\'s dtype or shape is not what was written (the file was damaged or edited)');
   }
   for (const [name, t] of tensors) {
-    if (sums.tensors[name] !== sha256(bytesOf(t))) throw new LayoutError(`checksum mismatch in tensor ${name}: its bytes are not what was written (the file was damaged or edited)`);
+    if (sums.tensors[name] === sha256(bytesOf(t))) continue;
+    throw new LayoutError(`checksum mismatch in tensor ${name}: its bytes are not what was written (the file was damaged or edited)`);
   }
   const extra = Object.keys(sums.tensors).filter((n) => !tensors.has(n));
   if (extra.length > 0) throw new LayoutError(`checksum names tensor(s) the file does not hold: ${extra.join(', ')}`);

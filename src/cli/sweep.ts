@@ -164,7 +164,8 @@ function printPlan(experimentPath: string, json: boolean, shard: Shard | undefin
   process.stdout.write(`${table.toString()}\n`);
   const configs = planned.length / experiment.seeds.length;
   const share = shard ? `shard ${shard.index}/${shard.count}: ${runs.length} of ` : '';
-  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
+  const what = `${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search`;
+  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${what}; nothing trained`)}\n`);
   if (rungs) process.stderr.write(`${rungLines(rungs, experiment.seeds.length)}\n`);
 }
 

@@ -424,16 +424,19 @@ export function checkComparable(folders: FolderTables[]): void {
   if (folders.length < 2) return;
   const [first, ...rest] = folders;
   const advice = `report each folder on its own (charlab report ${folders.map((f) => f.dir).join('; charlab report ')})`;
-  for (const f of [first, ...rest]) {
-    if (!f.manifest?.experiment) throw new UsageError(`report ${folders.map((x) => x.dir).join(' ')}: ${f.dir} has no readable manifest.json, so it cannot be told whether its runs are comparable with the others'; ${advice}`);
+  for (const f of folders) {
+    if (f.manifest?.experiment) continue;
+    const why = `${f.dir} has no readable manifest.json, so it cannot be told whether its runs are comparable with the others'`;
+    throw new UsageError(`report ${folders.map((x) => x.dir).join(' ')}: ${why}; ${advice}`);
   }
+  const experiment = (f: FolderTables) => f.manifest!.experiment as Experiment;
   for (const f of rest) {
-    const changes = meaningChanges(first.manifest!.experiment as Experiment, f.manifest!.experiment as Experiment).map((c) => `${c.key}: ${c.old} in ${first.dir}, ${c.new} in ${f.dir}`);
+    const changes = meaningChanges(experiment(first), experiment(f)).map((c) => `${c.key}: ${c.old} in ${first.dir}, ${c.new} in ${f.dir}`);
     const [a, b] = [first.manifest!.corpus?.sha256, f.manifest!.corpus?.sha256];
     if (a !== b) changes.push(`corpus text (sha256): ${a ?? '(unknown)'} in ${first.dir}, ${b ?? '(unknown)'} in ${f.dir}`);
-    if (changes.length > 0) {
-      throw new UsageError(`report: ${f.dir} is not the same experiment as ${first.dir}, so their runs are not comparable:\n${changes.map((c) => `  ${c}\n`).join('')}${advice}`);
-    }
+    if (changes.length === 0) continue;
+    const list = changes.map((c) => `  ${c}\n`).join('');
+    throw new UsageError(`report: ${f.dir} is not the same experiment as ${first.dir}, so their runs are not comparable:\n${list}${advice}`);
   }
 }
 

@@ -86,7 +86,8 @@ export function rankGroups<T>(
     const scored = its.filter((t) => isScore(score(t)));
     const scores = scored.map((t) => score(t) as number);
     const at = section(scored[0] ?? its[0]);
-    return { key: k, items: its, scores, ...groupStats(scores), section: at, rank: null, verdict: null, p: null, diff: null, diffLo: null, diffHi: null, seedsNeeded: null };
+    const untested = { rank: null, verdict: null, p: null, diff: null, diffLo: null, diffHi: null, seedsNeeded: null };
+    return { key: k, items: its, scores, ...groupStats(scores), section: at, ...untested };
   });
   const cmp = (a: RankedGroup<T>, b: RankedGroup<T>) => tie(a.items[0], b.items[0]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   const sections = [...new Set(groups.filter((g) => g.n > 0).map((g) => g.section))].sort((a, b) => (b ?? -1) - (a ?? -1));

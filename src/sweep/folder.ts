@@ -60,7 +60,6 @@ export function reportFilesIn(dir: string): FolderFile[] {
  * *.tmp). Nothing else in the folder is touched.
  */
 export function freshTargets(dir: string): FolderFile[] {
-  const tables: FolderFile[] = TABLE_NAMES.map((t) => ({ path: join(dir, ALL_TABLES[t].file), kind: `a charlab table (${ALL_TABLES[t].file})`, ours: (p: string) => isTableFile(p, t) }));
   const manifest: FolderFile = { path: join(dir, 'manifest.json'), kind: 'a charlab sweep manifest', ours: isManifestFile };
   const ckDir = checkpointsDir(dir);
   const checkpoints = listDir(ckDir).flatMap((name): FolderFile[] => {
@@ -69,7 +68,13 @@ export function freshTargets(dir: string): FolderFile[] {
     if (/\.rung\d+\.outcome\.json$/.test(name) || /\.\d+\.tmp$/.test(name)) return [{ path, kind: 'a sweep\'s working file', ours: () => true }];
     return [];
   });
-  return [...tables, manifest, ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
+  return [...tableFilesIn(dir), manifest, ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
+}
+
+/** The tables present in `dir` (summary, curves, samples, baselines, rungs), each recognised by its header. */
+export function tableFilesIn(dir: string): FolderFile[] {
+  const tables = TABLE_NAMES.map((t) => ({ path: join(dir, ALL_TABLES[t].file), kind: `a charlab table (${ALL_TABLES[t].file})`, ours: (p: string) => isTableFile(p, t) }));
+  return tables.filter((f) => existsSync(f.path));
 }
 
 /** Every file in `files` is charlab's, or a UsageError listing the ones that are not (nothing touched). */

@@ -13,8 +13,8 @@ import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
 import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
-import { ALL_TABLES, isTableFile, readTable, TABLE_NAMES, TABLES, writeTable, type TableName } from './tables.js';
-import { checkOurs } from './folder.js';
+import { readTable, TABLES, writeTable, type TableName } from './tables.js';
+import { checkOurs, tableFilesIn } from './folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { BASELINES_FILE, ladderJob } from './baselines.js';
 
@@ -214,8 +214,7 @@ function checkMergeTarget(dir: string): void {
     throw new UsageError(`${dir} holds ${tables.map((t) => t.file).join(', ')} but no manifest.json; refusing to replace them with the merged shards. Move them away first.`);
   }
   // baselines.csv and rungs.csv too: each is replaced (or removed) only if charlab wrote it.
-  const files = TABLE_NAMES.map((t) => ({ path: join(dir, ALL_TABLES[t].file), kind: `a charlab table (${ALL_TABLES[t].file})`, ours: (p: string) => isTableFile(p, t) }));
-  checkOurs(files.filter((f) => existsSync(f.path)), `merge into ${dir}`, 'move them away first');
+  checkOurs(tableFilesIn(dir), `merge into ${dir}`, 'move them away first');
 }
 
 /** The first shard's manifest made the whole sweep's: all planned runs, every shard's sessions, and which shards it came from. */

@@ -21,7 +21,7 @@ import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuse
 import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
-import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles } from './folder.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
@@ -136,7 +136,9 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
+  // --fresh removes only what charlab wrote; without it, the folder's tables must be charlab's.
   if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
+  else checkDerivedTables(dir);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
   if (!opts.fresh) checkRunCheckpoints(dir, folder.todo);
@@ -346,6 +348,15 @@ function checkResultsDir(dir: string): void {
   const ck = checkpointsDir(dir);
   if (existsSync(ck) && !statSync(ck).isDirectory()) throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
   createResultsDir(dir, true); // /proc, a read-only or full file system: refused now, nothing left behind
+}
+
+/**
+ * baselines.csv and rungs.csv are rewritten whole, so they are replaced only if charlab wrote them (the
+ * run tables are read before anything is written, and one with a foreign header is refused there).
+ */
+function checkDerivedTables(dir: string): void {
+  const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
+  checkOurs(tableFilesIn(dir).filter((f) => !runTables.has(f.path)), `sweep into ${dir}`, 'move them away, or use another --out');
 }
 
 /** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
