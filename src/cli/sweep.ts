@@ -40,7 +40,7 @@ export function registerSweep(program: Command): void {
         'Running it again resumes: recorded runs are skipped, failed ones re-attempted.',
     )
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
-    .option('--fresh', 'discard the results folder\'s tables and start over')
+    .option('--fresh', "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it")
     .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
     .option('--out <dir>', 'results folder (default: results/<name>)')
     .option(
