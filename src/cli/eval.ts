@@ -8,7 +8,7 @@ import { openCheckpoint } from './checkpointFile.js';
 import { heldOutOf } from '../checkpoint/corpus.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { fraction } from './options.js';
-import { readCorpus } from './sample.js';
+import { checkpointCorpus } from './sample.js';
 
 interface EvalOptions {
   corpus?: string;
@@ -46,7 +46,7 @@ export function registerEval(program: Command): void {
     )
     .action(async (path: string, opts: EvalOptions) => {
       const ck = openCheckpoint(path);
-      const file = await readCorpus(opts.corpus ?? ck.corpus.source);
+      const file = await checkpointCorpus(ck, opts.corpus);
       const validation = opts.validation ?? ck.corpus.validation;
       const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
       const sameText = file.sha256 === ck.corpus.sha256;

@@ -127,7 +127,7 @@ function sampleRnn(ck: Checkpoint, opts: SampleOptions, prime: string | undefine
  */
 async function sampleMarkov(ck: Checkpoint, opts: SampleOptions, prime: string | undefined, emit: Emit): Promise<string> {
   if (ck.markovOrder === null) throw new UsageError('--markov: the checkpoint records no Markov baseline order');
-  const file = await readCorpus(opts.corpus ?? ck.corpus.source);
+  const file = await checkpointCorpus(ck, opts.corpus);
   const corpus = trainingCorpus(ck, file.text, file.path, file.sha256);
   const end = markovTrainEnd(ck, corpus);
   const model = MarkovModel.train(corpus.ids, 0, end, { order: ck.markovOrder, vocabSize: ck.vocab.length });
@@ -141,4 +141,15 @@ export async function readCorpus(spec: string): Promise<ResolvedCorpus> {
   return withCorpusAccess((access) =>
     resolveCorpus(spec, { dataDir: access.dataDir ?? 'data', baseDir: process.cwd(), urlOverride: access.urlOverride, onProgress: access.onProgress, onNotice: access.onNotice }),
   );
+}
+
+/** The corpus given with --corpus, or else the one the checkpoint records (a refusal then says so and how to name another). */
+export async function checkpointCorpus(ck: Checkpoint, given: string | undefined): Promise<ResolvedCorpus> {
+  if (given !== undefined) return readCorpus(given);
+  try {
+    return await readCorpus(ck.corpus.source);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${err.message} (the corpus the checkpoint records; name another with --corpus PATH)`);
+    throw err;
+  }
 }

@@ -141,7 +141,7 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   else checkDerivedTables(dir);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
-  if (!opts.fresh) checkRunCheckpoints(dir, folder.todo);
+  if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
   if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
@@ -449,6 +449,11 @@ function cadenceOf(exp: Experiment): Cadence {
     temperature: exp.samples.temperature,
     prime: exp.samples.prime,
   };
+}
+
+/** Whether the runs write checkpoint files (successive halving always does: its rung checkpoints). */
+function writesCheckpoints(exp: Experiment): boolean {
+  return isHalving(exp) || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
 }
 
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
