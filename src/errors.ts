@@ -29,3 +29,38 @@ export class CorpusError extends UsageError {
     super(`corpus ${path}: ${detail}`);
   }
 }
+
+/** What an errno means, in words (the codes a write or a folder creation meets). */
+export const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder (or the file system does not allow creating it, as /proc)',
+  ENOTDIR: 'a file is where a folder should be',
+  EISDIR: 'is a folder',
+  EEXIST: 'already exists',
+  EFBIG: 'file too large',
+};
+
+/** An errno code with its meaning: "ENOSPC (no space left on device)". */
+export function describeErrno(code: string | undefined): string {
+  if (code === undefined) return 'unknown error';
+  return ERRNO_WORDS[code] ? `${code} (${ERRNO_WORDS[code]})` : code;
+}
+
+/**
+ * A write that failed during the work (a full disk, an I/O error): one line naming the file and the
+ * errno, exit 1. Whatever was written before stays as it was (src/util/atomic.ts).
+ */
+export class OutputError extends Error {
+  override name = 'OutputError';
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+  ) {
+    super(`cannot write ${path}: ${describeErrno(code)}; what was written before is kept`);
+  }
+}

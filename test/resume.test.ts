@@ -51,7 +51,7 @@ function record(backend: Backend, config: RnnConfig, budget: number, every: numb
   const samples: SamplePoint[] = [...(ck?.run?.samples ?? [])];
   const checkpoints: Buffer[] = [];
   const scores: [number, number][] = [];
-  const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0', chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
+  const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0'.repeat(64), chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
   const result = trainRun(
     model,
     corpus,

@@ -366,7 +366,7 @@ export class WasmLadder implements CharModel {
     }
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const ws = this.infer;
     const out = new Int32Array(n);
@@ -382,6 +382,7 @@ export class WasmLadder implements CharModel {
         this.k.softmaxRow(ws.logits, 0, 1 / temperature);
         x = sampleIndex(this.k.view(ws.logits), rng, this.V);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;

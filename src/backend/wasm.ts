@@ -245,7 +245,7 @@ export class WasmRnn implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const V = this.V;
     const out = new Int32Array(n);
@@ -260,6 +260,7 @@ export class WasmRnn implements CharModel {
       if (draw) {
         x = sampleIndex(this.probs, rng, V);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;

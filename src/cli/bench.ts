@@ -12,9 +12,7 @@
  * Each measurement: a warm-up, then `seconds` of training cut into 3 windows; the figure is the
  * median window's rate (less sensitive to other load on the machine than the mean).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
@@ -23,6 +21,8 @@ import { RNN_DEFAULTS } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { median } from '../util/stats.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { checkReplaceable, checkWritableFile, readHead } from '../util/outputs.js';
 import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
 import { ChunkCursor } from '../train/chunks.js';
 import { lstmSection } from './benchLstm.js';
@@ -50,7 +50,10 @@ export interface Measurement {
 
 export interface BenchOptions {
   corpus: string;
+  /** Hidden sizes of each section: --hidden sets them all; else each section's own defaults (--quick: smaller). */
   hidden: number[];
+  sweepHidden: number[];
+  lstmHidden: number[];
   unroll: number;
   seconds: number;
   warmup: number;
@@ -92,6 +95,9 @@ export interface SectionResult {
 // ---- options -------------------------------------------------------------------------------------
 
 const DEFAULT_HIDDEN = [100, 256, 512];
+/** The sweep section's grid of hidden sizes, and the LSTM section's size (--quick: a small one), unless --hidden says. */
+const SWEEP_HIDDEN = [50, 100];
+const LSTM_HIDDEN = { full: [256], quick: [64] } as const;
 /** The corpus the README's figures are measured on, resolved like every command's ("holmes", CHARLAB_DATA_DIR). */
 const DEFAULT_CORPUS = 'holmes';
 /** Where a full bench writes its figures (the README's speed table); --quick writes only with --out. */
@@ -116,6 +122,8 @@ export function resolveBenchOptions(raw: RawOptions): BenchOptions {
   return {
     corpus: raw.corpus ?? DEFAULT_CORPUS,
     hidden: raw.hidden ?? DEFAULT_HIDDEN,
+    sweepHidden: raw.hidden ?? SWEEP_HIDDEN,
+    lstmHidden: raw.hidden ?? [...LSTM_HIDDEN[quick ? 'quick' : 'full']],
     unroll: raw.unroll ?? RNN_DEFAULTS.unroll,
     seconds: raw.seconds ?? (quick ? 0.6 : 3),
     warmup: raw.warmup ?? (quick ? 0.2 : 0.75),
@@ -320,6 +328,11 @@ export const SECTIONS: BenchSection[] = [trainingSection, sweepSection, lstmSect
 
 const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
 
+/** Whether the file at `path` is a table `charlab bench` wrote (its header line is bench's). */
+export function isBenchCsv(path: string): boolean {
+  return readHead(path, 512)?.toString('utf8').split(/\r?\n/, 1)[0] === CSV_COLUMNS.join(',');
+}
+
 export function measurementsToCsv(ms: Measurement[]): string {
   return stringify(
     ms.map((m) => [m.section, m.subject, m.metric, m.hidden, m.unroll, m.value, m.unit, m.chars, m.seconds, m.cpuValue, m.note]),
@@ -340,23 +353,30 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('Measure training throughput of the backends (reference, wasm) and of min-char-rnn in numpy, and a sweep\'s throughput with 1 and 2 workers')
     .option('--corpus <path>', `UTF-8 text file, or a known corpus name (default ${DEFAULT_CORPUS}, found in CHARLAB_DATA_DIR or downloaded)`)
-    .option('--hidden <list>', `comma-separated hidden sizes (default ${DEFAULT_HIDDEN.join(',')})`, positiveIntList)
+    .option(
+      '--hidden <list>',
+      `comma-separated hidden sizes for every section (default: training ${DEFAULT_HIDDEN.join(',')}, sweep ${SWEEP_HIDDEN.join(',')}, ` +
+        `lstm ${LSTM_HIDDEN.full.join(',')}; --quick: lstm ${LSTM_HIDDEN.quick.join(',')})`,
+      positiveIntList,
+    )
     .option('--unroll <n>', `characters per chunk (default ${RNN_DEFAULTS.unroll})`, positiveInt)
     .option('--seconds <s>', 'timed seconds per measurement (default 3, --quick 0.6)', positiveNumber)
     .option('--warmup <s>', 'warm-up seconds per measurement (default 0.75, --quick 0.2)', positiveNumber)
-    .option('--quick', `short measurements; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
+    .option('--quick', `short measurements and a small LSTM (${LSTM_HIDDEN.quick.join(',')} units); their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
     .option('--python <cmd>', 'Python interpreter for the numpy peer', 'python3')
     .option('--no-numpy', 'skip the numpy peer')
     .option('--out <file>', `CSV file for the figures (default ${DEFAULT_OUT}; none with --quick)`)
     .option('--json', 'print the figures as JSON instead of tables')
     .action(async (raw: RawOptions) => {
       const o = resolveBenchOptions(raw);
+      if (o.out !== null) {
+        // Before measuring: a file that can be written, and not one charlab did not write.
+        checkWritableFile(o.out, '--out');
+        checkReplaceable(o.out, isBenchCsv, "a charlab bench table (its header is bench's)", 'Choose another --out');
+      }
       const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
       const { results, corpus } = await runBench(o, log);
-      if (o.out !== null) {
-        mkdirSync(dirname(o.out), { recursive: true });
-        writeFileSync(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
-      }
+      if (o.out !== null) writeFileAtomic(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
       printBench(o, results, corpus);
       log(o.out !== null ? `wrote ${o.out}` : `--quick: figures not written (pass --out FILE to keep them)`);
     });

@@ -1,17 +1,31 @@
 /** `charlab eval CKPT --corpus PATH`: the held-out bits per character of a saved model. */
 import { Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../backend/index.js';
-import { loadCheckpoint, modelFromCheckpoint } from '../checkpoint/checkpoint.js';
+import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { heldOutWarning } from '../corpus/index.js';
+import { UsageError } from '../errors.js';
+import { openCheckpoint } from './checkpointFile.js';
 import { heldOutOf } from '../checkpoint/corpus.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { fraction } from './options.js';
-import { readCorpus } from './sample.js';
+import { checkpointCorpus } from './sample.js';
 
 interface EvalOptions {
-  corpus: string;
+  corpus?: string;
   validation?: number;
   backend?: Backend;
   json?: boolean;
+}
+
+/** On the training text itself, the held-out range [start, n) must not reach into the text the model trained on, [0, trainEnd). */
+function refuseOverlap(ck: Checkpoint, start: number, n: number, source: string, validation: number): void {
+  const trained = ck.corpus.trainEnd;
+  if (start >= trained) return;
+  throw new UsageError(
+    `--validation ${validation}: the held-out characters ${start}..${n} of ${source} overlap the text the model was trained on ` +
+      `(characters 0..${trained}, the same text by sha256): ${trained - start} of them are training text, not held out. ` +
+      `Use --validation ${ck.corpus.validation} (the run's split) or less`,
+  );
 }
 
 export function registerEval(program: Command): void {
@@ -19,7 +33,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description("Score a checkpoint on a corpus's held-out tail, the README's way (held-out bits per character).")
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
-    .requiredOption('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes)')
+    .option('--corpus <path>', "UTF-8 text file, or a known corpus name (holmes); default: the checkpoint's recorded corpus")
     .option('--validation <f>', "held-out fraction at the end of the corpus (default: the run's)", fraction)
     .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
     .option('--json', 'print one JSON object ({valBpc, chars, …}) on stdout')
@@ -27,15 +41,19 @@ export function registerEval(program: Command): void {
       'after',
       '\nThe model reads the held-out text forward, its hidden state carried from character to character,\n' +
         'starting from the state it was saved in: on the run\'s own corpus and split this is the run\'s val_bpc.\n' +
-        "Characters outside the model's vocabulary are an error that names them (exit 2).",
+        "Characters outside the model's vocabulary are an error that names them (exit 2). On the run's own text\n" +
+        "(same sha256) a --validation whose held-out range overlaps the training text is refused (exit 2): that text is not held out.",
     )
     .action(async (path: string, opts: EvalOptions) => {
-      const ck = loadCheckpoint(path);
-      const file = await readCorpus(opts.corpus);
+      const ck = openCheckpoint(path);
+      const file = await checkpointCorpus(ck, opts.corpus);
       const validation = opts.validation ?? ck.corpus.validation;
       const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
-      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, ids.length);
       const sameText = file.sha256 === ck.corpus.sha256;
+      if (sameText) refuseOverlap(ck, trainEnd, ids.length, file.path, validation);
+      const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
+      if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
+      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, ids.length);
       const out = { checkpoint: path, corpus: file.path, sameCorpus: sameText, validation, chars: r.chars, nats: r.nats, valBpc: r.bpc };
       if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else process.stdout.write(`${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, the last ${validation} of ${file.path})`)}\n`);

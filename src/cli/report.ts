@@ -1,38 +1,19 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { describeErrno, UsageError } from '../errors.js';
 import { buildReport, type ReportResult } from '../report/io.js';
 import { jsonSummary, renderTerminal } from '../report/terminal.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 
-/** Why the report cannot be written into `dir` (checked before reading anything), or null. */
-function unwritable(dir: string): string | null {
-  for (const d of [dir, join(dir, 'plots')]) {
-    if (!existsSync(d)) continue;
-    if (!statSync(d).isDirectory()) return `${d} is a file, expected a folder`;
-    try {
-      accessSync(d, constants.W_OK);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return `${d} cannot be written (${code === 'EROFS' ? 'read-only file system' : 'permission denied'})`;
-    }
-  }
-  return null;
-}
-
-/** buildReport, with a file-system refusal met while writing turned into a usage error (exit 2). */
+/** buildReport, with a file-system refusal met while writing (permission, read-only) turned into a usage error (exit 2). */
 async function buildReportOrRefuse(dirs: string[]): Promise<ReportResult> {
-  const blocked = existsSync(dirs[0]) ? unwritable(dirs[0]) : null;
-  const advice = 'the report is written into the first folder given; make it writable or copy the folder';
-  if (blocked) throw new UsageError(`report folder ${resolve(dirs[0])}: ${blocked}; ${advice}`);
   try {
     return await buildReport(dirs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
-    const why = code === 'EROFS' ? 'read-only file system' : 'permission denied';
-    throw new UsageError(`report folder ${resolve(dirs[0])} cannot be written (${why}: ${(err as Error).message}); ${advice}`);
+    const advice = 'the report is written into the first folder given; make it writable or copy the folder';
+    throw new UsageError(`report folder ${resolve(dirs[0])} cannot be written (${describeErrno(code)}: ${(err as Error).message}); ${advice}`);
   }
 }
 

@@ -1,9 +1,11 @@
 /** `charlab train`: one RNN run beside the Markov baseline on the same characters. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { checkpointOf, isCheckpointFile, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
+import { openCheckpoint } from './checkpointFile.js';
 import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
 import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
@@ -13,7 +15,7 @@ import { BACKENDS, checkServes, createModel, type Backend } from '../backend/ind
 import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
-import { checkPrime } from '../corpus/index.js';
+import { checkPrime, DEFAULT_PRIME, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
 import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
@@ -50,6 +52,7 @@ interface TrainOptions {
   save?: string;
   checkpointEvery?: number;
   resume?: string;
+  overwrite?: boolean;
 }
 
 /** The options --resume takes from the checkpoint instead, with their flags. */
@@ -109,11 +112,12 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default(DEFAULT_BACKEND))
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
-    .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
+    .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
     .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, to --chars characters in all (default: its budget)')
+    .option('--overwrite', "let --save replace another run's checkpoint (a file that is not a charlab checkpoint is never replaced)")
     .addHelpText(
       'after',
       '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
@@ -145,7 +149,7 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   for (const [key, flag] of RESUMED) {
     if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
   }
-  const ck = loadCheckpoint(path);
+  const ck = openCheckpoint(path);
   const run = ck.run;
   if (run === null) throw new UsageError(`--resume ${path}: the checkpoint holds a model but no run to continue`);
   if (ck.markovOrder === null) throw new UsageError(`--resume ${path}: the checkpoint records no Markov order`);
@@ -185,15 +189,25 @@ function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
   return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...ladderOptions({ ...opts, vocabSize, hiddenSize, learningRate }) };
 }
 
-/** --save names a file that can be written; --checkpoint-every needs it. Checked before training. */
+/**
+ * --save names a file that can be written, and replaces nothing charlab did not write: an existing
+ * file must be a charlab checkpoint, and one of another run (anything but the --resume'd file,
+ * updated in place) needs --overwrite. --checkpoint-every needs --save. Checked before training.
+ */
 function checkSaveOptions(opts: TrainOptions): void {
   if (opts.corpus === undefined) throw new UsageError("required option '--corpus <path>' not specified");
   if (opts.checkpointEvery !== undefined && opts.save === undefined) throw new UsageError('--checkpoint-every needs --save PATH (where to write the checkpoints)');
   if (opts.save === undefined) return;
-  const path = resolve(opts.save);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--save ${opts.save}: is a folder, expected a file path`);
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--save ${opts.save}: the folder ${dir} does not exist`);
+  checkWritableFile(opts.save, '--save');
+  const inPlace = opts.resume !== undefined && resolve(opts.resume) === resolve(opts.save);
+  if (inPlace || !existsSync(opts.save)) return;
+  checkReplaceable(opts.save, isCheckpointFile, 'a charlab checkpoint', 'Choose another --save path');
+  if (!opts.overwrite) {
+    throw new UsageError(
+      `--save ${opts.save}: the file holds another run's checkpoint; refusing to replace it without --overwrite ` +
+        `(or continue that run with --resume ${opts.save}, or choose another --save path)`,
+    );
+  }
 }
 
 /** Everything that can be wrong, found before training: the corpus (blaming the option at fault), the prime, memory. */
@@ -219,6 +233,8 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
     `corpus ${file.path}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
       `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
   );
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${file.path}`);
+  if (tiny) log(tiny);
   checkTrainMemory(opts, corpus.vocab.symbols.length, corpus.trainEnd);
   return loaded;
 }

@@ -330,7 +330,7 @@ export class ReferenceModel implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const invT = 1 / temperature;
     let [cur, next] = this.inferStates();
@@ -347,6 +347,7 @@ export class ReferenceModel implements CharModel {
       if (i >= prime.length - 1) {
         x = sampleIndex(probs, rng);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;

@@ -122,8 +122,9 @@ export interface CharModel {
   /**
    * Sample n symbols: feed `prime` (at least one symbol) from the current training hidden state
    * (not modified), then draw each next symbol from softmax(y / temperature) and feed it back.
+   * `emit`, if given, receives each symbol as it is drawn (`charlab sample` streams them).
    */
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array;
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array;
   /** A Float64 copy of the current parameters, by name. */
   exportParams(): Tensors;
   /** A copy of the carried hidden state (every layer's state tensors, every stream, flattened). */

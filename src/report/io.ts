@@ -3,10 +3,13 @@
  * the first folder. Everything between reading and writing is pure (tables.ts -> data.ts ->
  * plots.ts / markdown.ts / html.ts).
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { ensureWritableDir } from '../util/outputs.js';
+import { checkOurs, isReportPlot, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -81,8 +84,40 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   const rungs = rungsText === null ? undefined : parseRungs(rungsText, rungsPath);
   if (rungs) notes.push(...rungs.notes);
 
-  const checkpoints = (await readdir(join(dir, 'checkpoints')).catch(() => [] as string[])).flatMap((f) => /^(.*[^.])(?<!\.best|\.resume)\.safetensors$/.exec(f)?.[1] ?? []);
+  const checkpoints = await checkpointsOf(dir, manifest);
   return { dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null, ...(rungs ? { rungs: rungs.rows } : {}) };
+}
+
+const ADVICE = 'the report is written into the first folder given; move them away, or report into a copy of the folder';
+
+/**
+ * Before anything is written: the folder (and plots/) can be written — procfs, a read-only file
+ * system, a file where plots/ should be are refused — and every report file there, and every plot
+ * about to be written, is one charlab wrote (src/sweep/folder.ts): never replaced otherwise.
+ */
+function checkReportFolder(dir: string, plotPaths: string[]): void {
+  ensureWritableDir(dir, 'report folder', true);
+  ensureWritableDir(join(dir, REPORT_FILES.plots), 'report folder', true);
+  const plot = (path: string) => ({ path, kind: 'a charlab report plot', ours: isReportPlot });
+  const files = [...reportFilesIn(dir), ...plotPaths.filter((p) => existsSync(p)).map(plot)];
+  checkOurs(files, `report into ${dir}`, ADVICE);
+}
+
+/** The final checkpoints of a folder's runs (src/checkpoint/runFiles.ts): its own, and, merged from shards, the shards'. */
+async function checkpointsOf(dir: string, manifest: FolderTables['manifest']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const add = async (sub: string) => {
+    for (const f of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+      const id = /^(.*[^.])(?<!\.best|\.resume|\.rung\d+)\.safetensors$/.exec(f)?.[1];
+      if (id !== undefined && out[id] === undefined) out[id] = posix.join(sub, f);
+    }
+  };
+  await add('checkpoints');
+  if (manifest?.merged) {
+    const shards = (await readdir(join(dir, 'shards')).catch(() => [] as string[])).filter((s) => /^\d+-of-\d+$/.test(s)).sort();
+    for (const s of shards) await add(posix.join('shards', s, 'checkpoints'));
+  }
+  return out;
 }
 
 /**
@@ -93,21 +128,23 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
   if (dirs.length === 0) throw new UsageError('report: give at least one results folder');
   const folders: FolderTables[] = [];
   for (const d of dirs) folders.push(await readFolder(d));
+  const outDir = dirs[0];
+  checkReportFolder(outDir, []);
   const data = buildReportData(folders);
   const plots = await renderPlots(data);
 
-  const outDir = dirs[0];
-  await mkdir(join(outDir, 'plots'), { recursive: true });
+  const plotPaths = plots.map((p) => join(outDir, ...p.file.split('/')));
+  checkReportFolder(outDir, plotPaths);
+  ensureWritableDir(join(outDir, REPORT_FILES.plots), 'report folder');
   const svgPaths: string[] = [];
-  for (const p of plots) {
-    const path = join(outDir, ...p.file.split('/'));
-    writeFileAtomic(path, `${p.svg}\n`);
-    svgPaths.push(path);
-  }
+  plots.forEach((p, i) => {
+    writeFileAtomic(plotPaths[i], `${p.svg}\n`);
+    svgPaths.push(plotPaths[i]);
+  });
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
-  const markdownPath = join(outDir, 'report.md');
-  const htmlPath = join(outDir, 'report.html');
+  const markdownPath = join(outDir, REPORT_FILES.markdown);
+  const htmlPath = join(outDir, REPORT_FILES.html);
   writeFileAtomic(markdownPath, markdown);
   writeFileAtomic(htmlPath, html);
 

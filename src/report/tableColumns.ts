@@ -7,7 +7,7 @@
 import type { ConfigEntry, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry } from './types.js';
 import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
-import { verdictText } from './groups.js';
+import { diffText, verdictText } from './groups.js';
 import { statusLabel } from './text.js';
 
 export interface Column<T> {
@@ -67,6 +67,7 @@ export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEnt
     { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
     { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
+    { head: 'Δ best [95 % interval]', numeric: true, text: (c) => diffText(c) },
     { head: 'best bpc (mean)', numeric: true, text: (c) => fmtBpc(c.bestMean) },
     { head: 'Markov bpc', numeric: true, text: (c) => fmtBpc(c.markovBpc) },
     { head: 'Δ bpc', numeric: true, text: (c) => fmtDelta(c.delta), kind: 'delta' },

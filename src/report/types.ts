@@ -115,8 +115,11 @@ export interface FolderTables {
   samples: SampleRow[];
   /** Things the reader had to work around (absent files, torn last records, ...). */
   notes: string[];
-  /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
-  checkpoints?: string[];
+  /**
+   * Each run's final checkpoint, by run id, as a path relative to the folder: checkpoints/<run_id>.safetensors,
+   * or, in a folder merged from shards, shards/<i>-of-<n>/checkpoints/<run_id>.safetensors.
+   */
+  checkpoints?: Record<string, string>;
   /** baselines.csv's rows; null or absent: the folder has no baselines.csv. */
   ladder?: LadderRow[] | null;
   /** rungs.csv (successive halving), if the folder has one. */
@@ -126,8 +129,10 @@ export interface FolderTables {
 export type RunParams = KnobValues & { seed: string };
 
 export type LeaderboardEntry = RunParams & {
-  /** 1-based position among ranked runs (finished with a held-out score); null for the rest. */
+  /** 1-based position among the ranked runs (finished with a held-out score) of its section; null for the rest. */
   rank: number | null;
+  /** The section it is ranked in: the training characters of its score (runs are compared only at the same budget). */
+  section: number | null;
   runId: string;
   status: LeaderStatus;
   valBpc: number | null;
@@ -156,8 +161,10 @@ export type LeaderboardEntry = RunParams & {
 
 /** One configuration (the runs that differ only in their seed), with its statistics across seeds. */
 export type ConfigEntry = KnobValues & {
-  /** 1-based by mean held-out bpc among configurations with a finished run; null for the rest. */
+  /** 1-based by mean held-out bpc among the configurations of its section with a finished run; null for the rest. */
   rank: number | null;
+  /** The training characters its runs were scored at; configurations are ranked and tested only within one. */
+  section: number | null;
   /** The run id without its seed ("h100-u16-c5-lr0.1"). */
   configId: string;
   runIds: string[];
@@ -172,8 +179,13 @@ export type ConfigEntry = KnobValues & {
   hi: number | null;
   halfWidth: number | null;
   verdict: Verdict | null;
-  /** Welch's p against the best configuration. */
+  /** Welch's p against the best configuration of its section. */
   p: number | null;
+  /** mean − the best's mean, its 95 % Welch interval, and the seeds a side at which that difference would be significant. */
+  diff: number | null;
+  diffLo: number | null;
+  diffHi: number | null;
+  seedsNeeded: number | null;
   markovBpc: number | null;
   /** mean − Markov baseline. */
   delta: number | null;
@@ -205,6 +217,14 @@ export interface KnobStats {
   knob: Knob;
   label: string;
   values: KnobValueStats[];
+  /**
+   * Groups of configurations (same other knobs, same budget) in which this knob takes two values or
+   * more: best and median are over those alone, so each value is compared with the others where
+   * nothing else differs. 0 with several values: nothing can be compared (a ladder's union of grids).
+   */
+  comparableGroups: number;
+  /** What the comparison rests on, one sentence for the renderers. */
+  note: string;
 }
 
 export interface HeatCell {
@@ -298,6 +318,8 @@ export interface ReportData {
   vocabSize: number | null;
   /** Successive halving's rungs (null for other sweeps). */
   halving?: HalvingReport | null;
+  /** The budgets the ranked runs were scored at, largest first: one section each (one for a grid or random search). */
+  sections: Array<number | null>;
 }
 
 export interface PlotFile {

@@ -1,5 +1,7 @@
 /** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
+import { RUN_STATUSES } from './status.js';
+import { choice, count, ID, intIn, MEASURES, nonNegative, positiveCount, TEXT, type CellRule } from '../util/cellRule.js';
 
 const KNOB_COLUMNS = KNOBS.map((k) => k.column);
 const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
@@ -57,3 +59,58 @@ export const BASELINE_COLUMNS = ['order', 'train_chars', 'val_chars', 'val_bpc',
  * bpc at the rung's budget, its configuration's mean over seeds and rank, and what became of it.
  */
 export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;
+
+// ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
+
+/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
+const SUMMARY_RULES: Record<string, CellRule> = {
+  run_id: ID,
+  params: count(),
+  seed: count(false),
+  backend: TEXT,
+  status: choice(RUN_STATUSES),
+  iterations: count(),
+  chars: count(),
+  smooth_loss_per_char: MEASURES.smooth_loss_per_char,
+  val_bpc: MEASURES.val_bpc,
+  markov_order: intIn(1, 64),
+  markov_val_bpc: MEASURES.val_bpc,
+  wall_s: nonNegative(),
+  chars_per_s: nonNegative(),
+  diverged_at_iteration: count(),
+  error: TEXT,
+  best_val_bpc: MEASURES.val_bpc,
+  best_val_chars: count(),
+};
+
+/** Every table's rule per column (knob columns excepted: they are checked against the knob registry). */
+export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines' | 'rungs', Record<string, CellRule>> = {
+  summary: SUMMARY_RULES,
+  curves: { run_id: ID, ...MEASURES },
+  samples: { run_id: ID, model: choice(['rnn', 'markov']), iteration: count(), temperature: MEASURES.temperature, text: TEXT },
+  baselines: {
+    order: intIn(1, 64, false),
+    train_chars: count(false),
+    val_chars: count(false),
+    val_bpc: MEASURES.val_bpc,
+    count_s: nonNegative(),
+    score_s: nonNegative(),
+    corpus_sha256: TEXT,
+  },
+  rungs: {
+    rung: positiveCount(),
+    budget_chars: positiveCount(),
+    run_id: ID,
+    status: choice(RUN_STATUSES),
+    val_bpc: MEASURES.val_bpc,
+    config_val_bpc: MEASURES.val_bpc,
+    rank: positiveCount(),
+    decision: choice(['promoted', 'stopped', 'final']),
+  },
+};
+
+/** summary.csv's columns that hold text (everything else is a number): for --json outputs. */
+export const SUMMARY_TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  ...KNOBS.filter((k) => k.kind === 'choice').map((k) => k.column),
+  ...Object.entries(SUMMARY_RULES).filter(([, r]) => r.type !== 'number').map(([c]) => c),
+]);

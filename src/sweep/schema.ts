@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../backend/index.js';
 import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_LADDER, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
 import { KNOBS, type KnobDef, type KnobKey, type KnobValue } from './knobs.js';
+import { DEFAULT_PRIME } from '../corpus/prime.js';
 
 const posInt = (what = 'a positive integer') => z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const posNum = (what = 'a positive finite number') =>
@@ -280,7 +281,7 @@ export const ExperimentSchema = z
           .string({ error: 'expected a text' })
           .min(1, { error: 'expected at least one character' })
           .optional()
-          .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
+          .describe(`Text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run}). Every character must occur in the corpus.`),
       })
       .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
     checkpoints: CheckpointsSchema.optional().describe(

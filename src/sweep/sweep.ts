@@ -4,15 +4,16 @@
  * what earlier attempts recorded; fan the missing runs out over a piscina pool in grid order,
  * recording each finished run whole; finally rewrite the tables in grid order.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
+import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
@@ -20,6 +21,8 @@ import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuse
 import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
+import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
@@ -133,8 +136,12 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
+  // --fresh removes only what charlab wrote; without it, the folder's tables must be charlab's.
+  if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
+  else checkDerivedTables(dir);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
+  if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
   if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
@@ -151,6 +158,8 @@ async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Pro
   const { experiment, expPath } = plan;
   const loaded = await loadExperimentCorpus(experiment, expPath, dirname(expPath), opts.corpusAccess);
   const { corpus } = loaded;
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${loaded.file.path}`);
+  if (tiny) ev.onNotice?.(tiny);
   const requested = opts.workers ?? experiment.workers ?? availableParallelism();
   checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
   return loaded;
@@ -213,9 +222,9 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleTempFiles(plan.dir);
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
-    rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const file of TABLE_FILES) rmSync(join(plan.dir, file), { force: true });
-    rmSync(join(plan.dir, 'manifest.json'), { force: true });
+    const files = freshTargets(plan.dir);
+    checkOurs(files, `--fresh in ${plan.dir}`, 'move them away, or use another --out');
+    removeFiles(plan.dir, files);
   }
   const folder = inspectFolder(plan, !!opts.fresh);
   if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
@@ -329,24 +338,34 @@ function checkResultsDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
-  // What the sweep writes must be files: a folder in the way is reported before anything is written.
+  // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
   for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
     }
   }
+  const ck = checkpointsDir(dir);
+  if (existsSync(ck) && !statSync(ck).isDirectory()) throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
+  createResultsDir(dir, true); // /proc, a read-only or full file system: refused now, nothing left behind
 }
 
-function createResultsDir(dir: string): void {
+/**
+ * baselines.csv and rungs.csv are rewritten whole, so they are replaced only if charlab wrote them (the
+ * run tables are read before anything is written, and one with a foreign header is refused there).
+ */
+function checkDerivedTables(dir: string): void {
+  const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
+  checkOurs(tableFilesIn(dir).filter((f) => !runTables.has(f.path)), `sweep into ${dir}`, 'move them away, or use another --out');
+}
+
+/** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
+function createResultsDir(dir: string, dryRun = false): void {
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    ensureWritableDir(dir, 'results folder', dryRun);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
-    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
+    if (err instanceof UsageError) throw new UsageError(`${err.message}; choose another with --out`);
+    throw err;
   }
 }
 
@@ -432,6 +451,11 @@ function cadenceOf(exp: Experiment): Cadence {
   };
 }
 
+/** Whether the runs write checkpoint files (successive halving always does: its rung checkpoints). */
+function writesCheckpoints(exp: Experiment): boolean {
+  return isHalving(exp) || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
+}
+
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
 function sharedCorpus({ corpus, file }: LoadedCorpus): SharedCorpus {
   const ids = new SharedArrayBuffer(corpus.ids.byteLength);
@@ -494,17 +518,17 @@ async function runPool(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const launch = async (): Promise<void> => {
-    while (!stopping && next < todo.length) {
-      const spec = todo[next++];
-      const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
-      const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
-      if (outcome === null) return; // abandoned by an interrupt
-      // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
-      if (hooks) hooks.done(outcome);
-      else record(dir, exp, outcome);
-      if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
-      if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
-      ev.onRunEnd?.(outcome);
+    try {
+      while (!stopping && next < todo.length) {
+        const spec = todo[next++];
+        const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+        const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
+        if (outcome === null) return; // abandoned by an interrupt
+        takeOutcome(outcome, dir, exp, ev, hooks);
+      }
+    } catch (err) {
+      onAbort(); // a failed write (a full disk): no run is launched or recorded after it
+      throw err;
     }
   };
   try {
@@ -516,6 +540,20 @@ async function runPool(
     if (!stopping) await pool.destroy();
   }
   return stopping;
+}
+
+/**
+ * A finished run recorded (even if an interrupt came meanwhile: it is whole) and reported. A run
+ * whose own files could not be written (a full disk) stops the sweep with that error instead.
+ */
+function takeOutcome(outcome: RunOutcome, dir: string, exp: Experiment, ev: SweepEvents, hooks?: PoolHooks): void {
+  const id = outcome.spec.id;
+  if (outcome.outputError) throw new OutputError(outcome.outputError.path, outcome.outputError.code);
+  if (hooks) hooks.done(outcome);
+  else record(dir, exp, outcome);
+  if (outcome.notice) ev.onNotice?.(`${id}: started over: ${outcome.notice}`);
+  if (outcome.resumedAt !== null) ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
+  ev.onRunEnd?.(outcome);
 }
 
 /** One run on the pool, its progress relayed to `ev`: the outcome, or null when an interrupt abandoned it. */

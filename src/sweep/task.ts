@@ -70,6 +70,8 @@ export interface RunOutcome {
   resumedAt: number | null;
   /** Why a checkpoint found for the run was not resumed from. */
   notice: string | null;
+  /** A write of the run's files failed (a full disk, an I/O error): the sweep stops with it (src/errors.ts OutputError). */
+  outputError?: { path: string; code: string | undefined };
 }
 
 /** The outcome of a run that threw or whose worker died: no numbers, the error kept. */

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { Corpus } from '../corpus/index.js';
+import { OutputError } from '../errors.js';
 import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoint/runFiles.js';
@@ -92,7 +93,8 @@ export default function runTask(task: RunTask): RunOutcome {
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return failedOutcome(spec, error, (performance.now() - t0) / 1000);
+    const failed = failedOutcome(spec, error, (performance.now() - t0) / 1000);
+    return err instanceof OutputError ? { ...failed, outputError: { path: err.path, code: err.code } } : failed;
   } finally {
     task.progress?.close();
   }

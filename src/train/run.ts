@@ -24,7 +24,7 @@ export interface Cadence {
   sampleEvery: number;
   sampleLength: number;
   temperature: number;
-  /** Text fed to the RNN before it samples (default: one seed character, the one at the data pointer). */
+  /** Text fed to the RNN before it samples (default: the character just before the data pointer, the last one read). */
   prime?: string;
 }
 
