@@ -19,6 +19,9 @@ export const MODEL_DEFAULTS = {
   lrDecay: 1,
   lrDecayAfter: 10,
   init: 'min-char-rnn',
+  inputDropout: 0,
+  outputDropout: 0,
+  weightDecay: 0,
 } as const;
 
 /**

@@ -5,9 +5,9 @@ import { BACKENDS, type Backend } from '../backend/index.js';
 import { loadCheckpoint, modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { encodeInVocab, markovTrainEnd, trainingCorpus } from '../checkpoint/corpus.js';
 import { decode, vocabFromSymbols } from '../corpus/index.js';
-import { resolveCorpus, type ResolvedCorpus } from '../data/index.js';
+import { resolveWith, sliceCorpus, type LoadedCorpus } from '../data/index.js';
 import { DEFAULT_SEED } from '../defaults.js';
-import { UsageError } from '../errors.js';
+import { CorpusError, UsageError } from '../errors.js';
 import { MarkovModel } from '../markov/markov.js';
 import { makeRng } from '../util/rng.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -37,7 +37,7 @@ export function registerSample(program: Command): void {
     .option('--prime-file <file>', 'read the prime from a UTF-8 file')
     .option('--seed <n>', 'seed of the draws: the same seed gives the same text', nonNegativeInt, DEFAULT_SEED)
     .option('--markov', "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)")
-    .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint); checked by sha256')
+    .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint; a slice as the run read it); checked by sha256')
     .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
     .option('--json', 'print {"text": …} on stdout')
     .addHelpText('after', '\nPrints the drawn characters alone (the prime excluded) on stdout.')
@@ -86,7 +86,7 @@ function sampleRnn(ck: Checkpoint, opts: SampleOptions, prime: string | undefine
  */
 async function sampleMarkov(ck: Checkpoint, opts: SampleOptions, prime: string | undefined): Promise<string> {
   if (ck.markovOrder === null) throw new UsageError('--markov: the checkpoint records no Markov baseline order');
-  const file = await readCorpus(opts.corpus ?? ck.corpus.source);
+  const file = await readCorpus(opts.corpus ?? ck.corpus.source, ck.corpus.slice);
   const corpus = trainingCorpus(ck, file.text, file.path, file.sha256);
   const end = markovTrainEnd(ck, corpus);
   const model = MarkovModel.train(corpus.ids, 0, end, { order: ck.markovOrder, vocabSize: ck.vocab.length });
@@ -95,9 +95,12 @@ async function sampleMarkov(ck: Checkpoint, opts: SampleOptions, prime: string |
   return decode(out, corpus.vocab);
 }
 
-/** A corpus file (or known corpus name) read as the other commands read it. */
-export async function readCorpus(spec: string): Promise<ResolvedCorpus> {
-  return withCorpusAccess((access) =>
-    resolveCorpus(spec, { dataDir: access.dataDir ?? 'data', baseDir: process.cwd(), urlOverride: access.urlOverride, onProgress: access.onProgress, onNotice: access.onNotice }),
-  );
+/** A corpus file (or known corpus name) read as the other commands read it, sliced to its first `chars` characters if given. */
+export async function readCorpus(spec: string, chars?: number): Promise<LoadedCorpus['file']> {
+  try {
+    return sliceCorpus(await withCorpusAccess((access) => resolveWith(spec, process.cwd(), access)), chars);
+  } catch (err) {
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${chars}: ${err.message}`);
+    throw err;
+  }
 }
