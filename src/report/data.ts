@@ -37,6 +37,7 @@ import type {
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
 import { halvingOf } from './halving.js';
+import { curveTextOf } from './curveText.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -128,6 +129,8 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     note = row.error.trim() !== '' ? row.error.trim() : 'failed (no error recorded)';
   } else if (row.valBpc === null) {
     note = 'finished without a held-out score';
+  } else if (row.stoppedEarly) {
+    note = `stopped early at ${row.chars ?? '?'} characters${row.bestValChars !== null ? ` (best curve score at ${row.bestValChars})` : ''}`;
   }
   return {
     rank: null,
@@ -143,6 +146,7 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     params: row.params,
     bestValBpc: row.bestValBpc,
     bestValChars: row.bestValChars,
+    stoppedEarly: row.stoppedEarly,
     charsPerS: row.charsPerS,
     wallS: row.wallS,
     iterations: row.iterations,
@@ -168,6 +172,7 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
     params: null,
     bestValBpc: null,
     bestValChars: null,
+    stoppedEarly: null,
     charsPerS: null,
     wallS: null,
     iterations: null,
@@ -404,5 +409,6 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     curves: merged.curves,
     vocabSize: num(facts.corpus?.vocabSize),
     halving: halvingOf(folders, leaderboard),
+    curveText: curveTextOf(folders, merged.summary),
   };
 }

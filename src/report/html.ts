@@ -9,7 +9,7 @@ import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
-import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
+import { headline, leaderboardProse, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -106,7 +106,7 @@ function headRow<T>(columns: Array<Column<T>>): string {
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them). */
 function leaderboardTable(data: ReportData): string {
-  const columns = leaderboardColumns(shownDefs(data));
+  const columns = leaderboardColumns(shownDefs(data), data.curveText);
   const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
   const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s) => {
     if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
@@ -123,7 +123,7 @@ function leaderboardTable(data: ReportData): string {
 
 /** One row per configuration, the best and those indistinguishable from it shaded. */
 function configTable(data: ReportData): string {
-  const columns = configColumns(shownDefs(data));
+  const columns = configColumns(shownDefs(data), data.curveText);
   const rows = interleave(data.grouping.configs, (c) => (c.rank === null ? null : c.mean), data.ladder).map((s) =>
     'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
   );
@@ -131,10 +131,10 @@ function configTable(data: ReportData): string {
 }
 
 function leaderboardBlock(data: ReportData): string {
-  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data)}`;
+  if (!data.grouping.multiSeed) return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data)}`;
   return (
     `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)}</p>\n${configTable(data)}\n` +
-    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${leaderboardTable(data)}`
+    `<h3>All runs</h3>\n<p class="muted">${h(leaderboardProse(data))}</p>\n${leaderboardTable(data)}`
   );
 }
 

@@ -14,7 +14,7 @@ import { configColumns, knobColumns, leaderboardColumns, type Column } from './t
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { shownDefs } from './text.js';
-import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
+import { headline, leaderboardProse, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -45,18 +45,18 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
-  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
+  const runs = table(leaderboardColumns(shownDefs(data), data.curveText), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
+  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
   return [
     '## Leaderboard',
     '',
     `${PROSE.configs} ${TEST_STATEMENT}`,
     '',
-    table(configColumns(shownDefs(data)), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
+    table(configColumns(shownDefs(data), data.curveText), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
     '',
     '### All runs',
     '',
-    PROSE.leaderboard,
+    leaderboardProse(data),
     '',
     runs,
     '',

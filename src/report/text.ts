@@ -4,6 +4,7 @@ import { knobDef, type KnobDef } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { fmtP } from './groups.js';
 import { ladderHeadline } from './ladder.js';
+import { bestMeaning } from './curveText.js';
 
 /** The knobs the report shows (those with per-knob tables), as registry entries. */
 export function shownDefs(data: ReportData): KnobDef[] {
@@ -30,6 +31,11 @@ export const PROSE = {
   unfinished: (c: Counts) => `${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).`,
 };
 
+/** The runs' table's opening: what the columns mean, the best column's meaning (what the curve scores read) included. */
+export function leaderboardProse(data: ReportData): string {
+  return `${PROSE.leaderboard} ${bestMeaning(data.curveText)}`;
+}
+
 export function statusLabel(s: LeaderStatus): string {
   return s === 'done' ? 'done' : s.toUpperCase();
 }
@@ -43,7 +49,15 @@ export function truncate(text: string, n: number): string {
 
 /** The report's opening lines: counts, best run against the baseline, worst finished run; the ladder of Markov baselines. */
 export function headline(data: ReportData): string[] {
-  return [...runsHeadline(data), ...ladderHeadline(data)];
+  return [...runsHeadline(data), ...stoppedHeadline(data), ...ladderHeadline(data)];
+}
+
+/** With early stopping: how many runs it stopped before their budget. */
+function stoppedHeadline(data: ReportData): string[] {
+  const watched = data.leaderboard.filter((e) => e.stoppedEarly !== null);
+  if (watched.length === 0) return [];
+  const stopped = watched.filter((e) => e.stoppedEarly).length;
+  return [`Early stopping stopped ${stopped} of ${watched.length} finished runs before their budget (each run's note says where).`];
 }
 
 function runsHeadline(data: ReportData): string[] {
