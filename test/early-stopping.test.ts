@@ -4,6 +4,7 @@
  * it; early stopping stops at the right score of a planted sequence, records where and why, and a
  * stopped run continues (successive halving) and resumes exactly.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { checkpointOf, decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
@@ -13,6 +14,7 @@ import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule } from '../s
 import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../src/train/run.js';
 import { ExperimentSchema } from '../src/sweep/schema.js';
 import { makeRng } from '../src/util/rng.js';
+import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
 const rng = makeRng('curve-text');
@@ -127,5 +129,36 @@ describe('early stopping', () => {
       const curves = [...(ck.run?.curves ?? []), ...b.curves].map((c) => ({ ...c, elapsedS: 0 }));
       expect(curves).toEqual(straight.curves.map((c) => ({ ...c, elapsedS: 0 })));
     }
+  });
+});
+
+describe.skipIf(!HAVE_CORPORA)('early stopping: bad values are refused with exit 2 naming the key, nothing written', () => {
+  test('experiment keys and train flags', async () => {
+    const dir = tempDir('charlab-es-bad-');
+    const corpus = smallCorpus(dir, 20_000);
+    const exp = tinyExperiment('es-bad');
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ earlyStopping: { patience: 0 } }, /earlyStopping\.patience: expected a positive integer/],
+      [{ earlyStopping: { patience: 2, minDelta: -0.1 } }, /earlyStopping\.minDelta: expected a finite number ≥ 0/],
+      [{ earlyStopping: { patience: 2, every: 3 } }, /earlyStopping\.every: unknown key/],
+      [{ earlyStopping: { patience: 2 }, evaluation: { every: 0, chars: 500 } }, /earlyStopping: expected intermediate held-out scores to watch: evaluation\.every > 0/],
+    ];
+    for (const [change, message] of cases) {
+      const r = await runCli(['sweep', writeExperiment(dir, { ...exp, ...change }), '--out', `${dir}/out`]);
+      expect(r.code, JSON.stringify(change)).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const flags = ['train', '--corpus', corpus, '--hidden', '8', '--chars', '1000'];
+    for (const [extra, message] of [
+      [['--patience', '0'], /--patience.*expected a positive integer/],
+      [['--patience', '2', '--eval-every', '0'], /--patience: early stopping needs intermediate held-out scores/],
+      [['--min-delta', '-1'], /--min-delta.*expected a finite number ≥ 0/],
+      [['--save-best', `${dir}/no/such/folder/best.safetensors`], /--save-best .*: the folder .* does not exist/],
+    ] as const) {
+      const r = await runCli([...flags, ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['exp.json', 'small.txt']);
   });
 });

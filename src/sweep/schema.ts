@@ -230,8 +230,8 @@ const EarlyStoppingSchema = z.strictObject({
 /** Early stopping needs scores to watch: intermediate ones, on held-out text. */
 function checkEarlyStopping(e: { earlyStopping?: unknown; evaluation: { every: number }; validation: number }, ctx: z.RefinementCtx): void {
   if (e.earlyStopping === undefined) return;
-  if (e.evaluation.every === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'needs intermediate held-out scores: set evaluation.every > 0' });
-  if (e.validation === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'needs held-out text: validation > 0' });
+  if (e.evaluation.every === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'expected intermediate held-out scores to watch: evaluation.every > 0' });
+  if (e.validation === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'expected held-out text to score: validation > 0' });
 }
 
 /** Checkpoints of a sweep's runs (src/checkpoint): self-contained, read by src/sweep/worker.ts. */

@@ -230,7 +230,8 @@ function upgradeOldCurves(dir: string, ev: SweepEvents): void {
   if (!m) return;
   const curveWhole = m.experiment.evaluation.chars >= m.corpus.validationChars;
   if (upgradeCurves(dir, curveWhole)) {
-    ev.onNotice?.(`${TABLES.curves.file}: recorded before issue 21; rewritten in today's layout (each run's final whole-text score moved to whole_val_bpc${curveWhole ? '' : ', its slice score left empty'})`);
+    const how = curveWhole ? 'every score read the whole held-out text: each is also its whole_val_bpc' : "each run's final whole-text score moved to whole_val_bpc, its slice score (never measured) left empty";
+    ev.onNotice?.(`${TABLES.curves.file}: recorded before issue 21; rewritten in today's layout (${how})`);
   }
 }
 

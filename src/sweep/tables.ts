@@ -234,17 +234,19 @@ export function upgradeTable(dir: string, table: AnyTableName): boolean {
 
 /**
  * curves.csv as written before issue 21 (CURVE_COLUMNS_V1), rewritten in today's layout so that
- * rows can be added without mixing two meanings: each run's last row (its final score, which read
- * the whole held-out text) keeps that score as whole_val_bpc, and as val_bpc only if the curve text
- * was the whole held-out text (`curveWhole`); with a slice curve the final score on the slice was
- * never measured, and val_bpc is left empty. Returns whether the table was rewritten.
+ * rows can be added without mixing two meanings. If every score read the whole held-out text
+ * (`curveWhole`), each is also its whole_val_bpc, as today. Otherwise each run's last row (its final
+ * score, which read the whole held-out text) moves that score to whole_val_bpc, and its val_bpc (the
+ * final score on the slice, never measured) is left empty. Returns whether the table was rewritten.
  */
 export function upgradeCurves(dir: string, curveWhole: boolean): boolean {
   const path = join(dir, TABLES.curves.file);
   if (!existsSync(path) || !isLegacyHeader(firstLine(path), CURVE_COLUMNS)) return false;
   const { rows } = readTable(dir, 'curves');
   const last = new Map(rows.map((r, i) => [r.run_id, i]));
-  const out = rows.map((r, i) => (last.get(r.run_id) === i ? { ...r, whole_val_bpc: r.val_bpc, val_bpc: curveWhole ? r.val_bpc : '' } : r));
+  const out = rows.map((r, i) =>
+    curveWhole ? { ...r, whole_val_bpc: r.val_bpc } : last.get(r.run_id) === i ? { ...r, whole_val_bpc: r.val_bpc, val_bpc: '' } : r,
+  );
   writeTable(dir, 'curves', out, { held: rows.length, dropped: 0 });
   return true;
 }
