@@ -99,7 +99,7 @@ const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
 
 export function registerTrain(program: Command): void {
   const { min, max } = MARKOV_ORDER_RANGE;
-  program
+  const train = program
     .command('train')
     .description(
       'Train one character RNN and the order-k Markov baseline on the same characters; print progress, ' +
@@ -110,20 +110,8 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
     .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
     .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
-    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate)
-    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
-    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
-    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
-    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
-    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
-    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
-    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
-    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
-    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
-    .option('--input-dropout <p>', 'dropout on the input: each character dropped with probability p, in [0, 1) (reference backend)', fraction, MODEL_DEFAULTS.inputDropout)
-    .option('--output-dropout <p>', "dropout on the top layer's output before the output layer (char-rnn's), in [0, 1) (reference backend)", fraction, MODEL_DEFAULTS.outputDropout)
-    .option('--weight-decay <x>', 'decoupled weight decay (AdamW\'s): weight matrices × (1 − lr·x) per update; 0: off (reference backend)', nonNegativeNumber, MODEL_DEFAULTS.weightDecay)
+    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate);
+  curveFlags(modelFlags(train))
     .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
     .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
@@ -132,10 +120,6 @@ export function registerTrain(program: Command): void {
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
-    .option('--eval-every <chars>', 'score the curve text every this many training characters (0: only at the end)', nonNegativeInt, CADENCE_DEFAULTS.evalEvery)
-    .option('--eval-chars <n>', 'the curve text: the whole held-out text if it has at most n characters, else its first n', positiveInt, CADENCE_DEFAULTS.evalChars)
-    .option('--patience <n>', 'early stopping: stop after n curve scores in a row without an improvement', positiveInt)
-    .option('--min-delta <bpc>', 'early stopping: an improvement must lower the score by more than this (bits per character)', nonNegativeNumber, 0)
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
     .option('--save-best <path>', 'write the model at its best curve score here (.safetensors), as a sweep\'s checkpoints.keep "best"')
@@ -161,6 +145,33 @@ export function registerTrain(program: Command): void {
       printResult(opts, loaded, result);
       if (result.rnn.status !== 'done') process.exitCode = 1;
     });
+}
+
+/** train's flags for the ladder's optional knobs (src/model/types.ts). */
+function modelFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
+    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
+    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
+    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
+    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
+    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
+    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
+    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
+    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
+    .option('--input-dropout <p>', 'dropout on the input: each character dropped with probability p, in [0, 1) (reference backend)', fraction, MODEL_DEFAULTS.inputDropout)
+    .option('--output-dropout <p>', "dropout on the top layer's output before the output layer (char-rnn's), in [0, 1) (reference backend)", fraction, MODEL_DEFAULTS.outputDropout)
+    .option('--weight-decay <x>', 'decoupled weight decay (AdamW\'s): weight matrices × (1 − lr·x) per update; 0: off (reference backend)', nonNegativeNumber, MODEL_DEFAULTS.weightDecay);
+}
+
+/** train's flags for the curve's scores and early stopping. */
+function curveFlags(cmd: Command): Command {
+  return cmd
+    .option('--eval-every <chars>', 'score the curve text every this many training characters (0: only at the end)', nonNegativeInt, CADENCE_DEFAULTS.evalEvery)
+    .option('--eval-chars <n>', 'the curve text: the whole held-out text if it has at most n characters, else its first n', positiveInt, CADENCE_DEFAULTS.evalChars)
+    .option('--patience <n>', 'early stopping: stop after n curve scores in a row without an improvement', positiveInt)
+    .option('--min-delta <bpc>', 'early stopping: an improvement must lower the score by more than this (bits per character)', nonNegativeNumber, 0);
 }
 
 /**
