@@ -241,7 +241,7 @@ const CheckpointsSchema = z.strictObject({
     .enum(CHECKPOINT_KEEP, { error: `expected one of ${CHECKPOINT_KEEP.map((k) => `"${k}"`).join(', ')}` })
     .default('final')
     .describe(
-      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best intermediate held-out score; "both"; "none".',
+      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best curve score (intermediate or final); "both"; "none".',
     ),
   every: posInt()
     .optional()
@@ -304,7 +304,11 @@ export const ExperimentSchema = z
         every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(CADENCE_DEFAULTS.evalEvery).describe(
           'Score held-out text every this many training characters (0: only at the end).',
         ),
-        chars: posInt().default(CADENCE_DEFAULTS.evalChars).describe('Held-out characters read by the intermediate scores (the final score reads all).'),
+        chars: posInt()
+          .default(CADENCE_DEFAULTS.evalChars)
+          .describe(
+            'The curve text: every curve score (intermediate and final) reads the whole held-out text when it has at most this many characters, else its first this many. The run\'s score (val_bpc) reads all of it.',
+          ),
       })
       .default({ every: CADENCE_DEFAULTS.evalEvery, chars: CADENCE_DEFAULTS.evalChars }),
     samples: z
