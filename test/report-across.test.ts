@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { buildAcrossReport, buildReport } from '../src/report/io.js';
 import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/sweep/columns.js';
 import { HAVE_CORPORA, runCli, SHARED_CORPORA, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
@@ -31,10 +32,10 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
       evaluation: { every: 2000, chars: 500 },
       markov: { order: 3, ladder: { from: 1, to: 3 } },
     });
-    for (const [name, corpus] of [['holmes', 'holmes.txt'], ['warpeace', { name: 'warpeace.txt', chars: 30_000 }]] as const) {
-      const r = await runCli(['sweep', writeExperiment(dir, exp(name, corpus as never), `${name}.json`), '--out', join(dir, name)]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    const sweeps = ([['holmes', 'holmes.txt'], ['warpeace', { name: 'warpeace.txt', chars: 30_000 }]] as const).map(([name, corpus]) =>
+      runCli(['sweep', writeExperiment(dir, exp(name, corpus as never), `${name}.json`), '--out', join(dir, name)]),
+    );
+    for (const r of await Promise.all(sweeps)) expect(r.code, r.stderr).toBe(0);
   });
 
   test('one leaderboard across texts is refused (exit 2, pointing at --across); --across gives models × corpora, each with its own best Markov order', async () => {
@@ -44,12 +45,7 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
     expect(existsSync(join(holmes(), 'report.md'))).toBe(false);
 
     const out = join(dir, 'across.md');
-    const r = await runCli(['report', '--across', holmes(), warpeace(), '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const t = JSON.parse(r.stdout) as {
-      corpora: Array<{ label: string; markov: { order: number; bpc: number; source: string }; best: { configId: string; mean: number } }>;
-      models: Array<{ configId: string; cells: Array<{ mean: number; delta: number } | null> }>;
-    };
+    const { table: t } = await buildAcrossReport([holmes(), warpeace()], out);
     expect(t.corpora.map((c) => c.label)).toEqual(['holmes', 'warpeace (first 30,000 characters)']);
     for (const [i, d] of [holmes(), warpeace()].entries()) {
       const ladder = rows(join(d, 'baselines.csv'));
@@ -66,8 +62,9 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(/## Models × corpora/);
     expect(md).toMatch(/\| best Markov order \| [\d.]+ \(order \d\) \| [\d.]+ \(order \d\) \|/);
-    const noAcross = await runCli(['report', holmes(), '--out', out]);
-    expect(noAcross.code).toBe(2);
+    const cli = await runCli(['report', '--across', holmes(), warpeace(), '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(JSON.stringify(t)));
   });
 
   test('tables from before issue 21 load in their own meaning; the next sweep puts them in today\'s layout', async () => {
@@ -81,9 +78,7 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
     const summary = rows(join(old, 'summary.csv')).map((s) => ({ ...s, best_val_bpc: s.val_bpc, best_val_chars: s.chars }));
     writeFileSync(join(old, 'summary.csv'), stringify(summary, { header: true, columns: [...SUMMARY_COLUMNS_V3] }));
 
-    const report = await runCli(['report', old, '--json']);
-    expect(report.code, report.stderr).toBe(0);
-    const md = readFileSync(join(old, 'report.md'), 'utf8');
+    const { markdown: md } = await buildReport([old]);
     expect(md).toMatch(/written before issue 21, when each run's last held-out score read the whole held-out text/);
     expect(md).toMatch(/recorded before issue 21, over the whole-text scores only/);
 
