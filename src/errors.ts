@@ -12,10 +12,10 @@ export class UsageError extends Error {
 
 /**
  * Why a corpus that was read cannot be used with the settings: its training part is shorter than
- * one unroll plus one character (blame the unroll), or the held-out fraction leaves no character
- * (blame the validation setting).
+ * one unroll plus one character (blame the unroll), the held-out fraction leaves no character
+ * (blame the validation setting), or it has fewer characters than a slice asks for (blame corpus.chars).
  */
-export type CorpusShortfall = 'train-too-short' | 'no-held-out';
+export type CorpusShortfall = 'train-too-short' | 'no-held-out' | 'slice-too-long';
 
 /** A corpus that cannot be used: missing, a directory, empty, not UTF-8, too short. Exit 2. */
 export class CorpusError extends UsageError {

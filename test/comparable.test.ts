@@ -21,7 +21,7 @@ function row(h: number, lr: number, seed: number, chars: number, bpc: number): S
     ...knobDefaults(),
     runId: `h${h}-u8-c5-lr${lr}-s${seed}`, hiddenSize: h, learningRate: lr, unroll: 8, clip: 5, seed: String(seed), backend: 'wasm', status: 'done',
     iterations: chars / 8, chars, smoothLossPerChar: 2, valBpc: bpc, markovOrder: 4, markovValBpc: 2.5, wallS: 1, charsPerS: 1000,
-    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, source: 'x/summary.csv:2',
+    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, curveValChars: null, stoppedEarly: null, source: 'x/summary.csv:2',
   };
 }
 

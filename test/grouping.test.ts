@@ -82,7 +82,7 @@ function row(h: number, lr: number, seed: number, valBpc: number | null, status:
     ...knobDefaults(),
     runId: `h${h}-u8-c5-lr${lr}-s${seed}`, hiddenSize: h, unroll: 8, clip: 5, learningRate: lr, seed: String(seed), backend: 'reference', status,
     iterations: 10, chars: 80, smoothLossPerChar: 2, valBpc, markovOrder: 4, markovValBpc: 2.5, wallS: 1, charsPerS: 80,
-    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, source: `x/summary.csv:${seed}`,
+    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, curveValChars: null, stoppedEarly: null, source: `x/summary.csv:${seed}`,
   };
 }
 

@@ -21,10 +21,16 @@ export function isBackend(name: string): name is Backend {
   return (BACKENDS as readonly string[]).includes(name);
 }
 
+/** Knobs only the reference trains for now (issue 21; the fast kernels come with the native backend). */
+const REFERENCE_ONLY = ['inputDropout', 'outputDropout', 'weightDecay'] as const;
+
 /** Refuses (RangeError naming the knob) a configuration the backend cannot train, before any work. */
 export function checkServes(backend: Backend, config: RnnConfig): void {
   checkModelConfig(config);
-  if (backend === 'wasm') ((config.cell ?? 'rnn') === 'rnn' ? checkWasmServes : checkLadderServes)(config);
+  if (backend === 'reference') return;
+  const k = REFERENCE_ONLY.find((key) => (config[key] ?? 0) !== 0);
+  if (k) throw new RangeError(`${k} ${config[k]}: the ${backend} backend does not train it yet; use the reference backend ("backend": "reference", --backend reference)`);
+  ((config.cell ?? 'rnn') === 'rnn' ? checkWasmServes : checkLadderServes)(config);
 }
 
 /** A model of the given backend, starting from `params` (default: the initialisation of src/model/spec.ts). */

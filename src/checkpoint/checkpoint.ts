@@ -9,7 +9,8 @@
  *   optim.<slot>.<name>  the optimizer's memory (adagrad mem.*, rmsprop ms.*, adam m.*, v.* and t [1])
  *   hidden.<state>  the carried state (h; c for the LSTM; <state>.ℓ for deeper layers), [batch, hidden]
  * `__metadata__` (strings): format, format_version, charlab_version, backend, dtype, config (JSON),
- * vocab (JSON list of code points), corpus_* (source, sha256, chars, train_end, validation),
+ * vocab (JSON list of code points), corpus_* (source, sha256, chars, train_end, validation, and
+ * slice_chars when the run read only the first N characters of source),
  * markov_order, rng (JSON: the ARC4 states of the run's sample generator and of the model's dropout
  * generator), run (JSON: the resumable RunSnapshot of src/train/run.ts, or "null"), and, derived
  * from `run` for readers outside charlab: optimizer, optimizer_step, data_position, epoch,
@@ -51,10 +52,13 @@ export const BACKEND_DTYPE: Record<Backend, DType> = { wasm: 'F32', reference: '
 /** The corpus a model was trained on: its text by sha256, and the split. */
 export interface CorpusRecord {
   source: string;
+  /** Of the text the run read (src/corpus/text.ts; of the slice, when `slice` is set). */
   sha256: string;
   chars: number;
   trainEnd: number;
   validation: number;
+  /** The run read the first `slice` characters of `source` (a corpus slice); absent: all of it. */
+  slice?: number;
 }
 
 export interface Checkpoint {
@@ -120,6 +124,7 @@ function metadataOf(ck: Checkpoint): Record<string, string> {
     corpus_chars: String(ck.corpus.chars),
     corpus_train_end: String(ck.corpus.trainEnd),
     corpus_validation: String(ck.corpus.validation),
+    ...(ck.corpus.slice === undefined ? {} : { corpus_slice_chars: String(ck.corpus.slice) }),
     markov_order: ck.markovOrder === null ? '' : String(ck.markovOrder),
     run: JSON.stringify(r),
     // Derived from `run`, for readers outside charlab.
@@ -225,6 +230,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     chars: Number(m.corpus_chars),
     trainEnd: Number(m.corpus_train_end),
     validation: Number(m.corpus_validation),
+    ...(m.corpus_slice_chars ? { slice: Number(m.corpus_slice_chars) } : {}),
   };
   checkCorpusRecord(corpus);
   const markovOrder = m.markov_order ? Number(m.markov_order) : null;

@@ -93,6 +93,7 @@ export function checkRun(run: RunSnapshot | null, trainEnd: number): void {
       ['chars', c.chars, MEASURES.chars],
       ['smoothLossPerChar', c.smoothLossPerChar, MEASURES.smooth_loss_per_char],
       ['valBpc', c.valBpc, MEASURES.val_bpc],
+      ['wholeValBpc', c.wholeValBpc, MEASURES.val_bpc],
       ['elapsedS', c.elapsedS, MEASURES.elapsed_s],
     ];
     for (const [key, value, rule] of fields) {

@@ -7,11 +7,13 @@ import { UsageError } from '../errors.js';
 import { openCheckpoint } from './checkpointFile.js';
 import { heldOutOf } from '../checkpoint/corpus.js';
 import { escapeForTerminal } from '../util/terminalText.js';
-import { fraction } from './options.js';
+import { fraction, positiveInt } from './options.js';
 import { checkpointCorpus } from './sample.js';
 
 interface EvalOptions {
   corpus?: string;
+  corpusChars?: number;
+  evalChars?: number;
   validation?: number;
   backend?: Backend;
   json?: boolean;
@@ -33,8 +35,10 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description("Score a checkpoint on a corpus's held-out tail, the README's way (held-out bits per character).")
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
-    .option('--corpus <path>', "UTF-8 text file, or a known corpus name (holmes); default: the checkpoint's recorded corpus")
+    .option('--corpus <path>', "UTF-8 text file, or a known corpus name (holmes, warpeace); default: the checkpoint's recorded corpus")
+    .option('--corpus-chars <n>', "read only the corpus's first n characters (default: the run's corpus slice, if it read one)", positiveInt)
     .option('--validation <f>', "held-out fraction at the end of the corpus (default: the run's)", fraction)
+    .option('--eval-chars <n>', "score only the first n held-out characters, as a run's curve scores do when they read a slice (default: all)", positiveInt)
     .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
     .option('--json', 'print one JSON object ({valBpc, chars, …}) on stdout')
     .addHelpText(
@@ -46,16 +50,19 @@ export function registerEval(program: Command): void {
     )
     .action(async (path: string, opts: EvalOptions) => {
       const ck = openCheckpoint(path);
-      const file = await checkpointCorpus(ck, opts.corpus);
+      const file = await checkpointCorpus(ck, opts.corpus, opts.corpusChars ?? ck.corpus.slice);
       const validation = opts.validation ?? ck.corpus.validation;
       const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
+      const end = opts.evalChars === undefined ? ids.length : Math.min(ids.length, trainEnd + opts.evalChars);
       const sameText = file.sha256 === ck.corpus.sha256;
       if (sameText) refuseOverlap(ck, trainEnd, ids.length, file.path, validation);
       const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
       if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
-      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, ids.length);
+      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, end);
       const out = { checkpoint: path, corpus: file.path, sameCorpus: sameText, validation, chars: r.chars, nats: r.nats, valBpc: r.bpc };
+      const which = end === ids.length ? `the last ${validation}` : `the first ${r.chars} of the last ${validation}`;
+      const of = file.slice ? `the first ${file.slice.chars} characters of ${file.path}` : file.path;
       if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else process.stdout.write(`${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, the last ${validation} of ${file.path})`)}\n`);
+      else process.stdout.write(`${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, ${which} of ${of})`)}\n`);
     });
 }

@@ -6,9 +6,9 @@ import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.j
 import { openCheckpoint } from './checkpointFile.js';
 import { encodeInVocab, markovTrainEnd, trainingCorpus } from '../checkpoint/corpus.js';
 import { decode, DEFAULT_PRIME, vocabFromSymbols } from '../corpus/index.js';
-import { resolveCorpus, type ResolvedCorpus } from '../data/index.js';
+import { resolveWith, sliceCorpus, type LoadedCorpus } from '../data/index.js';
 import { DEFAULT_SEED } from '../defaults.js';
-import { UsageError } from '../errors.js';
+import { CorpusError, UsageError } from '../errors.js';
 import { MarkovModel } from '../markov/markov.js';
 import { makeRng } from '../util/rng.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -38,7 +38,7 @@ export function registerSample(program: Command): void {
     .option('--prime-file <file>', 'read the prime from a UTF-8 file')
     .option('--seed <n>', 'seed of the draws: the same seed gives the same text', nonNegativeInt, DEFAULT_SEED)
     .option('--markov', "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)")
-    .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint); checked by sha256')
+    .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint; a slice as the run read it); checked by sha256')
     .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
     .option('--json', 'print {"text": …} on stdout (once the whole text is drawn)')
     .addHelpText(
@@ -136,18 +136,24 @@ async function sampleMarkov(ck: Checkpoint, opts: SampleOptions, prime: string |
   return decode(out, corpus.vocab);
 }
 
-/** A corpus file (or known corpus name) read as the other commands read it. */
-export async function readCorpus(spec: string): Promise<ResolvedCorpus> {
-  return withCorpusAccess((access) =>
-    resolveCorpus(spec, { dataDir: access.dataDir ?? 'data', baseDir: process.cwd(), urlOverride: access.urlOverride, onProgress: access.onProgress, onNotice: access.onNotice }),
-  );
+/** A corpus file (or known corpus name) read as the other commands read it, sliced to its first `chars` characters if given. */
+export async function readCorpus(spec: string, chars?: number): Promise<LoadedCorpus['file']> {
+  try {
+    return sliceCorpus(await withCorpusAccess((access) => resolveWith(spec, process.cwd(), access)), chars);
+  } catch (err) {
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${chars}: ${err.message}`);
+    throw err;
+  }
 }
 
-/** The corpus given with --corpus, or else the one the checkpoint records (a refusal then says so and how to name another). */
-export async function checkpointCorpus(ck: Checkpoint, given: string | undefined): Promise<ResolvedCorpus> {
-  if (given !== undefined) return readCorpus(given);
+/**
+ * The corpus given with --corpus, or else the one the checkpoint records (a refusal then says so and
+ * how to name another), sliced as `chars` says (default: the slice the run read, if any).
+ */
+export async function checkpointCorpus(ck: Checkpoint, given: string | undefined, chars = ck.corpus.slice): Promise<LoadedCorpus['file']> {
+  if (given !== undefined) return readCorpus(given, chars);
   try {
-    return await readCorpus(ck.corpus.source);
+    return await readCorpus(ck.corpus.source, chars);
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`${err.message} (the corpus the checkpoint records; name another with --corpus PATH)`);
     throw err;

@@ -40,6 +40,7 @@ import type {
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
 import { halvingOf } from './halving.js';
+import { curveTextOf } from './curveText.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -131,6 +132,8 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     note = row.error.trim() !== '' ? row.error.trim() : 'failed (no error recorded)';
   } else if (row.valBpc === null) {
     note = 'finished without a held-out score';
+  } else if (row.stoppedEarly) {
+    note = `stopped early at ${row.chars ?? '?'} characters${row.bestValChars !== null ? ` (best curve score at ${row.bestValChars})` : ''}`;
   }
   return {
     rank: null,
@@ -147,6 +150,7 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     params: row.params,
     bestValBpc: row.bestValBpc,
     bestValChars: row.bestValChars,
+    stoppedEarly: row.stoppedEarly,
     charsPerS: row.charsPerS,
     wallS: row.wallS,
     iterations: row.iterations,
@@ -173,6 +177,7 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
     params: null,
     bestValBpc: null,
     bestValChars: null,
+    stoppedEarly: null,
     charsPerS: null,
     wallS: null,
     iterations: null,
@@ -471,5 +476,6 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     vocabSize: num(facts.corpus?.vocabSize),
     halving: halvingOf(folders, leaderboard),
     sections: [...new Set(leaderboard.filter((e) => e.rank !== null).map((e) => e.section))],
+    curveText: curveTextOf(folders, merged.summary),
   };
 }

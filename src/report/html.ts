@@ -9,7 +9,7 @@ import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
-import { comparisonText, headline, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -106,7 +106,7 @@ function headRow<T>(columns: Array<Column<T>>): string {
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them); the ladder's orders among them. */
 function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder: Ladder | null): string {
-  const columns = leaderboardColumns(shownDefs(data));
+  const columns = leaderboardColumns(shownDefs(data), data.curveText);
   const firstUnranked = entries.findIndex((e) => e.rank === null);
   const rows = interleave(entries, (e) => (e.rank === null ? null : e.valBpc), ladder).map((s) => {
     if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
@@ -123,7 +123,7 @@ function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder:
 
 /** One row per configuration, the best shaded. */
 function configTable(data: ReportData, configs: ConfigEntry[], ladder: Ladder | null): string {
-  const columns = configColumns(shownDefs(data));
+  const columns = configColumns(shownDefs(data), data.curveText);
   const rows = interleave(configs, (c) => (c.rank === null ? null : c.mean), ladder).map((s) =>
     'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
   );
@@ -140,11 +140,11 @@ function sectioned<T extends { rank: number | null; section: number | null }>(da
 function leaderboardBlock(data: ReportData): string {
   const compared = h(comparisonText(data));
   const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) => leaderboardTable(data, rows, ladder));
-  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
+  if (!data.grouping.multiSeed) return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
   return (
     `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)} ${compared}</p>\n` +
     `${sectioned(data, data.grouping.configs, 'configurations', (rows, ladder) => configTable(data, rows, ladder))}\n` +
-    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${runs}`
+    `<h3>All runs</h3>\n<p class="muted">${h(leaderboardProse(data))}</p>\n${runs}`
   );
 }
 

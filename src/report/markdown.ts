@@ -13,7 +13,7 @@ import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
-import { comparisonText, headline, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -44,18 +44,18 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = sectionTables(data, leaderboardColumns(shownDefs(data)), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
+  const runs = sectionTables(data, leaderboardColumns(shownDefs(data), data.curveText), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
   const compared = comparisonText(data);
-  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
+  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
   return [
     '## Leaderboard',
     '',
     `${PROSE.configs} ${TEST_STATEMENT} ${compared}`,
     '',
-    ...sectionTables(data, configColumns(shownDefs(data)), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
+    ...sectionTables(data, configColumns(shownDefs(data), data.curveText), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
     '### All runs',
     '',
-    PROSE.leaderboard,
+    leaderboardProse(data),
     '',
     ...runs,
     ...sampleCommand(data),

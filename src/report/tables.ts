@@ -15,6 +15,8 @@ export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 export interface Parsed<T> {
   rows: T[];
   notes: string[];
+  /** The header is one an earlier version wrote (src/sweep/columns.ts). */
+  legacy?: boolean;
 }
 
 class Cells {
@@ -47,6 +49,13 @@ class Cells {
   knobs(): KnobValues {
     return Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => [k.key, this.knob(k)])) as KnobValues;
   }
+  /** "true" / "false" -> a boolean; empty -> null; anything else -> UsageError. */
+  flag(column: string): boolean | null {
+    const raw = this.str(column).trim();
+    if (raw === '') return null;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new UsageError(`${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
   reqStr(column: string): string {
     const s = this.str(column);
     if (s.trim() === '') throw new UsageError(`${this.where(column)}: must not be empty`);
@@ -78,6 +87,8 @@ export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
       params: c.num('params'),
       bestValBpc: c.num('best_val_bpc'),
       bestValChars: c.num('best_val_chars'),
+      curveValChars: c.num('curve_val_chars'),
+      stoppedEarly: c.flag('stopped_early'),
       source: `${file}:${rec.line}`,
     };
   });
@@ -95,9 +106,10 @@ export function parseCurves(text: string, file: string): Parsed<CurveRow> {
       smoothLossPerChar: c.num('smooth_loss_per_char'),
       valBpc: c.num('val_bpc'),
       elapsedS: c.num('elapsed_s'),
+      wholeValBpc: c.num('whole_val_bpc'),
     };
   });
-  return { rows, notes: table.notes };
+  return { rows, notes: table.notes, legacy: !table.columns.includes('whole_val_bpc') };
 }
 
 export function parseRungs(text: string, file: string): Parsed<RungRow> {

@@ -5,6 +5,7 @@ import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { diffText, fmtP, seedsText } from './groups.js';
 import { ladderHeadline } from './ladder.js';
 import { heldOutWarning } from '../corpus/split.js';
+import { bestMeaning } from './curveText.js';
 
 /** The knobs the report shows (those with per-knob tables), as registry entries. */
 export function shownDefs(data: ReportData): KnobDef[] {
@@ -31,6 +32,11 @@ export const PROSE = {
   unfinished: (c: Counts) => `${c.diverged} diverged, ${c.failed} failed, ${c.missing} missing (of ${c.expected}).`,
 };
 
+/** The runs' table's opening: what the columns mean, the best column's meaning (what the curve scores read) included. */
+export function leaderboardProse(data: ReportData): string {
+  return `${PROSE.leaderboard} ${bestMeaning(data.curveText)}`;
+}
+
 export function statusLabel(s: LeaderStatus): string {
   return s === 'done' ? 'done' : s.toUpperCase();
 }
@@ -46,7 +52,15 @@ export function truncate(text: string, n: number): string {
 export function headline(data: ReportData): string[] {
   const heldOut = data.facts.corpus?.validationChars;
   const tiny = typeof heldOut === 'number' ? heldOutWarning(heldOut, 'scores') : null;
-  return [...runsHeadline(data), ...(tiny ? [tiny.replace(/^warning: /, 'Warning: ')] : []), ...ladderHeadline(data)];
+  return [...runsHeadline(data), ...(tiny ? [tiny.replace(/^warning: /, 'Warning: ')] : []), ...stoppedHeadline(data), ...ladderHeadline(data)];
+}
+
+/** With early stopping: how many runs it stopped before their budget. */
+function stoppedHeadline(data: ReportData): string[] {
+  const watched = data.leaderboard.filter((e) => e.stoppedEarly !== null);
+  if (watched.length === 0) return [];
+  const stopped = watched.filter((e) => e.stoppedEarly).length;
+  return [`Early stopping stopped ${stopped} of ${watched.length} finished runs before their budget (each run's note says where).`];
 }
 
 function runsHeadline(data: ReportData): string[] {

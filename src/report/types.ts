@@ -39,9 +39,13 @@ export type SummaryRow = KnobValues & {
   error: string;
   /** Parameter count (null in tables written before it was recorded). */
   params: number | null;
-  /** The best held-out score on the whole held-out text during the run, and the training characters where (null: not recorded). */
+  /** The best score on the curve text during the run, and the training characters where (null: not recorded). */
   bestValBpc: number | null;
   bestValChars: number | null;
+  /** Held-out characters each curve score read (null: not recorded; tables before issue 21, whose best_val_bpc read the whole held-out text). */
+  curveValChars: number | null;
+  /** Early stopping ended the run before its budget (null: early stopping off, or not recorded). */
+  stoppedEarly: boolean | null;
   /** Where the row came from, for messages: "dir/summary.csv:12". */
   source: string;
 };
@@ -51,8 +55,11 @@ export interface CurveRow {
   iteration: number;
   chars: number;
   smoothLossPerChar: number | null;
+  /** On the curve text (the same held-out characters on every row of a run). */
   valBpc: number | null;
   elapsedS: number | null;
+  /** On the whole held-out text, where it was scored (null: not scored there, or a table from before issue 21). */
+  wholeValBpc: number | null;
 }
 
 export interface SampleRow {
@@ -124,6 +131,8 @@ export interface FolderTables {
   ladder?: LadderRow[] | null;
   /** rungs.csv (successive halving), if the folder has one. */
   rungs?: RungRow[];
+  /** curves.csv was written before issue 21 (no whole_val_bpc column). */
+  curvesLegacy?: boolean;
 }
 
 export type RunParams = KnobValues & { seed: string };
@@ -144,9 +153,11 @@ export type LeaderboardEntry = RunParams & {
   delta: number | null;
   /** Parameter count (null: not recorded). */
   params: number | null;
-  /** The best held-out score on the whole held-out text during the run, and where (null: not recorded). */
+  /** The best score on the curve text during the run, and where (null: not recorded). */
   bestValBpc: number | null;
   bestValChars: number | null;
+  /** Early stopping ended the run before its budget (null: off or not recorded). */
+  stoppedEarly: boolean | null;
   charsPerS: number | null;
   wallS: number | null;
   iterations: number | null;
@@ -320,6 +331,20 @@ export interface ReportData {
   halving?: HalvingReport | null;
   /** The budgets the ranked runs were scored at, largest first: one section each (one for a grid or random search). */
   sections: Array<number | null>;
+  /** What the runs' curve scores (and best scores) read. */
+  curveText: CurveText;
+}
+
+/** What the curve scores read (src/report/curveText.ts). */
+export interface CurveText {
+  /** Held-out characters each curve score reads (null: unknown). */
+  chars: number | null;
+  /** Characters of the whole held-out text (null: unknown). */
+  heldOut: number | null;
+  /** Tables from before issue 21: the best score is over whole-text scores (with a slice curve, the final score only). */
+  legacy: boolean;
+  /** Early stopping's rule, if the experiment had one. */
+  earlyStopping: { patience: number; minDelta: number } | null;
 }
 
 export interface PlotFile {

@@ -9,7 +9,9 @@ const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
 /**
  * run_id, one column per knob (src/sweep/knobs.ts, in its order) with the model's parameter count
  * after the ladder's knobs (cell … dropout, params, then later knobs), then the seed and the
- * measurements; the best intermediate held-out score and where it was reached come last.
+ * measurements; then the best score on the curve text and where it was reached, how many held-out
+ * characters the curve text has (curve_val_chars: all of them, or the slice's), and whether early
+ * stopping ended the run (stopped_early: true/false; empty when it was off).
  */
 export const SUMMARY_COLUMNS = [
   'run_id',
@@ -31,6 +33,8 @@ export const SUMMARY_COLUMNS = [
   'error',
   'best_val_bpc',
   'best_val_chars',
+  'curve_val_chars',
+  'stopped_early',
 ] as const satisfies readonly string[];
 
 /**
@@ -42,10 +46,26 @@ export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
   'smooth_loss_per_char', 'val_bpc', 'markov_order', 'markov_val_bpc', 'wall_s', 'chars_per_s', 'diverged_at_iteration', 'error',
 ] as const;
-/** summary.csv as the ladder's first version wrote it: today's columns but `init` (the initialisation knob came later). */
-export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'init');
+/** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
+const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
+/**
+ * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
+ * slice curve, the final score), and curve_val_chars, stopped_early and the new knobs are read empty.
+ */
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => !ISSUE21_SUMMARY.has(c));
+/** summary.csv as the ladder's first version wrote it: the columns before issue 21 but `init` (the initialisation knob came later). */
+export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS_V3.filter((c) => c !== 'init');
 
-export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
+/**
+ * val_bpc: the score on the curve text (the same held-out characters on every row of a run, the
+ * final row included); whole_val_bpc: on the whole held-out text, where it was scored.
+ */
+export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s', 'whole_val_bpc'] as const;
+/**
+ * curves.csv before issue 21 (the old meaning): the intermediate rows' val_bpc read the first
+ * evaluation.chars held-out characters and each run's final row the whole held-out text.
+ */
+export const CURVE_COLUMNS_V1 = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
 /**
  * baselines.csv, the ladder of Markov baselines (src/train/markovLadder.ts): one row per order,
@@ -81,12 +101,14 @@ const SUMMARY_RULES: Record<string, CellRule> = {
   error: TEXT,
   best_val_bpc: MEASURES.val_bpc,
   best_val_chars: count(),
+  curve_val_chars: count(),
+  stopped_early: choice(['true', 'false'], true),
 };
 
 /** Every table's rule per column (knob columns excepted: they are checked against the knob registry). */
 export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines' | 'rungs', Record<string, CellRule>> = {
   summary: SUMMARY_RULES,
-  curves: { run_id: ID, ...MEASURES },
+  curves: { run_id: ID, ...MEASURES, whole_val_bpc: MEASURES.val_bpc },
   samples: { run_id: ID, model: choice(['rnn', 'markov']), iteration: count(), temperature: MEASURES.temperature, text: TEXT },
   baselines: {
     order: intIn(1, 64, false),

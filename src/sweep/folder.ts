@@ -21,6 +21,7 @@ export const PLOT_FILE = /^(curves-by-[a-z]+|curves-runs|heatmap-lr-hidden|paral
 const headText = (path: string, n = 4096) => readHead(path, n)?.toString('utf8') ?? '';
 
 export const isReportMarkdown = (path: string): boolean => headText(path, 64).startsWith('# charlab sweep report');
+export const isAcrossMarkdown = (path: string): boolean => headText(path, 64).startsWith('# charlab report across corpora');
 export const isReportHtml = (path: string): boolean => /^<!DOCTYPE html>[\s\S]*<title>charlab sweep report/.test(headText(path));
 /** A plot as vega renders it to SVG (the report's plots). */
 export const isReportPlot = (path: string): boolean => /^<svg [^>]*class="marks"/.test(headText(path, 512));

@@ -11,7 +11,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { OutputError, UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
-import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
+import { corpusSpec, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
 import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
@@ -27,7 +27,7 @@ import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, readTable, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
@@ -145,7 +145,7 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
   if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
-  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
+  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
   if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadChecked(plan, opts, ev);
@@ -226,10 +226,22 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
     checkOurs(files, `--fresh in ${plan.dir}`, 'move them away, or use another --out');
     removeFiles(plan.dir, files);
   }
+  upgradeOldCurves(plan.dir, ev);
   const folder = inspectFolder(plan, !!opts.fresh);
   if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
   dropUnrecorded(plan, folder, ev);
   return folder;
+}
+
+/** curves.csv from before issue 21 put in today's layout (src/sweep/tables.ts upgradeCurves) before anything rewrites or appends to it. */
+function upgradeOldCurves(dir: string, ev: SweepEvents): void {
+  const m = readManifest(dir);
+  if (!m) return;
+  const curveWhole = m.experiment.evaluation.chars >= m.corpus.validationChars;
+  if (upgradeCurves(dir, curveWhole)) {
+    const how = curveWhole ? 'every score read the whole held-out text: each is also its whole_val_bpc' : "each run's final whole-text score moved to whole_val_bpc, its slice score (never measured) left empty";
+    ev.onNotice?.(`${TABLES.curves.file}: recorded before issue 21; rewritten in today's layout (${how})`);
+  }
 }
 
 /**
@@ -242,8 +254,9 @@ async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, e
   if (!job || opts.signal?.aborted || ladderRecorded(plan.dir, job)) return;
   const notComputed = (why: string) => ev.onNotice?.(`${BASELINES_FILE}: the Markov ladder is not computed: ${why}`);
   // A finished sweep needs no corpus: it is not fetched, nor its problems made the sweep's, just for the ladder.
-  if (!plan.loaded && !corpusAtHand(plan.experiment.corpus, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
-    return notComputed(`the corpus ${plan.experiment.corpus} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
+  const { name } = corpusSpec(plan.experiment.corpus);
+  if (!plan.loaded && !corpusAtHand(name, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
+    return notComputed(`the corpus ${name} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
   }
   let loaded: LoadedCorpus;
   try {
@@ -267,7 +280,7 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   const { summary, retired } = sortTables(plan);
   if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
-  const sameCorpus = previous.experiment.corpus === plan.experiment.corpus || plan.loaded !== null;
+  const sameCorpus = sameCorpusSpec(previous.experiment, plan.experiment) || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
   let manifest = previous;
   if (previous.finishedAt === null || versions !== previous.versions) {
@@ -276,6 +289,12 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
     writeManifest(plan.dir, manifest);
   }
   return { dir: plan.dir, experiment: plan.experiment, manifest, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+}
+
+/** Whether two experiments name their corpus (and its slice) the same way. */
+function sameCorpusSpec(a: Experiment, b: Experiment): boolean {
+  const [x, y] = [corpusSpec(a.corpus), corpusSpec(b.corpus)];
+  return x.name === y.name && x.chars === y.chars;
 }
 
 /** The versions of the experiment with `experiment` appended if it differs from the last one (the same list if not). */
@@ -299,6 +318,8 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
       vocabSize: corpus.vocab.symbols.length,
       trainChars: corpus.trainEnd,
       validationChars: corpus.length - corpus.trainEnd,
+      fileSha256: file.fileSha256,
+      ...(file.slice ? { slice: file.slice } : {}),
     },
     charlab: VERSION,
     node: process.version,
@@ -448,6 +469,7 @@ function cadenceOf(exp: Experiment): Cadence {
     sampleLength: exp.samples.length,
     temperature: exp.samples.temperature,
     prime: exp.samples.prime,
+    ...(exp.earlyStopping ? { earlyStopping: exp.earlyStopping } : {}),
   };
 }
 
@@ -577,7 +599,7 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
   appendRows(
     dir,
     'curves',
-    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS) })),
+    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS), whole_val_bpc: c.wholeValBpc })),
   );
   const samples: Row[] = o.samples.map((s) => ({ run_id: id, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
   if (o.markov) samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
@@ -602,6 +624,8 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
       params: o.params,
       best_val_bpc: o.best?.valBpc ?? null,
       best_val_chars: o.best?.chars ?? null,
+      curve_val_chars: o.curveChars,
+      stopped_early: o.stoppedEarly === null ? null : String(o.stoppedEarly),
     },
   ]);
 }

@@ -28,7 +28,9 @@ import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { readHead } from '../util/outputs.js';
-import { BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
+import {
+  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
+} from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
 
@@ -54,7 +56,10 @@ export type TableName = keyof typeof TABLES;
  * Headers earlier versions wrote, by today's header: read with the columns they lack empty, and
  * rewritten with today's header before anything is appended (appendRows).
  */
-const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([[SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2]]]);
+const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
+  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3]],
+  [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
+]);
 
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
   return (LEGACY_HEADERS.get(columns) ?? []).some((old) => old.length === header.length && old.every((c, i) => c === header[i]));
@@ -275,6 +280,25 @@ export function upgradeTable(dir: string, table: AnyTableName): boolean {
   if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
   const { rows } = readTable(dir, table);
   writeTable(dir, table, rows, { held: rows.length, dropped: 0 });
+  return true;
+}
+
+/**
+ * curves.csv as written before issue 21 (CURVE_COLUMNS_V1), rewritten in today's layout so that
+ * rows can be added without mixing two meanings. If every score read the whole held-out text
+ * (`curveWhole`), each is also its whole_val_bpc, as today. Otherwise each run's last row (its final
+ * score, which read the whole held-out text) moves that score to whole_val_bpc, and its val_bpc (the
+ * final score on the slice, never measured) is left empty. Returns whether the table was rewritten.
+ */
+export function upgradeCurves(dir: string, curveWhole: boolean): boolean {
+  const path = join(dir, TABLES.curves.file);
+  if (!existsSync(path) || !isLegacyHeader(firstLine(path), CURVE_COLUMNS)) return false;
+  const { rows } = readTable(dir, 'curves');
+  const last = new Map(rows.map((r, i) => [r.run_id, i]));
+  const out = rows.map((r, i) =>
+    curveWhole ? { ...r, whole_val_bpc: r.val_bpc } : last.get(r.run_id) === i ? { ...r, whole_val_bpc: r.val_bpc, val_bpc: '' } : r,
+  );
+  writeTable(dir, 'curves', out, { held: rows.length, dropped: 0 });
   return true;
 }
 
