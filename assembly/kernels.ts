@@ -12,7 +12,7 @@ export { gemmAB, gemmABt, gemmABtPacked, gemmAtB, packRows4 } from './gemm';
 export { rnnBackward, rnnForward } from './rnn';
 export { lstmBackward, lstmForward } from './lstm';
 export { gruBackward, gruForward } from './gru';
-export { adam, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
+export { adam, dropoutMask, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
 export { adagrad, clipValues, rmsprop, softmaxRow } from './optim';
 import { mac } from './gemm';
 

@@ -229,7 +229,7 @@ bool ids_in(Args& a, const int32_t* ids, long n, long rows) {
   return true;
 }
 
-/** gatherRows(n, ids, table, tableRows, ld, cols, bias, out) */
+/** gatherRows(n, ids, table, tableRows, ld, cols, bias, out, scales) */
 napi_value GatherRows(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(0), rows = a.i(3), ld = a.i(4), cols = a.i(5);
@@ -237,20 +237,22 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
   const float* table = a.f(2, span(rows, up16(cols), ld));
   const float* bias = a.f(6, (double)up16(cols));
   float* out = a.f(7, span(n, up16(cols), ld));
+  const float* scales = a.f(8, (double)n);
   if (!ids_in(a, ids, n, rows)) return nullptr;
-  a.c->k->gather_rows(&a.c->ctx, (int)n, ids, table, ld, (int)cols, bias, out);
+  a.c->k->gather_rows(&a.c->ctx, (int)n, ids, table, ld, (int)cols, bias, scales, out);
   return undefined(env);
 }
 
-/** scatterAddRows(n, ids, src, ld, cols, table, tableRows) */
+/** scatterAddRows(n, ids, src, ld, cols, table, tableRows, scales) */
 napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(0), ld = a.i(3), cols = a.i(4), rows = a.i(6);
   const int32_t* ids = a.ids(1, (double)n);
   const float* src = a.f(2, span(n, up16(cols), ld));
   float* table = a.f(5, span(rows, up16(cols), ld));
+  const float* scales = a.f(7, (double)n);
   if (!ids_in(a, ids, n, rows)) return nullptr;
-  a.c->k->scatter_add_rows(&a.c->ctx, (int)n, ids, src, ld, (int)cols, table);
+  a.c->k->scatter_add_rows(&a.c->ctx, (int)n, ids, src, ld, (int)cols, scales, table);
   return undefined(env);
 }
 
@@ -313,36 +315,36 @@ napi_value ClipValues(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/** adam(W, G, M, V, n, stepSize, b1, b2, eps, bc2sqrt, gscale, clip) */
+/** adam(W, G, M, V, n, stepSize, b1, b2, eps, bc2sqrt, gscale, clip, decay) */
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(4);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n), *V = a.f(3, (double)n);
-  const double st = a.num(5), b1 = a.num(6), b2 = a.num(7), eps = a.num(8), bc = a.num(9), gs = a.num(10), clip = a.num(11);
+  const double st = a.num(5), b1 = a.num(6), b2 = a.num(7), eps = a.num(8), bc = a.num(9), gs = a.num(10), clip = a.num(11), dk = a.num(12);
   if (!a.ok) return nullptr;
-  a.c->k->adam(&a.c->ctx, Wt, G, M, V, n, (float)st, (float)b1, (float)b2, (float)eps, (float)bc, (float)gs, (float)clip);
+  a.c->k->adam(&a.c->ctx, Wt, G, M, V, n, (float)st, (float)b1, (float)b2, (float)eps, (float)bc, (float)gs, (float)clip, (float)dk);
   return undefined(env);
 }
 
-/** adagrad(W, G, M, n, lr, eps, gscale, clip) */
+/** adagrad(W, G, M, n, lr, eps, gscale, clip, decay) */
 napi_value Adagrad(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(3);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n);
-  const double lr = a.num(4), eps = a.num(5), gs = a.num(6), clip = a.num(7);
+  const double lr = a.num(4), eps = a.num(5), gs = a.num(6), clip = a.num(7), dk = a.num(8);
   if (!a.ok) return nullptr;
-  a.c->k->adagrad(&a.c->ctx, Wt, G, M, n, (float)lr, (float)eps, (float)gs, (float)clip);
+  a.c->k->adagrad(&a.c->ctx, Wt, G, M, n, (float)lr, (float)eps, (float)gs, (float)clip, (float)dk);
   return undefined(env);
 }
 
-/** rmsprop(W, G, M, n, lr, alpha, eps, gscale, clip) */
+/** rmsprop(W, G, M, n, lr, alpha, eps, gscale, clip, decay) */
 napi_value Rmsprop(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const long n = a.i(3);
   float *Wt = a.f(0, (double)n), *G = a.f(1, (double)n), *M = a.f(2, (double)n);
-  const double lr = a.num(4), alpha = a.num(5), eps = a.num(6), gs = a.num(7), clip = a.num(8);
+  const double lr = a.num(4), alpha = a.num(5), eps = a.num(6), gs = a.num(7), clip = a.num(8), dk = a.num(9);
   if (!a.ok) return nullptr;
-  a.c->k->rmsprop(&a.c->ctx, Wt, G, M, n, (float)lr, (float)alpha, (float)eps, (float)gs, (float)clip);
+  a.c->k->rmsprop(&a.c->ctx, Wt, G, M, n, (float)lr, (float)alpha, (float)eps, (float)gs, (float)clip, (float)dk);
   return undefined(env);
 }
 
@@ -393,6 +395,81 @@ napi_value CellBackward(napi_env env, napi_callback_info info) {
   if (kind == 2) a.c->k->lstm_backward(x, t, b, h, hp, Z, WhTP, ldw, hs, cs, dH, dh, dc, gWh);
   else if (kind == 1) a.c->k->gru_backward(x, t, b, h, hp, Z, GH, WhTP, ldw, hs, dH, dh, gWh);
   else a.c->k->rnn_backward(x, t, b, h, hp, Z, WhTP, ldw, hs, dH, dh, gWh);
+  return undefined(env);
+}
+
+// ---- dropout masks ------------------------------------------------------------------------------------
+
+/**
+ * seedrandom's generator, exactly (node_modules/seedrandom/seedrandom.js): ARC4 with the state S, i, j,
+ * and its double(): 48 bits from 6 bytes, topped up byte by byte to 52 significant bits, every
+ * operation exact in doubles, so the native draws are the reference's draws bit for bit.
+ */
+struct Arc4 {
+  uint8_t S[256];
+  unsigned i, j;
+  double g(int count) {
+    double r = 0;
+    while (count--) {
+      i = (i + 1) & 255;
+      const uint8_t t = S[i];
+      j = (j + t) & 255;
+      S[i] = S[j];
+      S[j] = t;
+      r = r * 256 + S[(S[i] + S[j]) & 255];
+    }
+    return r;
+  }
+  double next() {
+    double n = g(6), d = 281474976710656.0, x = 0;  // n < 2^48, d = 2^48
+    while (n < 4503599627370496.0) {                // 2^52
+      n = (n + x) * 256;
+      d *= 256;
+      x = g(1);
+    }
+    while (n >= 9007199254740992.0) {  // 2^53
+      n /= 2;
+      d /= 2;
+      x = (double)((unsigned)x >> 1);
+    }
+    return (n + x) / d;
+  }
+};
+
+/**
+ * dropoutMask(state, out, rows, cols, ld, p): rows × cols floats of out (row stride ld), in row-major
+ * order, each 0 if the generator's next double is below p, else 1/(1 − p) (rounded to f32); the
+ * generator's state (S[256], i, j as int32) is read from and written back to `state`.
+ */
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const long rows = a.i(2), cols = a.i(3), ld = a.i(4);
+  int32_t* st = a.ids(0, 258);
+  float* out = a.f(1, span(rows, cols, ld));
+  const double p = a.num(5);
+  if (!a.ok) return nullptr;
+  if (!(p >= 0 && p < 1)) {
+    napi_throw_range_error(env, nullptr, "dropoutMask: p must be in [0, 1)");
+    return nullptr;
+  }
+  Arc4 g;
+  for (int k = 0; k < 258; k++) {
+    if (st[k] < 0 || st[k] > 255) {
+      napi_throw_range_error(env, nullptr, "dropoutMask: not a generator state (values 0..255)");
+      return nullptr;
+    }
+    if (k < 256) g.S[k] = (uint8_t)st[k];
+  }
+  g.i = (unsigned)st[256];
+  g.j = (unsigned)st[257];
+  const float keep = (float)(1.0 / (1.0 - p));
+  for (long r = 0; r < rows; r++) {
+    float* o = out + r * ld;
+    for (long c = 0; c < cols; c++) o[c] = g.next() < p ? 0.0f : keep;
+  }
+  for (int k = 0; k < 256; k++) st[k] = g.S[k];
+  st[256] = (int32_t)g.i;
+  st[257] = (int32_t)g.j;
   return undefined(env);
 }
 
@@ -532,6 +609,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"cellForward", nullptr, CellForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cellBackward", nullptr, CellBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"vectorMath", nullptr, VectorMath, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value cls;
   if (napi_define_class(env, "Context", NAPI_AUTO_LENGTH, NewContext, nullptr, sizeof methods / sizeof methods[0], methods,

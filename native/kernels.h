@@ -47,17 +47,17 @@ struct KernelTable {
   /** C[M×N] (+)= A[K×M]ᵀ·B[K×N]. */
   void (*gemm_atb)(Ctx*, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc, int accumulate);
 
-  void (*gather_rows)(Ctx*, int n, const int32_t* ids, const float* table, long ld, int cols, const float* bias, float* out);
-  void (*scatter_add_rows)(Ctx*, int n, const int32_t* ids, const float* src, long ld, int cols, float* table);
+  void (*gather_rows)(Ctx*, int n, const int32_t* ids, const float* table, long ld, int cols, const float* bias, const float* scales, float* out);
+  void (*scatter_add_rows)(Ctx*, int n, const int32_t* ids, const float* src, long ld, int cols, const float* scales, float* table);
   void (*sum_rows)(Ctx*, int M, int N, const float* A, long lda, float* out, int accumulate);
   double (*softmax_xent)(Ctx*, int M, int V, float* Y, long ld, const int32_t* targets, float scale);
   void (*softmax_row)(int V, float* y, float invT);
   double (*sum_squares)(Ctx*, const float* X, long n);
   void (*clip_values)(Ctx*, float* G, long n, float c);
   /** The optimizers (src/backend/kernels.ts OptimizerStep): g ← gscale·clamp(g, ±clip) first, in the same pass. */
-  void (*adam)(Ctx*, float* W, float* G, float* M, float* V, long n, float stepSize, float b1, float b2, float eps, float bc2sqrt, float gscale, float clip);
-  void (*adagrad)(Ctx*, float* W, float* G, float* M, long n, float lr, float eps, float gscale, float clip);
-  void (*rmsprop)(Ctx*, float* W, float* G, float* M, long n, float lr, float alpha, float eps, float gscale, float clip);
+  void (*adam)(Ctx*, float* W, float* G, float* M, float* V, long n, float stepSize, float b1, float b2, float eps, float bc2sqrt, float gscale, float clip, float decay);
+  void (*adagrad)(Ctx*, float* W, float* G, float* M, long n, float lr, float eps, float gscale, float clip, float decay);
+  void (*rmsprop)(Ctx*, float* W, float* G, float* M, long n, float lr, float alpha, float eps, float gscale, float clip, float decay);
 
   /**
    * Cells over a chunk of T steps of B streams (layouts of src/backend/cells.ts): Z (or X) T·B × nG·Hp

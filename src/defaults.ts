@@ -19,6 +19,9 @@ export const MODEL_DEFAULTS = {
   lrDecay: 1,
   lrDecayAfter: 10,
   init: 'min-char-rnn',
+  inputDropout: 0,
+  outputDropout: 0,
+  weightDecay: 0,
 } as const;
 
 /**
@@ -49,7 +52,11 @@ export const CADENCE_DEFAULTS = {
   curveEvery: 10_000,
   /** A held-out score every this many training characters (0: only at the end). */
   evalEvery: 100_000,
-  /** Held-out characters read by the intermediate scores (the final score reads them all). */
+  /**
+   * The curve text: every curve score reads the whole held-out text when it has at most this many
+   * characters ("small enough to be cheap": a fifth of evalEvery, 7–12 % of the training time on the
+   * wasm backend; README, "How the score is measured"), else its first evalChars characters.
+   */
   evalChars: 20_000,
   /** An RNN sample every this many training characters (0: only at the end). */
   sampleEvery: 0,

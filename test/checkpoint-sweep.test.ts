@@ -62,14 +62,46 @@ describe.skipIf(!HAVE_CORPORA)('checkpoints in sweeps', () => {
     const ck = decodeCheckpoint(readFileSync(join(reference, 'checkpoints', `${FIRST}.safetensors`)));
     expect(ck.run?.chars).toBe(60_000);
     const best = decodeCheckpoint(readFileSync(join(reference, 'checkpoints', `${FIRST}.best.safetensors`)));
-    const scores = table(reference, 'curves.csv').filter((r) => r.run_id === FIRST && r.val_bpc !== '' && Number(r.chars) < 60_000);
-    const bestRow = scores.reduce((a, b) => (Number(b.val_bpc) < Number(a.val_bpc) ? b : a));
-    expect(best.run?.chars).toBe(Number(bestRow.chars)); // the model at its best intermediate score
-    // eval on the run's corpus gives the recorded val_bpc
     const summary = table(reference, 'summary.csv').find((r) => r.run_id === FIRST)!;
+    // The best of the curve's scores, the final one included (each on the first 2,000 held-out characters).
+    const scores = table(reference, 'curves.csv').filter((r) => r.run_id === FIRST && r.val_bpc !== '');
+    const bestRow = scores.reduce((a, b) => (Number(b.val_bpc) < Number(a.val_bpc) ? b : a));
+    expect(summary).toMatchObject({ best_val_bpc: bestRow.val_bpc, best_val_chars: bestRow.chars, curve_val_chars: '2000', stopped_early: '' });
+    expect(best.run?.chars).toBe(Number(bestRow.chars)); // the model at its best curve score
+    // eval on the run's corpus gives the recorded val_bpc; on the curve text, the best checkpoint gives best_val_bpc
     const ev = await runCli(['eval', join(reference, 'checkpoints', `${FIRST}.safetensors`), '--corpus', join(dir, 'small.txt'), '--json']);
     expect(ev.code, ev.stderr).toBe(0);
     expect(JSON.parse(ev.stdout).valBpc).toBe(Number(summary.val_bpc));
+    const evBest = await runCli(['eval', join(reference, 'checkpoints', `${FIRST}.best.safetensors`), '--corpus', join(dir, 'small.txt'), '--eval-chars', '2000', '--json']);
+    expect(evBest.code, evBest.stderr).toBe(0);
+    expect(JSON.parse(evBest.stdout)).toMatchObject({ chars: 2000, valBpc: Number(summary.best_val_bpc) });
+  });
+
+  test('early stopping in a sweep: kill -9 mid-run, the same command resumes and the tables and checkpoints equal an uninterrupted sweep; the best checkpoint is the one eval reproduces', async () => {
+    // A slice curve of 2,000 characters every 5,000; stop after two scores without a gain of 0.05 bpc.
+    const es = { ...EXP, name: 'es', grid: { ...EXP.grid, learningRate: [0.1] }, evaluation: { every: 5000, chars: 2000 }, samples: { every: 0, length: 30 }, earlyStopping: { patience: 2, minDelta: 0.05 } };
+    const straight = join(dir, 'es-straight');
+    const r = await runCli(['sweep', writeExperiment(dir, es, 'es.json'), '--out', straight]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = table(straight, 'summary.csv')[0];
+    expect(row).toMatchObject({ status: 'done', stopped_early: 'true' });
+    expect(Number(row.chars)).toBeLessThan(60_000);
+    const evBest = await runCli(['eval', join(straight, 'checkpoints', `${FIRST}.best.safetensors`), '--corpus', join(dir, 'small.txt'), '--eval-chars', '2000', '--json']);
+    expect(JSON.parse(evBest.stdout).valBpc).toBe(Number(row.best_val_bpc));
+
+    const out = join(dir, 'es-killed');
+    const resumePoint = join(out, 'checkpoints', `${FIRST}.resume.safetensors`);
+    const first = startCli(['sweep', join(dir, 'es.json'), '--out', out]);
+    await waitFor('a resume point', () => existsSync(resumePoint));
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    const again = await runCli(['sweep', join(dir, 'es.json'), '--out', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resumed from its checkpoint/);
+    for (const file of ['summary.csv', 'curves.csv', 'samples.csv']) expect(table(out, file), file).toEqual(table(straight, file));
+    for (const name of readdirSync(join(straight, 'checkpoints'))) {
+      expect(tensorsOf(join(out, 'checkpoints', name)), name).toEqual(tensorsOf(join(straight, 'checkpoints', name)));
+    }
   });
 
   test('kill -9 mid-run: the run resumes from its last checkpoint and the tables equal the uninterrupted sweep', async () => {

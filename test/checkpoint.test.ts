@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createModel, type Backend } from '../src/backend/index.js';
 import { checkpointOf, CheckpointError, encodeCheckpoint, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.js';
-import { decodeLayout, encodeLayout } from '../src/checkpoint/safetensors.js';
+import { checksumOf } from '../src/checkpoint/integrity.js';
+import { decodeLayout, encodeLayout, type Tensor } from '../src/checkpoint/safetensors.js';
 import type { CharModel, RnnConfig } from '../src/model/types.js';
 import { makeRng } from '../src/util/rng.js';
 import { REPO, tempDir } from './helpers/cli.js';
@@ -13,7 +14,7 @@ import { REPO, tempDir } from './helpers/cli.js';
 const V = 7;
 const text = Int32Array.from({ length: 600 }, (_, i) => (i * 5 + (i >> 2) + (i % 3)) % V);
 const vocab = Array.from({ length: V }, (_, i) => 0x61 + i);
-const corpus = { source: 'synthetic', sha256: 'ab'.repeat(32), chars: text.length, trainEnd: 500, validation: 0.05 };
+const corpus = { source: 'synthetic', sha256: 'ab'.repeat(32), chars: text.length, trainEnd: 570, validation: 0.05 }; // the split 0.05 gives
 
 function trained(backend: Backend, config: RnnConfig): CharModel {
   const m = createModel(backend, config);
@@ -112,14 +113,16 @@ describe('torn, truncated and foreign files are refused, naming the problem', ()
   });
 
   test('a tensor missing, misshapen, of another dtype, or overlapping another is refused before any model is touched', () => {
+    // Each file carries a checksum of what it holds (as a writer that got it wrong would), so the structural check is the one that refuses it.
+    const resealed = (m: Record<string, string>, entries: [string, Tensor][]) => encodeLayout({ ...m, checksum: checksumOf(m, entries) }, entries);
     const { metadata, tensors } = decodeLayout(good());
     const entries = [...tensors];
-    refuse(encodeLayout(metadata, entries.filter(([n]) => n !== 'param.Whh')), /tensor param\.Whh is missing/);
+    refuse(resealed(metadata, entries.filter(([n]) => n !== 'param.Whh')), /tensor param\.Whh is missing/);
     const reshaped = entries.map(([n, t]) => [n, n === 'param.Why' ? { ...t, shape: [6, V] } : t] as typeof entries[number]);
-    refuse(encodeLayout(metadata, reshaped), /tensor param\.Why has shape \[6,7\], the configuration needs \[7,6\]/);
+    refuse(resealed(metadata, reshaped), /tensor param\.Why has shape \[6,7\], the configuration needs \[7,6\]/);
     const f32 = entries.map(([n, t]) => [n, n === 'param.by' ? { dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.data) } : t] as typeof entries[number]);
-    refuse(encodeLayout(metadata, f32), /tensor param\.by is F32, the file's dtype is F64/);
-    refuse(encodeLayout(metadata, [...entries, ['extra', entries[0][1]]]), /tensor extra is not one of this configuration's/);
+    refuse(resealed(metadata, f32), /tensor param\.by is F32, the file's dtype is F64/);
+    refuse(resealed(metadata, [...entries, ['extra', entries[0][1]]]), /tensor extra is not one of this configuration's/);
     // offsets that overlap: rewrite the header by hand
     const b = good();
     const n = Number(b.readBigUInt64LE(0));

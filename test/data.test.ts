@@ -69,14 +69,15 @@ describe('loadCorpusFile', () => {
     expect(r.sha256).toBe(sha256(readFileSync(p)));
   });
 
-  it('strips a UTF-8 byte-order mark from the text', () => {
+  it('strips a UTF-8 byte-order mark from the text: the text is identified by its own sha256, the file by its bytes\'', () => {
     const p = join(fresh(), 'bom.txt');
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('abc')]);
     writeFileSync(p, bytes);
     const r = loadCorpusFile(p);
     expect(r.text).toBe('abc');
     expect(r.bytes).toBe(6);
-    expect(r.sha256).toBe(sha256(bytes));
+    expect(r.sha256).toBe(sha256('abc'));
+    expect(r.fileSha256).toBe(sha256(bytes));
   });
 
   const cases: [string, (dir: string) => string, RegExp][] = [

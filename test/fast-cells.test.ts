@@ -160,6 +160,52 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     expect(Math.abs(wasm.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2);
   });
 
+  // Issue 21's regularisers: the masks are the reference's (same generator, same order: between the
+  // layers, then the input's, then the output's), so the tolerances above apply unchanged.
+  it.each([
+    [1, 2, 0, 0.3, 0.4],
+    [1, 1, 0, 0.5, 0],
+    [2, 3, 0.2, 0.25, 0.3],
+  ])('input and output dropout (%i layer(s), batch %i, dropout %f, input %f, output %f): the same gradients, losses, and an exact resume', (layers, batch, dropout, inputDropout, outputDropout) => {
+    const c: RnnConfig = { ...base, cell, batch, layers, dropout, inputDropout, outputDropout, optimizer: 'adam' };
+    const p = livelyParams(c);
+    const ref = new ReferenceModel(c, p);
+    const m = fast(c, p);
+    expect(m).toBeInstanceOf(KernelModel);
+    const data = text(2000, base.vocabSize, 'regularisers');
+    const starts = Array.from({ length: batch }, (_, b) => 5 + 600 * b);
+    const h0 = new Float64Array(ref.exportHidden().length);
+    const r = ref.lossAndGradients(data, starts, 7, h0);
+    const w = m.lossAndGradients(data, starts, 7, h0);
+    expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
+    for (const name of Object.keys(r.grads)) expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
+    const losses = [ref, m].map((x) => trainSteps(x, data, 1800, c, 8));
+    for (let i = 0; i < 8; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
+    expect(Math.abs(m.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2); // no dropout when scoring
+    // the generator's state travels with the model: a restored copy draws the same masks
+    const copy = fast(c);
+    copy.importState(m.exportState());
+    expect(m.exportState().rng?.dropout).toBeDefined();
+    expect(trainSteps(copy, data, 1800, c, 3)).toEqual(trainSteps(m, data, 1800, c, 3));
+  });
+
+  it('decoupled weight decay with each optimizer moves every tensor as the reference does (the weight matrices decayed, the biases not)', () => {
+    for (const [optimizer, learningRate] of [['adam', 1e-2], ['rmsprop', 2e-3], ['adagrad', 0.01]] as const) {
+      const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer, learningRate, clipNorm: 1, weightDecay: 5 };
+      const data = text(2000, base.vocabSize, `wd-${optimizer}`);
+      const models = [new ReferenceModel(c), fast(c), fast({ ...c, weightDecay: 0 })];
+      const losses = models.map((x) => trainSteps(x, data, 1800, c, 5));
+      for (let i = 0; i < 5; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(1e-3);
+      const [pr, pw, p0] = models.map((x) => x.exportParams());
+      for (const name of Object.keys(pr)) {
+        expect({ optimizer, name, err: relErr(pw[name], pr[name]) }).toSatisfy(({ err }: { err: number }) => err < 1e-3);
+        // 5 steps of × (1 − 5·lr) shrink a weight matrix by far more than the tolerance; a bias not at all
+        const decayed = relErr(p0[name], pr[name]);
+        if (pr[name].length > 1 && !/^b/.test(name.split('.')[0])) expect({ optimizer, name, decayed }).toSatisfy(({ decayed: d }: { decayed: number }) => d > 1e-2);
+      }
+    }
+  });
+
   it('is bitwise deterministic: two runs give identical losses, parameters and samples', () => {
     const c: RnnConfig = { ...base, cell, batch: 3, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const data = text(3000, base.vocabSize, 'det');

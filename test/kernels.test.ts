@@ -21,9 +21,9 @@
  *   gradients).
  */
 import { describe, expect, it } from 'vitest';
-import { GATES, type CellBuffers, type CellKind, type Kernels, type Mat } from '../src/backend/kernels.js';
+import { GATES, RNG_STATE_INTS, type CellBuffers, type CellKind, type Kernels, type Mat } from '../src/backend/kernels.js';
 import { WasmKernels } from '../src/backend/wasmKernels.js';
-import { gaussian, makeRng, type Rng } from '../src/util/rng.js';
+import { gaussian, makeRng, makeSavableRng, type Rng } from '../src/util/rng.js';
 import { KERNEL_IMPLS } from './helpers/backends.js';
 
 const U = 2 ** -24;
@@ -213,6 +213,67 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     expect(Array.from(k.read(table))).toEqual(Array.from(want));
   });
 
+  it("gatherRows and scatterAddRows with a scale per row (input dropout's mask): the f32 product, then the sum", () => {
+    const k = make();
+    const rng = makeRng('gather-scaled');
+    const [V, N, n] = [5, 10, 13];
+    const [table, tv] = randomMat(k, rng, V, N);
+    const [bias, bv] = randomMat(k, rng, 1, N);
+    const idsArr = Array.from({ length: n }, () => Math.floor(rng() * V));
+    const ids = k.allocI32(n);
+    k.writeI32(ids, idsArr);
+    const scales = k.alloc(1, n + 3); // longer than needed: only the first n are read
+    const sv = Array.from({ length: n + 3 }, (_, r) => Math.fround(r % 3 === 0 ? 0 : 1 / (1 - 0.3)));
+    k.write(scales, sv);
+    const out = k.alloc(n, N);
+    k.gatherRows(out, ids, table, bias, scales);
+    const got = k.read(out);
+    // one rounding (a fused multiply-add) or two: within an ulp of the exact value either way
+    for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) {
+      const exact = tv[idsArr[r] * N + c] * sv[r] + bv[c];
+      expect(Math.abs(got[r * N + c] - exact)).toBeLessThanOrEqual(2 * U * (Math.abs(tv[idsArr[r] * N + c] * sv[r]) + Math.abs(bv[c])));
+    }
+    const [src, srcv] = randomMat(k, rng, n, N);
+    const before = k.read(table);
+    k.scatterAddRows(table, ids, src, scales);
+    const want = Float64Array.from(before);
+    const bound = new Float64Array(want.length);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < N; c++) {
+        const i = idsArr[r] * N + c;
+        want[i] += srcv[r * N + c] * sv[r];
+        bound[i] += 2 * U * (Math.abs(want[i]) + Math.abs(srcv[r * N + c] * sv[r]));
+      }
+    }
+    const after = k.read(table);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(after[i] - want[i])).toBeLessThanOrEqual(bound[i]);
+    expect(() => k.gatherRows(out, ids, table, bias, k.alloc(1, n - 1))).toThrow(/shapes do not fit/);
+  });
+
+  it("dropoutMask draws the reference's masks: seedrandom's doubles, bit for bit, and its state written back", () => {
+    const k = make();
+    const state = k.allocI32(RNG_STATE_INTS);
+    const js = makeSavableRng('dropout:7');
+    const s0 = js.state();
+    k.writeI32(state, [...s0.S, s0.i, s0.j]);
+    const out = k.alloc(9, 21);
+    for (const [rows, cols, p] of [[9, 21, 0.3], [4, 7, 0.5], [1, 20, 0], [3, 5, 0.9]] as const) {
+      k.view(out).fill(-1);
+      k.dropoutMask(out, rows, cols, p, state);
+      const got = k.read(out);
+      for (let r = 0; r < 9; r++) {
+        for (let c = 0; c < 21; c++) {
+          const want = r < rows && c < cols ? (js.next() < p ? 0 : Math.fround(1 / (1 - p))) : -1; // outside rows × cols: untouched
+          expect(got[r * 21 + c]).toBe(want);
+        }
+      }
+      const st = js.state();
+      expect(Array.from(k.readI32(state, RNG_STATE_INTS))).toEqual([...st.S, st.i, st.j]);
+    }
+    expect(() => k.dropoutMask(out, 10, 21, 0.3, state)).toThrow(/shapes do not fit/);
+    expect(() => k.dropoutMask(out, 1, 1, 1, state)).toThrow(/p must be in \[0, 1\)/);
+  });
+
   it('sumRows: column sums within the summation bound', () => {
     const k = make();
     const rng = makeRng('sumrows');
@@ -320,6 +381,26 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
       const got = k.read(W);
       for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + 5 * lr));
       expect(Array.from(k.read(W2))).toEqual(Array.from(got));
+    }
+    // decoupled weight decay: w·decay first, then the update (decay 1 leaves every optimizer's bits as they were)
+    for (const opt of ['adagrad', 'rmsprop', 'adam'] as const) {
+      const [W, w0] = randomMat(k, rng, 1, n);
+      const [G, g] = randomMat(k, rng, 1, n);
+      const slots = opt === 'adam' ? [k.alloc(1, n), k.alloc(1, n)] : [k.alloc(1, n)];
+      const [W1, G1, slots1] = [k.alloc(1, n), k.alloc(1, n), slots.map(() => k.alloc(1, n))];
+      k.write(W1, w0);
+      k.write(G1, g);
+      const step = { kind: opt, lr: 0.05, eps: 1e-8, alpha: 0.95, step: 1 };
+      k.optimize(W, G, slots, { ...step, decay: 0.9 });
+      k.optimize(W1, G1, slots1, { ...step, decay: 1 });
+      const [withDecay, plain] = [k.read(W), k.read(W1)];
+      // the update is the same: w·0.9 − u against w − u, within f32 roundings of w
+      for (let i = 0; i < n; i++) expect(Math.abs(withDecay[i] - (plain[i] - 0.1 * w0[i]))).toBeLessThan(4 * U * (Math.abs(w0[i]) + Math.abs(plain[i])));
+      const [W2, G2, slots2] = [k.alloc(1, n), k.alloc(1, n), slots.map(() => k.alloc(1, n))];
+      k.write(W2, w0);
+      k.write(G2, g);
+      k.optimize(W2, G2, slots2, step);
+      expect(Array.from(k.read(W2))).toEqual(Array.from(plain));
     }
     const [N] = randomMat(k, rng, 1, 5);
     k.view(N)[2] = NaN;

@@ -20,13 +20,13 @@ describe('the knob registry', () => {
     expect(configId({ ...knobDefaults(), hiddenSize: 256, unroll: 64, learningRate: 0.002, cell: 'lstm', optimizer: 'adam', batch: 32, clipNorm: 320 })).toBe('h256-u64-c5-lr0.002-lstm-adam-B32-cn320');
   });
 
-  test('summary.csv: run_id, the knob columns in registry order with params after the ladder\'s, seed, …, the best score last', () => {
+  test('summary.csv: run_id, the knob columns in registry order with params after the ladder\'s, seed, …, the best score, the curve text and early stopping last', () => {
     expect(SUMMARY_COLUMNS.slice(0, 13)).toEqual([
       'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'cell', 'layers', 'optimizer', 'batch', 'clip_norm', 'dropout', 'params', 'lr_decay',
     ]);
     expect(SUMMARY_COLUMNS.filter((c) => c !== 'params').slice(1, 1 + KNOBS.length)).toEqual(KNOBS.map((k) => k.column));
     expect(SUMMARY_COLUMNS[1 + KNOBS.length + 1]).toBe('seed');
-    expect(SUMMARY_COLUMNS.slice(-2)).toEqual(['best_val_bpc', 'best_val_chars']);
+    expect(SUMMARY_COLUMNS.slice(-4)).toEqual(['best_val_bpc', 'best_val_chars', 'curve_val_chars', 'stopped_early']);
   });
 
   test('defaults come from src/defaults.ts; the schema, the report and the grid know every knob', () => {

@@ -61,7 +61,7 @@ describe("char-rnn's learning-rate schedule", () => {
     const config = { ...lstm, lrDecay: 0.5, lrDecayAfter: 0 };
     const budget = 3 * corpus.trainEnd;
     const checkpoints: Buffer[] = [];
-    const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0', chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
+    const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0'.repeat(64), chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
     const straight = createModel('wasm', config);
     const a = trainRun(straight, corpus, budget, cadence, {
       onSnapshot: (run: RunSnapshot) => checkpoints.push(encodeCheckpoint(checkpointOf(straight, 'wasm', { ...ctx, run }))),
@@ -76,15 +76,16 @@ describe("char-rnn's learning-rate schedule", () => {
 });
 
 describe('the best held-out score', () => {
-  test('the best of the whole-text scores and where; with scores on a prefix only the final one counts', () => {
-    const curves: CurvePoint[] = [];
-    const r = trainRun(createModel('wasm', lstm), corpus, 3000, cadence, { onCurve: (p) => curves.push(p) });
-    const scored = curves.filter((c) => c.valBpc !== null);
-    const best = scored.reduce((m, c) => (c.valBpc! < m.valBpc! ? c : m));
-    expect(scored.length).toBeGreaterThan(3);
-    expect(r.best).toEqual({ valBpc: best.valBpc, chars: best.chars });
-    const prefix = trainRun(createModel('wasm', lstm), corpus, 3000, { ...cadence, evalChars: 50 });
-    expect(prefix.best).toEqual({ valBpc: prefix.valBpc, chars: 3000 });
+  test('the best of the curve scores (each on the same held-out text, the final one included) and where', () => {
+    for (const evalChars of [cadence.evalChars, 50]) {
+      const curves: CurvePoint[] = [];
+      const r = trainRun(createModel('wasm', lstm), corpus, 3000, { ...cadence, evalChars }, { onCurve: (p) => curves.push(p) });
+      const scored = curves.filter((c) => c.valBpc !== null);
+      const best = scored.reduce((m, c) => (c.valBpc! < m.valBpc! ? c : m));
+      expect(scored.length).toBeGreaterThan(3);
+      expect(r.best).toEqual({ valBpc: best.valBpc, chars: best.chars });
+      expect(r.curveChars).toBe(Math.min(evalChars, corpus.length - corpus.trainEnd));
+    }
   });
 });
 

@@ -183,10 +183,16 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
     expect(readFileSync(join(root, 'baselines.csv'), 'utf8')).toBe(readFileSync(join(shard0, 'baselines.csv'), 'utf8'));
   });
 
-  it('a table that is not the one asked for (edited by hand) is replaced whole', async () => {
-    writeFileSync(join(out, 'baselines.csv'), 'order,train_chars\n1,2\n');
+  it('a table that is not the one asked for (edited by hand) is replaced whole; a file charlab did not write is not', async () => {
+    writeFileSync(join(out, 'baselines.csv'), 'order,train_chars,val_chars,val_bpc,count_s,score_s,corpus_sha256\n1,2,3,4.5,0,0,x\n');
     const r = await sweep();
     expect(r.code, r.stderr).toBe(0);
     expect(orders()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Another header: not a table charlab wrote (issue 19: nothing replaces what charlab did not write).
+    writeFileSync(join(out, 'baselines.csv'), 'order,train_chars\n1,2\n');
+    const refused = await sweep();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/charlab did not write .*baselines\.csv/);
+    expect(readFileSync(join(out, 'baselines.csv'), 'utf8')).toBe('order,train_chars\n1,2\n');
   });
 });

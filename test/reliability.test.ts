@@ -496,7 +496,7 @@ describe('torn-tail recovery in readTable', () => {
       table === 'samples'
         ? SAMPLES
         : table === 'summary'
-          ? [1, 2, 3].map((i) => ({ run_id: `h8-s${i}`, hidden_size: 8, status: i === 2 ? 'failed' : 'done', error: i === 2 ? 'Error: "boom", twice\nat line 2' : null }))
+          ? [1, 2, 3].map((i) => ({ run_id: `h8-s${i}`, hidden_size: 8, unroll: 8, clip: 5, learning_rate: 0.1, seed: i, status: i === 2 ? 'failed' : 'done', error: i === 2 ? 'Error: "boom", twice\nat line 2' : null }))
           : [1, 2, 3].map((i) => ({ run_id: 'h8', iteration: i * 125, chars: i * 1000, smooth_loss_per_char: 3.5 / i, val_bpc: null, elapsed_s: 0.01 * i }));
     const { bytes, ends } = layout(table, rows);
     const expected = asRead(rows, TABLES[table].columns).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === 'null' || v === 'undefined' ? '' : v])));

@@ -48,6 +48,8 @@ function row(hiddenSize: number, learningRate: number, valBpc: number | null, ov
     params: null,
     bestValBpc: null,
     bestValChars: null,
+    curveValChars: null,
+    stoppedEarly: null,
     source: `synthetic/summary.csv:${runId}`,
     ...over,
   };
@@ -172,7 +174,7 @@ describe('heat map text', () => {
 describe('Markov baseline label', () => {
   const HEIGHT = 320; // the curves plots' data area
   function curve(runId: string, bpcs: number[]): CurveRow[] {
-    return bpcs.map((b, i) => ({ runId, iteration: i * 100, chars: i * 800, smoothLossPerChar: b * Math.LN2, valBpc: b, elapsedS: i }));
+    return bpcs.map((b, i) => ({ runId, iteration: i * 100, chars: i * 800, smoothLossPerChar: b * Math.LN2, valBpc: b, elapsedS: i, wholeValBpc: null }));
   }
 
   /** The rendered labels' alphabetic baselines (y, from the top of the data area) and the rules' y. */

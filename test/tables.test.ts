@@ -81,8 +81,8 @@ describe('read, not refused: blank lines and a byte-order mark', () => {
 
 describe('refused with exit 2, naming file and line; the file is left byte for byte', () => {
   const cases: [string, TableName, (lines: string[]) => string[], RegExp][] = [
-    ['an extra field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? `${x},extra` : x)), /curves\.csv:11: expected 6 fields, got 7/],
-    ['a missing field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? x.slice(0, x.lastIndexOf(',')) : x)), /curves\.csv:11: expected 6 fields, got 5/],
+    ['an extra field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? `${x},extra` : x)), /curves\.csv:11: expected 7 fields, got 8/],
+    ['a missing field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? x.slice(0, x.lastIndexOf(',')) : x)), /curves\.csv:11: expected 7 fields, got 6/],
     ['a stray quote inside a field on line 6', 'curves', (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',1"') : x)), /curves\.csv:6: Invalid Opening Quote/],
     ['a stray quote opening a field on line 6', 'curves', (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',"') : x)), /curves\.csv:6: a quote opened .* is never closed/],
     ['a changed header', 'curves', (l) => [l[0].replace('val_bpc', 'valid_bpc'), ...l.slice(1)], /curves\.csv:1: the header is not the one this tool writes \(missing val_bpc; unknown valid_bpc\)/],

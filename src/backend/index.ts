@@ -56,8 +56,8 @@ export interface ModelOptions {
   isa?: string;
 }
 
-/** Refuses (RangeError naming the knob) a configuration no backend can train, before any work. */
-export function checkServes(_backend: BackendChoice, config: RnnConfig): void {
+/** Refuses (RangeError naming the knob) a configuration the backend cannot train, before any work. */
+export function checkServes(backend: BackendChoice, config: RnnConfig): void {
   checkModelConfig(config);
 }
 

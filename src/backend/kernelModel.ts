@@ -15,8 +15,11 @@
  * reference's initialisation (src/model/spec.ts) converted to f32, so every backend starts alike;
  * state is exported and imported under the reference's names. Evaluation and sampling run one
  * stream (the last: the one that read the text just before the held-out tail) from the carried
- * state, as the reference does. Dropout between layers (training only) draws the reference's masks
- * from the same generator in the same order, so all backends drop the same units.
+ * state, as the reference does. Dropout (training only) — between the layers, on the input (each
+ * character's one-hot scaled by its mask value: the row gather and its gradient take a scale per
+ * row), before the output layer — draws the reference's masks from the same generator in the same
+ * order, so all backends drop the same units. Decoupled weight decay is the optimizer kernels'
+ * `decay` factor, passed for the runs of weight matrices of the parameter region (not the biases).
  */
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from '../model/checks.js';
 import { initTensors, layerTensorName, modelTensors } from '../model/spec.js';
@@ -32,9 +35,9 @@ import {
   type Starts,
   type Tensors,
 } from '../model/types.js';
-import { makeSavableRng, sampleIndex, type Rng, type SavableRng } from '../util/rng.js';
+import { makeSavableRng, sampleIndex, type Rng, type RngState } from '../util/rng.js';
 import { CELL_ENTRIES, type CellEntry } from './cells.js';
-import { OPTIMIZER_SLOTS as SLOTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
+import { OPTIMIZER_SLOTS as SLOTS, RNG_STATE_INTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
 import { TensorLayout } from './layout.js';
 import { allocLayerWeights, allocWorkspace, EVAL_BLOCK, packLayerWeights, type LayerWeights, type Workspace } from './workspace.js';
 
@@ -62,7 +65,8 @@ export class KernelModel implements CharModel {
   private readonly carryC: (Mat | null)[];
   private readonly train: Workspace;
   private readonly infer: Workspace;
-  private dropoutRng: SavableRng;
+  /** The dropout generator's state in kernel memory (the reference's generator: the same masks). */
+  private readonly dropoutRng: number;
 
   constructor(
     config: RnnConfig,
@@ -86,8 +90,9 @@ export class KernelModel implements CharModel {
     [this.WhyF, this.WhyB] = [k.allocPacked(Why, 'ABt'), k.allocPacked(Why, 'AB')];
     this.carryH = Array.from({ length: this.L }, () => k.alloc(c.batch, this.H));
     this.carryC = Array.from({ length: this.L }, () => (this.cell.hasCellState ? k.alloc(c.batch, this.H) : null));
-    this.dropoutRng = makeSavableRng(`dropout:${c.seed}`); // the reference's generator
-    const shape = { L: this.L, H: this.H, V: this.V, dropout: c.dropout };
+    this.dropoutRng = k.allocI32(RNG_STATE_INTS);
+    this.writeRng(makeSavableRng(`dropout:${c.seed}`).state()); // the reference's generator, as it starts
+    const shape = { L: this.L, H: this.H, V: this.V, dropout: c.dropout, inputDropout: c.inputDropout, outputDropout: c.outputDropout };
     this.train = allocWorkspace(k, this.cell, shape, c.unroll, c.batch, true);
     this.infer = allocWorkspace(k, this.cell, shape, EVAL_BLOCK, 1, false);
     this.layout.write(k, this.P, params);
@@ -135,13 +140,19 @@ export class KernelModel implements CharModel {
       const buf = ws.layers[l];
       const Z = k.rowsOf(buf.Z, 0, n);
       const bias = this.tensor(P, this.cell.inputBias, l);
-      if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, this.cell.inputWeight, 0), bias); // Z = W_xᵀ[x] + b
+      if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, this.cell.inputWeight, 0), bias, ws.inputMask ?? undefined); // Z = W_xᵀ[x]·m + b
       else k.gemmPacked(Z, this.inputOf(ws, l, n), this.weights[l].WxF!, { bias }); //          Z = h_below·W_xᵀ + b
       k.cellForward(this.cell.kind, len, ws.B, buf, this.weights[l].WhF, this.weights[l].bh);
       if (ws.dropout && l < this.L - 1) this.applyMask(k.rowsOf(buf.hs, ws.B, n), ws.dropout[l].mask, k.rowsOf(ws.dropout[l].dropped, 0, n));
     }
-    const top = k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
+    const top = this.topOf(ws, n);
+    if (ws.outputDropout) this.applyMask(k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n), ws.outputDropout.mask, top);
     k.gemmPacked(k.rowsOf(ws.logits, 0, n), top, this.WhyF, { bias: this.layout.mat(P, 'by') }); // y = h·W_hyᵀ + b_y
+  }
+
+  /** The output layer's input over n rows: the top layer's h, or its masked copy when training with output dropout. */
+  private topOf(ws: Workspace, n: number): Mat {
+    return ws.outputDropout ? this.k.rowsOf(ws.outputDropout.dropped, 0, n) : this.k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
   }
 
   /** The input of layer l > 0 over n rows: h of the layer below, through the dropout mask when training with dropout. */
@@ -156,23 +167,29 @@ export class KernelModel implements CharModel {
   }
 
   /**
-   * Fresh masks for a chunk of len steps, drawn as the reference draws them: in the order
-   * (t, boundary, stream, unit), each unit kept with probability 1 − p and scaled by 1/(1 − p).
+   * Fresh masks for a chunk of len steps, drawn as the reference draws them, each value kept with
+   * probability 1 − p and scaled by 1/(1 − p): between the layers in the order (t, boundary, stream,
+   * unit), then the input's (t, stream), then the output's (t, stream, unit).
    */
   private drawMasks(len: number): void {
-    const ws = this.train;
-    if (!ws.dropout) return;
-    const p = this.config.dropout;
-    const views = ws.dropout.map((d) => this.k.view(d.mask));
-    const ld = ws.dropout[0].mask.ld;
-    for (let t = 0; t < len; t++) {
-      for (const v of views) {
-        for (let b = 0; b < ws.B; b++) {
-          const row = (t * ws.B + b) * ld;
-          for (let j = 0; j < this.H; j++) v[row + j] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
-        }
-      }
-    }
+    const { k, train: ws, config: c, H, dropoutRng: rng } = this;
+    const n = len * ws.B;
+    if (ws.dropout?.length === 1) k.dropoutMask(ws.dropout[0].mask, n, H, c.dropout, rng);
+    else if (ws.dropout) for (let t = 0; t < len; t++) for (const d of ws.dropout) k.dropoutMask(k.rowsOf(d.mask, t * ws.B, ws.B), ws.B, H, c.dropout, rng);
+    if (ws.inputMask) k.dropoutMask(ws.inputMask, 1, n, c.inputDropout, rng);
+    if (ws.outputDropout) k.dropoutMask(ws.outputDropout.mask, n, H, c.outputDropout, rng);
+  }
+
+  private writeRng(s: RngState): void {
+    const v = [...s.S, s.i, s.j];
+    const byte = (x: number) => Number.isInteger(x) && x >= 0 && x <= 255;
+    if (s.S.length !== 256 || !v.every(byte)) throw new RangeError('dropout generator state: expected S[256], i and j, each an integer 0..255');
+    this.k.writeI32(this.dropoutRng, v);
+  }
+
+  private readRng(): RngState {
+    const v = this.k.readI32(this.dropoutRng, RNG_STATE_INTS);
+    return { i: v[256], j: v[257], S: Array.from(v.subarray(0, 256)) };
   }
 
   /** Loss (the reference's) and raw gradients into G, after forward over len steps of the training workspace. */
@@ -181,10 +198,12 @@ export class KernelModel implements CharModel {
     const n = len * ws.B;
     const logits = k.rowsOf(ws.logits, 0, n);
     const nats = k.softmaxXent(logits, ws.targets, 1 / ws.B); // logits ← dy = (p − onehot)/B
-    const top = k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
-    k.gemmAtB(this.layout.mat(G, 'Why'), logits, top); // dW_hy = dyᵀ·h
+    const top = this.topOf(ws, n);
+    k.gemmAtB(this.layout.mat(G, 'Why'), logits, top); // dW_hy = dyᵀ·h (masked)
     k.sumRows(this.layout.mat(G, 'by'), logits); //        db_y = Σ dy
-    k.gemmPacked(k.rowsOf(ws.layers[this.L - 1].train!.dH, 0, n), logits, this.WhyB); // dh_top = dy·W_hy
+    const dTop = k.rowsOf(ws.layers[this.L - 1].train!.dH, 0, n);
+    k.gemmPacked(dTop, logits, this.WhyB); // dh_top = dy·W_hy
+    if (ws.outputDropout) this.applyMask(dTop, ws.outputDropout.mask, dTop); // ⊙ mask
     for (let l = this.L - 1; l >= 0; l--) this.layerBackward(l, len);
     return nats / ws.B;
   }
@@ -202,7 +221,7 @@ export class KernelModel implements CharModel {
     const gWx = this.tensor(G, cell.inputWeight, l);
     if (l === 0) {
       k.view(gWx).fill(0);
-      k.scatterAddRows(gWx, ws.ids, dZ); // dW_xᵀ[x] += dZ
+      k.scatterAddRows(gWx, ws.ids, dZ, ws.inputMask ?? undefined); // dW_xᵀ[x] += dZ·m
       return;
     }
     const dHbelow = k.rowsOf(ws.layers[l - 1].train!.dH, 0, n);
@@ -283,7 +302,15 @@ export class KernelModel implements CharModel {
       const norm = Math.sqrt(k.sumSquares(G));
       if (norm > c.clipNorm) s.gradScale = c.clipNorm / norm;
     }
-    k.optimize(P, G, SLOTS[c.optimizer].map((name) => this.slots[name]), s);
+    const slots = SLOTS[c.optimizer].map((name) => this.slots[name]);
+    if (c.weightDecay > 0) {
+      // decoupled weight decay (src/optim/optimizers.ts withWeightDecay): the weight matrices × (1 − lr·λ) first
+      const runs = (m: Mat) => this.layout.runs(m).map((r) => r.mat);
+      const [Pr, Gr, Sr] = [this.layout.runs(P), runs(G), slots.map(runs)];
+      Pr.forEach((r, i) => k.optimize(r.mat, Gr[i], Sr.map((x) => x[i]), r.weights ? { ...s, decay: 1 - this.lr * c.weightDecay } : s));
+    } else {
+      k.optimize(P, G, slots, s);
+    }
     this.refreshWeights();
   }
 
@@ -327,7 +354,7 @@ export class KernelModel implements CharModel {
     }
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const ws = this.infer;
     const out = new Int32Array(n);
@@ -343,6 +370,7 @@ export class KernelModel implements CharModel {
         this.k.softmaxRow(ws.logits, 0, 1 / temperature);
         x = sampleIndex(this.k.view(ws.logits), rng, this.V);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;
@@ -391,7 +419,8 @@ export class KernelModel implements CharModel {
 
   exportState(): ModelState {
     const state: ModelState = { params: this.exportParams(), optimizer: this.optimizerState(), hidden: this.namedState() };
-    if (this.config.dropout > 0) state.rng = { dropout: this.dropoutRng.state() }; // as the reference: a resume draws the same masks
+    const { dropout, inputDropout, outputDropout } = this.config;
+    if (dropout > 0 || inputDropout > 0 || outputDropout > 0) state.rng = { dropout: this.readRng() }; // as the reference: a resume draws the same masks
     return state;
   }
 
@@ -410,7 +439,7 @@ export class KernelModel implements CharModel {
     CELLS[this.config.cell].states.forEach((name, si) => {
       for (let l = 0; l < this.L; l++) k.write(si === 0 ? this.carryH[l] : this.carryC[l]!, s.hidden[layerTensorName(name, l)]);
     });
-    if (s.rng?.dropout) this.dropoutRng = makeSavableRng('', s.rng.dropout);
+    if (s.rng?.dropout) this.writeRng(s.rng.dropout);
     this.refreshWeights();
   }
 }

@@ -52,12 +52,13 @@ export interface CellBuffers {
 
 /**
  * One optimizer step over a whole parameter region, the gradient first clipped to [−clip, clip]
- * (Infinity: off) and then scaled by gradScale (clip_grad_norm_'s factor, 1 when off):
+ * (Infinity: off) and then scaled by gradScale (clip_grad_norm_'s factor, 1 when off); w is first
+ * multiplied by decay (decoupled weight decay, AdamW's: 1 − lr·λ; absent: 1, exactly no change):
  *   adagrad  m += g²;                 w −= lr·g / √(m + eps)            (min-char-rnn's; slots: m)
  *   rmsprop  m = α·m + (1 − α)·g²;     w −= lr·g / (√m + eps)           (char-rnn's; slots: m)
  *   adam     torch.optim.Adam, step t from 1 (slots: m, v)
- * A new knob of the update (AdamW's decoupled weight decay, say) is a field here and a line in
- * each implementation's kernel.
+ * A knob of the update is a field here and a line in each implementation's kernel (decay was
+ * added so: the field, a multiply in each of the three kernels of both implementations).
  */
 export interface OptimizerStep {
   kind: 'adagrad' | 'rmsprop' | 'adam';
@@ -71,6 +72,8 @@ export interface OptimizerStep {
   step?: number;
   beta1?: number;
   beta2?: number;
+  /** Decoupled weight decay's factor 1 − lr·λ (the host passes it for the weight matrices only). */
+  decay?: number;
 }
 
 export interface Kernels extends MemoryView {
@@ -95,10 +98,13 @@ export interface Kernels extends MemoryView {
   /** C = Aᵀ·B (+ C): A K×M, B K×N. */
   gemmAtB(C: Mat, A: Mat, B: Mat, accumulate?: boolean): void;
 
-  /** out[r, :] = table[ids[r], :] (+ bias) for r < out.rows; ids at byte address `ids`. */
-  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat): void;
-  /** table[ids[r], :] += src[r, :] for r < src.rows, in the order r = 0, 1, … */
-  scatterAddRows(table: Mat, ids: number, src: Mat): void;
+  /**
+   * out[r, :] = table[ids[r], :]·scales[r] (+ bias) for r < out.rows; ids at byte address `ids`;
+   * scales (input dropout's mask, a 1 × ≥rows matrix) absent: 1.
+   */
+  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat, scales?: Mat): void;
+  /** table[ids[r], :] += src[r, :]·scales[r] (scales absent: 1) for r < src.rows, in the order r = 0, 1, … */
+  scatterAddRows(table: Mat, ids: number, src: Mat, scales?: Mat): void;
   /** out (1×N) (+)= the column sums of A (M×N). */
   sumRows(out: Mat, A: Mat, accumulate?: boolean): void;
   /** Softmax cross-entropy in place (rows of Y become scale·(p − onehot)); returns Σ −ln p[target] in nats. */
@@ -111,6 +117,13 @@ export interface Kernels extends MemoryView {
   clipValues(m: Mat, c: number): void;
   /** One optimizer step over all of W (rows × ld floats) with gradient G and the optimizer's slots, each of W's shape. */
   optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void;
+  /**
+   * Dropout's mask: rows × cols values of out (rows ≤ out.rows, cols ≤ out.cols) in row-major order,
+   * each 0 with probability p, else 1/(1 − p): 0 when the generator's next double is below p, the
+   * reference's draw. The generator is seedrandom's ARC4 (src/util/rng.ts), its state at byte address
+   * `rng` as RNG_STATE_INTS int32 (S[0..255], i, j), read and written back: the same draws, bit for bit.
+   */
+  dropoutMask(out: Mat, rows: number, cols: number, p: number, rng: number): void;
 
   /** What cellForward and cellBackward of this kind need beyond the common buffers, for T steps of B streams of H units. */
   allocCellScratch(kind: CellKind, T: number, B: number, H: number): unknown;
@@ -129,6 +142,15 @@ export interface Kernels extends MemoryView {
 }
 
 export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/** The int32 of a dropout generator's state in kernel memory: S[256], i, j. */
+export const RNG_STATE_INTS = 258;
+
+/** dropoutMask's arguments fit. */
+export function checkDropoutMask(out: Mat, rows: number, cols: number, p: number): void {
+  checkShapes('dropoutMask', Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 0 && rows <= out.rows && cols <= out.cols, out);
+  if (!(p >= 0 && p < 1)) throw new RangeError(`dropoutMask: p must be in [0, 1), got ${p}`);
+}
 
 /** Throws a RangeError naming the operation and the shapes when they do not fit. */
 export function checkShapes(op: string, ok: boolean, ...mats: { rows: number; cols: number }[]): void {
@@ -162,6 +184,11 @@ export function checkOptimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): v
   const want = OPTIMIZER_SLOTS[s.kind].length;
   if (slots.length !== want) throw new RangeError(`optimize (${s.kind}): ${slots.length} slot(s), expected ${want}`);
   checkSameShape(`optimize (${s.kind})`, W, [G, ...slots]);
+}
+
+/** A row-scale vector (1 × ≥ n), if given, covers n rows. */
+export function checkScales(scales: Mat | undefined, n: number): boolean {
+  return scales === undefined || (scales.rows === 1 && scales.cols >= n);
 }
 
 /** Gate blocks of each cell kind. */

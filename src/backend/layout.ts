@@ -73,6 +73,22 @@ export class TensorLayout {
     return p;
   }
 
+  /**
+   * The region at `base` cut into runs of consecutive tensors that are all weight matrices (the
+   * reference's cols > 1: what decoupled weight decay multiplies) or all not, each a 1 × n matrix.
+   */
+  runs(base: Mat): { mat: Mat; weights: boolean }[] {
+    const out: { offset: number; size: number; weights: boolean }[] = [];
+    for (const p of this.placements) {
+      const weights = p.cols > 1;
+      const size = p.kRows * this.roundUp(p.kCols);
+      const last = out[out.length - 1];
+      if (last && last.weights === weights) last.size += size;
+      else out.push({ offset: p.offset, size, weights });
+    }
+    return out.map((r) => ({ mat: { ptr: base.ptr + r.offset * 4, rows: 1, cols: r.size, ld: r.size }, weights: r.weights }));
+  }
+
   /** Kernel index (within the matrix) of reference element [r, c]. */
   private index(p: Placement, r: number, c: number): number {
     const ld = this.roundUp(p.kCols);

@@ -24,6 +24,8 @@ export interface MemoryView {
   /** The logical rows × cols of m, dense row-major, in Float64. */
   read(m: Mat): Float64Array;
   writeI32(ptr: number, data: ArrayLike<number>): void;
+  /** A copy of n i32 at byte address ptr. */
+  readI32(ptr: number, n: number): Int32Array;
 }
 
 export abstract class KernelMemory implements MemoryView {
@@ -87,5 +89,9 @@ export abstract class KernelMemory implements MemoryView {
 
   writeI32(ptr: number, data: ArrayLike<number>): void {
     new Int32Array(this.buffer(), ptr, data.length).set(data);
+  }
+
+  readI32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.buffer(), ptr, n).slice();
   }
 }

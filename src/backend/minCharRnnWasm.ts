@@ -34,7 +34,7 @@ import {
 /** Whether a configuration is exactly min-char-rnn's, the one these kernels serve. */
 export function isMinCharRnn(config: RnnConfig): boolean {
   const c = withDefaults(config);
-  return (['cell', 'layers', 'batch', 'optimizer', 'clipNorm'] as const).every((knob) => c[knob] === MODEL_DEFAULTS[knob]);
+  return (['cell', 'layers', 'batch', 'optimizer', 'clipNorm', 'inputDropout', 'outputDropout', 'weightDecay'] as const).every((knob) => c[knob] === MODEL_DEFAULTS[knob]);
 }
 
 /** Where the build puts the kernels; src/backend and dist/backend are both two levels down. */
@@ -238,7 +238,7 @@ export class MinCharRnnWasm implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const V = this.V;
     const out = new Int32Array(n);
@@ -253,6 +253,7 @@ export class MinCharRnnWasm implements CharModel {
       if (draw) {
         x = sampleIndex(this.probs, rng, V);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;

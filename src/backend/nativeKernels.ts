@@ -8,7 +8,7 @@
  * Results are exact per ISA and independent of the thread count: every output element is computed
  * by one fixed sequence of operations whichever thread runs it (native/kernels.h).
  */
-import { adamFactors, checkCellBuffers, checkGemmPacked, checkOptimize, checkShapes, GATES, type CellBuffers, type CellKind, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
+import { adamFactors, checkCellBuffers, checkDropoutMask, checkGemmPacked, checkOptimize, checkScales, checkShapes, GATES, type CellBuffers, type CellKind, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
 import { KernelMemory } from './memory.js';
 import { defaultIsa, nativeAddon, type NativeContext } from './nativeAddon.js';
 
@@ -111,14 +111,14 @@ export class NativeKernels extends KernelMemory implements Kernels {
     this.ctx.gemmAtB(A.cols, B.cols, A.rows, A.ptr, A.ld, B.ptr, B.ld, C.ptr, C.ld, accumulate ? 1 : 0);
   }
 
-  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat): void {
-    checkShapes('gatherRows', out.cols === table.cols && out.ld === table.ld && (!bias || bias.cols === table.cols), out, table);
-    this.ctx.gatherRows(out.rows, ids, table.ptr, table.rows, table.ld, table.cols, ptrOr(bias), out.ptr);
+  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat, scales?: Mat): void {
+    checkShapes('gatherRows', out.cols === table.cols && out.ld === table.ld && (!bias || bias.cols === table.cols) && checkScales(scales, out.rows), out, table);
+    this.ctx.gatherRows(out.rows, ids, table.ptr, table.rows, table.ld, table.cols, ptrOr(bias), out.ptr, ptrOr(scales));
   }
 
-  scatterAddRows(table: Mat, ids: number, src: Mat): void {
-    checkShapes('scatterAddRows', src.cols === table.cols && src.ld === table.ld, table, src);
-    this.ctx.scatterAddRows(src.rows, ids, src.ptr, src.ld, src.cols, table.ptr, table.rows);
+  scatterAddRows(table: Mat, ids: number, src: Mat, scales?: Mat): void {
+    checkShapes('scatterAddRows', src.cols === table.cols && src.ld === table.ld && checkScales(scales, src.rows), table, src);
+    this.ctx.scatterAddRows(src.rows, ids, src.ptr, src.ld, src.cols, table.ptr, table.rows, ptrOr(scales));
   }
 
   sumRows(out: Mat, A: Mat, accumulate = false): void {
@@ -146,13 +146,18 @@ export class NativeKernels extends KernelMemory implements Kernels {
   /** One pass over the region: the clip, the scale and the update together (native/rows.inc). */
   optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void {
     checkOptimize(W, G, slots, s);
-    const [n, clip, gs] = [W.rows * W.ld, s.clip ?? Infinity, s.gradScale ?? 1];
-    if (s.kind === 'adagrad') this.ctx.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs, clip);
-    else if (s.kind === 'rmsprop') this.ctx.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, clip);
+    const [n, clip, gs, dk] = [W.rows * W.ld, s.clip ?? Infinity, s.gradScale ?? 1, s.decay ?? 1];
+    if (s.kind === 'adagrad') this.ctx.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs, clip, dk);
+    else if (s.kind === 'rmsprop') this.ctx.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, clip, dk);
     else {
       const f = adamFactors(s);
-      this.ctx.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs, clip);
+      this.ctx.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs, clip, dk);
     }
+  }
+
+  dropoutMask(out: Mat, rows: number, cols: number, p: number, rng: number): void {
+    checkDropoutMask(out, rows, cols, p);
+    this.ctx.dropoutMask(rng, out.ptr, rows, cols, out.ld, p);
   }
 
   allocCellScratch(): null {

@@ -16,8 +16,10 @@ import { fileURLToPath } from 'node:url';
 import {
   adamFactors,
   checkCellBuffers,
+  checkDropoutMask,
   checkGemmPacked,
   checkOptimize,
+  checkScales,
   checkShapes,
   GATES,
   type OptimizerStep,
@@ -67,14 +69,15 @@ interface Exports {
   gruForward(T: number, B: number, Hp: number, X: number, GH: number, WhhP: number, bhh: number, hs: number, hT: number, ldht: number): void;
   gruBackward(T: number, B: number, Hp: number, X: number, GH: number, WhhTP: number, hs: number, dH: number, dh: number, GHT: number, ldght: number): void;
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
-  gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number): void;
-  scatterAddRows(n: number, ids: number, src: number, ld: number, table: number): void;
+  gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number, scales: number): void;
+  scatterAddRows(n: number, ids: number, src: number, ld: number, table: number, scales: number): void;
   sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
   softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
   sumSquares(X: number, n: number): number;
-  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number): void;
-  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number): void;
-  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number): void;
+  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number, decay: number): void;
+  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number, decay: number): void;
+  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number, decay: number): void;
+  dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
   clipValues(G: number, n: number, c: number): void;
   softmaxRow(V: number, Y: number, invT: number): void;
   peakProbe(iters: number, a: number, b: number): number;
@@ -218,14 +221,14 @@ export class WasmKernels extends KernelMemory implements Kernels {
     this.k.gemmABt(A.rows, B.rows, A.cols, A.ptr, A.ld, B.ptr, B.ld, Y.ptr, Y.ld, opts.bias?.ptr ?? 0, opts.accumulate ? 1 : 0);
   }
 
-  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat): void {
-    checkShapes('gatherRows', out.cols === table.cols && (!bias || bias.cols === table.cols), out, table);
-    this.k.gatherRows(out.rows, ids, table.ptr, table.ld, bias?.ptr ?? 0, out.ptr);
+  gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat, scales?: Mat): void {
+    checkShapes('gatherRows', out.cols === table.cols && (!bias || bias.cols === table.cols) && checkScales(scales, out.rows), out, table);
+    this.k.gatherRows(out.rows, ids, table.ptr, table.ld, bias?.ptr ?? 0, out.ptr, scales?.ptr ?? 0);
   }
 
-  scatterAddRows(table: Mat, ids: number, src: Mat): void {
-    checkShapes('scatterAddRows', src.cols === table.cols, table, src);
-    this.k.scatterAddRows(src.rows, ids, src.ptr, src.ld, table.ptr);
+  scatterAddRows(table: Mat, ids: number, src: Mat, scales?: Mat): void {
+    checkShapes('scatterAddRows', src.cols === table.cols && checkScales(scales, src.rows), table, src);
+    this.k.scatterAddRows(src.rows, ids, src.ptr, src.ld, table.ptr, scales?.ptr ?? 0);
   }
 
   sumRows(out: Mat, A: Mat, accumulate = false): void {
@@ -251,16 +254,22 @@ export class WasmKernels extends KernelMemory implements Kernels {
   }
 
   /** The clip (a pass of its own), then assembly/rows.ts's Adam or assembly/optim.ts's Adagrad or RMSprop. */
+  dropoutMask(out: Mat, rows: number, cols: number, p: number, rng: number): void {
+    checkDropoutMask(out, rows, cols, p);
+    this.k.dropoutMask(rng, out.ptr, rows, cols, out.ld, p);
+  }
+
   optimize(W: Mat, G: Mat, slots: Mat[], s: OptimizerStep): void {
     checkOptimize(W, G, slots, s);
     const n = W.rows * W.ld;
     const gs = s.gradScale ?? 1;
     if (s.clip !== undefined && Number.isFinite(s.clip)) this.clipValues(G, s.clip);
-    if (s.kind === 'adagrad') this.k.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs);
-    else if (s.kind === 'rmsprop') this.k.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs);
+    const dk = s.decay ?? 1;
+    if (s.kind === 'adagrad') this.k.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs, dk);
+    else if (s.kind === 'rmsprop') this.k.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, dk);
     else {
       const f = adamFactors(s);
-      this.k.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs);
+      this.k.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs, dk);
     }
   }
 

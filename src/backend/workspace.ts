@@ -19,7 +19,17 @@ export interface Workspace {
   logits: Mat; // T·B × V
   layers: CellBuffers[];
   /** Training with dropout: per boundary ℓ → ℓ+1, the mask (0 or 1/(1 − p)) and the masked h^ℓ, T·B × H. */
-  dropout: { mask: Mat; dropped: Mat }[] | null;
+  dropout: Masked[] | null;
+  /** Training with input dropout: each character's one-hot value (0 or 1/(1 − p)), 1 × T·B. */
+  inputMask: Mat | null;
+  /** Training with output dropout: the mask on the top layer's h and the masked h, T·B × H. */
+  outputDropout: Masked | null;
+}
+
+/** A dropout mask (0 or 1/(1 − p) per unit) and the masked activations. */
+export interface Masked {
+  mask: Mat;
+  dropped: Mat;
 }
 
 /** One layer's weights as the products want them (refreshed after every optimizer step). */
@@ -39,6 +49,8 @@ export interface Shape {
   H: number;
   V: number;
   dropout: number;
+  inputDropout: number;
+  outputDropout: number;
 }
 
 /** A workspace for chunks of T steps of B streams (training: with the backward buffers). */
@@ -55,8 +67,11 @@ export function allocWorkspace(k: Kernels, cell: CellEntry, s: Shape, T: number,
       ? { dH: k.alloc(n, s.H), dh: k.alloc(B, s.H), dc: cell.hasCellState ? k.alloc(B, s.H) : null, scratch: k.allocCellScratch(cell.kind, T, B, s.H) }
       : null,
   }));
-  const dropout = training && s.dropout > 0 && s.L > 1 ? Array.from({ length: s.L - 1 }, () => ({ mask: k.alloc(n, s.H), dropped: k.alloc(n, s.H) })) : null;
-  return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, s.V), layers, dropout };
+  const masked = (): Masked => ({ mask: k.alloc(n, s.H), dropped: k.alloc(n, s.H) });
+  const dropout = training && s.dropout > 0 && s.L > 1 ? Array.from({ length: s.L - 1 }, masked) : null;
+  const inputMask = training && s.inputDropout > 0 ? k.alloc(1, n) : null;
+  const outputDropout = training && s.outputDropout > 0 ? masked() : null;
+  return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, s.V), layers, dropout, inputMask, outputDropout };
 }
 
 /** Layer l's prepared weights (their contents are written by packWeights). */

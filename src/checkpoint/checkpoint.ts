@@ -9,14 +9,18 @@
  *   optim.<slot>.<name>  the optimizer's memory (adagrad mem.*, rmsprop ms.*, adam m.*, v.* and t [1])
  *   hidden.<state>  the carried state (h; c for the LSTM; <state>.ℓ for deeper layers), [batch, hidden]
  * `__metadata__` (strings): format, format_version, charlab_version, backend, dtype, config (JSON),
- * vocab (JSON list of code points), corpus_* (source, sha256, chars, train_end, validation),
+ * vocab (JSON list of code points), corpus_* (source, sha256, chars, train_end, validation, and
+ * slice_chars when the run read only the first N characters of source),
  * markov_order, rng (JSON: the ARC4 states of the run's sample generator and of the model's dropout
  * generator), run (JSON: the resumable RunSnapshot of src/train/run.ts, or "null"), and, derived
  * from `run` for readers outside charlab: optimizer, optimizer_step, data_position, epoch,
- * smooth_loss.
+ * smooth_loss; and `checksum` (./integrity.ts: sha256 of every tensor's bytes and of the header's meaning).
  *
- * Reading validates the layout, the metadata and every tensor's name, dtype and shape against the
- * configuration's spec before a model is touched; anything wrong is a CheckpointError (exit 2).
+ * Reading validates the layout, then the checksum (format 2), the metadata and every tensor's name,
+ * dtype and shape against the configuration's spec, every tensor value finite and every metadata
+ * value in its range (./validate.ts), before a model is touched; anything wrong is a
+ * CheckpointError (exit 2). Files of format 1 (written before the checksum existed) carry none:
+ * they load with every other check, and `integrity` says so (the commands print a warning).
  * Tensors are returned as Float64 (F32 values widen exactly); a model of another backend loads
  * them through importState (the native and wasm backends round F64 to their F32 weights: round-to-nearest).
  */
@@ -31,11 +35,16 @@ import { withDefaults, type CharModel, type FullConfig, type ModelState, type Rn
 import { makeOptimizer } from '../optim/optimizers.js';
 import type { RunSnapshot } from '../train/run.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readHead } from '../util/outputs.js';
 import { VERSION } from '../version.js';
+import { checksumOf, CHECKSUM_KEY, verifyChecksum } from './integrity.js';
 import { decodeLayout, encodeLayout, LayoutError, type DType, type Tensor } from './safetensors.js';
+import { checkConfigValues, checkCorpusRecord, checkFinite, checkMarkovOrder, checkRngState, checkRun } from './validate.js';
 
 export const FORMAT = 'charlab-checkpoint';
-export const FORMAT_VERSION = '1';
+/** 2: with a checksum. 1: written before the checksum existed (still read; see decodeCheckpoint). */
+export const FORMAT_VERSION = '2';
+const LEGACY_VERSION = '1';
 
 /** The dtype each backend holds its tensors in, and writes. */
 export const BACKEND_DTYPE: Record<Backend, DType> = { native: 'F32', wasm: 'F32', reference: 'F64' };
@@ -43,10 +52,13 @@ export const BACKEND_DTYPE: Record<Backend, DType> = { native: 'F32', wasm: 'F32
 /** The corpus a model was trained on: its text by sha256, and the split. */
 export interface CorpusRecord {
   source: string;
+  /** Of the text the run read (src/corpus/text.ts; of the slice, when `slice` is set). */
   sha256: string;
   chars: number;
   trainEnd: number;
   validation: number;
+  /** The run read the first `slice` characters of `source` (a corpus slice); absent: all of it. */
+  slice?: number;
 }
 
 export interface Checkpoint {
@@ -62,6 +74,8 @@ export interface Checkpoint {
   /** The model's tensors, Float64. */
   state: ModelState;
   charlabVersion: string;
+  /** How the file's bytes were verified on reading: 'sha256', or 'none' for a format-1 file (no checksum). */
+  integrity?: 'sha256' | 'none';
 }
 
 /** A checkpoint file that cannot be used: missing, torn, foreign, or not matching its own configuration. Exit 2. */
@@ -91,7 +105,8 @@ export function encodeCheckpoint(ck: Checkpoint): Buffer {
     const data = ck.dtype === 'F32' ? new Float32Array(src) : src; // F32: rounded to nearest (exact for a wasm model's values)
     return [name, { dtype: ck.dtype, shape, data }];
   });
-  return encodeLayout(metadataOf(ck), tensors);
+  const metadata = metadataOf(ck);
+  return encodeLayout({ ...metadata, [CHECKSUM_KEY]: checksumOf(metadata, tensors) }, tensors);
 }
 
 function metadataOf(ck: Checkpoint): Record<string, string> {
@@ -109,6 +124,7 @@ function metadataOf(ck: Checkpoint): Record<string, string> {
     corpus_chars: String(ck.corpus.chars),
     corpus_train_end: String(ck.corpus.trainEnd),
     corpus_validation: String(ck.corpus.validation),
+    ...(ck.corpus.slice === undefined ? {} : { corpus_slice_chars: String(ck.corpus.slice) }),
     markov_order: ck.markovOrder === null ? '' : String(ck.markovOrder),
     run: JSON.stringify(r),
     // Derived from `run`, for readers outside charlab.
@@ -151,6 +167,27 @@ export function expectedTensors(config: RnnConfig): Slot[] {
   return out;
 }
 
+/**
+ * The metadata of a charlab checkpoint at `path` from its header alone (the tensors are not read),
+ * or null when the file is not one (not safetensors, or another tool's): how commands recognise a
+ * checkpoint they may replace.
+ */
+export function checkpointMetadata(path: string): Record<string, string> | null {
+  const len = readHead(path, 8);
+  if (len === null || len.length < 8) return null;
+  const n = len.readBigUInt64LE(0);
+  if (n < 2n || n > 100_000_000n) return null;
+  const head = readHead(path, 8 + Number(n));
+  try {
+    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head!.subarray(8))) as { __metadata__?: Record<string, string> };
+    return header.__metadata__?.format === FORMAT ? header.__metadata__ : null;
+  } catch {
+    return null;
+  }
+}
+
+export const isCheckpointFile = (path: string): boolean => checkpointMetadata(path) !== null;
+
 /** Read and validate a checkpoint file (CheckpointError naming the file and what is wrong). */
 export function loadCheckpoint(path: string): Checkpoint {
   let bytes: Buffer;
@@ -171,10 +208,10 @@ export function loadCheckpoint(path: string): Checkpoint {
 /** A checkpoint from its bytes; throws LayoutError or RangeError naming what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { metadata: m, tensors } = decodeLayout(bytes);
-  if (m.format !== FORMAT) throw new LayoutError(`not a charlab checkpoint (metadata format is ${JSON.stringify(m.format ?? null)}, expected "${FORMAT}")`);
-  if (m.format_version !== FORMAT_VERSION) throw new LayoutError(`format version ${m.format_version} is not one this charlab reads (${FORMAT_VERSION})`);
+  const integrity = checkIntegrity(m, tensors);
   const config = withDefaults(jsonField<RnnConfig>(m, 'config'));
   checkModelConfig(config);
+  checkConfigValues(config);
   const vocab = jsonField<number[]>(m, 'vocab');
   if (!Array.isArray(vocab)) throw new LayoutError('metadata vocab is not a list of code points');
   vocabFromSymbols(vocab); // refuses anything but distinct ascending code points
@@ -183,18 +220,52 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const dtype = m.dtype as DType;
   if (dtype !== BACKEND_DTYPE[m.backend]) throw new LayoutError(`metadata dtype ${m.dtype} is not the ${m.backend} backend's (${BACKEND_DTYPE[m.backend]})`);
   const state = readTensors(tensors, config, dtype);
+  checkFinite(state);
   const rng = jsonField<{ model?: ModelState['rng'] | null }>(m, 'rng');
-  if (rng.model) state.rng = rng.model;
+  for (const [k, v] of Object.entries(rng?.model ?? {})) checkRngState(`rng.model.${k}`, v);
+  if (rng?.model) state.rng = rng.model;
   const corpus: CorpusRecord = {
     source: m.corpus_source ?? '',
     sha256: m.corpus_sha256 ?? '',
     chars: Number(m.corpus_chars),
     trainEnd: Number(m.corpus_train_end),
     validation: Number(m.corpus_validation),
+    ...(m.corpus_slice_chars ? { slice: Number(m.corpus_slice_chars) } : {}),
   };
+  checkCorpusRecord(corpus);
   const markovOrder = m.markov_order ? Number(m.markov_order) : null;
+  checkMarkovOrder(markovOrder);
   const run = jsonField<RunSnapshot | null>(m, 'run');
-  return { backend: m.backend, dtype, config, vocab, corpus, markovOrder, run, state, charlabVersion: m.charlab_version ?? '' };
+  checkRun(run, corpus.trainEnd);
+  return { backend: m.backend, dtype, config, vocab, corpus, markovOrder, run, state, charlabVersion: m.charlab_version ?? '', integrity };
+}
+
+/**
+ * The format, and for format 2 the checksum (checked before any value of the file is used). A
+ * format-1 file has no checksum and must not carry one (a version digit changed from 2 would).
+ */
+function checkIntegrity(m: Record<string, string>, tensors: Map<string, Tensor>): 'sha256' | 'none' {
+  if (m.format !== FORMAT) throw new LayoutError(`not a charlab checkpoint (metadata format is ${JSON.stringify(m.format ?? null)}, expected "${FORMAT}")`);
+  if (m.format_version === FORMAT_VERSION) {
+    verifyChecksum(m, tensors);
+    return 'sha256';
+  }
+  if (m.format_version !== LEGACY_VERSION) {
+    throw new LayoutError(`format version ${m.format_version} is not one this charlab reads (${LEGACY_VERSION}, ${FORMAT_VERSION})`);
+  }
+  if (m[CHECKSUM_KEY] !== undefined) {
+    throw new LayoutError(`format version ${LEGACY_VERSION} carries no checksum, but this file holds one: its format_version was altered`);
+  }
+  return 'none';
+}
+
+/** A warning for a checkpoint read without a checksum (format 1), or null. */
+export function integrityWarning(path: string, ck: Checkpoint): string | null {
+  if (ck.integrity !== 'none') return null;
+  return (
+    `warning: checkpoint ${path} was written before checkpoints carried a checksum (format ${LEGACY_VERSION}): ` +
+    `its values were checked (finite, in range) but a changed byte cannot be detected; charlab writes format ${FORMAT_VERSION} from now on`
+  );
 }
 
 function jsonField<T>(m: Record<string, string>, key: string): T {

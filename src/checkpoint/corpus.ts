@@ -4,9 +4,16 @@
  * the training corpus of a checkpoint is recognised by its sha256.
  */
 import { codePointLength, prepareCorpus, splitPoint, vocabFromSymbols, type Corpus } from '../corpus/index.js';
+import type { LoadedCorpus } from '../data/corpus.js';
 import { UsageError } from '../errors.js';
 import { seenEndFor } from '../train/baseline.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, CorpusRecord } from './checkpoint.js';
+
+/** What a checkpoint records of the corpus its run reads (its slice, if any). */
+export function corpusRecordOf({ corpus, file }: LoadedCorpus, validation: number): CorpusRecord {
+  const record: CorpusRecord = { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation };
+  return file.slice ? { ...record, slice: file.slice.chars } : record;
+}
 
 function describe(cp: number): string {
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;

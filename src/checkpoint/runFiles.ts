@@ -1,7 +1,7 @@
 /**
  * The checkpoints of one sweep run, in results/<name>/checkpoints/:
  *   <run_id>.safetensors         the final model (keep "final" or "both")
- *   <run_id>.best.safetensors    the model at its best intermediate held-out score (keep "best" or "both")
+ *   <run_id>.best.safetensors    the model at its best curve score, intermediate or final (keep "best" or "both")
  *   <run_id>.resume.safetensors  where an unfinished run stands (checkpoints.every), removed when it ends
  * A run that finds a resume file written for exactly its settings (configuration, backend, corpus
  * sha256, budget, cadence) continues from it; any other file there is ignored (the run starts over).
@@ -13,6 +13,7 @@ import type { LoadedCorpus } from '../data/corpus.js';
 import type { Experiment } from '../sweep/schema.js';
 import { withDefaults, type CharModel, type RnnConfig } from '../model/types.js';
 import type { Cadence, RunCallbacks, RunSnapshot } from '../train/run.js';
+import { corpusRecordOf } from './corpus.js';
 import { CheckpointError, checkpointOf, loadCheckpoint, saveCheckpoint, type Checkpoint, type CorpusRecord } from './checkpoint.js';
 
 export type CheckpointKeep = 'final' | 'best' | 'both' | 'none';
@@ -66,7 +67,8 @@ export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (
 /**
  * The final checkpoint of a run's earlier stretch, to continue it to a larger budget (successive
  * halving's promoted runs): it must hold this run's configuration, backend and cadence, standing
- * at exactly `chars` characters. Anything else is an error naming the file and what differs.
+ * at exactly `chars` characters (or before them, where early stopping stopped it: it then trains no
+ * more). Anything else is an error naming the file and what differs.
  */
 export function loadContinuation(from: { path: string; chars: number }, run: RunIdentity): Checkpoint & { run: RunSnapshot } {
   const ck = loadCheckpoint(from.path);
@@ -75,7 +77,7 @@ export function loadContinuation(from: { path: string; chars: number }, run: Run
     !same(ck.config, withDefaults(run.config)) && 'configuration',
     ck.backend !== run.backend && 'backend',
     !same(ck.run?.cadence, run.cadence) && 'cadence',
-    ck.run?.chars !== from.chars && `characters trained (${ck.run?.chars ?? 'none'}, expected ${from.chars})`,
+    ck.run?.chars !== from.chars && !(ck.run?.earlyStopping?.stopped && ck.run.chars <= from.chars) && `characters trained (${ck.run?.chars ?? 'none'}, expected ${from.chars})`,
   ].filter(Boolean);
   if (ck.run === null || differs.length > 0) throw new CheckpointError(from.path, `cannot continue run ${run.runId} from it: another ${differs.join(', ') || 'run'}`);
   return { ...ck, run: ck.run };
@@ -95,26 +97,31 @@ export function runCheckpointer(
   const save = (path: string, run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
   const keepFinal = opts.keep === 'final' || opts.keep === 'both';
   const keepBest = opts.keep === 'best' || opts.keep === 'both';
-  // The best score so far: a resumed run's best file holds the best of the scores it recorded.
-  let best = Math.min(Infinity, ...(resumed?.curves ?? []).map((c) => c.valBpc ?? Infinity));
   const callbacks: RunCallbacks = {
     onSnapshot: (run, final) => {
       if (final && keepFinal) save(files.final, run);
       else if (!final && opts.every > 0) save(files.resume, run);
     },
-    onScore: keepBest
-      ? (valBpc, run) => {
-          if (!(valBpc < best)) return;
-          best = valBpc;
-          save(files.best, run);
-        }
-      : undefined,
+    onScore: keepBest ? bestKeeper((run) => save(files.best, run), resumed) : undefined,
   };
   return { callbacks, finish: () => rmSync(files.resume, { force: true }) };
 }
 
+/**
+ * An onScore that saves the run at each new best curve score (strictly lower: ties keep the
+ * earliest, as RunResult.best does). A resumed run's best so far is the best of the scores it recorded.
+ */
+export function bestKeeper(save: (run: RunSnapshot) => void, resumed?: RunSnapshot): (valBpc: number, run: RunSnapshot) => void {
+  let best = Math.min(Infinity, ...(resumed?.curves ?? []).map((c) => c.valBpc ?? Infinity));
+  return (valBpc, run) => {
+    if (!(valBpc < best)) return;
+    best = valBpc;
+    save(run);
+  };
+}
+
 /** A sweep's checkpoint settings for its runs (experiment key `checkpoints`; absent: keep the final one). */
-export function sweepCheckpoints(exp: Experiment, { corpus, file }: LoadedCorpus, resultsDir: string): RunCheckpoints | undefined {
+export function sweepCheckpoints(exp: Experiment, loaded: LoadedCorpus, resultsDir: string): RunCheckpoints | undefined {
   const keep = exp.checkpoints?.keep ?? 'final';
   const every = exp.checkpoints?.every ?? 0;
   if (keep === 'none' && every === 0) return undefined;
@@ -122,8 +129,8 @@ export function sweepCheckpoints(exp: Experiment, { corpus, file }: LoadedCorpus
     dir: checkpointsDir(resultsDir),
     keep,
     every,
-    corpus: { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation: exp.validation },
-    vocab: corpus.vocab.symbols,
+    corpus: corpusRecordOf(loaded, exp.validation),
+    vocab: loaded.corpus.vocab.symbols,
     markovOrder: exp.markov.order,
   };
 }

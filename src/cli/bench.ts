@@ -14,14 +14,14 @@
  * Each measurement: a warm-up, then `seconds` of training cut into 3 windows; the figure is the
  * median window's rate (less sensitive to other load on the machine than the mean).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { backendLine } from './doctor.js';
 import { RNN_DEFAULTS } from '../defaults.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { checkReplaceable, checkWritableFile, readHead } from '../util/outputs.js';
 import { cellsSection } from './benchCells.js';
 import { trainingSection } from './benchTraining.js';
 import { sweepSection } from './benchSweep.js';
@@ -46,9 +46,19 @@ export interface Measurement {
   note?: string;
 }
 
+/** A gated cell's shape measured by section "cells". */
+export interface CellShape {
+  cell: 'lstm' | 'gru';
+  hidden: number;
+}
+
 export interface BenchOptions {
   corpus: string;
+  /** Hidden sizes of each section: --hidden sets them all; else each section's own defaults (--quick: smaller). */
   hidden: number[];
+  sweepHidden: number[];
+  /** Section "cells": LSTM 256 and 512, GRU 512 (--quick: LSTM 64; --hidden: an LSTM of each size). */
+  cellShapes: CellShape[];
   unroll: number;
   seconds: number;
   warmup: number;
@@ -94,6 +104,12 @@ export interface SectionResult {
 // ---- options -------------------------------------------------------------------------------------
 
 const DEFAULT_HIDDEN = [100, 256, 512];
+/** The sweep section's grid of hidden sizes, and the cells section's shapes (--quick: a small LSTM), unless --hidden says. */
+const SWEEP_HIDDEN = [50, 100];
+const CELL_SHAPES: { full: CellShape[]; quick: CellShape[] } = {
+  full: [{ cell: 'lstm', hidden: 256 }, { cell: 'lstm', hidden: 512 }, { cell: 'gru', hidden: 512 }],
+  quick: [{ cell: 'lstm', hidden: 64 }],
+};
 /** The corpus the README's figures are measured on, resolved like every command's ("holmes", CHARLAB_DATA_DIR). */
 const DEFAULT_CORPUS = 'holmes';
 /** Where a full bench writes its figures (the README's speed table); --quick writes only with --out. */
@@ -122,6 +138,8 @@ export function resolveBenchOptions(raw: RawOptions): BenchOptions {
   return {
     corpus: raw.corpus ?? DEFAULT_CORPUS,
     hidden: raw.hidden ?? DEFAULT_HIDDEN,
+    sweepHidden: raw.hidden ?? SWEEP_HIDDEN,
+    cellShapes: raw.hidden?.map((hidden) => ({ cell: 'lstm' as const, hidden })) ?? CELL_SHAPES[quick ? 'quick' : 'full'].map((x) => ({ ...x })),
     unroll: raw.unroll ?? RNN_DEFAULTS.unroll,
     seconds: raw.seconds ?? (quick ? 0.6 : 3),
     warmup: raw.warmup ?? (quick ? 0.2 : 0.75),
@@ -156,6 +174,11 @@ export const SECTIONS: BenchSection[] = [trainingSection, sweepSection, cellsSec
 
 const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
 
+/** Whether the file at `path` is a table `charlab bench` wrote (its header line is bench's). */
+export function isBenchCsv(path: string): boolean {
+  return readHead(path, 512)?.toString('utf8').split(/\r?\n/, 1)[0] === CSV_COLUMNS.join(',');
+}
+
 export function measurementsToCsv(ms: Measurement[]): string {
   return stringify(
     ms.map((m) => [m.section, m.subject, m.metric, m.hidden, m.unroll, m.value, m.unit, m.chars, m.seconds, m.cpuValue, m.note]),
@@ -176,25 +199,32 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description("Measure training throughput: every backend in min-char-rnn's configuration beside numpy, a sweep with 1 and 2 workers, and the native gated cells beside PyTorch")
     .option('--corpus <path>', `UTF-8 text file, or a known corpus name (default ${DEFAULT_CORPUS}, found in CHARLAB_DATA_DIR or downloaded)`)
-    .option('--hidden <list>', `comma-separated hidden sizes (default ${DEFAULT_HIDDEN.join(',')})`, positiveIntList)
+    .option(
+      '--hidden <list>',
+      `comma-separated hidden sizes for every section (default: training ${DEFAULT_HIDDEN.join(',')}, sweep ${SWEEP_HIDDEN.join(',')}, ` +
+        `cells ${CELL_SHAPES.full.map((x) => `${x.cell} ${x.hidden}`).join(', ')}; --quick: cells lstm ${CELL_SHAPES.quick[0]!.hidden}; with --hidden, cells measures an LSTM of each size)`,
+      positiveIntList,
+    )
     .option('--unroll <n>', `characters per chunk (default ${RNN_DEFAULTS.unroll})`, positiveInt)
     .option('--seconds <s>', 'timed seconds per measurement (default 3, --quick 0.6)', positiveNumber)
     .option('--warmup <s>', 'warm-up seconds per measurement (default 0.75, --quick 0.2)', positiveNumber)
     .option('--sections <list>', `comma-separated sections to run (default all: ${SECTIONS.map((s) => s.name).join(',')})`, (v: string) => v.split(',').map((x) => x.trim()))
     .option('--repeats <n>', 'turns over the subjects compared in section "cells" (default 2, --quick 1); figures are medians', positiveInt)
-    .option('--quick', `short measurements; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
+    .option('--quick', `short measurements and a small LSTM in section cells; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
     .option('--python <cmd>', 'Python interpreter for the numpy peer', 'python3')
     .option('--no-numpy', 'skip the numpy peer')
     .option('--out <file>', `CSV file for the figures (default ${DEFAULT_OUT}; none with --quick)`)
     .option('--json', 'print the figures as JSON instead of tables')
     .action(async (raw: RawOptions) => {
       const o = resolveBenchOptions(raw);
+      if (o.out !== null) {
+        // Before measuring: a file that can be written, and not one charlab did not write.
+        checkWritableFile(o.out, '--out');
+        checkReplaceable(o.out, isBenchCsv, "a charlab bench table (its header is bench's)", 'Choose another --out');
+      }
       const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
       const { results, corpus } = await runBench(o, log);
-      if (o.out !== null) {
-        mkdirSync(dirname(o.out), { recursive: true });
-        writeFileSync(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
-      }
+      if (o.out !== null) writeFileAtomic(o.out, measurementsToCsv(results.flatMap((r) => r.result.measurements)));
       printBench(o, results, corpus);
       log(o.out !== null ? `wrote ${o.out}` : `--quick: figures not written (pass --out FILE to keep them)`);
     });

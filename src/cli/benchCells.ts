@@ -1,11 +1,11 @@
 /**
  * Bench section "cells": charlab's gated cells on the native backend against the same model and
  * loop in PyTorch CPU (bench/lstm_torch.py): 1 layer, 32 streams, unroll 64, Adam 2e-3, clip by
- * norm, for LSTM 256, LSTM 512 and GRU 512; charlab through createModel, exactly as a run trains.
+ * norm, for LSTM 256, LSTM 512 and GRU 512 (--quick: LSTM 64; --hidden: an LSTM of each size); charlab through createModel, exactly as a run trains.
  * Per shape, native at 1 and 2 threads and PyTorch at 1 and 2 threads (torch.set_num_threads) are
  * measured in turn, and the turn is repeated (--repeats): each figure is the median over the
  * repeats, so the others' load on a shared machine falls on all alike, and the ratios compare
- * figures taken minutes apart at most. LSTM 256 also runs on wasm and on the other x86 path
+ * figures taken minutes apart at most. The first shape (LSTM 256) also runs on wasm and on the other x86 path
  * (AVX2 beside AVX-512). The peer is skipped with a message where torch does not import.
  *
  * Also the kernels' multiply-add rate per second of CPU time (1 thread) against the FMA peak of
@@ -24,15 +24,10 @@ import type { CellName } from '../model/cells/index.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
 import { StreamCursor } from '../train/chunks.js';
 import { median } from '../util/stats.js';
-import type { BenchContext, BenchSection, Measurement, Rate } from './bench.js';
+import type { BenchContext, BenchSection, CellShape, Measurement, Rate } from './bench.js';
 
 const TORCH_SCRIPT = new URL('../../bench/lstm_torch.py', import.meta.url);
 const RUN = { batch: 32, unroll: 64, lr: 2e-3, clipNorm: 5 } as const;
-const SHAPES: { cell: 'lstm' | 'gru'; hidden: number }[] = [
-  { cell: 'lstm', hidden: 256 },
-  { cell: 'lstm', hidden: 512 },
-  { cell: 'gru', hidden: 512 },
-];
 /** Issue 20's targets. */
 const TARGETS = { vsTorch: 1.2, twoThreads: 1.8, ofPeak: 0.6 };
 
@@ -51,15 +46,15 @@ type Result = Rate | { skipped: string };
 export const macsPerChar = (cell: CellName, V: number, H: number): number => 3 * (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1) * H * H + 3 * V * H;
 const loadText = () => loadavg().map((x) => x.toFixed(2)).join(', ');
 
-/** The subjects of one shape: native 1 and 2 threads and PyTorch 1 and 2 threads; LSTM 256 adds wasm and the other x86 ISA. */
-function subjectsOf(shape: (typeof SHAPES)[number], isas: string[]): Subject[] {
+/** The subjects of one shape: native 1 and 2 threads and PyTorch 1 and 2 threads; the first shape (LSTM 256 by default) adds wasm and the other x86 ISA. */
+function subjectsOf(first: boolean, isas: string[]): Subject[] {
   const native = isas.length > 0;
   const out: Subject[] = [];
   if (native) out.push({ key: 'native-1t', label: `native ${isas[0]}, 1 thread`, kind: 'charlab', backend: 'native', isa: isas[0], threads: 1 });
   out.push({ key: 'torch-1t', label: 'PyTorch, 1 thread', kind: 'torch', threads: 1 });
   if (native) out.push({ key: 'native-2t', label: `native ${isas[0]}, 2 threads`, kind: 'charlab', backend: 'native', isa: isas[0], threads: 2 });
   out.push({ key: 'torch-2t', label: 'PyTorch, 2 threads', kind: 'torch', threads: 2 });
-  if (shape.cell === 'lstm' && shape.hidden === 256) {
+  if (first) {
     const other = isas.find((i) => i === (isas[0] === 'avx512' ? 'avx2' : 'avx512'));
     if (other) out.push({ key: `native-1t-${other}`, label: `native ${other}, 1 thread`, kind: 'charlab', backend: 'native', isa: other, threads: 1 });
     out.push({ key: 'wasm', label: 'wasm (simd128), 1 thread', kind: 'charlab', backend: 'wasm', threads: 1 });
@@ -68,7 +63,7 @@ function subjectsOf(shape: (typeof SHAPES)[number], isas: string[]): Subject[] {
 }
 
 /** A model trained over the corpus in B streams: each call trains `seconds` more and returns the rate. */
-function charlabTrainer(ctx: BenchContext, shape: (typeof SHAPES)[number], s: Subject): (seconds: number) => Rate {
+function charlabTrainer(ctx: BenchContext, shape: CellShape, s: Subject): (seconds: number) => Rate {
   const { corpus } = ctx;
   const config: RnnConfig = {
     vocabSize: corpus.vocabSize, hiddenSize: shape.hidden, unroll: RUN.unroll, learningRate: RUN.lr, clip: Infinity, seed: 1,
@@ -93,7 +88,7 @@ function charlabTrainer(ctx: BenchContext, shape: (typeof SHAPES)[number], s: Su
 }
 
 /** PyTorch for `seconds` at s.threads threads (one window), or why not. */
-function torchRun(ctx: BenchContext, shape: (typeof SHAPES)[number], s: Subject, seconds: number): Result {
+function torchRun(ctx: BenchContext, shape: CellShape, s: Subject, seconds: number): Result {
   const { corpus, options: o } = ctx;
   const args = [fileURLToPath(TORCH_SCRIPT), '--corpus', corpus.path, '--cell', shape.cell, '--hidden', String(shape.hidden), '--threads', String(s.threads), '--seconds', String(seconds), '--windows', '1'];
   const r = spawnSync(o.python, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -129,7 +124,7 @@ function medianRate(rs: Result[]): Result {
 }
 
 /** Every subject of a shape, in turn, `repeats` times (after a warm-up of each charlab model). */
-function measureShape(ctx: BenchContext, shape: (typeof SHAPES)[number], subjects: Subject[]): Map<string, Result> {
+function measureShape(ctx: BenchContext, shape: CellShape, subjects: Subject[]): Map<string, Result> {
   const o = ctx.options;
   const trainers = new Map(subjects.filter((s) => s.kind === 'charlab').map((s) => [s.key, charlabTrainer(ctx, shape, s)]));
   for (const t of trainers.values()) t(o.warmup);
@@ -148,7 +143,7 @@ const ratio = (a: number | null, b: number | null) => (a !== null && b !== null 
 const verdict = (v: number | null, target: number) => `target >= ${target}x: ${v === null ? 'not measured' : v >= target ? 'met' : 'missed'}`;
 
 /** The measurement rows of one shape: rates, ratios against the targets, GMAC/s against the peak. */
-function shapeRows(ctx: BenchContext, shape: (typeof SHAPES)[number], subjects: Subject[], got: Map<string, Result>, peaks: Map<string, number>): Measurement[] {
+function shapeRows(ctx: BenchContext, shape: CellShape, first: boolean, subjects: Subject[], got: Map<string, Result>, peaks: Map<string, number>): Measurement[] {
   const base = { section: 'cells', hidden: shape.hidden, unroll: RUN.unroll };
   const name = `${shape.cell}${shape.hidden}`;
   const m: Measurement[] = subjects.map((s) => {
@@ -160,7 +155,7 @@ function shapeRows(ctx: BenchContext, shape: (typeof SHAPES)[number], subjects: 
   const ratios: [string, number | null, number | undefined][] = [
     ['native-1t/torch-1t', ratio(g('native-1t'), g('torch-1t')), TARGETS.vsTorch],
     ['native-2t/torch-2t', ratio(g('native-2t'), g('torch-2t')), TARGETS.vsTorch],
-    ['native-2t/native-1t', ratio(g('native-2t'), g('native-1t')), shape.cell === 'lstm' && shape.hidden === 256 ? TARGETS.twoThreads : undefined],
+    ['native-2t/native-1t', ratio(g('native-2t'), g('native-1t')), first ? TARGETS.twoThreads : undefined],
   ];
   if (got.has('wasm')) ratios.push(['native-1t/wasm', ratio(g('native-1t'), g('wasm')), undefined]);
   for (const [subject, value, target] of ratios) m.push({ ...base, subject: `${name} ${subject}`, metric: 'ratio', value, unit: 'x', note: target === undefined ? undefined : verdict(value, target) });
@@ -185,12 +180,12 @@ export const cellsSection: BenchSection = {
     if (!native.available) ctx.log(`cells: native backend not available (${native.reason}): wasm and PyTorch only`);
     const peaks = new Map(isas.map((isa) => [isa, fmaPeak(isa)]));
     const m: Measurement[] = [];
-    const tables: { shape: (typeof SHAPES)[number]; subjects: Subject[]; got: Map<string, Result> }[] = [];
-    for (const shape of ctx.options.quick ? SHAPES.slice(0, 1) : SHAPES) {
-      const subjects = subjectsOf(shape, isas);
+    const tables: { shape: CellShape; subjects: Subject[]; got: Map<string, Result> }[] = [];
+    for (const [i, shape] of ctx.options.cellShapes.entries()) {
+      const subjects = subjectsOf(i === 0, isas);
       const got = measureShape(ctx, shape, subjects);
       tables.push({ shape, subjects, got });
-      m.push(...shapeRows(ctx, shape, subjects, got, peaks));
+      m.push(...shapeRows(ctx, shape, i === 0, subjects, got, peaks));
     }
     for (const [isa, peak] of peaks) m.push({ section: 'cells', subject: `fma-peak ${isa}`, metric: 'gmac_per_cpu_sec', value: peak, unit: 'GMAC/s', note: 'native/rows.inc peak_probe: 12 register-resident fused multiply-add chains' });
     const loadAfter = loadText();
@@ -203,7 +198,7 @@ export const cellsSection: BenchSection = {
   },
 };
 
-function renderCells(title: string, ctx: BenchContext, tables: { shape: (typeof SHAPES)[number]; subjects: Subject[]; got: Map<string, Result> }[], m: Measurement[], load: string): string {
+function renderCells(title: string, ctx: BenchContext, tables: { shape: CellShape; subjects: Subject[]; got: Map<string, Result> }[], m: Measurement[], load: string): string {
   const fmt = (v: number | null | undefined) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'));
   const lines = [`${title}; ${ctx.corpus.path} (V=${ctx.corpus.vocabSize}); median of ${ctx.options.repeats} turns of ${ctx.options.seconds} s each`];
   for (const { shape, subjects, got } of tables) {

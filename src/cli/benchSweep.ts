@@ -23,9 +23,9 @@ export const sweepSection: BenchSection = {
       corpus: resolve(ctx.corpus.path),
       budget: { chars: budget },
       seeds: [1, 2],
-      grid: { hiddenSize: [50, 100], unroll: [16], clip: [5], learningRate: [0.05, 0.1] },
+      grid: { hiddenSize: o.sweepHidden, unroll: [16], clip: [5], learningRate: [0.05, 0.1] },
     };
-    const runs = 8;
+    const runs = o.sweepHidden.length * 2 * 2;
     const rows: { workers: number; seconds: number; rate: number }[] = [];
     const measurements: Measurement[] = [];
     for (const workers of [1, 2]) {
@@ -42,7 +42,7 @@ export const sweepSection: BenchSection = {
         rows.push({ workers, seconds, rate });
         measurements.push({
           section: this.name, subject: `sweep-${workers}w`, metric: 'sweep_chars_per_sec', value: rate, unit: 'chars/s',
-          chars: runs * budget, seconds, note: `${runs} runs (hidden 50/100, lr 0.05/0.1, seeds 1/2), backend ${result.manifest.backend ?? '?'}, wall time incl. evaluation and Markov`,
+          chars: runs * budget, seconds, note: `${runs} runs (hidden ${o.sweepHidden.join('/')}, lr 0.05/0.1, seeds 1/2), backend ${result.manifest.backend ?? '?'}, wall time incl. evaluation and Markov`,
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });

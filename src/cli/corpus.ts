@@ -1,8 +1,9 @@
 /**
- * The CLI's way to a corpus: the data folder and download URL come from the environment
- * (CHARLAB_DATA_DIR, CHARLAB_HOLMES_URL), a download draws a progress bar, notices go to stderr.
+ * The CLI's way to a corpus: the data folder and download URLs come from the environment
+ * (CHARLAB_DATA_DIR; CHARLAB_<NAME>_URL, e.g. CHARLAB_HOLMES_URL, CHARLAB_WARPEACE_URL), a download
+ * draws a progress bar, notices go to stderr.
  */
-import { dataDir, loadCorpus as loadCorpusWith, type CorpusAccess, type LoadedCorpus } from '../data/index.js';
+import { dataDir, loadCorpus as loadCorpusWith, type CorpusAccess, type CorpusSpec, type LoadedCorpus } from '../data/index.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { byteBar } from './progress.js';
 
@@ -10,7 +11,7 @@ import { byteBar } from './progress.js';
 export function cliCorpusAccess(bar: { update: (received: number, total: number | undefined) => void; stop: () => void }): CorpusAccess {
   return {
     dataDir: dataDir(process.env, process.cwd()),
-    urlOverride: process.env.CHARLAB_HOLMES_URL,
+    urlFor: (name) => process.env[`CHARLAB_${name.toUpperCase()}_URL`],
     onProgress: bar.update,
     onNotice: (msg) => {
       bar.stop(); // a notice ends a download ("saved …"): the bar goes before anything else is drawn
@@ -30,7 +31,7 @@ export async function withCorpusAccess<T>(work: (access: CorpusAccess) => Promis
 }
 
 export async function loadCorpus(
-  spec: string,
+  spec: string | CorpusSpec,
   opts: { baseDir: string; validation: number; minTrainChars: number },
 ): Promise<LoadedCorpus> {
   return withCorpusAccess((access) => loadCorpusWith(spec, opts, access));

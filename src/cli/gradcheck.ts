@@ -10,6 +10,8 @@ interface GradcheckCliOptions {
   layers: number;
   batch: number;
   dropout: number;
+  inputDropout: number;
+  outputDropout: number;
   hidden: number;
   vocab: number;
   unroll: number;
@@ -50,6 +52,8 @@ export function registerGradcheck(program: Command): void {
     .option('--layers <n>', 'stacked layers (1-3)', layerCount, GRADCHECK_DEFAULTS.layers)
     .option('--batch <n>', 'parallel streams', positiveInt, GRADCHECK_DEFAULTS.batch)
     .option('--dropout <p>', 'dropout between layers (masks held fixed for the check)', fraction, GRADCHECK_DEFAULTS.dropout)
+    .option('--input-dropout <p>', 'dropout on the one-hot input (masks held fixed)', fraction, GRADCHECK_DEFAULTS.inputDropout)
+    .option('--output-dropout <p>', 'dropout before the output layer (masks held fixed)', fraction, GRADCHECK_DEFAULTS.outputDropout)
     .option('--hidden <n>', 'hidden units', positiveInt, GRADCHECK_DEFAULTS.hiddenSize)
     .option('--vocab <n>', 'vocabulary size', positiveInt, GRADCHECK_DEFAULTS.vocabSize)
     .option('--unroll <n>', 'chunk length', positiveInt, GRADCHECK_DEFAULTS.unroll)
@@ -63,6 +67,8 @@ export function registerGradcheck(program: Command): void {
         layers: opts.layers,
         batch: opts.batch,
         dropout: opts.dropout,
+        inputDropout: opts.inputDropout,
+        outputDropout: opts.outputDropout,
         hiddenSize: opts.hidden,
         vocabSize: opts.vocab,
         unroll: opts.unroll,

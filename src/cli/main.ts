@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { configureNative } from '../backend/nativeAddon.js';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
 
@@ -46,6 +46,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** Errnos of a failing device or file system met during the work: reported as one line, not a stack trace. */
+const DEVICE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
+
+/** The error as an OutputError if it is one, or a Node file-system error of a failing device (ENOSPC, EIO, …). */
+function outputFailure(err: unknown): OutputError | null {
+  if (err instanceof OutputError) return err;
+  const e = err as NodeJS.ErrnoException | null;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && DEVICE_ERRORS.has(e.code)) return new OutputError(e.path ?? '(a file)', e.code);
+  return null;
+}
+
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
@@ -78,6 +89,11 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
       return EXIT_USAGE;
+    }
+    const io = outputFailure(err);
+    if (io) {
+      process.stderr.write(`charlab: ${escapeForTerminal(io.message)}\n`); // one line: the file and the errno, no stack
+      return EXIT_FAILURE;
     }
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`charlab: ${escapeForTerminal(msg)}\n`);

@@ -2,11 +2,11 @@
 import { chmodSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { planRunsOf } from '../sweep/grid.js';
 import { refuseSharding } from '../sweep/halving.js';
 import { readExperimentFile } from '../sweep/load.js';
-import { shellQuote, slurmScript } from '../sweep/slurm.js';
+import { isSlurmScript, shellQuote, slurmScript } from '../sweep/slurm.js';
+import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 import { positiveInt } from './options.js';
@@ -38,6 +38,10 @@ export function registerSlurm(program: Command): void {
         'Re-run failed indices: sbatch --array=I,J FILE, then bash FILE merge. See README, "Running on a cluster".',
     )
     .action((experimentPath: string, opts: SlurmCliOptions) => {
+      if (opts.out !== undefined) {
+        checkWritableFile(opts.out, '--out');
+        checkReplaceable(opts.out, isSlurmScript, 'a script charlab slurm wrote', 'Choose another --out');
+      }
       const { experiment } = readExperimentFile(resolve(experimentPath));
       refuseSharding(experiment, 'charlab slurm');
       const runs = planRunsOf(experiment, resolve(experimentPath)).length;
@@ -50,12 +54,8 @@ export function registerSlurm(program: Command): void {
         process.stdout.write(script);
         return;
       }
-      try {
-        writeFileAtomic(opts.out, script);
-        chmodSync(opts.out, 0o755);
-      } catch (err) {
-        throw new UsageError(`--out ${opts.out}: cannot write the script (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-      }
+      writeFileAtomic(opts.out, script);
+      chmodSync(opts.out, 0o755);
       process.stderr.write(`wrote ${opts.out}: submit it with 'bash ${opts.out}' from this folder\n`);
     });
 }

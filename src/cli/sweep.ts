@@ -7,7 +7,8 @@ import { planRunsOf, type RunSpec } from '../sweep/grid.js';
 import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { LockedError } from '../sweep/lock.js';
-import { parseShard } from '../sweep/shard.js';
+import { parseShard, shardRuns, type Shard } from '../sweep/shard.js';
+import { refuseSharding } from '../sweep/halving.js';
 import { SEARCH_METHODS } from '../sweep/search/index.js';
 import { halvingChars, rungBudgets, rungCounts } from '../sweep/search/halving.js';
 import type { Experiment } from '../sweep/schema.js';
@@ -16,7 +17,7 @@ import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { withCorpusAccess } from './corpus.js';
 import { positiveInt } from './options.js';
-import { jsonRow, rankedTable, sweepDisplay, type SweepDisplay } from './sweepDisplay.js';
+import { jsonRow, rankedTable, sweepDisplay, type ClosingFacts, type SweepDisplay } from './sweepDisplay.js';
 
 export const EXIT_RUNS_FAILED = 3;
 export const EXIT_LOCKED = 4;
@@ -56,7 +57,7 @@ export function registerSweep(program: Command): void {
         'Running it again resumes: recorded runs are skipped, failed ones re-attempted.',
     )
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
-    .option('--fresh', 'discard the results folder\'s tables and start over')
+    .option('--fresh', "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it")
     .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
     .addOption(backendOption)
     .option('--threads <n>', 'threads per run on the native backend (default: the experiment\'s "threads", else cores ÷ workers); results do not depend on it', positiveInt)
@@ -71,8 +72,8 @@ export function registerSweep(program: Command): void {
     .option('--plan', 'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array (and, for halving, a "halving" object with the rung budgets)')
     .addHelpText('after', sweepHelp)
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
-      if (opts.plan) return printPlan(experimentPath, opts.json === true);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+      if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
       const display = sweepDisplay();
       const controller = new AbortController();
       const stopSignals = onInterrupt(controller, display);
@@ -118,7 +119,7 @@ function onInterrupt(controller: AbortController, display: SweepDisplay): () => 
 function printResult(result: SweepResult, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify({ dir: result.dir, interrupted: result.interrupted, runs: result.summary.map(jsonRow) })}\n`);
-  } else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary)}\n`);
+  } else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary, closingFacts(result))}\n`);
   const missing = result.manifest.totalRuns - result.summary.length;
   const count = (status: string) => result.summary.filter((r) => r.status === status).length;
   const parts = [
@@ -130,21 +131,35 @@ function printResult(result: SweepResult, json: boolean): void {
   process.stderr.write(`${escapeForTerminal(`${result.dir}: ${parts.filter(Boolean).join(', ')}`)}\n`);
 }
 
+/** What the closing table's statement says was compared: the sweep's corpus, split and budget, from its manifest. */
+function closingFacts({ manifest: m }: SweepResult): ClosingFacts {
+  return {
+    corpusPath: m.corpus.path,
+    sha256: m.corpus.sha256,
+    validation: String(m.experiment.validation),
+    validationChars: m.corpus.validationChars,
+    budget: m.experiment.budget.chars,
+  };
+}
+
 const HALVING_HELP =
   '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
   '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
   '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.';
 
-/** --plan: the planned runs, read from the experiment file alone. */
-function printPlan(experimentPath: string, json: boolean): void {
+/** --plan: the planned runs (with --shard, that shard's share), read from the experiment file alone. */
+function printPlan(experimentPath: string, json: boolean, shard: Shard | undefined): void {
   const path = resolve(experimentPath);
   const { experiment } = readExperimentFile(path);
-  const runs = planRunsOf(experiment, path);
+  if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
+  const planned = planRunsOf(experiment, path);
+  const runs = shard ? shardRuns(planned, shard) : planned;
   const method = experiment.search?.method ?? 'grid';
-  const rungs = halvingPlan(experiment, runs.length / experiment.seeds.length);
+  const rungs = halvingPlan(experiment, planned.length / experiment.seeds.length);
+  const of = shard ? { shard: `${shard.index}/${shard.count}`, plannedRuns: planned.length } : {};
   if (json) {
     const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
-    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
     return;
   }
   const knobs: KnobDef[] = shownKnobs(runs);
@@ -153,10 +168,12 @@ function printPlan(experimentPath: string, json: boolean): void {
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  runs.forEach((r, i) => table.push([String(i + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
+  runs.forEach((r) => table.push([String(r.index + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
   process.stdout.write(`${table.toString()}\n`);
-  const configs = runs.length / experiment.seeds.length;
-  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${runs.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
+  const configs = planned.length / experiment.seeds.length;
+  const share = shard ? `shard ${shard.index}/${shard.count}: ${runs.length} of ` : '';
+  const what = `${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search`;
+  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${what}; nothing trained`)}\n`);
   if (rungs) process.stderr.write(`${rungLines(rungs, experiment.seeds.length)}\n`);
 }
 

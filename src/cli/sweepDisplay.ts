@@ -6,9 +6,11 @@
  */
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
-import { fmtBpc, fmtDelta, fmtDuration } from '../report/format.js';
-import { meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
-import { configId, knobsFromRow } from '../sweep/knobs.js';
+import { fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
+import { comparisonSentence, type ComparisonFacts } from '../report/text.js';
+import { diffText, meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
+import { SUMMARY_TEXT_COLUMNS } from '../sweep/columns.js';
+import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../sweep/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
 import type { SweepEvents } from '../sweep/sweep.js';
 import type { CostPerChar, PlannedWork } from '../sweep/work.js';
@@ -209,25 +211,45 @@ export function sweepDisplay(tty = isTty()): SweepDisplay {
 
 const num = (s: string | undefined) => (s === undefined || s === '' ? NaN : Number(s));
 
+/** What the closing table's comparison statement says about the sweep (from its manifest), beyond the sections. */
+export type ClosingFacts = Omit<ComparisonFacts, 'sections'>;
+
 /**
  * The sweep's closing table. With several seeds per configuration: one row per configuration
  * (mean, sd, 95 % interval, verdict against the best: src/report/groups.ts); otherwise the runs
  * ranked by held-out bits per character (unscored runs last), the Markov baseline beside each.
+ * Runs are ranked only against runs trained to the same number of characters: successive halving
+ * stops configurations at several budgets, and gets one table per budget, largest first. The
+ * statement under the table says what was compared with what.
  */
-export function rankedTable(summary: Record<string, string>[]): string {
+export function rankedTable(summary: Record<string, string>[], facts: ClosingFacts = {}): string {
   const key = (r: Record<string, string>) => {
     const k = knobsFromRow(r);
     return k === null ? r.run_id : configId(k);
   };
   const score = (r: Record<string, string>) => (r.status === 'done' && !Number.isNaN(num(r.val_bpc)) ? num(r.val_bpc) : null);
-  const groups = rankGroups(summary, key, score);
-  return multiSeed(groups) ? groupedTable(groups) : runTable(summary);
+  const section = (r: Record<string, string>) => (Number.isNaN(num(r.chars)) ? null : num(r.chars));
+  const groups = rankGroups(summary, key, score, undefined, section);
+  const sections = [...new Set(groups.filter((g) => g.rank !== null).map((g) => g.section))];
+  const tables = multiSeed(groups)
+    ? bySection(groups, sections, (g) => (g.rank === null ? undefined : g.section)).map((t) => `${t.title}${groupedTable(t.rows)}`)
+    : bySection(summary, sections, (r) => (score(r) === null ? undefined : section(r))).map((t) => `${t.title}${runTable(t.rows)}`);
+  const statement = comparisonSentence({ ...facts, sections });
+  return `${tables.join('\n')}\n${multiSeed(groups) ? `${TEST_STATEMENT}\n` : ''}${statement}`;
+}
+
+/** Rows split by section (their budget; undefined: not ranked), each table titled; one untitled table when there is one section. */
+function bySection<T>(rows: T[], sections: Array<number | null>, at: (t: T) => number | null | undefined): Array<{ title: string; rows: T[] }> {
+  if (sections.length <= 1) return [{ title: '', rows }];
+  const parts = sections.map((b) => ({ title: `trained to ${fmtInt(b)} characters:\n`, rows: rows.filter((r) => at(r) === b) }));
+  parts.push({ title: 'without a score:\n', rows: rows.filter((r) => at(r) === undefined) });
+  return parts.filter((p) => p.rows.length > 0);
 }
 
 function groupedTable(groups: Array<RankedGroup<Record<string, string>>>): string {
   const table = new Table({
-    head: ['#', 'configuration', 'seeds', 'mean bpc', 'sd', '95 % interval', 'vs best', 'markov bpc', 'mean − markov'],
-    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
+    head: ['#', 'configuration', 'seeds', 'mean bpc', 'sd', '95 % interval', 'vs best', 'Δ best [95 % interval]', 'markov bpc', 'mean − markov'],
+    colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
@@ -241,11 +263,12 @@ function groupedTable(groups: Array<RankedGroup<Record<string, string>>>): strin
       fmtBpc(g.sd),
       g.lo === null || g.hi === null ? '—' : `${fmtBpc(g.lo)}–${fmtBpc(g.hi)}`,
       verdictText(g),
+      diffText(g),
       fmtBpc(markov),
       g.mean === null || markov === null ? '—' : fmtDelta(g.mean - markov).replace('−', '-'),
     ]);
   }
-  return `${table.toString()}\n${TEST_STATEMENT}`;
+  return table.toString();
 }
 
 function runTable(summary: Record<string, string>[]): string {
@@ -278,14 +301,19 @@ function runTable(summary: Record<string, string>[]): string {
   return table.toString();
 }
 
-const TEXT_COLUMNS = new Set(['run_id', 'backend', 'status', 'error', 'model', 'text']);
-
 /**
- * A table row for --json: the convention of every --json output (train, sweep, report): numbers
+ * A summary row for --json: the convention of every --json output (train, sweep, report): numbers
  * are JSON numbers, a value that was not measured (an empty cell) is null, text stays a string.
+ * Which columns hold text comes from the column rules and the knob registry (src/sweep/columns.ts).
  */
 export function jsonRow(row: Record<string, string>): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v === '' ? null : TEXT_COLUMNS.has(k) ? v : Number(v);
+  for (const [k, v] of Object.entries(row)) {
+    const knob = KNOB_COLUMNS.get(k);
+    if (knob) out[k] = knobFromCell(knob, v); // a knob's empty cell (a table older than the knob) is its default
+    else out[k] = v === '' ? null : SUMMARY_TEXT_COLUMNS.has(k) ? v : Number(v);
+  }
   return out;
 }
+
+const KNOB_COLUMNS = new Map<string, KnobDef>((KNOBS as readonly KnobDef[]).map((k) => [k.column, k]));

@@ -1,10 +1,13 @@
 /** `charlab train`: one RNN run beside the Markov baseline on the same characters. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
-import { checkTrainingCorpus, checkTrainingText } from '../checkpoint/corpus.js';
+import { checkpointOf, isCheckpointFile, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
+import { openCheckpoint } from './checkpointFile.js';
+import { checkTrainingCorpus, checkTrainingText, corpusRecordOf } from '../checkpoint/corpus.js';
+import { bestKeeper } from '../checkpoint/runFiles.js';
 import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
 import { INIT_NAMES, withDefaults, type InitName, type OptimizerName, type RnnConfig } from '../model/types.js';
@@ -13,7 +16,7 @@ import { BACKEND_CHOICES, backendIsa, checkServes, createModel, resolveBackend, 
 import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
-import { checkPrime } from '../corpus/index.js';
+import { checkPrime, DEFAULT_PRIME, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
 import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
@@ -24,6 +27,7 @@ import { trainBar } from './progress.js';
 
 interface TrainOptions {
   corpus?: string; // required unless --resume
+  corpusChars?: number; // a corpus slice: its first n characters
   hidden: number;
   unroll: number;
   clip: number;
@@ -38,6 +42,9 @@ interface TrainOptions {
   lrDecay: number;
   lrDecayAfter: number;
   init: InitName;
+  inputDropout: number;
+  outputDropout: number;
+  weightDecay: number;
   chars: number;
   seed: number;
   validation: number;
@@ -47,10 +54,16 @@ interface TrainOptions {
   sampleLength: number;
   temperature: number;
   prime?: string;
+  evalEvery: number;
+  evalChars: number;
+  patience?: number;
+  minDelta: number;
   json?: boolean;
   save?: string;
+  saveBest?: string;
   checkpointEvery?: number;
   resume?: string;
+  overwrite?: boolean;
 }
 
 /** The options --resume takes from the checkpoint instead, with their flags. */
@@ -69,8 +82,16 @@ const RESUMED: [keyof TrainOptions, string][] = [
   ['lrDecay', '--lr-decay'],
   ['lrDecayAfter', '--lr-decay-after'],
   ['init', '--init'],
+  ['inputDropout', '--input-dropout'],
+  ['outputDropout', '--output-dropout'],
+  ['weightDecay', '--weight-decay'],
+  ['evalEvery', '--eval-every'],
+  ['evalChars', '--eval-chars'],
+  ['patience', '--patience'],
+  ['minDelta', '--min-delta'],
   ['seed', '--seed'],
   ['validation', '--validation'],
+  ['corpusChars', '--corpus-chars'],
   ['markovOrder', '--markov-order'],
   ['backend', '--backend'],
   ['sampleLength', '--sample-length'],
@@ -82,27 +103,19 @@ const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
 
 export function registerTrain(program: Command): void {
   const { min, max } = MARKOV_ORDER_RANGE;
-  program
+  const train = program
     .command('train')
     .description(
       'Train one character RNN and the order-k Markov baseline on the same characters; print progress, ' +
         'a sample from each and the held-out bits per character of both.',
     )
-    .option('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes); with --resume, default: the recorded one')
+    .option('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes, warpeace); with --resume, default: the recorded one')
+    .option('--corpus-chars <n>', "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)", positiveInt)
     .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
     .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
     .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
-    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate)
-    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
-    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
-    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
-    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
-    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
-    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
-    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
-    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
-    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
+    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate);
+  curveFlags(modelFlags(train))
     .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
     .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
@@ -111,11 +124,13 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'threads of the native backend (results do not depend on it)', positiveInt, availableParallelism())
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
-    .option('--prime <text>', 'text fed to the RNN before it samples (default: one seed character)')
+    .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
     .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
     .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
+    .option('--save-best <path>', 'write the model at its best curve score here (.safetensors), as a sweep\'s checkpoints.keep "best"')
     .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, to --chars characters in all (default: its budget)')
+    .option('--overwrite', "let --save replace another run's checkpoint (a file that is not a charlab checkpoint is never replaced)")
     .addHelpText(
       'after',
       '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
@@ -138,6 +153,33 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/** train's flags for the ladder's optional knobs (src/model/types.ts). */
+function modelFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
+    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
+    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
+    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
+    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
+    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
+    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
+    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
+    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
+    .option('--input-dropout <p>', 'dropout on the input: each character dropped with probability p, in [0, 1) (reference backend)', fraction, MODEL_DEFAULTS.inputDropout)
+    .option('--output-dropout <p>', "dropout on the top layer's output before the output layer (char-rnn's), in [0, 1) (reference backend)", fraction, MODEL_DEFAULTS.outputDropout)
+    .option('--weight-decay <x>', 'decoupled weight decay (AdamW\'s): weight matrices × (1 − lr·x) per update; 0: off (reference backend)', nonNegativeNumber, MODEL_DEFAULTS.weightDecay);
+}
+
+/** train's flags for the curve's scores and early stopping. */
+function curveFlags(cmd: Command): Command {
+  return cmd
+    .option('--eval-every <chars>', 'score the curve text every this many training characters (0: only at the end)', nonNegativeInt, CADENCE_DEFAULTS.evalEvery)
+    .option('--eval-chars <n>', 'the curve text: the whole held-out text if it has at most n characters, else its first n', positiveInt, CADENCE_DEFAULTS.evalChars)
+    .option('--patience <n>', 'early stopping: stop after n curve scores in a row without an improvement', positiveInt)
+    .option('--min-delta <bpc>', 'early stopping: an improvement must lower the score by more than this (bits per character)', nonNegativeNumber, 0);
+}
+
 /**
  * --resume: the run's settings come from the checkpoint (given on the command line too, they are
  * refused); --chars is the budget in all (default: the run's); --save defaults to the checkpoint.
@@ -147,7 +189,7 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   for (const [key, flag] of RESUMED) {
     if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
   }
-  const ck = loadCheckpoint(path);
+  const ck = openCheckpoint(path);
   const run = ck.run;
   if (run === null) throw new UsageError(`--resume ${path}: the checkpoint holds a model but no run to continue`);
   if (ck.markovOrder === null) throw new UsageError(`--resume ${path}: the checkpoint records no Markov order`);
@@ -164,21 +206,28 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
     ...ladderOptions(c),
     seed: Number(c.seed),
     validation: ck.corpus.validation,
+    corpusChars: ck.corpus.slice,
     markovOrder: ck.markovOrder,
     backend: ck.backend,
     chars,
     sampleLength: run.cadence.sampleLength,
     temperature: run.cadence.temperature,
     prime: run.cadence.prime,
+    evalEvery: run.cadence.evalEvery,
+    evalChars: run.cadence.evalChars,
+    patience: run.cadence.earlyStopping?.patience,
+    minDelta: run.cadence.earlyStopping?.minDelta ?? 0,
     save: given.save ?? path,
   };
   return { opts, ck: { ...ck, run } };
 }
 
-/** The ladder's knobs of a configuration, as train's options. */
-function ladderOptions(config: RnnConfig): Pick<TrainOptions, 'cell' | 'layers' | 'optimizer' | 'batch' | 'clipNorm' | 'dropout' | 'forgetBias' | 'lrDecay' | 'lrDecayAfter' | 'init'> {
-  const { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter, init } = withDefaults(config);
-  return { cell, layers, optimizer, batch, clipNorm, dropout, forgetBias, lrDecay, lrDecayAfter, init };
+type LadderKey = keyof typeof MODEL_DEFAULTS;
+
+/** The ladder's knobs of a configuration (every optional knob of src/model/types.ts), as train's options. */
+function ladderOptions(config: RnnConfig): Pick<TrainOptions, LadderKey> {
+  const full = withDefaults(config);
+  return Object.fromEntries(Object.keys(MODEL_DEFAULTS).map((k) => [k, full[k as LadderKey]])) as Pick<TrainOptions, LadderKey>;
 }
 
 /** The model train's options describe. */
@@ -187,15 +236,34 @@ function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
   return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...ladderOptions({ ...opts, vocabSize, hiddenSize, learningRate }) };
 }
 
-/** --save names a file that can be written; --checkpoint-every needs it. Checked before training. */
+/**
+ * --save names a file that can be written, and replaces nothing charlab did not write: an existing
+ * file must be a charlab checkpoint, and one of another run (anything but the --resume'd file,
+ * updated in place) needs --overwrite. --checkpoint-every needs --save. Checked before training.
+ */
 function checkSaveOptions(opts: TrainOptions): void {
   if (opts.corpus === undefined) throw new UsageError("required option '--corpus <path>' not specified");
   if (opts.checkpointEvery !== undefined && opts.save === undefined) throw new UsageError('--checkpoint-every needs --save PATH (where to write the checkpoints)');
-  if (opts.save === undefined) return;
-  const path = resolve(opts.save);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--save ${opts.save}: is a folder, expected a file path`);
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--save ${opts.save}: the folder ${dir} does not exist`);
+  if (opts.patience !== undefined && opts.evalEvery === 0) throw new UsageError('--patience: early stopping needs intermediate held-out scores: set --eval-every > 0');
+  if (opts.patience !== undefined && opts.validation === 0) throw new UsageError('--patience: early stopping needs held-out text: --validation > 0');
+  if (opts.save !== undefined && opts.saveBest !== undefined && resolve(opts.save) === resolve(opts.saveBest)) throw new UsageError(`--save-best ${opts.saveBest}: the same file as --save`);
+  for (const [flag, file] of [['--save', opts.save], ['--save-best', opts.saveBest]] as const) {
+    if (file !== undefined) checkCheckpointOutput(flag, file, opts);
+  }
+}
+
+/** A checkpoint output path: writable, and replacing only a charlab checkpoint (another run's only with --overwrite). */
+function checkCheckpointOutput(flag: string, file: string, opts: TrainOptions): void {
+  checkWritableFile(file, flag);
+  const inPlace = opts.resume !== undefined && resolve(opts.resume) === resolve(file);
+  if (inPlace || !existsSync(file)) return;
+  checkReplaceable(file, isCheckpointFile, 'a charlab checkpoint', `Choose another ${flag} path`);
+  if (!opts.overwrite) {
+    throw new UsageError(
+      `${flag} ${file}: the file holds another run's checkpoint; refusing to replace it without --overwrite ` +
+        `(or continue that run with --resume ${file}, or choose another ${flag} path)`,
+    );
+  }
 }
 
 /** Everything that can be wrong, found before training: the corpus (blaming the option at fault), the prime, memory. */
@@ -203,8 +271,9 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
   let loaded: LoadedCorpus;
   try {
-    loaded = await loadCorpus(opts.corpus!, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
+    loaded = await loadCorpus({ name: opts.corpus!, chars: opts.corpusChars }, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
   } catch (err) {
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${opts.corpusChars}: ${err.message}`);
     if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.unroll} needs a longer corpus: ${err.message}`);
     if (err instanceof CorpusError && err.shortfall === 'no-held-out') throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
     throw err;
@@ -219,9 +288,11 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
     throw err;
   }
   log(
-    `corpus ${file.path}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
+    `corpus ${file.path}${file.slice ? ` (its first ${file.slice.chars} of ${file.slice.fileChars} characters)` : ''}: ${corpus.length} chars, ${corpus.vocab.symbols.length} symbols, ` +
       `${corpus.trainEnd} for training, ${corpus.length - corpus.trainEnd} held out`,
   );
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${file.path}`);
+  if (tiny) log(tiny);
   checkTrainMemory(opts, corpus.vocab.symbols.length, corpus.trainEnd);
   return loaded;
 }
@@ -251,19 +322,25 @@ function runTraining(
   const backend = resolveBackend(opts.backend);
   const model = resume ? modelFromCheckpoint(resume, backend, { threads: opts.threads }) : createModel(backend, config, undefined, { threads: opts.threads });
   const bar = trainBar(`${opts.cell} h${opts.hidden} u${opts.unroll}`);
-  const cadence: Cadence = resume?.run.cadence ?? { ...DEFAULT_CADENCE, sampleLength: opts.sampleLength, temperature: opts.temperature, prime: opts.prime };
+  const cadence: Cadence = resume?.run.cadence ?? trainCadence(opts);
   const ctx = {
     vocab: corpus.vocab.symbols,
-    corpus: { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation: opts.validation },
+    corpus: corpusRecordOf({ corpus, file }, opts.validation),
     markovOrder: opts.markovOrder,
   };
-  const save = opts.save;
-  const onSnapshot = save === undefined ? undefined : (run: RunSnapshot) => saveCheckpoint(save, checkpointOf(model, backend, { ...ctx, run }));
-  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update, onSnapshot }, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
+  const { save, saveBest } = opts;
+  const saveTo = (path: string) => (run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
+  const onSnapshot = save === undefined ? undefined : saveTo(save);
+  const onScore = saveBest === undefined ? undefined : bestKeeper(saveTo(saveBest), resume?.run);
+  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update, onSnapshot, onScore }, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
   bar.stop();
   if (save !== undefined) log(rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`);
+  if (saveBest !== undefined && rnn.best) log(`best checkpoint (curve score ${rnn.best.valBpc.toFixed(4)} at ${rnn.best.chars} characters): ${saveBest}`);
+  if (rnn.stoppedEarly) log(`stopped early at ${rnn.chars} characters: ${cadence.earlyStopping!.patience} curve score(s) in a row without an improvement`);
   const sample = { length: opts.sampleLength, seed: opts.seed };
-  const baseline = markovBaselineOn(corpus, seenRangesFor(corpus, opts.unroll, opts.chars, opts.batch), opts.markovOrder, sample);
+  // The baseline reads what the run read: up to where early stopping stopped it, if it did.
+  const read = rnn.stoppedEarly ? rnn.chars : opts.chars;
+  const baseline = markovBaselineOn(corpus, seenRangesFor(corpus, opts.unroll, read, opts.batch), opts.markovOrder, sample);
   // The same-characters baseline is the fair comparison; the whole-training-text one is the
   // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
   const fullText =
@@ -273,10 +350,17 @@ function runTraining(
   return { rnn, baseline, fullText, params: parameterCount(config), backend };
 }
 
+/** The run's cadence from train's options (curve text, early stopping, samples). */
+function trainCadence(opts: TrainOptions): Cadence {
+  const { evalEvery, evalChars, sampleLength, temperature, prime, patience, minDelta } = opts;
+  return { ...DEFAULT_CADENCE, evalEvery, evalChars, sampleLength, temperature, prime, ...(patience === undefined ? {} : { earlyStopping: { patience, minDelta } }) };
+}
+
 function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnType<typeof runTraining>): void {
   const { rnn: result, baseline, fullText } = done;
   const out = {
     corpus: file.path,
+    corpusChars: file.slice?.chars ?? null,
     backend: done.backend,
     isa: backendIsa(done.backend),
     threads: done.backend === 'native' ? opts.threads : 1,
@@ -289,6 +373,8 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
     params: done.params,
     bestValBpc: result.best?.valBpc ?? null,
     bestValChars: result.best?.chars ?? null,
+    curveValChars: result.curveChars,
+    stoppedEarly: result.stoppedEarly,
     status: result.status,
     valBpc: result.valBpc,
     markovValBpc: baseline.valBpc,

@@ -20,3 +20,20 @@ export function splitPoint(n: number, validation: number = DEFAULT_VALIDATION): 
   const heldOut = Math.floor(n * validation);
   return n - heldOut;
 }
+
+/**
+ * Fewer held-out characters than this get a warning wherever a score is made (train, sweep, eval):
+ * per-character surprisal varies by about 2–3 bits, so the standard error of a mean over n
+ * characters is roughly 2.5/√n bpc — 0.08 at 1,000, a whole bit at a handful.
+ */
+export const MIN_HELD_OUT_CHARS = 1000;
+
+/** The warning for a score on `n` held-out characters (null when there are enough, or none at all: nothing is scored). */
+export function heldOutWarning(n: number, where: string): string | null {
+  if (n <= 0 || n >= MIN_HELD_OUT_CHARS) return null;
+  const se = 2.5 / Math.sqrt(n);
+  return (
+    `warning: ${where}: only ${n} held-out character${n === 1 ? '' : 's'} to score; a score on fewer than ${MIN_HELD_OUT_CHARS} ` +
+    `is mostly chance (standard error roughly 2.5/√n ≈ ${se.toFixed(2)} bpc): use a longer corpus or a larger validation fraction`
+  );
+}

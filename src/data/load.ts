@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { prepareText } from '../corpus/text.js';
 import { CorpusError } from '../errors.js';
 
 /** A corpus file as read from disk. */
 export interface LoadedCorpusFile {
-  /** The decoded text (a leading UTF-8 byte-order mark removed). */
+  /** The text charlab reads: the file decoded, then prepared (src/corpus/text.ts: no BOM, '\n' line endings). */
   text: string;
-  /** sha256 (hex) of the file's bytes exactly as stored, i.e. what `sha256sum` prints. */
+  /** sha256 (hex) of that text in UTF-8: what identifies a corpus (equal to fileSha256 when preparing changes nothing). */
   sha256: string;
+  /** sha256 (hex) of the file's bytes exactly as stored, i.e. what `sha256sum` prints. */
+  fileSha256: string;
   /** Size of the file in bytes. */
   bytes: number;
 }
@@ -76,7 +79,8 @@ function lineOf(b: Uint8Array, offset: number): number {
  * Reads a UTF-8 text corpus. Throws CorpusError(path, ...) if the file is missing, a directory
  * (or another non-file), unreadable, empty, contains a NUL byte ("looks binary"), or is not
  * valid UTF-8 (the message gives the byte offset and line of the first bad byte).
- * A leading UTF-8 BOM is dropped from `text` (but counted in `sha256` and `bytes`).
+ * `text` is prepared by the corpus preparation rule (src/corpus/text.ts): a leading BOM dropped,
+ * "\r\n" and lone "\r" read as "\n"; the file's own bytes count in `fileSha256` and `bytes`.
  */
 export function loadCorpusFile(path: string): LoadedCorpusFile {
   let buf: Buffer;
@@ -89,6 +93,11 @@ export function loadCorpusFile(path: string): LoadedCorpusFile {
     if (err instanceof CorpusError) throw err;
     throw fsErrorToCorpusError(path, err);
   }
+  return corpusFromBytes(buf, path);
+}
+
+/** The corpus text in a file's bytes, prepared (see loadCorpusFile); CorpusError naming `path` if unusable. */
+export function corpusFromBytes(buf: Uint8Array, path: string): LoadedCorpusFile {
   if (buf.length === 0) throw new CorpusError(path, 'is empty (0 bytes)');
   const nul = buf.indexOf(0);
   if (nul >= 0) {
@@ -110,5 +119,10 @@ export function loadCorpusFile(path: string): LoadedCorpusFile {
     throw new CorpusError(path, `is not valid UTF-8${where}; convert it to UTF-8 first`);
   }
   if (text.length === 0) throw new CorpusError(path, 'is empty (only a byte-order mark)');
-  return { text, sha256: sha256Hex(buf), bytes: buf.length };
+  const fileSha256 = sha256Hex(buf);
+  // The BOM (bytes EF BB BF) is already off: prepareText is given the text after it, as U+FEFF + text.
+  const prepared = prepareText(hasBom ? `\ufeff${text}` : text);
+  // Unchanged by the preparation (no BOM, no '\r'): the text's UTF-8 is the file's bytes.
+  const sha256 = !hasBom && prepared === text ? fileSha256 : sha256Hex(prepared);
+  return { text: prepared, sha256, fileSha256, bytes: buf.length };
 }

@@ -5,7 +5,7 @@ import { CorpusError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { downloadOnce } from './downloadLock.js';
 import { isKnownCorpusName, KNOWN_CORPORA, type KnownCorpus } from './known.js';
-import { loadCorpusFile, sha256Hex } from './load.js';
+import { corpusFromBytes, loadCorpusFile, sha256Hex } from './load.js';
 
 export interface ResolveCorpusOptions {
   /** Folder holding known corpora (see dataDir()); created when a download is saved. */
@@ -16,7 +16,7 @@ export interface ResolveCorpusOptions {
   onProgress?: (received: number, total: number | undefined) => void;
   /** One-line messages worth showing the user (download started, file saved, checksum warning). */
   onNotice?: (msg: string) => void;
-  /** Download from here instead of the corpus's published URL (tests; CHARLAB_HOLMES_URL at the CLI). */
+  /** Download from here instead of the corpus's published URL (tests; CHARLAB_<NAME>_URL at the CLI). */
   urlOverride?: string;
   /** fetch implementation (default: the global fetch). */
   fetchImpl?: typeof fetch;
@@ -27,15 +27,18 @@ export interface ResolveCorpusOptions {
 export interface ResolvedCorpus {
   /** Absolute path of the corpus file. */
   path: string;
+  /** The text as charlab reads it (src/corpus/text.ts). */
   text: string;
-  /** sha256 (hex) of the file's bytes. */
+  /** sha256 (hex) of that text (UTF-8): the corpus's identity. */
   sha256: string;
+  /** sha256 (hex) of the file's bytes, as `sha256sum` prints it. */
+  fileSha256: string;
   bytes: number;
   /** The known-corpus name, when `spec` was one. */
   name?: string;
 }
 
-/** The downloaded text, once cleaned, is not the expected one. Nothing was written. */
+/** The downloaded file (once cleaned, for a corpus that is) is not the expected one. Nothing was written. */
 export class ChecksumError extends Error {
   override name = 'ChecksumError';
   constructor(
@@ -81,9 +84,9 @@ async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorp
 
   const present = (): ResolvedCorpus => {
     const loaded = loadCorpusFile(target);
-    if (loaded.sha256 !== corpus.sha256) {
+    if (loaded.fileSha256 !== corpus.sha256) {
       notice(
-        `warning: ${target} is not the reference ${name} text (sha256 ${loaded.sha256}, expected ${corpus.sha256}); ` +
+        `warning: ${target} is not the reference ${name} text (sha256 ${loaded.fileSha256}, expected ${corpus.sha256}); ` +
           `using it as it is (delete it to download the reference text)`,
       );
     }
@@ -94,14 +97,13 @@ async function resolveKnown(name: string, corpus: KnownCorpus, opts: ResolveCorp
   return downloadOnce(target, present, (touch) => fetchKnown(name, corpus, target, opts, touch), { onWait });
 }
 
-/** Download, clean, verify and save a known corpus (under the data folder's download lock). */
+/** Download, clean (if the corpus says how), verify and save a known corpus (under the data folder's download lock). */
 async function fetchKnown(name: string, corpus: KnownCorpus, target: string, opts: ResolveCorpusOptions, touch: () => void): Promise<ResolvedCorpus> {
   const dir = dirname(target);
   const notice = opts.onNotice ?? (() => {});
   const url = opts.urlOverride || corpus.url; // an empty override (e.g. CHARLAB_HOLMES_URL='') counts as none
   const howTo =
-    `Download the text from ${url}, clean it (each line trimmed and lower-cased, characters outside ` +
-    `printable ASCII dropped, empty lines dropped; sha256 of the result ${corpus.sha256}) and save it as ` +
+    `Download the text from ${url}, ${corpus.byHand} (sha256 of the result ${corpus.sha256}) and save it as ` +
     `${target}, or copy ${corpus.file} to ${target} (or set CHARLAB_DATA_DIR to a folder holding ${corpus.file}).`;
 
   notice(`${corpus.file} not found in ${dir}; downloading ${name} from ${url}`);
@@ -114,21 +116,21 @@ async function fetchKnown(name: string, corpus: KnownCorpus, target: string, opt
 
   // Non-fatal decoding: anything not decodable is outside printable ASCII and dropped by the
   // cleaning anyway; the checksum below decides whether the result is the reference text.
-  const text = corpus.clean(new TextDecoder('utf-8').decode(raw));
-  const sha256 = sha256Hex(text);
+  const file = corpus.clean ? Buffer.from(corpus.clean(new TextDecoder('utf-8').decode(raw)), 'utf8') : raw;
+  const sha256 = sha256Hex(file);
   if (sha256 !== corpus.sha256) {
+    const cleaned = corpus.clean ? ` (${file.length} bytes after cleaning)` : '';
     throw new ChecksumError(
-      `the ${name} text downloaded from ${url} does not match after cleaning: expected sha256 ` +
-        `${corpus.sha256}, got ${sha256} (${raw.length} bytes downloaded, ${text.length} characters ` +
-        `after cleaning); nothing was written. ${howTo}`,
+      `the ${name} text downloaded from ${url} does not match${corpus.clean ? ' after cleaning' : ''}: expected sha256 ` +
+        `${corpus.sha256}, got ${sha256} (${raw.length} bytes downloaded${cleaned}); nothing was written. ${howTo}`,
       corpus.sha256,
       sha256,
     );
   }
-
-  await writeAtomically(target, text, howTo);
+  const loaded = corpusFromBytes(file, target); // the text as it will be read from the saved file
+  await writeAtomically(target, file, howTo);
   notice(`saved ${name} to ${target} (sha256 verified)`);
-  return { path: target, text, sha256, bytes: Buffer.byteLength(text, 'utf8'), name };
+  return { path: target, ...loaded, name };
 }
 
 /** GETs `url` and returns the body, reporting progress and giving up after an idle timeout. */
@@ -187,11 +189,11 @@ async function download(url: string, opts: ResolveCorpusOptions): Promise<Uint8A
   }
 }
 
-/** Saves `text` as `target` through src/util/atomic.ts (temporary file, fsync, rename, fsync of the folder). */
-async function writeAtomically(target: string, text: string, howTo: string): Promise<void> {
+/** Saves `data` as `target` through src/util/atomic.ts (temporary file, fsync, rename, fsync of the folder). */
+async function writeAtomically(target: string, data: Uint8Array, howTo: string): Promise<void> {
   try {
     await mkdir(dirname(target), { recursive: true });
-    writeFileAtomic(target, text);
+    writeFileAtomic(target, data);
   } catch (err) {
     throw new UsageError(`downloaded the corpus but could not save it as ${target}: ${describe(err)}. ${howTo}`);
   }

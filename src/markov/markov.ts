@@ -167,10 +167,11 @@ export class MarkovModel {
    * Article-style generator: after `prime` (>= 1 symbol), draws n symbols, each with weight = raw
    * count c(last k symbols, c). At a dead end — the context never seen, or only seen at the end of
    * the training text with no successor — backs off to k-1, ..., 1 symbols, down to unigram counts.
-   * Returns the n drawn symbols (prime excluded). Deterministic given rng (one rng() call per symbol).
+   * Returns the n drawn symbols (prime excluded), each also given to `emit` as it is drawn.
+   * Deterministic given rng (one rng() call per symbol).
    * A temperature T ≠ 1 draws with weight count^(1/T) instead (T = 1: the counts themselves, bit for bit).
    */
-  sample(prime: ArrayLike<number>, n: number, rng: Rng, temperature = 1): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, rng: Rng, temperature = 1, emit?: (symbol: number) => void): Int32Array {
     if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`markov sample: temperature must be positive, got ${temperature}`);
     const invT = 1 / temperature;
     const V = this.vocabSize;
@@ -193,6 +194,7 @@ export class MarkovModel {
       const ns = succStart[node + 1] - s0;
       for (let s = 0; s < ns; s++) weights[s] = invT === 1 ? real[succGram[s0 + s]] : real[succGram[s0 + s]] ** invT;
       hist[pos] = keyB[succGram[s0 + sampleIndex(weights, rng, ns)]];
+      emit?.(hist[pos]);
     }
     return hist.slice(p0);
   }

@@ -35,6 +35,12 @@ export function checkModelConfig(config: RnnConfig): void {
   if (init !== undefined && !INIT_NAMES.includes(init)) throw new RangeError(`init must be one of ${INIT_NAMES.join(', ')}, got ${String(init)}`);
   if (lrDecay !== undefined && !(lrDecay > 0 && lrDecay <= 1)) throw new RangeError(`lrDecay must be in (0, 1] (1: constant), got ${lrDecay}`);
   if (lrDecayAfter !== undefined && !(Number.isInteger(lrDecayAfter) && lrDecayAfter >= 0)) throw new RangeError(`lrDecayAfter must be an integer >= 0, got ${lrDecayAfter}`);
+  for (const key of ['inputDropout', 'outputDropout'] as const) {
+    const p = config[key];
+    if (p !== undefined && !(p >= 0 && p < 1)) throw new RangeError(`${key} must be in [0, 1), got ${p}`);
+  }
+  const { weightDecay } = config;
+  if (weightDecay !== undefined && !(weightDecay >= 0 && Number.isFinite(weightDecay))) throw new RangeError(`weightDecay must be a finite number >= 0 (0: off), got ${weightDecay}`);
 }
 
 /** `t` holds exactly the named tensors, each of the given size. */

@@ -130,8 +130,10 @@ export interface GradcheckOptions {
   cell: CellName;
   layers: number;
   batch: number;
-  /** Dropout between layers (the masks are drawn once and held fixed for the check). */
+  /** Dropout between layers, on the input and before the output layer (the masks are drawn once and held fixed for the check). */
   dropout: number;
+  inputDropout: number;
+  outputDropout: number;
   /** Adagrad steps on random text before the check (0: check at the initialisation). */
   trainSteps: number;
   /** Elements checked per tensor (tensors at most this large are checked whole). */
@@ -147,6 +149,8 @@ export const GRADCHECK_DEFAULTS: GradcheckOptions = {
   layers: 1,
   batch: 1,
   dropout: 0,
+  inputDropout: 0,
+  outputDropout: 0,
   trainSteps: 0,
   samples: 15,
 };
@@ -180,8 +184,8 @@ export function modelTarget(model: ReferenceModel, rng: Rng): GradTarget {
 
 /** The model's configuration: min-char-rnn's optimizer settings, the check's shape and knobs. */
 export function gradcheckConfig(o: GradcheckOptions): RnnConfig {
-  const { vocabSize, hiddenSize, unroll, seed, cell, layers, batch, dropout } = o;
-  return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed, cell, layers, batch, dropout };
+  const { vocabSize, hiddenSize, unroll, seed, cell, layers, batch, dropout, inputDropout, outputDropout } = o;
+  return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed, cell, layers, batch, dropout, inputDropout, outputDropout };
 }
 
 /** A reference model at its real initialisation, after opts.trainSteps Adagrad steps on random text. */

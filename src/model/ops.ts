@@ -14,14 +14,31 @@
 
 // ---- lookup: the one-hot product W·onehot(x) is column x of W -----------------------------------
 
-/** out[r] = W[r, x]  (W [rows × cols], out [rows]) */
-export function lookupForward(out: Float64Array, W: Float64Array, rows: number, cols: number, x: number): void {
-  for (let r = 0; r < rows; r++) out[r] = W[r * cols + x];
+/**
+ * out[r] = W[r, x]·s  (W [rows × cols], out [rows]): W·(s·onehot(x)); s is 1, or an input-dropout
+ * mask value (0: the character dropped, 1/(1 − p): kept)
+ */
+export function lookupForward(out: Float64Array, W: Float64Array, rows: number, cols: number, x: number, s = 1): void {
+  if (s === 1) for (let r = 0; r < rows; r++) out[r] = W[r * cols + x];
+  else for (let r = 0; r < rows; r++) out[r] = W[r * cols + x] * s;
 }
 
-/** dW[r, x] += dout[r] */
-export function lookupBackward(dW: Float64Array, dout: Float64Array, rows: number, cols: number, x: number): void {
-  for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r];
+/** dW[r, x] += dout[r]·s */
+export function lookupBackward(dW: Float64Array, dout: Float64Array, rows: number, cols: number, x: number, s = 1): void {
+  if (s === 1) for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r];
+  else for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r] * s;
+}
+
+// ---- dropout: a fixed mask m (0, or 1/(1 − p) to keep the expectation) -----------------------------
+
+/** out = x ⊙ m  ([n]; written) */
+export function maskForward(out: Float64Array, o: number, x: Float64Array, xo: number, m: Float64Array, mo: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = x[xo + i] * m[mo + i];
+}
+
+/** dx += dout ⊙ m */
+export function maskBackward(dx: Float64Array, dxo: number, dout: Float64Array, d: number, m: Float64Array, mo: number, n: number): void {
+  for (let i = 0; i < n; i++) dx[dxo + i] += dout[d + i] * m[mo + i];
 }
 
 // ---- bias ----------------------------------------------------------------------------------------

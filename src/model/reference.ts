@@ -1,16 +1,20 @@
 /**
  * The reference model: Float64, built from the ops of src/model/ops.ts, written to be read. Any
- * registered cell (src/model/cells), 1–3 stacked layers with dropout between them, B parallel
- * streams, any optimizer; min-char-rnn's configuration reproduces min-char-rnn exactly.
+ * registered cell (src/model/cells), 1–3 stacked layers, dropout on the input, between the layers
+ * and before the output layer, B parallel streams, any optimizer, decoupled weight decay;
+ * min-char-rnn's configuration reproduces min-char-rnn exactly.
  *
- *   layer 0:   s⁰_t = cell(onehot(x_t), s⁰_{t−1})
- *   layer ℓ:   sˡ_t = cell(dropout(hˡ⁻¹_t), sˡ_{t−1})        (h = the first state tensor)
- *   output:    y_t = Why·h^top_t + by ;  p_t = softmax(y_t)
+ *   layer 0:   s⁰_t = cell(mᵢₙ·onehot(x_t), s⁰_{t−1})        mᵢₙ: input dropout, one per character
+ *   layer ℓ:   sˡ_t = cell(mˡ ⊙ hˡ⁻¹_t, sˡ_{t−1})            (h = the first state tensor)
+ *   output:    y_t = Why·(mₒᵤₜ ⊙ h^top_t) + by ;  p_t = softmax(y_t)
  *   loss:      L = (1/B) Σ_b Σ_t −ln p_t[target_t]
  *
- * Truncated backpropagation through time over chunks of `unroll` characters; the last state of
- * a chunk carries into the next one. Gradients are clipped element-wise (clip), then by global
- * norm (clipNorm, if set), then the optimizer steps. This class is the oracle the fast backend is
+ * Every mask m is drawn per step and stream (per unit for mˡ and mₒᵤₜ): 0 with the knob's
+ * probability p, else 1/(1 − p); without dropout m = 1 and the product is skipped. Evaluation and
+ * sampling use no dropout. Truncated backpropagation through time over chunks of `unroll`
+ * characters; the last state of a chunk carries into the next one. Gradients are clipped
+ * element-wise (clip), then by global norm (clipNorm, if set), then the optimizer steps (after the
+ * weight decay, if set: src/optim/optimizers.ts). This class is the oracle the fast backend is
  * tested against; every buffer is allocated once in the constructor.
  *
  * Layouts: the carried state is [L × B × S] (S = the cell's state size per stream: H, or 2H for
@@ -18,11 +22,11 @@
  */
 import { makeSavableRng, sampleIndex, type Rng, type SavableRng } from '../util/rng.js';
 import { clipInPlace } from '../optim/adagrad.js';
-import { clipGlobalNorm, makeOptimizer, type Optimizer } from '../optim/optimizers.js';
+import { clipGlobalNorm, makeOptimizer, withWeightDecay, type Optimizer } from '../optim/optimizers.js';
 import { CELLS } from './cells/index.js';
 import type { Cell, LayerStep, LayerTensors, StepIO } from './cells/types.js';
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from './checks.js';
-import { linearBackward, linearForward, biasBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './ops.js';
+import { linearBackward, linearForward, biasBackward, maskBackward, maskForward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './ops.js';
 import { copyTensors } from './params.js';
 import { initTensors, modelTensors, zeroTensors } from './spec.js';
 import {
@@ -61,6 +65,10 @@ export class ReferenceModel implements CharModel {
   private readonly ys: Float64Array; // [T × B × V] logits, then p, then dy
   private readonly masks: Float64Array; // [T × (L−1) × B × H] dropout: 0 or 1/(1−p)
   private readonly dropped: Float64Array; // [T × (L−1) × B × H] the masked input of layer ℓ+1
+  private readonly inMasks: Float64Array; // [T × B] input dropout: the one-hot's value (1 without)
+  private readonly outMasks: Float64Array; // [T × B × H] output dropout
+  private readonly outDropped: Float64Array; // [T × B × H] mₒᵤₜ ⊙ h_top, the output layer's input
+  private readonly dTop: Float64Array; // [H] Whyᵀ dy, before the output mask
   private readonly dsNext: Float64Array; // [L × B × S] dL/ds_t coming from step t+1
   private readonly dsPrev: Float64Array; // [L × B × S] dL/ds_{t−1}, being built
   private readonly ds: Float64Array; // [S] dL/ds of the layer being stepped back
@@ -70,6 +78,7 @@ export class ReferenceModel implements CharModel {
   private readonly tapeViews: Float64Array[]; // [tapeSize] of tapes
   private readonly yViews: Float64Array[]; // [V] of ys, per t × B + b
   private readonly inputViews: Float64Array[]; // [H] the dense input of layer l ≥ 1: dropped, or h of the layer below
+  private readonly topViews: Float64Array[]; // [H] the output layer's input, per t × B + b: outDropped, or h_top
   private readonly dViews: [Float64Array[], Float64Array[]]; // [S] of dsNext, of dsPrev, per l × B + b
   private readonly io: StepIO;
   private dropoutRng: SavableRng;
@@ -88,7 +97,8 @@ export class ReferenceModel implements CharModel {
     this.params = copyTensors(params);
     this.grads = zeroTensors(c);
     this.gradList = Object.values(this.grads);
-    this.optimizer = makeOptimizer(c.optimizer, this.params, this.grads);
+    const decayed = modelTensors(c).filter((t) => t.cols > 1).map((t) => t.fullName); // the weight matrices
+    this.optimizer = withWeightDecay(makeOptimizer(c.optimizer, this.params, this.grads), this.params, decayed, c.weightDecay);
     this.cell = CELLS[c.cell];
     this.steps = [];
     this.layerParams = [];
@@ -109,6 +119,10 @@ export class ReferenceModel implements CharModel {
     this.ys = new Float64Array(T * this.B * this.V);
     this.masks = new Float64Array(T * drop);
     this.dropped = new Float64Array(T * drop);
+    this.inMasks = new Float64Array(T * this.B).fill(1);
+    this.outMasks = new Float64Array(c.outputDropout > 0 ? T * this.B * this.H : 0);
+    this.outDropped = new Float64Array(this.outMasks.length);
+    this.dTop = new Float64Array(this.H);
     this.dsNext = new Float64Array(LBS);
     this.dsPrev = new Float64Array(LBS);
     this.ds = new Float64Array(this.S);
@@ -118,8 +132,11 @@ export class ReferenceModel implements CharModel {
     this.tapeViews = views(this.tapes, T * this.L * this.B, this.tapeSize);
     this.yViews = views(this.ys, T * this.B, this.V);
     this.inputViews = this.makeInputViews(T);
+    this.topViews = Array.from({ length: T * this.B }, (_, k) =>
+      c.outputDropout > 0 ? this.outDropped.subarray(k * this.H, (k + 1) * this.H) : this.stateViews[this.slot(Math.floor(k / this.B) + 1, this.L - 1, k % this.B)].subarray(0, this.H),
+    );
     this.dViews = [views(this.dsNext, this.L * this.B, this.S), views(this.dsPrev, this.L * this.B, this.S)];
-    this.io = { x: -1, v: this.dIn, prev: this.ds, next: this.ds, tape: this.ds, dNext: this.ds, dPrev: this.ds, dv: null };
+    this.io = { x: -1, xs: 1, v: this.dIn, prev: this.ds, next: this.ds, tape: this.ds, dNext: this.ds, dPrev: this.ds, dv: null };
   }
 
   /** Views of the dense input of every step slot (empty for layer 0, whose input is a symbol). */
@@ -158,6 +175,7 @@ export class ReferenceModel implements CharModel {
     const io = this.io;
     const k = this.slot(t, l, b);
     io.x = l === 0 ? data[starts[b] + t] : -1;
+    io.xs = l === 0 ? this.inMasks[t * this.B + b] : 1;
     io.v = this.inputViews[k];
     io.prev = this.stateViews[k];
     io.next = this.stateViews[this.slot(t + 1, l, b)];
@@ -165,12 +183,21 @@ export class ReferenceModel implements CharModel {
     return io;
   }
 
-  /** Fresh dropout masks for a chunk of len steps: each unit kept with probability 1 − p, scaled by 1/(1 − p). */
+  /**
+   * Fresh dropout masks for a chunk of len steps, each value kept with probability 1 − p and scaled
+   * by 1/(1 − p): between the layers, then on the input, then on the output, each only when its p > 0
+   * (so a run with between-layer dropout alone draws what it always drew).
+   */
   private drawMasks(len: number): void {
-    const p = this.config.dropout;
+    const { dropout, inputDropout, outputDropout } = this.config;
+    this.drawInto(this.masks, len * (this.L - 1) * this.B * this.H, dropout);
+    this.drawInto(this.inMasks, len * this.B, inputDropout);
+    this.drawInto(this.outMasks, len * this.B * this.H, outputDropout);
+  }
+
+  private drawInto(masks: Float64Array, n: number, p: number): void {
     if (p === 0) return;
-    const n = len * (this.L - 1) * this.B * this.H;
-    for (let i = 0; i < n; i++) this.masks[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
+    for (let i = 0; i < n; i++) masks[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
   }
 
   /**
@@ -188,14 +215,15 @@ export class ReferenceModel implements CharModel {
           steps[l].forward(this.layerParams[l], this.point(data, starts, t, l, b));
           if (l < L - 1 && this.config.dropout > 0) {
             const d = this.dropAt(t, l, b);
-            const h = this.at(t + 1, l, b);
-            for (let i = 0; i < H; i++) this.dropped[d + i] = states[h + i] * this.masks[d + i];
+            maskForward(this.dropped, d, states, this.at(t + 1, l, b), this.masks, d, H); // input of layer l+1 = m ⊙ h_l
           }
         }
-        // y = by, then y += Why·h_top ; p = softmax(y) ; loss += −ln p[target]
-        const y = this.yViews[t * B + b];
+        const k = t * B + b;
+        if (this.config.outputDropout > 0) maskForward(this.outDropped, k * H, states, this.at(t + 1, L - 1, b), this.outMasks, k * H, H); // mₒᵤₜ ⊙ h_top
+        // y = by, then y += Why·(mₒᵤₜ ⊙ h_top) ; p = softmax(y) ; loss += −ln p[target]
+        const y = this.yViews[k];
         y.set(this.params.by);
-        linearForward(y, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], V, H);
+        linearForward(y, this.params.Why, this.topViews[k], V, H);
         loss += softmaxCrossEntropyForward(y, 0, V, data[starts[b] + t + 1]);
       }
     }
@@ -204,7 +232,7 @@ export class ReferenceModel implements CharModel {
 
   /** Backward through the chunk the last forward() saw; fills this.grads. */
   backward(data: Int32Array, starts: ArrayLike<number>, len: number): void {
-    const { L, B, H, V, steps, ds, dIn } = this;
+    const { L, B, V, steps, ds, dIn } = this;
     let { dsNext, dsPrev } = this;
     let dNextViews = this.dViews[0]; // views of dsNext, dsPrev: swapped with them
     let dPrevViews = this.dViews[1];
@@ -213,19 +241,18 @@ export class ReferenceModel implements CharModel {
     for (let t = len - 1; t >= 0; t--) {
       dsPrev.fill(0);
       for (let b = 0; b < B; b++) {
-        // dy = (p − onehot(target))/B ; dby += dy ; dWhy += dy h_topᵀ ; dh_top = dsNext + Whyᵀ dy
-        const dy = this.yViews[t * B + b];
+        // dy = (p − onehot(target))/B ; dby += dy ; dWhy += dy (mₒᵤₜ ⊙ h_top)ᵀ ; dh_top = dsNext + mₒᵤₜ ⊙ (Whyᵀ dy)
+        const k = t * B + b;
+        const dy = this.yViews[k];
         softmaxCrossEntropyBackward(dy, 0, V, data[starts[b] + t + 1], 1 / B);
         ds.set(dNextViews[(L - 1) * B + b]);
         biasBackward(this.grads.by, dy, V);
-        linearBackward(this.grads.Why, ds, this.params.Why, this.stateViews[this.slot(t + 1, L - 1, b)], dy, V, H);
+        this.outputBackward(dy, k);
         for (let l = L - 1; l >= 0; l--) {
           if (l < L - 1) {
             // dh_l = dsNext_l + (gradient of layer l+1's input, through the dropout mask)
             ds.set(dNextViews[l * B + b]);
-            const d = this.dropAt(t, l, b);
-            const drop = this.config.dropout > 0;
-            for (let i = 0; i < H; i++) ds[i] += drop ? dIn[i] * this.masks[d + i] : dIn[i];
+            this.layerInputBackward(t, l, b);
           }
           if (l > 0) dIn.fill(0);
           const io = this.point(data, starts, t, l, b);
@@ -242,6 +269,22 @@ export class ReferenceModel implements CharModel {
       dNextViews = dPrevViews;
       dPrevViews = swapViews;
     }
+  }
+
+  /** dWhy += dy xᵀ and ds += dx, where x = the output layer's input (mₒᵤₜ ⊙ h_top, or h_top): step k = t × B + b. */
+  private outputBackward(dy: Float64Array, k: number): void {
+    const { H, V, ds } = this;
+    if (this.config.outputDropout === 0) return linearBackward(this.grads.Why, ds, this.params.Why, this.topViews[k], dy, V, H);
+    this.dTop.fill(0);
+    linearBackward(this.grads.Why, this.dTop, this.params.Why, this.topViews[k], dy, V, H); // dTop = Whyᵀ dy
+    maskBackward(ds, 0, this.dTop, 0, this.outMasks, k * H, H); //                               ds += mₒᵤₜ ⊙ dTop
+  }
+
+  /** ds += dL/dh_l through layer l+1's input: dIn, through the between-layer mask if any. */
+  private layerInputBackward(t: number, l: number, b: number): void {
+    const { H, ds, dIn } = this;
+    if (this.config.dropout > 0) maskBackward(ds, 0, dIn, 0, this.masks, this.dropAt(t, l, b), H);
+    else for (let i = 0; i < H; i++) ds[i] += dIn[i];
   }
 
   /** Stream starts as a list (one number is one stream). */
@@ -288,6 +331,7 @@ export class ReferenceModel implements CharModel {
   private inferStep(x: number, cur: Float64Array[], next: Float64Array[], probs: Float64Array, invT: number, tape: Float64Array): void {
     const { L, H, V, io } = this;
     io.tape = tape;
+    io.xs = 1; // no dropout
     for (let l = 0; l < L; l++) {
       io.x = l === 0 ? x : -1;
       if (l > 0) io.v = next[l - 1]; // h of the layer below, just computed
@@ -330,7 +374,7 @@ export class ReferenceModel implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array {
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
     checkSample(prime, temperature, this.V);
     const invT = 1 / temperature;
     let [cur, next] = this.inferStates();
@@ -347,6 +391,7 @@ export class ReferenceModel implements CharModel {
       if (i >= prime.length - 1) {
         x = sampleIndex(probs, rng);
         out[i - prime.length + 1] = x;
+        emit?.(x);
       }
     }
     return out;
@@ -376,7 +421,8 @@ export class ReferenceModel implements CharModel {
 
   exportState(): ModelState {
     const state: ModelState = { params: copyTensors(this.params), optimizer: copyTensors(this.optimizer.state), hidden: this.namedState() };
-    if (this.config.dropout > 0) state.rng = { dropout: this.dropoutRng.state() };
+    const { dropout, inputDropout, outputDropout } = this.config;
+    if (dropout > 0 || inputDropout > 0 || outputDropout > 0) state.rng = { dropout: this.dropoutRng.state() };
     return state;
   }
 

@@ -24,6 +24,9 @@ export interface RnnConfig {
   lrDecay?: number; // char-rnn's schedule: lr × lrDecay after each epoch past lrDecayAfter (1: constant)
   lrDecayAfter?: number; // epochs at the full learning rate
   init?: InitName; // 'min-char-rnn': the cells' own initialisation (src/model/spec.ts); 'pytorch': every tensor U(±1/√H)
+  inputDropout?: number; // dropout on the one-hot input: each character dropped (input 0) with this probability, in [0, 1)
+  outputDropout?: number; // dropout on the top layer's h before the output layer (char-rnn's), in [0, 1)
+  weightDecay?: number; // decoupled weight decay (AdamW's): every weight matrix × (1 − lr·weightDecay) per update; 0: off
 }
 
 export type InitName = 'min-char-rnn' | 'pytorch';
@@ -122,8 +125,9 @@ export interface CharModel {
   /**
    * Sample n symbols: feed `prime` (at least one symbol) from the current training hidden state
    * (not modified), then draw each next symbol from softmax(y / temperature) and feed it back.
+   * `emit`, if given, receives each symbol as it is drawn (`charlab sample` streams them).
    */
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng): Int32Array;
+  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array;
   /** A Float64 copy of the current parameters, by name. */
   exportParams(): Tensors;
   /** A copy of the carried hidden state (every layer's state tensors, every stream, flattened). */

@@ -5,6 +5,10 @@
  *   rmsprop:  m = α·m + (1 − α)·g², α = 0.95; θ −= lr·g / (√m + 1e-8)         (char-rnn's)
  *   adam:     m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²  (β1 0.9, β2 0.999), step t
  *             θ −= lr·m̂ / (√v̂ + 1e-8),  m̂ = m / (1 − β1ᵗ),  v̂ = v / (1 − β2ᵗ)
+ * and, with any of them, decoupled weight decay λ (Loshchilov & Hutter; torch.optim.AdamW's order):
+ *   θ ← θ·(1 − lr·λ), then the update above       (for the decayed tensors: the weight matrices)
+ * It is not a gradient (adam with it is AdamW, not Adam on an L2 loss): the loss and its gradients
+ * do not change, only the update does.
  */
 import type { OptimizerName, Tensors } from '../model/types.js';
 import { adagradStep } from './adagrad.js';
@@ -63,6 +67,21 @@ export function makeOptimizer(name: OptimizerName, params: Tensors, grads: Tenso
       throw new RangeError(`unknown optimizer ${String(never)}; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
     }
   }
+}
+
+/** `opt` with decoupled weight decay λ on the tensors `names` of `params` (λ = 0: `opt` itself). */
+export function withWeightDecay(opt: Optimizer, params: Tensors, names: readonly string[], lambda: number): Optimizer {
+  if (lambda === 0) return opt;
+  const decayed = names.map((n) => params[n]);
+  return {
+    name: opt.name,
+    state: opt.state,
+    step: (lr) => {
+      const keep = 1 - lr * lambda; // θ ← θ·(1 − lr·λ)
+      for (const p of decayed) for (let i = 0; i < p.length; i++) p[i] *= keep;
+      opt.step(lr);
+    },
+  };
 }
 
 /** m = α·m + (1 − α)·g² ; θ −= lr·g / (√m + ε) */

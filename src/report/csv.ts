@@ -3,4 +3,4 @@
  * `report` read a table with the same code and the same rule (only a torn last record is dropped;
  * anything else malformed is a UsageError naming the file and line).
  */
-export { parseCsv, type CsvRecord, type CsvTable } from '../sweep/tables.js';
+export { parseCsv, parseTable, type CsvRecord, type CsvTable } from '../sweep/tables.js';

@@ -10,6 +10,9 @@
  * so shards merged give the same leaderboard as one folder with the union.
  */
 import { posix } from 'node:path';
+import { UsageError } from '../errors.js';
+import { meaningChanges } from '../sweep/manifest.js';
+import type { Experiment } from '../sweep/schema.js';
 import { median } from '../util/stats.js';
 import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
 import { binning } from './bins.js';
@@ -37,6 +40,7 @@ import type {
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
 import { halvingOf } from './halving.js';
+import { curveTextOf } from './curveText.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -128,9 +132,12 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     note = row.error.trim() !== '' ? row.error.trim() : 'failed (no error recorded)';
   } else if (row.valBpc === null) {
     note = 'finished without a held-out score';
+  } else if (row.stoppedEarly) {
+    note = `stopped early at ${row.chars ?? '?'} characters${row.bestValChars !== null ? ` (best curve score at ${row.bestValChars})` : ''}`;
   }
   return {
     rank: null,
+    section: null,
     runId: row.runId,
     ...knobsOf(row),
     seed: row.seed,
@@ -143,6 +150,7 @@ function entryFromRow(row: SummaryRow): LeaderboardEntry {
     params: row.params,
     bestValBpc: row.bestValBpc,
     bestValChars: row.bestValChars,
+    stoppedEarly: row.stoppedEarly,
     charsPerS: row.charsPerS,
     wallS: row.wallS,
     iterations: row.iterations,
@@ -157,6 +165,7 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
   const last = curve && curve.length > 0 ? curve[curve.length - 1] : undefined;
   return {
     rank: null,
+    section: null,
     runId,
     ...p,
     status: 'missing',
@@ -168,6 +177,7 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
     params: null,
     bestValBpc: null,
     bestValChars: null,
+    stoppedEarly: null,
     charsPerS: null,
     wallS: null,
     iterations: null,
@@ -180,23 +190,27 @@ function missingEntry(p: RunParams, runId: string, curve: CurveRow[] | undefined
   };
 }
 
-/** Sort: finished runs with a held-out score, best first; then the rest by status, each by parameters. */
+/**
+ * Sort: finished runs with a held-out score, by section (the characters they trained on, largest
+ * first: only runs of one budget are comparable), best first within each and ranked there; then
+ * the rest by status, each by parameters.
+ */
 export function sortLeaderboard(entries: LeaderboardEntry[]): LeaderboardEntry[] {
+  const scored = (e: LeaderboardEntry) => e.status === 'done' && e.valBpc !== null;
   const ranked = entries
-    .filter((e) => e.status === 'done' && e.valBpc !== null)
-    .sort((a, b) => (a.valBpc as number) - (b.valBpc as number) || cmpParams(a, b));
-  const rest = entries
-    .filter((e) => !(e.status === 'done' && e.valBpc !== null))
-    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmpParams(a, b));
-  ranked.forEach((e, i) => (e.rank = i + 1));
-  for (const e of rest) e.rank = null;
+    .filter(scored)
+    .map((e) => Object.assign(e, { section: e.chars }))
+    .sort((a, b) => (b.section ?? -1) - (a.section ?? -1) || (a.valBpc as number) - (b.valBpc as number) || cmpParams(a, b));
+  const rest = entries.filter((e) => !scored(e)).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmpParams(a, b));
+  ranked.forEach((e, i) => (e.rank = i > 0 && ranked[i - 1].section === e.section ? (ranked[i - 1].rank as number) + 1 : 1));
+  for (const e of rest) Object.assign(e, { rank: null, section: null });
   return [...ranked, ...rest];
 }
 
 /** One row per configuration: the runs that differ only in their seed, with mean, sd, 95 % interval and the verdict against the best. */
 export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
   const score = (e: LeaderboardEntry) => (e.rank !== null ? e.valBpc : null);
-  const groups = rankGroups(leaderboard, (e) => configId(e), score, cmpParams);
+  const groups = rankGroups(leaderboard, (e) => configId(e), score, cmpParams, (e) => e.section);
   const configs = groups.map((g): ConfigEntry => {
     const runs = g.items;
     const first = runs[0];
@@ -205,6 +219,7 @@ export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
     return {
       ...knobsOf(first),
       rank: g.rank,
+      section: g.section,
       configId: g.key,
       runIds: runs.map((e) => e.runId),
       seeds: runs.map((e) => e.seed),
@@ -217,6 +232,10 @@ export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
       halfWidth: g.halfWidth,
       verdict: g.verdict,
       p: g.p,
+      diff: g.diff,
+      diffLo: g.diffLo,
+      diffHi: g.diffHi,
+      seedsNeeded: g.seedsNeeded,
       markovBpc,
       delta: g.mean !== null && markovBpc !== null ? g.mean - markovBpc : null,
       params: first.params,
@@ -239,30 +258,55 @@ function knobsOf(e: KnobValues): KnobValues {
   return Object.fromEntries(KNOBS.map((k) => [k, e[k]])) as KnobValues;
 }
 
-/** Per shown knob and value: best and median of the configurations' means (one seed: the runs' scores). */
+/**
+ * Per shown knob and value: best and median of the configurations' means (one seed: the runs'
+ * scores) — over the configurations that differ from another one in this knob alone (the same
+ * other knobs, the same budget), so a value is never credited with what another knob did. In a
+ * full grid that is every configuration; in a ladder (a union of grids) or a random search, often
+ * none: then the values are listed with their runs and nothing is compared.
+ */
 function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Record<Knob, KnobValue[]>): KnobStats[] {
   const label = (c: ConfigEntry) => (c.runIds.length === 1 ? c.runIds[0] : c.configId);
   return shownKnobs(entries).map((def) => {
     const knob = def.key as Knob;
     const bins = binning([...grid[knob], ...entries.map((e) => e[knob])]);
-    return {
-      knob,
-      label: KNOB_LABELS[knob],
-      values: bins.groups.map((value) => {
-        const runs = entries.filter((e) => bins.of(e[knob]) === value);
-        const ranked = configs.filter((c) => bins.of(c[knob]) === value && c.mean !== null);
-        const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
-        return {
-          value,
-          runs: runs.length,
-          finished: runs.filter((e) => e.rank !== null).length,
-          best: best ? best.mean : null,
-          median: ranked.length > 0 ? median(ranked.map((c) => c.mean as number)) : null,
-          bestRunId: best ? label(best) : null,
-        };
-      }),
-    };
+    const scored = configs.filter((c) => c.mean !== null);
+    const { comparable, groups } = comparableConfigs(scored, knob, bins.of);
+    const values = bins.groups.map((value) => {
+      const runs = entries.filter((e) => bins.of(e[knob]) === value);
+      const ranked = comparable.filter((c) => bins.of(c[knob]) === value);
+      const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
+      return {
+        value,
+        runs: runs.length,
+        finished: runs.filter((e) => e.rank !== null).length,
+        best: best ? best.mean : null,
+        median: ranked.length > 0 ? median(ranked.map((c) => c.mean as number)) : null,
+        bestRunId: best ? label(best) : null,
+      };
+    });
+    const values0 = new Set(scored.map((c) => bins.of(c[knob]))).size;
+    return { knob, label: KNOB_LABELS[knob], values, comparableGroups: groups, note: knobNote(KNOB_LABELS[knob], values0, groups, comparable.length, scored.length) };
   });
+}
+
+/** The configurations in groups (same other knobs, same section) where `knob` takes two values or more; one value in all: every one. */
+function comparableConfigs(scored: ConfigEntry[], knob: Knob, bin: (v: KnobValue) => KnobValue): { comparable: ConfigEntry[]; groups: number } {
+  if (new Set(scored.map((c) => bin(c[knob]))).size < 2) return { comparable: scored, groups: 0 };
+  const strata = new Map<string, ConfigEntry[]>();
+  for (const c of scored) {
+    const key = JSON.stringify([c.section, ...KNOBS.filter((k) => k !== knob).map((k) => c[k])]);
+    strata.set(key, [...(strata.get(key) ?? []), c]);
+  }
+  const kept = [...strata.values()].filter((g) => new Set(g.map((c) => bin(c[knob]))).size >= 2);
+  return { comparable: kept.flat(), groups: kept.length };
+}
+
+function knobNote(label: string, values: number, groups: number, used: number, scored: number): string {
+  if (values < 2) return `One ${label} among the scored configurations: nothing to compare.`;
+  if (groups === 0) return `Not compared: no two configurations differ in ${label} alone (they differ in other knobs too, or were trained to other budgets).`;
+  const all = used === scored ? 'every scored configuration' : `${used} of the ${scored} scored configurations (the others differ in more than ${label})`;
+  return `Compared within ${groups} group${groups === 1 ? '' : 's'} of configurations that differ in ${label} alone: ${all}.`;
 }
 
 /** Learning rate × hidden size: the best configuration mean in each cell. */
@@ -370,12 +414,39 @@ function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: Fo
 /** Each run's final checkpoint (the first folder holding one wins), as a path from the report's folder. */
 function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[]): void {
   for (const e of leaderboard) {
-    const i = folders.findIndex((f) => f.checkpoints?.includes(e.runId));
-    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), 'checkpoints', `${e.runId}.safetensors`);
+    const i = folders.findIndex((f) => f.checkpoints?.[e.runId] !== undefined);
+    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), folders[i].checkpoints![e.runId]);
+  }
+}
+
+/**
+ * Folders are reported together only when their runs are comparable: shards (or re-runs) of one
+ * experiment — the same corpus text, split, budget and everything else that changes what a run
+ * means (src/sweep/manifest.ts meaningChanges). Anything else is refused: one leaderboard across
+ * budgets, scored against one folder's Markov ladder, would compare what is not comparable.
+ */
+export function checkComparable(folders: FolderTables[]): void {
+  if (folders.length < 2) return;
+  const [first, ...rest] = folders;
+  const advice = `report each folder on its own (charlab report ${folders.map((f) => f.dir).join('; charlab report ')})`;
+  for (const f of folders) {
+    if (f.manifest?.experiment) continue;
+    const why = `${f.dir} has no readable manifest.json, so it cannot be told whether its runs are comparable with the others'`;
+    throw new UsageError(`report ${folders.map((x) => x.dir).join(' ')}: ${why}; ${advice}`);
+  }
+  const experiment = (f: FolderTables) => f.manifest!.experiment as Experiment;
+  for (const f of rest) {
+    const changes = meaningChanges(experiment(first), experiment(f)).map((c) => `${c.key}: ${c.old} in ${first.dir}, ${c.new} in ${f.dir}`);
+    const [a, b] = [first.manifest!.corpus?.sha256, f.manifest!.corpus?.sha256];
+    if (a !== b) changes.push(`corpus text (sha256): ${a ?? '(unknown)'} in ${first.dir}, ${b ?? '(unknown)'} in ${f.dir}`);
+    if (changes.length === 0) continue;
+    const list = changes.map((c) => `  ${c}\n`).join('');
+    throw new UsageError(`report: ${f.dir} is not the same experiment as ${first.dir}, so their runs are not comparable:\n${list}${advice}`);
   }
 }
 
 export function buildReportData(folders: FolderTables[]): ReportData {
+  checkComparable(folders);
   const merged = mergeFolders(folders);
   const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
   const expected = expectedFromManifests(folders, notes);
@@ -404,5 +475,7 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     curves: merged.curves,
     vocabSize: num(facts.corpus?.vocabSize),
     halving: halvingOf(folders, leaderboard),
+    sections: [...new Set(leaderboard.filter((e) => e.rank !== null).map((e) => e.section))],
+    curveText: curveTextOf(folders, merged.summary),
   };
 }

@@ -4,7 +4,8 @@
  * (factGroups), which the Markdown and HTML renderers only lay out and escape.
  */
 import { ladderFactGroup } from './ladder.js';
-import type { Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
+import type { CurveText, Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
+import { curveLabel } from './curveText.js';
 import { KNOB_LABELS, KNOBS } from './types.js';
 import { shownKnobs, type KnobValues } from '../sweep/knobs.js';
 import { fmtCompact, fmtDuration, fmtInt } from './format.js';
@@ -114,7 +115,8 @@ function items(pairs: Array<[string, string | null]>): FactItem[] {
   return pairs.filter((p): p is [string, string] => p[1] !== null && p[1] !== '').map(([label, value]) => ({ label, value }));
 }
 
-function experimentGroup(f: Facts): FactGroup {
+function experimentGroup(f: Facts, ct: CurveText): FactGroup {
+  const es = ct.earlyStopping;
   return {
     title: 'Experiment',
     items: items([
@@ -130,6 +132,8 @@ function experimentGroup(f: Facts): FactGroup {
       ]),
       ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
       ['validation', f.validation],
+      ['curve scores', `each reads ${curveLabel(ct)}${ct.legacy ? ' (tables recorded before issue 21)' : ''}`],
+      ['early stopping', es === null ? null : `after ${es.patience} curve score(s) in a row without an improvement of more than ${es.minDelta} bpc`],
     ]),
   };
 }
@@ -141,7 +145,9 @@ function corpusGroup(f: Facts): FactGroup {
     title: 'Corpus',
     items: items([
       ['path', typeof cp.path === 'string' ? cp.path : null],
-      ['sha256', typeof cp.sha256 === 'string' ? cp.sha256 : null],
+      ['slice', cp.slice && typeof cp.slice.chars === 'number' ? `its first ${fmtInt(cp.slice.chars)} of ${fmtInt(cp.slice.fileChars ?? NaN)} characters` : null],
+      ['sha256', typeof cp.sha256 === 'string' ? `${cp.sha256} (of the text read${cp.slice ? ': the slice' : ''})` : null],
+      ['file sha256', typeof cp.fileSha256 === 'string' && cp.fileSha256 !== cp.sha256 ? cp.fileSha256 : null],
       ['characters', typeof cp.chars === 'number' ? fmtInt(cp.chars) : null],
       ['vocabulary', typeof cp.vocabSize === 'number' ? `${cp.vocabSize} symbols` : null],
       ['training characters', typeof cp.trainChars === 'number' ? fmtInt(cp.trainChars) : null],
@@ -181,5 +187,5 @@ function timingGroup(f: Facts): FactGroup {
 
 /** The "Sweep facts" section: experiment, corpus, machine and timing. */
 export function factGroups(data: ReportData): FactGroup[] {
-  return [experimentGroup(data.facts), corpusGroup(data.facts), ladderFactGroup(data), timingGroup(data.facts)];
+  return [experimentGroup(data.facts, data.curveText), corpusGroup(data.facts), ladderFactGroup(data), timingGroup(data.facts)];
 }

@@ -1,4 +1,10 @@
-/** Escaping and number formatting shared by the renderers. Deterministic (no locale). */
+/**
+ * Escaping and number formatting shared by the renderers. Deterministic (no locale). Text from the
+ * sweep's files reaches report.md and report.html with its control characters escaped (ESC, BEL,
+ * the bidirectional overrides such as U+202E, …: src/util/terminalText.ts), so `cat report.md`
+ * cannot drive a terminal; the CSV tables keep the text as it is.
+ */
+import { escapeForTerminal } from '../util/terminalText.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -10,7 +16,7 @@ const HTML_ESCAPES: Record<string, string> = {
 
 /** Escape text for HTML element content and (quoted) attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
+  return escapeForTerminal(text).replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
 }
 
 /**
@@ -20,12 +26,13 @@ export function escapeHtml(text: string): string {
  * quotes are harmless without a tag), and newlines become spaces (a table row is one line).
  */
 export function mdText(text: string): string {
-  const punct = text.replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`);
+  const punct = escapeForTerminal(text).replace(/[\\`*_[\]|~]/g, (ch) => `\\${ch}`);
   return punct.replace(/[&<>]/g, (ch) => HTML_ESCAPES[ch]).replace(/\r\n|\r|\n/g, ' ');
 }
 
 /** A fenced Markdown code block whose fence is longer than any backtick run in the text (at least 3). */
-export function mdFence(text: string, info = 'text'): string {
+export function mdFence(raw: string, info = 'text'): string {
+  const text = escapeForTerminal(raw);
   let longest = 0;
   for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   const fence = '`'.repeat(Math.max(3, longest + 1));

@@ -2,22 +2,29 @@
  * Seeds grouped (pure): runs that differ only in their seed form one configuration. Each
  * configuration gets the mean, standard deviation and 95 % Student-t interval of its finished runs'
  * held-out bpc, and is compared with the best configuration (lowest mean) by Welch's two-sided
- * t-test at 5 %: p ≥ 0.05 means "statistically indistinguishable from the best" (each comparison on
- * its own, not corrected for multiple comparisons). A configuration (or a best) with one finished
- * run cannot be tested.
+ * t-test at 5 % (each comparison on its own, not corrected for multiple comparisons): p < 0.05 is
+ * "worse"; otherwise the difference is not resolved at this number of seeds, which is not evidence
+ * that the two are equal — the difference, its 95 % interval and the seeds a side at which a
+ * difference of that size would be significant say how little the test could tell. A configuration
+ * (or a best) with one finished run cannot be tested.
  *
- * The core (rankGroups) only sees keys and scores, so the sweep's terminal table uses it too.
+ * Only comparable runs are ranked and tested against each other: runs trained on the same number
+ * of characters (a section; successive halving stops configurations at several budgets, and a score
+ * at 100k characters is no rival for one at 2.7M). Callers give each item's section (its budget).
+ *
+ * The core (rankGroups) only sees keys, scores and sections, so the sweep's terminal table uses it too.
  */
-import { mean, sampleSd, tInterval95, welchTTest } from '../util/stats.js';
+import { mean, sampleSd, seedsForVerdict, tInterval95, welchInterval, welchTTest } from '../util/stats.js';
 
 export const ALPHA = 0.05;
 export const TEST_STATEMENT =
-  "Configurations marked ≈ best are statistically indistinguishable from the best: Welch's two-sided t-test on held-out bpc " +
-  `across seeds, p ≥ ${ALPHA} (each against the best, not corrected for multiple comparisons).`;
+  "vs best: Welch's two-sided t-test on held-out bpc across seeds against the best configuration (each on its own, not corrected for " +
+  `multiple comparisons). worse: p < ${ALPHA}. not resolved: no significant difference at this number of seeds — not evidence that ` +
+  'the two are equal; Δ best gives the difference with its 95 % interval and the seeds a side at which a difference that large would be significant.';
 export const SINGLE_SEED_STATEMENT = 'Each configuration ran with one seed, so no difference between configurations is tested for significance.';
 
-/** best: the lowest mean; tied: indistinguishable from it; worse: significantly worse; untested: too few seeds on either side. */
-export type Verdict = 'best' | 'tied' | 'worse' | 'untested';
+/** best: the lowest mean; unresolved: not significantly different at these seeds; worse: significantly worse; untested: too few seeds on either side. */
+export type Verdict = 'best' | 'unresolved' | 'worse' | 'untested';
 
 export interface GroupStats {
   /** Finished runs with a score. */
@@ -35,11 +42,18 @@ export interface RankedGroup<T> extends GroupStats {
   key: string;
   items: T[];
   scores: number[];
-  /** 1-based among groups with a score; null for the rest. */
+  /** The section (training characters) whose groups it is ranked and tested among; null: unknown. */
+  section: number | null;
+  /** 1-based among the groups of its section with a score; null for the rest. */
   rank: number | null;
   verdict: Verdict | null;
-  /** Welch's p against the best (null when not tested, and for the best itself). */
+  /** Welch's p against the best of its section (null when not tested, and for the best itself). */
   p: number | null;
+  /** mean − the best's mean with its 95 % Welch interval, and the seeds a side a verdict on it would need (null: not tested, or > 1000). */
+  diff: number | null;
+  diffLo: number | null;
+  diffHi: number | null;
+  seedsNeeded: number | null;
 }
 
 export function groupStats(scores: readonly number[]): GroupStats {
@@ -50,10 +64,17 @@ export function groupStats(scores: readonly number[]): GroupStats {
 }
 
 /**
- * Group `items` by `key` (first appearance order kept within a group), rank the groups by mean
- * score (ties broken by `tie`, then key), and give each its verdict against the best.
+ * Group `items` by `key` (first appearance order kept within a group), rank the groups of each
+ * section by mean score (ties broken by `tie`, then key), and give each its verdict against the
+ * best of its section. Sections come largest first (null last), the groups without a score after all.
  */
-export function rankGroups<T>(items: readonly T[], key: (t: T) => string, score: (t: T) => number | null, tie: (a: T, b: T) => number = () => 0): Array<RankedGroup<T>> {
+export function rankGroups<T>(
+  items: readonly T[],
+  key: (t: T) => string,
+  score: (t: T) => number | null,
+  tie: (a: T, b: T) => number = () => 0,
+  section: (t: T) => number | null = () => null,
+): Array<RankedGroup<T>> {
   const byKey = new Map<string, T[]>();
   for (const it of items) {
     const k = key(it);
@@ -62,16 +83,24 @@ export function rankGroups<T>(items: readonly T[], key: (t: T) => string, score:
     else byKey.set(k, [it]);
   }
   const groups = [...byKey].map(([k, its]): RankedGroup<T> => {
-    const scores = its.map(score).filter((s): s is number => s !== null && Number.isFinite(s));
-    return { key: k, items: its, scores, ...groupStats(scores), rank: null, verdict: null, p: null };
+    const scored = its.filter((t) => isScore(score(t)));
+    const scores = scored.map((t) => score(t) as number);
+    const at = section(scored[0] ?? its[0]);
+    const untested = { rank: null, verdict: null, p: null, diff: null, diffLo: null, diffHi: null, seedsNeeded: null };
+    return { key: k, items: its, scores, ...groupStats(scores), section: at, ...untested };
   });
   const cmp = (a: RankedGroup<T>, b: RankedGroup<T>) => tie(a.items[0], b.items[0]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  const ranked = groups.filter((g) => g.n > 0).sort((a, b) => (a.mean as number) - (b.mean as number) || cmp(a, b));
-  const rest = groups.filter((g) => g.n === 0).sort(cmp);
-  ranked.forEach((g, i) => (g.rank = i + 1));
-  judge(ranked);
-  return [...ranked, ...rest];
+  const sections = [...new Set(groups.filter((g) => g.n > 0).map((g) => g.section))].sort((a, b) => (b ?? -1) - (a ?? -1));
+  const ranked = sections.flatMap((sec) => {
+    const own = groups.filter((g) => g.n > 0 && g.section === sec).sort((a, b) => (a.mean as number) - (b.mean as number) || cmp(a, b));
+    own.forEach((g, i) => (g.rank = i + 1));
+    judge(own);
+    return own;
+  });
+  return [...ranked, ...groups.filter((g) => g.n === 0).sort(cmp)];
 }
+
+const isScore = (s: number | null): s is number => s !== null && Number.isFinite(s);
 
 function judge<T>(ranked: Array<RankedGroup<T>>): void {
   const best = ranked[0];
@@ -83,7 +112,9 @@ function judge<T>(ranked: Array<RankedGroup<T>>): void {
       continue;
     }
     g.p = welchTTest(g.scores, best.scores).p;
-    g.verdict = g.p >= ALPHA ? 'tied' : 'worse';
+    g.verdict = g.p >= ALPHA ? 'unresolved' : 'worse';
+    const d = welchInterval(g.scores, best.scores);
+    Object.assign(g, { diff: d.diff, diffLo: d.lo, diffHi: d.hi, seedsNeeded: g.verdict === 'unresolved' ? seedsForVerdict(g.scores, best.scores, ALPHA) : null });
   }
 }
 
@@ -92,13 +123,14 @@ export function multiSeed<T>(groups: ReadonlyArray<RankedGroup<T>>): boolean {
   return groups.some((g) => g.items.length > 1);
 }
 
-/** The verdict as a table cell: "best", "≈ best (p 0.31)", "worse (p 0.002)", "not tested". */
-export function verdictText(g: { verdict: Verdict | null; p: number | null; n: number }): string {
+/** The verdict as a table cell: "best", "not resolved (p 0.31; needs ≥ 5 seeds)", "worse (p 0.002)", "not tested"; `short` for narrow tables. */
+export function verdictText(g: { verdict: Verdict | null; p: number | null; n: number; seedsNeeded?: number | null }, short = false): string {
   switch (g.verdict) {
     case 'best':
       return 'best';
-    case 'tied':
-      return `≈ best (p ${fmtP(g.p as number)})`;
+    case 'unresolved':
+      if (short) return `n.r. p ${fmtP(g.p as number)}, ${g.seedsNeeded == null ? '>1000' : `≥${g.seedsNeeded}`} seeds`;
+      return `not resolved (p ${fmtP(g.p as number)}; ${seedsText(g.seedsNeeded ?? null)})`;
     case 'worse':
       return `worse (p ${fmtP(g.p as number)})`;
     case 'untested':
@@ -106,6 +138,18 @@ export function verdictText(g: { verdict: Verdict | null; p: number | null; n: n
     default:
       return '—';
   }
+}
+
+/** The seeds a side a verdict would need, short: "≥ 3 seeds", "> 1000 seeds". */
+export function seedsText(n: number | null): string {
+  return n === null ? 'needs > 1000 seeds' : `needs ≥ ${n} seeds`;
+}
+
+/** The difference to the best with its 95 % interval: "+0.958 [−0.054, +1.970]". */
+export function diffText(g: { diff: number | null; diffLo: number | null; diffHi: number | null }): string {
+  if (g.diff === null || g.diffLo === null || g.diffHi === null) return '—';
+  const f = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(3)}`;
+  return `${f(g.diff)} [${f(g.diffLo)}, ${f(g.diffHi)}]`;
 }
 
 export function fmtP(p: number): string {

@@ -50,7 +50,7 @@ export function halvingOf(folders: FolderTables[], leaderboard: LeaderboardEntry
 export const HALVING_PROSE =
   'Successive halving: every configuration trained to the first rung\'s budget; at each rung the configurations were ranked on the mean of their seeds\' ' +
   'held-out bpc at that budget (the whole held-out text) and the best 1/eta continued from their checkpoints to the next rung. ' +
-  'A configuration\'s row in the leaderboard is its score where it stopped, so scores at different budgets stand side by side there; the rank within each rung is the fair comparison.';
+  'A configuration\'s row in the leaderboard is its score where it stopped, and the leaderboard ranks and tests it only against the configurations that stopped at the same budget (one table per budget); the rank within each rung, below, compares every configuration that reached that rung.';
 
 export function halvingSpend(h: HalvingReport): string {
   const pct = h.gridChars > 0 ? Math.round((100 * h.trainChars) / h.gridChars) : 0;

@@ -3,13 +3,13 @@
  * SVGs inlined (one <svg> per plot). Every piece of text from the sweep's files is escaped with
  * escapeHtml(); a restrictive Content-Security-Policy is set as defence in depth.
  */
-import type { ConfigEntry, LadderRow, LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
+import type { ConfigEntry, Ladder, LadderRow, LeaderboardEntry, RenderedPlot, ReportData } from './types.js';
 import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
-import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
+import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -39,8 +39,8 @@ td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-wo
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); } .badge.baseline { background: #6a3d9a; }
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
-td.verdict { white-space: nowrap; } td.verdict.best, td.verdict.tied { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested { color: var(--muted); }
-tr.v-best td { background: #eef7ee; } tr.v-tied td { background: #f6fbf6; }
+td.verdict { white-space: nowrap; } td.verdict.best { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested, td.verdict.unresolved { color: var(--muted); }
+tr.v-best td { background: #eef7ee; }
 .knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 8px 28px; }
 figure { margin: 16px 0 28px; }
 figure svg { max-width: 100%; height: auto; display: block; }
@@ -104,14 +104,14 @@ function headRow<T>(columns: Array<Column<T>>): string {
   return `<tr>${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
 }
 
-/** Ranked runs, then the rest (greyed, a rule above the first of them). */
-function leaderboardTable(data: ReportData): string {
-  const columns = leaderboardColumns(shownDefs(data));
-  const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
-  const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s) => {
+/** Ranked runs, then the rest (greyed, a rule above the first of them); the ladder's orders among them. */
+function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder: Ladder | null): string {
+  const columns = leaderboardColumns(shownDefs(data), data.curveText);
+  const firstUnranked = entries.findIndex((e) => e.rank === null);
+  const rows = interleave(entries, (e) => (e.rank === null ? null : e.valBpc), ladder).map((s) => {
     if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
     const e = s.row;
-    const i = data.leaderboard.indexOf(e);
+    const i = entries.indexOf(e);
     const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
     return `<tr class="${cls}" data-status="${h(e.status)}">${columns.map((c) => cell(c, e)).join('')}</tr>`;
   });
@@ -121,20 +121,30 @@ function leaderboardTable(data: ReportData): string {
   );
 }
 
-/** One row per configuration, the best and those indistinguishable from it shaded. */
-function configTable(data: ReportData): string {
-  const columns = configColumns(shownDefs(data));
-  const rows = interleave(data.grouping.configs, (c) => (c.rank === null ? null : c.mean), data.ladder).map((s) =>
+/** One row per configuration, the best shaded. */
+function configTable(data: ReportData, configs: ConfigEntry[], ladder: Ladder | null): string {
+  const columns = configColumns(shownDefs(data), data.curveText);
+  const rows = interleave(configs, (c) => (c.rank === null ? null : c.mean), ladder).map((s) =>
     'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
   );
   return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
+/** A table per comparable section (one unless runs were scored at several budgets), each under its heading. */
+function sectioned<T extends { rank: number | null; section: number | null }>(data: ReportData, rows: T[], what: string, render: (rows: T[], ladder: Ladder | null) => string): string {
+  return sectionsOf(data, rows, what)
+    .map((sec) => `${sec.title ? `<h4>${h(sec.title)}</h4>\n` : ''}${render(sec.rows, sec.ladder)}`)
+    .join('\n');
+}
+
 function leaderboardBlock(data: ReportData): string {
-  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data)}`;
+  const compared = h(comparisonText(data));
+  const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) => leaderboardTable(data, rows, ladder));
+  if (!data.grouping.multiSeed) return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
   return (
-    `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)}</p>\n${configTable(data)}\n` +
-    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${leaderboardTable(data)}`
+    `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)} ${compared}</p>\n` +
+    `${sectioned(data, data.grouping.configs, 'configurations', (rows, ladder) => configTable(data, rows, ladder))}\n` +
+    `<h3>All runs</h3>\n<p class="muted">${h(leaderboardProse(data))}</p>\n${runs}`
   );
 }
 
@@ -154,7 +164,7 @@ function knobTables(data: ReportData): string {
   const tables = data.knobs.map((k) => {
     const columns = knobColumns(k, data.grouping.multiSeed);
     const rows = k.values.map((v) => `<tr>${columns.map((c) => cell(c, v)).join('')}</tr>`);
-    return `<section><h3>${h(k.label)}</h3><div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+    return `<section><h3>${h(k.label)}</h3><p class="muted">${h(k.note)}</p><div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
   });
   return `<div class="knobs">${tables.join('')}</div>`;
 }

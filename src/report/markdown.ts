@@ -13,8 +13,7 @@ import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
-import { shownDefs } from './text.js';
-import { headline, PROSE, sampleMeta, statusLabel, truncate } from './text.js';
+import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -45,23 +44,27 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
-  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
+  const runs = sectionTables(data, leaderboardColumns(shownDefs(data), data.curveText), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
+  const compared = comparisonText(data);
+  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
   return [
     '## Leaderboard',
     '',
-    `${PROSE.configs} ${TEST_STATEMENT}`,
+    `${PROSE.configs} ${TEST_STATEMENT} ${compared}`,
     '',
-    table(configColumns(shownDefs(data)), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
-    '',
+    ...sectionTables(data, configColumns(shownDefs(data), data.curveText), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
     '### All runs',
     '',
-    PROSE.leaderboard,
+    leaderboardProse(data),
     '',
-    runs,
-    '',
+    ...runs,
     ...sampleCommand(data),
   ];
+}
+
+/** One table per comparable section (one in all unless runs were scored at several budgets), each with its heading. */
+function sectionTables<T extends { rank: number | null; section: number | null }>(data: ReportData, columns: Array<Column<T>>, rows: T[], what: string, score: (r: T) => number | null): string[] {
+  return sectionsOf(data, rows, what).flatMap((sec) => [...(sec.title ? [`#### ${mdText(sec.title)}`, ''] : []), table(columns, sec.rows, 120, { ladder: sec.ladder, score }), '']);
 }
 
 /** With checkpoints kept: how to draw more text from the best run (run ids link to their checkpoints). */
@@ -80,7 +83,7 @@ function halvingSection(data: ReportData): string[] {
 
 function knobSection(data: ReportData): string[] {
   const prose = data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs;
-  return ['## Per knob', '', prose, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', table(knobColumns(k, data.grouping.multiSeed), k.values), ''])];
+  return ['## Per knob', '', prose, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', mdText(k.note), '', table(knobColumns(k, data.grouping.multiSeed), k.values), ''])];
 }
 
 function plotSection(plots: PlotFile[]): string[] {

@@ -7,6 +7,7 @@
  * the cap, so one hopeless run cannot drag a mean off the plot.
  */
 import { ladderCaption } from './ladder.js';
+import { curveLabel, curvePanelTitle } from './curveText.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { binning } from './bins.js';
 import { mean } from '../util/stats.js';
@@ -85,7 +86,7 @@ function panel(data: ReportData, points: BandPoint[], series: string, label: str
     { data: mine, mark: { type: 'line', clip: true, strokeWidth: 2, strokeDash: series === HELD_OUT ? [1, 0] : [4, 3] }, encoding: { x, y, color } },
   ];
   if (series === HELD_OUT) layers.push({ data: mine, mark: { type: 'point', filled: true, size: 22, clip: true }, encoding: { x, y, color } });
-  return { title: series === HELD_OUT ? 'held-out' : 'training (smoothed)', width: PANEL_WIDTH, height: CURVES_HEIGHT, layer: [...layers, ...baselineLayers(data, domain)] };
+  return { title: series === HELD_OUT ? curvePanelTitle(data.curveText) : 'training (smoothed)', width: PANEL_WIDTH, height: CURVES_HEIGHT, layer: [...layers, ...baselineLayers(data, domain)] };
 }
 
 export function groupedCurvesSpec(data: ReportData, knob: Knob): PlotSpec {
@@ -104,7 +105,7 @@ export function groupedCurvesSpec(data: ReportData, knob: Knob): PlotSpec {
     file: `plots/curves-by-${KNOB_SLUGS[knob]}.svg`,
     title: `Curves by ${label}`,
     caption:
-      `Held-out bpc (left) and smoothed training bpc (right, smooth_loss_per_char / ln 2) against training characters, the runs grouped by ${label}: ` +
+      `Held-out bpc on ${curveLabel(data.curveText)} (left) and smoothed training bpc (right, smooth_loss_per_char / ln 2) against training characters, the runs grouped by ${label}: ` +
       'the line is their mean, the band the middle half of the runs (25th to 75th percentile), each run interpolated onto the points where the group was measured; ' +
       'the black dashed rule is the Markov baseline.' +
       ladderCaption(data) +

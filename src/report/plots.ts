@@ -16,6 +16,7 @@ import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
 import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
+import { curveLabel, curvePanelTitle } from './curveText.js';
 import { ladderCaption } from './ladder.js';
 import { rungRuleCaption, rungRuleLayers } from './halving.js';
 
@@ -222,7 +223,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   const values = data.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `bpc against training characters, by ${label}`, subtitle: 'solid: held-out; dashed: training (smoothed); black dashed rule: Markov baseline' },
+    title: { text: `bpc against training characters, by ${label}`, subtitle: `solid: ${curvePanelTitle(data.curveText)}; dashed: training (smoothed); black dashed rule: Markov baseline` },
     width: CURVES_WIDTH,
     height: CURVES_HEIGHT,
     config: CONFIG,
@@ -233,7 +234,7 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
     file: `plots/curves-runs.svg`,
     title: `Every run's curves, by ${label}`,
     caption:
-      `Held-out bpc (solid, points where measured) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
+      `Held-out bpc on ${curveLabel(data.curveText)} (solid, points where measured; the same characters at every point) and smoothed training bpc (dashed, smooth_loss_per_char / ln 2) ` +
       `against training characters for every run, one line each, coloured by ${label}; the black dashed rule is the Markov baseline.` +
       ladderCaption(data) +
       rungRuleCaption(data.halving) +

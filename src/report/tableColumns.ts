@@ -4,10 +4,11 @@
  * column with a `kind` gets that renderer's treatment (a status badge, a coloured Δ, a run id in
  * monospace, a note cut to fit).
  */
-import type { ConfigEntry, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry } from './types.js';
+import type { ConfigEntry, CurveText, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry } from './types.js';
+import { bestHead } from './curveText.js';
 import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
-import { verdictText } from './groups.js';
+import { diffText, verdictText } from './groups.js';
 import { statusLabel } from './text.js';
 
 export interface Column<T> {
@@ -37,8 +38,8 @@ function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column
   return knobs.map((k) => ({ head: k.short, numeric: k.kind !== 'choice', text: (e: T) => fmtKnob(e[k.key as KnobKey]) }));
 }
 
-/** The runs' table: one row per run. */
-export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<LeaderboardEntry>> {
+/** The runs' table: one row per run (the best column headed for what the curve scores read). */
+export function leaderboardColumns(knobs: readonly KnobDef[], curveText?: CurveText): Array<Column<LeaderboardEntry>> {
   return [
   { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
   { head: 'run', numeric: false, text: (e) => e.runId, kind: 'run', link: (e) => e.checkpoint, baseline: markovRun },
@@ -47,7 +48,7 @@ export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<Lead
   { head: 'seed', numeric: true, text: (e) => e.seed },
   { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status', baseline: () => 'baseline' },
   { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc), baseline: (b) => fmtBpc(b.valBpc) },
-  { head: 'best bpc', numeric: true, text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`) },
+  { head: curveText ? bestHead(curveText) : 'best bpc', numeric: true, text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`) },
   { head: 'Markov bpc', numeric: true, text: (e) => fmtBpc(e.markovBpc) },
   { head: 'Δ bpc', numeric: true, text: (e) => fmtDelta(e.delta), kind: 'delta' },
   { head: 'chars/s', numeric: true, text: (e) => fmtInt(e.charsPerS) },
@@ -56,7 +57,7 @@ export function leaderboardColumns(knobs: readonly KnobDef[]): Array<Column<Lead
 }
 
 /** The configurations' table: one row per configuration, statistics across its seeds. */
-export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEntry>> {
+export function configColumns(knobs: readonly KnobDef[], curveText?: CurveText): Array<Column<ConfigEntry>> {
   return [
     { head: '#', numeric: true, text: (c) => (c.rank === null ? '' : String(c.rank)) },
     { head: 'configuration', numeric: false, text: (c) => c.configId, kind: 'run', baseline: markovRun },
@@ -67,7 +68,8 @@ export function configColumns(knobs: readonly KnobDef[]): Array<Column<ConfigEnt
     { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
     { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
-    { head: 'best bpc (mean)', numeric: true, text: (c) => fmtBpc(c.bestMean) },
+    { head: 'Δ best [95 % interval]', numeric: true, text: (c) => diffText(c) },
+    { head: `${curveText ? bestHead(curveText) : 'best bpc'} (mean)`, numeric: true, text: (c) => fmtBpc(c.bestMean) },
     { head: 'Markov bpc', numeric: true, text: (c) => fmtBpc(c.markovBpc) },
     { head: 'Δ bpc', numeric: true, text: (c) => fmtDelta(c.delta), kind: 'delta' },
     { head: 'chars/s', numeric: true, text: (c) => fmtInt(c.charsPerS) },

@@ -1,21 +1,22 @@
 /**
- * Typed reading of the sweep's files (pure: text in, rows out). Cells that should be numbers must be
- * empty or numeric; anything else is a UsageError naming the file, line and column.
+ * Typed reading of the sweep's files (pure: text in, rows out), through the sweep's own reader and
+ * its one validity rule (src/sweep/tables.ts parseTable: finite numbers in range, known statuses,
+ * else a UsageError naming file:line and the column); here the checked cells only become values.
  */
 import { UsageError } from '../errors.js';
-import { parseCsv, type CsvRecord } from './csv.js';
+import { parseTable, type CsvRecord } from './csv.js';
 import type { CurveRow, LadderRow, Manifest, RungRow, RunStatus, SampleRow, SummaryRow } from './types.js';
 
-import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
 import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
-const STATUSES: readonly RunStatus[] = ['done', 'diverged', 'failed'];
-
 export interface Parsed<T> {
   rows: T[];
   notes: string[];
+  /** The header is one an earlier version wrote (src/sweep/columns.ts). */
+  legacy?: boolean;
 }
 
 class Cells {
@@ -29,14 +30,10 @@ class Cells {
   str(column: string): string {
     return this.rec.values[column] ?? '';
   }
-  /** Empty -> null; "NaN"/"Infinity" (a diverged run's loss) -> null; junk -> UsageError. */
+  /** Empty -> null (not measured); the cell was checked by parseTable. */
   num(column: string): number | null {
     const raw = this.str(column).trim();
-    if (raw === '') return null;
-    if (/^[+-]?(NaN|Infinity|inf)$/i.test(raw)) return null;
-    const n = Number(raw);
-    if (Number.isNaN(n)) throw new UsageError(`${this.where(column)}: not a number: ${JSON.stringify(raw.slice(0, 40))}`);
-    return Number.isFinite(n) ? n : null;
+    return raw === '' ? null : Number(raw);
   }
   reqNum(column: string): number {
     const n = this.num(column);
@@ -52,6 +49,13 @@ class Cells {
   knobs(): KnobValues {
     return Object.fromEntries((KNOBS as readonly KnobDef[]).map((k) => [k.key, this.knob(k)])) as KnobValues;
   }
+  /** "true" / "false" -> a boolean; empty -> null; anything else -> UsageError. */
+  flag(column: string): boolean | null {
+    const raw = this.str(column).trim();
+    if (raw === '') return null;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new UsageError(`${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
   reqStr(column: string): string {
     const s = this.str(column);
     if (s.trim() === '') throw new UsageError(`${this.where(column)}: must not be empty`);
@@ -60,13 +64,10 @@ class Cells {
 }
 
 export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
-  const table = parseCsv(text, file, SUMMARY_COLUMNS);
+  const table = parseTable(text, file, 'summary');
   const rows = table.records.map((rec): SummaryRow => {
     const c = new Cells(file, rec);
     const status = c.str('status').trim();
-    if (!STATUSES.includes(status as RunStatus)) {
-      throw new UsageError(`${c.where('status')}: expected done, diverged or failed, got ${JSON.stringify(status.slice(0, 40))}`);
-    }
     return {
       runId: c.reqStr('run_id'),
       ...c.knobs(),
@@ -86,6 +87,8 @@ export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
       params: c.num('params'),
       bestValBpc: c.num('best_val_bpc'),
       bestValChars: c.num('best_val_chars'),
+      curveValChars: c.num('curve_val_chars'),
+      stoppedEarly: c.flag('stopped_early'),
       source: `${file}:${rec.line}`,
     };
   });
@@ -93,7 +96,7 @@ export function parseSummary(text: string, file: string): Parsed<SummaryRow> {
 }
 
 export function parseCurves(text: string, file: string): Parsed<CurveRow> {
-  const table = parseCsv(text, file, CURVE_COLUMNS);
+  const table = parseTable(text, file, 'curves');
   const rows = table.records.map((rec): CurveRow => {
     const c = new Cells(file, rec);
     return {
@@ -103,19 +106,17 @@ export function parseCurves(text: string, file: string): Parsed<CurveRow> {
       smoothLossPerChar: c.num('smooth_loss_per_char'),
       valBpc: c.num('val_bpc'),
       elapsedS: c.num('elapsed_s'),
+      wholeValBpc: c.num('whole_val_bpc'),
     };
   });
-  return { rows, notes: table.notes };
+  return { rows, notes: table.notes, legacy: !table.columns.includes('whole_val_bpc') };
 }
 
-const DECISIONS: readonly RungRow['decision'][] = ['promoted', 'stopped', 'final'];
-
 export function parseRungs(text: string, file: string): Parsed<RungRow> {
-  const table = parseCsv(text, file, RUNG_COLUMNS);
+  const table = parseTable(text, file, 'rungs');
   const rows = table.records.map((rec): RungRow => {
     const c = new Cells(file, rec);
     const decision = c.str('decision').trim() as RungRow['decision'];
-    if (!DECISIONS.includes(decision)) throw new UsageError(`${c.where('decision')}: expected one of ${DECISIONS.join(', ')}, got ${JSON.stringify(decision.slice(0, 40))}`);
     return {
       rung: c.reqNum('rung'),
       budgetChars: c.reqNum('budget_chars'),
@@ -131,16 +132,12 @@ export function parseRungs(text: string, file: string): Parsed<RungRow> {
 }
 
 export function parseSamples(text: string, file: string): Parsed<SampleRow> {
-  const table = parseCsv(text, file, SAMPLE_COLUMNS);
+  const table = parseTable(text, file, 'samples');
   const rows = table.records.map((rec): SampleRow => {
     const c = new Cells(file, rec);
-    const model = c.str('model').trim();
-    if (model !== 'rnn' && model !== 'markov') {
-      throw new UsageError(`${c.where('model')}: expected rnn or markov, got ${JSON.stringify(model.slice(0, 40))}`);
-    }
     return {
       runId: c.reqStr('run_id'),
-      model,
+      model: c.str('model').trim() as SampleRow['model'],
       iteration: c.num('iteration'),
       temperature: c.num('temperature'),
       text: c.str('text'),
@@ -151,7 +148,7 @@ export function parseSamples(text: string, file: string): Parsed<SampleRow> {
 
 /** baselines.csv: the ladder of Markov baselines, one row per order. */
 export function parseBaselines(text: string, file: string): Parsed<LadderRow> {
-  const table = parseCsv(text, file, BASELINE_COLUMNS);
+  const table = parseTable(text, file, 'baselines');
   const rows = table.records.map((rec): LadderRow => {
     const c = new Cells(file, rec);
     return {

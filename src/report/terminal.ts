@@ -9,7 +9,7 @@ import { interleave } from './ladder.js';
 import type { Column } from './tableColumns.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
-import { headline, statusLabel, truncate, wrap } from './text.js';
+import { comparisonText, headline, sectionsOf, statusLabel, truncate, wrap } from './text.js';
 import { halvingSpend, rungColumns, stopColumns } from './halving.js';
 
 export interface WrittenPaths {
@@ -70,7 +70,7 @@ export function configTable(configs: ConfigEntry[], ladder: Ladder | null = null
   const t = new Table({
     head: ['#', 'configuration', 'n', 'mean', 'sd', '95 % interval', 'vs best', 'Δ bpc'],
     colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
-    colWidths: [4, idWidth, 5, 7, 7, 15, 20, 8],
+    colWidths: [4, idWidth, 5, 7, 7, 15, 23, 8],
     style: STYLE,
     truncate: '…',
   });
@@ -87,7 +87,7 @@ export function configTable(configs: ConfigEntry[], ladder: Ladder | null = null
       fmtBpc(c.mean),
       fmtBpc(c.sd),
       c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`,
-      verdictText(c),
+      verdictText(c, true),
       fmtDelta(c.delta),
     ]);
   }
@@ -114,13 +114,21 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   say(data.facts.experimentName === null ? 'charlab report' : `charlab report: ${data.facts.experimentName}`);
   out.push('');
   for (const line of headline(data)) say(line);
+  const tables = <T extends { rank: number | null; section: number | null }>(rows: T[], what: string, render: (rows: T[], ladder: Ladder | null) => string) => {
+    for (const sec of sectionsOf(data, rows, what)) {
+      out.push('');
+      if (sec.title) say(sec.title);
+      out.push(render(sec.rows, sec.ladder));
+    }
+  };
   if (data.grouping.multiSeed) {
-    out.push('', configTable(data.grouping.configs, data.ladder));
-    say(TEST_STATEMENT);
+    tables(data.grouping.configs, 'configurations', configTable);
+    say(TEST_STATEMENT.replace('not resolved:', 'not resolved (n.r.):'));
   } else {
-    out.push('', leaderboardTable(data.leaderboard, data.ladder));
+    tables(data.leaderboard, 'runs', leaderboardTable);
     if (data.leaderboard.length > 1) say(SINGLE_SEED_STATEMENT);
   }
+  say(comparisonText(data));
   const unfinished = data.leaderboard.filter((e) => e.status !== 'done');
   for (const e of unfinished) say(`${statusLabel(e.status)} ${e.runId}: ${truncate(e.note ?? '', 160)}`, '    ');
   if (data.halving) {
@@ -128,6 +136,8 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
     out.push(...halvingLines(data.halving, say));
   }
   out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
+  for (const k of data.knobs) say(`${k.label}: ${k.note}`);
+  out.push('');
   if (data.notes.length > 0) {
     out.push(`Notes (${data.notes.length}):`);
     for (const n of data.notes.slice(0, 12)) say(`- ${n}`);
@@ -156,8 +166,16 @@ function plotsDir(paths: WrittenPaths): string {
   return i < 0 ? '.' : first.slice(0, i);
 }
 
-/** The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. */
+/** A seed as --json gives it: a number (the tables hold it as text; seeds are integers ≥ 0). */
+const seedNumber = (seed: string): number | string => (/^\d+$/.test(seed) ? Number(seed) : seed);
+
+/**
+ * The --json summary: leaderboard, per-knob stats, counts, notes and the paths written. Numbers are
+ * JSON numbers, as in every --json output (seeds too), and what was not measured is null.
+ */
 export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
+  const leaderboard = data.leaderboard.map((e) => ({ ...e, seed: seedNumber(e.seed) }));
+  const configurations = data.grouping.configs.map((c) => ({ ...c, seeds: c.seeds.map(seedNumber) }));
   return {
     dirs: data.dirs,
     markdownPath: paths.markdownPath,
@@ -166,11 +184,13 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     counts: data.counts,
     baselines: data.baselines,
     ladder: data.ladder,
-    leaderboard: data.leaderboard,
-    configurations: data.grouping.configs,
+    leaderboard,
+    configurations,
     knobs: data.knobs,
+    comparison: comparisonText(data),
+    sections: data.sections,
     heatmap: data.heatmap,
-    facts: data.facts,
+    facts: { ...data.facts, seeds: data.facts.seeds.map(seedNumber) },
     notes: data.notes,
   };
 }

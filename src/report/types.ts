@@ -39,9 +39,13 @@ export type SummaryRow = KnobValues & {
   error: string;
   /** Parameter count (null in tables written before it was recorded). */
   params: number | null;
-  /** The best held-out score on the whole held-out text during the run, and the training characters where (null: not recorded). */
+  /** The best score on the curve text during the run, and the training characters where (null: not recorded). */
   bestValBpc: number | null;
   bestValChars: number | null;
+  /** Held-out characters each curve score read (null: not recorded; tables before issue 21, whose best_val_bpc read the whole held-out text). */
+  curveValChars: number | null;
+  /** Early stopping ended the run before its budget (null: early stopping off, or not recorded). */
+  stoppedEarly: boolean | null;
   /** Where the row came from, for messages: "dir/summary.csv:12". */
   source: string;
 };
@@ -51,8 +55,11 @@ export interface CurveRow {
   iteration: number;
   chars: number;
   smoothLossPerChar: number | null;
+  /** On the curve text (the same held-out characters on every row of a run). */
   valBpc: number | null;
   elapsedS: number | null;
+  /** On the whole held-out text, where it was scored (null: not scored there, or a table from before issue 21). */
+  wholeValBpc: number | null;
 }
 
 export interface SampleRow {
@@ -115,19 +122,26 @@ export interface FolderTables {
   samples: SampleRow[];
   /** Things the reader had to work around (absent files, torn last records, ...). */
   notes: string[];
-  /** Run ids with a final checkpoint in <dir>/checkpoints/<run_id>.safetensors. */
-  checkpoints?: string[];
+  /**
+   * Each run's final checkpoint, by run id, as a path relative to the folder: checkpoints/<run_id>.safetensors,
+   * or, in a folder merged from shards, shards/<i>-of-<n>/checkpoints/<run_id>.safetensors.
+   */
+  checkpoints?: Record<string, string>;
   /** baselines.csv's rows; null or absent: the folder has no baselines.csv. */
   ladder?: LadderRow[] | null;
   /** rungs.csv (successive halving), if the folder has one. */
   rungs?: RungRow[];
+  /** curves.csv was written before issue 21 (no whole_val_bpc column). */
+  curvesLegacy?: boolean;
 }
 
 export type RunParams = KnobValues & { seed: string };
 
 export type LeaderboardEntry = RunParams & {
-  /** 1-based position among ranked runs (finished with a held-out score); null for the rest. */
+  /** 1-based position among the ranked runs (finished with a held-out score) of its section; null for the rest. */
   rank: number | null;
+  /** The section it is ranked in: the training characters of its score (runs are compared only at the same budget). */
+  section: number | null;
   runId: string;
   status: LeaderStatus;
   valBpc: number | null;
@@ -139,9 +153,11 @@ export type LeaderboardEntry = RunParams & {
   delta: number | null;
   /** Parameter count (null: not recorded). */
   params: number | null;
-  /** The best held-out score on the whole held-out text during the run, and where (null: not recorded). */
+  /** The best score on the curve text during the run, and where (null: not recorded). */
   bestValBpc: number | null;
   bestValChars: number | null;
+  /** Early stopping ended the run before its budget (null: off or not recorded). */
+  stoppedEarly: boolean | null;
   charsPerS: number | null;
   wallS: number | null;
   iterations: number | null;
@@ -156,8 +172,10 @@ export type LeaderboardEntry = RunParams & {
 
 /** One configuration (the runs that differ only in their seed), with its statistics across seeds. */
 export type ConfigEntry = KnobValues & {
-  /** 1-based by mean held-out bpc among configurations with a finished run; null for the rest. */
+  /** 1-based by mean held-out bpc among the configurations of its section with a finished run; null for the rest. */
   rank: number | null;
+  /** The training characters its runs were scored at; configurations are ranked and tested only within one. */
+  section: number | null;
   /** The run id without its seed ("h100-u16-c5-lr0.1"). */
   configId: string;
   runIds: string[];
@@ -172,8 +190,13 @@ export type ConfigEntry = KnobValues & {
   hi: number | null;
   halfWidth: number | null;
   verdict: Verdict | null;
-  /** Welch's p against the best configuration. */
+  /** Welch's p against the best configuration of its section. */
   p: number | null;
+  /** mean − the best's mean, its 95 % Welch interval, and the seeds a side at which that difference would be significant. */
+  diff: number | null;
+  diffLo: number | null;
+  diffHi: number | null;
+  seedsNeeded: number | null;
   markovBpc: number | null;
   /** mean − Markov baseline. */
   delta: number | null;
@@ -205,6 +228,14 @@ export interface KnobStats {
   knob: Knob;
   label: string;
   values: KnobValueStats[];
+  /**
+   * Groups of configurations (same other knobs, same budget) in which this knob takes two values or
+   * more: best and median are over those alone, so each value is compared with the others where
+   * nothing else differs. 0 with several values: nothing can be compared (a ladder's union of grids).
+   */
+  comparableGroups: number;
+  /** What the comparison rests on, one sentence for the renderers. */
+  note: string;
 }
 
 export interface HeatCell {
@@ -298,6 +329,22 @@ export interface ReportData {
   vocabSize: number | null;
   /** Successive halving's rungs (null for other sweeps). */
   halving?: HalvingReport | null;
+  /** The budgets the ranked runs were scored at, largest first: one section each (one for a grid or random search). */
+  sections: Array<number | null>;
+  /** What the runs' curve scores (and best scores) read. */
+  curveText: CurveText;
+}
+
+/** What the curve scores read (src/report/curveText.ts). */
+export interface CurveText {
+  /** Held-out characters each curve score reads (null: unknown). */
+  chars: number | null;
+  /** Characters of the whole held-out text (null: unknown). */
+  heldOut: number | null;
+  /** Tables from before issue 21: the best score is over whole-text scores (with a slice curve, the final score only). */
+  legacy: boolean;
+  /** Early stopping's rule, if the experiment had one. */
+  earlyStopping: { patience: number; minDelta: number } | null;
 }
 
 export interface PlotFile {

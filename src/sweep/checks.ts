@@ -23,6 +23,9 @@ export async function loadExperimentCorpus(experiment: Experiment, expPath: stri
     if (err instanceof CorpusError && err.shortfall === 'train-too-short') {
       throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${err.path}: ${err.detail}`);
     }
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') {
+      throw new UsageError(`${expPath}: corpus.chars: ${err.path}: ${err.detail}`);
+    }
     if (err instanceof CorpusError && err.shortfall === 'no-held-out') {
       throw new UsageError(`${expPath}: validation: ${experiment.validation} is too large for the corpus: ${err.path}: ${err.detail}`);
     }

@@ -1,5 +1,7 @@
 /** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
+import { RUN_STATUSES } from './status.js';
+import { choice, count, ID, intIn, MEASURES, nonNegative, positiveCount, TEXT, type CellRule } from '../util/cellRule.js';
 
 const KNOB_COLUMNS = KNOBS.map((k) => k.column);
 const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
@@ -7,7 +9,9 @@ const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
 /**
  * run_id, one column per knob (src/sweep/knobs.ts, in its order) with the model's parameter count
  * after the ladder's knobs (cell … dropout, params, then later knobs), then the seed and the
- * measurements; the best intermediate held-out score and where it was reached come last.
+ * measurements; then the best score on the curve text and where it was reached, how many held-out
+ * characters the curve text has (curve_val_chars: all of them, or the slice's), and whether early
+ * stopping ended the run (stopped_early: true/false; empty when it was off).
  */
 export const SUMMARY_COLUMNS = [
   'run_id',
@@ -30,6 +34,8 @@ export const SUMMARY_COLUMNS = [
   'error',
   'best_val_bpc',
   'best_val_chars',
+  'curve_val_chars',
+  'stopped_early',
 ] as const satisfies readonly string[];
 
 /**
@@ -41,12 +47,28 @@ export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
   'smooth_loss_per_char', 'val_bpc', 'markov_order', 'markov_val_bpc', 'wall_s', 'chars_per_s', 'diverged_at_iteration', 'error',
 ] as const;
-/** summary.csv as the ladder's first version wrote it: today's columns but `init` and `isa` (both came later). */
-export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'init' && c !== 'isa');
-/** summary.csv before the native backend: today's columns but `isa` (the code path a run used; empty in such rows). */
-export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'isa');
+/** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
+const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
+/** summary.csv before the native backend (issue 20): today's columns but `isa` (the code path a run used; empty in such rows). */
+export const SUMMARY_COLUMNS_V4: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'isa');
+/**
+ * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
+ * slice curve, the final score), and curve_val_chars, stopped_early and the new knobs are read empty.
+ */
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS_V4.filter((c) => !ISSUE21_SUMMARY.has(c));
+/** summary.csv as the ladder's first version wrote it: the columns before issue 21 but `init` (the initialisation knob came later). */
+export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS_V3.filter((c) => c !== 'init');
 
-export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
+/**
+ * val_bpc: the score on the curve text (the same held-out characters on every row of a run, the
+ * final row included); whole_val_bpc: on the whole held-out text, where it was scored.
+ */
+export const CURVE_COLUMNS = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s', 'whole_val_bpc'] as const;
+/**
+ * curves.csv before issue 21 (the old meaning): the intermediate rows' val_bpc read the first
+ * evaluation.chars held-out characters and each run's final row the whole held-out text.
+ */
+export const CURVE_COLUMNS_V1 = ['run_id', 'iteration', 'chars', 'smooth_loss_per_char', 'val_bpc', 'elapsed_s'] as const;
 export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 'text'] as const;
 /**
  * baselines.csv, the ladder of Markov baselines (src/train/markovLadder.ts): one row per order,
@@ -60,3 +82,61 @@ export const BASELINE_COLUMNS = ['order', 'train_chars', 'val_chars', 'val_bpc',
  * bpc at the rung's budget, its configuration's mean over seeds and rank, and what became of it.
  */
 export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;
+
+// ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
+
+/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
+const SUMMARY_RULES: Record<string, CellRule> = {
+  run_id: ID,
+  params: count(),
+  seed: count(false),
+  backend: TEXT,
+  isa: TEXT,
+  status: choice(RUN_STATUSES),
+  iterations: count(),
+  chars: count(),
+  smooth_loss_per_char: MEASURES.smooth_loss_per_char,
+  val_bpc: MEASURES.val_bpc,
+  markov_order: intIn(1, 64),
+  markov_val_bpc: MEASURES.val_bpc,
+  wall_s: nonNegative(),
+  chars_per_s: nonNegative(),
+  diverged_at_iteration: count(),
+  error: TEXT,
+  best_val_bpc: MEASURES.val_bpc,
+  best_val_chars: count(),
+  curve_val_chars: count(),
+  stopped_early: choice(['true', 'false'], true),
+};
+
+/** Every table's rule per column (knob columns excepted: they are checked against the knob registry). */
+export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines' | 'rungs', Record<string, CellRule>> = {
+  summary: SUMMARY_RULES,
+  curves: { run_id: ID, ...MEASURES, whole_val_bpc: MEASURES.val_bpc },
+  samples: { run_id: ID, model: choice(['rnn', 'markov']), iteration: count(), temperature: MEASURES.temperature, text: TEXT },
+  baselines: {
+    order: intIn(1, 64, false),
+    train_chars: count(false),
+    val_chars: count(false),
+    val_bpc: MEASURES.val_bpc,
+    count_s: nonNegative(),
+    score_s: nonNegative(),
+    corpus_sha256: TEXT,
+  },
+  rungs: {
+    rung: positiveCount(),
+    budget_chars: positiveCount(),
+    run_id: ID,
+    status: choice(RUN_STATUSES),
+    val_bpc: MEASURES.val_bpc,
+    config_val_bpc: MEASURES.val_bpc,
+    rank: positiveCount(),
+    decision: choice(['promoted', 'stopped', 'final']),
+  },
+};
+
+/** summary.csv's columns that hold text (everything else is a number): for --json outputs. */
+export const SUMMARY_TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  ...KNOBS.filter((k) => k.kind === 'choice').map((k) => k.column),
+  ...Object.entries(SUMMARY_RULES).filter(([, r]) => r.type !== 'number').map(([c]) => c),
+]);

@@ -23,9 +23,11 @@ export type RunSpec = KnobValues & {
 /** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
   const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init } = spec;
+  const { inputDropout, outputDropout, weightDecay } = spec;
   return {
     vocabSize, hiddenSize, unroll, learningRate, clip, seed,
     cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init: init as InitName,
+    inputDropout, outputDropout, weightDecay,
   };
 }
 

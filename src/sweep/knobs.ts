@@ -18,6 +18,8 @@ const nonNegNum = () =>
     .number({ error: 'expected a finite number ≥ 0' })
     .nonnegative({ error: 'expected a finite number ≥ 0' })
     .finite({ error: 'expected a finite number ≥ 0' });
+/** A dropout probability: [0, 0.99]. */
+const probability = () => nonNegNum().max(0.99, { error: 'expected a number in [0, 1)' });
 const intIn = (lo: number, hi: number) => z.int({ error: `expected an integer in ${lo}..${hi}` }).min(lo, { error: `expected an integer in ${lo}..${hi}` }).max(hi, { error: `expected an integer in ${lo}..${hi}` });
 const names = (xs: readonly string[]) => z.enum(xs as [string, ...string[]], { error: `expected one of ${xs.map((x) => `"${x}"`).join(', ')}` });
 const posNum = () =>
@@ -93,7 +95,7 @@ export const KNOBS = [
   },
   {
     key: 'dropout', column: 'dropout', idPrefix: 'd', short: 'dropout', label: 'dropout', slug: 'dropout',
-    kind: 'real', schema: nonNegNum().max(0.99, { error: 'expected a number in [0, 1)' }), default: MODEL_DEFAULTS.dropout, inId: 'unlessDefault', describe: 'Dropout probability between stacked layers.',
+    kind: 'real', schema: probability(), default: MODEL_DEFAULTS.dropout, inId: 'unlessDefault', describe: 'Dropout probability between stacked layers.',
   },
   {
     key: 'lrDecay', column: 'lr_decay', idPrefix: 'ld', short: 'lr decay', label: 'learning-rate decay', slug: 'lrdecay',
@@ -108,6 +110,22 @@ export const KNOBS = [
     key: 'init', column: 'init', idPrefix: 'init-', short: 'init', label: 'initialisation', slug: 'init',
     kind: 'choice', schema: names(INIT_NAMES), default: MODEL_DEFAULTS.init, inId: 'unlessDefault',
     describe: '"min-char-rnn": the cells\' own initialisation (output layer N(0, 0.01²), zero biases, LSTM forget bias); "pytorch": every tensor U(±1/√H), as torch.nn.',
+  },
+  // Regularisers for small corpora (src/model/reference.ts; the fast backends refuse them for now).
+  {
+    key: 'inputDropout', column: 'input_dropout', idPrefix: 'di', short: 'input dropout', label: 'input dropout', slug: 'inputdropout',
+    kind: 'real', schema: probability(), default: MODEL_DEFAULTS.inputDropout, inId: 'unlessDefault',
+    describe: 'Dropout on the input: each character (one-hot, each stream and step) dropped with this probability, the kept ones scaled by 1/(1 − p).',
+  },
+  {
+    key: 'outputDropout', column: 'output_dropout', idPrefix: 'do', short: 'output dropout', label: 'output dropout', slug: 'outputdropout',
+    kind: 'real', schema: probability(), default: MODEL_DEFAULTS.outputDropout, inId: 'unlessDefault',
+    describe: 'Dropout on the top layer\'s output h before the output layer (char-rnn\'s; a 1-layer model can use it).',
+  },
+  {
+    key: 'weightDecay', column: 'weight_decay', idPrefix: 'wd', short: 'weight decay', label: 'weight decay', slug: 'weightdecay',
+    kind: 'real', schema: nonNegNum(), default: MODEL_DEFAULTS.weightDecay, inId: 'unlessDefault',
+    describe: 'Decoupled weight decay (AdamW\'s): each update first multiplies every weight matrix (not the biases) by 1 − lr·weightDecay (0: off).',
   },
 ] as const satisfies readonly KnobDef[];
 

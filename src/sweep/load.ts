@@ -218,8 +218,10 @@ function valueAt(raw: unknown, path: (string | number)[]): unknown {
 }
 
 /**
- * The known key closest to `key` if it is close enough to be a typo: a small edit distance, or an
- * abbreviation one edit away from the start of a known key ("hiden" → "hiddenSize").
+ * The known key closest to `key` if it is close enough to be a typo: at most one edit per three
+ * characters (at least one; a swap of two neighbours is one edit: "chras" → "chars"), or an
+ * abbreviation one edit away from the start of a known key ("hiden" → "hiddenSize"). A short
+ * unrelated word is no typo of anything ("foo" is two edits from "from": not suggested).
  */
 export function nearest(key: string, known: string[]): string | undefined {
   const k0 = key.toLowerCase();
@@ -228,8 +230,9 @@ export function nearest(key: string, known: string[]): string | undefined {
   for (const k of known) {
     const kl = k.toLowerCase();
     const d = editDistance(k0, kl);
-    const close = d <= Math.max(2, Math.round(kl.length * 0.4)) || (k0.length >= 4 && [-1, 0, 1].some((e) => editDistance(k0, kl.slice(0, k0.length + e)) <= 1));
-    if (close && d < bestD) {
+    const typo = d <= Math.max(1, Math.floor(Math.max(k0.length, kl.length) / 3));
+    const abbreviation = k0.length >= 4 && [-1, 0, 1].some((e) => editDistance(k0, kl.slice(0, k0.length + e)) <= 1);
+    if ((typo || abbreviation) && d < bestD) {
       bestD = d;
       best = k;
     }
@@ -237,16 +240,14 @@ export function nearest(key: string, known: string[]): string | undefined {
   return best;
 }
 
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, one edit each. */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
 }

@@ -3,6 +3,7 @@
  * owner's pid and host. A lock whose process no longer runs (a crash, kill -9; a zombie counts as
  * gone) is taken over.
  */
+import { OutputError } from '../errors.js';
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,9 @@ function createLock(path: string, mine: string): boolean {
   }
   try {
     writeSync(fd, mine);
+  } catch (err) {
+    unlinkSync(path); // an empty lock would be taken for a crashed sweep's
+    throw new OutputError(path, (err as NodeJS.ErrnoException).code);
   } finally {
     closeSync(fd);
   }

@@ -19,7 +19,22 @@ export interface ExperimentVersion {
 export interface Manifest {
   experiment: Experiment;
   experimentFile: string;
-  corpus: { path: string; sha256: string; chars: number; vocabSize: number; trainChars: number; validationChars: number };
+  /**
+   * The text the runs read: its file, sha256 (of the text as read, src/corpus/text.ts; of the slice,
+   * for a corpus slice), and split. `fileSha256`: of the file's bytes; `slice`: the first `chars` of
+   * the file's `fileChars` characters (absent: the whole file). Manifests before issue 21 lack both,
+   * and their sha256 is the file's bytes' (the same thing for a file without BOM or '\r').
+   */
+  corpus: {
+    path: string;
+    sha256: string;
+    chars: number;
+    vocabSize: number;
+    trainChars: number;
+    validationChars: number;
+    fileSha256?: string;
+    slice?: { chars: number; fileChars: number };
+  };
   charlab: string;
   node: string;
   machine: { platform: string; arch: string; cpus: number; cpuModel: string; totalMemGiB: number };

@@ -6,7 +6,7 @@
  * text (sha256), with the same charlab version; a mix is refused naming the shard. Missing shards
  * and unrecorded runs are reported; merging again once they are there completes the tables.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { planRuns, type RunSpec } from './grid.js';
@@ -14,6 +14,8 @@ import { acquireLock } from './lock.js';
 import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
 import { readTable, TABLES, writeTable, type TableName } from './tables.js';
+import { checkOurs, tableFilesIn } from './folder.js';
+import { ensureWritableDir } from '../util/outputs.js';
 import { BASELINES_FILE, ladderJob } from './baselines.js';
 
 /** What a merged manifest records about its shards. */
@@ -72,7 +74,7 @@ export function mergeShards(dir: string): MergeResult {
   for (const f of folders.slice(1)) checkSameSweep(ref, f, planned);
   const tables = mergeTables(folders, planned, count, notes);
   checkMergeTarget(out);
-  mkdirSync(out, { recursive: true });
+  ensureWritableDir(out, 'merge folder');
   const release = acquireLock(out);
   try {
     for (const t of Object.keys(TABLES) as TableName[]) writeTable(out, t, tables[t]);
@@ -211,6 +213,8 @@ function checkMergeTarget(dir: string): void {
   if (!previous && tables.length > 0) {
     throw new UsageError(`${dir} holds ${tables.map((t) => t.file).join(', ')} but no manifest.json; refusing to replace them with the merged shards. Move them away first.`);
   }
+  // baselines.csv and rungs.csv too: each is replaced (or removed) only if charlab wrote it.
+  checkOurs(tableFilesIn(dir), `merge into ${dir}`, 'move them away first');
 }
 
 /** The first shard's manifest made the whole sweep's: all planned runs, every shard's sessions, and which shards it came from. */

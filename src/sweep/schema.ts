@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../backend/index.js';
 import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_LADDER, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
 import { KNOBS, type KnobDef, type KnobKey, type KnobValue } from './knobs.js';
+import { DEFAULT_PRIME } from '../corpus/prime.js';
 
 const posInt = (what = 'a positive integer') => z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const posNum = (what = 'a positive finite number') =>
@@ -193,6 +194,47 @@ function checkSearchAgainstGrid(e: { grid: Record<string, unknown[] | undefined>
   }
 }
 
+const CORPUS_NAME_ERROR = 'expected a file path or a known corpus name such as "holmes" or "warpeace"';
+const corpusName = () => z.string({ error: CORPUS_NAME_ERROR }).min(1, { error: CORPUS_NAME_ERROR });
+/** The corpus: a name or path, or a slice of one ({"name": …, "chars": N}: its first N characters). */
+const CorpusSchema = z
+  .union(
+    [
+      corpusName().describe('A UTF-8 text file (relative to the experiment file) or a known corpus name: "holmes", "warpeace".'),
+      z
+        .strictObject({
+          name: corpusName().describe('A UTF-8 text file (relative to the experiment file) or a known corpus name: "holmes", "warpeace".'),
+          chars: posInt('a positive integer (characters)').describe(
+            'Read only the first this many characters of the (prepared) text: a smaller corpus from one file; the held-out tail is the last `validation` of these.',
+          ),
+        })
+        .describe('A corpus slice: the first `chars` characters of the named corpus.'),
+    ],
+    { error: `${CORPUS_NAME_ERROR}, or {"name": …, "chars": N}` },
+  )
+  .describe(
+    'The text the runs read: a file path or known corpus name, or {"name": …, "chars": N} for its first N characters. ' +
+      'Every corpus is read with its BOM dropped and "\\r\\n" / "\\r" line endings as "\\n" (README: corpus preparation).',
+  );
+
+/** Early stopping (src/train/earlyStopping.ts): on the curve's intermediate scores. */
+const EarlyStoppingSchema = z.strictObject({
+  patience: posInt().describe('Stop after this many held-out scores in a row without an improvement (each evaluation.every characters).'),
+  minDelta: z
+    .number({ error: 'expected a finite number ≥ 0 (bits per character)' })
+    .nonnegative({ error: 'expected a finite number ≥ 0 (bits per character)' })
+    .finite({ error: 'expected a finite number ≥ 0 (bits per character)' })
+    .default(0)
+    .describe('An improvement must lower the score by more than this many bits per character (default 0: any improvement).'),
+});
+
+/** Early stopping needs scores to watch: intermediate ones, on held-out text. */
+function checkEarlyStopping(e: { earlyStopping?: unknown; evaluation: { every: number }; validation: number }, ctx: z.RefinementCtx): void {
+  if (e.earlyStopping === undefined) return;
+  if (e.evaluation.every === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'expected intermediate held-out scores to watch: evaluation.every > 0' });
+  if (e.validation === 0) ctx.addIssue({ code: 'custom', path: ['earlyStopping'], message: 'expected held-out text to score: validation > 0' });
+}
+
 /** Checkpoints of a sweep's runs (src/checkpoint): self-contained, read by src/sweep/worker.ts. */
 export const CHECKPOINT_KEEP = ['final', 'best', 'both', 'none'] as const;
 const CheckpointsSchema = z.strictObject({
@@ -200,7 +242,7 @@ const CheckpointsSchema = z.strictObject({
     .enum(CHECKPOINT_KEEP, { error: `expected one of ${CHECKPOINT_KEEP.map((k) => `"${k}"`).join(', ')}` })
     .default('final')
     .describe(
-      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best intermediate held-out score; "both"; "none".',
+      '"final": <run_id>.safetensors at the end of each run; "best": <run_id>.best.safetensors, the model at its best curve score (intermediate or final); "both"; "none".',
     ),
   every: posInt()
     .optional()
@@ -215,10 +257,7 @@ export const ExperimentSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a name of letters, digits, ".", "_" or "-" (it names the results folder)' })
       .describe('Names the results folder: results/<name>.'),
     description: z.string().optional(),
-    corpus: z
-      .string({ error: 'expected a file path or a known corpus name such as "holmes"' })
-      .min(1, { error: 'expected a file path or a known corpus name such as "holmes"' })
-      .describe('A UTF-8 text file (relative to the experiment file) or a known corpus name: "holmes".'),
+    corpus: CorpusSchema,
     validation: z
       .number({ error: 'expected a fraction in [0, 1)' })
       .gte(0, { error: 'expected a fraction in [0, 1)' })
@@ -273,7 +312,11 @@ export const ExperimentSchema = z
         every: z.int().nonnegative({ error: 'expected a non-negative integer' }).default(CADENCE_DEFAULTS.evalEvery).describe(
           'Score held-out text every this many training characters (0: only at the end).',
         ),
-        chars: posInt().default(CADENCE_DEFAULTS.evalChars).describe('Held-out characters read by the intermediate scores (the final score reads all).'),
+        chars: posInt()
+          .default(CADENCE_DEFAULTS.evalChars)
+          .describe(
+            'The curve text: every curve score (intermediate and final) reads the whole held-out text when it has at most this many characters, else its first this many. The run\'s score (val_bpc) reads all of it.',
+          ),
       })
       .default({ every: CADENCE_DEFAULTS.evalEvery, chars: CADENCE_DEFAULTS.evalChars }),
     samples: z
@@ -287,15 +330,19 @@ export const ExperimentSchema = z
           .string({ error: 'expected a text' })
           .min(1, { error: 'expected at least one character' })
           .optional()
-          .describe('Text fed to the RNN before it samples (default: one seed character). Every character must occur in the corpus.'),
+          .describe(`Text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run}). Every character must occur in the corpus.`),
       })
       .default({ every: CADENCE_DEFAULTS.sampleEvery, length: CADENCE_DEFAULTS.sampleLength, temperature: CADENCE_DEFAULTS.temperature }),
+    earlyStopping: EarlyStoppingSchema.optional().describe(
+      'Stop a run when its held-out curve no longer improves (absent: every run trains its whole budget). Needs intermediate scores (evaluation.every > 0).',
+    ),
     checkpoints: CheckpointsSchema.optional().describe(
       'Which checkpoints each run keeps in results/<name>/checkpoints/ (absent: the final one), and how often an unfinished run saves where it stands.',
     ),
   })
   .superRefine(checkSearchAgainstGrid)
   .superRefine(checkHalving)
+  .superRefine(checkEarlyStopping)
   .describe('A charlab experiment: a grid (or a random search) of character-RNN runs, each beside a Markov baseline.');
 
 /** An experiment as written (defaults may be missing). */

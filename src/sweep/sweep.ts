@@ -4,15 +4,16 @@
  * what earlier attempts recorded; fan the missing runs out over a piscina pool in grid order,
  * recording each finished run whole; finally rewrite the tables in grid order.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
-import type { CorpusAccess, LoadedCorpus } from '../data/corpus.js';
+import { corpusSpec, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
+import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
@@ -20,12 +21,14 @@ import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuse
 import { rungBudgets } from './search/halving.js';
 import { checkExperimentResources, loadExperimentCorpus, resolvedBackend, warnThreads } from './checks.js';
 import { readExperimentFile } from './load.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
+import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, resolvedBackendChange, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import { backendIsa, type Backend, type BackendChoice } from '../backend/index.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLE_FILES, TABLES, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, readTable, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
@@ -148,13 +151,17 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
+  // --fresh removes only what charlab wrote; without it, the folder's tables must be charlab's.
+  if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
+  else checkDerivedTables(dir);
   const backend = resolvedBackend(experiment, expPath);
   const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null, backend };
   const folder = inspectFolder(plan, !!opts.fresh);
+  if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
   if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
-  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || previous.experiment.corpus !== experiment.corpus);
+  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
   if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadChecked(plan, opts, ev);
@@ -167,6 +174,8 @@ async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Pro
   const { experiment, expPath } = plan;
   const loaded = await loadExperimentCorpus(experiment, expPath, dirname(expPath), opts.corpusAccess);
   const { corpus } = loaded;
+  const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${loaded.file.path}`);
+  if (tiny) ev.onNotice?.(tiny);
   const requested = opts.workers ?? experiment.workers ?? availableParallelism();
   checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
   return loaded;
@@ -231,14 +240,26 @@ function recover(plan: Plan, opts: SweepOptions, ev: SweepEvents): FolderState {
   removeStaleTempFiles(plan.dir);
   removeStaleCheckpointTemps(plan.dir);
   if (opts.fresh) {
-    rmSync(checkpointsDir(plan.dir), { recursive: true, force: true });
-    for (const file of TABLE_FILES) rmSync(join(plan.dir, file), { force: true });
-    rmSync(join(plan.dir, 'manifest.json'), { force: true });
+    const files = freshTargets(plan.dir);
+    checkOurs(files, `--fresh in ${plan.dir}`, 'move them away, or use another --out');
+    removeFiles(plan.dir, files);
   }
+  upgradeOldCurves(plan.dir, ev);
   const folder = inspectFolder(plan, !!opts.fresh);
   if (plan.loaded) checkUnchanged(folder, plan, plan.loaded.file.sha256);
   dropUnrecorded(plan, folder, ev);
   return folder;
+}
+
+/** curves.csv from before issue 21 put in today's layout (src/sweep/tables.ts upgradeCurves) before anything rewrites or appends to it. */
+function upgradeOldCurves(dir: string, ev: SweepEvents): void {
+  const m = readManifest(dir);
+  if (!m) return;
+  const curveWhole = m.experiment.evaluation.chars >= m.corpus.validationChars;
+  if (upgradeCurves(dir, curveWhole)) {
+    const how = curveWhole ? 'every score read the whole held-out text: each is also its whole_val_bpc' : "each run's final whole-text score moved to whole_val_bpc, its slice score (never measured) left empty";
+    ev.onNotice?.(`${TABLES.curves.file}: recorded before issue 21; rewritten in today's layout (${how})`);
+  }
 }
 
 /**
@@ -251,8 +272,9 @@ async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, e
   if (!job || opts.signal?.aborted || ladderRecorded(plan.dir, job)) return;
   const notComputed = (why: string) => ev.onNotice?.(`${BASELINES_FILE}: the Markov ladder is not computed: ${why}`);
   // A finished sweep needs no corpus: it is not fetched, nor its problems made the sweep's, just for the ladder.
-  if (!plan.loaded && !corpusAtHand(plan.experiment.corpus, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
-    return notComputed(`the corpus ${plan.experiment.corpus} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
+  const { name } = corpusSpec(plan.experiment.corpus);
+  if (!plan.loaded && !corpusAtHand(name, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
+    return notComputed(`the corpus ${name} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
   }
   let loaded: LoadedCorpus;
   try {
@@ -276,7 +298,7 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   const { summary, retired } = sortTables(plan);
   if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
-  const sameCorpus = previous.experiment.corpus === plan.experiment.corpus || plan.loaded !== null;
+  const sameCorpus = sameCorpusSpec(previous.experiment, plan.experiment) || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
   let manifest = previous;
   if (previous.finishedAt === null || versions !== previous.versions) {
@@ -285,6 +307,12 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
     writeManifest(plan.dir, manifest);
   }
   return { dir: plan.dir, experiment: plan.experiment, manifest, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+}
+
+/** Whether two experiments name their corpus (and its slice) the same way. */
+function sameCorpusSpec(a: Experiment, b: Experiment): boolean {
+  const [x, y] = [corpusSpec(a.corpus), corpusSpec(b.corpus)];
+  return x.name === y.name && x.chars === y.chars;
 }
 
 /** The versions of the experiment with `experiment` appended if it differs from the last one (the same list if not). */
@@ -308,6 +336,8 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
       vocabSize: corpus.vocab.symbols.length,
       trainChars: corpus.trainEnd,
       validationChars: corpus.length - corpus.trainEnd,
+      fileSha256: file.fileSha256,
+      ...(file.slice ? { slice: file.slice } : {}),
     },
     charlab: VERSION,
     node: process.version,
@@ -350,24 +380,34 @@ function checkResultsDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
-  // What the sweep writes must be files: a folder in the way is reported before anything is written.
+  // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
   for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
     }
   }
+  const ck = checkpointsDir(dir);
+  if (existsSync(ck) && !statSync(ck).isDirectory()) throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
+  createResultsDir(dir, true); // /proc, a read-only or full file system: refused now, nothing left behind
 }
 
-function createResultsDir(dir: string): void {
+/**
+ * baselines.csv and rungs.csv are rewritten whole, so they are replaced only if charlab wrote them (the
+ * run tables are read before anything is written, and one with a foreign header is refused there).
+ */
+function checkDerivedTables(dir: string): void {
+  const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
+  checkOurs(tableFilesIn(dir).filter((f) => !runTables.has(f.path)), `sweep into ${dir}`, 'move them away, or use another --out');
+}
+
+/** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
+function createResultsDir(dir: string, dryRun = false): void {
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
+    ensureWritableDir(dir, 'results folder', dryRun);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? String(err));
-    throw new UsageError(`results folder ${dir} cannot be written (${why}); choose another with --out`);
+    if (err instanceof UsageError) throw new UsageError(`${err.message}; choose another with --out`);
+    throw err;
   }
 }
 
@@ -450,7 +490,13 @@ function cadenceOf(exp: Experiment): Cadence {
     sampleLength: exp.samples.length,
     temperature: exp.samples.temperature,
     prime: exp.samples.prime,
+    ...(exp.earlyStopping ? { earlyStopping: exp.earlyStopping } : {}),
   };
+}
+
+/** Whether the runs write checkpoint files (successive halving always does: its rung checkpoints). */
+function writesCheckpoints(exp: Experiment): boolean {
+  return isHalving(exp) || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
 }
 
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
@@ -514,17 +560,17 @@ async function runPool(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const launch = async (): Promise<void> => {
-    while (!stopping && next < todo.length) {
-      const spec = todo[next++];
-      const base: RunTask = { spec, budget: exp.budget.chars, backend, isa: backendIsa(backend), threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
-      const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
-      if (outcome === null) return; // abandoned by an interrupt
-      // A run that finished is recorded even if an interrupt came meanwhile: it is whole.
-      if (hooks) hooks.done(outcome);
-      else record(plan, outcome);
-      if (outcome.notice) ev.onNotice?.(`${spec.id}: started over: ${outcome.notice}`);
-      if (outcome.resumedAt !== null) ev.onNotice?.(`${spec.id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
-      ev.onRunEnd?.(outcome);
+    try {
+      while (!stopping && next < todo.length) {
+        const spec = todo[next++];
+        const base: RunTask = { spec, budget: exp.budget.chars, backend, isa: backendIsa(backend), threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+        const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
+        if (outcome === null) return; // abandoned by an interrupt
+        takeOutcome(outcome, plan, ev, hooks);
+      }
+    } catch (err) {
+      onAbort(); // a failed write (a full disk): no run is launched or recorded after it
+      throw err;
     }
   };
   try {
@@ -536,6 +582,20 @@ async function runPool(
     if (!stopping) await pool.destroy();
   }
   return stopping;
+}
+
+/**
+ * A finished run recorded (even if an interrupt came meanwhile: it is whole) and reported. A run
+ * whose own files could not be written (a full disk) stops the sweep with that error instead.
+ */
+function takeOutcome(outcome: RunOutcome, plan: Plan, ev: SweepEvents, hooks?: PoolHooks): void {
+  const id = outcome.spec.id;
+  if (outcome.outputError) throw new OutputError(outcome.outputError.path, outcome.outputError.code);
+  if (hooks) hooks.done(outcome);
+  else record(plan, outcome);
+  if (outcome.notice) ev.onNotice?.(`${id}: started over: ${outcome.notice}`);
+  if (outcome.resumedAt !== null) ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
+  ev.onRunEnd?.(outcome);
 }
 
 /** One run on the pool, its progress relayed to `ev`: the outcome, or null when an interrupt abandoned it. */
@@ -559,7 +619,7 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   appendRows(
     dir,
     'curves',
-    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS) })),
+    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS), whole_val_bpc: c.wholeValBpc })),
   );
   const samples: Row[] = o.samples.map((s) => ({ run_id: id, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
   if (o.markov) samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
@@ -585,6 +645,8 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
       params: o.params,
       best_val_bpc: o.best?.valBpc ?? null,
       best_val_chars: o.best?.chars ?? null,
+      curve_val_chars: o.curveChars,
+      stopped_early: o.stoppedEarly === null ? null : String(o.stoppedEarly),
     },
   ]);
 }

@@ -14,6 +14,11 @@
  * Anything else that does not parse — a wrong header, a record with too many or too few fields, a
  * stray quote — is refused with a UsageError naming the file, the line and what is wrong; nothing is
  * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
+ *
+ * The validity rule (parseTable, so the sweep, merge and the report read a cell alike): every cell
+ * holds what its column may (src/sweep/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
+ * accepts): numbers finite and in range (bpc ≥ 0, counts integers ≥ 0), a status one of the known
+ * ones; otherwise a UsageError naming file:line and the column.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +27,13 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3 } from './columns.js';
+import { readHead } from '../util/outputs.js';
+import {
+  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
+  SUMMARY_COLUMNS_V4,
+} from './columns.js';
+import { cellProblem, isDecimal } from '../util/cellRule.js';
+import { KNOBS, type KnobDef } from './knobs.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -46,7 +57,10 @@ export type TableName = keyof typeof TABLES;
  * Headers earlier versions wrote, by today's header: read with the columns they lack empty, and
  * rewritten with today's header before anything is appended (appendRows).
  */
-const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([[SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3]]]);
+const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
+  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3, SUMMARY_COLUMNS_V4]],
+  [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
+]);
 
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
   return (LEGACY_HEADERS.get(columns) ?? []).some((old) => old.length === header.length && old.every((c, i) => c === header[i]));
@@ -64,6 +78,23 @@ const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
 export type AnyTableName = keyof typeof ANY_TABLE;
 /** Every file a sweep may write as a table (for --fresh and the checks of a results folder). */
 export const TABLE_FILES: readonly string[] = Object.values(ANY_TABLE).map((t) => t.file);
+/** Every table by name (file and columns), and the names. */
+export const ALL_TABLES: Readonly<Record<AnyTableName, { file: string; columns: readonly string[] }>> = ANY_TABLE;
+export const TABLE_NAMES = Object.keys(ANY_TABLE) as AnyTableName[];
+
+/**
+ * Whether the file at `path` is that table as charlab writes it: its header line is the table's (or
+ * one an earlier version wrote). Empty, or cut inside the header (a torn first write), counts too.
+ */
+export function isTableFile(path: string, table: AnyTableName): boolean {
+  const head = readHead(path, 65536);
+  if (head === null) return false;
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const columns = ANY_TABLE[table].columns;
+  if (!/[\r\n]/.test(text)) return columns.join(',').startsWith(text);
+  const header = text.split(/\r?\n/, 1)[0].split(',');
+  return (header.length === columns.length && header.every((c, i) => c === columns[i])) || isLegacyHeader(header, columns);
+}
 
 // ---- reading ----
 
@@ -197,14 +228,38 @@ export interface ReadTable {
   tornBytes: number;
 }
 
+/** One of the tables parsed with the reading rule and every cell checked against its column's rule (see above). */
+export function parseTable(content: string | Buffer, file: string, table: AnyTableName): CsvTable {
+  const parsed = parseCsv(content, file, ANY_TABLE[table].columns);
+  const rules = COLUMN_RULES[table];
+  for (const rec of parsed.records) {
+    for (const [column, raw] of Object.entries(rec.values)) {
+      const knob = KNOB_BY_COLUMN.get(column);
+      const problem = knob ? knobCellProblem(knob, raw.trim()) : rules[column] ? cellProblem(rules[column], raw.trim()) : null;
+      if (problem) throw new UsageError(`${file}:${rec.line}: column ${column}: ${problem}, got ${JSON.stringify(raw.slice(0, 40))}`);
+    }
+  }
+  return parsed;
+}
+
+const KNOB_BY_COLUMN = new Map<string, KnobDef>((KNOBS as readonly KnobDef[]).map((k) => [k.column, k]));
+
+/** What is wrong with a knob's cell: the knob's own schema decides (empty: the default of a knob added later). */
+function knobCellProblem(def: KnobDef, raw: string): string | null {
+  if (raw === '') return def.inId === 'unlessDefault' ? null : 'must not be empty';
+  if (def.kind !== 'choice' && !isDecimal(raw)) return 'expected a number';
+  const parsed = def.schema.safeParse(def.kind === 'choice' ? raw : Number(raw));
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'not a valid value');
+}
+
 /** Read one of a results folder's tables with the rule above (no file: no rows). */
 export function readTable(dir: string, table: AnyTableName): ReadTable {
-  const { file, columns } = ANY_TABLE[table];
+  const { file } = ANY_TABLE[table];
   const path = join(dir, file);
   if (!existsSync(path)) return { rows: [], tornBytes: 0 };
   if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory, expected a file (or nothing)`);
   const bytes = readFileSync(path);
-  const parsed = parseCsv(bytes, path, columns);
+  const parsed = parseTable(bytes, path, table);
   // What is kept must be the text as written: bytes that are not UTF-8 would be rewritten as U+FFFD.
   const bad = firstInvalidUtf8Offset(bytes.subarray(0, bytes.length - parsed.tornBytes));
   if (bad >= 0) {
@@ -226,6 +281,25 @@ export function upgradeTable(dir: string, table: AnyTableName): boolean {
   if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
   const { rows } = readTable(dir, table);
   writeTable(dir, table, rows, { held: rows.length, dropped: 0 });
+  return true;
+}
+
+/**
+ * curves.csv as written before issue 21 (CURVE_COLUMNS_V1), rewritten in today's layout so that
+ * rows can be added without mixing two meanings. If every score read the whole held-out text
+ * (`curveWhole`), each is also its whole_val_bpc, as today. Otherwise each run's last row (its final
+ * score, which read the whole held-out text) moves that score to whole_val_bpc, and its val_bpc (the
+ * final score on the slice, never measured) is left empty. Returns whether the table was rewritten.
+ */
+export function upgradeCurves(dir: string, curveWhole: boolean): boolean {
+  const path = join(dir, TABLES.curves.file);
+  if (!existsSync(path) || !isLegacyHeader(firstLine(path), CURVE_COLUMNS)) return false;
+  const { rows } = readTable(dir, 'curves');
+  const last = new Map(rows.map((r, i) => [r.run_id, i]));
+  const out = rows.map((r, i) =>
+    curveWhole ? { ...r, whole_val_bpc: r.val_bpc } : last.get(r.run_id) === i ? { ...r, whole_val_bpc: r.val_bpc, val_bpc: '' } : r,
+  );
+  writeTable(dir, 'curves', out, { held: rows.length, dropped: 0 });
   return true;
 }
 

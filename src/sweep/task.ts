@@ -62,8 +62,12 @@ export interface RunOutcome {
   divergedAt: number | null;
   /** The model's parameter count (null: the run failed before it was built). */
   params: number | null;
-  /** The best held-out score on the whole held-out text, and where (src/train/run.ts bestScore). */
+  /** The best score on the curve text, and where (src/train/run.ts bestScore). */
   best: { valBpc: number; chars: number } | null;
+  /** Held-out characters each curve score reads (null: the run failed). */
+  curveChars: number | null;
+  /** Early stopping ended the run before its budget (null: early stopping off, or the run failed). */
+  stoppedEarly: boolean | null;
   wallS: number;
   error: string | null;
   markov: BaselineResult | null;
@@ -75,6 +79,8 @@ export interface RunOutcome {
   notice: string | null;
   /** The backend's code path the run used (native ISA, 'simd128', 'f64'); null if it failed before it started. */
   isa: string | null;
+  /** A write of the run's files failed (a full disk, an I/O error): the sweep stops with it (src/errors.ts OutputError). */
+  outputError?: { path: string; code: string | undefined };
 }
 
 /** The outcome of a run that threw or whose worker died: no numbers, the error kept. */
@@ -90,6 +96,8 @@ export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutco
     divergedAt: null,
     params: null,
     best: null,
+    curveChars: null,
+    stoppedEarly: null,
     wallS,
     error,
     markov: null,

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { Corpus } from '../corpus/index.js';
+import { OutputError } from '../errors.js';
 import { createModel } from '../backend/index.js';
 import { modelFromCheckpoint } from '../checkpoint/checkpoint.js';
 import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoint/runFiles.js';
@@ -36,9 +37,9 @@ function startModel(task: RunTask, config: RnnConfig) {
   return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
 }
 
-/** The Markov baseline on exactly the text the run read (every stream's part), once per distinct stretch of text. */
-function baselineFor(task: RunTask, config: RnnConfig): BaselineResult {
-  const ranges = seenRangesFor(corpus, config.unroll, task.budget, config.batch ?? 1);
+/** The Markov baseline on exactly the text the run read (every stream's part, up to `read` characters), once per distinct stretch of text. */
+function baselineFor(task: RunTask, config: RnnConfig, read: number): BaselineResult {
+  const ranges = seenRangesFor(corpus, config.unroll, read, config.batch ?? 1);
   const key = `${JSON.stringify(ranges)}:${task.markovOrder}`;
   let markov = baselines.get(key);
   if (!markov) {
@@ -71,7 +72,7 @@ export default function runTask(task: RunTask): RunOutcome {
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
     const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
     ck?.finish();
-    const markov = baselineFor(task, config);
+    const markov = baselineFor(task, config, result.stoppedEarly ? result.chars : budget); // early stopping: what it read
     return {
       spec,
       status: result.status,
@@ -83,6 +84,8 @@ export default function runTask(task: RunTask): RunOutcome {
       divergedAt: result.divergedAt,
       params: parameterCount(config),
       best: result.best,
+      curveChars: result.curveChars,
+      stoppedEarly: result.stoppedEarly,
       wallS: (performance.now() - t0) / 1000,
       error: null,
       markov,
@@ -94,7 +97,8 @@ export default function runTask(task: RunTask): RunOutcome {
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return failedOutcome(spec, error, (performance.now() - t0) / 1000);
+    const failed = failedOutcome(spec, error, (performance.now() - t0) / 1000);
+    return err instanceof OutputError ? { ...failed, outputError: { path: err.path, code: err.code } } : failed;
   } finally {
     task.progress?.close();
   }

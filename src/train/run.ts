@@ -3,6 +3,13 @@
  * min-char-rnn's data pointer, the loss curve, periodic held-out scores and samples, and the final
  * held-out score. No I/O: results flow out through callbacks and the return value, so the CLI,
  * the worker pool and the tests can all drive it.
+ *
+ * The held-out curve compares like with like: every score on it — each intermediate one and the
+ * final point — reads the same text, the "curve text": the whole held-out text when it has at most
+ * cadence.evalChars characters, else its first evalChars characters (a fixed slice, so that scoring
+ * stays cheap on a large held-out text). The run's own score (RunResult.valBpc, summary.csv's
+ * val_bpc) always reads the whole held-out text; on a slice curve it goes into the final point's
+ * separate wholeValBpc. The best score, early stopping and the best checkpoint use the curve's scores.
  */
 import type { Corpus } from '../corpus/index.js';
 import { CADENCE_DEFAULTS } from '../defaults.js';
@@ -12,20 +19,26 @@ import { makeSavableRng, type RngState, type SavableRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
 import { StreamCursor, type CursorPosition } from './chunks.js';
 import { decays, learningRateAt } from './schedule.js';
+import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule, type EarlyStoppingState } from './earlyStopping.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
   curveEvery: number;
   /** Score held-out text every this many training characters (0: only at the end). */
   evalEvery: number;
-  /** How many held-out characters the intermediate scores read (the final score reads all of them). */
+  /**
+   * The curve text: every curve score (intermediate and final) reads the whole held-out text when it
+   * has at most this many characters, else its first evalChars characters. The run's score reads all.
+   */
   evalChars: number;
   /** Draw an RNN sample every this many training characters (0: only at the end). */
   sampleEvery: number;
   sampleLength: number;
   temperature: number;
-  /** Text fed to the RNN before it samples (default: one seed character, the one at the data pointer). */
+  /** Text fed to the RNN before it samples (default: the character just before the data pointer, the last one read). */
   prime?: string;
+  /** Stop when the curve's intermediate scores stop improving (src/train/earlyStopping.ts); absent: train the whole budget. */
+  earlyStopping?: EarlyStoppingRule;
 }
 
 export const DEFAULT_CADENCE: Cadence = { ...CADENCE_DEFAULTS };
@@ -34,7 +47,9 @@ export interface CurvePoint {
   iteration: number;
   chars: number;
   smoothLossPerChar: number; // nats per character
-  valBpc: number | null; // null where not measured
+  valBpc: number | null; // on the curve text; null where not measured
+  /** On the whole held-out text, where it was scored (every scored point when the curve text is the whole text; else the final one). */
+  wholeValBpc?: number | null;
   elapsedS: number; // training time so far (evaluation excluded)
 }
 
@@ -56,7 +71,7 @@ export interface RunCallbacks {
    * `RunOptions.saveEvery` characters, and once at the end (`final`) unless the run diverged.
    */
   onSnapshot?: (snapshot: RunSnapshot, final: boolean) => void;
-  /** An intermediate held-out score, with the snapshot of the run (and the model, as it stands) it scores. */
+  /** A score on the curve text (each intermediate one, and the final one), with the snapshot of the run (and the model, as it stands) it scores. */
   onScore?: (valBpc: number, snapshot: RunSnapshot) => void;
 }
 
@@ -92,6 +107,8 @@ export interface RunSnapshot {
   sampleRng: RngState;
   curves: CurvePoint[];
   samples: SamplePoint[];
+  /** Early stopping's state (absent: off, or a snapshot from before it existed); `stopped`: the run ended there. */
+  earlyStopping?: EarlyStoppingState;
 }
 
 export type RunStatus = TrainStatus;
@@ -111,8 +128,12 @@ export interface RunResult {
   /** Whether the budget wrapped around the training text. */
   wrapped: boolean;
   finalSample: string;
-  /** The best held-out score that read every held-out character, and the training characters it was reached at (see bestScore). */
+  /** The best score on the curve text (intermediate or final) and the training characters it was reached at (see bestScore). */
   best: { valBpc: number; chars: number } | null;
+  /** Held-out characters each curve score (and `best`) reads: all of them, or the slice's (0: nothing held out). */
+  curveChars: number;
+  /** Early stopping ended the run before its budget (null: early stopping was off). */
+  stoppedEarly: boolean | null;
 }
 
 /** What a run is doing between checkpoints. */
@@ -139,6 +160,12 @@ interface RunState {
   readonly sampleRng: SavableRng;
   readonly curves: CurvePoint[];
   readonly samples: SamplePoint[];
+  /** The curve text: ids[trainEnd .. curveEnd). */
+  readonly curveEnd: number;
+  /** Early stopping's state (null: off). */
+  es: EarlyStoppingState | null;
+  /** The snapshot the run's end was recorded with (onSnapshot final), for the final score's onScore. */
+  finalSnapshot: RunSnapshot | null;
   sample: () => string;
 }
 
@@ -157,22 +184,29 @@ export function trainRun(
   opts: RunOptions = {},
 ): RunResult {
   const s = startRun(model, corpus, budget, cadence, cb, opts);
-  if (opts.resume) review(s, cb); // the resumed stretch's curve point, score and sample
-  else model.resetHidden();
-  while (s.chars < budget) {
+  if (!opts.resume) model.resetHidden();
+  else if (s.es?.stopped) endSnapshot(s, cb); // it stopped early there: its end again (continued to a larger budget, it trains no more)
+  else review(s, cb); // the resumed stretch's curve point, score and sample
+  while (s.chars < budget && !s.es?.stopped) {
     trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample, s.nextSave));
     if (s.divergedAt !== null) break;
     snapshotIfDue(s, cb);
     review(s, cb);
+    if (s.es?.stopped) endSnapshot(s, cb); // stopped early: the run's end, after the score that stopped it
   }
   return finishRun(s, cb);
 }
 
-/** checkpoint(), and an intermediate score it makes reported with the snapshot taken just before it. */
+/**
+ * checkpoint(), and an intermediate score it makes: reported with the snapshot taken just before it,
+ * and observed by early stopping.
+ */
 function review(s: RunState, cb: RunCallbacks): void {
   const scored = cb.onScore && s.chars >= s.nextEval && s.chars < s.budget ? snapshotOf(s) : null;
   const valBpc = checkpoint(s, cb);
-  if (scored && valBpc !== null) cb.onScore!(valBpc, scored);
+  if (valBpc === null) return;
+  if (scored) cb.onScore!(valBpc, scored);
+  if (s.es) s.es = observeScore(s.cadence.earlyStopping!, s.es, valBpc);
 }
 
 function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks, opts: RunOptions): RunState {
@@ -206,6 +240,9 @@ function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cad
     sampleRng,
     curves: [],
     samples: [],
+    curveEnd: Math.min(corpus.length, corpus.trainEnd + cadence.evalChars),
+    es: cadence.earlyStopping ? { ...EARLY_STOPPING_START } : null,
+    finalSnapshot: null,
     sample: () => {
       // Default prime: the symbol just before the data pointer.
       const prime = primeIds ?? [corpus.ids[Math.max(0, s.pointer - 1)]];
@@ -237,6 +274,7 @@ function snapshotOf(s: RunState): RunSnapshot {
     sampleRng: s.sampleRng.state(),
     curves: s.curves.slice(),
     samples: s.samples.slice(),
+    ...(s.es ? { earlyStopping: { ...s.es } } : {}),
   };
 }
 
@@ -255,6 +293,7 @@ function restore(s: RunState, r: RunSnapshot): void {
   s.chunks.seek(r.cursor);
   s.curves.push(...r.curves);
   s.samples.push(...r.samples);
+  if (s.es && r.earlyStopping) s.es = { ...r.earlyStopping };
   if (s.saveEvery > 0) s.nextSave = (Math.floor(r.chars / s.saveEvery) + 1) * s.saveEvery;
 }
 
@@ -263,7 +302,14 @@ function snapshotIfDue(s: RunState, cb: RunCallbacks): void {
   const final = s.chars >= s.budget;
   if (!final && s.chars < s.nextSave) return;
   while (s.nextSave <= s.chars) s.nextSave += s.saveEvery;
-  cb.onSnapshot?.(snapshotOf(s), final);
+  if (final) return endSnapshot(s, cb);
+  cb.onSnapshot?.(snapshotOf(s), false);
+}
+
+/** The run's end: its final snapshot (at the budget, or where early stopping stopped it). */
+function endSnapshot(s: RunState, cb: RunCallbacks): void {
+  s.finalSnapshot = snapshotOf(s);
+  cb.onSnapshot?.(s.finalSnapshot, true);
 }
 
 /**
@@ -301,8 +347,7 @@ function checkpoint(s: RunState, cb: RunCallbacks): number | null {
   const smoothPerChar = s.smooth / s.model.config.unroll;
   let valBpc: number | null = null;
   if (chars >= s.nextEval && chars < budget) {
-    const evalEnd = Math.min(corpus.length, corpus.trainEnd + cadence.evalChars);
-    valBpc = s.model.evaluate(corpus.ids, corpus.trainEnd, evalEnd).bpc;
+    valBpc = s.model.evaluate(corpus.ids, corpus.trainEnd, s.curveEnd).bpc;
     s.nextEval += cadence.evalEvery;
   }
   if (chars >= s.nextSample && chars < budget) {
@@ -310,7 +355,8 @@ function checkpoint(s: RunState, cb: RunCallbacks): number | null {
     s.nextSample += cadence.sampleEvery;
   }
   if (chars >= s.nextCurve || chars >= budget || valBpc !== null) {
-    if (chars < budget) emitCurve(s, cb, { iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, elapsedS: s.trainSeconds });
+    const wholeValBpc = s.curveEnd === corpus.length ? valBpc : null;
+    if (chars < budget) emitCurve(s, cb, { iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, wholeValBpc, elapsedS: s.trainSeconds });
     while (s.nextCurve <= chars) s.nextCurve += cadence.curveEvery;
   }
   cb.onProgress?.(chars, budget, smoothPerChar);
@@ -328,17 +374,23 @@ function emitSample(s: RunState, cb: RunCallbacks, sample: SamplePoint): void {
   cb.onSample?.(sample);
 }
 
-/** The final score (every held-out character, state carried from where training ended) and sample. */
+/**
+ * The final scores (the whole held-out text: the run's score; the curve text, for the curve's last
+ * point and the best score), both from the state training ended in, and the final sample.
+ */
 function finishRun(s: RunState, cb: RunCallbacks): RunResult {
   const { corpus, chars, iteration, trainSeconds } = s;
   const smoothLossPerChar = s.smooth / s.model.config.unroll;
   let valBpc: number | null = null;
+  let curveBpc: number | null = null;
   let finalSample = '';
   if (s.divergedAt === null) {
     const heldOut = corpus.length > corpus.trainEnd; // validation 0 holds nothing out: nothing is scored
     const bpc = heldOut ? s.model.evaluate(corpus.ids, corpus.trainEnd, corpus.length).bpc : null;
     valBpc = bpc !== null && Number.isFinite(bpc) ? bpc : null;
-    cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc, elapsedS: trainSeconds });
+    curveBpc = heldOut && s.curveEnd < corpus.length ? finite(s.model.evaluate(corpus.ids, corpus.trainEnd, s.curveEnd).bpc) : valBpc;
+    cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc: curveBpc, wholeValBpc: valBpc, elapsedS: trainSeconds });
+    if (curveBpc !== null && s.finalSnapshot) cb.onScore?.(curveBpc, s.finalSnapshot);
     finalSample = s.sample();
     cb.onSample?.({ iteration, temperature: s.cadence.temperature, text: finalSample });
     if (heldOut && valBpc === null) s.divergedAt = iteration; // a non-finite held-out score: the model diverged
@@ -354,19 +406,22 @@ function finishRun(s: RunState, cb: RunCallbacks): RunResult {
     divergedAt: s.divergedAt,
     wrapped: s.wrapped,
     finalSample,
-    best: bestScore(s, valBpc),
+    best: bestScore(s, curveBpc),
+    curveChars: s.curveEnd - corpus.trainEnd,
+    stoppedEarly: s.es ? s.es.stopped : null,
   };
 }
 
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 /**
- * The best of the run's held-out scores that read the whole held-out text: every intermediate score
- * when cadence.evalChars covers the held-out text, else only the final one (a score on a prefix is
- * not comparable). Ties keep the earliest.
+ * The best of the run's scores on the curve text: the intermediate ones and the final one (every
+ * one reads the same held-out characters, so they compare). Ties keep the earliest.
  */
 function bestScore(s: RunState, finalBpc: number | null): { valBpc: number; chars: number } | null {
-  const whole = s.corpus.trainEnd + s.cadence.evalChars >= s.corpus.length;
-  const scores = whole ? s.curves.filter((c) => c.valBpc !== null && Number.isFinite(c.valBpc)) : [];
-  let best = finalBpc === null ? null : { valBpc: finalBpc, chars: s.chars };
-  for (const c of scores) if (best === null || c.valBpc! < best.valBpc || (c.valBpc === best.valBpc && c.chars < best.chars)) best = { valBpc: c.valBpc!, chars: c.chars };
+  const scores = s.curves.filter((c) => c.valBpc !== null && Number.isFinite(c.valBpc)).map((c) => ({ valBpc: c.valBpc!, chars: c.chars }));
+  if (finalBpc !== null) scores.push({ valBpc: finalBpc, chars: s.chars });
+  let best: { valBpc: number; chars: number } | null = null;
+  for (const c of scores) if (best === null || c.valBpc < best.valBpc) best = c;
   return best;
 }

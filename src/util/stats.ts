@@ -1,6 +1,7 @@
 /**
  * Small statistics shared by the report and the bench (pure): median, mean, sample standard
- * deviation, Student's t distribution, a 95 % interval for a mean and Welch's two-sample t-test.
+ * deviation, Student's t distribution, a 95 % interval for a mean, Welch's two-sample t-test, the
+ * 95 % Welch interval of a difference and the seeds a side a difference would need to be significant.
  *
  * Each function refuses (RangeError) a list too short for what it computes, rather than returning
  * NaN that would travel silently into a table. The t distribution is computed here through the
@@ -145,19 +146,59 @@ export interface WelchResult {
   p: number;
 }
 
-/** Welch's two-sample t-test (unequal variances), two-sided; each sample needs at least two values. */
-export function welchTTest(a: readonly number[], b: readonly number[]): WelchResult {
-  need(a, 2, "Welch's t-test (first sample)");
-  need(b, 2, "Welch's t-test (second sample)");
+/** The pieces Welch's test and interval share: the difference of the means, its squared standard error and the Welch–Satterthwaite df. */
+function welchParts(a: readonly number[], b: readonly number[], what: string): { diff: number; se2: number; df: number } {
+  need(a, 2, `${what} (first sample)`);
+  need(b, 2, `${what} (second sample)`);
   const qa = sampleVariance(a) / a.length;
   const qb = sampleVariance(b) / b.length;
-  const diff = mean(a) - mean(b);
   const se2 = qa + qb;
+  const df = se2 === 0 ? a.length + b.length - 2 : (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
+  return { diff: mean(a) - mean(b), se2, df };
+}
+
+/** Welch's two-sample t-test (unequal variances), two-sided; each sample needs at least two values. */
+export function welchTTest(a: readonly number[], b: readonly number[]): WelchResult {
+  const { diff, se2, df } = welchParts(a, b, "Welch's t-test");
   if (se2 === 0) {
     // No spread at all: identical means are indistinguishable, different ones certainly differ.
-    return { t: diff === 0 ? 0 : Math.sign(diff) * Number.POSITIVE_INFINITY, df: a.length + b.length - 2, p: diff === 0 ? 1 : 0 };
+    return { t: diff === 0 ? 0 : Math.sign(diff) * Number.POSITIVE_INFINITY, df, p: diff === 0 ? 1 : 0 };
   }
   const t = diff / Math.sqrt(se2);
-  const df = (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
   return { t, df, p: incompleteBeta(df / (df + t * t), df / 2, 0.5) };
+}
+
+export interface DifferenceInterval {
+  /** mean a − mean b */
+  diff: number;
+  /** The 95 % Welch interval for the difference: diff ± t_{0.975, df} · √(var a / n_a + var b / n_b). */
+  lo: number;
+  hi: number;
+}
+
+/** The difference of two means with its 95 % Welch interval (each sample at least two values). */
+export function welchInterval(a: readonly number[], b: readonly number[]): DifferenceInterval {
+  const { diff, se2, df } = welchParts(a, b, 'a difference interval');
+  if (se2 === 0) return { diff, lo: diff, hi: diff };
+  const half = studentTQuantile(0.975, df) * Math.sqrt(se2);
+  return { diff, lo: diff - half, hi: diff + half };
+}
+
+/**
+ * The fewest seeds a side (n, the same for both) at which Welch's two-sided test would call the
+ * observed difference significant at `alpha`, if the means and standard deviations stayed as they
+ * are; null when not within `max` (a difference too small for the seed noise). A statement of the
+ * test's power at this difference, not a promise: new seeds move the means.
+ */
+export function seedsForVerdict(a: readonly number[], b: readonly number[], alpha = 0.05, max = 1000): number | null {
+  const d = Math.abs(mean(a) - mean(b));
+  const va = sampleVariance(a);
+  const vb = sampleVariance(b);
+  if (va + vb === 0) return d > 0 ? 2 : null;
+  for (let n = 2; n <= max; n++) {
+    const t = d / Math.sqrt((va + vb) / n);
+    const df = ((n - 1) * (va + vb) ** 2) / (va * va + vb * vb);
+    if (incompleteBeta(df / (df + t * t), df / 2, 0.5) < alpha) return n;
+  }
+  return null;
 }

@@ -3,8 +3,9 @@
  * characters are shown as escapes instead of being sent raw, so a hostile corpus cannot move the
  * cursor, rewrite the screen (ESC sequences, C1 controls such as CSI U+009B) or reorder what the
  * user sees (bidirectional overrides and isolates). Line breaks and tabs are kept (samples span
- * lines); a carriage return is escaped (it would overwrite the line). Files (CSV, reports) keep
- * the text as it is: this is for terminal output only.
+ * lines); a carriage return is escaped (it would overwrite the line). Reports (report.md,
+ * report.html) escape the same characters, since `cat report.md` prints them on a terminal; the CSV
+ * tables keep the text as it is.
  */
 
 // C0 controls except \t and \n, DEL, C1 controls, the bidi marks, embeddings, overrides and isolates,

@@ -36,7 +36,8 @@ export type LayerTensors = Record<string, Float64Array>;
  * what they use. S = stateSize: the cell's state tensors one after another, h first.
  */
 export interface StepIO {
-  x: number; //                 the input symbol (layer 0: input = onehot(x)), or −1: input = v
+  x: number; //                 the input symbol (layer 0: input = xs·onehot(x)), or −1: input = v
+  xs: number; //                the one-hot's value: 1, or an input-dropout mask value (0 or 1/(1 − p))
   v: Float64Array; //           [I] dense input (the layer below's h, maybe dropped out)
   prev: Float64Array; //        [S] s_{t−1}
   next: Float64Array; //        [S] s_t: forward writes it
