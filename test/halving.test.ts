@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { decideRung, halvingChars, keptCount, rungBudgets, rungCounts, type RungResult } from '../src/sweep/search/halving.js';
 import type { RunSpec } from '../src/sweep/grid.js';
-import { halvingWork } from '../src/sweep/work.js';
+import { stagedWork } from '../src/sweep/work.js';
+import { plannedTrainings } from '../src/sweep/search/hyperband.js';
 import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 describe('rung budgets and decisions', () => {
@@ -29,12 +30,16 @@ describe('rung budgets and decisions', () => {
   });
 
   test('the work a halving sweep plans: one training per run and rung, each its increment, at the runs\' mean cost', () => {
-    const runs = ['a', 'b', 'c'].flatMap((c, i) => [1, 2].map((seed) => ({ id: `${c}-s${seed}`, cost: i + 1 }))) as unknown as RunSpec[];
+    const configs = ['a', 'b', 'c'];
+    const runs = configs.flatMap((c, i) => [1, 2].map((seed) => ({ id: `${c}-s${seed}`, cost: i + 1 }))) as unknown as RunSpec[];
     const cost = (r: RunSpec) => (r as unknown as { cost: number }).cost;
     // rungs 1000, 2000 (eta 2): 3 then 1 configuration × 2 seeds; mean cost 2
-    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, () => 0)).toEqual({ tasks: 8, done: 0, work: 2 * (6 * 1000 + 2 * 1000) });
+    const trainings = plannedTrainings([1000, 2000], 2, 2, [{ bracket: 1, startLevel: 0, configs: 3 }]);
+    const plan = { runs, stage: [], settled: new Map(), decisions: [], totalConfigs: 3, trainings };
+    expect(stagedWork(plan, () => undefined, cost)).toEqual({ tasks: 8, done: 0, work: 2 * (6 * 1000 + 2 * 1000) });
     // resumed with rung 1 recorded and one run of rung 2: what is left
-    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, (k) => [6, 1][k])).toEqual({ tasks: 8, done: 7, work: 2 * 1000 });
+    const observed = (id: string, budget: number) => (budget === 1000 || id === 'a-s1' ? { status: 'done' as const, valBpc: 1 } : undefined);
+    expect(stagedWork(plan, observed, cost)).toEqual({ tasks: 8, done: 7, work: 2 * 1000 });
   });
 
   const r = (config: string, index: number, seed: number, valBpc: number | null): RungResult => ({ runId: `${config}-s${seed}`, configId: config, configIndex: index, valBpc });

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { planRunsOf } from '../sweep/grid.js';
-import { refuseSharding } from '../sweep/halving.js';
+import { refuseSharding } from '../sweep/staged.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { shellQuote, slurmScript } from '../sweep/slurm.js';
 import { writeFileAtomic } from '../util/atomic.js';

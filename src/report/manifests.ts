@@ -6,6 +6,7 @@
 import { planRuns, type RunSpec } from '../sweep/grid.js';
 import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
 import { gridValues } from '../sweep/search/grid.js';
+import { NOTHING_OBSERVED, type Observed } from '../sweep/search/staged.js';
 import type { Knob, KnobValue, Manifest } from './types.js';
 
 export function num(x: unknown): number | null {
@@ -28,6 +29,8 @@ export interface GridAndSeeds {
   grid: Record<Knob, KnobValue[]>;
   seeds: number[];
   search: Experiment['search'];
+  /** Training characters per run (null: not readable; a staged search cannot be planned without it). */
+  budget: number | null;
 }
 
 /**
@@ -42,15 +45,19 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
   const parsed = ExperimentSchema.shape.grid.safeParse(grid);
   const search = ExperimentSchema.shape.search.safeParse((exp as { search?: unknown }).search);
   if (!parsed.success || !search.success || seeds.length === 0) return null;
-  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data };
+  const budget = num((exp as { budget?: { chars?: unknown } }).budget?.chars);
+  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data, budget };
 }
 
-/** The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid. */
-export function expectedRuns(m: Manifest | null): RunSpec[] {
+/**
+ * The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid.
+ * A staged search (halving, Hyperband, TPE) is planned from the recorded scores `observed`, as the sweep plans it.
+ */
+export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
   const g = gridAndSeedsOf(m);
   if (g === null) return [];
   try {
-    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search });
+    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search, budget: { chars: g.budget ?? 0 } }, observed);
   } catch {
     return []; // a random space too small to draw from: the sweep refused it too
   }

@@ -117,6 +117,7 @@ export function parseRungs(text: string, file: string): Parsed<RungRow> {
     const decision = c.str('decision').trim() as RungRow['decision'];
     if (!DECISIONS.includes(decision)) throw new UsageError(`${c.where('decision')}: expected one of ${DECISIONS.join(', ')}, got ${JSON.stringify(decision.slice(0, 40))}`);
     return {
+      bracket: c.num('bracket') ?? 1, // rungs.csv before Hyperband: successive halving's one bracket
       rung: c.reqNum('rung'),
       budgetChars: c.reqNum('budget_chars'),
       runId: c.reqStr('run_id'),

@@ -81,8 +81,9 @@ export interface Ladder {
   source: string;
 }
 
-/** One row of rungs.csv (successive halving). */
+/** One row of rungs.csv (successive halving, Hyperband). */
 export interface RungRow {
+  bracket: number;
   rung: number;
   budgetChars: number;
   runId: string;

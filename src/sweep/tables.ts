@@ -22,7 +22,7 @@ import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../errors.js';
 import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
-import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
+import { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, RUNG_COLUMNS_V1, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2 } from './columns.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -46,7 +46,10 @@ export type TableName = keyof typeof TABLES;
  * Headers earlier versions wrote, by today's header: read with the columns they lack empty, and
  * rewritten with today's header before anything is appended (appendRows).
  */
-const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([[SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2]]]);
+const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
+  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2]],
+  [RUNG_COLUMNS, [RUNG_COLUMNS_V1]],
+]);
 
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
   return (LEGACY_HEADERS.get(columns) ?? []).some((old) => old.length === header.length && old.every((c, i) => c === header[i]));
@@ -57,7 +60,7 @@ export const FOLDER_TABLES = {
   baselines: { file: 'baselines.csv', columns: BASELINE_COLUMNS },
 } as const;
 export type FolderTableName = keyof typeof FOLDER_TABLES;
-/** Successive halving's decisions (src/sweep/halving.ts): written by halving sweeps alone, so not one of TABLES. */
+/** The rung decisions of successive halving and Hyperband (src/sweep/staged.ts): written by those sweeps alone, so not one of TABLES. */
 export const RUNGS_TABLE = { file: 'rungs.csv', columns: RUNG_COLUMNS } as const;
 const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
 /** A table the reader and writer below handle: one of every sweep's TABLES, rungs.csv or a folder table. */
