@@ -8,8 +8,7 @@ import { readExperimentFile } from '../sweep/load.js';
 import { LockedError } from '../sweep/lock.js';
 import { parseShard } from '../sweep/shard.js';
 import { SEARCH_METHODS } from '../sweep/search/index.js';
-import { halvingChars, rungBudgets, rungCounts } from '../sweep/search/halving.js';
-import type { Experiment } from '../sweep/schema.js';
+import { searchPlan, searchPlanLines } from '../sweep/search/planSummary.js';
 import { runSweep, type SweepResult } from '../sweep/sweep.js';
 import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -49,7 +48,11 @@ export function registerSweep(program: Command): void {
         'SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes Indexed Job); then: charlab merge results/<name>',
     )
     .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
-    .option('--plan', 'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array (and, for halving, a "halving" object with the rung budgets)')
+    .option(
+      '--plan',
+      'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array ' +
+        '(and a "halving", "hyperband" or "tpe" object with the rungs, brackets or rounds); a TPE sweep lists the runs of its first round',
+    )
     .addHelpText(
       'after',
       `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
@@ -125,7 +128,11 @@ function printResult(result: SweepResult, json: boolean): void {
 const HALVING_HELP =
   '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
   '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
-  '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.';
+  '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Hyperband ("method": "hyperband",\n' +
+  '  same keys) runs brackets of it starting at each budget. Both take "sampler": {"method": "random", …} to draw\n' +
+  '  from a space instead of the grid (Hyperband also "tpe": BOHB). TPE ("method": "tpe", "samples", "seed",\n' +
+  '  "startup", "round", "space") suggests rounds of configurations from the scores before. A failed run ranks\n' +
+  '  last like a diverged one and is kept. Not with --shard. --plan shows the rungs, brackets or rounds.';
 
 /** --plan: the planned runs, read from the experiment file alone. */
 function printPlan(experimentPath: string, json: boolean): void {
@@ -133,10 +140,10 @@ function printPlan(experimentPath: string, json: boolean): void {
   const { experiment } = readExperimentFile(path);
   const runs = planRunsOf(experiment, path);
   const method = experiment.search?.method ?? 'grid';
-  const rungs = halvingPlan(experiment, runs.length / experiment.seeds.length);
+  const search = searchPlan(experiment, runs);
   if (json) {
     const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
-    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, runs: runs.map(row), ...search })}\n`);
     return;
   }
   const knobs: KnobDef[] = shownKnobs(runs);
@@ -148,27 +155,8 @@ function printPlan(experimentPath: string, json: boolean): void {
   runs.forEach((r, i) => table.push([String(i + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
   process.stdout.write(`${table.toString()}\n`);
   const configs = runs.length / experiment.seeds.length;
-  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${runs.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search; nothing trained`)}\n`);
-  if (rungs) process.stderr.write(`${rungLines(rungs, experiment.seeds.length)}\n`);
-}
-
-/** Successive halving's rungs as --plan shows them: budgets, how many run each, characters against the full grid's. */
-function halvingPlan(exp: Experiment, configs: number) {
-  if (exp.search?.method !== 'halving') return null;
-  const budgets = rungBudgets(exp.search, exp.budget.chars);
-  const counts = rungCounts(configs, budgets.length, exp.search.eta);
-  const seeds = exp.seeds.length;
-  return {
-    eta: exp.search.eta,
-    rungs: budgets.map((b, k) => ({ rung: k + 1, budgetChars: b, configurations: counts[k], runs: counts[k] * seeds })),
-    trainChars: halvingChars(budgets, counts, seeds),
-    gridChars: configs * seeds * exp.budget.chars,
-  };
-}
-
-function rungLines(h: NonNullable<ReturnType<typeof halvingPlan>>, seeds: number): string {
-  const n = (x: number) => x.toLocaleString('en-US');
-  const lines = h.rungs.map((r) => `  rung ${r.rung}: ${n(r.configurations)} configuration(s) × ${seeds} seed(s) to ${n(r.budgetChars)} characters`);
-  const share = Math.round((100 * h.trainChars) / h.gridChars);
-  return [`successive halving, eta ${h.eta} (the best 1/${h.eta} of each rung continue from their checkpoints):`, ...lines, `  ${n(h.trainChars)} training characters in all, ${share} % of the full grid's ${n(h.gridChars)}`].join('\n');
+  const more = 'tpe' in search || (experiment.search?.method === 'hyperband' && experiment.search.sampler?.method === 'tpe') ? ' so far (the rest are suggested from the scores)' : '';
+  process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${runs.length} runs (${configs} configurations × ${experiment.seeds.length} seeds)${more} by ${method} search; nothing trained`)}\n`);
+  const lines = searchPlanLines(search, experiment.seeds.length);
+  if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
 }

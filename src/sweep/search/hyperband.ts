@@ -112,7 +112,7 @@ function drawBrackets(ladder: number[], eta: number, seeds: readonly number[], s
     });
   for (const shape of shapes) {
     if (source.adaptive && brackets.some((b) => b.pending)) break;
-    const drawn = source.draw({ bracket: shape.bracket - 1, count: shape.configs, taken: new Set(index.keys()), scoredAt });
+    const drawn = source.draw({ bracket: shape.bracket - 1, count: shape.configs, scoredAt });
     for (const c of drawn) {
       if (index.has(configId(c))) continue;
       index.set(configId(c), union.length);

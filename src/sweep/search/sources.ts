@@ -9,11 +9,12 @@
  *            successive halving the random search's configurations)
  *   tpe      (Hyperband: BOHB) fitted on the largest budget at which at least `startup`
  *            configurations are scored, random until then; a bracket is drawn only when the one
- *            before it is decided, and never repeats a configuration
+ *            before it is decided; like the grid's draws, a bracket may draw a configuration an
+ *            earlier bracket ran (it then shares its trainings), never one twice itself
  */
 import { makeRng } from '../../util/rng.js';
 import type { Experiment, SamplerSettings } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { KnobValues } from '../knobs.js';
 import { gridConfigs } from './grid.js';
 import { randomConfigs } from './random.js';
 import { suggestTpe, tpeSpace, type Scored } from './tpe.js';
@@ -22,8 +23,6 @@ export interface SourceDraw {
   /** 0-based: the bracket drawing (successive halving has one). */
   bracket: number;
   count: number;
-  /** Every configuration drawn before this draw. */
-  taken: ReadonlySet<string>;
   /** The configurations scored at each budget of the ladder so far (adaptive sources only). */
   scoredAt(budget: number): Scored[];
 }
@@ -74,15 +73,12 @@ function tpeSource(exp: SourceExperiment, s: Extract<SamplerSettings, { method: 
   return {
     adaptive: true,
     size: null,
-    draw({ bracket, count, taken, scoredAt }) {
+    draw({ bracket, count, scoredAt }) {
       const stream = `bohb:${s.seed}:bracket${bracket + 1}`;
       const budget = [...ladder].reverse().find((b) => scoredAt(b).length >= s.startup);
-      if (budget === undefined) {
-        // Not enough scores anywhere yet: random draws not taken before.
-        const many = randomConfigs({ grid: exp.grid, search: { method: 'random', samples: count + taken.size, seed: s.seed, space: s.space } }, stream);
-        return many.filter((c) => !taken.has(configId(c))).slice(0, count);
-      }
-      return suggestTpe(space, scoredAt(budget), count, { stream, candidates: s.candidates, taken });
+      // Not enough scores anywhere yet: random draws.
+      if (budget === undefined) return randomConfigs({ grid: exp.grid, search: { method: 'random', samples: count, seed: s.seed, space: s.space } }, stream);
+      return suggestTpe(space, scoredAt(budget), count, { stream, candidates: s.candidates, taken: new Set() });
     },
   };
 }
