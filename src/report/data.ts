@@ -16,7 +16,7 @@ import { binning } from './bins.js';
 import { factsOf } from './facts.js';
 import { ladderOf } from './ladder.js';
 import { meanOrNull, multiSeed, rankGroups } from './groups.js';
-import { expectedRuns, gridAndSeedsOf, num, searchLine } from './manifests.js';
+import { expectedRuns, gridAndSeedsOf, num, observedOf, searchLine } from './manifests.js';
 import { samplePicks } from './samples.js';
 import type {
   ConfigEntry,
@@ -37,6 +37,7 @@ import type {
 } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
 import { halvingOf } from './halving.js';
+import { importanceOf } from './importance.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -319,7 +320,7 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
   let search: string | null = null;
   for (const f of folders) {
     if (!f.manifest) continue;
-    const specs = expectedRuns(f.manifest);
+    const specs = expectedRuns(f.manifest, observedOf(f.summary, f.rungs, gridAndSeedsOf(f.manifest)?.budget ?? null));
     for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
     // A grid's lists are its values; another method's values are those its runs take.
@@ -328,7 +329,10 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));
     const total = num(f.manifest.totalRuns);
-    if (total !== null && specs.length > 0 && total !== specs.length) {
+    const adaptive = g?.search?.method === 'tpe' || (g?.search?.method === 'hyperband' && g.search.sampler?.method === 'tpe');
+    if (total !== null && specs.length > 0 && specs.length < total && adaptive) {
+      notes.push(`${f.dir}: ${specs.length} of its ${total} runs are planned so far; the rest are suggested from the scores as the sweep goes on (unfinished).`);
+    } else if (total !== null && specs.length > 0 && total !== specs.length) {
       notes.push(`${f.dir}: manifest says totalRuns ${total} but its grid and seeds give ${specs.length} runs.`);
     }
     if (specs.length === 0) notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
@@ -404,5 +408,6 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     curves: merged.curves,
     vocabSize: num(facts.corpus?.vocabSize),
     halving: halvingOf(folders, leaderboard),
+    importance: importanceOf(leaderboard, folders.find((f) => f.rungs && f.rungs.length > 0)?.rungs ?? []),
   };
 }

@@ -7,7 +7,8 @@ import { planRuns, type RunSpec } from '../sweep/grid.js';
 import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
 import { gridValues } from '../sweep/search/grid.js';
 import { NOTHING_OBSERVED, type Observed } from '../sweep/search/staged.js';
-import type { Knob, KnobValue, Manifest } from './types.js';
+import { stagedSearch } from '../sweep/search/index.js';
+import type { Knob, KnobValue, Manifest, RunStatus, RungRow, SummaryRow } from './types.js';
 
 export function num(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
@@ -55,7 +56,7 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
  */
 export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
   const g = gridAndSeedsOf(m);
-  if (g === null) return [];
+  if (g === null || (g.budget === null && stagedSearch({ ...g, grid: g.grid as Experiment['grid'], budget: { chars: 1 } }) !== null)) return [];
   try {
     return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search, budget: { chars: g.budget ?? 0 } }, observed);
   } catch {
@@ -63,15 +64,43 @@ export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OB
   }
 }
 
+/**
+ * What a folder's tables record, as a staged search reads it: summary.csv's rows at the full
+ * budget `budget`, rungs.csv's at the rung budgets (the sweep itself reads its outcome files).
+ */
+export function observedOf(summary: readonly SummaryRow[], rungs: readonly RungRow[] | undefined, budget: number | null): Observed {
+  const full = new Map(summary.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]));
+  const atRung = new Map((rungs ?? []).map((r) => [`${r.runId}@${r.budgetChars}`, { status: statusOf(r.status), valBpc: r.valBpc }]));
+  return (runId, b) => (b === budget ? full.get(runId) : atRung.get(`${runId}@${b}`));
+}
+
+const statusOf = (s: string): RunStatus => (s === 'diverged' || s === 'failed' ? s : 'done');
+
 /** How the configurations were chosen, one line; null for a grid. */
 export function searchLine(m: Manifest | null): string | null {
   const s = gridAndSeedsOf(m)?.search;
-  if (s === undefined || s.method !== 'random') return null;
-  const space = Object.entries(s.space)
-    .filter(([, d]) => d !== undefined)
-    .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
-    .join('; ');
-  return `random: ${s.samples} samples, sampler seed ${s.seed}; space: ${space || '(empty)'}`;
+  if (s === undefined) return null;
+  const space = (sp: Record<string, unknown>) =>
+    Object.entries(sp)
+      .filter(([, d]) => d !== undefined)
+      .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
+      .join('; ') || '(empty)';
+  const sampler = (x: typeof s & { sampler?: unknown }) => {
+    const sm = (x as { sampler?: { method: string; seed: number; space: Record<string, unknown>; startup?: number } }).sampler;
+    if (!sm) return 'from the grid';
+    return `${sm.method === 'tpe' ? `TPE (startup ${sm.startup})` : 'random'} sampler, seed ${sm.seed}; space: ${space(sm.space)}`;
+  };
+  switch (s.method) {
+    case 'random':
+      return `random: ${s.samples} samples, sampler seed ${s.seed}; space: ${space(s.space)}`;
+    case 'tpe':
+      return `tpe: ${s.samples} samples (${s.startup} at random, then rounds of ${s.round}), sampler seed ${s.seed}, ${s.candidates} candidates; space: ${space(s.space)}`;
+    case 'halving':
+    case 'hyperband':
+      return `${s.method}: eta ${s.eta}, from ${s.minChars} characters${s.method === 'hyperband' && !s.sampler ? `, seed ${s.seed ?? 1}` : ''}; ${sampler(s)}`;
+    default:
+      return null;
+  }
 }
 
 /** "linux/x64, 2 × AMD EPYC, 23.5 GiB" from a manifest's machine block. */

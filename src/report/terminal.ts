@@ -10,7 +10,8 @@ import type { Column } from './tableColumns.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { headline, statusLabel, truncate, wrap } from './text.js';
-import { halvingSpend, rungColumns, stopColumns } from './halving.js';
+import { importanceBasis } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
 export interface WrittenPaths {
   markdownPath: string;
@@ -127,6 +128,11 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
     out.push('');
     out.push(...halvingLines(data.halving, say));
   }
+  if (data.importance) {
+    out.push('');
+    say(`Parameter importance (fANOVA, share of the variance of held-out bpc): ${importanceBasis(data.importance)}`);
+    out.push(data.importance.knobs.map((k) => `  ${k.label.padEnd(16)} ${(100 * k.importance).toFixed(1).padStart(5)} %  (${(100 * k.lo).toFixed(1)}–${(100 * k.hi).toFixed(1)} %)`).join('\n'));
+  }
   out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   if (data.notes.length > 0) {
     out.push(`Notes (${data.notes.length}):`);
@@ -145,8 +151,9 @@ function halvingLines(hv: HalvingReport, say: (text: string) => void): string[] 
     for (const r of rows) t.push(columns.map((c) => plain(c.text(r))));
     return t.toString();
   };
-  say(`Successive halving. ${halvingSpend(hv)}`);
-  return [grid(rungColumns, hv.rungs), grid(stopColumns, hv.stops)];
+  say(`${rungSearchTitle(hv).title}. ${halvingSpend(hv)}`);
+  if (hv.failed.length > 0) say(failedNote(hv));
+  return [grid(rungColumnsOf(hv), hv.rungs), grid(stopColumns, hv.stops)];
 }
 
 function plotsDir(paths: WrittenPaths): string {
@@ -170,6 +177,8 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     configurations: data.grouping.configs,
     knobs: data.knobs,
     heatmap: data.heatmap,
+    search: data.halving ?? null,
+    importance: data.importance ?? null,
     facts: data.facts,
     notes: data.notes,
   };
