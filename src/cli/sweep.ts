@@ -35,7 +35,7 @@ export function registerSweep(program: Command): void {
     .description(
       'Run every grid point of an experiment file (RNN beside the Markov baseline) on a pool of worker ' +
         'threads and record manifest.json, summary.csv, curves.csv and samples.csv in results/<name>/. ' +
-        'Running it again resumes: recorded runs are skipped, failed ones re-attempted.',
+        'Running it again resumes: recorded runs are skipped, failed ones re-attempted (halving, Hyperband and TPE keep them: later decisions rest on them).',
     )
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
     .option('--fresh', 'discard the results folder\'s tables and start over')
@@ -53,18 +53,7 @@ export function registerSweep(program: Command): void {
       'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array ' +
         '(and a "halving", "hyperband" or "tpe" object with the rungs, brackets or rounds); a TPE sweep lists the runs of its first round',
     )
-    .addHelpText(
-      'after',
-      `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
-        `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
-        `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
-        'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
-        'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
-        Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
-        '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
-        '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
-        HALVING_HELP,
-    )
+    .addHelpText('after', sweepHelp)
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
       if (opts.plan) return printPlan(experimentPath, opts.json === true);
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
@@ -124,6 +113,18 @@ function printResult(result: SweepResult, json: boolean): void {
   ];
   process.stderr.write(`${escapeForTerminal(`${result.dir}: ${parts.filter(Boolean).join(', ')}`)}\n`);
 }
+
+/** What `charlab sweep --help` says after the options: exit codes and the search methods. */
+const sweepHelp = (): string =>
+  `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
+    `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
+    `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
+    'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
+    'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
+    Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
+    '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
+    '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
+    HALVING_HELP;
 
 const HALVING_HELP =
   '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
