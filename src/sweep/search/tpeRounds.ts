@@ -20,8 +20,11 @@ import { suggestTpe, tpeSpace, type Scored } from './tpe.js';
 
 type TpeExperiment = Pick<Experiment, 'grid' | 'seeds' | 'budget'> & { search: TpeSearch };
 
+/** Suggestions already made, by round and the scores they were made from (scores once recorded never change). */
+type RoundCache = Map<string, KnobValues[]>;
+
 /** The rounds derivable from the observations: every complete round, then the first incomplete one (or all `samples`). */
-export function tpeRounds(exp: TpeExperiment, observed: Observed): KnobValues[][] {
+export function tpeRounds(exp: TpeExperiment, observed: Observed, cache: RoundCache = new Map()): KnobValues[][] {
   const { samples, seed, startup, round, candidates } = exp.search;
   const space = tpeSpace(exp.search.space, exp.grid);
   const rounds = [randomConfigs({ grid: exp.grid, search: { method: 'random', samples: startup, seed, space: exp.search.space } })];
@@ -34,18 +37,21 @@ export function tpeRounds(exp: TpeExperiment, observed: Observed): KnobValues[][
       scored.push({ config, score: score ?? Infinity });
     }
     const count = Math.min(round, samples - done);
+    const key = `${rounds.length}:${scored.map((s) => s.score).join(',')}`;
     const taken = new Set(scored.map((s) => configId(s.config)));
-    rounds.push(suggestTpe(space, scored, count, { stream: `tpe:${seed}:round${rounds.length + 1}`, candidates, taken }));
+    if (!cache.has(key)) cache.set(key, suggestTpe(space, scored, count, { stream: `tpe:${seed}:round${rounds.length + 1}`, candidates, taken }));
+    rounds.push(cache.get(key)!);
     done += count;
   }
   return rounds;
 }
 
 export function tpeSearch(exp: TpeExperiment): StagedSearch {
+  const cache: RoundCache = new Map(); // a sweep plans again after every stage: each round is suggested once
   return {
     ladder: null,
     plan(observed: Observed): StagedPlan {
-      const rounds = tpeRounds(exp, observed);
+      const rounds = tpeRounds(exp, observed, cache);
       const runs = runsOf(rounds.flat(), exp.seeds);
       const full = exp.budget.chars;
       const last = new Set(runsOf(rounds[rounds.length - 1], exp.seeds).map((r) => r.id));
