@@ -80,7 +80,9 @@ def train(exp, exp_dir, knobs, seed):
 
 
 def config_id(knobs):
-    return "-".join(f"{SHORT.get(k, k)}{v:.3g}" if isinstance(v, float) else f"{SHORT.get(k, k)}{v}" for k, v in knobs.items())
+    """Like a charlab configuration id (knobs in charlab's order, reals to 3 significant digits)."""
+    parts = [(k, knobs[k]) for k in FLAGS if k in knobs]
+    return "-".join(f"{SHORT.get(k, k)}{v:.3g}" if isinstance(v, float) else f"{SHORT.get(k, k)}{v}" for k, v in parts)
 
 
 def main():

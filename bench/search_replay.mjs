@@ -54,6 +54,8 @@ function replay(exp) {
     }
   }
   const chars = [...reached.values()].reduce((a, b) => a + b, 0);
+  // CPU seconds at the speed each run had in the grid (chars_per_s, measured while the grid's workers shared the cores).
+  const cpuS = [...reached].reduce((s, [id, b]) => s + b / Number(summary.get(id).chars_per_s || Infinity), 0);
   // The pick: the best configuration (mean over seeds) among those trained to the full budget.
   const byConfig = new Map();
   for (const [id, b] of reached) {
@@ -65,7 +67,7 @@ function replay(exp) {
     byConfig.set(config, list);
   }
   const ranked = [...byConfig].map(([c, v]) => [c, v.reduce((a, b) => a + b, 0) / v.length]).sort((a, b) => a[1] - b[1]);
-  return { pick: ranked[0]?.[0] ?? null, score: ranked[0]?.[1] ?? null, chars };
+  return { pick: ranked[0]?.[0] ?? null, score: ranked[0]?.[1] ?? null, chars, cpuS };
 }
 
 const { experiment } = readExperimentFile(expPath);
@@ -78,7 +80,8 @@ const withSeed = (seed) => {
 const runs = lo === null ? [[null, replay(experiment)]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, replay(withSeed(lo + i))]);
 for (const [seed, r] of runs) {
   const pct = ((100 * r.chars) / gridChars).toFixed(1);
-  process.stdout.write(`${seed === null ? '' : `seed ${seed}: `}pick ${r.pick} at ${r.score?.toFixed(3)} bpc; ${r.chars.toLocaleString('en-US')} training characters (${pct} % of the grid's ${gridChars.toLocaleString('en-US')})\n`);
+  const cpu = `about ${Math.round(r.cpuS).toLocaleString('en-US')} CPU-seconds of training at the grid's speeds`;
+  process.stdout.write(`${seed === null ? '' : `seed ${seed}: `}pick ${r.pick} at ${r.score?.toFixed(3)} bpc; ${r.chars.toLocaleString('en-US')} training characters (${pct} % of the grid's ${gridChars.toLocaleString('en-US')}); ${cpu}\n`);
 }
 if (runs.length > 1) {
   // The grid's best configuration (mean over its seeds, every seed done) and how often the pick is within 0.02 bpc of it.
