@@ -8,7 +8,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { configId } from '../src/sweep/knobs.js';
 import { parseExperiment } from '../src/sweep/load.js';
@@ -17,6 +16,7 @@ import { randomConfigs } from '../src/sweep/search/random.js';
 import type { BracketDecision, Observation, Observed } from '../src/sweep/search/staged.js';
 import type { Experiment, HyperbandSearch } from '../src/sweep/schema.js';
 import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 
 describe('brackets', () => {
   test('n_s = ⌈(s_max+1) · eta^s / (s+1)⌉ configurations, bracket k starting at the k-th budget', () => {
@@ -129,32 +129,14 @@ function parseId(id: string): { hiddenSize: number; learningRate: number } {
   return { hiddenSize: Number(m[1]), learningRate: Number(m[2]) };
 }
 
-const TIMING = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
-function table(dir: string, file: string): Record<string, string>[] {
-  const rows = parse(readFileSync(join(dir, file)), { columns: true }) as Record<string, string>[];
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !TIMING.has(k))));
-}
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+const table = tableRows;
 const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 
 describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
   let dir: string;
   let reference: string;
-  // 6 configurations × 2 seeds on the reference backend; budgets 2,400, 4,800, 9,600 (eta 2): brackets of 4, 3 and 3.
-  const EXP = {
-    name: 'hyperband',
-    corpus: 'small.txt',
-    backend: 'reference',
-    budget: { chars: 9600 },
-    seeds: [1, 2],
-    grid: { hiddenSize: [8, 12], unroll: [8], learningRate: [0.05, 0.1, 0.2] },
-    search: { method: 'hyperband', eta: 2, minChars: 2400 },
-    curves: { every: 1000 },
-    evaluation: { every: 2000, chars: 500 },
-    samples: { every: 3000, length: 20 },
-    checkpoints: { every: 1000 },
-    workers: 1,
-  };
+  // budgets 2,400, 4,800, 9,600 (eta 2): brackets of 4, 3 and 3 configurations.
+  const EXP = rungExperiment('hyperband', { method: 'hyperband' });
 
   beforeAll(async () => {
     dir = tempDir('charlab-hyperband-');
@@ -187,7 +169,7 @@ describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
     const exp = writeExperiment(dir, EXP, 'killed.json');
     const first = startCli(['sweep', exp, '--out', out]);
     const ck = join(out, 'checkpoints');
-    for (const t0 = Date.now(); !(existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.rung1.outcome.json'))) && Date.now() - t0 < 60_000; ) await sleep(10);
+    await waitFor('a second-budget outcome', () => existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.rung1.outcome.json')));
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     const again = await runCli(['sweep', exp, '--out', out]);
@@ -245,7 +227,7 @@ describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
 
   test('a run that fails ranks last in its rung like a diverged one; the sweep goes on; a rerun keeps it; the report says so', async () => {
     const out = join(dir, 'fault');
-    const exp = writeExperiment(dir, { ...EXP, search: { method: 'halving', eta: 2, minChars: 2400 } }, 'fault.json');
+    const exp = writeExperiment(dir, rungExperiment('fault', { method: 'halving' }), 'fault.json');
     const victim = 'h12-u8-c5-lr0.1-s2';
     const env = { CHARLAB_TEST_FAULT: JSON.stringify({ [victim]: 'throw' }) };
     const res = await runCli(['sweep', exp, '--out', out], { env });

@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseExperiment } from '../src/sweep/load.js';
 import { configId } from '../src/sweep/knobs.js';
@@ -18,6 +17,7 @@ import { tpeRounds, tpeSearch } from '../src/sweep/search/tpeRounds.js';
 import type { Experiment, TpeSearch } from '../src/sweep/schema.js';
 import { erfc, logNormalMass, normalCdf, normalQuantile } from '../src/util/normal.js';
 import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { tableRows, waitFor } from './helpers/staged.js';
 
 describe('normal distribution', () => {
   test('erfc within its 1.2e-7 relative error bound (reference: Python math.erfc)', () => {
@@ -152,12 +152,7 @@ describe('TPE suggestions', () => {
   });
 });
 
-const TIMING = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
-function table(dir: string, file: string): Record<string, string>[] {
-  const rows = parse(readFileSync(join(dir, file)), { columns: true }) as Record<string, string>[];
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !TIMING.has(k))));
-}
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+const table = tableRows;
 
 describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
   let dir: string;
@@ -207,7 +202,7 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     const first = startCli(['sweep', exp, '--out', out]);
     const summary = join(out, 'summary.csv');
     const rows = () => (existsSync(summary) ? readFileSync(summary, 'utf8').trim().split('\n').length - 1 : 0);
-    for (const t0 = Date.now(); rows() < 7 && Date.now() - t0 < 60_000; ) await sleep(10);
+    await waitFor('the startup round and a suggestion recorded', () => rows() >= 7);
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     expect(rows()).toBeLessThan(14);

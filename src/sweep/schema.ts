@@ -167,18 +167,17 @@ const SamplerSchema = z
 export type SamplerSettings = NonNullable<z.output<typeof SamplerSchema>>;
 
 const ETA_ERROR = 'expected an integer of at least 2';
-const eta = () => z.int({ error: ETA_ERROR }).min(2, { error: ETA_ERROR }).default(3);
-const maxChars = () =>
-  posInt()
-    .optional()
-    .describe('Budget of the last rung: budget.chars (it may be left out; if given, it must equal budget.chars).');
+/** What halving and Hyperband share: the budgets minChars · eta^k up to maxChars, and where the configurations come from. */
+const rungShape = (what: { eta: string; minChars: string }) => ({
+  eta: z.int({ error: ETA_ERROR }).min(2, { error: ETA_ERROR }).default(3).describe(`${what.eta} Default 3.`),
+  minChars: posInt().describe(`${what.minChars} (a multiple of every unroll × batch).`),
+  maxChars: posInt().optional().describe('Budget of the last rung: budget.chars (it may be left out; if given, it must equal budget.chars).'),
+  sampler: SamplerSchema,
+});
 const HalvingSearchSchema = z
   .strictObject({
     method: z.literal('halving'),
-    eta: eta().describe('Each rung keeps the best 1/eta of its configurations (at least one); the budget grows eta-fold per rung. Default 3.'),
-    minChars: posInt().describe('Budget of the first rung, in training characters (a multiple of every unroll × batch).'),
-    maxChars: maxChars(),
-    sampler: SamplerSchema,
+    ...rungShape({ eta: 'Each rung keeps the best 1/eta of its configurations (at least one); the budget grows eta-fold per rung.', minChars: 'Budget of the first rung, in training characters' }),
   })
   .describe('Successive halving over the grid\'s configurations (or a random sample): rung budgets minChars · eta^k up to maxChars; the best 1/eta of each rung continue from their checkpoints.');
 export type HalvingSearch = z.output<typeof HalvingSearchSchema>;
@@ -186,16 +185,11 @@ export type HalvingSearch = z.output<typeof HalvingSearchSchema>;
 const HyperbandSearchSchema = z
   .strictObject({
     method: z.literal('hyperband'),
-    eta: eta().describe('Each rung keeps the best 1/eta of its configurations; the budgets are minChars · eta^k up to maxChars. Default 3.'),
-    minChars: posInt().describe('The smallest budget, where the most exploratory bracket starts (a multiple of every unroll × batch).'),
-    maxChars: maxChars(),
-    seed: seed
-      .optional()
-      .describe('Seed of the brackets\' draws from the grid (default 1); with a sampler, its own seed draws instead.'),
-    sampler: SamplerSchema,
+    ...rungShape({ eta: 'Each rung keeps the best 1/eta of its configurations; the budgets are minChars · eta^k up to maxChars.', minChars: 'The smallest budget, where the most exploratory bracket starts' }),
+    seed: seed.optional().describe('Seed of the brackets\' draws from the grid (default 1); with a sampler, its own seed draws instead.'),
   })
   .describe(
-    'Hyperband: brackets of successive halving over the budgets minChars · eta^k up to maxChars, bracket s starting n_s = ⌈(s_max+1)/(s+1) · eta^s⌉ configurations at the s-th budget from the top; a configuration drawn by two brackets trains once to each budget.',
+    'Hyperband: brackets of successive halving over the budgets minChars · eta^k up to maxChars, bracket s starting n_s = ⌈(s_max+1) · eta^s / (s+1)⌉ configurations at the s-th budget from the top; a configuration drawn by two brackets trains once to each budget.',
   );
 export type HyperbandSearch = z.output<typeof HyperbandSearchSchema>;
 
