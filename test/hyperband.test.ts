@@ -123,6 +123,26 @@ describe('Hyperband decisions from hand-made scores', () => {
   });
 });
 
+describe('Hyperband with a TPE sampler (BOHB)', () => {
+  const space = { hiddenSize: { choice: [8, 16, 32] }, learningRate: { choice: [0.01, 0.1, 1] } };
+  const bohb = hbExperiment({ grid: {}, search: { method: 'hyperband', eta: 3, minChars: 100, sampler: { method: 'tpe', seed: 2, startup: 4, space } } });
+
+  test('the brackets run one after another: a bracket is drawn only when the ones before it are decided', () => {
+    const first = hyperbandSearch(bohb).plan(() => undefined);
+    expect(first.runs).toHaveLength(9 * 2); // bracket 1's draws only
+    expect(first.totalConfigs).toBe(9 + 5 + 3);
+    const { stageBudgets, plan } = play(bohb, done);
+    // Bracket 2 starts at 300 only after bracket 1 reached 900 (a bracket whose draws all ran already needs no stage: shared).
+    expect(stageBudgets.slice(0, 4)).toEqual([100, 300, 900, 300]);
+    expect(new Set(plan.decisions.map((d) => d.bracket))).toEqual(new Set([1, 2, 3]));
+  });
+
+  test('the same draws and decisions whatever order the trainings end in', () => {
+    const reverse = <T>(xs: T[]) => [...xs].reverse();
+    expect(play(bohb, done, reverse).plan.decisions).toEqual(play(bohb, done).plan.decisions);
+  });
+});
+
 /** Knobs from a run id of this test's grid ("h16-u16-c5-lr0.1-s1"). */
 function parseId(id: string): { hiddenSize: number; learningRate: number } {
   const m = /^h(\d+)-u\d+-c[\d.]+-lr([\d.]+)/.exec(id)!;

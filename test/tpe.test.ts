@@ -232,6 +232,16 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     expect(plan.tpe).toMatchObject({ rounds: 3, trainChars: 7 * 2 * 2400 });
   });
 
+  test('a space whose largest corner cannot be held is refused before training, naming search.space, though the first round is small', async () => {
+    // Seed 1 draws hidden 4 for the one startup configuration (sweep --plan lists h4-u8-c5-lr0.0139).
+    const exp = { ...EXP, backend: 'wasm', search: { ...EXP.search, seed: 1, startup: 1, space: { ...EXP.search.space, hiddenSize: { choice: [4, 60000] } } } };
+    const out = join(dir, 'huge');
+    const res = await runCli(['sweep', writeExperiment(dir, exp, 'huge.json'), '--out', out]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/search\.space\.hiddenSize: 60000/);
+    expect(existsSync(join(out, 'summary.csv'))).toBe(false);
+  });
+
   test.each([
     ['startup above samples', { startup: 9 }, /search\.startup: expected at most search\.samples \(7\)/],
     ['a round of 0', { round: 0 }, /search\.round: expected a positive integer/],

@@ -379,11 +379,20 @@ function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[
   }
 }
 
+/** A TPE sweep keeps a failed run as an observation (src/sweep/staged.ts): the report says what became of it. */
+function tpeFailureNotes(folders: FolderTables[], leaderboard: LeaderboardEntry[]): string[] {
+  if (!folders.some((f) => gridAndSeedsOf(f.manifest)?.search?.method === 'tpe')) return [];
+  return leaderboard
+    .filter((e) => e.status === 'failed')
+    .map((e) => `${e.runId} failed with an error: TPE counted its configuration among the bad ones, as a diverged one, and the sweep does not re-attempt it (later suggestions rest on it; --fresh starts over).`);
+}
+
 export function buildReportData(folders: FolderTables[]): ReportData {
   const merged = mergeFolders(folders);
   const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
   const expected = expectedFromManifests(folders, notes);
   const leaderboard = leaderboardOf(merged, expected.runs, notes);
+  notes.push(...tpeFailureNotes(folders, leaderboard));
   linkCheckpoints(leaderboard, folders);
   const grouping = groupConfigs(leaderboard);
   const knobs = knobStats(leaderboard, grouping.configs, expected.grid);
