@@ -258,7 +258,8 @@ describe('partial and broken inputs', () => {
     expect(r.notes.join('\n')).toMatch(/manifest\.json is absent/);
     expect(r.notes.join('\n')).toMatch(/curves\.csv is absent/);
     expect(r.model.samples).toEqual([]);
-    expect(r.svgPaths).toHaveLength(PLOTS);
+    expect(r.model.importance).toBeNull(); // 3 finished configurations: too few to share out the variance
+    expect(r.svgPaths).toHaveLength(PLOTS - 1);
     checkBalanced(r.html);
   });
 
