@@ -69,7 +69,9 @@ export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OB
  * budget `budget`, rungs.csv's at the rung budgets (the sweep itself reads its outcome files).
  */
 export function observedOf(summary: readonly SummaryRow[], rungs: readonly RungRow[] | undefined, budget: number | null): Observed {
-  const full = new Map(summary.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]));
+  // A run stopped at a rung has a summary row below the full budget: not a score at it (diverged or failed is, anywhere).
+  const atFull = summary.filter((r) => r.status !== 'done' || r.chars === budget);
+  const full = new Map(atFull.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]));
   const atRung = new Map((rungs ?? []).map((r) => [`${r.runId}@${r.budgetChars}`, { status: statusOf(r.status), valBpc: r.valBpc }]));
   return (runId, b) => (b === budget ? full.get(runId) : atRung.get(`${runId}@${b}`));
 }

@@ -174,6 +174,9 @@ export class Observations {
     for (const r of summaryRows) {
       const status = r.status;
       if ((status !== 'done' && status !== 'diverged' && status !== 'failed') || this.full.has(r.run_id)) continue;
+      // A run that stopped at a rung has its row too: done below the full budget is not a score at it (diverged or
+      // failed anywhere is, since a trajectory that broke stays broken).
+      if (status === 'done' && Number(r.chars) !== budget) continue;
       const v = r.val_bpc === '' ? NaN : Number(r.val_bpc);
       this.full.set(r.run_id, { status, valBpc: Number.isFinite(v) ? v : null });
     }

@@ -95,7 +95,11 @@ function rungSearch(ladder: number[], eta: number, seeds: readonly number[], sou
       const drawnAll = brackets.length === shapes.length;
       const totalConfigs = drawnAll ? union.length : shapes.reduce((s, b) => s + b.configs, 0);
       const trainings = plannedTrainings(ladder, eta, seeds.length, shapes);
-      return { runs, stage: nextStage(brackets, ladder), settled: settledRuns(runs, brackets), decisions: brackets.flatMap((b) => b.decisions), totalConfigs, trainings };
+      // An adaptive source may draw a stopped configuration again in a later bracket: until every bracket is drawn,
+      // only runs trained to the full budget are settled (their rows can never change).
+      const settled = settledRuns(runs, brackets, drawnAll ? 0 : ladder[ladder.length - 1]);
+      const decisions = brackets.flatMap((b) => b.decisions);
+      return { runs, stage: nextStage(brackets, ladder), settled, decisions, totalConfigs, trainings };
     },
   };
 }
@@ -166,14 +170,13 @@ function nextStage(brackets: BracketState[], ladder: number[]): Training[] {
   return [...runs.values()].sort((a, b) => a.index - b.index).map((run) => ({ run, budget: ladder[level] }));
 }
 
-/** Runs no bracket waits on, with the largest budget a bracket stopped them at. */
-function settledRuns(runs: RunSpec[], brackets: BracketState[]): Map<string, number> {
+/** Runs no bracket waits on, with the largest budget a bracket stopped them at (those stopped below `atLeast` left out). */
+function settledRuns(runs: RunSpec[], brackets: BracketState[], atLeast: number): Map<string, number> {
   const busy = new Set(brackets.flatMap((b) => (b.pending ? b.pending.runs.map((r) => r.id) : [])));
   const out = new Map<string, number>();
   for (const r of runs) {
-    if (busy.has(r.id)) continue;
-    const at = brackets.map((b) => b.stops.get(r.id) ?? 0);
-    out.set(r.id, Math.max(...at));
+    const at = Math.max(...brackets.map((b) => b.stops.get(r.id) ?? 0));
+    if (!busy.has(r.id) && at >= atLeast) out.set(r.id, at);
   }
   return out;
 }
