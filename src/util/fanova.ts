@@ -25,24 +25,29 @@ export interface FanovaOptions {
   seed: string;
 }
 
-/** One tree on the points `idx` (indices into x and y, repeats allowed). */
-function grow(x: readonly number[][], y: readonly number[], idx: number[]): Tree {
+/**
+ * One tree on the points `byInput[j]` (indices into x and y, repeats allowed, sorted by input j):
+ * the orders are sorted once and split stably, so no node sorts again.
+ */
+function grow(x: readonly number[][], y: readonly number[], byInput: number[][]): Tree {
+  const idx = byInput[0];
   const mean = idx.reduce((s, i) => s + y[i], 0) / idx.length;
   if (idx.length < 2 || idx.every((i) => y[i] === y[idx[0]])) return { value: mean };
-  const split = bestSplit(x, y, idx);
+  const split = bestSplit(x, y, byInput);
   if (!split) return { value: mean };
-  const left = idx.filter((i) => x[i][split.input] <= split.threshold);
-  const right = idx.filter((i) => x[i][split.input] > split.threshold);
+  const goesLeft = (i: number) => x[i][split.input] <= split.threshold;
+  const left = byInput.map((order) => order.filter(goesLeft));
+  const right = byInput.map((order) => order.filter((i) => !goesLeft(i)));
   return { input: split.input, threshold: split.threshold, left: grow(x, y, left), right: grow(x, y, right) };
 }
 
 /** The split of least squared error (sum of each side's Σ(y − ȳ)²), first input and threshold on ties. */
-function bestSplit(x: readonly number[][], y: readonly number[], idx: number[]): { input: number; threshold: number } | null {
+function bestSplit(x: readonly number[][], y: readonly number[], byInput: number[][]): { input: number; threshold: number } | null {
   let best: { input: number; threshold: number; sse: number } | null = null;
-  for (let j = 0; j < x[0].length; j++) {
-    const order = [...idx].sort((a, b) => x[a][j] - x[b][j]);
-    const total = order.reduce((s, i) => s + y[i], 0);
-    const total2 = order.reduce((s, i) => s + y[i] * y[i], 0);
+  const order0 = byInput[0];
+  const total = order0.reduce((s, i) => s + y[i], 0);
+  const total2 = order0.reduce((s, i) => s + y[i] * y[i], 0);
+  byInput.forEach((order, j) => {
     let s = 0;
     let s2 = 0;
     for (let k = 0; k < order.length - 1; k++) {
@@ -55,7 +60,7 @@ function bestSplit(x: readonly number[][], y: readonly number[], idx: number[]):
       const sse = s2 - (s * s) / nl + (total2 - s2) - ((total - s) * (total - s)) / nr;
       if (!best || sse < best.sse - 1e-12) best = { input: j, threshold: (a + b) / 2, sse };
     }
-  }
+  });
   return best;
 }
 
@@ -81,11 +86,19 @@ export function treeMainEffects(t: Tree, bounds: Array<[number, number]>): numbe
   const v = ls.reduce((s, l) => s + l.f * l.value * l.value, 0) - mu * mu;
   if (!(v > 1e-15)) return null;
   return bounds.map(([lo, hi], j) => {
+    // a_j is a sum of steps, one per leaf over its interval on axis j: added at its start, taken off at its end.
     const cuts = [...new Set([lo, hi, ...ls.flatMap((l) => l.box[j])])].sort((a, b) => a - b);
+    const at = new Map(cuts.map((c, k) => [c, k]));
+    const step = new Float64Array(cuts.length);
+    for (const l of ls) {
+      const c = (l.value * l.f) / share(l.box, j);
+      step[at.get(l.box[j][0])!] += c;
+      step[at.get(l.box[j][1])!] -= c;
+    }
+    let a = 0;
     let second = 0;
     for (let k = 0; k < cuts.length - 1; k++) {
-      const mid = (cuts[k] + cuts[k + 1]) / 2;
-      const a = ls.reduce((s, l) => (l.box[j][0] <= mid && mid <= l.box[j][1] ? s + (l.value * l.f) / share(l.box, j) : s), 0);
+      a += step[k];
       second += ((cuts[k + 1] - cuts[k]) / (hi - lo)) * a * a;
     }
     return Math.max(0, second - mu * mu) / v;
@@ -104,7 +117,9 @@ export function fanova(x: readonly number[][], y: readonly number[], bounds: Arr
   const sums = bounds.map(() => 0);
   let counted = 0;
   for (let t = 0; t < opts.trees; t++) {
-    const effects = treeMainEffects(grow(x, y, bootstrap(x.length, rng)), bounds);
+    const sample = bootstrap(x.length, rng);
+    const byInput = bounds.map((_, j) => [...sample].sort((a, b) => x[a][j] - x[b][j] || a - b));
+    const effects = treeMainEffects(grow(x, y, byInput), bounds);
     if (!effects) continue;
     effects.forEach((e, j) => (sums[j] += e));
     counted++;
