@@ -103,11 +103,13 @@ const GridsSearchSchema = z
   })
   .describe('A union of grids: a ladder of models that differ in several knobs at once, without their cartesian product.');
 export type GridsSearch = z.output<typeof GridsSearchSchema>;
-const RANDOM_SPACE = () =>
-  z
-    .strictObject(SPACE_SHAPE)
-    .superRefine(checkSpace)
-    .describe('A distribution per knob. Real values are rounded to 3 significant digits (so run ids stay readable and stable).');
+/** A sampled space (random search, TPE, the samplers of halving and Hyperband): one instance, published once in the JSON Schema's $defs. */
+const SPACE = z
+  .strictObject(SPACE_SHAPE)
+  .superRefine(checkSpace)
+  .describe('A distribution per knob. Real values are rounded to 3 significant digits (so run ids stay readable and stable).')
+  .meta({ id: 'space' });
+const RANDOM_SPACE = () => SPACE;
 const samplerSeed = () => seed.describe('Seed of the sampler: the same seed draws the same configurations on any machine.');
 const RandomSearchSchema = z
   .strictObject({
