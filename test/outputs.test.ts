@@ -143,6 +143,12 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
       writeFileSync(join(out, file), saved);
     }
     expect((await runCli(['report', out])).code).toBe(0); // its own files: replaced
+    // A plot an earlier report wrote that this report does not write (here: a copy of one) is removed with it.
+    const stale = join(out, 'plots', 'curves-by-unused.svg');
+    cpSync(join(out, 'plots', 'curves-runs.svg'), stale);
+    expect((await runCli(['report', out])).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(join(out, 'plots', 'curves-runs.svg'))).toBe(true);
 
     const merged = join(dir, 'merged');
     const shard = await runCli(['sweep', exp, '--shard', '0/1', '--out', join(merged, 'shards', '0-of-1')]);

@@ -10,7 +10,8 @@ import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
-import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
+import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -154,9 +155,21 @@ function halvingBlock(data: ReportData): string {
   if (!hv) return '';
   const tbl = <T>(columns: Array<Column<T>>, rows: T[]) =>
     `<div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.map((r) => `<tr>${columns.map((c) => cell(c, r)).join('')}</tr>`).join('')}</tbody></table></div>`;
+  const { title, prose } = rungSearchTitle(hv);
   return (
-    `<h2>Successive halving</h2>\n<p class="muted">${h(HALVING_PROSE)} ${h(halvingSpend(hv))}</p>\n${tbl(rungColumns, hv.rungs)}\n` +
+    `<h2>${h(title)}</h2>\n<p class="muted">${h(prose)} ${h(halvingSpend(hv))} ${h(failedNote(hv))}</p>\n${tbl(rungColumnsOf(hv), hv.rungs)}\n` +
     `<h3>Where each configuration stopped</h3>\n${tbl(stopColumns, hv.stops)}\n`
+  );
+}
+
+/** Parameter importance (empty when too few configurations compare). */
+function importanceBlock(data: ReportData): string {
+  const imp = data.importance;
+  if (!imp) return '';
+  const rows = imp.knobs.map((k) => `<tr>${importanceColumns.map((c) => cell(c, k)).join('')}</tr>`).join('');
+  return (
+    `<h2>Parameter importance</h2>\n<p class="muted">${h(IMPORTANCE_PROSE)} ${h(importanceBasis(imp))}</p>\n` +
+    `<div class="table-wrap"><table><thead>${headRow(importanceColumns)}</thead><tbody>${rows}</tbody></table></div>\n`
   );
 }
 
@@ -236,7 +249,7 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
 ${leaderboardBlock(data)}
-${halvingBlock(data)}<h2>Per knob</h2>
+${halvingBlock(data)}${importanceBlock(data)}<h2>Per knob</h2>
 <p class="muted">${h(data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs)}</p>
 ${knobTables(data)}
 <h2>Plots</h2>

@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkReplaceable, checkWritableFile, ensureWritableDir } from '../util/outputs.js';
-import { checkOurs, isAcrossMarkdown, isReportPlot, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
+import { checkOurs, isAcrossMarkdown, isReportPlot, removeFiles, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
 import { acrossTable, renderAcrossMarkdown, type AcrossTable } from './across.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
@@ -202,6 +202,9 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
     writeFileAtomic(plotPaths[i], `${p.svg}\n`);
     svgPaths.push(plotPaths[i]);
   });
+  // A plot an earlier report wrote and this one does not (checked ours above) would describe what is no longer there.
+  const written = new Set(plotPaths);
+  removeFiles(outDir, reportFilesIn(outDir).filter((f) => f.ours === isReportPlot && !written.has(f.path)));
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
   const markdownPath = join(outDir, REPORT_FILES.markdown);

@@ -12,8 +12,9 @@ import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
-import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -78,7 +79,16 @@ function sampleCommand(data: ReportData): string[] {
 function halvingSection(data: ReportData): string[] {
   const hv = data.halving;
   if (!hv) return [];
-  return ['## Successive halving', '', HALVING_PROSE, halvingSpend(hv), '', table(rungColumns, hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+  const { title, prose } = rungSearchTitle(hv);
+  const failed = failedNote(hv);
+  return [`## ${title}`, '', prose, halvingSpend(hv), ...(failed ? ['', failed] : []), '', table(rungColumnsOf(hv), hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+}
+
+/** Parameter importance: each varying knob's share of the variance (when enough configurations compare). */
+function importanceSection(data: ReportData): string[] {
+  const imp = data.importance;
+  if (!imp) return [];
+  return ['## Parameter importance', '', IMPORTANCE_PROSE, importanceBasis(imp), '', table(importanceColumns, imp.knobs), ''];
 }
 
 function knobSection(data: ReportData): string[] {
@@ -120,6 +130,7 @@ export function renderMarkdownBody(data: ReportData, plots: PlotFile[]): string 
     ...summarySection(data),
     ...leaderboardSection(data),
     ...halvingSection(data),
+    ...importanceSection(data),
     ...knobSection(data),
     ...plotSection(plots),
     ...sampleSection(data),

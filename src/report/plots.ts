@@ -7,6 +7,7 @@
  *                                (plotCurves.ts), the Markov baseline(s) as reference rules;
  *   plots/parallel-coordinates.svg  every knob against held-out bpc (plotParallel.ts);
  *   plots/heatmap-lr-hidden.svg  best (configuration mean) held-out bpc per learning rate × hidden size;
+ *   plots/importance.svg         each knob's share of the variance of held-out bpc (plotImportance.ts);
  *   plots/curves-runs.svg        every run's own curves, one line each.
  */
 import * as vega from 'vega';
@@ -15,6 +16,7 @@ import type { Knob, KnobValue, PlotFile, RenderedPlot, ReportData } from './type
 import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
 import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
+import { importanceSpec } from './plotImportance.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
 import { curveLabel, curvePanelTitle } from './curveText.js';
 import { ladderCaption } from './ladder.js';
@@ -312,7 +314,13 @@ export function heatmapSpec(data: ReportData): PlotSpec {
  */
 export function plotSpecs(data: ReportData): PlotSpec[] {
   const knobs = data.knobs.map((k) => k.knob);
-  return [...knobs.map((k) => groupedCurvesSpec(data, k)), parallelSpec(data), heatmapSpec(data), ...(knobs.length > 0 ? [curvesSpec(data, knobs[0])] : [])];
+  return [
+    ...knobs.map((k) => groupedCurvesSpec(data, k)),
+    parallelSpec(data),
+    heatmapSpec(data),
+    ...importanceSpec(data),
+    ...(knobs.length > 0 ? [curvesSpec(data, knobs[0])] : []),
+  ];
 }
 
 /** Compile a Vega-Lite spec and render it to an SVG string in Node. */

@@ -16,7 +16,7 @@ import { ALL_TABLES, isTableFile, TABLE_NAMES } from './tables.js';
 
 /** The report's files (src/report/io.ts writes them): their names, and the plots' names. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'report.html', plots: 'plots' } as const;
-export const PLOT_FILE = /^(curves-by-[a-z]+|curves-runs|heatmap-lr-hidden|parallel-coordinates)\.svg$/;
+export const PLOT_FILE = /^(curves-by-[a-z]+|curves-runs|heatmap-lr-hidden|parallel-coordinates|importance)\.svg$/;
 
 const headText = (path: string, n = 4096) => readHead(path, n)?.toString('utf8') ?? '';
 

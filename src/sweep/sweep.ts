@@ -17,8 +17,8 @@ import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
-import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
-import { rungBudgets } from './search/halving.js';
+import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseSharding, runStaged, stagedPlannedWork, stagedPlanRuns, type StagedContext } from './staged.js';
+import { stagedSearch } from './search/index.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
 import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
@@ -82,6 +82,8 @@ interface Plan {
   experiment: Experiment;
   runs: RunSpec[];
   byId: Map<string, RunSpec>;
+  /** Runs the sweep makes in all (a TPE sweep's runs are planned round by round). */
+  total: number;
   dir: string;
   shard: Shard | null;
   /** null when nothing is left to run: the corpus is then not read at all. */
@@ -106,8 +108,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
     const manifest = startManifest(plan, folder, loaded, workers);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
-    const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
-    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
+    const staged = stagedContext(plan, folder, loaded, ev);
+    const planned = staged ? stagedPlannedWork(staged.search, staged.observations, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
+    ev.onStart?.({ dir: plan.dir, total: plan.total, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
     // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
     // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
@@ -117,7 +120,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
       ladder = null;
       return runPool(todo, plan.experiment, loaded, workers, plan.dir, opts, ev, first, hooks);
     };
-    const interrupted = isHalving(plan.experiment) ? await runHalving(halvingContext(plan, folder, loaded, pool, ev)) : await pool(folder.todo);
+    const interrupted = staged ? await runStagedSweep(plan, { ...staged, pool }) : await pool(folder.todo);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
     return finalize(plan, folder, manifest, interrupted);
   } finally {
@@ -132,19 +135,20 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
   if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
-  const planned = planRunsOf(experiment, expPath);
-  const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
   // --fresh removes only what charlab wrote; without it, the folder's tables must be charlab's.
   if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
   else checkDerivedTables(dir);
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null };
+  // A staged search (halving, Hyperband, TPE) plans from what the folder records.
+  const planned = stagedPlanRuns(experiment, expPath, dir, !!opts.fresh) ?? planRunsOf(experiment, expPath);
+  const runs = shard ? shardRuns(planned, shard) : planned;
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), total: plannedTotal(experiment, runs), dir, shard, loaded: null };
   const folder = inspectFolder(plan, !!opts.fresh);
   if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
-  if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
+  if (previous) checkSamePlan(experiment, previous.experiment, planRuns(experiment), planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
@@ -189,12 +193,13 @@ function inspectFolder(plan: Plan, fresh: boolean): FolderState {
   }
   // Every table is read (and a malformed one refused) before any of them is touched.
   const tables = { summary: readTable(dir, 'summary'), curves: readTable(dir, 'curves'), samples: readTable(dir, 'samples') };
-  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r)));
+  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r, plan.experiment)));
   const ids = new Set(recorded.map((r) => r.run_id));
   return { previous, tables, recorded, todo: plan.runs.filter((r) => !ids.has(r.id)) };
 }
 
-const isRecorded = (r: Record<string, string>) => r.status === 'done' || r.status === 'diverged';
+/** A run recorded for good: done or diverged; failed too in a staged sweep, whose later decisions rest on it (src/sweep/staged.ts). */
+const isRecorded = (r: Record<string, string>, exp: Experiment) => r.status === 'done' || r.status === 'diverged' || (r.status === 'failed' && isStaged(exp));
 const firstPerRun = (rows: Record<string, string>[]) => rows.filter((r, i) => rows.findIndex((k) => k.run_id === r.run_id) === i);
 
 /**
@@ -278,7 +283,8 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, planned, cost: () => 0 });
   if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
   const { summary, retired } = sortTables(plan);
-  if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
+  const ladder = stagedSearch(plan.experiment)?.ladder;
+  if (ladder) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, ladder.length); // if a kill cut the last clean-up short
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
   const sameCorpus = sameCorpusSpec(previous.experiment, plan.experiment) || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
@@ -329,7 +335,7 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     sessions: [...(previous ? previous.sessions : []), now],
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
     finishedAt: null,
-    totalRuns: plan.runs.length,
+    totalRuns: plan.total,
     ...(plan.shard ? { shard: plan.shard } : {}),
   };
   writeManifest(plan.dir, manifest);
@@ -417,7 +423,7 @@ function dropUnrecorded(plan: Plan, folder: FolderState, ev: SweepEvents): void 
   const { summary } = folder.tables;
   const retired = summary.rows.filter((r) => !plan.byId.has(r.run_id));
   const keep = [...folder.recorded, ...retired];
-  const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r)).length;
+  const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r, plan.experiment)).length;
   const duplicates = summary.rows.length - keep.length - failed;
   if (summary.tornBytes > 0) ev.onNotice?.(`summary.csv: dropped a torn last record (${summary.tornBytes} bytes)`);
   if (duplicates > 0) ev.onNotice?.(`summary.csv: dropped ${duplicates} repeated row(s) of runs recorded twice (the first is kept)`);
@@ -473,9 +479,9 @@ function cadenceOf(exp: Experiment): Cadence {
   };
 }
 
-/** Whether the runs write checkpoint files (successive halving always does: its rung checkpoints). */
+/** Whether the runs write checkpoint files (rung searches — halving, Hyperband — always do: their rung checkpoints). */
 function writesCheckpoints(exp: Experiment): boolean {
-  return isHalving(exp) || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
+  return !!stagedSearch(exp)?.ladder || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
 }
 
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
@@ -491,17 +497,35 @@ interface PoolHooks {
   done(o: RunOutcome): void;
 }
 
-function halvingContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, pool: (todo: RunSpec[], hooks: PoolHooks) => Promise<boolean>, ev: SweepEvents): HalvingContext {
+/** A staged sweep's context (null for a plain one): its planner and what the folder records, read once. */
+function stagedContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, ev: SweepEvents): Omit<StagedContext, 'pool'> | null {
+  const search = stagedSearch(plan.experiment);
+  if (!search) return null;
   return {
     exp: plan.experiment,
-    runs: plan.runs,
+    search,
     dir: plan.dir,
     loaded,
+    observations: new Observations(plan.dir, plan.experiment.budget.chars, search.ladder, folder.recorded),
     recorded: new Set(folder.recorded.map((r) => r.run_id)),
-    pool,
     record: (o) => record(plan.dir, plan.experiment, o),
     notice: (msg) => ev.onNotice?.(msg),
   };
+}
+
+/** The stages; the plan's runs then are the ones the tables are ordered by (a TPE sweep's grow round by round). */
+async function runStagedSweep(plan: Plan, ctx: StagedContext): Promise<boolean> {
+  const { interrupted, runs } = await runStaged(ctx);
+  plan.runs = runs;
+  plan.byId = new Map(runs.map((r) => [r.id, r]));
+  plan.total = plannedTotal(plan.experiment, runs);
+  return interrupted;
+}
+
+/** Runs the sweep makes in all: a staged search may know the number before it knows the runs. */
+function plannedTotal(exp: Experiment, runs: RunSpec[]): number {
+  const configs = stagedSearch(exp)?.plan(() => undefined).totalConfigs;
+  return configs == null ? runs.length : Math.max(runs.length, configs * exp.seeds.length);
 }
 
 async function runPool(

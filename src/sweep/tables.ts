@@ -29,7 +29,7 @@ import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { readHead } from '../util/outputs.js';
 import {
-  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
+  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, RUNG_COLUMNS_V1, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
@@ -59,6 +59,7 @@ export type TableName = keyof typeof TABLES;
 const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
   [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3]],
   [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
+  [RUNG_COLUMNS, [RUNG_COLUMNS_V1]],
 ]);
 
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
@@ -70,7 +71,7 @@ export const FOLDER_TABLES = {
   baselines: { file: 'baselines.csv', columns: BASELINE_COLUMNS },
 } as const;
 export type FolderTableName = keyof typeof FOLDER_TABLES;
-/** Successive halving's decisions (src/sweep/halving.ts): written by halving sweeps alone, so not one of TABLES. */
+/** The rung decisions of successive halving and Hyperband (src/sweep/staged.ts): written by those sweeps alone, so not one of TABLES. */
 export const RUNGS_TABLE = { file: 'rungs.csv', columns: RUNG_COLUMNS } as const;
 const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
 /** A table the reader and writer below handle: one of every sweep's TABLES, rungs.csv or a folder table. */
