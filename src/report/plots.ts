@@ -18,6 +18,9 @@ import { parallelSpec } from './plotParallel.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
 import { ladderCaption } from './ladder.js';
 import { rungRuleCaption, rungRuleLayers } from './halving.js';
+import { thin } from '../util/thin.js';
+
+export { thin };
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
@@ -37,14 +40,6 @@ export const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 240 },
   title: { fontSize: 14, anchor: 'start', offset: 10 },
 };
-
-export function thin<T>(rows: T[], max: number): T[] {
-  if (rows.length <= max) return rows;
-  const out: T[] = [];
-  const step = (rows.length - 1) / (max - 1);
-  for (let i = 0; i < max; i++) out.push(rows[Math.round(i * step)]);
-  return out;
-}
 
 interface CurvePoint {
   run: string;

@@ -13,7 +13,7 @@ import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
-import { corpusFromShared, failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
+import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
 const baselines = new Map<string, BaselineResult>();
@@ -61,11 +61,22 @@ export default function runTask(task: RunTask): RunOutcome {
       curves.push(...resume.curves);
       samples.push(...resume.samples);
     }
+    // Curve points and samples go out with the progress report that follows them (a live view shows them: src/sweep/live.ts).
+    const fresh = { curves: [...curves], samples: [...samples] };
     const callbacks = {
       ...ck?.callbacks,
-      onCurve: (c: CurvePoint) => curves.push(c),
-      onSample: (s: SamplePoint) => samples.push(s),
-      onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
+      onCurve: (c: CurvePoint) => {
+        curves.push(c);
+        fresh.curves.push(c);
+      },
+      onSample: (s: SamplePoint) => {
+        samples.push(s);
+        fresh.samples.push(s);
+      },
+      onProgress: (chars: number, b: number, smoothLossPerChar: number) => {
+        const p: RunProgress = { chars, budget: b, smoothLossPerChar, curves: fresh.curves.splice(0), samples: fresh.samples.splice(0) };
+        task.progress?.postMessage(p);
+      },
     };
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
     const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
