@@ -14,7 +14,7 @@ import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-const STYLE = `
+export const STYLE = `
 :root { --fg: #1d1f21; --muted: #666; --line: #e3e3e3; --bg-alt: #f7f7f8; --done: #2e7d32; --diverged: #b45309; --failed: #b91c1c; --missing: #6b7280; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
@@ -70,15 +70,27 @@ function deltaCell(d: number | null): string {
   return `<td class="num${cls}">${h(fmtDelta(d))}</td>`;
 }
 
-function cell<T>(c: Column<T>, r: T): string {
+/**
+ * How a page other than the static report (charlab serve) adapts a table: a first cell per row (a
+ * checkbox), attributes of each row, where a run links to, a status of its own. Each returns HTML
+ * that the caller has escaped.
+ */
+export interface TableHooks<T> {
+  lead?: { head: string; cell(row: T): string };
+  attrs?(row: T): string;
+  href?(row: T): string | undefined;
+  status?(row: T): string | undefined;
+}
+
+function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
   const text = c.text(r);
   switch (c.kind) {
     case 'run': {
-      const href = c.link?.(r);
+      const href = hooks.href ? hooks.href(r) : c.link?.(r);
       return `<td class="mono">${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
     }
     case 'status':
-      return `<td>${badge((r as LeaderboardEntry).status)}</td>`;
+      return `<td>${hooks.status?.(r) ?? badge((r as LeaderboardEntry).status)}</td>`;
     case 'delta':
       return deltaCell((r as LeaderboardEntry).delta);
     case 'verdict':
@@ -91,55 +103,62 @@ function cell<T>(c: Column<T>, r: T): string {
 }
 
 /** A Markov order of the ladder as a table row (src/report/ladder.ts), marked as a baseline. */
-function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean): string {
+function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean, hooks: TableHooks<T> = {}): string {
   const cells = columns.map((c) => {
     const text = c.baseline?.(b, best) ?? '';
     if (c.kind === 'status') return `<td><span class="badge baseline">${h(text)}</span></td>`;
     return c.numeric ? num(text) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(text)}</td>`;
   });
-  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${cells.join('')}</tr>`;
+  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${hooks.lead ? '<td></td>' : ''}${cells.join('')}</tr>`;
 }
 
-function headRow<T>(columns: Array<Column<T>>): string {
-  return `<tr>${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
+function headRow<T>(columns: Array<Column<T>>, hooks: TableHooks<T> = {}): string {
+  const lead = hooks.lead ? `<th>${hooks.lead.head}</th>` : '';
+  return `<tr>${lead}${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
+}
+
+/** A row of a run or configuration, with the hooks' first cell and attributes. */
+function bodyRow<T>(columns: Array<Column<T>>, r: T, cls: string, attrs: string, hooks: TableHooks<T>): string {
+  const lead = hooks.lead ? `<td class="lead">${hooks.lead.cell(r)}</td>` : '';
+  return `<tr class="${cls}"${attrs}${hooks.attrs ? ` ${hooks.attrs(r)}` : ''}>${lead}${columns.map((c) => cell(c, r, hooks)).join('')}</tr>`;
 }
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them). */
-function leaderboardTable(data: ReportData): string {
+function leaderboardTable(data: ReportData, hooks: TableHooks<LeaderboardEntry> = {}): string {
   const columns = leaderboardColumns(shownDefs(data));
   const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
-  const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s) => {
-    if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
+  const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s, i) => {
+    if (!('row' in s)) return baselineRow(columns, s.baseline, s.best, hooks);
     const e = s.row;
-    const i = data.leaderboard.indexOf(e);
-    const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
-    return `<tr class="${cls}" data-status="${h(e.status)}">${columns.map((c) => cell(c, e)).join('')}</tr>`;
+    const cls = e.rank === null ? (e === data.leaderboard[firstUnranked] && firstUnranked > 0 ? 'unranked first' : 'unranked') : '';
+    return bodyRow(columns, e, cls, ` data-status="${h(e.status)}"`, hooks);
   });
   return (
-    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(columns)}</thead><tbody>\n` +
+    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(columns, hooks)}</thead><tbody>\n` +
     `${rows.join('\n')}\n</tbody></table></div>`
   );
 }
 
 /** One row per configuration, the best and those indistinguishable from it shaded. */
-function configTable(data: ReportData): string {
+function configTable(data: ReportData, hooks: TableHooks<ConfigEntry> = {}): string {
   const columns = configColumns(shownDefs(data));
   const rows = interleave(data.grouping.configs, (c) => (c.rank === null ? null : c.mean), data.ladder).map((s) =>
-    'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
+    'row' in s ? bodyRow(columns, s.row, s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`, '', hooks) : baselineRow(columns, s.baseline, s.best, hooks),
   );
-  return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+  return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns, hooks)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
-function leaderboardBlock(data: ReportData): string {
-  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data)}`;
+/** The leaderboard section: by configuration when seeds were repeated, then every run (hooks: see TableHooks). */
+export function leaderboardBlock(data: ReportData, hooks: { runs?: TableHooks<LeaderboardEntry>; configs?: TableHooks<ConfigEntry> } = {}): string {
+  if (!data.grouping.multiSeed) return `<p class="muted">${h(PROSE.leaderboard)} ${h(SINGLE_SEED_STATEMENT)}</p>\n${leaderboardTable(data, hooks.runs)}`;
   return (
-    `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)}</p>\n${configTable(data)}\n` +
-    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${leaderboardTable(data)}`
+    `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)}</p>\n${configTable(data, hooks.configs)}\n` +
+    `<h3>All runs</h3>\n<p class="muted">${h(PROSE.leaderboard)}</p>\n${leaderboardTable(data, hooks.runs)}`
   );
 }
 
 /** Successive halving: each rung, and where each configuration stopped (empty for other sweeps). */
-function halvingBlock(data: ReportData): string {
+export function halvingBlock(data: ReportData): string {
   const hv = data.halving;
   if (!hv) return '';
   const tbl = <T>(columns: Array<Column<T>>, rows: T[]) =>
@@ -169,7 +188,7 @@ function plotFigures(plots: RenderedPlot[]): string {
     .join('\n');
 }
 
-function samplesBlock(data: ReportData): string {
+export function samplesBlock(data: ReportData): string {
   if (data.samples.length === 0) return `<p class="muted">${h(PROSE.noSamples)}</p>`;
   const cards = data.samples.map((s) => {
     const meta = sampleMeta(s);
@@ -182,7 +201,7 @@ function samplesBlock(data: ReportData): string {
 }
 
 /** The sweep facts (one description in facts.ts), one definition list per group. */
-function factsBlock(data: ReportData): string {
+export function factsBlock(data: ReportData): string {
   const groups = factGroups(data).map((g) => {
     const body =
       g.unknown !== undefined
