@@ -11,6 +11,7 @@ import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
 import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -192,7 +193,8 @@ export function samplesBlock(data: ReportData): string {
   if (data.samples.length === 0) return `<p class="muted">${h(PROSE.noSamples)}</p>`;
   const cards = data.samples.map((s) => {
     const meta = sampleMeta(s);
-    return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
+    // A sample shows its control characters as escapes: an ESC sequence or a bidi override in the corpus must not act on the page.
+    return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(escapeForTerminal(s.text))}</pre></section>`;
   });
   return (
     `<p class="muted">${h(PROSE.samples(data.sampleLength))}</p>` +

@@ -30,6 +30,7 @@ function document(l: Layout): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${t(l.title)} — charlab serve</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/style.css">
 ${scripts.map((s) => `<script src="/assets/${s}" defer></script>`).join('\n')}
 <script type="module" src="/assets/app.js"></script>

@@ -37,6 +37,6 @@ export function phaseOf(data: ReportData | null, live: LiveState | null, now = D
     return { kind: 'running', text: `running: ${t.finished} of ${t.total} trainings finished, ${live.running.length} in flight${eta}` };
   }
   if (!data) return { kind: 'unread', text: 'not readable' };
-  if (data.counts.missing === 0 && data.counts.expected > 0) return { kind: 'finished', text: `finished: ${recorded(data)}` };
+  if (data.counts.missing === 0 && data.counts.expected > 0) return { kind: 'finished', text: 'every planned run recorded' };
   return { kind: 'incomplete', text: `${recorded(data)} (interrupted, or not started)` };
 }
