@@ -79,7 +79,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_CORPORA)('charlab serve in Chromium', ()
   guarded('a sweep started after the page opened appears in the index; its page counts finished runs up without a reload', async () => {
     await page.locator('a[href="/f/watched/"]').click({ timeout: 20_000 });
     await page.waitForSelector('body[data-refreshes]');
-    await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    await page.evaluate(() => ((globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true));
     const recorded = async () => Number(await page.locator('#recorded').textContent());
     const first = await recorded();
     let sawInFlight = false;
@@ -90,7 +90,7 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_CORPORA)('charlab serve in Chromium', ()
     expect(await recorded()).toBeGreaterThan(first);
     expect(await recorded()).toBeGreaterThanOrEqual(2);
     expect(sawInFlight).toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true); // the same document: no reload
+    expect(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true); // the same document: no reload
     await shot('folder-live');
   });
 

@@ -8,7 +8,7 @@ import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
-import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { headline, PROSE, sampleMeta, shownDefs, statusLabel, truncate } from './text.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -19,23 +19,27 @@ export const STYLE = `
 :root { --fg: #1d1f21; --muted: #666; --line: #e3e3e3; --bg-alt: #f7f7f8; --done: #2e7d32; --diverged: #b45309; --failed: #b91c1c; --missing: #6b7280; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+main { max-width: 1360px; margin: 0 auto; padding: 24px 28px 64px; }
+main > p, ul.headline, figcaption { max-width: 1080px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 8px; }
 p.sources, .muted { color: var(--muted); font-size: 13px; }
 ul.headline { font-size: 16px; padding-left: 20px; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
-table { border-collapse: collapse; font-size: 13.5px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: var(--bg-alt); font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table { border-collapse: collapse; font-size: 12.5px; }
+th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--bg-alt); font-weight: 600; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
 tr.unranked td { color: #555; background: #fcfcfc; }
-tr.baseline td { color: #3b2a55; background: #f5f2fa; font-style: italic; }
+tr.baseline td { color: #3b2a55; background: #f5f2fa; font-style: italic; padding-top: 1px; padding-bottom: 1px; font-size: 12px; line-height: 1.35; }
+tr.baseline td.note { max-width: none; color: #6b5a85; }
+td.name { max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 tr.first td { border-top: 2px solid #999; }
 td.mono { white-space: nowrap; }
-td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-word; }
+td.note { max-width: 300px; font-size: 12px; color: #555; word-break: break-word; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; color: #fff; }
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); } .badge.baseline { background: #6a3d9a; }
@@ -88,12 +92,14 @@ function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
   switch (c.kind) {
     case 'run': {
       const href = hooks.href ? hooks.href(r) : c.link?.(r);
-      return `<td class="mono">${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
+      const full = c.title?.(r);
+      const title = full !== undefined && full !== text ? ` title="${h(full)}"` : '';
+      return `<td class="mono name"${title}>${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
     }
     case 'status':
       return `<td>${hooks.status?.(r) ?? badge((r as LeaderboardEntry).status)}</td>`;
     case 'delta':
-      return deltaCell((r as LeaderboardEntry).delta);
+      return deltaCell(c.delta ? c.delta(r) : null);
     case 'verdict':
       return `<td class="verdict ${h((r as ConfigEntry).verdict ?? '')}">${h(text)}</td>`;
     case 'note':
@@ -104,13 +110,18 @@ function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
 }
 
 /** A Markov order of the ladder as a table row (src/report/ladder.ts), marked as a baseline. */
+/** A Markov order of the ladder as one compact line: its name, bpc and badge, then its note across the remaining columns. */
 function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean, hooks: TableHooks<T> = {}): string {
-  const cells = columns.map((c) => {
-    const text = c.baseline?.(b, best) ?? '';
-    if (c.kind === 'status') return `<td><span class="badge baseline">${h(text)}</span></td>`;
-    return c.numeric ? num(text) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(text)}</td>`;
+  const texts = columns.map((c) => c.baseline?.(b, best) ?? '');
+  const last = texts.reduce((at, text, i) => (text !== '' && columns[i].kind !== 'note' ? i : at), 0);
+  const cells = columns.slice(0, last + 1).map((c, i) => {
+    if (c.kind === 'status') return `<td><span class="badge baseline">${h(texts[i])}</span></td>`;
+    return c.numeric ? num(texts[i]) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(texts[i])}</td>`;
   });
-  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${hooks.lead ? '<td></td>' : ''}${cells.join('')}</tr>`;
+  const note = texts.find((_, i) => columns[i].kind === 'note') ?? '';
+  const rest = columns.length - last - 1;
+  const tail = rest > 0 ? `<td colspan="${rest}" class="note">${h(note)}</td>` : '';
+  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${hooks.lead ? '<td></td>' : ''}${cells.join('')}${tail}</tr>`;
 }
 
 function headRow<T>(columns: Array<Column<T>>, hooks: TableHooks<T> = {}): string {
@@ -126,7 +137,7 @@ function bodyRow<T>(columns: Array<Column<T>>, r: T, cls: string, attrs: string,
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them). */
 function leaderboardTable(data: ReportData, hooks: TableHooks<LeaderboardEntry> = {}): string {
-  const columns = leaderboardColumns(shownDefs(data));
+  const columns = leaderboardColumns(tableContext(data));
   const firstUnranked = data.leaderboard.findIndex((e) => e.rank === null);
   const rows = interleave(data.leaderboard, (e) => (e.rank === null ? null : e.valBpc), data.ladder).map((s, i) => {
     if (!('row' in s)) return baselineRow(columns, s.baseline, s.best, hooks);
@@ -142,7 +153,7 @@ function leaderboardTable(data: ReportData, hooks: TableHooks<LeaderboardEntry> 
 
 /** One row per configuration, the best and those indistinguishable from it shaded. */
 function configTable(data: ReportData, hooks: TableHooks<ConfigEntry> = {}): string {
-  const columns = configColumns(shownDefs(data));
+  const columns = configColumns(tableContext(data));
   const rows = interleave(data.grouping.configs, (c) => (c.rank === null ? null : c.mean), data.ladder).map((s) =>
     'row' in s ? bodyRow(columns, s.row, s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`, '', hooks) : baselineRow(columns, s.baseline, s.best, hooks),
   );

@@ -10,7 +10,7 @@ import type { Ladder, PlotFile, ReportData } from './types.js';
 import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
-import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { shownDefs } from './text.js';
@@ -25,7 +25,7 @@ export const MD_BODY_END = '## Sweep facts';
  */
 function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder?: { ladder: Ladder | null; score: (r: T) => number | null }): string {
   const cell = (c: Column<T>, r: T): string => {
-    const text = c.text(r);
+    const text = c.title?.(r) ?? c.text(r); // Markdown has no hover: run ids in full
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
     const href = c.link?.(r);
     if (href) return `[${mdText(text)}](${encodeURI(href)})`;
@@ -45,14 +45,14 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = table(leaderboardColumns(shownDefs(data)), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
+  const runs = table(leaderboardColumns(tableContext(data)), data.leaderboard, 120, { ladder: data.ladder, score: (e) => (e.rank === null ? null : e.valBpc) });
   if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${PROSE.leaderboard} ${SINGLE_SEED_STATEMENT}`, '', runs, ''];
   return [
     '## Leaderboard',
     '',
     `${PROSE.configs} ${TEST_STATEMENT}`,
     '',
-    table(configColumns(shownDefs(data)), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
+    table(configColumns(tableContext(data)), data.grouping.configs, 120, { ladder: data.ladder, score: (c) => (c.rank === null ? null : c.mean) }),
     '',
     '### All runs',
     '',

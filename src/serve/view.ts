@@ -7,7 +7,7 @@
  */
 import { factsBlock, halvingBlock, leaderboardBlock, samplesBlock, type TableHooks } from '../report/html.js';
 import { escapeHtml as h, fmtBpc, fmtCompact, fmtInt } from '../report/format.js';
-import { fmtKnob } from '../report/tableColumns.js';
+import { fmtKnob, varyingKnobs } from '../report/tableColumns.js';
 import { headline, shownDefs } from '../report/text.js';
 import type { ConfigEntry, LeaderboardEntry, ReportData, SampleRow } from '../report/types.js';
 import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
@@ -93,10 +93,8 @@ function bannerSection(v: FolderView): string {
   return `<div class="banner" role="alert"><b>This folder cannot be read as it stands:</b> ${t(v.error)} <span class="muted">(${h(shown)}; the page follows the folder and clears this when it reads again)</span></div>`;
 }
 
-/** The knobs that take more than one value among the folder's runs: one group of checkboxes each. */
-function varying(d: ReportData): KnobDef[] {
-  return shownDefs(d).filter((k) => new Set(d.leaderboard.map((e) => fmtKnob(e[k.key as KnobKey]))).size > 1);
-}
+/** The knobs that take more than one value among the folder's runs (the leaderboard's knob columns): one group of checkboxes each. */
+const varying = (d: ReportData): KnobDef[] => varyingKnobs(shownDefs(d), d.leaderboard);
 
 function filtersSection(d: ReportData): string {
   const groups = varying(d).map((k) => {

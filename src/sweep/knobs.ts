@@ -128,10 +128,13 @@ export function knobDefaults(): KnobValues {
   return Object.fromEntries(KNOBS.map((k) => [k.key, k.default])) as KnobValues;
 }
 
-/** The configuration's part of a run id: the knobs in registry order ("h100-u16-c5-lr0.1"). */
-export function configId(v: KnobValues): string {
+/**
+ * The configuration's part of a run id: the knobs in registry order ("h100-u16-c5-lr0.1"). With
+ * `only`, just those knobs, each whatever its value (a run id shortened to what differs, src/report/shortIds.ts).
+ */
+export function configId(v: KnobValues, only?: ReadonlySet<string>): string {
   return (KNOBS as readonly KnobDef[])
-    .filter((k) => k.inId === 'always' || v[k.key as KnobKey] !== k.default)
+    .filter((k) => (only ? only.has(k.key) : k.inId === 'always' || v[k.key as KnobKey] !== k.default))
     .map((k) => `${k.idPrefix}${String(v[k.key as KnobKey])}`)
     .join('-');
 }
