@@ -307,11 +307,13 @@ export function heatmapSpec(data: ReportData): PlotSpec {
 
 /**
  * The report's plots: per shown knob, its grouped curves (mean and band per value); the parallel
- * coordinates of every knob against held-out bpc; the heat map; every run's own curves.
+ * coordinates of every knob against held-out bpc; the heat map; every run's own curves (unless
+ * `everyRun` is false).
  */
-export function plotSpecs(data: ReportData): PlotSpec[] {
+export function plotSpecs(data: ReportData, opts: { everyRun?: boolean } = {}): PlotSpec[] {
   const knobs = data.knobs.map((k) => k.knob);
-  return [...knobs.map((k) => groupedCurvesSpec(data, k)), parallelSpec(data), heatmapSpec(data), ...(knobs.length > 0 ? [curvesSpec(data, knobs[0])] : [])];
+  const everyRun = (opts.everyRun ?? true) && knobs.length > 0;
+  return [...knobs.map((k) => groupedCurvesSpec(data, k)), parallelSpec(data), heatmapSpec(data), ...(everyRun ? [curvesSpec(data, knobs[0])] : [])];
 }
 
 /** Compile a Vega-Lite spec and render it to an SVG string in Node. */

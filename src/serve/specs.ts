@@ -28,10 +28,9 @@ export function chartOf(name: string, title: string, caption: string, spec: TopL
 
 /** The report's plots for the folder's page (the every-run plot only while it stays readable). */
 export function folderCharts(data: ReportData): Chart[] {
-  const many = data.leaderboard.length > MAX_RUNS_PLOTTED;
-  return plotSpecs(data)
-    .filter((p: PlotSpec) => !(many && p.file === 'plots/curves-runs.svg'))
-    .map((p) => chartOf(p.file.replace(/^plots\//, '').replace(/\.svg$/, ''), p.title, p.caption, p.spec));
+  return plotSpecs(data, { everyRun: data.leaderboard.length <= MAX_RUNS_PLOTTED }).map((p: PlotSpec) =>
+    chartOf(p.file.replace(/^plots\//, '').replace(/\.svg$/, ''), p.title, p.caption, p.spec),
+  );
 }
 
 /** What was picked: a run, or a configuration (its runs, one line each, one colour). */

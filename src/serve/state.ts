@@ -54,6 +54,10 @@ function stamp(dir: string, files: readonly string[]): Stamp {
   return { sig: parts.join('|'), newest };
 }
 
+/** A view of a folder is made again for a change of live.json alone at most every max(MIN_LIVE_MS, LIVE_COST_FACTOR × its cost). */
+const MIN_LIVE_MS = 500;
+const LIVE_COST_FACTOR = 4;
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class FolderWatch {
@@ -63,6 +67,9 @@ export class FolderWatch {
   private read: { tablesSig: string; liveSig: string; view: FolderView } | null = null;
   private tables: FolderTables | null = null;
   private pending: Promise<FolderView> | null = null;
+  /** What the last view cost (ms), and whether a change of live.json waits for the next one. */
+  private cost = 0;
+  private deferred = false;
 
   constructor(readonly ref: FolderRef) {
     this.poll();
@@ -72,9 +79,20 @@ export class FolderWatch {
   poll(): boolean {
     const tables = stamp(this.ref.dir, TABLE_FILES);
     const live = stamp(this.ref.dir, [LIVE_FILE]);
-    const changed = tables.sig !== this.tablesStamp.sig || live.sig !== this.liveStamp.sig;
+    let changed = tables.sig !== this.tablesStamp.sig || live.sig !== this.liveStamp.sig;
     this.tablesStamp = tables;
     this.liveStamp = live;
+    // A change of live.json put off (see view) is announced once it can be shown.
+    const shown = this.read?.view;
+    if (!changed && this.deferred && shown && Date.now() - shown.readAt >= Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)) {
+      this.deferred = false;
+      changed = true;
+    }
+    // A sweep that goes quiet or whose process is gone changes no file: its phase is looked at too.
+    if (!changed && shown?.live?.state === 'running' && phaseOf(shown.data, shown.live).kind !== shown.phase.kind) {
+      this.read!.liveSig = ''; // viewed again, the tables as they are
+      changed = true;
+    }
     if (changed) this.version++;
     return changed;
   }
@@ -83,11 +101,19 @@ export class FolderWatch {
   view(): Promise<FolderView> {
     const r = this.read;
     if (r && r.tablesSig === this.tablesStamp.sig && r.liveSig === this.liveStamp.sig) return Promise.resolve(r.view);
+    // live.json alone changed (about every second while a sweep runs): a large folder is viewed again
+    // at most every LIVE_COST_FACTOR times what viewing it costs, so following a sweep takes little from it.
+    if (r && r.tablesSig === this.tablesStamp.sig && Date.now() - r.view.readAt < Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)) {
+      this.deferred = true;
+      return Promise.resolve(r.view);
+    }
     this.pending ??= this.load().finally(() => (this.pending = null));
     return this.pending;
   }
 
   private async load(): Promise<FolderView> {
+    const started = Date.now();
+    this.deferred = false;
     const tablesSig = this.tablesStamp.sig;
     const liveSig = this.liveStamp.sig;
     const version = this.version;
@@ -115,6 +141,7 @@ export class FolderWatch {
     const view: FolderView = { ref: this.ref, version, data, tables, live, error, readAt: Date.now(), changedAt, phase: phaseOf(data, live) };
     // A failed read is tried again at the folder's next change, not at every request.
     this.read = { tablesSig, liveSig, view };
+    this.cost = Date.now() - started;
     return view;
   }
 }

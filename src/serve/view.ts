@@ -10,7 +10,7 @@ import { escapeHtml as h, fmtBpc, fmtCompact, fmtInt } from '../report/format.js
 import { fmtKnob, varyingKnobs } from '../report/tableColumns.js';
 import { headline, shownDefs } from '../report/text.js';
 import type { ConfigEntry, LeaderboardEntry, ReportData, SampleRow } from '../report/types.js';
-import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
+import { cmpKnobValue, type KnobDef, type KnobKey, type KnobValues } from '../sweep/knobs.js';
 import type { LiveRun } from '../sweep/live.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { folderCharts, type Chart } from './specs.js';
@@ -35,7 +35,16 @@ export function folderTitle(v: FolderView): string {
   return v.data?.facts.experimentName ?? v.ref.label;
 }
 
+const pages = new WeakMap<FolderView, Page>();
+
+/** The folder's page, rendered once per state of the folder (every request in between gets the same). */
 export function folderPage(v: FolderView): Page {
+  let p = pages.get(v);
+  if (!p) pages.set(v, (p = renderFolderPage(v)));
+  return p;
+}
+
+function renderFolderPage(v: FolderView): Page {
   const d = v.data;
   const sections: Record<string, string> = {
     status: statusSection(v),
@@ -98,7 +107,8 @@ const varying = (d: ReportData): KnobDef[] => varyingKnobs(shownDefs(d), d.leade
 
 function filtersSection(d: ReportData): string {
   const groups = varying(d).map((k) => {
-    const values = [...new Set(d.knobs.find((s) => s.knob === k.key)?.values.map((v) => fmtKnob(v.value)) ?? [])];
+    const raw = [...new Set(d.leaderboard.map((e) => e[k.key as KnobKey]))].sort(cmpKnobValue);
+    const values = [...new Set(raw.map(fmtKnob))];
     const boxes = values.map((v) => `<label><input type="checkbox" data-filter="${h(k.slug)}" value="${h(v)}" checked> ${t(v)}</label>`);
     return `<fieldset><legend>${t(k.label)}</legend>${boxes.join(' ')}</fieldset>`;
   });
