@@ -95,13 +95,12 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_CORPORA)('charlab serve in Chromium', ()
   });
 
   guarded('two picked runs give two curves', async () => {
-    const boxes = page.locator('table.leaderboard input.pick[data-pick="run"]');
-    await boxes.nth(0).check();
-    await boxes.nth(1).check();
+    // The first two runs in grid order (one worker: the first recorded); by id, as rows move while runs finish.
+    for (const id of ['h12-u16-c5-lr0.1-s1', 'h12-u16-c5-lr0.1-s2']) await page.locator(`table.leaderboard input.pick[value="${id}"]`).check();
     await expect.poll(() => page.locator('#picked').textContent(), { timeout: 10_000 }).toMatch(/^2 picked: /);
     await page.waitForSelector('#compare-chart[data-state="ready"]');
-    const strokes = await page.locator('#compare-chart .mark-line path').evaluateAll((ps) => [...new Set(ps.map((p) => p.getAttribute('stroke')))]);
-    expect(strokes).toHaveLength(2); // one colour per run (held-out and training differ by dash)
+    const strokes = () => page.locator('#compare-chart .mark-line path').evaluateAll((ps) => [...new Set(ps.map((p) => p.getAttribute('stroke')))].length);
+    await expect.poll(strokes, { timeout: 10_000 }).toBe(2); // one colour per run (held-out and training differ by dash)
     expect(new URL(page.url()).hash).toMatch(/^#pick=run%3A/);
     await shot('compare');
   });

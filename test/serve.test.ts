@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendRows } from '../src/sweep/tables.js';
 import { PAGE_CSP } from '../src/serve/server.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { hostname } from 'node:os';
+import { phaseOf, QUIET_MS } from '../src/serve/phase.js';
+import type { LiveState } from '../src/sweep/live.js';
 import { eventually, rawRequest, startServe, type Serving } from './helpers/serve.js';
 
 const HOSTILE = 'ab\x1b[2Jcd\u202eef\x9b31m\r\x07 ok <script>alert(1)</script> "q" & \'a\'\n';
@@ -147,6 +150,49 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
       expect((await get('/')).body).toContain('href="/f/copy/"');
     } finally {
       req.destroy();
+    }
+  });
+});
+
+describe('where a sweep stands', () => {
+  const live = (over: Partial<LiveState>): LiveState => ({
+    format: 1, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), state: 'running',
+    tasks: { total: 4, finished: 1 }, etaSeconds: 90, running: [], curves: '', samples: '', ...over,
+  });
+
+  test('running, quiet after a minute without word, stopped when its process is gone, finished or incomplete without one', async () => {
+    expect(phaseOf(null, live({}))).toMatchObject({ kind: 'running', text: expect.stringMatching(/1 of 4 trainings finished, 0 in flight, ETA 1m 30s/) });
+    const old = new Date(Date.now() - QUIET_MS - 5000).toISOString();
+    expect(phaseOf(null, live({ updatedAt: old, host: 'login-node-7' }))).toMatchObject({ kind: 'quiet', text: expect.stringMatching(/^no word from the sweep on login-node-7 for 1m 0[5-9]s/) });
+    const gone = startCli(['--version']);
+    const pid = gone.child.pid!;
+    await gone.done;
+    expect(phaseOf(null, live({ pid })).kind).toBe('stopped');
+    expect(phaseOf(null, live({ state: 'ended' })).kind).toBe('unread');
+  });
+
+  test('a folder that is not there: exit 2 before anything is served', async () => {
+    const r = await runCli(['serve', join(tempDir(), 'nope'), '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/serve: .*nope: no such folder/);
+  });
+
+  test.skipIf(!HAVE_CORPORA)('--host other than the loopback: a loud warning, and the Host header is not checked', async () => {
+    const { child, done } = startCli(['serve', tempDir(), '--host', '0.0.0.0', '--port', '0']);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve) => child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/0\.0\.0\.0:(\d+)\//.exec(out);
+      if (m) resolve(Number(m[1]));
+    }));
+    try {
+      expect(err).toMatch(/WARNING: listening on 0\.0\.0\.0, not on 127\.0\.0\.1: anyone who can reach this machine/);
+      expect((await rawRequest(port, '/', { host: `some.name:${port}` })).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await done;
     }
   });
 });

@@ -83,7 +83,7 @@ export function runDocument(v: FolderView, p: Page): string {
   const s = p.sections;
   const id = v.ref.id;
   const body = [
-    `<h1 class="mono">${t(p.title)}</h1>`,
+    `<h1 class="run-id">${t(p.title)}</h1>`,
     section('run-status', s['run-status']),
     '<h2>Curves</h2>',
     p.charts.map((c) => `<div class="chart" data-chart="${h(c.name)}"></div>`).join(''),

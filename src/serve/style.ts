@@ -9,6 +9,7 @@ const SERVE_STYLE = `
 main { max-width: 1360px; }
 header.top { background: #1d1f21; color: #ddd; padding: 8px 28px; font-size: 14px; }
 header.top a { color: #fff; text-decoration: none; } header.top a:hover { text-decoration: underline; }
+h1.run-id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 22px; word-break: break-all; }
 header.top .live { float: right; color: #9ca3af; } header.top .live.on { color: #86efac; }
 .banner { background: #fdecea; border: 1px solid #f5c2c0; color: #7f1d1d; padding: 8px 12px; border-radius: 6px; margin: 12px 0; word-break: break-word; }
 p.phase { font-size: 14px; } .count b { font-variant-numeric: tabular-nums; }

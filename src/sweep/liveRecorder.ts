@@ -37,72 +37,82 @@ export interface LiveOptions {
 }
 
 export function liveRecorder(dir: string, opts: LiveOptions = {}): LiveRecorder {
-  const { intervalMs = 1000, heartbeatMs = 10_000 } = opts;
-  const clock = new WorkClock();
-  const flights = new Map<string, InFlight>();
-  const startedAt = new Date().toISOString();
-  let cost: CostPerChar = () => 1;
-  let state: LiveState['state'] = 'running';
-  let failed = false;
-  let last = 0;
-  let timer: NodeJS.Timeout | null = null;
-
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    last = Date.now();
-    try {
-      writeLive(dir, snapshot(clock, flights, state, startedAt));
-    } catch (err) {
-      if (!failed) opts.onNotice?.(`${LIVE_FILE}: not written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the sweep goes on without a live view`);
-      failed = true;
-    }
-  };
-  const soon = () => {
-    if (timer) return;
-    timer = setTimeout(flush, Math.max(0, last + intervalMs - Date.now()));
-    timer.unref();
-  };
-  const heartbeat = setInterval(soon, heartbeatMs);
-  heartbeat.unref();
-
+  const file = new LiveFile(dir, opts);
   const recording: SweepEvents = {
     onStart(info) {
-      cost = info.cost;
-      clock.start(info.planned);
-      flush();
+      file.cost = info.cost;
+      file.clock.start(info.planned);
+      file.flush();
     },
     onRunStart(spec, task) {
-      clock.runStart(spec.id, cost(spec), task.budget, task.from);
+      file.clock.runStart(spec.id, file.cost(spec), task.budget, task.from);
       const run = { runId: spec.id, budget: task.budget, from: task.from, chars: task.from, smoothLossPerChar: null, startedAt: new Date().toISOString() };
-      flights.set(spec.id, { run, curves: [], samples: [] });
-      flush();
+      file.flights.set(spec.id, { run, curves: [], samples: [] });
+      file.flush();
     },
     onRunProgress(spec, p) {
-      clock.progress(spec.id, p.chars);
-      const f = flights.get(spec.id);
+      file.clock.progress(spec.id, p.chars);
+      const f = file.flights.get(spec.id);
       if (!f) return;
       f.run.chars = p.chars;
       if (Number.isFinite(p.smoothLossPerChar)) f.run.smoothLossPerChar = p.smoothLossPerChar;
       f.curves.push(...(p.curves ?? []));
       f.samples.push(...(p.samples ?? []));
-      soon();
+      file.soon();
     },
     onRunEnd(o) {
-      clock.runEnd(o.spec.id);
-      flights.delete(o.spec.id);
-      flush();
+      file.clock.runEnd(o.spec.id);
+      file.flights.delete(o.spec.id);
+      file.flush();
     },
   };
-  return {
-    tee: (events) => tee(recording, events),
-    close() {
-      clearInterval(heartbeat);
-      flights.clear();
-      state = 'ended';
-      flush();
-    },
-  };
+  return { tee: (events) => tee(recording, events), close: () => file.close() };
+}
+
+/** The file and when it is written: at once (flush), or within the interval (soon), with a heartbeat. */
+class LiveFile {
+  readonly clock = new WorkClock();
+  readonly flights = new Map<string, InFlight>();
+  cost: CostPerChar = () => 1;
+  private readonly startedAt = new Date().toISOString();
+  private state: LiveState['state'] = 'running';
+  private failed = false;
+  private last = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly dir: string,
+    private readonly opts: LiveOptions,
+  ) {
+    this.heartbeat = setInterval(() => this.soon(), opts.heartbeatMs ?? 10_000);
+    this.heartbeat.unref();
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.last = Date.now();
+    try {
+      writeLive(this.dir, snapshot(this.clock, this.flights, this.state, this.startedAt));
+    } catch (err) {
+      if (!this.failed) this.opts.onNotice?.(`${LIVE_FILE}: not written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the sweep goes on without a live view`);
+      this.failed = true;
+    }
+  }
+
+  soon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, this.last + (this.opts.intervalMs ?? 1000) - Date.now()));
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.flights.clear();
+    this.state = 'ended';
+    this.flush();
+  }
 }
 
 function snapshot(clock: WorkClock, flights: Map<string, InFlight>, state: LiveState['state'], startedAt: string): LiveState {
