@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
 import { baselineLayers, CONFIG, curveLayers, plotSpecs, runCurvePoints, yDomain, type PlotSpec } from '../report/plots.js';
+import { tableContext } from '../report/tableColumns.js';
 import type { ReportData } from '../report/types.js';
 
 /** Above this many runs the every-run plot is left out of the page (the overlay of picked runs stands in for it). */
@@ -42,9 +43,10 @@ export interface Pick {
 /** The picks among `runs` and `configs` (ids the folder knows; others are ignored), at most MAX_PICKED_RUNS runs. */
 export function picksOf(data: ReportData, runs: readonly string[], configs: readonly string[]): Pick[] {
   const known = new Set(data.leaderboard.map((e) => e.runId));
+  const short = tableContext(data).short; // the leaderboard's names: what differs
   const picks: Pick[] = [
-    ...runs.filter((id) => known.has(id)).map((id) => ({ label: id, runIds: [id] })),
-    ...data.grouping.configs.filter((c) => configs.includes(c.configId)).map((c) => ({ label: c.configId, runIds: c.runIds })),
+    ...runs.filter((id) => known.has(id)).map((id) => ({ label: short.get(id) ?? id, runIds: [id] })),
+    ...data.grouping.configs.filter((c) => configs.includes(c.configId)).map((c) => ({ label: short.get(c.configId) ?? c.configId, runIds: c.runIds })),
   ];
   let left = MAX_PICKED_RUNS;
   const out: Pick[] = [];

@@ -125,7 +125,7 @@ function leaderboardHooks(d: ReportData, running: LiveRun[]): { runs: TableHooks
   const box = (kind: string, id: string) => `<input type="checkbox" class="pick" data-pick="${kind}" value="${h(id)}" aria-label="compare ${h(id)}">`;
   return {
     runs: {
-      lead: { head: 'compare', cell: (e) => box('run', e.runId) },
+      lead: { head: 'pick', cell: (e) => box('run', e.runId) },
       attrs: (e) => `data-run="${h(e.runId)}" ${knobAttrs(d, e)}`,
       href: (e) => runHref(e.runId),
       status: (e) => {
@@ -133,7 +133,7 @@ function leaderboardHooks(d: ReportData, running: LiveRun[]): { runs: TableHooks
         return r && e.status === 'missing' ? `<span class="badge running">running ${Math.floor((100 * r.chars) / Math.max(1, r.budget))} %</span>` : undefined;
       },
     },
-    configs: { lead: { head: 'compare', cell: (c) => box('config', c.configId) }, attrs: (c) => knobAttrs(d, c) },
+    configs: { lead: { head: 'pick', cell: (c) => box('config', c.configId) }, attrs: (c) => knobAttrs(d, c) },
   };
 }
 
