@@ -106,7 +106,7 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
     expect((await get('/f/plain/run/nope')).status).toBe(404);
   });
 
-  test('a torn last record is dropped and noted; a malformed table is a banner on its folder alone, gone once the table is whole', async () => {
+  test('a torn last record is dropped and said in a banner; a malformed table is an error banner on its folder alone, gone once the table is whole', async () => {
     const path = join(root, 'plain', 'summary.csv');
     const whole = readFileSync(path, 'utf8');
     writeFileSync(path, `${whole}h8-u8-c5-lr0.1-s3,8,8,5,0.1`);
@@ -114,14 +114,14 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
       const p = await api('/api/f/plain');
       return p.sections.notes.includes('torn') ? p : undefined;
     }, 10_000, 'the torn record noted');
-    expect(torn.sections.banner).toBe('');
+    expect(torn.sections.banner).toMatch(/^<div class="banner warn" role="status"><b>Half-written:<\/b> .*summary\.csv:4: the last record is not terminated by a newline/);
     expect(torn.sections.status).toContain('<b id="recorded">2</b>');
     const lines = whole.split('\n');
     writeFileSync(path, [lines[0], 'a,"stray quote', ...lines.slice(1)].join('\n'));
     const broken = await eventually(async () => {
       const p = await api('/api/f/plain');
-      return p.sections.banner !== '' ? p : undefined;
-    }, 10_000, 'the banner');
+      return p.sections.banner.includes('role="alert"') ? p : undefined;
+    }, 10_000, 'the error banner');
     expect(broken.sections.banner).toMatch(/role="alert".*summary\.csv:2/s);
     expect(broken.sections.status).toContain('<b id="recorded">2</b>'); // the last readable state stays shown
     expect((await get('/f/plain/')).status).toBe(200);

@@ -12,6 +12,7 @@ header.top a { color: #fff; text-decoration: none; } header.top a:hover { text-d
 h1.run-id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 22px; word-break: break-all; }
 header.top .live { float: right; color: #9ca3af; } header.top .live.on { color: #86efac; }
 .banner { background: #fdecea; border: 1px solid #f5c2c0; color: #7f1d1d; padding: 8px 12px; border-radius: 6px; margin: 12px 0; word-break: break-word; }
+.banner.warn { background: #fff7e6; border-color: #f5d9a8; color: #7c4a03; }
 p.phase { font-size: 14px; } .count b { font-variant-numeric: tabular-nums; }
 .badge.running { background: #1d4ed8; } .badge.quiet { background: #b45309; } .badge.stopped { background: #b91c1c; }
 .badge.finished { background: var(--done); } .badge.incomplete, .badge.unread { background: var(--missing); }

@@ -97,9 +97,23 @@ function inFlightRow(r: LiveRun, d: ReportData | null): string {
 }
 
 function bannerSection(v: FolderView): string {
-  if (v.error === null) return '';
+  if (v.error === null) return tornBanner(v);
   const shown = v.data ? `showing what was read at ${when(v.readAt)} or before` : 'nothing of it can be shown';
   return `<div class="banner" role="alert"><b>This folder cannot be read as it stands:</b> ${t(v.error)} <span class="muted">(${h(shown)}; the page follows the folder and clears this when it reads again)</span></div>`;
+}
+
+/**
+ * A half-written table (a torn last record, as a kill -9 mid-write leaves it): the tables' reader
+ * drops that record and reads the rest, and the page says so — while no sweep runs there, since a
+ * running sweep's append may simply be caught in the middle.
+ */
+function tornBanner(v: FolderView): string {
+  const torn = (v.data?.notes ?? []).filter((n) => /torn/i.test(n));
+  if (torn.length === 0 || v.phase.kind === 'running') return '';
+  return (
+    `<div class="banner warn" role="status"><b>Half-written:</b> ${torn.map(t).join(' ')} ` +
+    '<span class="muted">(the rest of the folder is shown; the same sweep command drops the torn record and runs its run again)</span></div>'
+  );
 }
 
 /** The knobs that take more than one value among the folder's runs (the leaderboard's knob columns): one group of checkboxes each. */
