@@ -10,7 +10,7 @@ import type { Ladder, PlotFile, ReportData } from './types.js';
 import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
-import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
 import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
@@ -25,7 +25,7 @@ export const MD_BODY_END = '## Sweep facts';
  */
 function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder?: { ladder: Ladder | null; score: (r: T) => number | null }): string {
   const cell = (c: Column<T>, r: T): string => {
-    const text = c.text(r);
+    const text = c.title?.(r) ?? c.text(r); // Markdown has no hover: run ids in full
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
     const href = c.link?.(r);
     if (href) return `[${mdText(text)}](${encodeURI(href)})`;
@@ -45,7 +45,7 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = sectionTables(data, leaderboardColumns(shownDefs(data), data.curveText), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
+  const runs = sectionTables(data, leaderboardColumns(tableContext(data)), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
   const compared = comparisonText(data);
   if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
   return [
@@ -53,7 +53,7 @@ function leaderboardSection(data: ReportData): string[] {
     '',
     `${PROSE.configs} ${TEST_STATEMENT} ${compared}`,
     '',
-    ...sectionTables(data, configColumns(shownDefs(data), data.curveText), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
+    ...sectionTables(data, configColumns(tableContext(data)), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
     '### All runs',
     '',
     leaderboardProse(data),

@@ -21,13 +21,15 @@ import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseShardin
 import { stagedSearch } from './search/index.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
 import { readExperimentFile } from './load.js';
-import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, liveFileIn, removeFiles, tableFilesIn } from './folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
+import { LIVE_FILE } from './live.js';
+import { liveRecorder } from './liveRecorder.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
@@ -96,6 +98,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
   createResultsDir(plan.dir);
   // 2. One sweep per folder.
   const release = acquireLock(plan.dir, { onNotice: ev.onNotice });
+  // What the sweep is doing now, in live.json, for a page following it (charlab serve).
+  const live = liveRecorder(plan.dir, { onNotice: ev.onNotice });
+  ev = live.tee(ev);
   try {
     // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
     const folder = recover(plan, opts, ev);
@@ -124,6 +129,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
     return finalize(plan, folder, manifest, interrupted);
   } finally {
+    live.close();
     release();
   }
 }
@@ -366,7 +372,7 @@ function checkResultsDir(dir: string): void {
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
-  for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
+  for (const file of [...TABLE_FILES, 'manifest.json', LIVE_FILE, '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
@@ -383,7 +389,7 @@ function checkResultsDir(dir: string): void {
  */
 function checkDerivedTables(dir: string): void {
   const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
-  checkOurs(tableFilesIn(dir).filter((f) => !runTables.has(f.path)), `sweep into ${dir}`, 'move them away, or use another --out');
+  checkOurs([...tableFilesIn(dir).filter((f) => !runTables.has(f.path)), ...liveFileIn(dir)], `sweep into ${dir}`, 'move them away, or use another --out');
 }
 
 /** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
@@ -406,7 +412,7 @@ function fileAncestor(path: string): string | null {
 
 /** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
 function removeStaleTempFiles(dir: string): void {
-  const names = new Set([...TABLE_FILES, 'manifest.json']);
+  const names = new Set([...TABLE_FILES, 'manifest.json', LIVE_FILE]);
   for (const entry of readdirSync(dir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
     if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });
@@ -620,12 +626,8 @@ async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */
 function record(dir: string, exp: Experiment, o: RunOutcome): void {
   const id = o.spec.id;
-  appendRows(
-    dir,
-    'curves',
-    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS), whole_val_bpc: c.wholeValBpc })),
-  );
-  const samples: Row[] = o.samples.map((s) => ({ run_id: id, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
+  appendRows(dir, 'curves', curveRows(id, o.curves));
+  const samples: Row[] = sampleRows(id, o.samples);
   if (o.markov) samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
   appendRows(dir, 'samples', samples);
   appendRows(dir, 'summary', [
@@ -641,7 +643,7 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
       val_bpc: o.valBpc,
       markov_order: exp.markov.order,
       markov_val_bpc: o.markov?.valBpc ?? null,
-      wall_s: round(o.wallS),
+      wall_s: round3(o.wallS),
       chars_per_s: o.charsPerSec === null ? null : Math.round(o.charsPerSec),
       diverged_at_iteration: o.divergedAt,
       error: o.error,
@@ -654,4 +656,3 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
   ]);
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -33,6 +33,7 @@ import {
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
+import type { CurvePoint, SamplePoint } from '../train/run.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -324,6 +325,23 @@ function cellText(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   return v;
+}
+
+/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/sweep/live.ts). */
+export function tableText(table: AnyTableName, rows: Row[]): string {
+  return toCsv(rows, ANY_TABLE[table].columns, true);
+}
+
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** A run's curve points as curves.csv rows. */
+export function curveRows(runId: string, points: readonly CurvePoint[]): Row[] {
+  return points.map((c) => ({ run_id: runId, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round3(c.elapsedS), whole_val_bpc: c.wholeValBpc }));
+}
+
+/** A run's RNN samples as samples.csv rows. */
+export function sampleRows(runId: string, samples: readonly SamplePoint[]): Row[] {
+  return samples.map((s) => ({ run_id: runId, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
 }
 
 /** Append rows in one write and make them durable. Creates the file with its header if needed. */
