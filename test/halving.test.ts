@@ -6,13 +6,14 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { decideRung, halvingChars, keptCount, rungBudgets, rungCounts, type RungResult } from '../src/sweep/search/halving.js';
 import type { RunSpec } from '../src/sweep/grid.js';
-import { halvingWork } from '../src/sweep/work.js';
+import { stagedWork } from '../src/sweep/work.js';
+import { plannedTrainings } from '../src/sweep/search/hyperband.js';
 import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 
 describe('rung budgets and decisions', () => {
   test('budgets grow eta-fold from minChars, the last one exactly maxChars', () => {
@@ -29,12 +30,16 @@ describe('rung budgets and decisions', () => {
   });
 
   test('the work a halving sweep plans: one training per run and rung, each its increment, at the runs\' mean cost', () => {
-    const runs = ['a', 'b', 'c'].flatMap((c, i) => [1, 2].map((seed) => ({ id: `${c}-s${seed}`, cost: i + 1 }))) as unknown as RunSpec[];
+    const configs = ['a', 'b', 'c'];
+    const runs = configs.flatMap((c, i) => [1, 2].map((seed) => ({ id: `${c}-s${seed}`, cost: i + 1 }))) as unknown as RunSpec[];
     const cost = (r: RunSpec) => (r as unknown as { cost: number }).cost;
     // rungs 1000, 2000 (eta 2): 3 then 1 configuration × 2 seeds; mean cost 2
-    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, () => 0)).toEqual({ tasks: 8, done: 0, work: 2 * (6 * 1000 + 2 * 1000) });
+    const trainings = plannedTrainings([1000, 2000], 2, 2, [{ bracket: 1, startLevel: 0, configs: 3 }]);
+    const plan = { runs, stage: [], settled: new Map(), decisions: [], totalConfigs: 3, trainings };
+    expect(stagedWork(plan, () => undefined, cost)).toEqual({ tasks: 8, done: 0, work: 2 * (6 * 1000 + 2 * 1000) });
     // resumed with rung 1 recorded and one run of rung 2: what is left
-    expect(halvingWork({ eta: 2, minChars: 1000 }, 2000, runs, 2, cost, (k) => [6, 1][k])).toEqual({ tasks: 8, done: 7, work: 2 * 1000 });
+    const observed = (id: string, budget: number) => (budget === 1000 || id === 'a-s1' ? { status: 'done' as const, valBpc: 1 } : undefined);
+    expect(stagedWork(plan, observed, cost)).toEqual({ tasks: 8, done: 7, work: 2 * 1000 });
   });
 
   const r = (config: string, index: number, seed: number, valBpc: number | null): RungResult => ({ runId: `${config}-s${seed}`, configId: config, configIndex: index, valBpc });
@@ -58,40 +63,15 @@ describe('rung budgets and decisions', () => {
   });
 });
 
-const TIMING = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
-function table(dir: string, file: string): Record<string, string>[] {
-  const rows = parse(readFileSync(join(dir, file)), { columns: true }) as Record<string, string>[];
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !TIMING.has(k))));
-}
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const table = tableRows;
 const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 
 describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
   let dir: string;
   let reference: string;
   let referenceStderr: string;
-  // 6 configurations × 2 seeds on the reference backend; rungs of 2,400, 4,800 and 9,600 characters (eta 2: 6 → 3 → 1).
-  const EXP = {
-    name: 'hv',
-    corpus: 'small.txt',
-    backend: 'reference',
-    budget: { chars: 9600 },
-    seeds: [1, 2],
-    grid: { hiddenSize: [8, 12], unroll: [8], learningRate: [0.05, 0.1, 0.2] },
-    search: { method: 'halving', eta: 2, minChars: 2400 },
-    curves: { every: 1000 },
-    evaluation: { every: 2000, chars: 500 },
-    samples: { every: 3000, length: 20 },
-    checkpoints: { every: 1000 },
-    workers: 1,
-  };
+  // rungs of 2,400, 4,800 and 9,600 characters (eta 2: 6 → 3 → 1 configurations).
+  const EXP = rungExperiment('hv', { method: 'halving' });
 
   beforeAll(async () => {
     dir = tempDir('charlab-halving-');

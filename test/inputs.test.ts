@@ -197,7 +197,7 @@ describe.skipIf(!HAVE_CORPORA)('validation 0: nothing held out, nothing scored',
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/report folder .*ro-out cannot be written: EACCES \(permission denied\)/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(readdirSync(out).sort()).toEqual(['checkpoints', 'curves.csv', 'manifest.json', 'samples.csv', 'summary.csv']);
+      expect(readdirSync(out).sort()).toEqual(['checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'samples.csv', 'summary.csv']);
     } finally {
       chmodSync(out, 0o755);
     }

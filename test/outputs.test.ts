@@ -5,7 +5,7 @@
  * real /proc path, and (as root) real read-only and full tmpfs mounts.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.js';
@@ -109,10 +109,10 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
     expect(readdirSync(join(out, 'plots')).length).toBeGreaterThan(3);
     const r = await runCli(['sweep', exp, '--out', out, '--fresh']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'manifest.json', 'notes.txt', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'notes.txt', 'samples.csv', 'summary.csv']);
     expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual([`${ID}.safetensors`, 'my-notes.txt']);
-    // A report.md (or summary.csv) charlab did not write is not removed: --fresh refuses, nothing touched.
-    for (const file of ['report.md', 'summary.csv']) {
+    // A report.md (or summary.csv, or live.json) charlab did not write is not removed: --fresh refuses, nothing touched.
+    for (const file of ['report.md', 'summary.csv', 'live.json']) {
       writeFileSync(join(out, file), NOTES);
       const before = snapshot(out);
       const refused = await runCli(['sweep', exp, '--out', out, '--fresh']);
@@ -121,6 +121,13 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
       expect(snapshot(out)).toEqual(before);
       writeFileSync(join(out, file), '');
     }
+    // Without --fresh: live.json, rewritten by every sweep, is replaced only if charlab wrote it.
+    writeFileSync(join(out, 'live.json'), NOTES);
+    const live = await runCli(['sweep', exp, '--out', out]);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toContain(`charlab did not write ${join(out, 'live.json')}`);
+    expect(readFileSync(join(out, 'live.json'), 'utf8')).toBe(NOTES);
+    rmSync(join(out, 'live.json'));
     // Without --fresh: baselines.csv, rewritten whole when it does not match, is replaced only if charlab wrote it.
     writeFileSync(join(out, 'baselines.csv'), NOTES);
     const kept = await runCli(['sweep', exp, '--out', out]);
@@ -143,6 +150,12 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
       writeFileSync(join(out, file), saved);
     }
     expect((await runCli(['report', out])).code).toBe(0); // its own files: replaced
+    // A plot an earlier report wrote that this report does not write (here: a copy of one) is removed with it.
+    const stale = join(out, 'plots', 'curves-by-unused.svg');
+    cpSync(join(out, 'plots', 'curves-runs.svg'), stale);
+    expect((await runCli(['report', out])).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(join(out, 'plots', 'curves-runs.svg'))).toBe(true);
 
     const merged = join(dir, 'merged');
     const shard = await runCli(['sweep', exp, '--shard', '0/1', '--out', join(merged, 'shards', '0-of-1')]);

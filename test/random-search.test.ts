@@ -94,8 +94,8 @@ describe('drawing', () => {
 
 describe('the schema', () => {
   const bad = (search: unknown, grid?: unknown) => () => parseExperiment({ ...RANDOM, search, ...(grid ? { grid } : {}) }, 'exp.json');
-  test('an unknown method is refused, naming the four there are (halving: test/halving.test.ts)', () => {
-    expect(bad({ method: 'hyperband', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "grids", "random", "halving"/);
+  test('an unknown method is refused, naming the six there are (halving, Hyperband: test/halving.test.ts, test/hyperband.test.ts; TPE: test/tpe.test.ts)', () => {
+    expect(bad({ method: 'bohb', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "grids", "random", "halving", "hyperband", "tpe"/);
   });
   test('distributions that do not suit their knob, or cannot be drawn, are refused with their path', () => {
     const space = (s: unknown) => bad({ ...RANDOM.search, space: s });
@@ -107,7 +107,7 @@ describe('the schema', () => {
   });
   test('a knob with several grid values outside the space, or in both places, is refused', () => {
     const lrOnly = { ...RANDOM.search, space: { learningRate: RANDOM.search.space.learningRate } };
-    expect(bad(lrOnly, { unroll: [8, 16] })).toThrow(/grid\.unroll: expected one value \(with random search/);
+    expect(bad(lrOnly, { unroll: [8, 16] })).toThrow(/grid\.unroll: expected one value \(with a sampled space, a knob outside search\.space takes one value/);
     expect(bad(RANDOM.search, { clip: [5] })).toThrow(/grid\.clip: expected clip in one place only/);
   });
 });

@@ -385,7 +385,7 @@ describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command re
     expect(resumed.stderr).toMatch(/summary\.csv: dropped a torn last record/);
     expect(resumed.stderr).toMatch(/samples\.csv: dropped a torn last record/);
     expectSameTables(out, reference);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'manifest.json', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'samples.csv', 'summary.csv']);
   });
 });
 
@@ -429,7 +429,7 @@ describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
     const r = await runCli(['sweep', writeExperiment(dir, TINY, 'tiny.json'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`taking over the lock of pid ${pid}`);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'manifest.json', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'samples.csv', 'summary.csv']);
   });
 
   test('an empty lock file left by a crash while taking the lock does not block once it is old', async () => {

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   merge: async () => (await import('./merge.js')).registerMerge,
   slurm: async () => (await import('./slurm.js')).registerSlurm,
   report: async () => (await import('./report.js')).registerReport,
+  serve: async () => (await import('./serve.js')).registerServe,
   bench: async () => (await import('./bench.js')).registerBench,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
 };

@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { planRunsOf } from '../sweep/grid.js';
-import { refuseSharding } from '../sweep/halving.js';
+import { refuseSharding } from '../sweep/staged.js';
 import { readExperimentFile } from '../sweep/load.js';
 import { isSlurmScript, shellQuote, slurmScript } from '../sweep/slurm.js';
 import { checkReplaceable, checkWritableFile } from '../util/outputs.js';

@@ -8,10 +8,9 @@ import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js
 import { readExperimentFile } from '../sweep/load.js';
 import { LockedError } from '../sweep/lock.js';
 import { parseShard, shardRuns, type Shard } from '../sweep/shard.js';
-import { refuseSharding } from '../sweep/halving.js';
+import { refuseSharding } from '../sweep/staged.js';
 import { SEARCH_METHODS } from '../sweep/search/index.js';
-import { halvingChars, rungBudgets, rungCounts } from '../sweep/search/halving.js';
-import type { Experiment } from '../sweep/schema.js';
+import { searchPlan, searchPlanLines } from '../sweep/search/planSummary.js';
 import { runSweep, type SweepResult } from '../sweep/sweep.js';
 import { testFaultsFromEnv } from '../testing/faults.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -34,18 +33,6 @@ interface SweepCliOptions {
   plan?: boolean;
 }
 
-/** The end of `charlab sweep --help`: exit statuses and search methods. */
-const sweepHelp = () =>
-  `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
-  `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
-  `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
-  'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
-  'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
-  Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
-  '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
-  '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
-  HALVING_HELP;
-
 const backendOption = new Option('--backend <name>', 'overrides the experiment\'s "backend" (auto: native where built, else wasm)').choices([...BACKEND_CHOICES]);
 
 export function registerSweep(program: Command): void {
@@ -54,7 +41,7 @@ export function registerSweep(program: Command): void {
     .description(
       'Run every grid point of an experiment file (RNN beside the Markov baseline) on a pool of worker ' +
         'threads and record manifest.json, summary.csv, curves.csv and samples.csv in results/<name>/. ' +
-        'Running it again resumes: recorded runs are skipped, failed ones re-attempted.',
+        'Running it again resumes: recorded runs are skipped, failed ones re-attempted (halving, Hyperband and TPE keep them: later decisions rest on them).',
     )
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
     .option('--fresh', "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it")
@@ -69,7 +56,11 @@ export function registerSweep(program: Command): void {
         'SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes Indexed Job); then: charlab merge results/<name>',
     )
     .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
-    .option('--plan', 'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array (and, for halving, a "halving" object with the rung budgets)')
+    .option(
+      '--plan',
+      'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array ' +
+        '(and a "halving", "hyperband" or "tpe" object with the rungs, brackets or rounds); a TPE sweep lists the runs of its first round',
+    )
     .addHelpText('after', sweepHelp)
     .action(async (experimentPath: string, opts: SweepCliOptions) => {
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
@@ -142,10 +133,26 @@ function closingFacts({ manifest: m }: SweepResult): ClosingFacts {
   };
 }
 
+/** What `charlab sweep --help` says after the options: exit codes and the search methods. */
+const sweepHelp = (): string =>
+  `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
+    `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
+    `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
+    'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
+    'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
+    Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
+    '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
+    '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
+    HALVING_HELP;
+
 const HALVING_HELP =
   '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
   '  to minChars, then the best 1/eta (mean held-out bpc over seeds) continue from their checkpoints to eta times\n' +
-  '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Not with --shard. --plan shows the rungs.';
+  '  more, and so on up to budget.chars; rungs.csv records each rung\'s decisions. Hyperband ("method": "hyperband",\n' +
+  '  same keys) runs brackets of it starting at each budget. Both take "sampler": {"method": "random", …} to draw\n' +
+  '  from a space instead of the grid (Hyperband also "tpe": BOHB). TPE ("method": "tpe", "samples", "seed",\n' +
+  '  "startup", "round", "space") suggests rounds of configurations from the scores before. A failed run ranks\n' +
+  '  last like a diverged one and is kept. Not with --shard. --plan shows the rungs, brackets or rounds.';
 
 /** --plan: the planned runs (with --shard, that shard's share), read from the experiment file alone. */
 function printPlan(experimentPath: string, json: boolean, shard: Shard | undefined): void {
@@ -155,11 +162,11 @@ function printPlan(experimentPath: string, json: boolean, shard: Shard | undefin
   const planned = planRunsOf(experiment, path);
   const runs = shard ? shardRuns(planned, shard) : planned;
   const method = experiment.search?.method ?? 'grid';
-  const rungs = halvingPlan(experiment, planned.length / experiment.seeds.length);
+  const search = searchPlan(experiment, planned);
   const of = shard ? { shard: `${shard.index}/${shard.count}`, plannedRuns: planned.length } : {};
   if (json) {
     const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
-    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...(rungs ? { halving: rungs } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...search })}\n`);
     return;
   }
   const knobs: KnobDef[] = shownKnobs(runs);
@@ -172,28 +179,9 @@ function printPlan(experimentPath: string, json: boolean, shard: Shard | undefin
   process.stdout.write(`${table.toString()}\n`);
   const configs = planned.length / experiment.seeds.length;
   const share = shard ? `shard ${shard.index}/${shard.count}: ${runs.length} of ` : '';
-  const what = `${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds) by ${method} search`;
+  const more = 'tpe' in search || (experiment.search?.method === 'hyperband' && experiment.search.sampler?.method === 'tpe') ? ' so far (the rest are suggested from the scores)' : '';
+  const what = `${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds)${more} by ${method} search`;
   process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${what}; nothing trained`)}\n`);
-  if (rungs) process.stderr.write(`${rungLines(rungs, experiment.seeds.length)}\n`);
-}
-
-/** Successive halving's rungs as --plan shows them: budgets, how many run each, characters against the full grid's. */
-function halvingPlan(exp: Experiment, configs: number) {
-  if (exp.search?.method !== 'halving') return null;
-  const budgets = rungBudgets(exp.search, exp.budget.chars);
-  const counts = rungCounts(configs, budgets.length, exp.search.eta);
-  const seeds = exp.seeds.length;
-  return {
-    eta: exp.search.eta,
-    rungs: budgets.map((b, k) => ({ rung: k + 1, budgetChars: b, configurations: counts[k], runs: counts[k] * seeds })),
-    trainChars: halvingChars(budgets, counts, seeds),
-    gridChars: configs * seeds * exp.budget.chars,
-  };
-}
-
-function rungLines(h: NonNullable<ReturnType<typeof halvingPlan>>, seeds: number): string {
-  const n = (x: number) => x.toLocaleString('en-US');
-  const lines = h.rungs.map((r) => `  rung ${r.rung}: ${n(r.configurations)} configuration(s) × ${seeds} seed(s) to ${n(r.budgetChars)} characters`);
-  const share = Math.round((100 * h.trainChars) / h.gridChars);
-  return [`successive halving, eta ${h.eta} (the best 1/${h.eta} of each rung continue from their checkpoints):`, ...lines, `  ${n(h.trainChars)} training characters in all, ${share} % of the full grid's ${n(h.gridChars)}`].join('\n');
+  const lines = searchPlanLines(search, experiment.seeds.length);
+  if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
 }

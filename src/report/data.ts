@@ -19,7 +19,7 @@ import { binning } from './bins.js';
 import { factsOf } from './facts.js';
 import { ladderOf } from './ladder.js';
 import { meanOrNull, multiSeed, rankGroups } from './groups.js';
-import { expectedRuns, gridAndSeedsOf, num, searchLine } from './manifests.js';
+import { expectedRuns, gridAndSeedsOf, num, observedOf, searchLine } from './manifests.js';
 import { samplePicks } from './samples.js';
 import type {
   ConfigEntry,
@@ -41,6 +41,7 @@ import type {
 import { KNOBS, KNOB_LABELS } from './types.js';
 import { halvingOf } from './halving.js';
 import { curveTextOf } from './curveText.js';
+import { importanceOf } from './importance.js';
 
 function cmpSeed(a: string, b: string): number {
   const na = Number(a);
@@ -363,7 +364,7 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
   let search: string | null = null;
   for (const f of folders) {
     if (!f.manifest) continue;
-    const specs = expectedRuns(f.manifest);
+    const specs = expectedRuns(f.manifest, observedOf(f.summary, f.rungs, gridAndSeedsOf(f.manifest)?.budget ?? null));
     for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
     // A grid's lists are its values; another method's values are those its runs take.
@@ -372,7 +373,10 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));
     const total = num(f.manifest.totalRuns);
-    if (total !== null && specs.length > 0 && total !== specs.length) {
+    const adaptive = g?.search?.method === 'tpe' || (g?.search?.method === 'hyperband' && g.search.sampler?.method === 'tpe');
+    if (total !== null && specs.length > 0 && specs.length < total && adaptive) {
+      notes.push(`${f.dir}: ${specs.length} of its ${total} runs are planned so far; the rest are suggested from the scores as the sweep goes on (unfinished).`);
+    } else if (total !== null && specs.length > 0 && total !== specs.length) {
       notes.push(`${f.dir}: manifest says totalRuns ${total} but its grid and seeds give ${specs.length} runs.`);
     }
     if (specs.length === 0) notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
@@ -445,12 +449,21 @@ export function checkComparable(folders: FolderTables[]): void {
   }
 }
 
+/** A TPE sweep keeps a failed run as an observation (src/sweep/staged.ts): the report says what became of it. */
+function tpeFailureNotes(folders: FolderTables[], leaderboard: LeaderboardEntry[]): string[] {
+  if (!folders.some((f) => gridAndSeedsOf(f.manifest)?.search?.method === 'tpe')) return [];
+  return leaderboard
+    .filter((e) => e.status === 'failed')
+    .map((e) => `${e.runId} failed with an error: TPE counted its configuration among the bad ones, as a diverged one, and the sweep does not re-attempt it (later suggestions rest on it; --fresh starts over).`);
+}
+
 export function buildReportData(folders: FolderTables[]): ReportData {
   checkComparable(folders);
   const merged = mergeFolders(folders);
   const notes: string[] = [...folders.flatMap((f) => f.notes), ...merged.notes];
   const expected = expectedFromManifests(folders, notes);
   const leaderboard = leaderboardOf(merged, expected.runs, notes);
+  notes.push(...tpeFailureNotes(folders, leaderboard));
   linkCheckpoints(leaderboard, folders);
   const grouping = groupConfigs(leaderboard);
   const knobs = knobStats(leaderboard, grouping.configs, expected.grid);
@@ -477,5 +490,6 @@ export function buildReportData(folders: FolderTables[]): ReportData {
     halving: halvingOf(folders, leaderboard),
     sections: [...new Set(leaderboard.filter((e) => e.rank !== null).map((e) => e.section))],
     curveText: curveTextOf(folders, merged.summary),
+    importance: importanceOf(leaderboard, folders.find((f) => f.rungs && f.rungs.length > 0)?.rungs ?? [], notes),
   };
 }

@@ -8,33 +8,39 @@ import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
-import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
-import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
+import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
+import { escapeForTerminal } from '../util/terminalText.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-const STYLE = `
+export const STYLE = `
 :root { --fg: #1d1f21; --muted: #666; --line: #e3e3e3; --bg-alt: #f7f7f8; --done: #2e7d32; --diverged: #b45309; --failed: #b91c1c; --missing: #6b7280; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+main { max-width: 1360px; margin: 0 auto; padding: 24px 28px 64px; }
+main > p, ul.headline, figcaption { max-width: 1080px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 8px; }
 p.sources, .muted { color: var(--muted); font-size: 13px; }
 ul.headline { font-size: 16px; padding-left: 20px; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
-table { border-collapse: collapse; font-size: 13.5px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: var(--bg-alt); font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table { border-collapse: collapse; font-size: 12.5px; }
+th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--bg-alt); font-weight: 600; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
 tr.unranked td { color: #555; background: #fcfcfc; }
-tr.baseline td { color: #3b2a55; background: #f5f2fa; font-style: italic; }
+tr.baseline td { color: #3b2a55; background: #f5f2fa; font-style: italic; padding-top: 1px; padding-bottom: 1px; font-size: 12px; line-height: 1.35; }
+tr.baseline td.note { max-width: none; color: #6b5a85; }
+td.name { max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 tr.first td { border-top: 2px solid #999; }
 td.mono { white-space: nowrap; }
-td.note { max-width: 360px; font-size: 12.5px; color: #555; word-break: break-word; }
+td.note { max-width: 300px; font-size: 12px; color: #555; word-break: break-word; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; color: #fff; }
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); } .badge.baseline { background: #6a3d9a; }
@@ -70,17 +76,31 @@ function deltaCell(d: number | null): string {
   return `<td class="num${cls}">${h(fmtDelta(d))}</td>`;
 }
 
-function cell<T>(c: Column<T>, r: T): string {
+/**
+ * How a page other than the static report (charlab serve) adapts a table: a first cell per row (a
+ * checkbox), attributes of each row, where a run links to, a status of its own. Each returns HTML
+ * that the caller has escaped.
+ */
+export interface TableHooks<T> {
+  lead?: { head: string; cell(row: T): string };
+  attrs?(row: T): string;
+  href?(row: T): string | undefined;
+  status?(row: T): string | undefined;
+}
+
+function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
   const text = c.text(r);
   switch (c.kind) {
     case 'run': {
-      const href = c.link?.(r);
-      return `<td class="mono">${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
+      const href = hooks.href ? hooks.href(r) : c.link?.(r);
+      const full = c.title?.(r);
+      const title = full !== undefined && full !== text ? ` title="${h(full)}"` : '';
+      return `<td class="mono name"${title}>${href ? `<a href="${h(href)}">${h(text)}</a>` : h(text)}</td>`;
     }
     case 'status':
-      return `<td>${badge((r as LeaderboardEntry).status)}</td>`;
+      return `<td>${hooks.status?.(r) ?? badge((r as LeaderboardEntry).status)}</td>`;
     case 'delta':
-      return deltaCell((r as LeaderboardEntry).delta);
+      return deltaCell(c.delta ? c.delta(r) : null);
     case 'verdict':
       return `<td class="verdict ${h((r as ConfigEntry).verdict ?? '')}">${h(text)}</td>`;
     case 'note':
@@ -91,43 +111,54 @@ function cell<T>(c: Column<T>, r: T): string {
 }
 
 /** A Markov order of the ladder as a table row (src/report/ladder.ts), marked as a baseline. */
-function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean): string {
-  const cells = columns.map((c) => {
-    const text = c.baseline?.(b, best) ?? '';
-    if (c.kind === 'status') return `<td><span class="badge baseline">${h(text)}</span></td>`;
-    return c.numeric ? num(text) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(text)}</td>`;
+/** A Markov order of the ladder as one compact line: its name, bpc and badge, then its note across the remaining columns. */
+function baselineRow<T>(columns: Array<Column<T>>, b: LadderRow, best: boolean, hooks: TableHooks<T> = {}): string {
+  const texts = columns.map((c) => c.baseline?.(b, best) ?? '');
+  const last = texts.reduce((at, text, i) => (text !== '' && columns[i].kind !== 'note' ? i : at), 0);
+  const cells = columns.slice(0, last + 1).map((c, i) => {
+    if (c.kind === 'status') return `<td><span class="badge baseline">${h(texts[i])}</span></td>`;
+    return c.numeric ? num(texts[i]) : `<td${c.kind === 'run' ? ' class="mono"' : ''}>${h(texts[i])}</td>`;
   });
-  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${cells.join('')}</tr>`;
+  const note = texts.find((_, i) => columns[i].kind === 'note') ?? '';
+  const rest = columns.length - last - 1;
+  const tail = rest > 0 ? `<td colspan="${rest}" class="note">${h(note)}</td>` : '';
+  return `<tr class="baseline${best ? ' best' : ''}" data-status="baseline">${hooks.lead ? '<td></td>' : ''}${cells.join('')}${tail}</tr>`;
 }
 
-function headRow<T>(columns: Array<Column<T>>): string {
-  return `<tr>${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
+function headRow<T>(columns: Array<Column<T>>, hooks: TableHooks<T> = {}): string {
+  const lead = hooks.lead ? `<th>${hooks.lead.head}</th>` : '';
+  return `<tr>${lead}${columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr>`;
+}
+
+/** A row of a run or configuration, with the hooks' first cell and attributes. */
+function bodyRow<T>(columns: Array<Column<T>>, r: T, cls: string, attrs: string, hooks: TableHooks<T>): string {
+  const lead = hooks.lead ? `<td class="lead">${hooks.lead.cell(r)}</td>` : '';
+  return `<tr class="${cls}"${attrs}${hooks.attrs ? ` ${hooks.attrs(r)}` : ''}>${lead}${columns.map((c) => cell(c, r, hooks)).join('')}</tr>`;
 }
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them); the ladder's orders among them. */
-function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder: Ladder | null): string {
-  const columns = leaderboardColumns(shownDefs(data), data.curveText);
+function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder: Ladder | null, hooks: TableHooks<LeaderboardEntry> = {}): string {
+  const columns = leaderboardColumns(tableContext(data));
   const firstUnranked = entries.findIndex((e) => e.rank === null);
   const rows = interleave(entries, (e) => (e.rank === null ? null : e.valBpc), ladder).map((s) => {
-    if (!('row' in s)) return baselineRow(columns, s.baseline, s.best);
+    if (!('row' in s)) return baselineRow(columns, s.baseline, s.best, hooks);
     const e = s.row;
-    const i = entries.indexOf(e);
-    const cls = e.rank === null ? (i === firstUnranked && i > 0 ? 'unranked first' : 'unranked') : '';
-    return `<tr class="${cls}" data-status="${h(e.status)}">${columns.map((c) => cell(c, e)).join('')}</tr>`;
+    const cls = e.rank === null ? (e === entries[firstUnranked] && firstUnranked > 0 ? 'unranked first' : 'unranked') : '';
+    return bodyRow(columns, e, cls, ` data-status="${h(e.status)}"`, hooks);
   });
   return (
-    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(columns)}</thead><tbody>\n` +
+    `<div class="table-wrap"><table class="leaderboard"><thead>${headRow(columns, hooks)}</thead><tbody>\n` +
     `${rows.join('\n')}\n</tbody></table></div>`
   );
 }
 
-/** One row per configuration, the best shaded. */
-function configTable(data: ReportData, configs: ConfigEntry[], ladder: Ladder | null): string {
-  const columns = configColumns(shownDefs(data), data.curveText);
+/** One row per configuration, the best and those not told apart from it shaded. */
+function configTable(data: ReportData, configs: ConfigEntry[], ladder: Ladder | null, hooks: TableHooks<ConfigEntry> = {}): string {
+  const columns = configColumns(tableContext(data));
   const rows = interleave(configs, (c) => (c.rank === null ? null : c.mean), ladder).map((s) =>
-    'row' in s ? `<tr class="${s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`}">${columns.map((col) => cell(col, s.row)).join('')}</tr>` : baselineRow(columns, s.baseline, s.best),
+    'row' in s ? bodyRow(columns, s.row, s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`, '', hooks) : baselineRow(columns, s.baseline, s.best, hooks),
   );
-  return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+  return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns, hooks)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 /** A table per comparable section (one unless runs were scored at several budgets), each under its heading. */
@@ -137,26 +168,39 @@ function sectioned<T extends { rank: number | null; section: number | null }>(da
     .join('\n');
 }
 
-function leaderboardBlock(data: ReportData): string {
+/** The leaderboard section: by configuration when seeds were repeated, then every run (hooks: see TableHooks). */
+export function leaderboardBlock(data: ReportData, hooks: { runs?: TableHooks<LeaderboardEntry>; configs?: TableHooks<ConfigEntry> } = {}): string {
   const compared = h(comparisonText(data));
-  const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) => leaderboardTable(data, rows, ladder));
+  const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) => leaderboardTable(data, rows, ladder, hooks.runs));
   if (!data.grouping.multiSeed) return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
   return (
     `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)} ${compared}</p>\n` +
-    `${sectioned(data, data.grouping.configs, 'configurations', (rows, ladder) => configTable(data, rows, ladder))}\n` +
+    `${sectioned(data, data.grouping.configs, 'configurations', (rows, ladder) => configTable(data, rows, ladder, hooks.configs))}\n` +
     `<h3>All runs</h3>\n<p class="muted">${h(leaderboardProse(data))}</p>\n${runs}`
   );
 }
 
 /** Successive halving: each rung, and where each configuration stopped (empty for other sweeps). */
-function halvingBlock(data: ReportData): string {
+export function halvingBlock(data: ReportData): string {
   const hv = data.halving;
   if (!hv) return '';
   const tbl = <T>(columns: Array<Column<T>>, rows: T[]) =>
     `<div class="table-wrap"><table><thead>${headRow(columns)}</thead><tbody>${rows.map((r) => `<tr>${columns.map((c) => cell(c, r)).join('')}</tr>`).join('')}</tbody></table></div>`;
+  const { title, prose } = rungSearchTitle(hv);
   return (
-    `<h2>Successive halving</h2>\n<p class="muted">${h(HALVING_PROSE)} ${h(halvingSpend(hv))}</p>\n${tbl(rungColumns, hv.rungs)}\n` +
+    `<h2>${h(title)}</h2>\n<p class="muted">${h(prose)} ${h(halvingSpend(hv))} ${h(failedNote(hv))}</p>\n${tbl(rungColumnsOf(hv), hv.rungs)}\n` +
     `<h3>Where each configuration stopped</h3>\n${tbl(stopColumns, hv.stops)}\n`
+  );
+}
+
+/** Parameter importance (empty when too few configurations compare). */
+function importanceBlock(data: ReportData): string {
+  const imp = data.importance;
+  if (!imp) return '';
+  const rows = imp.knobs.map((k) => `<tr>${importanceColumns.map((c) => cell(c, k)).join('')}</tr>`).join('');
+  return (
+    `<h2>Parameter importance</h2>\n<p class="muted">${h(IMPORTANCE_PROSE)} ${h(importanceBasis(imp))}</p>\n` +
+    `<div class="table-wrap"><table><thead>${headRow(importanceColumns)}</thead><tbody>${rows}</tbody></table></div>\n`
   );
 }
 
@@ -179,11 +223,12 @@ function plotFigures(plots: RenderedPlot[]): string {
     .join('\n');
 }
 
-function samplesBlock(data: ReportData): string {
+export function samplesBlock(data: ReportData): string {
   if (data.samples.length === 0) return `<p class="muted">${h(PROSE.noSamples)}</p>`;
   const cards = data.samples.map((s) => {
     const meta = sampleMeta(s);
-    return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(s.text)}</pre></section>`;
+    // A sample shows its control characters as escapes: an ESC sequence or a bidi override in the corpus must not act on the page.
+    return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(escapeForTerminal(s.text))}</pre></section>`;
   });
   return (
     `<p class="muted">${h(PROSE.samples(data.sampleLength))}</p>` +
@@ -192,7 +237,7 @@ function samplesBlock(data: ReportData): string {
 }
 
 /** The sweep facts (one description in facts.ts), one definition list per group. */
-function factsBlock(data: ReportData): string {
+export function factsBlock(data: ReportData): string {
   const groups = factGroups(data).map((g) => {
     const body =
       g.unknown !== undefined
@@ -236,7 +281,7 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
 <h2>Leaderboard</h2>
 ${leaderboardBlock(data)}
-${halvingBlock(data)}<h2>Per knob</h2>
+${halvingBlock(data)}${importanceBlock(data)}<h2>Per knob</h2>
 <p class="muted">${h(data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs)}</p>
 ${knobTables(data)}
 <h2>Plots</h2>

@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkReplaceable, checkWritableFile, ensureWritableDir } from '../util/outputs.js';
-import { checkOurs, isAcrossMarkdown, isReportPlot, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
+import { checkOurs, isAcrossMarkdown, isReportPlot, removeFiles, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
 import { acrossTable, renderAcrossMarkdown, type AcrossTable } from './across.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
@@ -43,8 +43,12 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
-/** Read one results folder. Missing folder or summary.csv, or unparsable files: UsageError. */
-export async function readFolder(dir: string): Promise<FolderTables> {
+/**
+ * Read one results folder. Missing folder or summary.csv, or unparsable files: UsageError.
+ * `noSummary: 'empty'` reads a folder without summary.csv as one with no run recorded yet (a sweep
+ * that has just started, as charlab serve shows it).
+ */
+export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'empty' } = {}): Promise<FolderTables> {
   let st;
   try {
     st = await stat(dir);
@@ -56,8 +60,8 @@ export async function readFolder(dir: string): Promise<FolderTables> {
   const notes: string[] = [];
   const summaryPath = join(dir, 'summary.csv');
   const summaryText = await readOptional(summaryPath);
-  if (summaryText === null) throw new UsageError(`no summary.csv in ${dir} (is it a sweep's results folder?)`);
-  const summary = parseSummary(summaryText, summaryPath);
+  if (summaryText === null && opts.noSummary !== 'empty') throw new UsageError(`no summary.csv in ${dir} (is it a sweep's results folder?)`);
+  const summary = summaryText === null ? { rows: [], notes: [`${summaryPath} is absent: no run recorded yet.`] } : parseSummary(summaryText, summaryPath);
   notes.push(...summary.notes);
 
   const manifestPath = join(dir, 'manifest.json');
@@ -202,6 +206,9 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
     writeFileAtomic(plotPaths[i], `${p.svg}\n`);
     svgPaths.push(plotPaths[i]);
   });
+  // A plot an earlier report wrote and this one does not (checked ours above) would describe what is no longer there.
+  const written = new Set(plotPaths);
+  removeFiles(outDir, reportFilesIn(outDir).filter((f) => f.ours === isReportPlot && !written.has(f.path)));
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
   const markdownPath = join(outDir, REPORT_FILES.markdown);

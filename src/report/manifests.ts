@@ -6,7 +6,9 @@
 import { planRuns, type RunSpec } from '../sweep/grid.js';
 import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
 import { gridValues } from '../sweep/search/grid.js';
-import type { Knob, KnobValue, Manifest } from './types.js';
+import { NOTHING_OBSERVED, type Observed } from '../sweep/search/staged.js';
+import { stagedSearch } from '../sweep/search/index.js';
+import type { Knob, KnobValue, Manifest, RunStatus, RungRow, SummaryRow } from './types.js';
 
 export function num(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
@@ -28,6 +30,8 @@ export interface GridAndSeeds {
   grid: Record<Knob, KnobValue[]>;
   seeds: number[];
   search: Experiment['search'];
+  /** Training characters per run (null: not readable; a staged search cannot be planned without it). */
+  budget: number | null;
 }
 
 /**
@@ -42,29 +46,63 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
   const parsed = ExperimentSchema.shape.grid.safeParse(grid);
   const search = ExperimentSchema.shape.search.safeParse((exp as { search?: unknown }).search);
   if (!parsed.success || !search.success || seeds.length === 0) return null;
-  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data };
+  const budget = num((exp as { budget?: { chars?: unknown } }).budget?.chars);
+  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data, budget };
 }
 
-/** The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid. */
-export function expectedRuns(m: Manifest | null): RunSpec[] {
+/**
+ * The runs a manifest's experiment asks for, in the sweep's order and with the sweep's ids; [] without a usable grid.
+ * A staged search (halving, Hyperband, TPE) is planned from the recorded scores `observed`, as the sweep plans it.
+ */
+export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
   const g = gridAndSeedsOf(m);
-  if (g === null) return [];
+  if (g === null || (g.budget === null && stagedSearch({ ...g, grid: g.grid as Experiment['grid'], budget: { chars: 1 } }) !== null)) return [];
   try {
-    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search });
+    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search, budget: { chars: g.budget ?? 0 } }, observed);
   } catch {
     return []; // a random space too small to draw from: the sweep refused it too
   }
 }
 
+/**
+ * What a folder's tables record, as a staged search reads it: summary.csv's rows at the full
+ * budget `budget`, rungs.csv's at the rung budgets (the sweep itself reads its outcome files).
+ */
+export function observedOf(summary: readonly SummaryRow[], rungs: readonly RungRow[] | undefined, budget: number | null): Observed {
+  // A run stopped at a rung has a summary row below the full budget: not a score at it (diverged or failed is, anywhere).
+  const atFull = summary.filter((r) => r.status !== 'done' || r.chars === budget);
+  const full = new Map(atFull.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]));
+  const atRung = new Map((rungs ?? []).map((r) => [`${r.runId}@${r.budgetChars}`, { status: statusOf(r.status), valBpc: r.valBpc }]));
+  return (runId, b) => (b === budget ? full.get(runId) : atRung.get(`${runId}@${b}`));
+}
+
+const statusOf = (s: string): RunStatus => (s === 'diverged' || s === 'failed' ? s : 'done');
+
 /** How the configurations were chosen, one line; null for a grid. */
 export function searchLine(m: Manifest | null): string | null {
   const s = gridAndSeedsOf(m)?.search;
-  if (s === undefined || s.method !== 'random') return null;
-  const space = Object.entries(s.space)
-    .filter(([, d]) => d !== undefined)
-    .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
-    .join('; ');
-  return `random: ${s.samples} samples, sampler seed ${s.seed}; space: ${space || '(empty)'}`;
+  if (s === undefined) return null;
+  const space = (sp: Record<string, unknown>) =>
+    Object.entries(sp)
+      .filter(([, d]) => d !== undefined)
+      .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
+      .join('; ') || '(empty)';
+  const sampler = (x: typeof s & { sampler?: unknown }) => {
+    const sm = (x as { sampler?: { method: string; seed: number; space: Record<string, unknown>; startup?: number } }).sampler;
+    if (!sm) return 'from the grid';
+    return `${sm.method === 'tpe' ? `TPE (startup ${sm.startup})` : 'random'} sampler, seed ${sm.seed}; space: ${space(sm.space)}`;
+  };
+  switch (s.method) {
+    case 'random':
+      return `random: ${s.samples} samples, sampler seed ${s.seed}; space: ${space(s.space)}`;
+    case 'tpe':
+      return `tpe: ${s.samples} samples (${s.startup} at random, then rounds of ${s.round}), sampler seed ${s.seed}, ${s.candidates} candidates; space: ${space(s.space)}`;
+    case 'halving':
+    case 'hyperband':
+      return `${s.method}: eta ${s.eta}, from ${s.minChars} characters${s.method === 'hyperband' && !s.sampler ? `, seed ${s.seed ?? 1}` : ''}; ${sampler(s)}`;
+    default:
+      return null;
+  }
 }
 
 /** "linux/x64, 2 × AMD EPYC, 23.5 GiB" from a manifest's machine block. */

@@ -10,10 +10,11 @@ import type { Ladder, PlotFile, ReportData } from './types.js';
 import { interleave } from './ladder.js';
 import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
-import { configColumns, knobColumns, leaderboardColumns, type Column } from './tableColumns.js';
+import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
-import { HALVING_PROSE, halvingSpend, rungColumns, stopColumns } from './halving.js';
 import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
 export const MD_BODY_START = '## Summary';
 export const MD_BODY_END = '## Sweep facts';
@@ -24,7 +25,7 @@ export const MD_BODY_END = '## Sweep facts';
  */
 function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder?: { ladder: Ladder | null; score: (r: T) => number | null }): string {
   const cell = (c: Column<T>, r: T): string => {
-    const text = c.text(r);
+    const text = c.title?.(r) ?? c.text(r); // Markdown has no hover: run ids in full
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
     const href = c.link?.(r);
     if (href) return `[${mdText(text)}](${encodeURI(href)})`;
@@ -44,7 +45,7 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = sectionTables(data, leaderboardColumns(shownDefs(data), data.curveText), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
+  const runs = sectionTables(data, leaderboardColumns(tableContext(data)), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
   const compared = comparisonText(data);
   if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
   return [
@@ -52,7 +53,7 @@ function leaderboardSection(data: ReportData): string[] {
     '',
     `${PROSE.configs} ${TEST_STATEMENT} ${compared}`,
     '',
-    ...sectionTables(data, configColumns(shownDefs(data), data.curveText), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
+    ...sectionTables(data, configColumns(tableContext(data)), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
     '### All runs',
     '',
     leaderboardProse(data),
@@ -78,7 +79,16 @@ function sampleCommand(data: ReportData): string[] {
 function halvingSection(data: ReportData): string[] {
   const hv = data.halving;
   if (!hv) return [];
-  return ['## Successive halving', '', HALVING_PROSE, halvingSpend(hv), '', table(rungColumns, hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+  const { title, prose } = rungSearchTitle(hv);
+  const failed = failedNote(hv);
+  return [`## ${title}`, '', prose, halvingSpend(hv), ...(failed ? ['', failed] : []), '', table(rungColumnsOf(hv), hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+}
+
+/** Parameter importance: each varying knob's share of the variance (when enough configurations compare). */
+function importanceSection(data: ReportData): string[] {
+  const imp = data.importance;
+  if (!imp) return [];
+  return ['## Parameter importance', '', IMPORTANCE_PROSE, importanceBasis(imp), '', table(importanceColumns, imp.knobs), ''];
 }
 
 function knobSection(data: ReportData): string[] {
@@ -120,6 +130,7 @@ export function renderMarkdownBody(data: ReportData, plots: PlotFile[]): string 
     ...summarySection(data),
     ...leaderboardSection(data),
     ...halvingSection(data),
+    ...importanceSection(data),
     ...knobSection(data),
     ...plotSection(plots),
     ...sampleSection(data),

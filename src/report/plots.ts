@@ -7,18 +7,23 @@
  *                                (plotCurves.ts), the Markov baseline(s) as reference rules;
  *   plots/parallel-coordinates.svg  every knob against held-out bpc (plotParallel.ts);
  *   plots/heatmap-lr-hidden.svg  best (configuration mean) held-out bpc per learning rate × hidden size;
+ *   plots/importance.svg         each knob's share of the variance of held-out bpc (plotImportance.ts);
  *   plots/curves-runs.svg        every run's own curves, one line each.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Knob, KnobValue, PlotFile, RenderedPlot, ReportData } from './types.js';
+import type { Knob, KnobValue, LeaderboardEntry, PlotFile, RenderedPlot, ReportData } from './types.js';
 import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
 import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
+import { importanceSpec } from './plotImportance.js';
 import { BLACK, inkOn, WHITE } from './contrast.js';
 import { curveLabel, curvePanelTitle } from './curveText.js';
 import { ladderCaption } from './ladder.js';
 import { rungRuleCaption, rungRuleLayers } from './halving.js';
+import { thin } from '../util/thin.js';
+
+export { thin };
 
 export interface PlotSpec extends PlotFile {
   spec: TopLevelSpec;
@@ -39,15 +44,7 @@ export const CONFIG = {
   title: { fontSize: 14, anchor: 'start', offset: 10 },
 };
 
-export function thin<T>(rows: T[], max: number): T[] {
-  if (rows.length <= max) return rows;
-  const out: T[] = [];
-  const step = (rows.length - 1) / (max - 1);
-  for (let i = 0; i < max; i++) out.push(rows[Math.round(i * step)]);
-  return out;
-}
-
-interface CurvePoint {
+export interface CurvePoint {
   run: string;
   v: KnobValue;
   series: string;
@@ -57,17 +54,22 @@ interface CurvePoint {
 
 /** Curve points of every run on the leaderboard (missing runs included when a partial curve exists). */
 export function curvePoints(data: ReportData, knob: Knob): CurvePoint[] {
+  return runCurvePoints(data, data.leaderboard, (e) => e[knob]);
+}
+
+/** Curve points of `entries`, each coloured by `v(entry)`: held-out and smoothed training bpc, thinned. */
+export function runCurvePoints(data: ReportData, entries: readonly LeaderboardEntry[], v: (e: LeaderboardEntry) => KnobValue): CurvePoint[] {
   const points: CurvePoint[] = [];
-  for (const e of data.leaderboard) {
+  for (const e of entries) {
     const rows = data.curves.get(e.runId);
     if (!rows) continue;
     const held = rows.filter((r) => r.valBpc !== null && Number.isFinite(r.valBpc));
     const train = rows.filter((r) => r.smoothLossPerChar !== null && Number.isFinite(r.smoothLossPerChar));
     for (const r of thin(held, MAX_POINTS)) {
-      points.push({ run: e.runId, v: e[knob], series: HELD_OUT, chars: r.chars, bpc: r.valBpc as number });
+      points.push({ run: e.runId, v: v(e), series: HELD_OUT, chars: r.chars, bpc: r.valBpc as number });
     }
     for (const r of thin(train, MAX_POINTS)) {
-      points.push({ run: e.runId, v: e[knob], series: TRAINING, chars: r.chars, bpc: (r.smoothLossPerChar as number) / Math.LN2 });
+      points.push({ run: e.runId, v: v(e), series: TRAINING, chars: r.chars, bpc: (r.smoothLossPerChar as number) / Math.LN2 });
     }
   }
   return points;
@@ -180,7 +182,7 @@ export function baselineLayers(data: ReportData, domain: [number, number]): obje
 }
 
 /** The curves' line and point layers: x = characters, y = bpc, colour = the knob's value, dash = series. */
-function curveLayers(points: CurvePoint[], label: string, values: KnobValue[], [lo, hi]: [number, number]): object[] {
+export function curveLayers(points: CurvePoint[], label: string, values: KnobValue[], [lo, hi]: [number, number]): object[] {
   const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } } };
   const x = {
     field: 'chars',
@@ -308,11 +310,19 @@ export function heatmapSpec(data: ReportData): PlotSpec {
 
 /**
  * The report's plots: per shown knob, its grouped curves (mean and band per value); the parallel
- * coordinates of every knob against held-out bpc; the heat map; every run's own curves.
+ * coordinates of every knob against held-out bpc; the heat map; every run's own curves (unless
+ * `everyRun` is false).
  */
-export function plotSpecs(data: ReportData): PlotSpec[] {
+export function plotSpecs(data: ReportData, opts: { everyRun?: boolean } = {}): PlotSpec[] {
   const knobs = data.knobs.map((k) => k.knob);
-  return [...knobs.map((k) => groupedCurvesSpec(data, k)), parallelSpec(data), heatmapSpec(data), ...(knobs.length > 0 ? [curvesSpec(data, knobs[0])] : [])];
+  const everyRun = (opts.everyRun ?? true) && knobs.length > 0;
+  return [
+    ...knobs.map((k) => groupedCurvesSpec(data, k)),
+    parallelSpec(data),
+    heatmapSpec(data),
+    ...importanceSpec(data),
+    ...(everyRun ? [curvesSpec(data, knobs[0])] : []),
+  ];
 }
 
 /** Compile a Vega-Lite spec and render it to an SVG string in Node. */

@@ -118,6 +118,7 @@ export function parseRungs(text: string, file: string): Parsed<RungRow> {
     const c = new Cells(file, rec);
     const decision = c.str('decision').trim() as RungRow['decision'];
     return {
+      bracket: c.num('bracket') ?? 1, // rungs.csv before Hyperband: successive halving's one bracket
       rung: c.reqNum('rung'),
       budgetChars: c.reqNum('budget_chars'),
       runId: c.reqStr('run_id'),

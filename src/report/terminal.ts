@@ -10,7 +10,8 @@ import type { Column } from './tableColumns.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { comparisonText, headline, sectionsOf, statusLabel, truncate, wrap } from './text.js';
-import { halvingSpend, rungColumns, stopColumns } from './halving.js';
+import { importanceBasis } from './importance.js';
+import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
 export interface WrittenPaths {
   markdownPath: string;
@@ -135,6 +136,11 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
     out.push('');
     out.push(...halvingLines(data.halving, say));
   }
+  if (data.importance) {
+    out.push('');
+    say(`Parameter importance (fANOVA, share of the variance of held-out bpc): ${importanceBasis(data.importance)}`);
+    out.push(data.importance.knobs.map((k) => `  ${k.label.padEnd(16)} ${(100 * k.importance).toFixed(1).padStart(5)} %  (${(100 * k.lo).toFixed(1)}–${(100 * k.hi).toFixed(1)} %)`).join('\n'));
+  }
   out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   for (const k of data.knobs) say(`${k.label}: ${k.note}`);
   out.push('');
@@ -155,8 +161,9 @@ function halvingLines(hv: HalvingReport, say: (text: string) => void): string[] 
     for (const r of rows) t.push(columns.map((c) => plain(c.text(r))));
     return t.toString();
   };
-  say(`Successive halving. ${halvingSpend(hv)}`);
-  return [grid(rungColumns, hv.rungs), grid(stopColumns, hv.stops)];
+  say(`${rungSearchTitle(hv).title}. ${halvingSpend(hv)}`);
+  if (hv.failed.length > 0) say(failedNote(hv));
+  return [grid(rungColumnsOf(hv), hv.rungs), grid(stopColumns, hv.stops)];
 }
 
 function plotsDir(paths: WrittenPaths): string {
@@ -190,6 +197,8 @@ export function jsonSummary(data: ReportData, paths: WrittenPaths): object {
     comparison: comparisonText(data),
     sections: data.sections,
     heatmap: data.heatmap,
+    search: data.halving ?? null,
+    importance: data.importance ?? null,
     facts: { ...data.facts, seeds: data.facts.seeds.map(seedNumber) },
     notes: data.notes,
   };

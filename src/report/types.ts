@@ -88,8 +88,9 @@ export interface Ladder {
   source: string;
 }
 
-/** One row of rungs.csv (successive halving). */
+/** One row of rungs.csv (successive halving, Hyperband). */
 export interface RungRow {
+  bracket: number;
   rung: number;
   budgetChars: number;
   runId: string;
@@ -100,14 +101,43 @@ export interface RungRow {
   decision: 'promoted' | 'stopped' | 'final';
 }
 
-/** Successive halving in the report: each rung, and where each configuration stopped. */
+/** Successive halving or Hyperband in the report: each bracket's rungs, and where each configuration got to. */
 export interface HalvingReport {
-  rungs: Array<{ rung: number; budgetChars: number; configs: number; runs: number; continued: number | null }>;
-  /** One per configuration, the ones that went furthest first, then by their rank there. */
-  stops: Array<{ configId: string; runIds: string[]; rung: number; budgetChars: number; valBpc: number | null; rank: number; decision: RungRow['decision'] }>;
-  /** Characters trained by the rungs (each run only its increment) and by the full grid at the last rung's budget. */
+  method: 'halving' | 'hyperband';
+  rungs: Array<{ bracket: number; rung: number; budgetChars: number; configs: number; runs: number; continued: number | null }>;
+  /** One per configuration (its furthest rung over the brackets), the ones that went furthest first, then by bracket and rank there. */
+  stops: Array<{
+    configId: string;
+    runIds: string[];
+    bracket: number;
+    rung: number;
+    budgetChars: number;
+    valBpc: number | null;
+    rank: number;
+    decision: RungRow['decision'];
+    /** A seed failed with an error there (it ranked last, as a diverged one). */
+    failed: boolean;
+  }>;
+  /** Characters trained (each run once to the largest budget it reached) and by every configuration at the last budget. */
   trainChars: number;
   gridChars: number;
+  /** Runs that failed with an error at some rung. */
+  failed: string[];
+}
+
+/** Parameter importance (src/report/importance.ts): each varying knob's share of the variance of held-out bpc at one budget. */
+export interface ImportanceReport {
+  /** The training budget of the compared scores. */
+  budgetChars: number;
+  configs: number;
+  /** Configurations at that budget without a score (a diverged or failed seed), left out. */
+  excluded: number;
+  /** Most important first: the main-effect share of the variance and its bootstrap 95 % interval. */
+  knobs: Array<{ knob: Knob; label: string; importance: number; lo: number; hi: number; scale: 'log' | 'linear' | 'categories' }>;
+  /** What the main effects leave of the variance (interactions). */
+  interactions: number;
+  trees: number;
+  resamples: number;
 }
 
 /** manifest.json as far as the report reads it: the sweep's Manifest with every field optional. */
@@ -327,12 +357,14 @@ export interface ReportData {
   /** Curves merged by run (first folder holding a run wins). */
   curves: Map<string, CurveRow[]>;
   vocabSize: number | null;
-  /** Successive halving's rungs (null for other sweeps). */
+  /** Successive halving's or Hyperband's rungs (null for other sweeps). */
   halving?: HalvingReport | null;
   /** The budgets the ranked runs were scored at, largest first: one section each (one for a grid or random search). */
   sections: Array<number | null>;
   /** What the runs' curve scores (and best scores) read. */
   curveText: CurveText;
+  /** Parameter importance (null: too few comparable configurations, or no knob varies). */
+  importance?: ImportanceReport | null;
 }
 
 /** What the curve scores read (src/report/curveText.ts). */

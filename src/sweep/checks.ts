@@ -10,7 +10,8 @@ import { loadCorpus, type CorpusAccess, type LoadedCorpus } from '../data/corpus
 import { CorpusError, UsageError } from '../errors.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, rnnBytes, wasmLinearBytes } from '../train/memory.js';
 import { checkServes, resolveBackend, type Backend } from '../backend/index.js';
-import { modelConfig, planRuns, type RunSpec } from './grid.js';
+import { modelConfig, planRuns, runsOf, type RunSpec } from './grid.js';
+import { adaptiveSpace, spaceCorners } from './search/spaceCorners.js';
 import type { Experiment } from './schema.js';
 
 /** The experiment's corpus, encoded and split; a corpus error names the key it comes from. */
@@ -75,7 +76,8 @@ export function checkExperimentResources(
   onNotice: (msg: string) => void = () => {},
   machineBytes = totalmem(),
 ): void {
-  const runs = planRuns(experiment);
+  // A TPE search suggests most of its configurations later: its space's largest corners are checked now.
+  const runs = [...planRuns(experiment), ...runsOf(spaceCorners(experiment), experiment.seeds.slice(0, 1))];
   checkRunsServed(experiment, runs, corpus.vocabSize, expPath);
   const backend = resolvedBackend(experiment, expPath);
   const shape = largestRun(runs, corpus.vocabSize, backend);
@@ -84,7 +86,8 @@ export function checkExperimentResources(
   const order = experiment.markov.order;
   const problems = memoryProblems({ ...shape, backend, markovOrder: order, markovChars }, machineBytes);
   for (const p of problems) {
-    const key = p.part === 'rnn' ? `${experiment.search?.method === 'random' ? 'search.space' : 'grid'}.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
+    const space = experiment.search?.method === 'random' ? 'search.space' : (adaptiveSpace(experiment)?.key ?? 'grid');
+    const key = p.part === 'rnn' ? `${space}.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
     const what = p.part === 'rnn' ? `a ${backend} run ${shape.id} (vocabulary ${corpus.vocabSize})` : `the order-${order} Markov model over ${markovChars} characters`;
     throw new UsageError(`${expPath}: ${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }

@@ -78,10 +78,13 @@ export const SAMPLE_COLUMNS = ['run_id', 'model', 'iteration', 'temperature', 't
 export const BASELINE_COLUMNS = ['order', 'train_chars', 'val_chars', 'val_bpc', 'count_s', 'score_s', 'corpus_sha256'] as const;
 
 /**
- * Successive halving's decisions (rungs.csv), one row per run per rung: the run's final held-out
- * bpc at the rung's budget, its configuration's mean over seeds and rank, and what became of it.
+ * The rung decisions of successive halving and Hyperband (rungs.csv), one row per run per rung of
+ * each bracket (halving has bracket 1): the run's final held-out bpc at the rung's budget, its
+ * configuration's mean over seeds and rank in the bracket's rung, and what became of it there.
  */
-export const RUNG_COLUMNS = ['rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;
+export const RUNG_COLUMNS = ['bracket', 'rung', 'budget_chars', 'run_id', 'status', 'val_bpc', 'config_val_bpc', 'rank', 'decision'] as const;
+/** rungs.csv before Hyperband (no bracket column: read as bracket 1). */
+export const RUNG_COLUMNS_V1: readonly string[] = RUNG_COLUMNS.filter((c) => c !== 'bracket');
 
 // ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
 
@@ -124,6 +127,7 @@ export const COLUMN_RULES: Record<'summary' | 'curves' | 'samples' | 'baselines'
     corpus_sha256: TEXT,
   },
   rungs: {
+    bracket: positiveCount(true), // empty in rungs.csv before Hyperband: bracket 1
     rung: positiveCount(),
     budget_chars: positiveCount(),
     run_id: ID,

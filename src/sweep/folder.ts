@@ -13,10 +13,11 @@ import { checkReplaceable, readHead } from '../util/outputs.js';
 import type { RunSpec } from './grid.js';
 import { KNOBS, type KnobDef, type KnobKey } from './knobs.js';
 import { ALL_TABLES, isTableFile, TABLE_NAMES } from './tables.js';
+import { LIVE_FILE } from './live.js';
 
 /** The report's files (src/report/io.ts writes them): their names, and the plots' names. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'report.html', plots: 'plots' } as const;
-export const PLOT_FILE = /^(curves-by-[a-z]+|curves-runs|heatmap-lr-hidden|parallel-coordinates)\.svg$/;
+export const PLOT_FILE = /^(curves-by-[a-z]+|curves-runs|heatmap-lr-hidden|parallel-coordinates|importance)\.svg$/;
 
 const headText = (path: string, n = 4096) => readHead(path, n)?.toString('utf8') ?? '';
 
@@ -56,7 +57,7 @@ export function reportFilesIn(dir: string): FolderFile[] {
 
 /**
  * What --fresh removes from a results folder, when present: the tables (summary, curves, samples,
- * baselines, rungs), manifest.json, the report (report.md, report.html, the plots in plots/), and
+ * baselines, rungs), manifest.json, live.json, the report (report.md, report.html, the plots in plots/), and
  * the run checkpoints (checkpoints/*.safetensors, halving's *.outcome.json, interrupted writes'
  * *.tmp). Nothing else in the folder is touched.
  */
@@ -69,13 +70,22 @@ export function freshTargets(dir: string): FolderFile[] {
     if (/\.rung\d+\.outcome\.json$/.test(name) || /\.\d+\.tmp$/.test(name)) return [{ path, kind: 'a sweep\'s working file', ours: () => true }];
     return [];
   });
-  return [...tableFilesIn(dir), manifest, ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
+  return [...tableFilesIn(dir), manifest, ...liveFileIn(dir), ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
 }
 
 /** The tables present in `dir` (summary, curves, samples, baselines, rungs), each recognised by its header. */
 export function tableFilesIn(dir: string): FolderFile[] {
   const tables = TABLE_NAMES.map((t) => ({ path: join(dir, ALL_TABLES[t].file), kind: `a charlab table (${ALL_TABLES[t].file})`, ours: (p: string) => isTableFile(p, t) }));
   return tables.filter((f) => existsSync(f.path));
+}
+
+/** live.json as the sweep writes it (src/sweep/live.ts): JSON that opens with its format and the writer's pid. */
+export const isLiveFile = (path: string): boolean => /^\{"format":\d+,"pid":\d+,/.test(headText(path, 64));
+
+/** The sweep's live view (live.json), if present: rewritten by every sweep, so it must be charlab's. */
+export function liveFileIn(dir: string): FolderFile[] {
+  const live = { path: join(dir, LIVE_FILE), kind: 'a charlab live view (live.json)', ours: isLiveFile };
+  return existsSync(live.path) ? [live] : [];
 }
 
 /** Every file in `files` is charlab's, or a UsageError listing the ones that are not (nothing touched). */

@@ -8,17 +8,15 @@ import type { CellName } from '../model/cells/index.js';
 import type { InitName, OptimizerName, RnnConfig } from '../model/types.js';
 import type { Experiment } from './schema.js';
 import { runId, type KnobValues } from './knobs.js';
-import { searchConfigs } from './search/index.js';
+import { runsOf, type RunSpec } from './search/runs.js';
+import { searchConfigs, stagedSearch } from './search/index.js';
+import { NOTHING_OBSERVED, type Observed } from './search/staged.js';
 import { gridConfigs } from './search/grid.js';
 import { checkRungBudgets } from './search/halving.js';
 
 export { runId };
 
-export type RunSpec = KnobValues & {
-  id: string;
-  index: number; // position in the deterministic order
-  seed: number;
-};
+export { runsOf, type RunSpec };
 
 /** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
@@ -31,35 +29,29 @@ export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: numb
   };
 }
 
-/** Every configuration once per seed, seeds innermost. */
-export function runsOf(configs: readonly KnobValues[], seeds: readonly number[]): RunSpec[] {
-  const runs: RunSpec[] = [];
-  for (const c of configs)
-    for (const seed of seeds) {
-      const r = { ...c, seed };
-      runs.push({ ...r, id: runId(r), index: runs.length });
-    }
-  return runs;
-}
-
 /** Grid search's runs: nested loops over the knobs in registry order, outermost first, then seeds. */
 export function expandGrid(exp: Pick<Experiment, 'grid' | 'seeds'>): RunSpec[] {
   return runsOf(gridConfigs(exp), exp.seeds);
 }
 
-/** The runs an experiment asks for, by its search method. */
-export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search'>): RunSpec[] {
-  return runsOf(searchConfigs(exp), exp.seeds);
+/**
+ * The runs an experiment asks for, by its search method. A staged method (halving, Hyperband, TPE)
+ * plans from what is recorded: `observed` (nothing by default: then a TPE sweep's plan is its first
+ * round, a Hyperband sweep's with a TPE sampler its first bracket).
+ */
+export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
+  const staged = stagedSearch(exp);
+  return staged ? staged.plan(observed).runs : runsOf(searchConfigs(exp), exp.seeds);
 }
 
 /**
  * planRuns for an experiment read from `file`: a plan that cannot be made (a random space too
- * small, halving rung budgets that cut chunks) names the file.
+ * small, rung budgets that cut chunks) names the file.
  */
-export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, file: string): RunSpec[] {
+export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, file: string, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
   try {
-    const runs = planRuns(exp);
-    if (exp.search?.method === 'halving') checkRungBudgets(exp.search, exp.budget.chars, runs);
+    const runs = planRuns(exp, observed);
+    if (exp.search?.method === 'halving' || exp.search?.method === 'hyperband') checkRungBudgets(exp.search, exp.budget.chars, runs);
     return runs;
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);

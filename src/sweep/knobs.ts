@@ -148,8 +148,17 @@ export function knobDefaults(): KnobValues {
 
 /** The configuration's part of a run id: the knobs in registry order ("h100-u16-c5-lr0.1"). */
 export function configId(v: KnobValues): string {
+  return idOfKnobs(v, (k) => k.inId === 'always' || v[k.key as KnobKey] !== k.default);
+}
+
+/** A configuration id of just the knobs in `only`, each whatever its value (a run id shortened to what differs, src/report/shortIds.ts). */
+export function configIdOf(v: KnobValues, only: ReadonlySet<string>): string {
+  return idOfKnobs(v, (k) => only.has(k.key));
+}
+
+function idOfKnobs(v: KnobValues, shown: (k: KnobDef) => boolean): string {
   return (KNOBS as readonly KnobDef[])
-    .filter((k) => k.inId === 'always' || v[k.key as KnobKey] !== k.default)
+    .filter(shown)
     .map((k) => `${k.idPrefix}${String(v[k.key as KnobKey])}`)
     .join('-');
 }

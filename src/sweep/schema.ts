@@ -104,41 +104,120 @@ const GridsSearchSchema = z
   })
   .describe('A union of grids: a ladder of models that differ in several knobs at once, without their cartesian product.');
 export type GridsSearch = z.output<typeof GridsSearchSchema>;
+/** A sampled space (random search, TPE, the samplers of halving and Hyperband): one instance, published once in the JSON Schema's $defs. */
+const SPACE = z
+  .strictObject(SPACE_SHAPE)
+  .superRefine(checkSpace)
+  .describe('A distribution per knob. Real values are rounded to 3 significant digits (so run ids stay readable and stable).')
+  .meta({ id: 'space' });
+const RANDOM_SPACE = () => SPACE;
+const samplerSeed = () => seed.describe('Seed of the sampler: the same seed draws the same configurations on any machine.');
 const RandomSearchSchema = z
   .strictObject({
     method: z.literal('random'),
     samples: posInt().describe('Configurations to draw (distinct); each runs once per seed.'),
-    seed: seed.describe('Seed of the sampler: the same seed draws the same configurations on any machine.'),
-    space: z
-      .strictObject(SPACE_SHAPE)
-      .superRefine(checkSpace)
-      .describe('A distribution per knob. Real values are rounded to 3 significant digits (so run ids stay readable and stable).'),
+    seed: samplerSeed(),
+    space: RANDOM_SPACE(),
   })
   .describe('Random search.');
 export type RandomSearch = z.output<typeof RandomSearchSchema>;
 
+const TPE_DEFAULTS = { startup: 10, round: 1, candidates: 24 } as const;
+/** The settings of the tree-structured Parzen estimator (src/sweep/search/tpe.ts), shared by "tpe" and Hyperband's TPE sampler. */
+const TPE_SHAPE = {
+  seed: samplerSeed(),
+  startup: posInt()
+    .default(TPE_DEFAULTS.startup)
+    .describe(`Configurations drawn at random (from search.space) before the model suggests any. Default ${TPE_DEFAULTS.startup}, as Optuna's n_startup_trials.`),
+  candidates: posInt()
+    .default(TPE_DEFAULTS.candidates)
+    .describe(`Candidates drawn per knob from the good configurations' density; the one with the best ratio of good to bad density is taken. Default ${TPE_DEFAULTS.candidates}, as Optuna's n_ei_candidates.`),
+  space: RANDOM_SPACE(),
+};
+const TpeSearchSchema = z
+  .strictObject({
+    method: z.literal('tpe'),
+    samples: posInt().describe('Configurations in all (the startup ones included); each runs once per seed.'),
+    round: posInt()
+      .default(TPE_DEFAULTS.round)
+      .describe(
+        `Configurations suggested together after the startup: the next round waits for every run of this one (a barrier), so the suggestions do not depend on the worker count. Default ${TPE_DEFAULTS.round}; round × seeds ≈ workers keeps the pool busy.`,
+      ),
+    ...TPE_SHAPE,
+  })
+  .describe('A tree-structured Parzen estimator (TPE, as Optuna\'s TPESampler): random configurations first, then each round suggested from the mean held-out bpc over seeds of every configuration before it.');
+export type TpeSearch = z.output<typeof TpeSearchSchema>;
+
+/** Where halving and Hyperband take their configurations from, when not from the grid. */
+const RandomSamplerSchema = z
+  .strictObject({
+    method: z.literal('random'),
+    samples: posInt().optional().describe('Successive halving: configurations to draw (required). Hyperband: leave it out (each bracket draws its own number).'),
+    seed: samplerSeed(),
+    space: RANDOM_SPACE(),
+  })
+  .describe('Configurations drawn at random from search.sampler.space (the random search\'s syntax).');
+const TpeSamplerSchema = z
+  .strictObject({ method: z.literal('tpe'), ...TPE_SHAPE })
+  .describe(
+    'Hyperband only (BOHB): the brackets run one after another and each draws its configurations from a TPE fitted on the largest budget at which at least "startup" configurations are scored (at random until then).',
+  );
+const SAMPLERS = ['random', 'tpe'] as const;
+const SamplerSchema = z
+  .discriminatedUnion('method', [RandomSamplerSchema, TpeSamplerSchema], { error: () => `expected "method": ${SAMPLERS.map((x) => `"${x}"`).join(', ')}` })
+  .optional()
+  .describe('Where the configurations come from: absent, the grid\'s combinations; "random" or "tpe": drawn from a space.');
+export type SamplerSettings = NonNullable<z.output<typeof SamplerSchema>>;
+
 const ETA_ERROR = 'expected an integer of at least 2';
+/** What halving and Hyperband share: the budgets minChars · eta^k up to maxChars, and where the configurations come from. */
+const rungShape = (what: { eta: string; minChars: string }) => ({
+  eta: z.int({ error: ETA_ERROR }).min(2, { error: ETA_ERROR }).default(3).describe(`${what.eta} Default 3.`),
+  minChars: posInt().describe(`${what.minChars} (a multiple of every unroll × batch).`),
+  maxChars: posInt().optional().describe('Budget of the last rung: budget.chars (it may be left out; if given, it must equal budget.chars).'),
+  sampler: SamplerSchema,
+});
 const HalvingSearchSchema = z
   .strictObject({
     method: z.literal('halving'),
-    eta: z.int({ error: ETA_ERROR }).min(2, { error: ETA_ERROR }).default(3).describe('Each rung keeps the best 1/eta of its configurations (at least one); the budget grows eta-fold per rung. Default 3.'),
-    minChars: posInt().describe('Budget of the first rung, in training characters (a multiple of every unroll × batch).'),
-    maxChars: posInt()
-      .optional()
-      .describe('Budget of the last rung: budget.chars (it may be left out; if given, it must equal budget.chars).'),
+    ...rungShape({ eta: 'Each rung keeps the best 1/eta of its configurations (at least one); the budget grows eta-fold per rung.', minChars: 'Budget of the first rung, in training characters' }),
   })
-  .describe('Successive halving over the grid\'s configurations: rung budgets minChars · eta^k up to maxChars; the best 1/eta of each rung continue from their checkpoints.');
+  .describe('Successive halving over the grid\'s configurations (or a random sample): rung budgets minChars · eta^k up to maxChars; the best 1/eta of each rung continue from their checkpoints.');
 export type HalvingSearch = z.output<typeof HalvingSearchSchema>;
 
-const METHODS = ['grid', 'grids', 'random', 'halving'] as const;
-const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, GridsSearchSchema, RandomSearchSchema, HalvingSearchSchema], {
+const HyperbandSearchSchema = z
+  .strictObject({
+    method: z.literal('hyperband'),
+    ...rungShape({ eta: 'Each rung keeps the best 1/eta of its configurations; the budgets are minChars · eta^k up to maxChars.', minChars: 'The smallest budget, where the most exploratory bracket starts' }),
+    seed: seed.optional().describe('Seed of the brackets\' draws from the grid (default 1); with a sampler, its own seed draws instead.'),
+  })
+  .describe(
+    'Hyperband: brackets of successive halving over the budgets minChars · eta^k up to maxChars, bracket s starting n_s = ⌈(s_max+1) · eta^s / (s+1)⌉ configurations at the s-th budget from the top; a configuration drawn by two brackets trains once to each budget.',
+  );
+export type HyperbandSearch = z.output<typeof HyperbandSearchSchema>;
+
+const METHODS = ['grid', 'grids', 'random', 'halving', 'hyperband', 'tpe'] as const;
+const SearchSchema = z.discriminatedUnion('method', [GridSearchSchema, GridsSearchSchema, RandomSearchSchema, HalvingSearchSchema, HyperbandSearchSchema, TpeSearchSchema], {
   error: () => `expected "method": ${METHODS.map((x) => `"${x}"`).join(', ')}`,
 });
 
-/** Halving: its budgets fit the experiment's, and every rung keeps the checkpoint its continuation needs. */
-function checkHalving(e: { budget: { chars: number }; search?: { method: string; minChars?: number; maxChars?: number }; checkpoints?: { keep: string } }, ctx: z.RefinementCtx): void {
+type SearchInput = {
+  method: string;
+  minChars?: number;
+  maxChars?: number;
+  samples?: number;
+  startup?: number;
+  seed?: number;
+  space?: Record<string, unknown>;
+  sampler?: { method: string; samples?: number; space?: Record<string, unknown> };
+};
+type ExperimentInputShape = { budget: { chars: number }; grid: Record<string, unknown[] | undefined>; search?: SearchInput; checkpoints?: { keep: string } };
+
+/** Halving and Hyperband: their budgets fit the experiment's, every rung keeps the checkpoint its continuation needs, the sampler fits. */
+function checkRungSearch(e: ExperimentInputShape, ctx: z.RefinementCtx): void {
   const s = e.search;
-  if (s?.method !== 'halving') return;
+  if (s?.method !== 'halving' && s?.method !== 'hyperband') return;
+  const name = s.method === 'halving' ? 'successive halving' : 'Hyperband';
   const max = s.maxChars ?? e.budget.chars;
   if (s.maxChars !== undefined && s.maxChars !== e.budget.chars) {
     ctx.addIssue({ code: 'custom', path: ['search', 'maxChars'], message: `expected budget.chars (${e.budget.chars}), or leave it out: the last rung trains to the full budget` });
@@ -147,8 +226,28 @@ function checkHalving(e: { budget: { chars: number }; search?: { method: string;
     ctx.addIssue({ code: 'custom', path: ['search', 'minChars'], message: `expected at most maxChars (${max}): the first rung cannot train more than the last` });
   }
   if (e.checkpoints && e.checkpoints.keep !== 'final' && e.checkpoints.keep !== 'none') {
-    ctx.addIssue({ code: 'custom', path: ['checkpoints', 'keep'], message: `"final" or "none" with successive halving (a run's best model may lie in an earlier rung's training)` });
+    ctx.addIssue({ code: 'custom', path: ['checkpoints', 'keep'], message: `"final" or "none" with ${name} (a run's best model may lie in an earlier rung's training)` });
   }
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path: ['search', ...path], message });
+  if (s.method === 'halving' && s.sampler?.method === 'tpe') {
+    issue(['sampler', 'method'], '"random" with successive halving, which draws every configuration before its first rung while TPE needs scores to suggest: use "method": "hyperband" with a TPE sampler (BOHB)');
+  }
+  if (s.method === 'halving' && s.sampler?.method === 'random' && s.sampler.samples === undefined) {
+    issue(['sampler', 'samples'], 'the number of configurations to draw (successive halving starts them all at the first rung)');
+  }
+  if (s.method === 'hyperband' && s.sampler?.samples !== undefined) {
+    issue(['sampler', 'samples'], 'no samples with Hyperband: each bracket draws its own number of configurations');
+  }
+  if (s.method === 'hyperband' && s.sampler !== undefined && s.seed !== undefined) {
+    issue(['seed'], 'the seed in one place: with a sampler, search.sampler.seed draws the configurations');
+  }
+}
+
+/** TPE: the startup draws fit in the samples. */
+function checkTpe(e: ExperimentInputShape, ctx: z.RefinementCtx): void {
+  const s = e.search;
+  if (s?.method !== 'tpe' || s.samples === undefined || s.startup === undefined || s.startup <= s.samples) return;
+  ctx.addIssue({ code: 'custom', path: ['search', 'startup'], message: `expected at most search.samples (${s.samples}): the startup configurations are part of the samples` });
 }
 
 /** Each distribution suits its knob: its kind, increasing bounds, every possible value valid for the knob. */
@@ -181,15 +280,18 @@ function distributionProblem(k: KnobDef, d: Distribution): string | null {
   return null;
 }
 
-/** With random search, a knob outside the space takes one value from the grid, and no knob is in both. */
-function checkSearchAgainstGrid(e: { grid: Record<string, unknown[] | undefined>; search?: { method: string; space?: Record<string, unknown> } }, ctx: z.RefinementCtx): void {
-  if (e.search?.method !== 'random') return;
+/** With a sampled space (random, TPE, or a sampler of halving/Hyperband), a knob outside the space takes one value from the grid, and no knob is in both. */
+function checkSearchAgainstGrid(e: ExperimentInputShape, ctx: z.RefinementCtx): void {
+  const s = e.search;
+  const space = s?.method === 'random' || s?.method === 'tpe' ? s.space : s?.sampler?.space;
+  if (space === undefined) return;
+  const where = s?.sampler ? 'search.sampler.space' : 'search.space';
   for (const [key, list] of Object.entries(e.grid)) {
     if (list === undefined) continue;
-    if (e.search.space?.[key] !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `${key} in one place only: it is also in search.space` });
+    if (space[key] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `${key} in one place only: it is also in ${where}` });
     } else if (list.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `one value (with random search, a knob outside search.space takes one value; to draw it, put it in search.space as {"choice": ${JSON.stringify(list)}})` });
+      ctx.addIssue({ code: 'custom', path: ['grid', key], message: `one value (with a sampled space, a knob outside ${where} takes one value; to draw it, put it in ${where} as {"choice": ${JSON.stringify(list)}})` });
     }
   }
 }
@@ -277,7 +379,8 @@ export const ExperimentSchema = z
       .default({})
       .describe('The sweep: the cartesian product of these lists, times seeds (a knob left out takes its default). With random search, knobs outside search.space take their one value from here.'),
     search: SearchSchema.optional().describe(
-      'How configurations are chosen: "grid" (the default: every combination of the grid), "random" (samples drawn from search.space) or "halving" (successive halving over the grid).',
+      'How configurations are chosen: "grid" (the default: every combination of the grid), "grids", "random" (samples drawn from search.space), ' +
+        '"tpe" (suggested from the scores so far), "halving" (successive halving) or "hyperband" (brackets of successive halving).',
     ),
     markov: z
       .strictObject({
@@ -341,7 +444,8 @@ export const ExperimentSchema = z
     ),
   })
   .superRefine(checkSearchAgainstGrid)
-  .superRefine(checkHalving)
+  .superRefine(checkRungSearch)
+  .superRefine(checkTpe)
   .superRefine(checkEarlyStopping)
   .describe('A charlab experiment: a grid (or a random search) of character-RNN runs, each beside a Markov baseline.');
 

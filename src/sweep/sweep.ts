@@ -17,18 +17,20 @@ import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from './knobs.js';
-import { checkSamePlan, finishCheckpoints, halvingPlannedWork, isHalving, refuseSharding, runHalving, type HalvingContext } from './halving.js';
-import { rungBudgets } from './search/halving.js';
+import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseSharding, runStaged, stagedPlannedWork, stagedPlanRuns, type StagedContext } from './staged.js';
+import { stagedSearch } from './search/index.js';
 import { checkExperimentResources, loadExperimentCorpus, resolvedBackend, warnThreads } from './checks.js';
 import { readExperimentFile } from './load.js';
-import { checkOurs, checkRunCheckpoints, freshTargets, removeFiles, tableFilesIn } from './folder.js';
+import { checkOurs, checkRunCheckpoints, freshTargets, liveFileIn, removeFiles, tableFilesIn } from './folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
+import { LIVE_FILE } from './live.js';
+import { liveRecorder } from './liveRecorder.js';
 import { experimentKey, machineInfo, meaningChanges, readManifest, resolvedBackendChange, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
 import { backendIsa, type Backend, type BackendChoice } from '../backend/index.js';
 import type { Experiment } from './schema.js';
 import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, readTable, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
@@ -87,6 +89,8 @@ interface Plan {
   experiment: Experiment;
   runs: RunSpec[];
   byId: Map<string, RunSpec>;
+  /** Runs the sweep makes in all (a TPE sweep's runs are planned round by round). */
+  total: number;
   dir: string;
   shard: Shard | null;
   /** null when nothing is left to run: the corpus is then not read at all. */
@@ -106,6 +110,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
   createResultsDir(plan.dir);
   // 2. One sweep per folder.
   const release = acquireLock(plan.dir, { onNotice: ev.onNotice });
+  // What the sweep is doing now, in live.json, for a page following it (charlab serve).
+  const live = liveRecorder(plan.dir, { onNotice: ev.onNotice });
+  ev = live.tee(ev);
   try {
     // 3. What earlier attempts recorded: completed runs are kept, anything partial is dropped.
     const folder = recover(plan, opts, ev);
@@ -120,8 +127,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     warnThreads(workers, threads, plan.backend, (msg) => ev.onNotice?.(msg));
     const manifest = startManifest(plan, folder, loaded, workers, threads);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
-    const planned = isHalving(plan.experiment) ? halvingPlannedWork(plan.experiment, plan.runs, plan.dir, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
-    ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
+    const staged = stagedContext(plan, folder, loaded, ev);
+    const planned = staged ? stagedPlannedWork(staged.search, staged.observations, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
+    ev.onStart?.({ dir: plan.dir, total: plan.total, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
     // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
     // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
@@ -131,10 +139,11 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
       ladder = null;
       return runPool(todo, { plan, threads, workers }, loaded, opts, ev, first, hooks);
     };
-    const interrupted = isHalving(plan.experiment) ? await runHalving(halvingContext(plan, folder, loaded, pool, ev)) : await pool(folder.todo);
+    const interrupted = staged ? await runStagedSweep(plan, { ...staged, pool }) : await pool(folder.todo);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
     return finalize(plan, folder, manifest, interrupted);
   } finally {
+    live.close();
     release();
   }
 }
@@ -147,20 +156,21 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
   if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
-  const planned = planRunsOf(experiment, expPath);
-  const runs = shard ? shardRuns(planned, shard) : planned;
   const dir = resolve(opts.outDir ?? shardOutDir(join(process.cwd(), 'results', experiment.name), shard));
   checkResultsDir(dir);
   // --fresh removes only what charlab wrote; without it, the folder's tables must be charlab's.
   if (opts.fresh) checkOurs(freshTargets(dir), `--fresh in ${dir}`, 'move them away, or use another --out');
   else checkDerivedTables(dir);
+  // A staged search (halving, Hyperband, TPE) plans from what the folder records.
+  const planned = stagedPlanRuns(experiment, expPath, dir, !!opts.fresh) ?? planRunsOf(experiment, expPath);
+  const runs = shard ? shardRuns(planned, shard) : planned;
   const backend = resolvedBackend(experiment, expPath);
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), dir, shard, loaded: null, backend };
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), total: plannedTotal(experiment, runs), dir, shard, loaded: null, backend };
   const folder = inspectFolder(plan, !!opts.fresh);
   if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
-  if (previous) checkSamePlan(experiment, previous.experiment, runs, planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
+  if (previous) checkSamePlan(experiment, previous.experiment, planRuns(experiment), planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
   const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
@@ -205,12 +215,13 @@ function inspectFolder(plan: Plan, fresh: boolean): FolderState {
   }
   // Every table is read (and a malformed one refused) before any of them is touched.
   const tables = { summary: readTable(dir, 'summary'), curves: readTable(dir, 'curves'), samples: readTable(dir, 'samples') };
-  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r)));
+  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r, plan.experiment)));
   const ids = new Set(recorded.map((r) => r.run_id));
   return { previous, tables, recorded, todo: plan.runs.filter((r) => !ids.has(r.id)) };
 }
 
-const isRecorded = (r: Record<string, string>) => r.status === 'done' || r.status === 'diverged';
+/** A run recorded for good: done or diverged; failed too in a staged sweep, whose later decisions rest on it (src/sweep/staged.ts). */
+const isRecorded = (r: Record<string, string>, exp: Experiment) => r.status === 'done' || r.status === 'diverged' || (r.status === 'failed' && isStaged(exp));
 const firstPerRun = (rows: Record<string, string>[]) => rows.filter((r, i) => rows.findIndex((k) => k.run_id === r.run_id) === i);
 
 /**
@@ -296,7 +307,8 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   ev.onStart?.({ dir: plan.dir, total: plan.runs.length, todo: [], skipped, workers: 0, planned, cost: () => 0 });
   if (!plan.loaded) ev.onNotice?.(`nothing to do: all ${plan.runs.length} runs are recorded; corpus not read`);
   const { summary, retired } = sortTables(plan);
-  if (isHalving(plan.experiment)) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, rungBudgets(plan.experiment.search, plan.experiment.budget.chars).length); // if a kill cut the last clean-up short
+  const ladder = stagedSearch(plan.experiment)?.ladder;
+  if (ladder) finishCheckpoints({ exp: plan.experiment, runs: plan.runs, dir: plan.dir }, ladder.length); // if a kill cut the last clean-up short
   // A renamed corpus was read and found the same text (checkUnchanged); otherwise it is named as before.
   const sameCorpus = sameCorpusSpec(previous.experiment, plan.experiment) || plan.loaded !== null;
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
@@ -350,7 +362,7 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     sessions: [...(previous ? previous.sessions : []), now],
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
     finishedAt: null,
-    totalRuns: plan.runs.length,
+    totalRuns: plan.total,
     ...(plan.shard ? { shard: plan.shard } : {}),
   };
   writeManifest(plan.dir, manifest);
@@ -381,7 +393,7 @@ function checkResultsDir(dir: string): void {
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
-  for (const file of [...TABLE_FILES, 'manifest.json', '.lock']) {
+  for (const file of [...TABLE_FILES, 'manifest.json', LIVE_FILE, '.lock']) {
     const path = join(dir, file);
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new UsageError(`results folder ${dir}: ${file} is a directory, expected a file (or nothing)`);
@@ -398,7 +410,7 @@ function checkResultsDir(dir: string): void {
  */
 function checkDerivedTables(dir: string): void {
   const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
-  checkOurs(tableFilesIn(dir).filter((f) => !runTables.has(f.path)), `sweep into ${dir}`, 'move them away, or use another --out');
+  checkOurs([...tableFilesIn(dir).filter((f) => !runTables.has(f.path)), ...liveFileIn(dir)], `sweep into ${dir}`, 'move them away, or use another --out');
 }
 
 /** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
@@ -421,7 +433,7 @@ function fileAncestor(path: string): string | null {
 
 /** Temporary files left by an atomic write that a crash interrupted (`<file>.<pid>.tmp`). */
 function removeStaleTempFiles(dir: string): void {
-  const names = new Set([...TABLE_FILES, 'manifest.json']);
+  const names = new Set([...TABLE_FILES, 'manifest.json', LIVE_FILE]);
   for (const entry of readdirSync(dir)) {
     const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
     if (m && names.has(m[1])) rmSync(join(dir, entry), { force: true });
@@ -438,7 +450,7 @@ function dropUnrecorded(plan: Plan, folder: FolderState, ev: SweepEvents): void 
   const { summary } = folder.tables;
   const retired = summary.rows.filter((r) => !plan.byId.has(r.run_id));
   const keep = [...folder.recorded, ...retired];
-  const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r)).length;
+  const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r, plan.experiment)).length;
   const duplicates = summary.rows.length - keep.length - failed;
   if (summary.tornBytes > 0) ev.onNotice?.(`summary.csv: dropped a torn last record (${summary.tornBytes} bytes)`);
   if (duplicates > 0) ev.onNotice?.(`summary.csv: dropped ${duplicates} repeated row(s) of runs recorded twice (the first is kept)`);
@@ -494,9 +506,9 @@ function cadenceOf(exp: Experiment): Cadence {
   };
 }
 
-/** Whether the runs write checkpoint files (successive halving always does: its rung checkpoints). */
+/** Whether the runs write checkpoint files (rung searches — halving, Hyperband — always do: their rung checkpoints). */
 function writesCheckpoints(exp: Experiment): boolean {
-  return isHalving(exp) || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
+  return !!stagedSearch(exp)?.ladder || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
 }
 
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
@@ -512,17 +524,35 @@ interface PoolHooks {
   done(o: RunOutcome): void;
 }
 
-function halvingContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, pool: (todo: RunSpec[], hooks: PoolHooks) => Promise<boolean>, ev: SweepEvents): HalvingContext {
+/** A staged sweep's context (null for a plain one): its planner and what the folder records, read once. */
+function stagedContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, ev: SweepEvents): Omit<StagedContext, 'pool'> | null {
+  const search = stagedSearch(plan.experiment);
+  if (!search) return null;
   return {
     exp: plan.experiment,
-    runs: plan.runs,
+    search,
     dir: plan.dir,
     loaded,
+    observations: new Observations(plan.dir, plan.experiment.budget.chars, search.ladder, folder.recorded),
     recorded: new Set(folder.recorded.map((r) => r.run_id)),
-    pool,
     record: (o) => record(plan, o),
     notice: (msg) => ev.onNotice?.(msg),
   };
+}
+
+/** The stages; the plan's runs then are the ones the tables are ordered by (a TPE sweep's grow round by round). */
+async function runStagedSweep(plan: Plan, ctx: StagedContext): Promise<boolean> {
+  const { interrupted, runs } = await runStaged(ctx);
+  plan.runs = runs;
+  plan.byId = new Map(runs.map((r) => [r.id, r]));
+  plan.total = plannedTotal(plan.experiment, runs);
+  return interrupted;
+}
+
+/** Runs the sweep makes in all: a staged search may know the number before it knows the runs. */
+function plannedTotal(exp: Experiment, runs: RunSpec[]): number {
+  const configs = stagedSearch(exp)?.plan(() => undefined).totalConfigs;
+  return configs == null ? runs.length : Math.max(runs.length, configs * exp.seeds.length);
 }
 
 async function runPool(
@@ -616,12 +646,8 @@ async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */
 function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   const id = o.spec.id;
-  appendRows(
-    dir,
-    'curves',
-    o.curves.map((c) => ({ run_id: id, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round(c.elapsedS), whole_val_bpc: c.wholeValBpc })),
-  );
-  const samples: Row[] = o.samples.map((s) => ({ run_id: id, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
+  appendRows(dir, 'curves', curveRows(id, o.curves));
+  const samples: Row[] = sampleRows(id, o.samples);
   if (o.markov) samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
   appendRows(dir, 'samples', samples);
   appendRows(dir, 'summary', [
@@ -638,7 +664,7 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
       val_bpc: o.valBpc,
       markov_order: exp.markov.order,
       markov_val_bpc: o.markov?.valBpc ?? null,
-      wall_s: round(o.wallS),
+      wall_s: round3(o.wallS),
       chars_per_s: o.charsPerSec === null ? null : Math.round(o.charsPerSec),
       diverged_at_iteration: o.divergedAt,
       error: o.error,
@@ -651,4 +677,3 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   ]);
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -29,11 +29,12 @@ import { firstInvalidUtf8Offset } from '../data/load.js';
 import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { readHead } from '../util/outputs.js';
 import {
-  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
+  BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, RUNG_COLUMNS_V1, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
   SUMMARY_COLUMNS_V4,
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
+import type { CurvePoint, SamplePoint } from '../train/run.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -60,6 +61,7 @@ export type TableName = keyof typeof TABLES;
 const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
   [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3, SUMMARY_COLUMNS_V4]],
   [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
+  [RUNG_COLUMNS, [RUNG_COLUMNS_V1]],
 ]);
 
 function isLegacyHeader(header: readonly string[], columns: readonly string[]): boolean {
@@ -71,7 +73,7 @@ export const FOLDER_TABLES = {
   baselines: { file: 'baselines.csv', columns: BASELINE_COLUMNS },
 } as const;
 export type FolderTableName = keyof typeof FOLDER_TABLES;
-/** Successive halving's decisions (src/sweep/halving.ts): written by halving sweeps alone, so not one of TABLES. */
+/** The rung decisions of successive halving and Hyperband (src/sweep/staged.ts): written by those sweeps alone, so not one of TABLES. */
 export const RUNGS_TABLE = { file: 'rungs.csv', columns: RUNG_COLUMNS } as const;
 const ANY_TABLE = { ...TABLES, rungs: RUNGS_TABLE, ...FOLDER_TABLES };
 /** A table the reader and writer below handle: one of every sweep's TABLES, rungs.csv or a folder table. */
@@ -324,6 +326,23 @@ function cellText(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   return v;
+}
+
+/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/sweep/live.ts). */
+export function tableText(table: AnyTableName, rows: Row[]): string {
+  return toCsv(rows, ANY_TABLE[table].columns, true);
+}
+
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** A run's curve points as curves.csv rows. */
+export function curveRows(runId: string, points: readonly CurvePoint[]): Row[] {
+  return points.map((c) => ({ run_id: runId, iteration: c.iteration, chars: c.chars, smooth_loss_per_char: c.smoothLossPerChar, val_bpc: c.valBpc, elapsed_s: round3(c.elapsedS), whole_val_bpc: c.wholeValBpc }));
+}
+
+/** A run's RNN samples as samples.csv rows. */
+export function sampleRows(runId: string, samples: readonly SamplePoint[]): Row[] {
+  return samples.map((s) => ({ run_id: runId, model: 'rnn', iteration: s.iteration, temperature: s.temperature, text: s.text }));
 }
 
 /** Append rows in one write and make them durable. Creates the file with its header if needed. */

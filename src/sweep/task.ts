@@ -34,7 +34,7 @@ export interface RunTask {
   threads: number;
   cadence: Cadence;
   markovOrder: number;
-  /** Receives { chars, budget, smoothLossPerChar } while the run trains. */
+  /** Receives RunProgress reports while the run trains. */
   progress?: MessagePort;
   fault?: Fault;
   /** Where and which checkpoints the run writes (absent: none). */
@@ -49,6 +49,9 @@ export interface RunProgress {
   chars: number;
   budget: number;
   smoothLossPerChar: number;
+  /** Curve points and samples recorded since the last report (the first report: those of the checkpoint it resumed from). */
+  curves?: CurvePoint[];
+  samples?: SamplePoint[];
 }
 
 export interface RunOutcome {

@@ -6,8 +6,7 @@
  */
 import { parameterCount } from '../model/spec.js';
 import { modelConfig, type RunSpec } from './grid.js';
-import { rungBudgets, rungCounts } from './search/halving.js';
-import type { HalvingSearch } from './schema.js';
+import type { Observed, StagedPlan } from './search/staged.js';
 
 /** A run's cost per training character (its parameter count). */
 export type CostPerChar = (spec: RunSpec) => number;
@@ -29,30 +28,24 @@ export function gridWork(runs: number, todo: readonly RunSpec[], budget: number,
 }
 
 /**
- * Successive halving: each rung k trains counts[k] configurations × seeds, each for its increment
- * over the rung before. Which configurations reach the later rungs is not known yet, so they are
- * costed at the mean over all runs. `doneAt(k)`: trainings of rung k already recorded.
+ * A staged sweep (halving, Hyperband, TPE): the trainings its plan expects (src/sweep/search/staged.ts),
+ * each for its increment, less those recorded. Which configurations reach the later rungs (and
+ * what TPE suggests) is not known yet, so every training is costed at the mean over the runs
+ * planned so far; trainings Hyperband shares between brackets count once they are recorded.
  */
-export function halvingWork(
-  search: Pick<HalvingSearch, 'eta' | 'minChars'>,
-  budget: number,
-  runs: readonly RunSpec[],
-  seeds: number,
-  cost: CostPerChar,
-  doneAt: (k: number) => number,
-): PlannedWork {
-  const budgets = rungBudgets(search, budget);
-  const counts = rungCounts(runs.length / seeds, budgets.length, search.eta);
-  const mean = runs.reduce((s, r) => s + cost(r), 0) / Math.max(1, runs.length);
+export function stagedWork(plan: StagedPlan, observed: Observed, cost: CostPerChar): PlannedWork {
+  const mean = plan.runs.reduce((s, r) => s + cost(r), 0) / Math.max(1, plan.runs.length);
+  const left = new Map<number, number>(); // recorded trainings per budget, not yet set against a planned group
+  for (const g of plan.trainings) if (!left.has(g.budget)) left.set(g.budget, plan.runs.filter((r) => observed(r.id, g.budget) !== undefined).length);
   let tasks = 0;
   let done = 0;
   let work = 0;
-  budgets.forEach((b, k) => {
-    const n = counts[k] * seeds;
-    const d = Math.min(n, doneAt(k));
-    tasks += n;
+  for (const g of plan.trainings) {
+    const d = Math.min(g.runs, left.get(g.budget)!);
+    left.set(g.budget, left.get(g.budget)! - d);
+    tasks += g.runs;
     done += d;
-    work += (n - d) * (b - (k > 0 ? budgets[k - 1] : 0)) * mean;
-  });
+    work += (g.runs - d) * (g.budget - g.from) * mean;
+  }
   return { tasks, done, work };
 }

@@ -14,7 +14,7 @@ import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
-import { corpusFromShared, failedOutcome, type RunOutcome, type RunTask, type SharedCorpus } from './task.js';
+import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
 const baselines = new Map<string, BaselineResult>();
@@ -49,6 +49,29 @@ function baselineFor(task: RunTask, config: RnnConfig, read: number): BaselineRe
   return markov;
 }
 
+/**
+ * The run's curve points and samples kept for its outcome, and sent with the progress report that
+ * follows them (a live view shows them: src/sweep/live.ts); the first report carries what a resumed
+ * run recorded before.
+ */
+function reporting(task: RunTask, curves: CurvePoint[], samples: SamplePoint[]) {
+  const fresh = { curves: [...curves], samples: [...samples] };
+  return {
+    onCurve: (c: CurvePoint) => {
+      curves.push(c);
+      fresh.curves.push(c);
+    },
+    onSample: (s: SamplePoint) => {
+      samples.push(s);
+      fresh.samples.push(s);
+    },
+    onProgress: (chars: number, budget: number, smoothLossPerChar: number) => {
+      const p: RunProgress = { chars, budget, smoothLossPerChar, curves: fresh.curves.splice(0), samples: fresh.samples.splice(0) };
+      task.progress?.postMessage(p);
+    },
+  };
+}
+
 export default function runTask(task: RunTask): RunOutcome {
   const { spec, budget, cadence } = task;
   const t0 = performance.now();
@@ -63,12 +86,7 @@ export default function runTask(task: RunTask): RunOutcome {
       curves.push(...resume.curves);
       samples.push(...resume.samples);
     }
-    const callbacks = {
-      ...ck?.callbacks,
-      onCurve: (c: CurvePoint) => curves.push(c),
-      onSample: (s: SamplePoint) => samples.push(s),
-      onProgress: (chars: number, b: number, smoothLossPerChar: number) => task.progress?.postMessage({ chars, budget: b, smoothLossPerChar }),
-    };
+    const callbacks = { ...ck?.callbacks, ...reporting(task, curves, samples) };
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
     const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
     ck?.finish();

@@ -8,8 +8,8 @@
  *   kept after rung k  max(1, ⌊n_k / eta⌋) of the n_k configurations that ran it
  *
  * A configuration's score is the mean of its seeds' final held-out bpc at the rung's budget (the
- * full held-out text); a configuration with a diverged seed (no score) ranks after every scored
- * one; ties go to the earlier configuration in plan order. The decisions therefore depend only on
+ * full held-out text); a configuration with a diverged or failed seed (no score) ranks after every
+ * scored one; ties go to the earlier configuration in plan order. The decisions therefore depend only on
  * the scores, never on worker count or finishing order.
  */
 import { UsageError } from '../../errors.js';
@@ -45,8 +45,10 @@ export interface RungResult {
   configId: string;
   /** Position of the configuration in plan order (the tie-break). */
   configIndex: number;
-  /** Final held-out bpc at the rung's budget; null when the run diverged. */
+  /** Final held-out bpc at the rung's budget; null when the run diverged or failed. */
   valBpc: number | null;
+  /** How the run's training to the rung's budget ended (a failed one ranks like a diverged one). */
+  status?: 'done' | 'diverged' | 'failed';
 }
 
 export type Decision = 'promoted' | 'stopped' | 'final';
@@ -89,7 +91,7 @@ function meanOrNull(xs: Array<number | null>): number | null {
  * only if every rung ends on a whole chunk: each rung budget must be a multiple of every
  * configuration's unroll × batch. Checked once, when the plan is made.
  */
-export function checkRungBudgets(search: HalvingSearch, maxChars: number, configs: readonly KnobValues[]): void {
+export function checkRungBudgets(search: Pick<HalvingSearch, 'minChars'>, maxChars: number, configs: readonly KnobValues[]): void {
   const steps = [...new Set(configs.map(chunkChars))];
   const step = steps.reduce(lcm, 1);
   for (const [key, value] of [['minChars', search.minChars], ['maxChars', maxChars]] as const) {

@@ -41,10 +41,11 @@ export function draw(d: Distribution, u: number, integer: boolean): number | str
 
 const logUniform = ([a, b]: [number, number], u: number) => Math.exp(Math.log(a) + u * (Math.log(b) - Math.log(a)));
 
-export function randomConfigs(exp: Pick<Experiment, 'grid'> & { search: RandomSearch }): KnobValues[] {
+/** `samples` distinct configurations; `stream` names the generator (default: random search's, `random-search:<seed>`). */
+export function randomConfigs(exp: Pick<Experiment, 'grid'> & { search: RandomSearch }, stream?: string): KnobValues[] {
   const { samples, seed, space } = exp.search;
   const base = gridValues(exp.grid);
-  const rng: Rng = makeRng(`random-search:${seed}`);
+  const rng: Rng = makeRng(stream ?? `random-search:${seed}`);
   const drawn = new Map<string, KnobValues>();
   for (let i = 0; drawn.size < samples && i < samples * MAX_DRAWS_PER_SAMPLE; i++) {
     const c = Object.fromEntries(KNOB_KEYS.map((k) => [k, pick(k, space[k], base[k][0], rng)])) as KnobValues;
