@@ -37,17 +37,7 @@ import type { CharModel, RnnConfig, Tensors } from '../src/model/types.js';
 import { StreamCursor } from '../src/train/chunks.js';
 import { makeRng } from '../src/util/rng.js';
 import { FAST_BACKENDS } from './helpers/backends.js';
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
+import { relErr } from './helpers/relErr.js';
 
 /** Text with some structure (so training lowers the loss): a noisy repeating phrase over V symbols. */
 function text(n: number, V: number, seed: string): Int32Array {

@@ -25,19 +25,9 @@ import { GATES, RNG_STATE_INTS, type CellBuffers, type CellKind, type Kernels, t
 import { WasmKernels } from '../src/backend/wasmKernels.js';
 import { gaussian, makeRng, makeSavableRng, type Rng } from '../src/util/rng.js';
 import { KERNEL_IMPLS } from './helpers/backends.js';
+import { relErr } from './helpers/relErr.js';
 
 const U = 2 ** -24;
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 /** n values N(0, scale²), rounded to f32. */
 function randomF32(rng: Rng, n: number, scale = 1): Float64Array {
@@ -193,16 +183,21 @@ describe('wasm kernels: the unpacked product and the transpose', () => {
 });
 
 describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) => {
-  it('gatherRows (+ bias) and scatterAddRows do exactly the f32 operations of a one-hot product', () => {
-    const k = make();
-    const rng = makeRng('gather');
+  /** A V × N table, a bias, n ids into the table and an n × N output, for the gather tests. */
+  function gatherCase(k: Kernels, seed: string) {
+    const rng = makeRng(seed);
     const [V, N, n] = [5, 10, 13];
     const [table, tv] = randomMat(k, rng, V, N);
     const [bias, bv] = randomMat(k, rng, 1, N);
     const idsArr = Array.from({ length: n }, () => Math.floor(rng() * V));
     const ids = k.allocI32(n);
     k.writeI32(ids, idsArr);
-    const out = k.alloc(n, N);
+    return { rng, N, n, table, tv, bias, bv, idsArr, ids, out: k.alloc(n, N) };
+  }
+
+  it('gatherRows (+ bias) and scatterAddRows do exactly the f32 operations of a one-hot product', () => {
+    const k = make();
+    const { rng, N, n, table, tv, bias, bv, idsArr, ids, out } = gatherCase(k, 'gather');
     k.gatherRows(out, ids, table, bias);
     const got = k.read(out);
     for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) expect(got[r * N + c]).toBe(Math.fround(tv[idsArr[r] * N + c] + bv[c]));
@@ -215,17 +210,10 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
 
   it("gatherRows and scatterAddRows with a scale per row (input dropout's mask): the f32 product, then the sum", () => {
     const k = make();
-    const rng = makeRng('gather-scaled');
-    const [V, N, n] = [5, 10, 13];
-    const [table, tv] = randomMat(k, rng, V, N);
-    const [bias, bv] = randomMat(k, rng, 1, N);
-    const idsArr = Array.from({ length: n }, () => Math.floor(rng() * V));
-    const ids = k.allocI32(n);
-    k.writeI32(ids, idsArr);
+    const { rng, N, n, table, tv, bias, bv, idsArr, ids, out } = gatherCase(k, 'gather-scaled');
     const scales = k.alloc(1, n + 3); // longer than needed: only the first n are read
     const sv = Array.from({ length: n + 3 }, (_, r) => Math.fround(r % 3 === 0 ? 0 : 1 / (1 - 0.3)));
     k.write(scales, sv);
-    const out = k.alloc(n, N);
     k.gatherRows(out, ids, table, bias, scales);
     const got = k.read(out);
     // one rounding (a fused multiply-add) or two: within an ulp of the exact value either way

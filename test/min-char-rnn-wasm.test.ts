@@ -23,19 +23,9 @@ import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src
 import { ChunkCursor } from '../src/train/chunks.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
 import { HAVE_CORPORA } from './helpers/cli.js';
+import { relErr } from './helpers/relErr.js';
 
 const HOLMES = new URL('../../shared/corpora/holmes.txt', import.meta.url);
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 function config(vocabSize: number, hiddenSize: number, unroll: number, seed: string | number = 1): RnnConfig {
   return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed };
