@@ -24,17 +24,8 @@
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from '../model/checks.js';
 import { initTensors, layerTensorName, modelTensors } from '../model/spec.js';
 import { CELLS } from '../model/cells/index.js';
-import {
-  withDefaults,
-  type CharModel,
-  type EvalResult,
-  type FullConfig,
-  type LossAndGradients,
-  type ModelState,
-  type RnnConfig,
-  type Starts,
-  type Tensors,
-} from '../model/types.js';
+import { withDefaults, type CharModel, type EvalResult, type FullConfig, type LossAndGradients } from '../model/types.js';
+import type { ModelState, RnnConfig, Starts, Tensors } from '../model/types.js';
 import { makeSavableRng, sampleIndex, type Rng, type RngState } from '../util/rng.js';
 import { CELL_ENTRIES, type CellEntry } from './cells.js';
 import { OPTIMIZER_SLOTS as SLOTS, RNG_STATE_INTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
