@@ -5,7 +5,7 @@
  *                               `threads` threads per call, and a growable memory arena
  *   ctx.grow(bytes)             → an ArrayBuffer over the (new) arena, old contents kept
  *   ctx.<kernel>(…)             matrices are byte offsets into the arena (checked against its size)
- *   usableIsas(), cpuFeatures(), peakProbe(isa, iters)
+ *   usableIsas(), cpuFeatures(), peakProbe(isa, iters), poolStress(jobs, threads)
  *
  * Every Node environment (the main thread, each sweep worker) has its own thread pool, sized to
  * the largest `threads` a context of that environment asked for.
@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <string>
 
 #include "cpu.h"
@@ -57,9 +60,13 @@ float* ctx_scratch(Ctx* ctx, int slot, size_t floats) {
 
 namespace {
 
-/** Per environment: the thread pool. */
+/**
+ * Per environment: the thread pool of its widest context so far. A context keeps the pool it was made
+ * with (shared): a wider context's new pool replaces this one for later contexts without pulling it
+ * from under the earlier ones.
+ */
 struct EnvData {
-  Pool* pool = nullptr;
+  std::shared_ptr<Pool> pool;
 };
 
 /** A context: the ISA's kernels, the threads, the arena. */
@@ -67,6 +74,7 @@ struct Context {
   const KernelTable* k = nullptr;
   Ctx ctx;
   EnvData* env = nullptr;
+  std::shared_ptr<Pool> pool;  // ctx.pool's owner
   char* base = nullptr;  // the arena (owned by the ArrayBuffer that grow() last returned)
   size_t bytes = 0;
 };
@@ -497,7 +505,6 @@ void finalize_context(napi_env, void* data, void*) {
 
 void finalize_env(napi_env, void* data, void*) {
   EnvData* d = static_cast<EnvData*>(data);
-  delete d->pool;
   delete d;
 }
 
@@ -531,15 +538,13 @@ napi_value NewContext(napi_env env, napi_callback_info info) {
   }
   EnvData* data = nullptr;
   NAPI_OK(napi_get_instance_data(env, reinterpret_cast<void**>(&data)));
-  if (threads > 1 && (!data->pool || data->pool->threads() < threads)) {
-    delete data->pool;  // no call is running: JavaScript is on this thread
-    data->pool = new Pool(threads);
-  }
+  if (threads > 1 && (!data->pool || data->pool->threads() < threads)) data->pool = std::make_shared<Pool>(threads);
   Context* c = new Context();
   c->k = k;
   c->env = data;
   c->ctx.threads = threads;
-  c->ctx.pool = threads > 1 ? data->pool : nullptr;
+  if (threads > 1) c->pool = data->pool;
+  c->ctx.pool = c->pool.get();
   NAPI_OK(napi_wrap(env, self, c, finalize_context, nullptr, nullptr));
   napi_value name;
   NAPI_OK(napi_create_string_utf8(env, k->isa, NAPI_AUTO_LENGTH, &name));
@@ -582,6 +587,34 @@ napi_value PeakProbe(napi_env env, napi_callback_info info) {
   return number(env, k->peak_probe((long)iters));
 }
 
+/**
+ * poolStress(jobs, threads) → parts run: a pool of `threads` that never spins runs `jobs` tiny jobs, so
+ * that every job goes through the helpers' and the caller's sleep and wake-up (the paths where a lost
+ * wake-up hangs the caller). For the tests, in a child process with a time limit.
+ */
+napi_value PoolStress(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  double jobs = 0, threads = 0;
+  if (argc > 1) {
+    napi_get_value_double(env, argv[0], &jobs);
+    napi_get_value_double(env, argv[1], &threads);
+  }
+  if (!(jobs >= 1 && threads >= 2 && threads <= 64)) {
+    napi_throw_range_error(env, nullptr, "poolStress(jobs, threads): jobs >= 1, threads 2..64");
+    return nullptr;
+  }
+  std::atomic<long> parts{0};
+  {
+    Pool pool((int)threads, std::chrono::microseconds(0), std::chrono::microseconds(0));
+    for (long j = 0; j < (long)jobs; j++) {
+      pool.run((int)threads, [](void* a, int, int) { static_cast<std::atomic<long>*>(a)->fetch_add(1); }, &parts);
+    }
+  }
+  return number(env, (double)parts.load());
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   EnvData* data = new EnvData();
   if (napi_set_instance_data(env, data, finalize_env, nullptr) != napi_ok) {
@@ -621,7 +654,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"usableIsas", UsableIsas}, {"cpuFeatures", CpuFeatures}, {"peakProbe", PeakProbe}};
+  } fns[] = {{"usableIsas", UsableIsas}, {"cpuFeatures", CpuFeatures}, {"peakProbe", PeakProbe}, {"poolStress", PoolStress}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

@@ -13,11 +13,7 @@ static inline void relax() {}
 
 namespace charlab {
 
-/** How long an idle helper spins before it sleeps, and how long the caller spins for the helpers before it does. */
-constexpr auto kSpin = std::chrono::microseconds(100);
-constexpr auto kJoinSpin = std::chrono::microseconds(50);
-
-Pool::Pool(int threads) {
+Pool::Pool(int threads, std::chrono::microseconds spin, std::chrono::microseconds joinSpin) : spin_(spin), joinSpin_(joinSpin) {
   for (int id = 1; id < threads; id++) helpers_.emplace_back([this, id] { helper(id); });
 }
 
@@ -39,7 +35,7 @@ void Pool::helper(int id) {
       const auto t0 = std::chrono::steady_clock::now();
       for (int spins = 1; (g = generation_.load(std::memory_order_acquire)) == seen; spins++) {
         relax();
-        if ((spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > kSpin) {
+        if ((spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > spin_) {
           std::unique_lock<std::mutex> lock(mutex_);
           wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
         }
@@ -48,10 +44,16 @@ void Pool::helper(int id) {
     seen = g;
     if (stop_.load()) return;
     if (id < parts_) fn_(arg_, id, parts_);
-    // Every helper acknowledges every job; the last wakes the caller if it went to sleep.
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1 && callerWaiting_.load(std::memory_order_acquire)) {
+    // Every helper acknowledges every job; the last wakes the caller if it went to sleep. It looks at
+    // callerWaiting_ under the mutex, under which the caller sets it and then checks pending_: either the
+    // caller's check comes after this decrement (it sees 0 and does not sleep) or its sleep began before
+    // this lock was taken (then callerWaiting_ is seen set, and the caller is woken). Without the mutex,
+    // "I am done; is the caller asleep?" against "I am going to sleep; are they done?" is Dekker's
+    // pattern, where each side can read the other's old value: the caller then sleeps with nobody left
+    // to wake it (a hang seen once in `charlab bench` on the busy 2-core machine).
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_one();
+      if (callerWaiting_) done_.notify_one();
     }
   }
 }
@@ -75,11 +77,11 @@ void Pool::run(int parts, void (*fn)(void*, int, int), void* arg) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int spins = 1; pending_.load(std::memory_order_acquire) != 0; spins++) {
     relax();
-    if ((spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > kJoinSpin) {
+    if ((spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > joinSpin_) {
       std::unique_lock<std::mutex> lock(mutex_);
-      callerWaiting_.store(true, std::memory_order_release);
+      callerWaiting_ = true;
       done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-      callerWaiting_.store(false, std::memory_order_release);
+      callerWaiting_ = false;
     }
   }
 }

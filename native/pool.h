@@ -9,6 +9,7 @@
  */
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -18,8 +19,13 @@ namespace charlab {
 
 class Pool {
  public:
-  /** A pool that can run `threads` parts at once (threads − 1 helpers). */
-  explicit Pool(int threads);
+  /**
+   * A pool that can run `threads` parts at once (threads − 1 helpers). `spin`: how long an idle helper
+   * spins before it sleeps; `joinSpin`: how long the caller spins for the helpers before it sleeps
+   * (the defaults suit training steps; poolStress sets 0 to put every job through the sleeping paths).
+   */
+  explicit Pool(int threads, std::chrono::microseconds spin = std::chrono::microseconds(100),
+                std::chrono::microseconds joinSpin = std::chrono::microseconds(50));
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -31,6 +37,7 @@ class Pool {
  private:
   void helper(int id);
 
+  const std::chrono::microseconds spin_, joinSpin_;
   std::vector<std::thread> helpers_;
   std::atomic<unsigned> generation_{0};
   std::atomic<int> pending_{0};
@@ -38,7 +45,7 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable wake_;      // helpers wait here for a job
   std::condition_variable done_;      // the caller waits here for the helpers
-  std::atomic<bool> callerWaiting_{false};
+  bool callerWaiting_ = false;  // under mutex_: the caller sleeps on done_
   // The current job, published by the release store of generation_.
   void (*fn_)(void*, int, int) = nullptr;
   void* arg_ = nullptr;

@@ -2,7 +2,8 @@
  * The native backend as the user meets it: `auto` resolves to it where its addon is built and to
  * wasm where it is not (or CHARLAB_NATIVE=0); CHARLAB_NATIVE_ISA forces a code path; an install
  * that cannot build it succeeds and trains on wasm; results are bit-identical for 1 and 2 threads;
- * a resumed model continues bit for bit; checkpoints load into any backend; a matrix outside the
+ * a resumed model continues bit for bit; the thread pool does not hang (a stress through its sleeping
+ * paths) and a wider context does not take the pool from earlier ones; checkpoints load into any backend; a matrix outside the
  * addon's memory is an error, not a crash. The kernels' and the cells' numbers against Float64 are
  * test/kernels.test.ts's and test/fast-cells.test.ts's, for every ISA this CPU runs.
  */
@@ -11,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createModel, resolveBackend, type Backend } from '../src/backend/index.js';
-import { nativeStatus } from '../src/backend/nativeAddon.js';
+import { ADDON_PATH, nativeStatus } from '../src/backend/nativeAddon.js';
 import { NativeKernels } from '../src/backend/nativeKernels.js';
 import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
 import type { CharModel, ModelState, RnnConfig } from '../src/model/types.js';
@@ -121,6 +122,20 @@ describe.skipIf(!NATIVE)('native: threads, resume, checkpoints', () => {
       return { losses, state: bits(m.exportState()), bpc: m.evaluate(text, 2500, 2900).bpc, sample: Array.from(m.sample([1], 40, 0.9, makeRng('t'))) };
     });
     expect(runs[1]).toEqual(runs[0]);
+  });
+
+  test('the thread pool: 50,000 jobs through the sleeping paths (no spinning) never hang; a wider context leaves the earlier ones their pool', () => {
+    // In a child with a time limit: a lost wake-up would hang the caller for good.
+    const script = `const a = require(${JSON.stringify(ADDON_PATH)}); process.stdout.write(String(a.poolStress(50000, 2)))`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.signal, r.stdout]).toEqual([0, null, '100000']);
+    // A context of 3 threads makes a new pool; the 2-thread model keeps its own and continues as a fresh one does.
+    const c = CONFIGS[0][1];
+    const [a, straight] = [0, 1].map(() => createModel('native', c, undefined, { threads: 2 }));
+    const first = train(a, c, 2);
+    const wide = createModel('native', c, undefined, { threads: 3 });
+    train(wide, c, 1);
+    expect([...first, ...train(a, c, 2, 2 * c.unroll)]).toEqual(train(straight, c, 4));
   });
 
   test.each(CONFIGS)('%s: a model restored from its checkpoint file continues bit for bit (each ISA)', (_name, c) => {
