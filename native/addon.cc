@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cpu.h"
 #include "kernels.h"
@@ -588,7 +590,8 @@ napi_value PeakProbe(napi_env env, napi_callback_info info) {
 }
 
 /**
- * poolStress(jobs, threads) → parts run: a pool of `threads` that never spins runs `jobs` tiny jobs, so
+ * poolStress(jobs, threads) → {ok, byHelpers}: a pool of `threads` that never spins runs `jobs` small
+ * jobs (about 1 µs a part) of 1 to 2·threads parts, so
  * that every job goes through the helpers' and the caller's sleep and wake-up (the paths where a lost
  * wake-up hangs the caller). For the tests, in a child process with a time limit.
  */
@@ -605,14 +608,44 @@ napi_value PoolStress(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "poolStress(jobs, threads): jobs >= 1, threads 2..64");
     return nullptr;
   }
-  std::atomic<long> parts{0};
+  // Each job of p parts adds part + 1 for each part, and the parts of a job check in a mask that each
+  // runs once: the sum is jobs·p(p + 1)/2 when every part of every job ran exactly once.
+  struct Count {
+    std::atomic<long> sum{0};
+    std::atomic<uint64_t> mask{0};
+    std::atomic<long> twice{0};
+    std::atomic<long> byHelpers{0};
+    std::thread::id caller = std::this_thread::get_id();
+  } count;
   {
     Pool pool((int)threads, std::chrono::microseconds(0), std::chrono::microseconds(0));
     for (long j = 0; j < (long)jobs; j++) {
-      pool.run((int)threads, [](void* a, int, int) { static_cast<std::atomic<long>*>(a)->fetch_add(1); }, &parts);
+      count.mask.store(0);
+      const int parts = 1 + (int)(j % std::min(64L, (long)threads * 2));  // fewer, as many and more parts than threads
+      pool.run(parts, [](void* a, int part, int) {
+        Count& c = *static_cast<Count*>(a);
+        volatile long spin = 0;
+        for (int i = 0; i < 2000; i++) spin = spin + i;  // ~1 us: time for a woken helper to claim a part
+        c.sum.fetch_add(part + 1);
+        if (std::this_thread::get_id() != c.caller) c.byHelpers.fetch_add(1);
+        if (c.mask.fetch_or(1ull << part) & (1ull << part)) c.twice.fetch_add(1);
+      }, &count);
+      if (count.mask.load() != (parts == 64 ? ~0ull : (1ull << parts) - 1)) count.twice.fetch_add(1);
     }
   }
-  return number(env, (double)parts.load());
+  long want = 0;
+  for (long j = 0; j < (long)jobs; j++) {
+    const long p = 1 + j % std::min(64L, (long)threads * 2);
+    want += p * (p + 1) / 2;
+  }
+  // → {ok, byHelpers}: ok when every part of every job ran exactly once; byHelpers: parts the helpers ran.
+  napi_value out, ok, helped;
+  napi_create_object(env, &out);
+  napi_get_boolean(env, count.twice.load() == 0 && count.sum.load() == want, &ok);
+  napi_create_double(env, (double)count.byHelpers.load(), &helped);
+  napi_set_named_property(env, out, "ok", ok);
+  napi_set_named_property(env, out, "byHelpers", helped);
+  return out;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
