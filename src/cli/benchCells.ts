@@ -8,6 +8,11 @@
  * figures taken minutes apart at most. The first shape (LSTM 256) also runs on wasm and on the other x86 path
  * (AVX2 beside AVX-512). The peer is skipped with a message where torch does not import.
  *
+ * Every figure says how many cores it had (CPU seconds of all its threads per wall second): on a
+ * shared machine another process often holds one of the two, and a 2-thread turn that had 1.1 cores
+ * measures that process. So 2 threads against 1 is given twice: the median over all turns, and the
+ * median over the turns where the 2-thread run had both cores (≥ 1.8), which is what the target asks.
+ *
  * Also the kernels' multiply-add rate per second of CPU time (1 thread) against the FMA peak of
  * the same ISA measured by the addon's probe (register-resident fused multiply-add chains), as
  * the wasm figures used to be given against SIMD128's. MACs per trained character (V symbols, H
@@ -123,8 +128,17 @@ function medianRate(rs: Result[]): Result {
   };
 }
 
+/** Cores a measurement had: its CPU seconds (every thread) per wall second. */
+const coresOf = (r: Result | undefined): number | null => (r && !('skipped' in r) && r.cpuCharsPerSec ? r.charsPerSec / r.cpuCharsPerSec : null);
+
+/** A shape's figures: per subject the median over the turns, and each turn's. */
+interface ShapeResults {
+  got: Map<string, Result>;
+  turns: Map<string, Result[]>;
+}
+
 /** Every subject of a shape, in turn, `repeats` times (after a warm-up of each charlab model). */
-function measureShape(ctx: BenchContext, shape: CellShape, subjects: Subject[]): Map<string, Result> {
+function measureShape(ctx: BenchContext, shape: CellShape, subjects: Subject[]): ShapeResults {
   const o = ctx.options;
   const trainers = new Map(subjects.filter((s) => s.kind === 'charlab').map((s) => [s.key, charlabTrainer(ctx, shape, s)]));
   for (const t of trainers.values()) t(o.warmup);
@@ -135,7 +149,20 @@ function measureShape(ctx: BenchContext, shape: CellShape, subjects: Subject[]):
       runs.get(s.key)!.push(s.kind === 'torch' ? torchRun(ctx, shape, s, o.seconds) : trainers.get(s.key)!(o.seconds));
     }
   }
-  return new Map([...runs].map(([k, rs]) => [k, medianRate(rs)]));
+  return { got: new Map([...runs].map(([k, rs]) => [k, medianRate(rs)])), turns: runs };
+}
+
+/**
+ * 2 threads against 1 in the turns where the 2-thread run had both cores (CPU seconds ≥ 1.8 per wall
+ * second): what two cores give. On a shared machine another process often holds one of them; a turn
+ * where it did measures the other process, not the threads. The median over those turns, or null.
+ */
+function bothCoresRatio(turns: Map<string, Result[]>): { value: number | null; note: string } {
+  const [two, one] = [turns.get('native-2t') ?? [], turns.get('native-1t') ?? []];
+  const pairs = two.map((r, i) => ({ ratio: ratio(rateOf(r), rateOf(one[i])), cores: coresOf(r) }));
+  const full = pairs.filter((p) => p.ratio !== null && (p.cores ?? 0) >= 1.8).map((p) => p.ratio!);
+  const each = pairs.map((p) => `${p.ratio === null ? '—' : p.ratio.toFixed(2)}× on ${p.cores === null ? '?' : p.cores.toFixed(2)} cores`).join(', ');
+  return { value: full.length > 0 ? median(full) : null, note: `turns: ${each}` };
 }
 
 const rateOf = (r: Result | undefined): number | null => (r && !('skipped' in r) ? r.charsPerSec : null);
@@ -143,13 +170,14 @@ const ratio = (a: number | null, b: number | null) => (a !== null && b !== null 
 const verdict = (v: number | null, target: number) => `target >= ${target}x: ${v === null ? 'not measured' : v >= target ? 'met' : 'missed'}`;
 
 /** The measurement rows of one shape: rates, ratios against the targets, GMAC/s against the peak. */
-function shapeRows(ctx: BenchContext, shape: CellShape, first: boolean, subjects: Subject[], got: Map<string, Result>, peaks: Map<string, number>): Measurement[] {
+function shapeRows(ctx: BenchContext, shape: CellShape, first: boolean, subjects: Subject[], { got, turns }: ShapeResults, peaks: Map<string, number>): Measurement[] {
   const base = { section: 'cells', hidden: shape.hidden, unroll: RUN.unroll };
   const name = `${shape.cell}${shape.hidden}`;
   const m: Measurement[] = subjects.map((s) => {
     const r = got.get(s.key)!;
     if ('skipped' in r) return { ...base, subject: `${name} ${s.key}`, metric: 'train_chars_per_sec', value: null, unit: 'chars/s', note: `skipped: ${r.skipped}` };
-    return { ...base, subject: `${name} ${s.key}`, metric: 'train_chars_per_sec', value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: s.threads === 1 ? r.cpuCharsPerSec : null, note: s.label };
+    const cores = `${coresOf(r)?.toFixed(2) ?? '?'} cores (CPU s per wall s)`;
+    return { ...base, subject: `${name} ${s.key}`, metric: 'train_chars_per_sec', value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: s.threads === 1 ? r.cpuCharsPerSec : null, note: `${s.label}; ${cores}` };
   });
   const g = (k: string) => rateOf(got.get(k));
   const ratios: [string, number | null, number | undefined][] = [
@@ -159,6 +187,9 @@ function shapeRows(ctx: BenchContext, shape: CellShape, first: boolean, subjects
   ];
   if (got.has('wasm')) ratios.push(['native-1t/wasm', ratio(g('native-1t'), g('wasm')), undefined]);
   for (const [subject, value, target] of ratios) m.push({ ...base, subject: `${name} ${subject}`, metric: 'ratio', value, unit: 'x', note: target === undefined ? undefined : verdict(value, target) });
+  const both = bothCoresRatio(turns);
+  const target = first ? `; ${verdict(both.value, TARGETS.twoThreads)}` : '';
+  m.push({ ...base, subject: `${name} native-2t/native-1t (both cores)`, metric: 'ratio', value: both.value, unit: 'x', note: `median over the turns where 2 threads had both cores${target}; ${both.note}` });
   const macs = macsPerChar(shape.cell, ctx.corpus.vocabSize, shape.hidden);
   for (const s of subjects.filter((x) => x.kind === 'charlab' && x.threads === 1 && x.backend === 'native')) {
     const r = got.get(s.key)!;
@@ -183,9 +214,9 @@ export const cellsSection: BenchSection = {
     const tables: { shape: CellShape; subjects: Subject[]; got: Map<string, Result> }[] = [];
     for (const [i, shape] of ctx.options.cellShapes.entries()) {
       const subjects = subjectsOf(i === 0, isas);
-      const got = measureShape(ctx, shape, subjects);
-      tables.push({ shape, subjects, got });
-      m.push(...shapeRows(ctx, shape, i === 0, subjects, got, peaks));
+      const results = measureShape(ctx, shape, subjects);
+      tables.push({ shape, subjects, got: results.got });
+      m.push(...shapeRows(ctx, shape, i === 0, subjects, results, peaks));
     }
     for (const [isa, peak] of peaks) m.push({ section: 'cells', subject: `fma-peak ${isa}`, metric: 'gmac_per_cpu_sec', value: peak, unit: 'GMAC/s', note: 'native/rows.inc peak_probe: 12 register-resident fused multiply-add chains' });
     const loadAfter = loadText();
@@ -202,12 +233,13 @@ function renderCells(title: string, ctx: BenchContext, tables: { shape: CellShap
   const fmt = (v: number | null | undefined) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'));
   const lines = [`${title}; ${ctx.corpus.path} (V=${ctx.corpus.vocabSize}); median of ${ctx.options.repeats} turns of ${ctx.options.seconds} s each`];
   for (const { shape, subjects, got } of tables) {
-    const table = new Table({ head: [`${shape.cell.toUpperCase()} ${shape.hidden}`, 'chars/s (wall)', 'chars/s (CPU)', 'GMAC/s (wall)'], colAligns: ['left', 'right', 'right', 'right'], style: { head: [], border: [] } });
+    const head = [`${shape.cell.toUpperCase()} ${shape.hidden}`, 'chars/s (wall)', 'chars/s (CPU)', 'GMAC/s (wall)', 'cores used'];
+    const table = new Table({ head, colAligns: ['left', 'right', 'right', 'right', 'right'], style: { head: [], border: [] } });
     const macs = macsPerChar(shape.cell, ctx.corpus.vocabSize, shape.hidden);
     for (const s of subjects) {
       const r = got.get(s.key)!;
-      if ('skipped' in r) table.push([s.label, `skipped: ${r.skipped.slice(0, 40)}`, '', '']);
-      else table.push([s.label, fmt(r.charsPerSec), s.threads === 1 ? fmt(r.cpuCharsPerSec) : '', ((r.charsPerSec * macs) / 1e9).toFixed(1)]);
+      if ('skipped' in r) table.push([s.label, `skipped: ${r.skipped.slice(0, 40)}`, '', '', '']);
+      else table.push([s.label, fmt(r.charsPerSec), s.threads === 1 ? fmt(r.cpuCharsPerSec) : '', ((r.charsPerSec * macs) / 1e9).toFixed(1), coresOf(r)?.toFixed(2) ?? '']);
     }
     lines.push(table.toString());
     const name = `${shape.cell}${shape.hidden} `;
