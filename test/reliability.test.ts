@@ -271,7 +271,7 @@ describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => 
     const exp = writeExperiment(dir, { ...TINY, seeds: [1, 2, 3, 4, 5], workers: 2 }, 'faults.json');
     const fault = { 'h8-u8-c5-lr0.1-s1': 'exit', 'h8-u8-c5-lr0.1-s2': 'throw', 'h8-u8-c5-lr0.1-s4': 'exit' };
     const r = await runCli(['sweep', exp, '--out', out], { env: { CHARLAB_TEST_FAULT: JSON.stringify(fault) } });
-    expect(r.code).toBe(3);
+    expect({ code: r.code, signal: r.signal, stderr: r.code === 3 ? '' : r.stderr }).toEqual({ code: 3, signal: null, stderr: '' });
     const rows = readCsv(join(out, 'summary.csv'));
     expect(rows.map((s) => [s.run_id, s.status])).toEqual([
       ['h8-u8-c5-lr0.1-s1', 'failed'],

@@ -81,7 +81,8 @@ export interface SweepResult {
   problems: number;
 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** What the pool's threads load (CommonJS in front of worker.ts: see threadEntry.cts). */
+const WORKER_URL = new URL('./threadEntry.cjs', import.meta.url);
 
 /** What validation found: the experiment, its runs, the results folder and (if any run is left) the corpus. */
 interface Plan {
@@ -572,6 +573,7 @@ async function runPool(
   if (opts.signal?.aborted) return true; // interrupted before the first run was launched
   const pool = new Piscina({
     filename: WORKER_URL.href,
+    name: 'run',
     minThreads: workers,
     maxThreads: workers,
     workerData: sharedCorpus(loaded),
