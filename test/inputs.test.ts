@@ -121,10 +121,10 @@ describe('the command line', () => {
   });
 
   test.skipIf(!HAVE_CORPORA)('train --hidden 100000 and --hidden 20000 on wasm are refused before training, naming the key and the estimate', async () => {
-    let r = await runCli(['train', '--corpus', 'holmes', '--hidden', '100000']);
+    let r = await runCli(['train', '--corpus', 'holmes', '--hidden', '100000', '--backend', 'wasm']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--hidden 100000: the wasm model .* needs about \d+(\.\d)? GB, more than the .* WebAssembly address space/);
-    r = await runCli(['train', '--corpus', 'holmes', '--hidden', '20000']);
+    r = await runCli(['train', '--corpus', 'holmes', '--hidden', '20000', '--backend', 'wasm']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--hidden 20000: the wasm model \(vocabulary 54, unroll 16\) needs about 4\.8 GB/);
     expect(r.stderr).not.toMatch(/rnn h20000/); // no training started

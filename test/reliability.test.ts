@@ -121,7 +121,7 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
     ['wrong type: list item', { exp: grid({ unroll: ['8'] }), message: /grid\.unroll\[0\]: expected a positive integer, got "8"/ }],
     ['wrong type: number', { exp: { ...TINY, workers: '2' }, message: /workers: expected a positive integer, got "2"/ }],
     ['wrong type: string', { exp: { ...TINY, description: 5 }, message: /description: expected a string, got 5/ }],
-    ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "wasm", "reference", got "gpu"/ }],
+    ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "auto", "native", "wasm", "reference", got "gpu"/ }],
     ['prime outside the vocabulary', { exp: { ...TINY, samples: { prime: 'Zebra' } }, message: /samples\.prime: character 'Z' \(U\+005A\) is not in the vocabulary of .*small\.txt/ }],
     ['missing key', { exp: { ...TINY, corpus: undefined }, message: /corpus: expected a file path .*, got nothing \(the key is missing\)/ }],
     ...(['hiddenSize', 'unroll', 'clip', 'learningRate'] as const).map(

@@ -20,6 +20,7 @@ export const SUMMARY_COLUMNS = [
   ...KNOB_COLUMNS.slice(AFTER_DROPOUT),
   'seed',
   'backend',
+  'isa',
   'status',
   'iterations',
   'chars',
@@ -48,11 +49,13 @@ export const SUMMARY_COLUMNS_V1 = [
 ] as const;
 /** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
 const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
+/** summary.csv before the native backend (issue 20): today's columns but `isa` (the code path a run used; empty in such rows). */
+export const SUMMARY_COLUMNS_V4: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'isa');
 /**
  * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
  * slice curve, the final score), and curve_val_chars, stopped_early and the new knobs are read empty.
  */
-export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => !ISSUE21_SUMMARY.has(c));
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS_V4.filter((c) => !ISSUE21_SUMMARY.has(c));
 /** summary.csv as the ladder's first version wrote it: the columns before issue 21 but `init` (the initialisation knob came later). */
 export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS_V3.filter((c) => c !== 'init');
 
@@ -91,6 +94,7 @@ const SUMMARY_RULES: Record<string, CellRule> = {
   params: count(),
   seed: count(false),
   backend: TEXT,
+  isa: TEXT,
   status: choice(RUN_STATUSES),
   iterations: count(),
   chars: count(),
