@@ -5,8 +5,9 @@
  * two curves, a run's page opens, and the console stays free of errors (a Content-Security-Policy
  * violation is one). Screenshots go to test-output/serve-browser/, removed when every test passed.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HAVE_CORPORA, REPO, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
@@ -115,5 +116,28 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_CORPORA)('charlab serve in Chromium', ()
 
   guarded('no errors in the console (CSP violations included)', async () => {
     expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAVE_CHROMIUM)('the committed static reports in Chromium', () => {
+  test('every leaderboard fits 1,400 px without a horizontal scrollbar', async () => {
+    const reports = readdirSync(join(REPO, 'results'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(REPO, 'results', d.name, 'report.html')))
+      .map((d) => d.name);
+    expect(reports.length).toBeGreaterThan(0);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const over: string[] = [];
+      for (const name of reports) {
+        await page.goto(pathToFileURL(join(REPO, 'results', name, 'report.html')).href);
+        // The leaderboards (by configuration, and of every run), each in its scrolling wrapper.
+        const widths = await page.locator('table.configs, table.leaderboard').evaluateAll((ts) => ts.map((t) => [t.scrollWidth, t.parentElement!.clientWidth]));
+        for (const [table, room] of widths) if (table > room) over.push(`${name}: ${table} px in ${room} px`);
+      }
+      expect(over).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ export const STYLE = `
 :root { --fg: #1d1f21; --muted: #666; --line: #e3e3e3; --bg-alt: #f7f7f8; --done: #2e7d32; --diverged: #b45309; --failed: #b91c1c; --missing: #6b7280; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-main { max-width: 1360px; margin: 0 auto; padding: 24px 28px 64px; }
+main { max-width: 1440px; margin: 0 auto; padding: 24px 20px 64px; }
 main > p, ul.headline, figcaption { max-width: 1080px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
@@ -29,7 +29,7 @@ p.sources, .muted { color: var(--muted); font-size: 13px; }
 ul.headline { font-size: 16px; padding-left: 20px; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12.5px; }
-th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 4px 4px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; vertical-align: bottom; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
@@ -45,7 +45,8 @@ td.note { max-width: 300px; font-size: 12px; color: #555; word-break: break-word
 .badge.done { background: var(--done); } .badge.diverged { background: var(--diverged); }
 .badge.failed { background: var(--failed); } .badge.missing { background: var(--missing); } .badge.baseline { background: #6a3d9a; }
 .better { color: var(--done); font-weight: 600; } .worse { color: var(--failed); }
-td.verdict { white-space: nowrap; } td.verdict.best { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested, td.verdict.unresolved { color: var(--muted); }
+td.verdict { white-space: normal; min-width: 8.5em; max-width: 11em; }
+td.interval span { display: block; color: var(--muted); font-size: 11.5px; } td.verdict.best { color: var(--done); font-weight: 600; } td.verdict.worse { color: var(--failed); } td.verdict.untested, td.verdict.unresolved { color: var(--muted); }
 tr.v-best td { background: #eef7ee; }
 .knobs { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 8px 28px; }
 figure { margin: 16px 0 28px; }
@@ -103,6 +104,11 @@ function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
       return deltaCell(c.delta ? c.delta(r) : null);
     case 'verdict':
       return `<td class="verdict ${h((r as ConfigEntry).verdict ?? '')}">${h(text)}</td>`;
+    case 'interval': {
+      // "+0.958 [−0.052, +1.968]" on two lines: the difference, the interval under it (narrower column)
+      const at = text.indexOf(' [');
+      return at < 0 ? num(text) : `<td class="num interval">${h(text.slice(0, at))}<span>${h(text.slice(at + 1))}</span></td>`;
+    }
     case 'note':
       return `<td class="note"${text.length > 160 ? ` title="${h(text)}"` : ''}>${h(truncate(text, 160))}</td>`;
     default:

@@ -16,7 +16,7 @@ export interface Column<T> {
   head: string;
   numeric: boolean;
   text: (row: T) => string;
-  kind?: 'run' | 'status' | 'delta' | 'note' | 'verdict' | 'knob';
+  kind?: 'run' | 'status' | 'delta' | 'note' | 'verdict' | 'knob' | 'interval';
   /** Where the cell links to (the run's checkpoint), if anywhere. */
   link?: (row: T) => string | undefined;
   /** The full text when the cell shows a shortened one (a run id shortened to what differs). */
@@ -118,7 +118,7 @@ export function configColumns(ctx: TableContext): Array<Column<ConfigEntry>> {
     { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
     ...delta.front,
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
-    { head: 'Δ best [95 % interval]', numeric: true, text: (c) => diffText(c) },
+    { head: 'Δ best [95 % interval]', numeric: true, text: (c) => diffText(c), kind: 'interval' },
     ...knobCols<ConfigEntry>(ctx.knobs),
     { head: 'n', numeric: true, text: (c) => (c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`) },
     { head: 'sd', numeric: true, text: (c) => fmtBpc(c.sd) },
