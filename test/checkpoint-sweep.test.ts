@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeCheckpoint } from '../src/checkpoint/checkpoint.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 const TIMING = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
 
@@ -29,7 +29,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): P
 
 const tensorsOf = (path: string) => decodeCheckpoint(readFileSync(path)).state;
 
-describe.skipIf(!HAVE_CORPORA)('checkpoints in sweeps', () => {
+describe('checkpoints in sweeps', () => {
   let dir: string;
   // Two runs on the reference backend (slow enough to be killed mid-run), a resume point every 10,000 characters.
   const EXP = {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 describe('charlab CLI', () => {
   test.each(['train', 'gradcheck', 'sweep', 'report', 'bench'])('%s --help exits 0 and describes the command', async (cmd) => {
@@ -36,7 +36,7 @@ describe('charlab CLI', () => {
     for (const p of params) expect(p.maxRelError).toBeLessThan(1e-5);
   });
 
-  test.skipIf(!HAVE_CORPORA)('train --json prints one JSON object with the scores of both models', async () => {
+  test('train --json prints one JSON object with the scores of both models', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 60_000);
     const r = await runCli(['train', '--corpus', corpus, '--hidden', '16', '--chars', '20000', '--json']);
@@ -51,7 +51,7 @@ describe('charlab CLI', () => {
     expect(out.charsPerSec).toBeGreaterThan(0);
   });
 
-  test.skipIf(!HAVE_CORPORA)('--prime primes the sample; a character outside the vocabulary is a usage error', async () => {
+  test('--prime primes the sample; a character outside the vocabulary is a usage error', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 30_000);
     const ok = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--prime', 'the ', '--sample-length', '25', '--json']);
@@ -62,7 +62,7 @@ describe('charlab CLI', () => {
     expect(bad.stderr).toMatch(/--prime: character 'Z' \(U\+005A\) is not in the vocabulary/);
   });
 
-  test.skipIf(!HAVE_CORPORA)('a budget larger than the training text wraps around', async () => {
+  test('a budget larger than the training text wraps around', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 5_000);
     const r = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '12000', '--json', '--backend', 'reference']);

@@ -13,7 +13,7 @@ import { buildReportData } from '../src/report/data.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { FolderTables, LadderRow, SummaryRow } from '../src/report/types.js';
 import { knobDefaults } from '../src/sweep/knobs.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 /** A run of hidden size h and learning rate lr, trained to `chars`, scoring `bpc`. */
 function row(h: number, lr: number, seed: number, chars: number, bpc: number): SummaryRow {
@@ -93,7 +93,7 @@ describe('a test of little power says so', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('report A B of different experiments', () => {
+describe('report A B of different experiments', () => {
   test('budgets 3,000 and 6,000: refused (exit 2) naming the difference, nothing written', async () => {
     const dir = tempDir('charlab-ab-');
     smallCorpus(dir, 30_000);

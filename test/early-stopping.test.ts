@@ -14,7 +14,7 @@ import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule } from '../s
 import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../src/train/run.js';
 import { ExperimentSchema } from '../src/sweep/schema.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
 const rng = makeRng('curve-text');
@@ -132,7 +132,7 @@ describe('early stopping', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('early stopping: bad values are refused with exit 2 naming the key, nothing written', () => {
+describe('early stopping: bad values are refused with exit 2 naming the key, nothing written', () => {
   test('experiment keys and train flags', async () => {
     const dir = tempDir('charlab-es-bad-');
     const corpus = smallCorpus(dir, 20_000);

@@ -12,7 +12,7 @@ import { decideRung, halvingChars, keptCount, rungBudgets, rungCounts, type Rung
 import type { RunSpec } from '../src/sweep/grid.js';
 import { stagedWork } from '../src/sweep/work.js';
 import { plannedTrainings } from '../src/sweep/search/hyperband.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 
 describe('rung budgets and decisions', () => {
@@ -66,7 +66,7 @@ describe('rung budgets and decisions', () => {
 const table = tableRows;
 const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 
-describe.skipIf(!HAVE_CORPORA)('halving sweeps', () => {
+describe('halving sweeps', () => {
   let dir: string;
   let reference: string;
   let referenceStderr: string;

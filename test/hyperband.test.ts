@@ -15,7 +15,7 @@ import { bracketShapes, hyperbandSearch } from '../src/sweep/search/hyperband.js
 import { randomConfigs } from '../src/sweep/search/random.js';
 import type { BracketDecision, Observation, Observed } from '../src/sweep/search/staged.js';
 import type { Experiment, HyperbandSearch } from '../src/sweep/schema.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 
 describe('brackets', () => {
@@ -152,7 +152,7 @@ function parseId(id: string): { hiddenSize: number; learningRate: number } {
 const table = tableRows;
 const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 
-describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
+describe('Hyperband sweeps', () => {
   let dir: string;
   let reference: string;
   // budgets 2,400, 4,800, 9,600 (eta 2): brackets of 4, 3 and 3 configurations.

@@ -4,10 +4,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
-import { SUMMARY_COLUMNS } from '../src/sweep/columns.js';
-import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs } from '../src/sweep/knobs.js';
+import { COLUMN_RULES, SUMMARY_COLUMNS } from '../src/sweep/columns.js';
+import { PLOT_FILE } from '../src/sweep/folder.js';
+import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs, type KnobDef } from '../src/sweep/knobs.js';
 import { knownKeys } from '../src/sweep/schema.js';
-import { KNOB_LABELS, KNOBS as REPORT_KNOBS } from '../src/report/types.js';
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../src/defaults.js';
 
 const { forgetBias: _notAKnob, ...MODEL_DEFAULTS_OF_KNOBS } = MODEL_DEFAULTS;
@@ -33,8 +33,28 @@ describe('the knob registry', () => {
     expect(knobDefaults()).toEqual({ hiddenSize: RNN_DEFAULTS.hiddenSize, unroll: RNN_DEFAULTS.unroll, clip: RNN_DEFAULTS.clip, learningRate: RNN_DEFAULTS.learningRate, ...MODEL_DEFAULTS_OF_KNOBS });
     expect(knownKeys(['grid'])).toEqual(KNOBS.map((k) => k.key));
     expect(knownKeys(['search', 'space'])).toEqual(KNOBS.map((k) => k.key));
-    expect([...REPORT_KNOBS]).toEqual(KNOBS.map((k) => k.key));
-    for (const k of KNOBS) expect(KNOB_LABELS[k.key]).toBe(k.label);
+  });
+
+  test('each knob is usable everywhere it goes: its default passes its own schema, its column is its own, its slug names a plot file', () => {
+    for (const k of KNOBS as readonly KnobDef[]) {
+      expect(k.schema.safeParse(k.default).success, k.key).toBe(true);
+      expect(COLUMN_RULES.summary[k.column], `${k.column} is also a measured column`).toBeUndefined();
+      expect(SUMMARY_COLUMNS.filter((c) => c === k.column)).toHaveLength(1);
+      expect(PLOT_FILE.test(`curves-by-${k.slug}.svg`), k.slug).toBe(true);
+    }
+  });
+
+  test('run ids and columns stay unambiguous: columns, slugs and id prefixes are distinct; the unprefixed choice knobs share no value', () => {
+    const distinct = (xs: string[]) => expect(new Set(xs).size, xs.join(',')).toBe(xs.length);
+    distinct(KNOBS.map((k) => k.column));
+    distinct(KNOBS.map((k) => k.slug));
+    distinct(KNOBS.map((k) => k.idPrefix).filter((p) => p !== ''));
+    const bare = KNOBS.filter((k) => k.idPrefix === '');
+    expect(bare.every((k) => k.kind === 'choice')).toBe(true);
+    const names = bare.flatMap((k) => (k.schema as unknown as { options: string[] }).options);
+    distinct(names);
+    // A prefixed part never reads as a bare name, nor as another knob's prefix followed by a value.
+    for (const k of KNOBS.filter((x) => x.idPrefix !== '')) expect(names.some((n) => n.startsWith(k.idPrefix)), k.key).toBe(false);
   });
 
   test('grid expansion nests the knobs in registry order, seeds innermost; a knob left out takes its default', () => {

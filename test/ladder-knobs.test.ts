@@ -24,7 +24,7 @@ import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../sr
 import { learningRateAt } from '../src/train/schedule.js';
 import { referenceBytes, wasmLinearBytes } from '../src/train/memory.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
 const rng = makeRng('ladder-text');
@@ -164,7 +164,7 @@ describe('a union of grids', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('summary.csv with the ladder', () => {
+describe('summary.csv with the ladder', () => {
   test('new columns: params and the best score; a v1 table is read, then upgraded in place when the sweep appends', async () => {
     const dir = tempDir('charlab-ladder-');
     smallCorpus(dir, 20_000);

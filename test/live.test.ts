@@ -10,7 +10,7 @@ import { LIVE_POINTS, LIVE_SAMPLES, liveRecorder } from '../src/sweep/liveRecord
 import type { SweepEvents } from '../src/sweep/sweep.js';
 import type { RunOutcome } from '../src/sweep/task.js';
 import { failedOutcome } from '../src/sweep/task.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const spec = (id: string, index = 0): RunSpec => ({ ...knobDefaults(), id, index, seed: 1 });
 const planned = { tasks: 2, done: 0, work: 2000 };
@@ -99,7 +99,7 @@ describe('live.json', () => {
     expect(readLive(other).error).toMatch(/live\.json: not valid JSON/);
   });
 
-  test.skipIf(!HAVE_CORPORA)('a sweep leaves live.json saying it ended, every training finished', async () => {
+  test('a sweep leaves live.json saying it ended, every training finished', async () => {
     const dir = tempDir();
     smallCorpus(dir);
     const exp = writeExperiment(dir, { ...tinyExperiment('live'), seeds: [1, 2] });

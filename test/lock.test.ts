@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, procState } from '../src/sweep/lock.js';
 import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { REPO, runCli, SHARED_CORPORA, smallCorpus, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
+import { NO_KNOWN_CORPORA, REPO, runCli, smallCorpus, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
 const TINY = tinyExperiment('lock');
 /** Six runs of well under a second each on two workers: long enough to kill after the first is recorded. */
@@ -91,7 +91,7 @@ describe('kill -9 of the whole process group of `npm run sweep`', () => {
       const child = spawn('npm', ['run', '--silent', 'sweep', '--', exp, '--out', out], {
         cwd: REPO,
         detached, // its own process group: npm, the shell and node, as a terminal's Ctrl-\ or a kill -9 -PGID reaches them
-        env: { ...process.env, CHARLAB_DATA_DIR: SHARED_CORPORA },
+        env: { ...process.env, ...NO_KNOWN_CORPORA },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

@@ -12,13 +12,14 @@ import { prepareCorpus } from '../src/corpus/prepare.js';
 import { ExperimentSchema } from '../src/sweep/schema.js';
 import { readTable } from '../src/sweep/tables.js';
 import { markovBaseline } from '../src/train/baseline.js';
+import { fixtureText } from './helpers/fixtureText.js';
 import { ladderTrainEnd, markovLadder } from '../src/train/markovLadder.js';
-import { CORPORA_HINT, HAVE_CORPORA, HOLMES, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
-const text = HAVE_CORPORA ? readFileSync(HOLMES, 'utf8').slice(0, 30_000) : '';
+const text = fixtureText(30_000);
 
-describe.skipIf(!HAVE_CORPORA)(`the ladder's orders (${HAVE_CORPORA ? 'holmes head' : CORPORA_HINT})`, () => {
-  const corpus = prepareCorpus(text, 'holmes-head', { validation: 0.1 });
+describe("the ladder's orders", () => {
+  const corpus = prepareCorpus(text, 'fixture', { validation: 0.1 });
 
   for (const budget of [5_000, 1_000_000]) {
     it(`order k scores bit for bit as markovBaseline of order k on the same characters (budget ${budget})`, () => {
@@ -56,7 +57,7 @@ describe('markov.ladder in the experiment schema', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
+describe('baselines.csv in a sweep', () => {
   let dir: string;
   let out: string;
   let exp: string;

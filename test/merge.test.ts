@@ -3,7 +3,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 const EXP = {
   name: 'm',
@@ -23,7 +23,7 @@ const metrics = (dir: string, t: TableName) => readTable(dir, t).rows.map((r) =>
 const summaryIds = (dir: string) => readTable(dir, 'summary').rows.map((r) => r.run_id);
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
-describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
+describe('merging the shards of a sweep', () => {
   let dir: string;
   let exp: string;
   let whole: string;
@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('merge refuses a mix of shards', () => {
+describe('merge refuses a mix of shards', () => {
   let dir: string;
   const TINY = { ...EXP, name: 'mix', budget: { chars: 3000 }, curves: { every: 1000 }, evaluation: { every: 1500, chars: 300 }, samples: { length: 20 } };
   const results = () => join(dir, 'results/mix');

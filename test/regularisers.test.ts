@@ -15,7 +15,7 @@ import { makeOptimizer, withWeightDecay } from '../src/optim/optimizers.js';
 import { configId, knobDefaults } from '../src/sweep/knobs.js';
 import { ExperimentSchema } from '../src/sweep/schema.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const base: RnnConfig = { vocabSize: 6, hiddenSize: 7, unroll: 5, learningRate: 0.01, clip: 5, seed: 2, optimizer: 'adam' };
 const rng = makeRng('regularisers');
@@ -158,7 +158,7 @@ describe('knobs like the others: grid keys, run ids, train flags; the fast backe
     expect(initTensors(c)).toBeDefined();
   });
 
-  test.skipIf(!HAVE_CORPORA)('train: the flags, summary of the knobs in --json; on wasm exit 2 naming the knob; a sweep likewise', async () => {
+  test('train: the flags, summary of the knobs in --json; on wasm exit 2 naming the knob; a sweep likewise', async () => {
     const dir = tempDir('charlab-reg-');
     const corpus = smallCorpus(dir, 20_000);
     const flags = ['--cell', 'gru', '--hidden', '8', '--unroll', '8', '--chars', '2000', '--optimizer', 'adam', '--lr', '0.01'];

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
 /** "wasm" is the default; the reference backend keeps these tests independent of the WebAssembly build. */
 const BACKEND = 'reference';
@@ -90,7 +90,7 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or file, nothing written', () => {
+describe('bad input: exit 2, a message naming the key or file, nothing written', () => {
   let dir: string;
   let existing: string;
   let before: Record<string, string>;
@@ -224,7 +224,7 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => {
+describe('faults: recorded, and the sweep goes on', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-faults-');
@@ -305,7 +305,7 @@ describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => 
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command resumes exactly', () => {
+describe('interruptions: nothing lost, the same command resumes exactly', () => {
   let dir: string;
   let exp: string;
   let reference: string;
@@ -389,7 +389,7 @@ describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command re
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
+describe('one sweep per results folder', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-lock-');

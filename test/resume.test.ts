@@ -12,7 +12,7 @@ import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import type { RnnConfig } from '../src/model/types.js';
 import { trainRun, type Cadence, type CurvePoint, type RunResult, type RunSnapshot, type SamplePoint } from '../src/train/run.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 // A text with some structure: words drawn from a small lexicon.
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
@@ -109,7 +109,7 @@ describe('resume is bit-identical to the run that never stopped', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('the commands: train --save / --resume, sample, eval', () => {
+describe('the commands: train --save / --resume, sample, eval', () => {
   const common = ['--hidden', '24', '--unroll', '10', '--markov-order', '3', '--json'];
   const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
   const untimedJson = (o: Record<string, unknown>) => ({ ...o, trainSeconds: 0, charsPerSec: 0 });

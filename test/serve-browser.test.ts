@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { HAVE_CORPORA, REPO, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { REPO, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { startServe, type Serving } from './helpers/serve.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,7 +35,7 @@ const watched = {
   workers: 1,
 };
 
-describe.skipIf(!HAVE_CHROMIUM || !HAVE_CORPORA)('charlab serve in Chromium', () => {
+describe.skipIf(!HAVE_CHROMIUM)('charlab serve in Chromium', () => {
   let root: string;
   let srv: Serving;
   let ctx: BrowserContext;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendRows } from '../src/sweep/tables.js';
 import { PAGE_CSP } from '../src/serve/server.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 import { hostname } from 'node:os';
 import { phaseOf, QUIET_MS } from '../src/serve/phase.js';
 import type { LiveState } from '../src/sweep/live.js';
@@ -18,7 +18,7 @@ import { eventually, rawRequest, startServe, type Serving } from './helpers/serv
 const HOSTILE = 'ab\x1b[2Jcd\u202eef\x9b31m\r\x07 ok <script>alert(1)</script> "q" & \'a\'\n';
 const PLANTED = 'planted <script>alert("x")</script><img src=x onerror=alert(2)> \x1b[31mred\u202eevil\u2066';
 
-describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
+describe('charlab serve, over HTTP', () => {
   let root: string;
   let secret: string;
   let srv: Serving;
@@ -177,7 +177,7 @@ describe('where a sweep stands', () => {
     expect(r.stderr).toMatch(/serve: .*nope: no such folder/);
   });
 
-  test.skipIf(!HAVE_CORPORA)('--host other than the loopback: a loud warning, and the Host header is not checked', async () => {
+  test('--host other than the loopback: a loud warning, and the Host header is not checked', async () => {
     const { child, done } = startCli(['serve', tempDir(), '--host', '0.0.0.0', '--port', '0']);
     let out = '';
     let err = '';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/sweep/load.js';
 import { readTable, writeTable } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {
   test('every command `charlab --help` lists has an `npm run <command>` alias (the README says each has one)', async () => {
@@ -54,7 +54,7 @@ describe('sweep --plan --shard', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; a held-out range inside the training text is refused', () => {
+describe('eval: the corpus defaults to the checkpoint\'s; a held-out range inside the training text is refused', () => {
   test('eval CKPT without --corpus scores the recorded corpus; --validation beyond the run\'s split on its own text exits 2 naming the overlap', async () => {
     const dir = tempDir('charlab-eval-');
     const corpus = smallCorpus(dir, 20_000);
@@ -81,7 +81,7 @@ describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; 
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation 0 is not "no score yet"', () => {
+describe('a tiny held-out text is warned about; validation 0 is not "no score yet"', () => {
   test('train, sweep and eval on a 28-character corpus warn that 1 held-out character is scored', async () => {
     const dir = tempDir('charlab-tiny-');
     writeFileSync(join(dir, 'tiny.txt'), 'the cat sat on the mat. ok.\n');
@@ -113,7 +113,7 @@ describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
+describe('sample streams what it draws', () => {
   test('sample --length 100000000 prints at once; Ctrl-C keeps what was printed, a prefix of the same seed\'s shorter sample', async () => {
     const dir = tempDir('charlab-stream-');
     const corpus = smallCorpus(dir, 20_000);
@@ -143,7 +143,7 @@ describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped in report.md and report.html', () => {
+describe('control characters from the tables are escaped in report.md and report.html', () => {
   test('ESC, BEL and U+202E in a sample and an error reach the reports as \\x1b, \\x07, \\u202e; the CSV keeps them', async () => {
     const dir = tempDir('charlab-ctl-');
     smallCorpus(dir, 20_000);
@@ -163,7 +163,7 @@ describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped i
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)("a merged folder's report links each run to its checkpoint under shards/", () => {
+describe("a merged folder's report links each run to its checkpoint under shards/", () => {
   test('run ids link to shards/<i>-of-<n>/checkpoints/<run_id>.safetensors, and the link is a file', async () => {
     const dir = tempDir('charlab-mlink-');
     smallCorpus(dir, 20_000);
@@ -183,7 +183,7 @@ describe.skipIf(!HAVE_CORPORA)("a merged folder's report links each run to its c
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('bench: --hidden steers every section; --quick trains a small LSTM', () => {
+describe('bench: --hidden steers every section; --quick trains a small LSTM', () => {
   test('--quick defaults the LSTM to 64 units; --hidden sets the training, sweep and LSTM sections alike', async () => {
     const { resolveBenchOptions } = await import('../src/cli/bench.js');
     expect(resolveBenchOptions({ quick: true })).toMatchObject({ lstmHidden: [64], sweepHidden: [50, 100], hidden: [100, 256, 512] });
@@ -202,7 +202,7 @@ describe.skipIf(!HAVE_CORPORA)('bench: --hidden steers every section; --quick tr
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --help say what each does', () => {
+describe('the default prime: train --help and sample --help say what each does', () => {
   test('train primes with the last character read, sample with a newline; each help says so, and the behaviour matches', async () => {
     const { DEFAULT_PRIME } = await import('../src/corpus/prime.js');
     const flat = (s: string) => s.replace(/\s+/g, ' ');

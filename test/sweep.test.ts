@@ -7,7 +7,7 @@ import { expandGrid } from '../src/sweep/grid.js';
 import { nearest, parseExperiment } from '../src/sweep/load.js';
 import { experimentJsonSchema } from '../src/sweep/schema.js';
 import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
 
 const base = {
   name: 'tiny',
@@ -80,7 +80,7 @@ describe('experiment schema and grid', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('a real sweep through the CLI', () => {
+describe('a real sweep through the CLI', () => {
   let dir: string;
   let exp: string;
   beforeAll(() => {

@@ -8,7 +8,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { KNOBS } from '../src/sweep/knobs.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const TINY = tinyExperiment('rule');
 
@@ -22,7 +22,7 @@ function setCell(path: string, line: number, column: string, value: string): voi
   writeFileSync(path, lines.join('\n'));
 }
 
-describe.skipIf(!HAVE_CORPORA)('one validity rule for every table reader', () => {
+describe('one validity rule for every table reader', () => {
   let dir: string;
   let exp: string;
   let swept: string;
@@ -79,7 +79,7 @@ describe.skipIf(!HAVE_CORPORA)('one validity rule for every table reader', () =>
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('--json outputs: column types from the knob registry', () => {
+describe('--json outputs: column types from the knob registry', () => {
   test('sweep --json gives cell, optimizer and init as text and every numeric knob as a number; report --json gives seeds as numbers', async () => {
     const dir = tempDir('charlab-json-');
     smallCorpus(dir, 30_000);

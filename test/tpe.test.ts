@@ -16,7 +16,7 @@ import type { Observed } from '../src/sweep/search/staged.js';
 import { tpeRounds, tpeSearch } from '../src/sweep/search/tpeRounds.js';
 import type { Experiment, TpeSearch } from '../src/sweep/schema.js';
 import { erfc, logNormalMass, normalCdf, normalQuantile } from '../src/util/normal.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { tableRows, waitFor } from './helpers/staged.js';
 
 describe('normal distribution', () => {
@@ -154,7 +154,7 @@ describe('TPE suggestions', () => {
 
 const table = tableRows;
 
-describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
+describe('TPE sweeps', () => {
   let dir: string;
   let reference: string;
   // 7 configurations (3 at random, then rounds of 2) × 2 seeds on the reference backend, 2,400 characters each.
