@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readExperimentFile } from '../dist/sweep/load.js';
+import { readExperimentFile } from '../dist/results/experimentFile.js';
 import { stagedSearch } from '../dist/sweep/search/index.js';
 
 const [expPath, gridDir, ...rest] = process.argv.slice(2);

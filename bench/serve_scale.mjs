@@ -17,12 +17,12 @@ import { join } from 'node:path';
 
 const dist = new URL('../dist/', import.meta.url);
 const { startServer } = await import(new URL('serve/server.js', dist).href);
-const { writeTable, tableText } = await import(new URL('sweep/tables.js', dist).href);
-const { writeManifest } = await import(new URL('sweep/manifest.js', dist).href);
-const { parseExperiment } = await import(new URL('sweep/load.js', dist).href);
+const { writeTable, tableText } = await import(new URL('results/tables.js', dist).href);
+const { writeManifest } = await import(new URL('results/manifest.js', dist).href);
+const { parseExperiment } = await import(new URL('results/experimentFile.js', dist).href);
 const { planRuns } = await import(new URL('sweep/grid.js', dist).href);
-const { knobCells } = await import(new URL('sweep/knobs.js', dist).href);
-const { writeLive } = await import(new URL('sweep/live.js', dist).href);
+const { knobCells } = await import(new URL('results/knobs.js', dist).href);
+const { writeLive } = await import(new URL('results/live.js', dist).href);
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -12,7 +12,7 @@ import { rankedTable } from '../src/cli/sweepDisplay.js';
 import { buildReportData } from '../src/report/data.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { FolderTables, LadderRow, SummaryRow } from '../src/report/types.js';
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 import { REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 /** A run of hidden size h and learning rate lr, trained to `chars`, scoring `bpc`. */

@@ -11,8 +11,9 @@ import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import type { EvalResult, RnnConfig } from '../src/model/types.js';
 import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule } from '../src/train/earlyStopping.js';
-import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../src/train/run.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
+import type { CurvePoint } from '../src/results/records.js';
+import { trainRun, type Cadence, type RunSnapshot } from '../src/train/run.js';
+import { ExperimentSchema } from '../src/results/schema.js';
 import { makeRng } from '../src/util/rng.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 

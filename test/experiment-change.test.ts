@@ -7,7 +7,7 @@
 import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
 import { REPO, runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 const BASE = tinyExperiment('change');

@@ -2,7 +2,7 @@
  * Issue 14, seeds grouped: statistics per configuration against values computed by hand, the
  * verdict against the best (Welch's t at 5 %), and the report's tables built on the means.
  */
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 import { describe, expect, test } from 'vitest';
 import { groupStats, multiSeed, rankGroups, verdictText } from '../src/report/groups.js';
 import { buildReportData } from '../src/report/data.js';

@@ -9,12 +9,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { configId } from '../src/sweep/knobs.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { configId } from '../src/results/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { bracketShapes, hyperbandSearch } from '../src/sweep/search/hyperband.js';
 import { randomConfigs } from '../src/sweep/search/random.js';
 import type { BracketDecision, Observation, Observed } from '../src/sweep/search/staged.js';
-import type { Experiment, HyperbandSearch } from '../src/sweep/schema.js';
+import type { Experiment, HyperbandSearch } from '../src/results/schema.js';
 import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { fanova, treeMainEffects } from '../src/util/fanova.js';
 import { confoundedPairs, importanceOf } from '../src/report/importance.js';
 import type { LeaderboardEntry, RungRow } from '../src/report/types.js';
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 
 describe('fANOVA', () => {
   test('one tree by hand: a split on x0 explains everything; a split under it on x1 only on one side adds an interaction', () => {

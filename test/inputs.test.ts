@@ -6,10 +6,10 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { experimentJsonSchema } from '../src/sweep/schema.js';
-import { duplicateKeys } from '../src/sweep/load.js';
+import { experimentJsonSchema } from '../src/results/schema.js';
+import { duplicateKeys } from '../src/results/experimentFile.js';
 import { checkExperimentResources } from '../src/sweep/checks.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { markovBytes, referenceBytes, wasmBytes, wasmLinearBytes, WASM_MAX_BYTES, rnnParams } from '../src/train/memory.js';
 import { DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, RNN_DEFAULTS } from '../src/defaults.js';
 import { RNN_DEFAULTS as MODEL_RNN_DEFAULTS } from '../src/model/types.js';

@@ -1,13 +1,13 @@
 /**
- * The knob registry (src/sweep/knobs.ts): run ids, summary columns, the schema's grid keys and the
+ * The knob registry (src/results/knobs.ts): run ids, summary columns, the schema's grid keys and the
  * report's knobs all come from it, and min-char-rnn's four knobs keep the ids and columns they had.
  */
 import { describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
-import { COLUMN_RULES, SUMMARY_COLUMNS } from '../src/sweep/columns.js';
-import { PLOT_FILE } from '../src/sweep/folder.js';
-import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs, type KnobDef } from '../src/sweep/knobs.js';
-import { knownKeys } from '../src/sweep/schema.js';
+import { COLUMN_RULES, SUMMARY_COLUMNS } from '../src/results/columns.js';
+import { PLOT_FILE } from '../src/results/folder.js';
+import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs, type KnobDef } from '../src/results/knobs.js';
+import { knownKeys } from '../src/results/schema.js';
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../src/defaults.js';
 
 const { forgetBias: _notAKnob, ...MODEL_DEFAULTS_OF_KNOBS } = MODEL_DEFAULTS;

@@ -1,13 +1,13 @@
-/** live.json: the sweep's view of what it is doing now, for charlab serve (src/sweep/live.ts, liveRecorder.ts). */
+/** live.json: the sweep's view of what it is doing now, for charlab serve (src/results/live.ts, liveRecorder.ts). */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCurves, parseSamples } from '../src/report/tables.js';
 import type { RunSpec } from '../src/sweep/grid.js';
-import { knobDefaults } from '../src/sweep/knobs.js';
-import { readLive } from '../src/sweep/live.js';
+import { knobDefaults } from '../src/results/knobs.js';
+import { readLive } from '../src/results/live.js';
 import { LIVE_POINTS, LIVE_SAMPLES, liveRecorder } from '../src/sweep/liveRecorder.js';
-import type { SweepEvents } from '../src/sweep/sweep.js';
+import type { SweepEvents } from '../src/sweep/events.js';
 import type { RunOutcome } from '../src/sweep/task.js';
 import { failedOutcome } from '../src/sweep/task.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';

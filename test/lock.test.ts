@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, procState } from '../src/sweep/lock.js';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
 import { NO_KNOWN_CORPORA, REPO, runCli, smallCorpus, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
 const TINY = tinyExperiment('lock');

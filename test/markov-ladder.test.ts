@@ -9,8 +9,8 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareCorpus } from '../src/corpus/prepare.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
-import { readTable } from '../src/sweep/tables.js';
+import { ExperimentSchema } from '../src/results/schema.js';
+import { readTable } from '../src/results/tables.js';
 import { markovBaseline } from '../src/train/baseline.js';
 import { fixtureText } from './helpers/fixtureText.js';
 import { ladderTrainEnd, markovLadder } from '../src/train/markovLadder.js';

@@ -2,7 +2,7 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
 import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 const EXP = {

@@ -9,11 +9,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planRuns } from '../src/sweep/grid.js';
-import { KNOB_KEYS } from '../src/sweep/knobs.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { KNOB_KEYS } from '../src/results/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { draw, roundSignificant } from '../src/sweep/search/random.js';
-import type { ExperimentInput } from '../src/sweep/schema.js';
-import { readTable } from '../src/sweep/tables.js';
+import type { ExperimentInput } from '../src/results/schema.js';
+import { readTable } from '../src/results/tables.js';
 import { runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
 
 const RANDOM = {

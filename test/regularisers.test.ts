@@ -12,8 +12,8 @@ import { ReferenceModel } from '../src/model/reference.js';
 import { initTensors, modelTensors } from '../src/model/spec.js';
 import type { RnnConfig } from '../src/model/types.js';
 import { makeOptimizer, withWeightDecay } from '../src/optim/optimizers.js';
-import { configId, knobDefaults } from '../src/sweep/knobs.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
+import { configId, knobDefaults } from '../src/results/knobs.js';
+import { ExperimentSchema } from '../src/results/schema.js';
 import { makeRng } from '../src/util/rng.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
+import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/results/tables.js';
 import { runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
 
 /** "wasm" is the default; the reference backend keeps these tests independent of the WebAssembly build. */

@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildAcrossReport, buildReport } from '../src/report/io.js';
-import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/sweep/columns.js';
+import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/results/columns.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const rows = (path: string) => parse(readFileSync(path), { columns: true }) as Record<string, string>[];

@@ -10,7 +10,7 @@ import { renderHtml } from '../src/report/html.js';
 import { readFolder } from '../src/report/io.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { distinguishingKnobs, shortNames } from '../src/report/shortIds.js';
-import { configId, knobDefaults, type KnobValues } from '../src/sweep/knobs.js';
+import { configId, knobDefaults, type KnobValues } from '../src/results/knobs.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report');
 

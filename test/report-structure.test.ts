@@ -3,7 +3,7 @@
  * expansion, the sweep facts are described once for both renderers, no function in src/report is
  * long, heat-map text contrasts with its cell, and the Markov baseline's label stays inside the plot.
  */
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ import { escapeHtml, mdText } from '../src/report/format.js';
 import { renderHtml } from '../src/report/html.js';
 import { readFolder } from '../src/report/io.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { curvesSpec, heatmapSpec, labelSides, renderSvg } from '../src/report/plots.js';
+import { labelSides } from '../src/report/plotKit.js';
+import { curvesSpec, heatmapSpec, renderSvg } from '../src/report/plots.js';
 import type { CurveRow, FolderTables, Manifest, ReportData, SummaryRow } from '../src/report/types.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,7 +10,8 @@ import { createModel, type Backend } from '../src/backend/index.js';
 import { checkpointOf, decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import type { RnnConfig } from '../src/model/types.js';
-import { trainRun, type Cadence, type CurvePoint, type RunResult, type RunSnapshot, type SamplePoint } from '../src/train/run.js';
+import type { CurvePoint, SamplePoint } from '../src/results/records.js';
+import { trainRun, type Cadence, type RunResult, type RunSnapshot } from '../src/train/run.js';
 import { makeRng } from '../src/util/rng.js';
 import { runCli, smallCorpus, tempDir } from './helpers/cli.js';
 

@@ -7,12 +7,12 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { appendRows } from '../src/sweep/tables.js';
+import { appendRows } from '../src/results/tables.js';
 import { PAGE_CSP } from '../src/serve/server.js';
 import { runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 import { hostname } from 'node:os';
 import { phaseOf, QUIET_MS } from '../src/serve/phase.js';
-import type { LiveState } from '../src/sweep/live.js';
+import type { LiveState } from '../src/results/live.js';
 import { eventually, rawRequest, startServe, type Serving } from './helpers/serve.js';
 
 const HOSTILE = 'ab\x1b[2Jcd\u202eef\x9b31m\r\x07 ok <script>alert(1)</script> "q" & \'a\'\n';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { parseShard, shardOf, shardRuns } from '../src/sweep/shard.js';
 import { slurmScript, type SlurmScriptOptions } from '../src/sweep/slurm.js';
 import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';

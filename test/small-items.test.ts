@@ -5,8 +5,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nearest } from '../src/sweep/load.js';
-import { readTable, writeTable } from '../src/sweep/tables.js';
+import { nearest } from '../src/results/experimentFile.js';
+import { readTable, writeTable } from '../src/results/tables.js';
 import { REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {

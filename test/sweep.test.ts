@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
-import { nearest, parseExperiment } from '../src/sweep/load.js';
-import { experimentJsonSchema } from '../src/sweep/schema.js';
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS } from '../src/sweep/tables.js';
+import { nearest, parseExperiment } from '../src/results/experimentFile.js';
+import { experimentJsonSchema } from '../src/results/schema.js';
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS } from '../src/results/tables.js';
 import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
 
 const base = {

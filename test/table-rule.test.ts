@@ -7,7 +7,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { KNOBS } from '../src/sweep/knobs.js';
+import { KNOBS } from '../src/results/knobs.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const TINY = tinyExperiment('rule');

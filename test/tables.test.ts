@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseCsv as reportParseCsv } from '../src/report/csv.js';
 import { parseCurves, parseSummary } from '../src/report/tables.js';
-import { readTable, SUMMARY_COLUMNS, TABLES, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
+import { readTable, SUMMARY_COLUMNS, TABLES, writeTable, type Row, type TableName } from '../src/results/tables.js';
 import { runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 /** Two runs, 30 curve rows each: a 60-row curves.csv. */

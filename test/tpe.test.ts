@@ -8,13 +8,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseExperiment } from '../src/sweep/load.js';
-import { configId } from '../src/sweep/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
+import { configId } from '../src/results/knobs.js';
 import { fitParzen, logPdfParzen, type Dim } from '../src/sweep/search/parzen.js';
 import { randomConfigs } from '../src/sweep/search/random.js';
 import type { Observed } from '../src/sweep/search/staged.js';
 import { tpeRounds, tpeSearch } from '../src/sweep/search/tpeRounds.js';
-import type { Experiment, TpeSearch } from '../src/sweep/schema.js';
+import type { Experiment, TpeSearch } from '../src/results/schema.js';
 import { erfc, logNormalMass, normalCdf, normalQuantile } from '../src/util/normal.js';
 import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { tableRows, waitFor } from './helpers/staged.js';

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/index.js';
 import type { LoadedCorpus } from '../data/corpus.js';
-import type { Experiment } from '../sweep/schema.js';
+import { checkpointsDir } from '../results/folder.js';
+import type { Experiment } from '../results/schema.js';
 import { withDefaults, type CharModel, type RnnConfig } from '../model/types.js';
 import type { Cadence, RunCallbacks, RunSnapshot } from '../train/run.js';
 import { corpusRecordOf } from './corpus.js';
@@ -133,10 +134,6 @@ export function sweepCheckpoints(exp: Experiment, loaded: LoadedCorpus, resultsD
     vocab: loaded.corpus.vocab.symbols,
     markovOrder: exp.markov.order,
   };
-}
-
-export function checkpointsDir(resultsDir: string): string {
-  return join(resultsDir, 'checkpoints');
 }
 
 /** Temporary files of checkpoint writes a crash interrupted (`<file>.<pid>.tmp`): removed by the sweep holding the folder's lock. */

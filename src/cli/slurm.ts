@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { planRunsOf } from '../sweep/grid.js';
 import { refuseSharding } from '../sweep/staged.js';
-import { readExperimentFile } from '../sweep/load.js';
+import { readExperimentFile } from '../results/experimentFile.js';
 import { isSlurmScript, shellQuote, slurmScript } from '../sweep/slurm.js';
 import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
 import { writeFileAtomic } from '../util/atomic.js';

@@ -9,10 +9,10 @@ import Table from 'cli-table3';
 import { fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
 import { comparisonSentence, type ComparisonFacts } from '../report/text.js';
 import { diffText, meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
-import { SUMMARY_TEXT_COLUMNS } from '../sweep/columns.js';
-import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../sweep/knobs.js';
+import { SUMMARY_TEXT_COLUMNS } from '../results/columns.js';
+import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../results/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
-import type { SweepEvents } from '../sweep/sweep.js';
+import type { SweepEvents } from '../sweep/events.js';
 import type { CostPerChar } from '../sweep/work.js';
 import { WorkClock } from '../sweep/clock.js';
 import type { RunOutcome } from '../sweep/task.js';
@@ -234,7 +234,7 @@ function runTable(summary: Record<string, string>[]): string {
 /**
  * A summary row for --json: the convention of every --json output (train, sweep, report): numbers
  * are JSON numbers, a value that was not measured (an empty cell) is null, text stays a string.
- * Which columns hold text comes from the column rules and the knob registry (src/sweep/columns.ts).
+ * Which columns hold text comes from the column rules and the knob registry (src/results/columns.ts).
  */
 export function jsonRow(row: Record<string, string>): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};

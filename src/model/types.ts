@@ -1,7 +1,8 @@
 import type { Rng, RngState } from '../util/rng.js';
 import type { CellName } from './cells/index.js';
+import type { OptimizerName } from '../optim/optimizers.js';
 
-export type OptimizerName = 'adagrad' | 'rmsprop' | 'adam';
+export type { OptimizerName };
 
 /**
  * Hyper-parameters of one character model, as plain data. Defaults are min-char-rnn's; the

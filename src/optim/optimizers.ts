@@ -10,10 +10,12 @@
  * It is not a gradient (adam with it is AdamW, not Adam on an L2 loss): the loss and its gradients
  * do not change, only the update does.
  */
-import type { OptimizerName, Tensors } from '../model/types.js';
 import { adagradStep } from './adagrad.js';
 
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adagrad', 'rmsprop', 'adam'];
+export const OPTIMIZER_NAMES = ['adagrad', 'rmsprop', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/** Named Float64 tensors: the parameters, their gradients, an optimizer's memory (src/model/types.ts's Tensors). */
+type Tensors = Record<string, Float64Array>;
 
 export interface Optimizer {
   readonly name: OptimizerName;

@@ -4,7 +4,7 @@
  * most MAX_VALUES distinct values keeps them; one with more is cut into BINS ranges holding about
  * the same number of distinct values each, labelled "low–high".
  */
-import { cmpKnobValue } from '../sweep/knobs.js';
+import { cmpKnobValue } from '../results/knobs.js';
 import { fmtKnob } from './tableColumns.js';
 import type { KnobValue } from './types.js';
 

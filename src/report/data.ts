@@ -11,10 +11,10 @@
  */
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { meaningChanges } from '../sweep/manifest.js';
-import type { Experiment } from '../sweep/schema.js';
+import { meaningChanges } from '../results/manifest.js';
+import type { Experiment } from '../results/schema.js';
 import { median } from '../util/stats.js';
-import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../results/knobs.js';
 import { binning } from './bins.js';
 import { factsOf } from './facts.js';
 import { ladderOf } from './ladder.js';
@@ -426,7 +426,7 @@ function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[
 /**
  * Folders are reported together only when their runs are comparable: shards (or re-runs) of one
  * experiment — the same corpus text, split, budget and everything else that changes what a run
- * means (src/sweep/manifest.ts meaningChanges). Anything else is refused: one leaderboard across
+ * means (src/results/manifest.ts meaningChanges). Anything else is refused: one leaderboard across
  * budgets, scored against one folder's Markov ladder, would compare what is not comparable.
  */
 export function checkComparable(folders: FolderTables[]): void {

@@ -4,10 +4,10 @@
  * (factGroups), which the Markdown and HTML renderers only lay out and escape.
  */
 import { ladderFactGroup } from './ladder.js';
-import type { CurveText, Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
+import type { CurveText, FactGroup, FactItem, Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
 import { curveLabel } from './curveText.js';
 import { KNOB_LABELS, KNOBS } from './types.js';
-import { shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { shownKnobs, type KnobValues } from '../results/knobs.js';
 import { fmtCompact, fmtDuration, fmtInt } from './format.js';
 import { machineOf, num, str, time, validationOf } from './manifests.js';
 
@@ -87,19 +87,6 @@ function gridConfigsOf(grid: Record<Knob, KnobValue[]>): KnobValues[] {
 }
 
 // ---- the description the renderers lay out ----
-
-/** One labelled fact, plain text (each renderer escapes it). */
-export interface FactItem {
-  label: string;
-  value: string;
-}
-
-export interface FactGroup {
-  title: string;
-  items: FactItem[];
-  /** Shown instead of the items when the group has no source at all. */
-  unknown?: string;
-}
 
 /** Items whose value is null or empty are left out. */
 function items(pairs: Array<[string, string | null]>): FactItem[] {

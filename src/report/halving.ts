@@ -3,7 +3,7 @@
  * their budget and how many ran and continued, and where each configuration got to; described
  * once as columns for the Markdown, HTML and terminal renderers.
  */
-import { configId } from '../sweep/knobs.js';
+import { configId } from '../results/knobs.js';
 import { fmtBpc, fmtInt } from './format.js';
 import type { Column } from './tableColumns.js';
 import type { FolderTables, HalvingReport, LeaderboardEntry, RungRow } from './types.js';

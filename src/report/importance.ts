@@ -13,7 +13,7 @@
  *                     to the next value at either end, so evenly spaced grid values weigh alike
  *   uncertainty       95 % percentile interval over bootstrap resamples of the configurations
  */
-import { cmpKnobValue, configId, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import { cmpKnobValue, configId, type KnobKey, type KnobValues } from '../results/knobs.js';
 import { fanova } from '../util/fanova.js';
 import { makeRng } from '../util/rng.js';
 import type { Column } from './tableColumns.js';

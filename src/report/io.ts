@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkReplaceable, checkWritableFile, ensureWritableDir } from '../util/outputs.js';
-import { checkOurs, isAcrossMarkdown, isReportPlot, removeFiles, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
+import { checkOurs, isAcrossMarkdown, isReportPlot, removeFiles, REPORT_FILES, reportFilesIn } from '../results/folder.js';
 import { acrossTable, renderAcrossMarkdown, type AcrossTable } from './across.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
@@ -157,7 +157,7 @@ const ADVICE = 'the report is written into the first folder given; move them awa
 /**
  * Before anything is written: the folder (and plots/) can be written — procfs, a read-only file
  * system, a file where plots/ should be are refused — and every report file there, and every plot
- * about to be written, is one charlab wrote (src/sweep/folder.ts): never replaced otherwise.
+ * about to be written, is one charlab wrote (src/results/folder.ts): never replaced otherwise.
  */
 function checkReportFolder(dir: string, plotPaths: string[]): void {
   ensureWritableDir(dir, 'report folder', true);

@@ -7,8 +7,7 @@
 import { posix } from 'node:path';
 import { bestOrder } from '../train/markovLadder.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
-import type { FactGroup } from './facts.js';
-import type { FolderTables, Ladder, LadderRow, ReportData } from './types.js';
+import type { FactGroup, FolderTables, Ladder, LadderRow, ReportData } from './types.js';
 
 /** The ladder of the first folder that has one, or why there is none. */
 export function ladderOf(folders: FolderTables[]): { ladder: Ladder | null; missing: string | null } {

@@ -4,7 +4,7 @@
  * from the sweep's own grid expansion (src/sweep/grid.ts), so their ids are the sweep's run ids.
  */
 import { planRuns, type RunSpec } from '../sweep/grid.js';
-import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
+import { ExperimentSchema, type Experiment } from '../results/schema.js';
 import { gridValues } from '../sweep/search/grid.js';
 import { NOTHING_OBSERVED, type Observed } from '../sweep/search/staged.js';
 import { stagedSearch } from '../sweep/search/index.js';

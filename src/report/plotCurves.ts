@@ -11,7 +11,8 @@ import { curveLabel, curvePanelTitle } from './curveText.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { binning } from './bins.js';
 import { mean } from '../util/stats.js';
-import { baselineLayers, bpcCap, CONFIG, CURVES_HEIGHT, HELD_OUT, MAX_POINTS, thin, TRAINING, yDomain, type PlotSpec } from './plots.js';
+import { baselineLayers, bpcCap, CONFIG, CURVES_HEIGHT, HELD_OUT, MAX_POINTS, TRAINING, yDomain, type PlotSpec } from './plotKit.js';
+import { thin } from '../util/thin.js';
 import type { Knob, KnobValue, ReportData } from './types.js';
 import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
 

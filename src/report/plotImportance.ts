@@ -3,7 +3,7 @@
  * held-out bpc (src/report/importance.ts), with its bootstrap 95 % interval as a rule.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, type PlotSpec } from './plots.js';
+import { CONFIG, type PlotSpec } from './plotKit.js';
 import { IMPORTANCE_PROSE, importanceBasis } from './importance.js';
 import type { ReportData } from './types.js';
 

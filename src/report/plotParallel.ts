@@ -7,9 +7,9 @@
  * (capped at the plots' cap).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { cmpKnobValue } from '../sweep/knobs.js';
+import { cmpKnobValue } from '../results/knobs.js';
 import { fmtKnob } from './tableColumns.js';
-import { bpcCap, CONFIG, type PlotSpec } from './plots.js';
+import { bpcCap, CONFIG, type PlotSpec } from './plotKit.js';
 import type { KnobValue, LeaderboardEntry, ReportData } from './types.js';
 import { KNOB_LABELS } from './types.js';
 

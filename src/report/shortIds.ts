@@ -5,7 +5,7 @@
  * knobs found (greedily: each time the knob that separates the most configurations) that tell every
  * configuration of the table apart: "h512-lstm-s1". The full id stays on hover and in the links.
  */
-import { configId, configIdOf, KNOBS, type KnobDef, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import { configId, configIdOf, KNOBS, type KnobDef, type KnobKey, type KnobValues } from '../results/knobs.js';
 
 /** The knobs that tell the configurations apart, in registry order (none when there is one configuration). */
 export function distinguishingKnobs(configs: readonly KnobValues[]): KnobDef[] {

@@ -6,7 +6,7 @@
  */
 import type { ConfigEntry, CurveText, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry, ReportData } from './types.js';
 import { bestHead } from './curveText.js';
-import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
+import type { KnobDef, KnobKey, KnobValues } from '../results/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
 import { diffText, verdictText } from './groups.js';
 import { shownDefs, statusLabel } from './text.js';
@@ -38,7 +38,7 @@ function fmtChars(n: number | null): string {
   return n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n);
 }
 
-/** One column per knob of `knobs` (src/sweep/knobs.ts). */
+/** One column per knob of `knobs` (src/results/knobs.ts). */
 function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column<T>> {
   return knobs.map((k) => ({ head: k.short, numeric: k.kind !== 'choice', text: (e: T) => fmtKnob(e[k.key as KnobKey]), kind: 'knob' as const }));
 }

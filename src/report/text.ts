@@ -1,6 +1,6 @@
 /** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
 import type { Counts, Ladder, LeaderStatus, ReportData } from './types.js';
-import { knobDef, type KnobDef } from '../sweep/knobs.js';
+import { knobDef, type KnobDef } from '../results/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { diffText, fmtP, seedsText } from './groups.js';
 import { ladderHeadline } from './ladder.js';

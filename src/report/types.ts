@@ -3,15 +3,15 @@
  * renderers (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
  */
 
-import type { RunStatus } from '../sweep/status.js';
-import type { ManifestAsRead } from '../sweep/manifest.js';
-import { KNOBS as KNOB_DEFS, KNOB_KEYS, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import type { RunStatus } from '../results/status.js';
+import type { ManifestAsRead } from '../results/manifest.js';
+import { KNOBS as KNOB_DEFS, KNOB_KEYS, type KnobKey, type KnobValues } from '../results/knobs.js';
 import type { Verdict } from './groups.js';
 
 export type { RunStatus };
 export type LeaderStatus = RunStatus | 'missing';
 
-/** The swept knobs, in the order the report shows them (src/sweep/knobs.ts). */
+/** The swept knobs, in the order the report shows them (src/results/knobs.ts). */
 export const KNOBS = KNOB_KEYS;
 export type Knob = KnobKey;
 export type KnobValue = number | string;
@@ -377,6 +377,20 @@ export interface CurveText {
   legacy: boolean;
   /** Early stopping's rule, if the experiment had one. */
   earlyStopping: { patience: number; minDelta: number } | null;
+}
+
+/** One labelled fact, plain text (each renderer escapes it). */
+export interface FactItem {
+  label: string;
+  value: string;
+}
+
+/** A group of facts the report's renderers lay out (src/report/facts.ts). */
+export interface FactGroup {
+  title: string;
+  items: FactItem[];
+  /** Shown instead of the items when the group has no source at all. */
+  unknown?: string;
 }
 
 export interface PlotFile {

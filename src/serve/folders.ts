@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { LIVE_FILE } from '../sweep/live.js';
+import { LIVE_FILE } from '../results/live.js';
 
 /** The files that make a folder a results folder (a sweep writes live.json and manifest.json first). */
 const MARKERS = ['summary.csv', 'manifest.json', LIVE_FILE];

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { fmtDuration } from '../report/format.js';
 import type { ReportData } from '../report/types.js';
-import type { LiveState } from '../sweep/live.js';
+import type { LiveState } from '../results/live.js';
 import { alive } from '../sweep/lock.js';
 
 /** A running sweep rewrites live.json at least every 10 s (its heartbeat); silence this long is worth saying. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { escapeHtml as h, fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
 import { fmtKnob } from '../report/tableColumns.js';
 import type { LeaderboardEntry } from '../report/types.js';
-import { KNOBS, type KnobKey } from '../sweep/knobs.js';
+import { KNOBS, type KnobKey } from '../results/knobs.js';
 import { chartOf } from './specs.js';
 import { compareSpec } from './specs.js';
 import type { FolderView } from './state.js';

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
-import { baselineLayers, CONFIG, curveLayers, plotSpecs, runCurvePoints, yDomain, type PlotSpec } from '../report/plots.js';
+import { baselineLayers, CONFIG, curveLayers, runCurvePoints, yDomain, type PlotSpec } from '../report/plotKit.js';
+import { plotSpecs } from '../report/plots.js';
 import { tableContext } from '../report/tableColumns.js';
 import type { ReportData } from '../report/types.js';
 

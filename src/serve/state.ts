@@ -14,7 +14,7 @@ import { buildReportData } from '../report/data.js';
 import { readFolder } from '../report/io.js';
 import { parseCurves, parseSamples } from '../report/tables.js';
 import type { FolderTables, ReportData } from '../report/types.js';
-import { LIVE_FILE, readLive, type LiveState } from '../sweep/live.js';
+import { LIVE_FILE, readLive, type LiveState } from '../results/live.js';
 import type { FolderRef } from './folders.js';
 import { phaseOf, type Phase } from './phase.js';
 

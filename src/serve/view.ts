@@ -10,8 +10,8 @@ import { escapeHtml as h, fmtBpc, fmtCompact, fmtInt } from '../report/format.js
 import { fmtKnob, varyingKnobs } from '../report/tableColumns.js';
 import { headline, shownDefs } from '../report/text.js';
 import type { ConfigEntry, LeaderboardEntry, ReportData, SampleRow } from '../report/types.js';
-import { cmpKnobValue, type KnobDef, type KnobKey, type KnobValues } from '../sweep/knobs.js';
-import type { LiveRun } from '../sweep/live.js';
+import { cmpKnobValue, type KnobDef, type KnobKey, type KnobValues } from '../results/knobs.js';
+import type { LiveRun } from '../results/live.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { folderCharts, type Chart } from './specs.js';
 import type { FolderView } from './state.js';

@@ -13,9 +13,9 @@ import { DEFAULT_MARKOV_LADDER } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { bestOrder, ladderTrainEnd, markovLadder, type LadderEntry, type LadderRange } from '../train/markovLadder.js';
 import { formatBytes, markovBytes } from '../train/memory.js';
-import type { Experiment } from './schema.js';
-import type { Shard } from './shard.js';
-import { FOLDER_TABLES, readTable, writeTable } from './tables.js';
+import type { Experiment } from '../results/schema.js';
+import type { Shard } from '../results/manifest.js';
+import { FOLDER_TABLES, readTable, writeTable } from '../results/tables.js';
 import type { LadderTask } from './ladderWorker.js';
 
 export const BASELINES_FILE = FOLDER_TABLES.baselines.file;

@@ -12,7 +12,7 @@ import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProbl
 import { checkServes } from '../backend/index.js';
 import { modelConfig, planRuns, runsOf, type RunSpec } from './grid.js';
 import { adaptiveSpace, spaceCorners } from './search/spaceCorners.js';
-import type { Experiment } from './schema.js';
+import type { Experiment } from '../results/schema.js';
 
 /** The experiment's corpus, encoded and split; a corpus error names the key it comes from. */
 export async function loadExperimentCorpus(experiment: Experiment, expPath: string, baseDir: string, access?: CorpusAccess): Promise<LoadedCorpus> {

@@ -6,8 +6,8 @@
 import { UsageError } from '../errors.js';
 import type { CellName } from '../model/cells/index.js';
 import type { InitName, OptimizerName, RnnConfig } from '../model/types.js';
-import type { Experiment } from './schema.js';
-import { runId, type KnobValues } from './knobs.js';
+import type { Experiment } from '../results/schema.js';
+import { runId, type KnobValues } from '../results/knobs.js';
 import { runsOf, type RunSpec } from './search/runs.js';
 import { searchConfigs, stagedSearch } from './search/index.js';
 import { NOTHING_OBSERVED, type Observed } from './search/staged.js';
@@ -18,7 +18,7 @@ export { runId };
 
 export { runsOf, type RunSpec };
 
-/** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
+/** The model a run's knobs describe (src/results/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
   const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init } = spec;
   const { inputDropout, outputDropout, weightDecay } = spec;

@@ -1,16 +1,16 @@
 /**
- * The sweep's events recorded in live.json (src/sweep/live.ts): a training's start and end are
+ * The sweep's events recorded in live.json (src/results/live.ts): a training's start and end are
  * written at once, progress at most once per `intervalMs`, and a heartbeat every `heartbeatMs`
  * (a reader can tell a sweep that is computing quietly from one that died). A write that fails is
  * reported once and the sweep goes on: the file is a view, never part of the results.
  */
 import { hostname } from 'node:os';
-import type { CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
 import { thin } from '../util/thin.js';
 import { WorkClock } from './clock.js';
-import { LIVE_FILE, writeLive, type LiveRun, type LiveState } from './live.js';
-import type { SweepEvents } from './sweep.js';
-import { curveRows, sampleRows, tableText } from './tables.js';
+import { LIVE_FILE, writeLive, type LiveRun, type LiveState } from '../results/live.js';
+import type { SweepEvents } from './events.js';
+import { curveRows, sampleRows, tableText } from '../results/tables.js';
 import type { CostPerChar } from './work.js';
 
 /** Curve points per run and samples per run that live.json carries (evenly thinned, the latest kept). */

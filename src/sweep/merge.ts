@@ -11,31 +11,12 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
-import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
-import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
-import { readTable, TABLES, writeTable, type TableName } from './tables.js';
-import { checkOurs, tableFilesIn } from './folder.js';
+import { meaningChanges, readManifest, writeManifest, type Manifest, type MergedFrom, type Shard } from '../results/manifest.js';
+import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR } from './shard.js';
+import { readTable, TABLES, writeTable, type TableName } from '../results/tables.js';
+import { checkOurs, tableFilesIn } from '../results/folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { BASELINES_FILE, ladderJob } from './baselines.js';
-
-/** What a merged manifest records about its shards. */
-export interface MergedFrom {
-  mergedAt: string;
-  /** The shard count n. */
-  count: number;
-  shards: Array<{
-    shard: string;
-    runs: number;
-    recorded: number;
-    node: string;
-    machine: Manifest['machine'];
-    workers: number;
-    startedAt: string;
-    finishedAt: string | null;
-  }>;
-  /** Shards without a folder (or without a manifest yet), by index. */
-  missing: number[];
-}
 
 export interface ShardGap {
   shard: Shard;

@@ -6,13 +6,7 @@
  */
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { Manifest } from './manifest.js';
-
-export interface Shard {
-  /** 0-based. */
-  index: number;
-  count: number;
-}
+import type { Manifest, Shard } from '../results/manifest.js';
 
 type Env = Record<string, string | undefined>;
 

@@ -20,15 +20,16 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointFiles, checkpointsDir, sweepCheckpoints, type RunCheckpoints } from '../checkpoint/runFiles.js';
+import { checkpointFiles, sweepCheckpoints, type RunCheckpoints } from '../checkpoint/runFiles.js';
+import { checkpointsDir } from '../results/folder.js';
 import type { LoadedCorpus } from '../data/corpus.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { planRunsOf, type RunSpec } from './grid.js';
-import type { Experiment } from './schema.js';
+import type { Experiment } from '../results/schema.js';
 import { searchMethod, stagedSearch } from './search/index.js';
 import type { BracketDecision, Observation, Observed, StagedPlan, StagedSearch } from './search/staged.js';
-import { readTable, writeTable, type Row } from './tables.js';
+import { readTable, writeTable, type Row } from '../results/tables.js';
 import type { RunOutcome, RunTask } from './task.js';
 import { stagedWork, type CostPerChar, type PlannedWork } from './work.js';
 

@@ -10,29 +10,31 @@ import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { OutputError, UsageError } from '../errors.js';
-import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
+import { removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import { corpusSpec, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
 import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
-import { knobCells } from './knobs.js';
+import { knobCells } from '../results/knobs.js';
 import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseSharding, runStaged, stagedPlannedWork, stagedPlanRuns, type StagedContext } from './staged.js';
 import { stagedSearch } from './search/index.js';
 import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
-import { readExperimentFile } from './load.js';
-import { checkOurs, checkRunCheckpoints, freshTargets, liveFileIn, removeFiles, tableFilesIn } from './folder.js';
+import { readExperimentFile } from '../results/experimentFile.js';
+import { checkOurs, checkpointsDir, liveFileIn, removeFiles, tableFilesIn } from '../results/folder.js';
+import { checkRunCheckpoints, freshTargets } from './folderFiles.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
-import { LIVE_FILE } from './live.js';
+import { LIVE_FILE } from '../results/live.js';
 import { liveRecorder } from './liveRecorder.js';
-import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
-import type { Experiment } from './schema.js';
-import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
+import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest, type Shard } from '../results/manifest.js';
+import type { Experiment } from '../results/schema.js';
+import { checkShardFolder, shardOutDir, shardRuns } from './shard.js';
+import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from '../results/tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
+import type { SweepEvents } from './events.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -49,16 +51,6 @@ export interface SweepOptions {
   corpusAccess?: CorpusAccess;
   /** Run only this shard of the grid (default folder results/<name>/shards/<i>-of-<n>/). */
   shard?: Shard;
-}
-
-export interface SweepEvents {
-  /** `planned`: the trainings in all (successive halving: one per run and rung) and the work left (src/sweep/work.ts). */
-  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; planned: PlannedWork; cost: CostPerChar }): void;
-  /** A training starts: to `budget` characters, from `from` (a halving rung continues from the one before). */
-  onRunStart?(spec: RunSpec, task: { budget: number; from: number }): void;
-  onRunProgress?(spec: RunSpec, p: RunProgress): void;
-  onRunEnd?(outcome: RunOutcome): void;
-  onNotice?(msg: string): void;
 }
 
 export interface SweepResult {

@@ -4,9 +4,10 @@ import type { Backend } from '../backend/index.js';
 import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import type { RunCheckpoints } from '../checkpoint/runFiles.js';
 import type { BaselineResult } from '../train/baseline.js';
-import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import type { Cadence } from '../train/run.js';
 import type { RunSpec } from './grid.js';
-import type { RunStatus } from './status.js';
+import type { RunStatus } from '../results/status.js';
 
 /** The encoded corpus, shared by every worker through one SharedArrayBuffer (encoded once). */
 export interface SharedCorpus {

@@ -13,7 +13,8 @@ import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
-import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import { trainRun } from '../train/run.js';
 import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);

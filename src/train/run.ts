@@ -14,7 +14,8 @@
 import type { Corpus } from '../corpus/index.js';
 import { CADENCE_DEFAULTS } from '../defaults.js';
 import type { CharModel } from '../model/types.js';
-import type { TrainStatus } from '../sweep/status.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import type { TrainStatus } from '../results/status.js';
 import { makeSavableRng, type RngState, type SavableRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
 import { StreamCursor, type CursorPosition } from './chunks.js';
@@ -42,22 +43,6 @@ export interface Cadence {
 }
 
 export const DEFAULT_CADENCE: Cadence = { ...CADENCE_DEFAULTS };
-
-export interface CurvePoint {
-  iteration: number;
-  chars: number;
-  smoothLossPerChar: number; // nats per character
-  valBpc: number | null; // on the curve text; null where not measured
-  /** On the whole held-out text, where it was scored (every scored point when the curve text is the whole text; else the final one). */
-  wholeValBpc?: number | null;
-  elapsedS: number; // training time so far (evaluation excluded)
-}
-
-export interface SamplePoint {
-  iteration: number;
-  temperature: number;
-  text: string;
-}
 
 export interface RunCallbacks {
   onCurve?: (point: CurvePoint) => void;

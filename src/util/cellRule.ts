@@ -1,6 +1,6 @@
 /**
- * What a recorded value may be: the one rule behind every table reader (src/sweep/tables.ts, through
- * src/sweep/columns.ts) and the curve rows a checkpoint carries (src/checkpoint/validate.ts). Pure.
+ * What a recorded value may be: the one rule behind every table reader (src/results/tables.ts, through
+ * src/results/columns.ts) and the curve rows a checkpoint carries (src/checkpoint/validate.ts). Pure.
  *
  * Numbers are decimal text of a finite number ('NaN', 'Infinity', '0x10' are refused), within
  * [min, max], integers where `integer`; `optional`: empty means "not measured". Text takes anything;

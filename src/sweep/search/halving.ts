@@ -13,8 +13,8 @@
  * the scores, never on worker count or finishing order.
  */
 import { UsageError } from '../../errors.js';
-import type { HalvingSearch } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { HalvingSearch } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 
 /** The rung budgets, ascending, the last one exactly maxChars. */
 export function rungBudgets(search: Pick<HalvingSearch, 'eta' | 'minChars'>, maxChars: number): number[] {

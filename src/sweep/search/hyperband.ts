@@ -15,8 +15,8 @@
  * With an adaptive sampler (TPE: BOHB) a bracket is drawn only when the brackets before it are
  * decided. Decisions depend only on scores at fixed budgets: never on worker count or timing.
  */
-import type { Experiment, HalvingSearch, HyperbandSearch } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { Experiment, HalvingSearch, HyperbandSearch } from '../../results/schema.js';
+import { configId, type KnobValues } from '../../results/knobs.js';
 import { decideRung, keptCount, rungBudgets } from './halving.js';
 import { runsOf, type RunSpec } from './runs.js';
 import { configSource, type ConfigSource } from './sources.js';

@@ -11,8 +11,8 @@
  *
  * src/sweep/grid.ts multiplies configurations by the seeds and names the runs.
  */
-import type { Experiment } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { Experiment } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 import { gridConfigs } from './grid.js';
 import { gridsConfigs } from './grids.js';
 import { halvingSearch, hyperbandSearch } from './hyperband.js';

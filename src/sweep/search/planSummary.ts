@@ -3,7 +3,7 @@
  * halving's rungs, Hyperband's brackets, TPE's rounds, and the training characters against every
  * configuration trained to the full budget. As data (for --json) and as lines (for the terminal).
  */
-import type { Experiment } from '../schema.js';
+import type { Experiment } from '../../results/schema.js';
 import { bracketCounts, bracketShapes, type BracketShape } from './hyperband.js';
 import { rungBudgets } from './halving.js';
 import type { RunSpec } from './runs.js';

@@ -13,8 +13,8 @@
  *            earlier bracket ran (it then shares its trainings), never one twice itself
  */
 import { makeRng } from '../../util/rng.js';
-import type { Experiment, SamplerSettings } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { Experiment, SamplerSettings } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 import { gridConfigs } from './grid.js';
 import { randomConfigs } from './random.js';
 import { suggestTpe, tpeSpace, type Scored } from './tpe.js';

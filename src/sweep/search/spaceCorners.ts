@@ -5,8 +5,8 @@
  * combination of the name-valued choices (a cell, an optimizer), so no later suggestion can need
  * more memory than was checked.
  */
-import type { Distribution, Experiment } from '../schema.js';
-import { knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../knobs.js';
+import type { Distribution, Experiment } from '../../results/schema.js';
+import { knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../../results/knobs.js';
 import { gridValues } from './grid.js';
 
 /** Where an adaptive search draws from and under which key, or null when every configuration is planned in advance. */

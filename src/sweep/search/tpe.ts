@@ -14,8 +14,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { makeRng, type Rng } from '../../util/rng.js';
-import type { Distribution, Experiment } from '../schema.js';
-import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../knobs.js';
+import type { Distribution, Experiment } from '../../results/schema.js';
+import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../../results/knobs.js';
 import { gridValues } from './grid.js';
 import { drawParzen, fitParzen, logPdfParzen, type Dim, type Parzen } from './parzen.js';
 import { roundSignificant } from './random.js';

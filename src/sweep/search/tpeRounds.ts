@@ -11,8 +11,8 @@
  * suggestions depend on the recorded scores and the seed alone: not on the worker count, nor on
  * the order runs finish in. Planning again from summary.csv after a kill gives the same rounds.
  */
-import type { Experiment, TpeSearch } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { Experiment, TpeSearch } from '../../results/schema.js';
+import { configId, type KnobValues } from '../../results/knobs.js';
 import { runsOf } from './runs.js';
 import { randomConfigs } from './random.js';
 import { configScore, type Observed, type StagedPlan, type StagedSearch } from './staged.js';

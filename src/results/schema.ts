@@ -61,7 +61,7 @@ const LadderSchema = z
 
 const what = (k: KnobDef) => (k.kind === 'int' ? 'positive integers' : k.kind === 'real' ? 'positive numbers' : 'names');
 
-/** grid.<knob>: a list of values per knob of the registry (src/sweep/knobs.ts), each optional. */
+/** grid.<knob>: a list of values per knob of the registry (src/results/knobs.ts), each optional. */
 const GRID_SHAPE = Object.fromEntries(
   (KNOBS as readonly KnobDef[]).map((k) => [k.key, gridList(k.schema, what(k)).optional().describe(`${k.describe} Default: [${JSON.stringify(k.default)}].`)]),
 ) as unknown as { [K in KnobKey]: z.ZodOptional<z.ZodType<Array<KnobValue<K>>>> };

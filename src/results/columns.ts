@@ -1,4 +1,4 @@
-/** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
+/** The columns of the sweep's tables: written by src/results/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
 import { RUN_STATUSES } from './status.js';
 import { choice, count, ID, intIn, MEASURES, nonNegative, positiveCount, TEXT, type CellRule } from '../util/cellRule.js';
@@ -7,7 +7,7 @@ const KNOB_COLUMNS = KNOBS.map((k) => k.column);
 const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
 
 /**
- * run_id, one column per knob (src/sweep/knobs.ts, in its order) with the model's parameter count
+ * run_id, one column per knob (src/results/knobs.ts, in its order) with the model's parameter count
  * after the ladder's knobs (cell … dropout, params, then later knobs), then the seed and the
  * measurements; then the best score on the curve text and where it was reached, how many held-out
  * characters the curve text has (curve_val_chars: all of them, or the slice's), and whether early
@@ -40,7 +40,7 @@ export const SUMMARY_COLUMNS = [
 /**
  * summary.csv as versions before the model ladder wrote it (min-char-rnn's four knobs, no params,
  * no best score). Read with the missing columns empty (knobs at their defaults); the sweep rewrites
- * such a table with today's header before it appends to it (src/sweep/tables.ts).
+ * such a table with today's header before it appends to it (src/results/tables.ts).
  */
 export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
@@ -83,9 +83,9 @@ export const RUNG_COLUMNS = ['bracket', 'rung', 'budget_chars', 'run_id', 'statu
 /** rungs.csv before Hyperband (no bracket column: read as bracket 1). */
 export const RUNG_COLUMNS_V1: readonly string[] = RUNG_COLUMNS.filter((c) => c !== 'bracket');
 
-// ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
+// ---- what a cell may hold: the one rule every reader of these tables applies (src/results/tables.ts) ----
 
-/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
+/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/results/knobs.ts). */
 const SUMMARY_RULES: Record<string, CellRule> = {
   run_id: ID,
   params: count(),

@@ -16,7 +16,7 @@
  * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
  *
  * The validity rule (parseTable, so the sweep, merge and the report read a cell alike): every cell
- * holds what its column may (src/sweep/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
+ * holds what its column may (src/results/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
  * accepts): numbers finite and in range (bpc ≥ 0, counts integers ≥ 0), a status one of the known
  * ones; otherwise a UsageError naming file:line and the column.
  */
@@ -33,7 +33,7 @@ import {
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
-import type { CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from './records.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -327,7 +327,7 @@ function cellText(v: Cell): string {
   return v;
 }
 
-/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/sweep/live.ts). */
+/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/results/live.ts). */
 export function tableText(table: AnyTableName, rows: Row[]): string {
   return toCsv(rows, ANY_TABLE[table].columns, true);
 }
