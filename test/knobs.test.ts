@@ -6,11 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
 import { COLUMN_RULES, SUMMARY_COLUMNS } from '../src/results/columns.js';
 import { PLOT_FILE } from '../src/results/folder.js';
-import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs, type KnobDef } from '../src/results/knobs.js';
+import { configId, KNOBS, knobDefaults, knobsFromRow, runId, shownKnobs, knobChoices, type KnobDef } from '../src/results/knobs.js';
 import { knownKeys } from '../src/results/schema.js';
+import { Command } from 'commander';
 import { MODEL_DEFAULTS, RNN_DEFAULTS } from '../src/defaults.js';
-
-const { forgetBias: _notAKnob, ...MODEL_DEFAULTS_OF_KNOBS } = MODEL_DEFAULTS;
+import { knobArgument } from '../src/cli/knobFlags.js';
+import { registerTrain } from '../src/cli/train.js';
 
 describe('the knob registry', () => {
   test('run ids keep their historical form', () => {
@@ -30,7 +31,7 @@ describe('the knob registry', () => {
   });
 
   test('defaults come from src/defaults.ts; the schema, the report and the grid know every knob', () => {
-    expect(knobDefaults()).toEqual({ hiddenSize: RNN_DEFAULTS.hiddenSize, unroll: RNN_DEFAULTS.unroll, clip: RNN_DEFAULTS.clip, learningRate: RNN_DEFAULTS.learningRate, ...MODEL_DEFAULTS_OF_KNOBS });
+    expect(knobDefaults()).toEqual({ hiddenSize: RNN_DEFAULTS.hiddenSize, unroll: RNN_DEFAULTS.unroll, clip: RNN_DEFAULTS.clip, learningRate: RNN_DEFAULTS.learningRate, ...MODEL_DEFAULTS });
     expect(knownKeys(['grid'])).toEqual(KNOBS.map((k) => k.key));
     expect(knownKeys(['search', 'space'])).toEqual(KNOBS.map((k) => k.key));
   });
@@ -55,6 +56,30 @@ describe('the knob registry', () => {
     distinct(names);
     // A prefixed part never reads as a bare name, nor as another knob's prefix followed by a value.
     for (const k of KNOBS.filter((x) => x.idPrefix !== '')) expect(names.some((n) => n.startsWith(k.idPrefix)), k.key).toBe(false);
+  });
+
+  test("train's flags are the knobs': one per knob, each refusing what the knob's schema refuses, and --resume refuses every one", async () => {
+    const program = new Command().exitOverride();
+    registerTrain(program);
+    const train = program.commands.find((c) => c.name() === 'train')!;
+    for (const k of KNOBS as readonly KnobDef[]) {
+      const option = train.options.find((o) => o.long === `--${k.flag}`);
+      expect(option, k.key).toBeDefined();
+      expect(option!.defaultValue).toBe(k.default);
+      if (k.kind === 'choice') expect(option!.argChoices).toEqual([...knobChoices(k)]);
+    }
+    const byKey = (key: string) => (KNOBS as readonly KnobDef[]).find((k) => k.key === key)!;
+    expect(knobArgument(byKey('layers'), '3')).toBe(3);
+    expect(() => knobArgument(byKey('layers'), '4')).toThrow(/expected an integer in 1\.\.3/); // the grid's range, not just "positive"
+    expect(() => knobArgument(byKey('dropout'), '0.995')).toThrow(/expected a number in \[0, 0\.99\]/);
+    expect(() => knobArgument(byKey('hiddenSize'), '1e3')).toThrow(/expected a positive integer \(decimal digits\), got '1e3'/);
+    expect(knobArgument(byKey('forgetBias'), '-0.5')).toBe(-0.5);
+    expect(() => knobArgument(byKey('forgetBias'), 'Infinity')).toThrow(/expected a finite number/);
+    for (const k of KNOBS as readonly KnobDef[]) {
+      const value = k.kind === 'choice' ? knobChoices(k)[0] : String(k.default);
+      const run = program.parseAsync(['node', 'charlab', 'train', '--resume', 'no-such.safetensors', `--${k.flag}`, value]);
+      await expect(run, k.flag).rejects.toThrow(new RegExp(`--${k.flag} cannot be combined with --resume`));
+    }
   });
 
   test('grid expansion nests the knobs in registry order, seeds innermost; a knob left out takes its default', () => {

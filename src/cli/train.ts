@@ -8,43 +8,32 @@ import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
 import { openCheckpoint } from './checkpointFile.js';
 import { checkTrainingCorpus, checkTrainingText, corpusRecordOf } from '../checkpoint/corpus.js';
 import { bestKeeper } from '../checkpoint/runFiles.js';
-import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
-import { INIT_NAMES, withDefaults, type InitName, type OptimizerName, type RnnConfig } from '../model/types.js';
-import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import type { RnnConfig } from '../model/types.js';
+import { configOfKnobs, knobsOfConfig, type KnobValues } from '../results/knobs.js';
 import { BACKENDS, checkServes, createModel, type Backend } from '../backend/index.js';
-import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
-import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
+import { markovBaseline, type BaselineResult } from '../train/baseline.js';
+import { trainWithBaseline } from '../train/oneRun.js';
+import { DEFAULT_CADENCE, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
 import { checkPrime, DEFAULT_PRIME, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
-import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
+import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, CADENCE_DEFAULTS } from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { loadCorpus } from './corpus.js';
-import { finiteNumber, fraction, intInRange, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from './options.js';
+import { addKnobFlags, knobFlagsGiven, knobsFromOptions } from './knobFlags.js';
+import { fraction, intInRange, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './options.js';
 import { trainBar } from './progress.js';
 
+/**
+ * train's options: the knobs (one flag each, from the knob registry: src/cli/knobFlags.ts), read
+ * into a configuration, and the run's other settings.
+ */
 interface TrainOptions {
+  knobs: KnobValues;
   corpus?: string; // required unless --resume
   corpusChars?: number; // a corpus slice: its first n characters
-  hidden: number;
-  unroll: number;
-  clip: number;
-  lr: number;
-  cell: CellName;
-  layers: number;
-  optimizer: OptimizerName;
-  batch: number;
-  clipNorm: number;
-  dropout: number;
-  forgetBias: number;
-  lrDecay: number;
-  lrDecayAfter: number;
-  init: InitName;
-  inputDropout: number;
-  outputDropout: number;
-  weightDecay: number;
   chars: number;
   seed: number;
   validation: number;
@@ -65,37 +54,10 @@ interface TrainOptions {
   overwrite?: boolean;
 }
 
-/** The options --resume takes from the checkpoint instead, with their flags. */
-const RESUMED: [keyof TrainOptions, string][] = [
-  ['hidden', '--hidden'],
-  ['unroll', '--unroll'],
-  ['clip', '--clip'],
-  ['lr', '--lr'],
-  ['cell', '--cell'],
-  ['layers', '--layers'],
-  ['optimizer', '--optimizer'],
-  ['batch', '--batch'],
-  ['clipNorm', '--clip-norm'],
-  ['dropout', '--dropout'],
-  ['forgetBias', '--forget-bias'],
-  ['lrDecay', '--lr-decay'],
-  ['lrDecayAfter', '--lr-decay-after'],
-  ['init', '--init'],
-  ['inputDropout', '--input-dropout'],
-  ['outputDropout', '--output-dropout'],
-  ['weightDecay', '--weight-decay'],
-  ['evalEvery', '--eval-every'],
-  ['evalChars', '--eval-chars'],
-  ['patience', '--patience'],
-  ['minDelta', '--min-delta'],
-  ['seed', '--seed'],
-  ['validation', '--validation'],
-  ['corpusChars', '--corpus-chars'],
-  ['markovOrder', '--markov-order'],
-  ['backend', '--backend'],
-  ['sampleLength', '--sample-length'],
-  ['temperature', '--temperature'],
-  ['prime', '--prime'],
+/** The settings --resume takes from the checkpoint instead besides the knobs (all of which it takes), by flag. */
+const RESUMED = [
+  '--eval-every', '--eval-chars', '--patience', '--min-delta', '--seed', '--validation', '--corpus-chars', '--markov-order',
+  '--backend', '--sample-length', '--temperature', '--prime',
 ];
 
 const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
@@ -109,12 +71,8 @@ export function registerTrain(program: Command): void {
         'a sample from each and the held-out bits per character of both.',
     )
     .option('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes, warpeace); with --resume, default: the recorded one')
-    .option('--corpus-chars <n>', "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)", positiveInt)
-    .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
-    .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
-    .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
-    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate);
-  curveFlags(modelFlags(train))
+    .option('--corpus-chars <n>', "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)", positiveInt);
+  curveFlags(addKnobFlags(train))
     .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
     .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
@@ -136,7 +94,8 @@ export function registerTrain(program: Command): void {
         'which training ended. charsPerSec counts training characters per second of training time only.\n' +
         'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
     )
-    .action(async (given: TrainOptions, cmd: Command) => {
+    .action(async (flags: Omit<TrainOptions, 'knobs'>, cmd: Command) => {
+      const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags as Record<string, unknown>) };
       const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
       const opts = resumed ? resumed.opts : given;
       checkSaveOptions(opts);
@@ -149,24 +108,6 @@ export function registerTrain(program: Command): void {
       printResult(opts, loaded, result);
       if (result.rnn.status !== 'done') process.exitCode = 1;
     });
-}
-
-/** train's flags for the ladder's optional knobs (src/model/types.ts). */
-function modelFlags(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
-    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
-    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
-    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
-    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
-    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
-    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
-    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
-    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
-    .option('--input-dropout <p>', 'dropout on the input: each character dropped with probability p, in [0, 1) (reference backend)', fraction, MODEL_DEFAULTS.inputDropout)
-    .option('--output-dropout <p>', "dropout on the top layer's output before the output layer (char-rnn's), in [0, 1) (reference backend)", fraction, MODEL_DEFAULTS.outputDropout)
-    .option('--weight-decay <x>', 'decoupled weight decay (AdamW\'s): weight matrices × (1 − lr·x) per update; 0: off (reference backend)', nonNegativeNumber, MODEL_DEFAULTS.weightDecay);
 }
 
 /** train's flags for the curve's scores and early stopping. */
@@ -184,8 +125,9 @@ function curveFlags(cmd: Command): Command {
  */
 function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions; ck: Checkpoint & { run: RunSnapshot } } {
   const path = given.resume!;
-  for (const [key, flag] of RESUMED) {
-    if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
+  const settings = RESUMED.filter((flag) => cmd.getOptionValueSource(cmd.options.find((o) => o.long === flag)!.attributeName()) === 'cli');
+  for (const flag of [...knobFlagsGiven(cmd), ...settings]) {
+    throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
   }
   const ck = openCheckpoint(path);
   const run = ck.run;
@@ -197,11 +139,7 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   const opts: TrainOptions = {
     ...given,
     corpus: given.corpus ?? ck.corpus.source,
-    hidden: c.hiddenSize,
-    unroll: c.unroll,
-    clip: c.clip,
-    lr: c.learningRate,
-    ...ladderOptions(c),
+    knobs: knobsOfConfig(c),
     seed: Number(c.seed),
     validation: ck.corpus.validation,
     corpusChars: ck.corpus.slice,
@@ -220,18 +158,9 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   return { opts, ck: { ...ck, run } };
 }
 
-type LadderKey = keyof typeof MODEL_DEFAULTS;
-
-/** The ladder's knobs of a configuration (every optional knob of src/model/types.ts), as train's options. */
-function ladderOptions(config: RnnConfig): Pick<TrainOptions, LadderKey> {
-  const full = withDefaults(config);
-  return Object.fromEntries(Object.keys(MODEL_DEFAULTS).map((k) => [k, full[k as LadderKey]])) as Pick<TrainOptions, LadderKey>;
-}
-
 /** The model train's options describe. */
 function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
-  const { hidden: hiddenSize, unroll, lr: learningRate, clip, seed } = opts;
-  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...ladderOptions({ ...opts, vocabSize, hiddenSize, learningRate }) };
+  return configOfKnobs(opts.knobs, vocabSize, opts.seed);
 }
 
 /**
@@ -269,10 +198,10 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
   let loaded: LoadedCorpus;
   try {
-    loaded = await loadCorpus({ name: opts.corpus!, chars: opts.corpusChars }, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
+    loaded = await loadCorpus({ name: opts.corpus!, chars: opts.corpusChars }, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.knobs.unroll + 1 });
   } catch (err) {
     if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${opts.corpusChars}: ${err.message}`);
-    if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.unroll} needs a longer corpus: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.knobs.unroll} needs a longer corpus: ${err.message}`);
     if (err instanceof CorpusError && err.shortfall === 'no-held-out') throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
     throw err;
   }
@@ -300,8 +229,8 @@ function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: num
   const run = { ...trainConfig(opts, vocabSize), backend: opts.backend, markovOrder: opts.markovOrder, markovChars: trainChars };
   const machine = totalmem();
   for (const p of memoryProblems(run, machine)) {
-    const key = p.part === 'rnn' ? `--hidden ${opts.hidden}` : `--markov-order ${opts.markovOrder}`;
-    const what = p.part === 'rnn' ? `the ${opts.backend} model (vocabulary ${vocabSize}, unroll ${opts.unroll})` : `the Markov model over ${trainChars} characters`;
+    const key = p.part === 'rnn' ? `--hidden ${opts.knobs.hiddenSize}` : `--markov-order ${opts.markovOrder}`;
+    const what = p.part === 'rnn' ? `the ${opts.backend} model (vocabulary ${vocabSize}, unroll ${opts.knobs.unroll})` : `the Markov model over ${trainChars} characters`;
     throw new UsageError(`${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }
   const mk = markovBytes(opts.markovOrder, vocabSize, trainChars);
@@ -317,7 +246,7 @@ function runTraining(
 ): { rnn: RunResult; baseline: BaselineResult; fullText: number | null; params: number } {
   const config = trainConfig(opts, corpus.vocab.symbols.length);
   const model = resume ? modelFromCheckpoint(resume) : createModel(opts.backend, config);
-  const bar = trainBar(`${opts.cell} h${opts.hidden} u${opts.unroll}`);
+  const bar = trainBar(`${opts.knobs.cell} h${opts.knobs.hiddenSize} u${opts.knobs.unroll}`);
   const cadence: Cadence = resume?.run.cadence ?? trainCadence(opts);
   const ctx = {
     vocab: corpus.vocab.symbols,
@@ -328,15 +257,13 @@ function runTraining(
   const saveTo = (path: string) => (run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, opts.backend, { ...ctx, run }));
   const onSnapshot = save === undefined ? undefined : saveTo(save);
   const onScore = saveBest === undefined ? undefined : bestKeeper(saveTo(saveBest), resume?.run);
-  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update, onSnapshot, onScore }, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
+  const run = { budget: opts.chars, cadence, markovOrder: opts.markovOrder, markovSample: { length: opts.sampleLength, seed: opts.seed } };
+  const callbacks = { onProgress: bar.update, onSnapshot, onScore };
+  const { rnn, markov: baseline } = trainWithBaseline(model, corpus, run, callbacks, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
   bar.stop();
   if (save !== undefined) log(rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`);
   if (saveBest !== undefined && rnn.best) log(`best checkpoint (curve score ${rnn.best.valBpc.toFixed(4)} at ${rnn.best.chars} characters): ${saveBest}`);
   if (rnn.stoppedEarly) log(`stopped early at ${rnn.chars} characters: ${cadence.earlyStopping!.patience} curve score(s) in a row without an improvement`);
-  const sample = { length: opts.sampleLength, seed: opts.seed };
-  // The baseline reads what the run read: up to where early stopping stopped it, if it did.
-  const read = rnn.stoppedEarly ? rnn.chars : opts.chars;
-  const baseline = markovBaselineOn(corpus, seenRangesFor(corpus, opts.unroll, read, opts.batch), opts.markovOrder, sample);
   // The same-characters baseline is the fair comparison; the whole-training-text one is the
   // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
   const fullText =
@@ -358,12 +285,8 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
     corpus: file.path,
     corpusChars: file.slice?.chars ?? null,
     backend: opts.backend,
-    hiddenSize: opts.hidden,
-    unroll: opts.unroll,
-    clip: opts.clip,
-    learningRate: opts.lr,
+    ...opts.knobs,
     seed: opts.seed,
-    ...ladderOptions(trainConfig(opts, 1)),
     params: done.params,
     bestValBpc: result.best?.valBpc ?? null,
     bestValChars: result.best?.chars ?? null,

@@ -49,10 +49,20 @@ export const SUMMARY_COLUMNS_V1 = [
 /** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
 const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
 /**
+ * Columns summary.csv gained after issue 21, oldest first (forget_bias: forgetBias became a knob). A
+ * table written before one of them lacks it and every later one: its cells are read empty (a knob's
+ * default), and the sweep rewrites the table with today's header before it appends to it.
+ */
+const ADDED_AFTER_ISSUE21: readonly string[] = ['forget_bias'];
+/** The headers summary.csv had after issue 21 before today's: each lacks the columns added after it. */
+export const SUMMARY_COLUMNS_AFTER_ISSUE21: readonly (readonly string[])[] = ADDED_AFTER_ISSUE21.map((_, i) =>
+  SUMMARY_COLUMNS.filter((c) => !ADDED_AFTER_ISSUE21.slice(i).includes(c)),
+);
+/**
  * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
  * slice curve, the final score), and curve_val_chars, stopped_early and the new knobs are read empty.
  */
-export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => !ISSUE21_SUMMARY.has(c));
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => !ISSUE21_SUMMARY.has(c) && !ADDED_AFTER_ISSUE21.includes(c));
 /** summary.csv as the ladder's first version wrote it: the columns before issue 21 but `init` (the initialisation knob came later). */
 export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS_V3.filter((c) => c !== 'init');
 

@@ -30,6 +30,7 @@ import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { readHead } from '../util/outputs.js';
 import {
   BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, RUNG_COLUMNS_V1, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
+  SUMMARY_COLUMNS_AFTER_ISSUE21,
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
@@ -58,7 +59,7 @@ export type TableName = keyof typeof TABLES;
  * rewritten with today's header before anything is appended (appendRows).
  */
 const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
-  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3]],
+  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3, ...SUMMARY_COLUMNS_AFTER_ISSUE21]],
   [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
   [RUNG_COLUMNS, [RUNG_COLUMNS_V1]],
 ]);

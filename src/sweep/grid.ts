@@ -4,10 +4,9 @@
  * part of it), `--plan` prints it and the report lists what is missing from it.
  */
 import { UsageError } from '../errors.js';
-import type { CellName } from '../model/cells/index.js';
-import type { InitName, OptimizerName, RnnConfig } from '../model/types.js';
+import type { RnnConfig } from '../model/types.js';
 import type { Experiment } from '../results/schema.js';
-import { runId, type KnobValues } from '../results/knobs.js';
+import { configOfKnobs, runId, type KnobValues } from '../results/knobs.js';
 import { runsOf, type RunSpec } from './search/runs.js';
 import { searchConfigs, stagedSearch } from './search/index.js';
 import { NOTHING_OBSERVED, type Observed } from './search/staged.js';
@@ -20,13 +19,7 @@ export { runsOf, type RunSpec };
 
 /** The model a run's knobs describe (src/results/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
-  const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init } = spec;
-  const { inputDropout, outputDropout, weightDecay } = spec;
-  return {
-    vocabSize, hiddenSize, unroll, learningRate, clip, seed,
-    cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init: init as InitName,
-    inputDropout, outputDropout, weightDecay,
-  };
+  return configOfKnobs(spec, vocabSize, spec.seed);
 }
 
 /** Grid search's runs: nested loops over the knobs in registry order, outermost first, then seeds. */

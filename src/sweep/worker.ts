@@ -1,6 +1,6 @@
 /**
- * A piscina worker: trains one run per task on the corpus shared through workerData, and computes
- * the Markov baseline beside it (once per distinct stretch of text, cached for the thread's life).
+ * A piscina worker: trains one run per task on the corpus shared through workerData, with the Markov
+ * baseline beside it (src/train/oneRun.ts; once per distinct stretch of text, cached for the thread's life).
  * The WebAssembly module is compiled once per thread by the backend and reused by every run.
  */
 import { workerData } from 'node:worker_threads';
@@ -12,13 +12,12 @@ import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoin
 import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
-import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
 import type { CurvePoint, SamplePoint } from '../results/records.js';
-import { trainRun } from '../train/run.js';
+import { trainWithBaseline, type BaselineCache } from '../train/oneRun.js';
 import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
-const baselines = new Map<string, BaselineResult>();
+const baselines: BaselineCache = new Map();
 
 /**
  * The run's model: continued from its last resume point (checkpoints.every) when one was written
@@ -35,18 +34,6 @@ function startModel(task: RunTask, config: RnnConfig) {
   const resume = from?.run;
   const ck = opts ? runCheckpointer(opts, name, model, task.backend, resume) : null;
   return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
-}
-
-/** The Markov baseline on exactly the text the run read (every stream's part, up to `read` characters), once per distinct stretch of text. */
-function baselineFor(task: RunTask, config: RnnConfig, read: number): BaselineResult {
-  const ranges = seenRangesFor(corpus, config.unroll, read, config.batch ?? 1);
-  const key = `${JSON.stringify(ranges)}:${task.markovOrder}`;
-  let markov = baselines.get(key);
-  if (!markov) {
-    markov = markovBaselineOn(corpus, ranges, task.markovOrder, { length: task.cadence.sampleLength, seed: 1 });
-    baselines.set(key, markov);
-  }
-  return markov;
 }
 
 /**
@@ -88,9 +75,9 @@ export default function runTask(task: RunTask): RunOutcome {
     }
     const callbacks = { ...ck?.callbacks, ...reporting(task, curves, samples) };
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
-    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
+    const run = { budget, cadence, markovOrder: task.markovOrder, markovSample: { length: cadence.sampleLength, seed: 1 } };
+    const { rnn: result, markov } = trainWithBaseline(model, corpus, run, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume }, baselines);
     ck?.finish();
-    const markov = baselineFor(task, config, result.stoppedEarly ? result.chars : budget); // early stopping: what it read
     return {
       spec,
       status: result.status,

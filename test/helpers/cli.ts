@@ -100,7 +100,7 @@ export function writeExperiment(dir: string, exp: Record<string, unknown>, file 
 }
 
 /**
- * Whether ../shared/corpora holds the published corpora. Only test/holmes/ needs them (vitest.config.ts
- * runs it where they are), and the min-char-rnn wasm test's holmes curve (test/wasm.test.ts).
+ * Whether ../shared/corpora holds the published corpora. Only test/holmes/ needs them, and
+ * vitest.config.ts runs it where they are; no other test should skip on it (kept for a branch in flight).
  */
 export { HAVE_CORPORA } from '../holmes/corpora.js';
