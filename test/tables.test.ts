@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseCsv as reportParseCsv } from '../src/report/csv.js';
 import { parseCurves, parseSummary } from '../src/report/tables.js';
-import { readTable, SUMMARY_COLUMNS, TABLES, writeTable, type Row, type TableName } from '../src/results/tables.js';
+import { SUMMARY_COLUMNS_AFTER_ISSUE21 } from '../src/results/columns.js';
+import { readTable, SUMMARY_COLUMNS, TABLES, upgradeTable, writeTable, type Row, type TableName } from '../src/results/tables.js';
 import { runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 /** Two runs, 30 curve rows each: a 60-row curves.csv. */
@@ -184,5 +185,20 @@ describe('a torn last record is the only thing dropped', () => {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('an earlier layout of summary.csv, upgraded', () => {
+  test("a column added since is filled: a knob's with its default (what the runs used), as a fresh sweep writes it", () => {
+    const d = tempDir('charlab-tables-upgrade-');
+    const today = readTable(base, 'summary').rows;
+    const before = SUMMARY_COLUMNS_AFTER_ISSUE21[0];
+    expect(before).not.toContain('forget_bias');
+    writeFileSync(join(d, 'summary.csv'), `${[before.join(','), ...today.map((r) => before.map((c) => r[c]).join(','))].join('\n')}\n`);
+    expect(readTable(d, 'summary').rows[0].forget_bias).toBe(''); // read as the default: empty
+    expect(upgradeTable(d, 'summary')).toBe(true);
+    expect(readFileSync(join(d, 'summary.csv'), 'utf8').split('\n')[0]).toBe(SUMMARY_COLUMNS.join(','));
+    expect(readTable(d, 'summary').rows).toEqual(today);
+    expect(upgradeTable(d, 'summary')).toBe(false); // today's layout: left alone
   });
 });

@@ -275,13 +275,17 @@ export function readTable(dir: string, table: AnyTableName): ReadTable {
 
 /**
  * A table an earlier version wrote (a legacy header) rewritten atomically with today's header, its
- * rows kept and the new columns empty, so that rows can be appended to it. Returns whether it was.
+ * rows kept, so that rows can be appended to it. A knob column it lacked holds the knob's default
+ * (what its runs used: a fresh sweep writes the same), any other new column is empty. Returns whether it was.
  */
 export function upgradeTable(dir: string, table: AnyTableName): boolean {
   const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
-  if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
-  const { rows } = readTable(dir, table);
+  const header = existsSync(path) ? firstLine(path) : [];
+  if (!LEGACY_HEADERS.has(columns) || !isLegacyHeader(header, columns)) return false;
+  const added = (KNOBS as readonly KnobDef[]).filter((k) => (columns as readonly string[]).includes(k.column) && !header.includes(k.column));
+  const defaults = Object.fromEntries(added.map((k) => [k.column, k.default]));
+  const rows = readTable(dir, table).rows.map((r) => ({ ...r, ...defaults }));
   writeTable(dir, table, rows, { held: rows.length, dropped: 0 });
   return true;
 }
