@@ -8,5 +8,6 @@ import { join } from 'node:path';
 import { upgradeTable } from '../dist/results/tables.js';
 
 for (const dir of process.argv.slice(2)) {
-  if (existsSync(join(dir, 'summary.csv')) && upgradeTable(dir, 'summary')) console.log(`upgraded ${join(dir, 'summary.csv')}`);
+  if (existsSync(join(dir, 'summary.csv')) && upgradeTable(dir, 'summary'))
+    console.log(`upgraded ${join(dir, 'summary.csv')}`);
 }

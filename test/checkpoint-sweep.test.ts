@@ -13,7 +13,7 @@ import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpe
 const TIMING = new Set(['wall_s', 'chars_per_s', 'elapsed_s']);
 
 function table(dir: string, file: string): Record<string, string>[] {
-  const rows = parse(readFileSync(join(dir, file)), { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(readFileSync(join(dir, file)), { columns: true });
   return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.has(k))));
 }
 

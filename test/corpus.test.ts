@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   buildVocab,
@@ -12,8 +10,6 @@ import {
 } from '../src/corpus/index.js';
 import { CorpusError, UsageError } from '../src/errors.js';
 
-const HOLMES_SHA256 = 'a75accce1a1a687e522b6d35bd3187d12977438c4878e5ead23598571def646c';
-const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
 describe('vocabulary over code points', () => {
   const fox = '🦊';

@@ -157,7 +157,7 @@ describe('validation 0: nothing held out, nothing scored', () => {
     const out = join(dir, 'tiny-out');
     const r = await runCli(['sweep', exp, '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rows = parse(readFileSync(join(out, 'summary.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(readFileSync(join(out, 'summary.csv')), { columns: true });
     expect(rows).toHaveLength(1);
     expect(rows[0].status).toBe('done');
     expect(rows[0].val_bpc).toBe('');

@@ -55,7 +55,9 @@ function importGraph(): Graph {
   const rel = (p: string) => relative(SRC, p).split(sep).join('/');
   const graph: Graph = new Map();
   for (const m of modules(SRC)) {
-    const deps = importsOf(readFileSync(m, 'utf8')).map((spec) => rel(resolve(dirname(m), spec)).replace(/\.js$/, '.ts'));
+    const deps = importsOf(readFileSync(m, 'utf8')).map((spec) =>
+      rel(resolve(dirname(m), spec)).replace(/\.js$/, '.ts'),
+    );
     graph.set(rel(m), deps);
   }
   return graph;
@@ -71,7 +73,8 @@ export function upwardImports(graph: Graph, floors: readonly (readonly string[])
   for (const [from, deps] of graph) {
     for (const to of deps) {
       const [a, b] = [folderOf(from), folderOf(to)];
-      if (a !== b && floor.get(b)! >= floor.get(a)!) out.push(`${from} → ${to} (floor ${floor.get(a)} → ${floor.get(b)})`);
+      if (a !== b && floor.get(b)! >= floor.get(a)!)
+        out.push(`${from} → ${to} (floor ${floor.get(a)} → ${floor.get(b)})`);
     }
   }
   return out;
@@ -120,7 +123,9 @@ describe('the floors of src/', () => {
     const placed = FLOORS.flat();
     expect(new Set(placed).size).toBe(placed.length);
     expect([...new Set([...graph.keys()].map(folderOf))].filter((f) => !placed.includes(f))).toEqual([]);
-    const dangling = [...graph].flatMap(([from, deps]) => deps.filter((d) => !graph.has(d)).map((d) => `${from} → ${d}`));
+    const dangling = [...graph].flatMap(([from, deps]) =>
+      deps.filter((d) => !graph.has(d)).map((d) => `${from} → ${d}`),
+    );
     expect(dangling).toEqual([]);
   });
 
@@ -141,7 +146,10 @@ describe('the floors of src/', () => {
       ['testing/f.ts', []],
       ['results/d.ts', []],
     ]);
-    expect(upwardImports(g, FLOORS)).toEqual(['util/a.ts → sweep/b.ts (floor 1 → 8)', 'report/e.ts → testing/f.ts (floor 9 → 9)']);
+    expect(upwardImports(g, FLOORS)).toEqual([
+      'util/a.ts → sweep/b.ts (floor 1 → 8)',
+      'report/e.ts → testing/f.ts (floor 9 → 9)',
+    ]);
     expect(circles(g)).toEqual(['sweep/b.ts sweep/c.ts']);
   });
 });

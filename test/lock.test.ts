@@ -42,7 +42,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function makeZombie(): Promise<{ pid: number; parent: ChildProcess }> {
   const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
-  parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor('the zombie pid', () => /^\d+\n/.test(out), 10_000);
   const pid = Number(out.trim());
   await waitFor('the zombie state', () => procState(pid) === 'Z', 10_000);
@@ -95,8 +95,8 @@ describe('kill -9 of the whole process group of `npm run sweep`', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout!.resume();
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.resume();
       const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr })));
       return { child, done };
     };

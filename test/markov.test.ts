@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { MarkovModel, modifiedKnDiscounts } from '../src/markov/markov.js';

@@ -32,7 +32,7 @@ const LONG = {
 };
 const LONG_IDS = LONG.seeds.map((s) => `h8-u8-c5-lr0.1-s${s}`);
 
-const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true, relax_column_count: false }) as Record<string, string>[];
+const readCsv = (path: string) => parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true, relax_column_count: false });
 const withoutTiming = (rows: Record<string, string>[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -13,7 +13,7 @@ import { buildAcrossReport, buildReport } from '../src/report/io.js';
 import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/results/columns.js';
 import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
-const rows = (path: string) => parse(readFileSync(path), { columns: true }) as Record<string, string>[];
+const rows = (path: string) => parse<Record<string, string>>(readFileSync(path), { columns: true });
 
 describe('reports across corpora', () => {
   let dir: string;

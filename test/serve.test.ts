@@ -142,11 +142,11 @@ describe('charlab serve, over HTTP', () => {
     });
     req.end();
     try {
-      const first = await eventually(async () => seen[0], 5000, 'the first event');
+      const first = await eventually(() => Promise.resolve(seen[0]), 5000, 'the first event');
       appendRows(join(root, 'hostile'), 'samples', [{ run_id: 'h8-u8-c5-lr0.1-s1', model: 'rnn', iteration: 2, temperature: 1, text: 'more' }]);
-      await eventually(async () => (seen.some((e) => e.folders.hostile > first.folders.hostile) ? true : undefined), 5000, 'a newer version of hostile');
+      await eventually(() => Promise.resolve(seen.some((e) => e.folders.hostile > first.folders.hostile) ? true : undefined), 5000, 'a newer version of hostile');
       cpSync(join(root, 'hostile'), join(root, 'copy'), { recursive: true });
-      await eventually(async () => (seen.some((e) => e.folders.copy !== undefined) ? true : undefined), 5000, 'the new folder announced');
+      await eventually(() => Promise.resolve(seen.some((e) => e.folders.copy !== undefined) ? true : undefined), 5000, 'the new folder announced');
       expect((await get('/')).body).toContain('href="/f/copy/"');
     } finally {
       req.destroy();

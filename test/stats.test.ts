@@ -138,7 +138,7 @@ describe("Welch's interval of a difference and the seeds a verdict needs", () =>
     for (const [a, b] of cases) {
       const ci = welchInterval(a, b);
       const { p } = welchTTest(a, b);
-      expect(ci.lo > 0 || ci.hi < 0, `${a} vs ${b}`).toBe(p < 0.05);
+      expect(ci.lo > 0 || ci.hi < 0, `${a.join(',')} vs ${b.join(',')}`).toBe(p < 0.05);
       const n = seedsForVerdict(a, b);
       if (p >= 0.05) expect(n).toBeGreaterThan(Math.min(a.length, b.length));
     }

@@ -20,7 +20,7 @@ const base = {
   samples: { length: 40 },
 };
 
-const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+const readCsv = (path: string) => parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true });
 
 describe('experiment schema and grid', () => {
   test('defaults are filled in', () => {
@@ -148,7 +148,7 @@ describe('a real sweep through the CLI', () => {
     const changed = writeExperiment(dir, { ...base, budget: { chars: 4000 }, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } }, 'changed.json');
     const refused = await runCli(['sweep', changed, '--out', out]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/changed in ways that alter what the 1 run\(s\) recorded in .* mean:\n  budget\.chars: 6000 -> 4000\n.*--fresh/s);
+    expect(refused.stderr).toMatch(/changed in ways that alter what the 1 run\(s\) recorded in .* mean:\n {2}budget\.chars: 6000 -> 4000\n.*--fresh/s);
     expect(readCsv(join(out, 'summary.csv'))[0].chars).toBe('6000');
     const fresh = await runCli(['sweep', changed, '--out', out, '--fresh']);
     expect(fresh.code).toBe(0);

@@ -115,7 +115,7 @@ describe('the CLI on a hostile corpus', () => {
     child.stderr.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(0);
-    const rows = parse(readFileSync(join(out, 'summary.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(readFileSync(join(out, 'summary.csv')), { columns: true });
     expect(rows.map((r) => r.status)).toEqual(['done', 'done']);
     const samples = readFileSync(join(out, 'samples.csv'), 'utf8');
     expect(samples).toMatch(/\x1b|\u202e/); // files keep the text as it is

@@ -105,7 +105,7 @@ function play(exp: ReturnType<typeof tpeExperiment>, order: <T>(xs: T[]) => T[] 
   const seen = new Map<string, number>();
   const observed: Observed = (id, budget) => (budget === 1000 && seen.has(id) ? { status: 'done', valBpc: seen.get(id)! } : undefined);
   for (let plan = search.plan(observed); plan.stage.length > 0; plan = search.plan(observed)) {
-    for (const { run } of order(plan.stage)) seen.set(run.id, planted(run as unknown as Planted));
+    for (const { run } of order(plan.stage)) seen.set(run.id, planted(run));
   }
   const configs = search.plan(observed).runs.filter((r) => r.seed === 1).map((r) => configId(r));
   return configs.map((id) => ({ id, score: (seen.get(`${id}-s1`)! + seen.get(`${id}-s2`)!) / 2 }));
@@ -120,7 +120,7 @@ describe('TPE suggestions', () => {
     const tpe = seeds.map((s) => Math.min(...score(tpeExperiment(s))));
     const random = seeds.map((s) => {
       const configs = randomConfigs({ grid: {}, search: { method: 'random', samples: 40, seed: s, space: SPACE } });
-      return Math.min(...configs.map((c) => (planted({ ...c, seed: 1 } as Planted) + planted({ ...c, seed: 2 } as Planted)) / 2));
+      return Math.min(...configs.map((c) => (planted({ ...c, seed: 1 }) + planted({ ...c, seed: 2 })) / 2));
     });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     expect(median(tpe)).toBeLessThan(0.6 * median(random));

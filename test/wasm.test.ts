@@ -13,11 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { BACKENDS, createModel } from '../src/backend/index.js';
 import { WasmRnn, wasmModule } from '../src/backend/wasm.js';
 import { testVectorMath } from '../src/backend/wasmTesting.js';
-import { buildVocab, encode } from '../src/corpus/vocab.js';
 import { initParams } from '../src/model/params.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
-import { ChunkCursor } from '../src/train/chunks.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -31,7 +31,7 @@ import { UsageError } from '../errors.js';
 import { CELLS } from '../model/cells/index.js';
 import { checkModelConfig } from '../model/checks.js';
 import { modelTensors } from '../model/spec.js';
-import { withDefaults, type CharModel, type FullConfig, type ModelState, type RnnConfig, type Tensors } from '../model/types.js';
+import { withDefaults, type CharModel, type FullConfig, type ModelState, type RnnConfig } from '../model/types.js';
 import { makeOptimizer } from '../optim/optimizers.js';
 import type { RunSnapshot } from '../train/run.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -285,8 +285,8 @@ function readTensors(tensors: Map<string, Tensor>, config: FullConfig, dtype: DT
     const t = tensors.get(name);
     if (!t) throw new LayoutError(`tensor ${name} is missing (the ${config.cell} configuration needs it)`);
     if (t.dtype !== dtype) throw new LayoutError(`tensor ${name} is ${t.dtype}, the file's dtype is ${dtype}`);
-    if (t.shape.join(',') !== shape.join(',')) throw new LayoutError(`tensor ${name} has shape [${t.shape}], the configuration needs [${shape}]`);
-    (state[group] as Tensors)[key] = t.data instanceof Float64Array ? t.data : new Float64Array(t.data); // F32 widens exactly
+    if (t.shape.join(',') !== shape.join(',')) throw new LayoutError(`tensor ${name} has shape [${t.shape.join(',')}], the configuration needs [${shape.join(',')}]`);
+    state[group][key] = t.data instanceof Float64Array ? t.data : new Float64Array(t.data); // F32 widens exactly
   }
   const known = new Set(want.map((w) => w.name));
   for (const name of tensors.keys()) if (!known.has(name)) throw new LayoutError(`tensor ${name} is not one of this configuration's`);

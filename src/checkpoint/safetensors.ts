@@ -44,7 +44,7 @@ export function encodeLayout(metadata: Record<string, string>, tensors: [string,
   let offset = 0;
   for (const [name, t] of tensors) {
     const bytes = t.data.length * BYTES[t.dtype];
-    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new RangeError(`tensor ${name}: shape [${t.shape}] does not hold ${t.data.length} values`);
+    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new RangeError(`tensor ${name}: shape [${t.shape.join(',')}] does not hold ${t.data.length} values`);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -123,7 +123,8 @@ function checkEntry(name: string, e: unknown): { dtype: DType; shape: number[]; 
     throw new LayoutError(`tensor ${name}: data_offsets ${JSON.stringify(off)} is not [begin, end]`);
   }
   const shape = o.shape as number[];
+  const [begin, end] = off as number[];
   const want = shape.reduce((a, b) => a * b, 1) * BYTES[o.dtype];
-  if (off[1] - off[0] !== want) throw new LayoutError(`tensor ${name}: ${off[1] - off[0]} bytes for ${o.dtype} [${shape}], expected ${want}`);
-  return { dtype: o.dtype, shape, begin: off[0], end: off[1] };
+  if (end - begin !== want) throw new LayoutError(`tensor ${name}: ${end - begin} bytes for ${o.dtype} [${shape.join(',')}], expected ${want}`);
+  return { dtype: o.dtype, shape, begin, end };
 }

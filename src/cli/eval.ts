@@ -1,5 +1,5 @@
 /** `charlab eval CKPT --corpus PATH`: the held-out bits per character of a saved model. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { heldOutWarning } from '../corpus/index.js';

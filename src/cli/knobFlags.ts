@@ -13,7 +13,9 @@ const registry = KNOBS as readonly KnobDef[];
 /** The flag's option: a fresh one per command. */
 function knobOption(k: KnobDef): Option {
   const option = new Option(`--${k.flag} ${PLACEHOLDER[k.kind]}`, k.describe).default(k.default);
-  return k.kind === 'choice' ? option.choices([...knobChoices(k)]) : option.argParser((value) => knobArgument(k, value));
+  return k.kind === 'choice'
+    ? option.choices([...knobChoices(k)])
+    : option.argParser((value) => knobArgument(k, value));
 }
 
 /**
@@ -22,7 +24,10 @@ function knobOption(k: KnobDef): Option {
  */
 export function knobArgument(k: KnobDef, value: string): number {
   const n = Number(value);
-  const written = k.kind === 'int' ? /^\s*-?\d+\s*$/.test(value) && Number.isSafeInteger(n) : value.trim() !== '' && Number.isFinite(n);
+  const written =
+    k.kind === 'int'
+      ? /^\s*-?\d+\s*$/.test(value) && Number.isSafeInteger(n)
+      : value.trim() !== '' && Number.isFinite(n);
   const checked = k.schema.safeParse(written ? n : Number.NaN);
   if (checked.success) return n;
   const digits = k.kind === 'int' ? ' (decimal digits)' : '';

@@ -41,7 +41,7 @@ function namedCommand(args: string[]): string | undefined {
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    stream.write = (() => true) as typeof stream.write;
+    stream.write = () => true;
   });
 }
 

@@ -1,6 +1,6 @@
 /** `charlab sample CKPT`: text drawn from a saved model (or, with --markov, from the run's Markov baseline). */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { openCheckpoint } from './checkpointFile.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { checkpointOf, isCheckpointFile, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
 import { openCheckpoint } from './checkpointFile.js';
@@ -95,7 +95,7 @@ export function registerTrain(program: Command): void {
         'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
     )
     .action(async (flags: Omit<TrainOptions, 'knobs'>, cmd: Command) => {
-      const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags as Record<string, unknown>) };
+      const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags) };
       const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
       const opts = resumed ? resumed.opts : given;
       checkSaveOptions(opts);

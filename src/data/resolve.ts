@@ -166,7 +166,7 @@ async function download(url: string, opts: ResolveCorpusOptions): Promise<Uint8A
     const chunks: Uint8Array[] = [];
     let received = 0;
     opts.onProgress?.(0, total);
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

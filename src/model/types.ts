@@ -43,7 +43,7 @@ MODEL_DEFAULTS satisfies Required<Omit<RnnConfig, keyof typeof RNN_DEFAULTS | 'v
 export type FullConfig = Required<RnnConfig>;
 
 export function withDefaults(config: RnnConfig): FullConfig {
-  return { ...MODEL_DEFAULTS, ...config } as FullConfig;
+  return { ...MODEL_DEFAULTS, ...config };
 }
 
 /** Named Float64 tensors (parameters, gradients, optimizer memory, state), row-major. */

@@ -100,7 +100,7 @@ const markovText = (m: AcrossCorpus['markov']) =>
 /** The two tables as Markdown (every cell escaped). */
 export function renderAcrossMarkdown(t: AcrossTable): string {
   const row = (cells: string[]) => `| ${cells.map(mdText).join(' | ')} |`;
-  const sep = (n: number, first = ':---') => `| ${[first, ...Array(n - 1).fill('---:')].join(' | ')} |`;
+  const sep = (n: number, first = ':---') => `| ${[first, ...Array<string>(n - 1).fill('---:')].join(' | ')} |`;
   const perCorpus = [
     row(['corpus', 'folder', 'characters (held out)', 'budget', 'best configuration', 'mean bpc (n)', 'best Markov order', 'Δ bpc']),
     `| :--- | :--- | ---: | ---: | :--- | ---: | ---: | ---: |`,

@@ -368,7 +368,7 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
     // A grid's lists are its values; another method's values are those its runs take.
-    const drawn = g?.search && g.search.method !== 'grid' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;
+    const drawn = g?.search && g.search.method !== 'grid' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k])])) : g?.grid;
     if (drawn) for (const k of KNOBS) for (const v of drawn[k]) if (!grid[k].includes(v)) grid[k].push(v);
     search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));

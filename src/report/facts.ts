@@ -43,7 +43,7 @@ function spans(manifests: Array<Manifest | null>, folders: FolderFacts[]): { spa
   const ends = manifests.map((m) => time(m?.finishedAt));
   const allTimed = manifests.length > 0 && starts.every((t) => t !== null) && ends.every((t) => t !== null);
   return {
-    spanS: allTimed ? (Math.max(...(ends as number[])) - Math.min(...(starts as number[]))) / 1000 : null,
+    spanS: allTimed ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null,
     sumFolderWallS: folders.every((f) => f.wallS !== null) ? folders.reduce((a, f) => a + (f.wallS as number), 0) : null,
   };
 }

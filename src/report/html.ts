@@ -9,7 +9,7 @@ import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
-import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, statusLabel, truncate } from './text.js';
 import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
 import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 import { escapeForTerminal } from '../util/terminalText.js';

@@ -17,7 +17,7 @@ import { cmpKnobValue, configId, type KnobKey, type KnobValues } from '../result
 import { fanova } from '../util/fanova.js';
 import { makeRng } from '../util/rng.js';
 import type { Column } from './tableColumns.js';
-import type { ImportanceReport, Knob, LeaderboardEntry, RungRow } from './types.js';
+import type { ImportanceReport, LeaderboardEntry, RungRow } from './types.js';
 import { KNOBS, KNOB_LABELS } from './types.js';
 
 export const IMPORTANCE_TREES = 64;
@@ -96,11 +96,11 @@ export function importanceOf(leaderboard: LeaderboardEntry[], rungs: readonly Ru
   const pick = budgets[0];
   const points = (pick?.all.filter(Boolean) ?? []) as Point[];
   if (points.length < MIN_CONFIGS) return null;
-  const varying = (KNOBS as readonly KnobKey[]).filter((k) => new Set(points.map((p) => p.config[k])).size > 1);
+  const varying = KNOBS.filter((k) => new Set(points.map((p) => p.config[k])).size > 1);
   if (varying.length === 0) return null;
   const confounded = confoundedPairs(points.map((p) => p.config), varying);
   if (confounded.length > 0) {
-    const shown = confounded.slice(0, 3).map(([a, b]) => `${KNOB_LABELS[b as Knob]} follows ${KNOB_LABELS[a as Knob]}`);
+    const shown = confounded.slice(0, 3).map(([a, b]) => `${KNOB_LABELS[b]} follows ${KNOB_LABELS[a]}`);
     const named = `${shown.join('; ')}${confounded.length > 3 ? `; ${confounded.length - 3} more pairs` : ''}`;
     notes.push(`Parameter importance is not estimated: the configurations confound knobs (${named}), so no model of the scores can tell their effects apart.`);
     return null;
@@ -118,7 +118,7 @@ export function importanceOf(leaderboard: LeaderboardEntry[], rungs: readonly Ru
   const knobs = varying.map((k, j) => {
     const sorted = resampled.map((r) => r[j]).sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    return { knob: k as Knob, label: KNOB_LABELS[k as Knob], importance: point[j], lo: q(0.025), hi: q(0.975), scale: axes[j].scale };
+    return { knob: k, label: KNOB_LABELS[k], importance: point[j], lo: q(0.025), hi: q(0.975), scale: axes[j].scale };
   });
   knobs.sort((a, b) => b.importance - a.importance);
   const interactions = Math.max(0, 1 - point.reduce((s, v) => s + v, 0));

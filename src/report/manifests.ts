@@ -47,7 +47,7 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
   const search = ExperimentSchema.shape.search.safeParse((exp as { search?: unknown }).search);
   if (!parsed.success || !search.success || seeds.length === 0) return null;
   const budget = num((exp as { budget?: { chars?: unknown } }).budget?.chars);
-  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data, budget };
+  return { grid: gridValues(parsed.data), seeds, search: search.data, budget };
 }
 
 /**

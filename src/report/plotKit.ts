@@ -42,7 +42,11 @@ export function curvePoints(data: ReportData, knob: Knob): CurvePoint[] {
 }
 
 /** Curve points of `entries`, each coloured by `v(entry)`: held-out and smoothed training bpc, thinned. */
-export function runCurvePoints(data: ReportData, entries: readonly LeaderboardEntry[], v: (e: LeaderboardEntry) => KnobValue): CurvePoint[] {
+export function runCurvePoints(
+  data: ReportData,
+  entries: readonly LeaderboardEntry[],
+  v: (e: LeaderboardEntry) => KnobValue,
+): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const e of entries) {
     const rows = data.curves.get(e.runId);
@@ -53,7 +57,13 @@ export function runCurvePoints(data: ReportData, entries: readonly LeaderboardEn
       points.push({ run: e.runId, v: v(e), series: HELD_OUT, chars: r.chars, bpc: r.valBpc as number });
     }
     for (const r of thin(train, MAX_POINTS)) {
-      points.push({ run: e.runId, v: v(e), series: TRAINING, chars: r.chars, bpc: (r.smoothLossPerChar as number) / Math.LN2 });
+      points.push({
+        run: e.runId,
+        v: v(e),
+        series: TRAINING,
+        chars: r.chars,
+        bpc: (r.smoothLossPerChar as number) / Math.LN2,
+      });
     }
   }
   return points;
@@ -64,9 +74,21 @@ export function bpcCap(data: ReportData): number {
   return data.vocabSize !== null && data.vocabSize > 1 ? Math.log2(data.vocabSize) + 0.5 : Number.POSITIVE_INFINITY;
 }
 
+/** vega's linear scale (d3's), typed as yDomain uses it: vega's own types leave the factory `any`. */
+interface LinearScale {
+  domain(d: [number, number]): LinearScale;
+  domain(): [number, number];
+  nice(): LinearScale;
+}
+const linearScale = vega.scale('linear') as () => LinearScale;
+
 /** y range: everything measured and the baselines, cut at bpcCap so a diverging run cannot flatten the rest. */
 export function yDomain(data: ReportData, points: Array<{ bpc: number }>): [number, number] {
-  const ys = [...points.map((p) => p.bpc), ...data.baselines.map((b) => b.bpc), ...(data.ladder?.best?.valBpc != null ? [data.ladder.best.valBpc] : [])];
+  const ys = [
+    ...points.map((p) => p.bpc),
+    ...data.baselines.map((b) => b.bpc),
+    ...(data.ladder?.best?.valBpc != null ? [data.ladder.best.valBpc] : []),
+  ];
   if (ys.length === 0) return [0, 8];
   let lo = Math.min(...ys);
   let hi = Math.min(Math.max(...ys), bpcCap(data));
@@ -74,7 +96,7 @@ export function yDomain(data: ReportData, points: Array<{ bpc: number }>): [numb
   lo = Math.max(0, Math.floor((lo - 0.05 * (hi - lo)) * 10) / 10);
   hi = Math.ceil((hi + 0.02 * (hi - lo)) * 10) / 10;
   // Rounded outwards as the plot's scale rounds it (nice: true), so the spec knows where each value is drawn.
-  const [niceLo, niceHi] = vega.scale('linear')().domain([lo, hi]).nice().domain() as [number, number];
+  const [niceLo, niceHi] = linearScale().domain([lo, hi]).nice().domain();
   return [niceLo, niceHi];
 }
 
@@ -94,7 +116,9 @@ export type LabelSide = 'above' | 'below';
 export function labelSides(bpcs: number[], [lo, hi]: [number, number], height: number): LabelSide[] {
   const y = (b: number) => (height * (hi - b)) / (hi - lo);
   const box = (b: number, side: LabelSide): [number, number] =>
-    side === 'below' ? [y(b) + LABEL_GAP, y(b) + LABEL_GAP + LABEL_FONT] : [y(b) - LABEL_GAP - LABEL_FONT, y(b) - LABEL_GAP];
+    side === 'below'
+      ? [y(b) + LABEL_GAP, y(b) + LABEL_GAP + LABEL_FONT]
+      : [y(b) - LABEL_GAP - LABEL_FONT, y(b) - LABEL_GAP];
   const placed: Array<[number, number]> = [];
   return bpcs.map((b) => {
     const fits = (side: LabelSide) => {
@@ -121,22 +145,49 @@ export function ladderLayers(data: ReportData, [lo, hi]: [number, number]): obje
   const rows = l.rows.filter((r) => r.valBpc !== null && r.valBpc >= lo && r.valBpc <= hi);
   const y = (b: number) => (CURVES_HEIGHT * (hi - b)) / (hi - lo);
   const numbered = rows.filter((r) => r === l.best);
-  for (const r of rows) if (numbered.every((n) => Math.abs(y(n.valBpc as number) - y(r.valBpc as number)) >= LABEL_FONT)) numbered.push(r);
+  for (const r of rows)
+    if (numbered.every((n) => Math.abs(y(n.valBpc as number) - y(r.valBpc as number)) >= LABEL_FONT)) numbered.push(r);
   const enc = { y: { field: 'bpc', type: 'quantitative' } };
-  const at = (rs: typeof rows) => ({ values: rs.map((r) => ({ bpc: r.valBpc, order: String(r.order), label: `best Markov: order ${r.order}, ${(r.valBpc as number).toFixed(3)} bpc` })) });
+  const at = (rs: typeof rows) => ({
+    values: rs.map((r) => ({
+      bpc: r.valBpc,
+      order: String(r.order),
+      label: `best Markov: order ${r.order}, ${(r.valBpc as number).toFixed(3)} bpc`,
+    })),
+  });
   const right = { expr: 'width' };
   const best = rows.filter((r) => r === l.best);
   return [
     { data: at(rows), mark: { type: 'rule', color: '#999', strokeWidth: 0.8, clip: true }, encoding: enc },
-    { data: at(numbered), mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 9, color: '#777' }, encoding: { ...enc, x: { value: right }, text: { field: 'order' } } },
+    {
+      data: at(numbered),
+      mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 9, color: '#777' },
+      encoding: { ...enc, x: { value: right }, text: { field: 'order' } },
+    },
     { data: at(best), mark: { type: 'rule', color: LADDER_BEST, strokeWidth: 1.5, clip: true }, encoding: enc },
-    { data: at(best), mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -4, dy: -LABEL_GAP, fontSize: LABEL_FONT, color: LADDER_BEST }, encoding: { ...enc, x: { value: right }, text: { field: 'label' } } },
+    {
+      data: at(best),
+      mark: {
+        type: 'text',
+        align: 'right',
+        baseline: 'bottom',
+        dx: -4,
+        dy: -LABEL_GAP,
+        fontSize: LABEL_FONT,
+        color: LADDER_BEST,
+      },
+      encoding: { ...enc, x: { value: right }, text: { field: 'label' } },
+    },
   ].filter((layer) => layer.data.values.length > 0);
 }
 
 export function baselineLayers(data: ReportData, domain: [number, number]): object[] {
   if (data.baselines.length === 0) return ladderLayers(data, domain);
-  const sides = labelSides(data.baselines.map((b) => b.bpc), domain, CURVES_HEIGHT);
+  const sides = labelSides(
+    data.baselines.map((b) => b.bpc),
+    domain,
+    CURVES_HEIGHT,
+  );
   const values = data.baselines.map((b) => ({
     bpc: b.bpc,
     label: `Markov${b.order !== null ? ` order ${b.order}` : ''}: ${b.bpc.toFixed(3)} bpc`,
@@ -166,15 +217,30 @@ export function baselineLayers(data: ReportData, domain: [number, number]): obje
 }
 
 /** The curves' line and point layers: x = characters, y = bpc, colour = the knob's value, dash = series. */
-export function curveLayers(points: CurvePoint[], label: string, values: KnobValue[], [lo, hi]: [number, number]): object[] {
-  const color = { field: 'v', type: 'ordinal', title: label, scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } } };
+export function curveLayers(
+  points: CurvePoint[],
+  label: string,
+  values: KnobValue[],
+  [lo, hi]: [number, number],
+): object[] {
+  const color = {
+    field: 'v',
+    type: 'ordinal',
+    title: label,
+    scale: { domain: values, scheme: { name: 'viridis', extent: [0, 0.85] } },
+  };
   const x = {
     field: 'chars',
     type: 'quantitative',
     title: 'training characters',
     axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" },
   };
-  const y = { field: 'bpc', type: 'quantitative', title: 'bits per character', scale: { domain: [lo, hi], zero: false } };
+  const y = {
+    field: 'bpc',
+    type: 'quantitative',
+    title: 'bits per character',
+    scale: { domain: [lo, hi], zero: false },
+  };
   const series = { field: 'series', type: 'ordinal', title: 'series', sort: [HELD_OUT, TRAINING] };
   const bySeries = (range: unknown[]) => ({ ...series, scale: { domain: [HELD_OUT, TRAINING], range } });
   return [
@@ -187,7 +253,10 @@ export function curveLayers(points: CurvePoint[], label: string, values: KnobVal
         color,
         detail: { field: 'run' },
         // One field drives dash, opacity and width, so vega-lite merges them into one "series" legend.
-        strokeDash: bySeries([[1, 0], [4, 3]]),
+        strokeDash: bySeries([
+          [1, 0],
+          [4, 3],
+        ]),
         opacity: bySeries([1, 0.55]),
         strokeWidth: bySeries([2, 1.2]),
       },

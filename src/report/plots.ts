@@ -12,8 +12,8 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Knob, KnobValue, LeaderboardEntry, PlotFile, RenderedPlot, ReportData } from './types.js';
-import { KNOB_LABELS, KNOB_SLUGS } from './types.js';
+import type { Knob, KnobValue, RenderedPlot, ReportData } from './types.js';
+import { KNOB_LABELS } from './types.js';
 import { groupedCurvesSpec } from './plotCurves.js';
 import { parallelSpec } from './plotParallel.js';
 import { importanceSpec } from './plotImportance.js';

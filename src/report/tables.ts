@@ -175,5 +175,5 @@ export function parseManifest(text: string, file: string): Manifest {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${file}: expected a JSON object`);
   }
-  return value as Manifest;
+  return value;
 }

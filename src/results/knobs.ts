@@ -156,7 +156,7 @@ KNOB_KEYS satisfies readonly (keyof RnnConfig)[];
 export function configOfKnobs(v: KnobValues, vocabSize: number, seed: number | string): RnnConfig {
   const { hiddenSize, unroll, learningRate, clip } = v;
   const knobs = Object.fromEntries(KNOB_KEYS.map((k) => [k, v[k]]));
-  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...knobs } as RnnConfig;
+  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...knobs };
 }
 
 /** A model's configuration as knob values (a knob it leaves out at its default). */

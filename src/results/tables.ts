@@ -201,7 +201,7 @@ function checkHeader(header: string[], file: string, columns: readonly string[])
 function tornTextField(tail: string, columns: readonly string[]): boolean {
   if (![...columns].some((c) => TEXT_COLUMNS.has(c))) return false;
   try {
-    const rows = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const rows: string[][] = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true });
     const n = rows.length === 1 ? rows[0].length : 0; // the record cut short ends with its open field
     return n > 0 && n <= columns.length && TEXT_COLUMNS.has(columns[n - 1]);
   } catch {
@@ -323,7 +323,7 @@ function firstLine(path: string): string[] {
 
 function toCsv(rows: Row[], columns: readonly string[], header: boolean): string {
   const records = rows.map((r) => columns.map((c) => cellText(r[c])));
-  return stringify(header ? [columns as string[], ...records] : records, { record_delimiter: '\n' });
+  return stringify(header ? [columns, ...records] : records, { record_delimiter: '\n' });
 }
 
 function cellText(v: Cell): string {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { escapeHtml as h, fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
 import { fmtKnob } from '../report/tableColumns.js';
 import type { LeaderboardEntry } from '../report/types.js';
-import { KNOBS, type KnobKey } from '../results/knobs.js';
+import { KNOBS } from '../results/knobs.js';
 import { chartOf } from './specs.js';
 import { compareSpec } from './specs.js';
 import type { FolderView } from './state.js';
@@ -46,7 +46,7 @@ function scores(e: LeaderboardEntry): string {
 }
 
 function knobTable(e: LeaderboardEntry): string {
-  const rows = KNOBS.map((k) => `<tr><th>${h(k.label)}</th><td class="mono">${t(fmtKnob(e[k.key as KnobKey]))}</td></tr>`);
+  const rows = KNOBS.map((k) => `<tr><th>${h(k.label)}</th><td class="mono">${t(fmtKnob(e[k.key]))}</td></tr>`);
   return `<table class="knobs-of-run"><tbody>${rows.join('')}<tr><th>seed</th><td class="mono">${t(e.seed)}</td></tr></tbody></table>`;
 }
 

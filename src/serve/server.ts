@@ -9,7 +9,6 @@
  * an error banner on its page, never a failed server.
  */
 import { createReadStream } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Library } from './library.js';
 import { eventStream, type Events } from './events.js';
@@ -90,7 +89,7 @@ function secure(app: FastifyInstance, host: string): void {
   app.setNotFoundHandler((req, reply) => reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(`Nothing at ${req.url.slice(0, 200)}.`)));
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (code === 500) process.stderr.write(`charlab serve: ${err.message ?? String(err)}\n`);
+    if (code === 500) process.stderr.write(`charlab serve: ${err.message ?? JSON.stringify(err)}\n`);
     return reply.code(code).type('text/plain; charset=utf-8').send(code === 500 ? 'internal error (see the server\u2019s terminal)\n' : 'bad request\n');
   });
 }
@@ -146,7 +145,7 @@ function routes(app: FastifyInstance, library: Library, events: Events, roots: r
   app.get('/assets/:name', async (req: Req, reply) => sendAsset(req.params.name, reply));
   app.get('/events', (req, reply) => {
     reply.hijack();
-    events.add(reply.raw as ServerResponse, { index: library.version, folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])) });
+    events.add(reply.raw, { index: library.version, folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])) });
   });
 }
 

@@ -9,10 +9,18 @@ import type { CostPerChar, PlannedWork } from './work.js';
 
 export interface SweepEvents {
   /** `planned`: the trainings in all (successive halving: one per run and rung) and the work left (src/sweep/work.ts). */
-  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; planned: PlannedWork; cost: CostPerChar }): void;
+  onStart?: (info: {
+    dir: string;
+    total: number;
+    todo: RunSpec[];
+    skipped: number;
+    workers: number;
+    planned: PlannedWork;
+    cost: CostPerChar;
+  }) => void;
   /** A training starts: to `budget` characters, from `from` (a halving rung continues from the one before). */
-  onRunStart?(spec: RunSpec, task: { budget: number; from: number }): void;
-  onRunProgress?(spec: RunSpec, p: RunProgress): void;
-  onRunEnd?(outcome: RunOutcome): void;
-  onNotice?(msg: string): void;
+  onRunStart?: (spec: RunSpec, task: { budget: number; from: number }) => void;
+  onRunProgress?: (spec: RunSpec, p: RunProgress) => void;
+  onRunEnd?: (outcome: RunOutcome) => void;
+  onNotice?: (msg: string) => void;
 }

@@ -7,7 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointMetadata, isCheckpointFile } from '../checkpoint/checkpoint.js';
 import { UsageError } from '../errors.js';
-import { checkpointsDir, isManifestFile, listDir, liveFileIn, reportFilesIn, tableFilesIn, type FolderFile } from '../results/folder.js';
+import {
+  checkpointsDir,
+  isManifestFile,
+  listDir,
+  liveFileIn,
+  reportFilesIn,
+  tableFilesIn,
+  type FolderFile,
+} from '../results/folder.js';
 import { KNOBS, type KnobDef, type KnobKey } from '../results/knobs.js';
 import { checkReplaceable } from '../util/outputs.js';
 import type { RunSpec } from './grid.js';
@@ -19,15 +27,22 @@ import type { RunSpec } from './grid.js';
  * *.tmp). Nothing else in the folder is touched.
  */
 export function freshTargets(dir: string): FolderFile[] {
-  const manifest: FolderFile = { path: join(dir, 'manifest.json'), kind: 'a charlab sweep manifest', ours: isManifestFile };
+  const manifest: FolderFile = {
+    path: join(dir, 'manifest.json'),
+    kind: 'a charlab sweep manifest',
+    ours: isManifestFile,
+  };
   const ckDir = checkpointsDir(dir);
   const checkpoints = listDir(ckDir).flatMap((name): FolderFile[] => {
     const path = join(ckDir, name);
     if (name.endsWith('.safetensors')) return [{ path, kind: 'a charlab checkpoint', ours: isCheckpointFile }];
-    if (/\.rung\d+\.outcome\.json$/.test(name) || /\.\d+\.tmp$/.test(name)) return [{ path, kind: 'a sweep\'s working file', ours: () => true }];
+    if (/\.rung\d+\.outcome\.json$/.test(name) || /\.\d+\.tmp$/.test(name))
+      return [{ path, kind: "a sweep's working file", ours: () => true }];
     return [];
   });
-  return [...tableFilesIn(dir), manifest, ...liveFileIn(dir), ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
+  return [...tableFilesIn(dir), manifest, ...liveFileIn(dir), ...reportFilesIn(dir), ...checkpoints].filter((f) =>
+    existsSync(f.path),
+  );
 }
 
 /**
@@ -39,13 +54,16 @@ export function checkRunCheckpoints(dir: string, runs: RunSpec[]): void {
   const ckDir = checkpointsDir(dir);
   const names = listDir(ckDir).filter((n) => n.endsWith('.safetensors'));
   if (names.length === 0) return;
-  const advice = 'Move it away, or run with --fresh to discard the folder\'s runs and checkpoints';
+  const advice = "Move it away, or run with --fresh to discard the folder's runs and checkpoints";
   for (const run of runs) {
     for (const name of names.filter((n) => n.startsWith(`${run.id}.`))) {
       const path = join(ckDir, name);
       checkReplaceable(path, isCheckpointFile, 'a charlab checkpoint', advice);
       const other = otherRun(checkpointMetadata(path)!, run);
-      if (other) throw new UsageError(`refusing to replace ${path}: it holds the checkpoint of another run (${other}), not of ${run.id}. ${advice}`);
+      if (other)
+        throw new UsageError(
+          `refusing to replace ${path}: it holds the checkpoint of another run (${other}), not of ${run.id}. ${advice}`,
+        );
     }
   }
 }
@@ -58,7 +76,9 @@ function otherRun(meta: Record<string, string>, run: RunSpec): string | null {
   } catch {
     return 'an unreadable configuration';
   }
-  const knobs = (KNOBS as readonly KnobDef[]).filter((k) => (config[k.key] ?? k.default) !== run[k.key as KnobKey]).map((k) => `${k.key} ${String(config[k.key])}`);
+  const knobs = (KNOBS as readonly KnobDef[])
+    .filter((k) => (config[k.key] ?? k.default) !== run[k.key as KnobKey])
+    .map((k) => `${k.key} ${String(config[k.key])}`);
   if (String(config.seed) !== String(run.seed)) knobs.push(`seed ${String(config.seed)}`);
   return knobs.length > 0 ? knobs.join(', ') : null;
 }

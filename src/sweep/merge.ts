@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
-import { meaningChanges, readManifest, writeManifest, type Manifest, type MergedFrom, type Shard } from '../results/manifest.js';
+import { meaningChanges, readManifest, writeManifest, type Manifest, type Shard } from '../results/manifest.js';
 import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR } from './shard.js';
 import { readTable, TABLES, writeTable, type TableName } from '../results/tables.js';
 import { checkOurs, tableFilesIn } from '../results/folder.js';
@@ -212,7 +212,7 @@ function mergedManifest(folders: ShardFolder[], planned: RunSpec[], summary: Row
     workers: Math.max(...ms.map((m) => m.workers)),
     startedAt: ms.map((m) => m.startedAt).sort()[0],
     sessions: ms.flatMap((m) => m.sessions).sort(),
-    finishedAt: complete && finished.every((t) => t !== null) ? (finished as string[]).sort()[finished.length - 1] : null,
+    finishedAt: complete && finished.every((t) => t !== null) ? finished.sort()[finished.length - 1] : null,
     totalRuns: planned.length,
     merged: {
       mergedAt: new Date().toISOString(),

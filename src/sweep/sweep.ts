@@ -33,7 +33,7 @@ import { checkShardFolder, shardOutDir, shardRuns } from './shard.js';
 import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from '../results/tables.js';
 import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
 import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
-import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
+import { costPerChar, gridWork } from './work.js';
 import type { SweepEvents } from './events.js';
 
 export interface SweepOptions {

@@ -22,7 +22,7 @@ export async function startServe(args: string[], opts: { cwd?: string } = {}): P
       const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
       if (m) resolve(m[1]);
     });
-    done.then((r) => reject(new Error(`serve exited (${r.code}) before printing its URL: ${r.stderr}`)));
+    void done.then((r) => reject(new Error(`serve exited (${r.code}) before printing its URL: ${r.stderr}`)));
   });
   return {
     url,

@@ -19,7 +19,8 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 describe('War and Peace as read', () => {
   test("on War and Peace it gives exactly Python's open(path, encoding='utf-8-sig').read()", () => {
     const r = loadCorpusFile(WARPEACE);
-    const py = "import hashlib, sys; t = open(sys.argv[1], encoding='utf-8-sig').read(); print(len(t), hashlib.sha256(t.encode('utf-8')).hexdigest())";
+    const py =
+      "import hashlib, sys; t = open(sys.argv[1], encoding='utf-8-sig').read(); print(len(t), hashlib.sha256(t.encode('utf-8')).hexdigest())";
     const [chars, hex] = execFileSync('python3', ['-c', py, WARPEACE], { encoding: 'utf8' }).trim().split(' ');
     expect(r.fileSha256).toBe(WARPEACE_SHA256);
     expect([...r.text].length).toBe(Number(chars));
@@ -40,7 +41,10 @@ describe('War and Peace: fetched like holmes, checked by sha256, saved as publis
     });
     servers.push(server);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/warpeace_input.txt`, requests: () => count };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/warpeace_input.txt`,
+      requests: () => count,
+    };
   }
   afterAll(async () => {
     for (const s of servers) {
@@ -49,11 +53,16 @@ describe('War and Peace: fetched like holmes, checked by sha256, saved as publis
     }
   });
 
-  test('downloads, verifies the published bytes\' sha256, saves them unchanged, reads them prepared; then reuses the file', async () => {
+  test("downloads, verifies the published bytes' sha256, saves them unchanged, reads them prepared; then reuses the file", async () => {
     const { url, requests } = await serve(RAW);
     const dir = join(tempDir('charlab-wp-'), 'data');
     const notices: string[] = [];
-    const r = await resolveCorpus('warpeace', { dataDir: dir, baseDir: dir, urlOverride: url, onNotice: (m) => notices.push(m) });
+    const r = await resolveCorpus('warpeace', {
+      dataDir: dir,
+      baseDir: dir,
+      urlOverride: url,
+      onNotice: (m) => notices.push(m),
+    });
     expect(requests()).toBe(1);
     expect(readdirSync(dir)).toEqual(['warpeace.txt']);
     expect(sha256(readFileSync(join(dir, 'warpeace.txt')))).toBe(WARPEACE_SHA256);
@@ -74,7 +83,9 @@ describe('War and Peace: fetched like holmes, checked by sha256, saved as publis
     for (const body of [oneByte, lf]) {
       const { url } = await serve(body);
       const dir = join(tempDir('charlab-wp-bad-'), 'data');
-      const err = await resolveCorpus('warpeace', { dataDir: dir, baseDir: dir, urlOverride: url }).catch((e: unknown) => e as Error);
+      const err = await resolveCorpus('warpeace', { dataDir: dir, baseDir: dir, urlOverride: url }).catch(
+        (e: unknown) => e as Error,
+      );
       expect(err).toBeInstanceOf(ChecksumError);
       expect((err as Error).message).toContain(`expected sha256 ${WARPEACE_SHA256}, got ${sha256(body)}`);
       expect((err as Error).message).toMatch(/keep its bytes as they are/);
@@ -86,12 +97,19 @@ describe('War and Peace: fetched like holmes, checked by sha256, saved as publis
     const { url } = await serve(RAW);
     const dir = tempDir('charlab-wp-cli-');
     const data = join(dir, 'data');
-    const r = await runCli(['train', '--corpus', 'warpeace', '--corpus-chars', '30000', '--hidden', '8', '--chars', '1000', '--json'], {
-      env: { CHARLAB_DATA_DIR: data, CHARLAB_WARPEACE_URL: url },
-    });
+    const r = await runCli(
+      ['train', '--corpus', 'warpeace', '--corpus-chars', '30000', '--hidden', '8', '--chars', '1000', '--json'],
+      {
+        env: { CHARLAB_DATA_DIR: data, CHARLAB_WARPEACE_URL: url },
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/downloading warpeace/);
     expect(sha256(readFileSync(join(data, 'warpeace.txt')))).toBe(WARPEACE_SHA256);
-    expect(JSON.parse(r.stdout)).toMatchObject({ corpus: join(data, 'warpeace.txt'), corpusChars: 30_000, status: 'done' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      corpus: join(data, 'warpeace.txt'),
+      corpusChars: 30_000,
+      status: 'done',
+    });
   });
 });

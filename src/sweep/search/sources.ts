@@ -24,7 +24,7 @@ export interface SourceDraw {
   bracket: number;
   count: number;
   /** The configurations scored at each budget of the ladder so far (adaptive sources only). */
-  scoredAt(budget: number): Scored[];
+  scoredAt: (budget: number) => Scored[];
 }
 
 export interface ConfigSource {

@@ -18,7 +18,7 @@ export function adaptiveSpace(exp: Pick<Experiment, 'search'>): { space: Partial
 }
 
 function upper(d: Distribution): Array<number | string> {
-  if (d.choice) return d.choice.every((x) => typeof x === 'number') ? [Math.max(...(d.choice as number[]))] : d.choice;
+  if (d.choice) return d.choice.every((x) => typeof x === 'number') ? [Math.max(...d.choice)] : d.choice;
   return [(d.uniform ?? d.logUniform ?? d.intRange ?? d.logIntRange)![1]];
 }
 
