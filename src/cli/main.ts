@@ -8,26 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { OutputError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
-
-type Register = (program: Command) => void;
-
-/**
- * The commands, in the order --help lists them. Each module is imported only when needed: a
- * command's own dependencies (vega for report, piscina for sweep, …) cost a few hundred
- * milliseconds at start-up, so `charlab sweep` does not load report's, and vice versa.
- */
-const COMMANDS: Record<string, () => Promise<Register>> = {
-  train: async () => (await import('./train.js')).registerTrain,
-  sample: async () => (await import('./sample.js')).registerSample,
-  eval: async () => (await import('./eval.js')).registerEval,
-  gradcheck: async () => (await import('./gradcheck.js')).registerGradcheck,
-  sweep: async () => (await import('./sweep.js')).registerSweep,
-  merge: async () => (await import('./merge.js')).registerMerge,
-  slurm: async () => (await import('./slurm.js')).registerSlurm,
-  report: async () => (await import('./report.js')).registerReport,
-  serve: async () => (await import('./serve.js')).registerServe,
-  bench: async () => (await import('./bench.js')).registerBench,
-};
+import { COMMANDS } from './commands.js';
 
 /** The command named on the command line (the first argument that is not an option), if known. */
 function namedCommand(args: string[]): string | undefined {
