@@ -62,7 +62,7 @@ export function checkTrainingCorpus(ck: Checkpoint, corpus: Corpus): void {
   if (corpus.trainEnd !== ck.corpus.trainEnd) throw new UsageError(`corpus ${corpus.source}: split at ${corpus.trainEnd}, the checkpoint's run split at ${ck.corpus.trainEnd}`);
 }
 
-/** Held-out text scored the README's way: the last `validation` fraction, encoded with the model's vocabulary. */
+/** Held-out text scored as a run is scored: the last `validation` fraction, encoded with the model's vocabulary. */
 export function heldOutOf(ck: Checkpoint, text: string, source: string, validation: number): { ids: Int32Array; trainEnd: number } {
   const ids = encodeInVocab(text, ck.vocab, `corpus ${source}`);
   const trainEnd = splitPoint(ids.length, validation);

@@ -33,7 +33,7 @@ function refuseOverlap(ck: Checkpoint, start: number, n: number, source: string,
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description("Score a checkpoint on a corpus's held-out tail, the README's way (held-out bits per character).")
+    .description("Score a checkpoint on a corpus's held-out tail as a run is scored (held-out bits per character).")
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
     .option('--corpus <path>', "UTF-8 text file, or a known corpus name (holmes, warpeace); default: the checkpoint's recorded corpus")
     .option('--corpus-chars <n>', "read only the corpus's first n characters (default: the run's corpus slice, if it read one)", positiveInt)

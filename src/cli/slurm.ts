@@ -35,7 +35,7 @@ export function registerSlurm(program: Command): void {
     .addHelpText(
       'after',
       '\nThen, from the project folder: bash FILE (submits both jobs; extra arguments go to sbatch).\n' +
-        'Re-run failed indices: sbatch --array=I,J FILE, then bash FILE merge. See README, "Running on a cluster".',
+        'Re-run failed indices: sbatch --array=I,J FILE, then bash FILE merge. See docs/cluster.md.',
     )
     .action((experimentPath: string, opts: SlurmCliOptions) => {
       if (opts.out !== undefined) {

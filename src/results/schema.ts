@@ -316,7 +316,7 @@ const CorpusSchema = z
   )
   .describe(
     'The text the runs read: a file path or known corpus name, or {"name": …, "chars": N} for its first N characters. ' +
-      'Every corpus is read with its BOM dropped and "\\r\\n" / "\\r" line endings as "\\n" (README: corpus preparation).',
+      'Every corpus is read with its BOM dropped and "\\r\\n" / "\\r" line endings as "\\n" (docs/corpora.md).',
   );
 
 /** Early stopping (src/train/earlyStopping.ts): on the curve's intermediate scores. */

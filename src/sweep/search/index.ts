@@ -24,7 +24,7 @@ export type SearchMethodName = NonNullable<Experiment['search']>['method'];
 type SearchExperiment = Pick<Experiment, 'grid' | 'search' | 'seeds' | 'budget'>;
 
 export interface SearchMethod {
-  /** One line for --help and the README. */
+  /** One line for --help and the docs. */
   summary: string;
   /** The configurations, for methods that know them all in advance. */
   configs?(exp: Pick<Experiment, 'grid' | 'search'>): KnobValues[];
