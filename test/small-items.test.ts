@@ -2,7 +2,7 @@
  * Issue 19, "Confusing, smaller": each item fixed (or, where the behaviour was right, documented),
  * through the real CLI where it is a CLI matter.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nearest } from '../src/results/experimentFile.js';
@@ -223,18 +223,21 @@ describe('the default prime: train --help and sample --help say what each does',
   });
 });
 
-describe('the Quick start says what its first sweep does on a clone', () => {
-  test('`npm run sweep experiments/holmes.json` on a clone prints the table and the "nothing to do" line the README quotes', async () => {
+describe('the README says what its main job prints on a clone', () => {
+  test('`npm run sweep experiments/holmes.json` on a clone trains nothing and prints every line the README quotes', async () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Results'));
-    const quoted = /"(nothing to do: all 36 runs are recorded; corpus not read)"/.exec(quick.replace(/\s*#\s*/g, ' '));
-    expect(quoted, 'the Quick start quotes the line').not.toBeNull();
+    const mainJob = readme.slice(readme.indexOf('## The main job'), readme.indexOf('## Your own corpus'));
+    const block = /\n\n((?: {4}.*\n)+)\nNone of the 36 runs/.exec(mainJob);
+    expect(block, 'the main job quotes what the sweep prints').not.toBeNull();
+    const quoted = block![1].split('\n').map((l) => l.slice(4)).filter((l) => l !== '' && l !== '…');
+    expect(quoted).toContain('nothing to do: all 36 runs are recorded; corpus not read');
     const clone = tempDir('charlab-clone-');
     cpSync(join(REPO, 'experiments'), join(clone, 'experiments'), { recursive: true });
     cpSync(join(REPO, 'results', 'holmes'), join(clone, 'results', 'holmes'), { recursive: true });
     const r = await runCli(['sweep', 'experiments/holmes.json'], { cwd: clone, env: { CHARLAB_DATA_DIR: join(clone, 'data') } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(quoted![1]);
-    expect(r.stdout).toContain('h100-u8-c5-lr0.05-s1');
+    const printed = `${r.stderr}\n${r.stdout}`.split(`${clone}/`).join('');
+    for (const line of quoted) expect(printed, line).toContain(line);
+    expect(existsSync(join(clone, 'data'))).toBe(false); // the corpus was not read, nor downloaded
   });
 });
