@@ -1,5 +1,5 @@
 /**
- * Register-blocked f32x4 matrix products for the batched cells of the model ladder (LSTM, GRU):
+ * Register-blocked f32x4 matrix products for the batched cells (rnn, LSTM, GRU) of the one host model:
  * the three products a linear layer needs at batch B, forward and backward.
  *
  *   gemmABt  Y[M×N] = A[M×K]·B[N×K]ᵀ (+ bias[N]) (+ Y)   forward: Y = X·Wᵀ, W in PyTorch's [out×in]

@@ -6,6 +6,7 @@
  *   clip:     g ← min(max(g, -c), c)
  *   adagrad:  m += g²;                    w −= lr·g / √(m + 1e-8)          (min-char-rnn's)
  *   rmsprop:  m = α·m + (1 − α)·g²;        w −= lr·g / (√m + 1e-8)         (char-rnn's)
+ * Each (and Adam) first multiplies w by `decay`: decoupled weight decay, 1 − lr·λ (1: off, exact).
  */
 import { expv, hmax, hsum } from './vmath';
 
@@ -18,8 +19,9 @@ export function clipValues(Gr: usize, n: i32, c: f32): void {
 }
 
 /** Adagrad: g ← gscale·g; m += g²; w −= lr·g / √(m + eps). */
-export function adagrad(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, eps: f32, gscale: f32): void {
+export function adagrad(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, eps: f32, gscale: f32, decay: f32): void {
   const nb = <usize>n << 2;
+  const dk = f32x4.splat(decay);
   const gs = f32x4.splat(gscale);
   const l = f32x4.splat(lr);
   const e = f32x4.splat(eps);
@@ -27,13 +29,14 @@ export function adagrad(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, eps: f3
     const g = f32x4.mul(v128.load(Gr + k), gs);
     const m = f32x4.add(v128.load(Mm + k), f32x4.mul(g, g));
     v128.store(Mm + k, m);
-    v128.store(W + k, f32x4.sub(v128.load(W + k), f32x4.div(f32x4.mul(l, g), f32x4.sqrt(f32x4.add(m, e)))));
+    v128.store(W + k, f32x4.sub(f32x4.mul(v128.load(W + k), dk), f32x4.div(f32x4.mul(l, g), f32x4.sqrt(f32x4.add(m, e)))));
   }
 }
 
 /** RMSprop: g ← gscale·g; m = α·m + (1 − α)·g²; w −= lr·g / (√m + eps). */
-export function rmsprop(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, alpha: f32, eps: f32, gscale: f32): void {
+export function rmsprop(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, alpha: f32, eps: f32, gscale: f32, decay: f32): void {
   const nb = <usize>n << 2;
+  const dk = f32x4.splat(decay);
   const gs = f32x4.splat(gscale);
   const a = f32x4.splat(alpha);
   const a1 = f32x4.splat(1 - alpha);
@@ -43,7 +46,7 @@ export function rmsprop(W: usize, Gr: usize, Mm: usize, n: i32, lr: f32, alpha: 
     const g = f32x4.mul(v128.load(Gr + k), gs);
     const m = f32x4.add(f32x4.mul(a, v128.load(Mm + k)), f32x4.mul(a1, f32x4.mul(g, g)));
     v128.store(Mm + k, m);
-    v128.store(W + k, f32x4.sub(v128.load(W + k), f32x4.div(f32x4.mul(l, g), f32x4.add(f32x4.sqrt(m), e))));
+    v128.store(W + k, f32x4.sub(f32x4.mul(v128.load(W + k), dk), f32x4.div(f32x4.mul(l, g), f32x4.add(f32x4.sqrt(m), e))));
   }
 }
 

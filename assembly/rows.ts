@@ -1,5 +1,5 @@
 /**
- * Row-wise kernels around the matrix products of the ladder's cells: the one-hot input (a gather
+ * Row-wise kernels around the matrix products of the cells: the one-hot input (a gather
  * of weight rows, and its gradient, a scatter-add), bias gradients (column sums), softmax with
  * cross-entropy, and the optimizer: Adam and the global gradient norm (for clip_grad_norm_).
  *
@@ -9,25 +9,31 @@
 import { expv, hmax, hsum } from './vmath';
 
 /** out[r, :] = table[ids[r], :] (+ bias) for r < n: the one-hot product x·W_ihᵀ, W_ihᵀ as rows. */
-export function gatherRows(n: i32, ids: usize, table: usize, ld: i32, bias: usize, out: usize): void {
+export function gatherRows(n: i32, ids: usize, table: usize, ld: i32, bias: usize, out: usize, scales: usize): void {
   const rb = <usize>ld << 2;
   for (let r = 0; r < n; r++) {
     const src = table + <usize>load<i32>(ids + (<usize>r << 2)) * rb;
     const dst = out + <usize>r * rb;
+    const s = f32x4.splat(scales ? load<f32>(scales + (<usize>r << 2)) : 1);
     for (let j: usize = 0; j < rb; j += 16) {
-      const v = v128.load(src + j);
+      const v = scales ? f32x4.mul(v128.load(src + j), s) : v128.load(src + j);
       v128.store(dst + j, bias ? f32x4.add(v, v128.load(bias + j)) : v);
     }
   }
 }
 
-/** table[ids[r], :] += src[r, :] for r < n, in the order r = 0, 1, ...: the gradient of gatherRows. */
-export function scatterAddRows(n: i32, ids: usize, src: usize, ld: i32, table: usize): void {
+/**
+ * table[ids[r], :] += src[r, :]·scales[r] (scales 0: none) for r < n, in the order r = 0, 1, ...:
+ * the gradient of gatherRows.
+ */
+export function scatterAddRows(n: i32, ids: usize, src: usize, ld: i32, table: usize, scales: usize): void {
   const rb = <usize>ld << 2;
   for (let r = 0; r < n; r++) {
     const dst = table + <usize>load<i32>(ids + (<usize>r << 2)) * rb;
     const s = src + <usize>r * rb;
-    for (let j: usize = 0; j < rb; j += 16) v128.store(dst + j, f32x4.add(v128.load(dst + j), v128.load(s + j)));
+    const f = f32x4.splat(scales ? load<f32>(scales + (<usize>r << 2)) : 1);
+    if (scales) for (let j: usize = 0; j < rb; j += 16) v128.store(dst + j, f32x4.add(v128.load(dst + j), f32x4.mul(v128.load(s + j), f)));
+    else for (let j: usize = 0; j < rb; j += 16) v128.store(dst + j, f32x4.add(v128.load(dst + j), v128.load(s + j)));
   }
 }
 
@@ -146,7 +152,8 @@ export function sumSquares(X: usize, n: i32): f64 {
  * (the host computes stepSize and bc2sqrt for step t).
  */
 export function adam(W: usize, Gr: usize, Mm: usize, Vv: usize, n: i32, stepSize: f32, b1: f32, b2: f32,
-  eps: f32, bc2sqrt: f32, gscale: f32): void {
+  eps: f32, bc2sqrt: f32, gscale: f32, decay: f32): void {
+  const dk = f32x4.splat(decay);
   const nb = <usize>n << 2;
   const gs = f32x4.splat(gscale);
   const a1 = f32x4.splat(1 - b1);
@@ -163,7 +170,7 @@ export function adam(W: usize, Gr: usize, Mm: usize, Vv: usize, n: i32, stepSize
     v128.store(Mm + k, m);
     v128.store(Vv + k, v);
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(v), bc), e);
-    v128.store(W + k, f32x4.sub(v128.load(W + k), f32x4.mul(st, f32x4.div(m, denom))));
+    v128.store(W + k, f32x4.sub(f32x4.mul(v128.load(W + k), dk), f32x4.mul(st, f32x4.div(m, denom))));
   }
 }
 
@@ -204,5 +211,54 @@ export function transpose(rows: i32, cols: i32, src: usize, lds: i32, dst: usize
     for (let c = cStart; c < cols; c++) {
       store<f32>(dst + <usize>c * db + (<usize>r << 2), load<f32>(src + <usize>r * sb + (<usize>c << 2)));
     }
+  }
+}
+
+/**
+ * seedrandom's generator, exactly (node_modules/seedrandom/seedrandom.js): ARC4 over the state S[256],
+ * i, j (int32 at `state`), and its double() (48 bits topped up to 52, every operation exact in f64), so
+ * the masks are the reference's bit for bit. dropoutMask: rows × cols floats of out (row stride ld) in
+ * row-major order, each 0 if the next double is below p, else 1/(1 − p) rounded to f32.
+ */
+function arc4(state: usize, count: i32): f64 {
+  let i = load<i32>(state + 1024);
+  let j = load<i32>(state + 1028);
+  let r: f64 = 0;
+  while (count-- > 0) {
+    i = (i + 1) & 255;
+    const t = load<i32>(state + (<usize>i << 2));
+    j = (j + t) & 255;
+    const sj = load<i32>(state + (<usize>j << 2));
+    store<i32>(state + (<usize>i << 2), sj);
+    store<i32>(state + (<usize>j << 2), t);
+    r = r * 256 + <f64>load<i32>(state + (<usize>((sj + t) & 255) << 2));
+  }
+  store<i32>(state + 1024, i);
+  store<i32>(state + 1028, j);
+  return r;
+}
+
+function arc4Double(state: usize): f64 {
+  let n = arc4(state, 6);
+  let d: f64 = 281474976710656.0; // 2^48
+  let x: f64 = 0;
+  while (n < 4503599627370496.0) { // 2^52
+    n = (n + x) * 256;
+    d *= 256;
+    x = arc4(state, 1);
+  }
+  while (n >= 9007199254740992.0) { // 2^53
+    n /= 2;
+    d /= 2;
+    x = <f64>(<u32>x >> 1);
+  }
+  return (n + x) / d;
+}
+
+export function dropoutMask(state: usize, out: usize, rows: i32, cols: i32, ld: i32, p: f64): void {
+  const keep = <f32>(1.0 / (1.0 - p));
+  for (let r = 0; r < rows; r++) {
+    const o = out + ((<usize>r * <usize>ld) << 2);
+    for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 2), arc4Double(state) < p ? 0 : keep);
   }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * Train-speed and quality check of the wasm gated cells through the real training loop (trainRun:
+ * Train-speed and quality check of the gated cells (native or wasm) through the real training loop (trainRun:
  * char-rnn's B-stream loader, held-out scoring from the last stream's state), until the `charlab
  * train` flags for the ladder's knobs exist. Run `npm run build` first.
  *
  *   node bench/lstm_holmes.mjs [--corpus ../shared/corpora/holmes.txt] [--chars 2000000] [--cell lstm]
  *        [--hidden 256] [--layers 1] [--batch 32] [--unroll 64] [--lr 2e-3] [--clip-norm 5]
- *        [--optimizer adam] [--seed 1] [--backend wasm]
+ *        [--optimizer adam] [--seed 1] [--backend auto] [--threads 1]
  *
  * Prints progress on stderr and one JSON object on stdout: chars/s of training (evaluation
  * excluded), the final held-out bpc on the corpus' last 5 % (the whole tail), the intermediate
@@ -26,7 +26,7 @@ const { trainRun } = await import(new URL('train/run.js', dist).href);
 const o = {
   corpus: fileURLToPath(new URL('../../shared/corpora/holmes.txt', import.meta.url)),
   chars: 2_000_000, cell: 'lstm', hidden: 256, layers: 1, batch: 32, unroll: 64, lr: 2e-3, clipNorm: 5,
-  optimizer: 'adam', seed: 1, backend: 'wasm',
+  optimizer: 'adam', seed: 1, backend: 'auto', threads: 1,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
@@ -43,7 +43,7 @@ const config = {
   vocabSize: corpus.vocab.symbols.length, hiddenSize: o.hidden, unroll: o.unroll, learningRate: o.lr, clip: Infinity,
   seed: o.seed, cell: o.cell, layers: o.layers, batch: o.batch, optimizer: o.optimizer, clipNorm: o.clipNorm,
 };
-const model = createModel(o.backend, config);
+const model = createModel(o.backend, config, undefined, { threads: o.threads });
 const cadence = { curveEvery: 100_000, evalEvery: 500_000, evalChars: 20_000, sampleEvery: 0, sampleLength: 200, temperature: 1 };
 const loadBefore = loadavg();
 const scores = [];

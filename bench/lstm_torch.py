@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """
-Training throughput of a PyTorch CPU char-LSTM: the peer charlab's LSTM kernels are measured against.
+Training throughput of a PyTorch CPU char-LSTM (or char-GRU, --cell gru): the peer charlab's native
+and wasm cells are measured against (`charlab bench`, section "cells").
 
-The model and loop (issue 11's speed target): one-hot input (V symbols) -> nn.LSTM(V, H) (1 layer;
-PyTorch's gates i, f, g, o; W_ih [4H x V], W_hh [4H x H], b_ih, b_hh) -> nn.Linear(H, V) -> softmax
+The model and loop: one-hot input (V symbols) -> nn.LSTM(V, H) (1 layer; PyTorch's gates i, f, g, o;
+W_ih [4H x V], W_hh [4H x H], b_ih, b_hh), or nn.GRU(V, H) -> nn.Linear(H, V) -> softmax
 cross-entropy (mean over the T*B predictions), torch.optim.Adam(lr 2e-3), clip_grad_norm_(5).
 The training text is cut into B contiguous streams (char-rnn's loader); each iteration takes the next
 T characters of every stream, and the hidden state (h, c) is carried between iterations, detached.
@@ -17,7 +18,7 @@ part stops after --chars characters or --seconds seconds, whichever comes first;
 
 Exits with status 3 and a one-line message on stderr when torch cannot be imported.
 
-usage: lstm_torch.py --corpus PATH [--threads 1] [--hidden 256] [--batch 32] [--unroll 64]
+usage: lstm_torch.py --corpus PATH [--cell lstm|gru] [--threads 1] [--hidden 256] [--batch 32] [--unroll 64]
                      [--chars N] [--seconds S] [--warmup-iters 3] [--windows 3] [--seed 1]
 """
 import argparse
@@ -34,11 +35,11 @@ except Exception as err:  # torch missing or broken: the caller skips the peer
     sys.exit(3)
 
 
-class CharLstm(nn.Module):
-    def __init__(self, vocab, hidden):
+class CharRnn(nn.Module):
+    def __init__(self, vocab, hidden, cell):
         super().__init__()
         self.vocab = vocab
-        self.lstm = nn.LSTM(vocab, hidden, num_layers=1, batch_first=False)
+        self.lstm = (nn.LSTM if cell == "lstm" else nn.GRU)(vocab, hidden, num_layers=1, batch_first=False)
         self.out = nn.Linear(hidden, vocab)
 
     def forward(self, x, state):
@@ -50,6 +51,7 @@ class CharLstm(nn.Module):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--corpus", required=True)
+    ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--batch", type=int, default=32)
@@ -74,7 +76,7 @@ def main():
     per = (len(data) - 1) // B  # B contiguous streams of `per` characters (plus the next as target)
     streams = torch.stack([data[b * per : b * per + per + 1] for b in range(B)], dim=1)  # [per+1, B]
 
-    model = CharLstm(V, H)
+    model = CharRnn(V, H, args.cell)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     state = {"p": 0, "hc": None, "losses": []}
 
@@ -89,7 +91,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip_norm)
         opt.step()
-        state["hc"] = (hc[0].detach(), hc[1].detach())
+        state["hc"] = tuple(h.detach() for h in hc) if args.cell == "lstm" else hc.detach()
         state["p"] = p + T
         state["losses"].append(loss.item())
 
@@ -121,6 +123,7 @@ def main():
         "chars": done,
         "seconds": seconds,
         "iterations": len(state["losses"]),
+        "cell": args.cell,
         "hidden": H,
         "batch": B,
         "unroll": T,

@@ -11,6 +11,7 @@
  *
  *   node bench/serve_scale.mjs [--runs-per-axis 10,5,4,5] [--points 100] [--no-browser]
  */
+/* global document, requestAnimationFrame -- read in the page, by Chromium */
 import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

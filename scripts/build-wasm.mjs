@@ -3,9 +3,9 @@
  * Compiles the AssemblyScript kernels with the compiler installed in node_modules (no downloads):
  * -O3, SIMD on, assertions off, the stub runtime (the kernels never allocate: the host lays
  * memory out once). Runs on `npm ci` through the `prepare` script, and as `npm run build:wasm`.
- *   assembly/index.ts   -> build/charlab.wasm          min-char-rnn
- *   assembly/ladder.ts  -> build/ladder.wasm           the ladder's kernels, SIMD128
- *                       -> build/ladder-relaxed.wasm   the same with relaxed SIMD (fused multiply-add)
+ *   assembly/minCharRnn.ts -> build/min-char-rnn.wasm      min-char-rnn's fused fast path
+ *   assembly/kernels.ts    -> build/kernels.wasm           the one host model's kernels, SIMD128
+ *                          -> build/kernels-relaxed.wasm   the same with relaxed SIMD (fused multiply-add)
  *
  *   node scripts/build-wasm.mjs [--wat]    --wat also writes build/<name>.wat for inspection
  */
@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'build');
 const targets = [
-  { entry: 'index.ts', name: 'charlab', features: ['simd'] },
-  { entry: 'ladder.ts', name: 'ladder', features: ['simd'] },
-  { entry: 'ladder.ts', name: 'ladder-relaxed', features: ['simd', 'relaxed-simd'] },
+  { entry: 'minCharRnn.ts', name: 'min-char-rnn', features: ['simd'] },
+  { entry: 'kernels.ts', name: 'kernels', features: ['simd'] },
+  { entry: 'kernels.ts', name: 'kernels-relaxed', features: ['simd', 'relaxed-simd'] },
 ];
 
 let asc;

@@ -43,7 +43,8 @@ export const DEFAULT_MARKOV_LADDER = { from: 1, to: 8 } as const;
 /** One run's budget and seed when none is given. */
 export const DEFAULT_BUDGET_CHARS = 1_000_000;
 export const DEFAULT_SEED = 1;
-export const DEFAULT_BACKEND = 'wasm' as const;
+/** native where its addon was built and loads, else wasm (src/backend/index.ts). */
+export const DEFAULT_BACKEND = 'auto' as const;
 
 /** How often a run records a curve row, scores held-out text and samples; what the samples look like. */
 export const CADENCE_DEFAULTS = {

@@ -3,12 +3,16 @@
  * Nothing here names a concrete class: every model comes from createModel.
  */
 import { describe, expect, test } from 'vitest';
-import { BACKENDS, createModel } from '../src/backend/index.js';
+import { BACKENDS, createModel, type Backend } from '../src/backend/index.js';
+import { nativeStatus } from '../src/backend/nativeAddon.js';
 import { initParams } from '../src/model/params.js';
 import { PARAM_NAMES, type RnnConfig } from '../src/model/types.js';
 import { makeRng } from '../src/util/rng.js';
 
 const cfg: RnnConfig = { vocabSize: 5, hiddenSize: 8, unroll: 4, learningRate: 0.1, clip: 5, seed: 3 };
+/** The backends that run here (native where its addon is built: test/native.test.ts covers the other case). */
+const AVAILABLE: Backend[] = BACKENDS.filter((b) => b !== 'native' || nativeStatus().available);
+const FAST = AVAILABLE.filter((b) => b !== 'reference');
 const data = Int32Array.from([0, 1, 2, 3, 4, 0, 1]);
 
 /** The message a call throws (or '' if it does not). */
@@ -22,7 +26,7 @@ function refusal(f: () => unknown): string {
   }
 }
 
-describe.each(BACKENDS)('%s backend', (backend) => {
+describe.each(AVAILABLE)('%s backend', (backend) => {
   test('lossAndGradients: {loss, grads} with every parameter array, and no state change', () => {
     const m = createModel(backend, cfg);
     const before = m.exportParams();
@@ -36,8 +40,8 @@ describe.each(BACKENDS)('%s backend', (backend) => {
   });
 });
 
-describe('the reference (the oracle) refuses exactly what the fast path refuses', () => {
-  const cases: [string, (backend: (typeof BACKENDS)[number]) => unknown][] = [
+describe.each(FAST)('the reference (the oracle) refuses exactly what %s refuses', (fastBackend) => {
+  const cases: [string, (backend: Backend) => unknown][] = [
     ['hidden size 0', (b) => createModel(b, { ...cfg, hiddenSize: 0 })],
     ['hidden size -1', (b) => createModel(b, { ...cfg, hiddenSize: -1 })],
     ['vocabulary 2.5', (b) => createModel(b, { ...cfg, vocabSize: 2.5 })],
@@ -57,7 +61,7 @@ describe('the reference (the oracle) refuses exactly what the fast path refuses'
     ['temperature 0', (b) => createModel(b, cfg).sample([1], 3, 0, makeRng(1))],
   ];
   test.each(cases)('%s', (_what, call) => {
-    const [fast, oracle] = [refusal(() => call('wasm')), refusal(() => call('reference'))];
+    const [fast, oracle] = [refusal(() => call(fastBackend)), refusal(() => call('reference'))];
     expect(fast).not.toBe('');
     expect(oracle).toBe(fast);
   });
@@ -66,7 +70,7 @@ describe('the reference (the oracle) refuses exactly what the fast path refuses'
 describe('named state: export and import', () => {
   const text = Int32Array.from({ length: 400 }, (_, i) => (i * 7 + (i >> 3)) % 5);
 
-  test.each(BACKENDS)('%s: a model restored from exportState continues exactly as the original', (backend) => {
+  test.each(AVAILABLE)('%s: a model restored from exportState continues exactly as the original', (backend) => {
     const a = createModel(backend, cfg);
     for (let p = 0; p < 100; p += 4) a.trainChunk(text, p, 4);
     const state = a.exportState();
@@ -79,7 +83,7 @@ describe('named state: export and import', () => {
     expect(b.exportState()).toEqual(a.exportState());
   });
 
-  test.each(BACKENDS)('%s: refuses a state with a missing or misshapen tensor, naming it', (backend) => {
+  test.each(AVAILABLE)('%s: refuses a state with a missing or misshapen tensor, naming it', (backend) => {
     const m = createModel(backend, cfg);
     const s = m.exportState();
     const { Whh: _dropped, ...rest } = s.params;
@@ -110,9 +114,14 @@ describe('which configurations each backend trains', () => {
     ['batch', { batch: 4 }],
     ['optimizer', { optimizer: 'adam' }],
     ['clipNorm', { clipNorm: 5 }],
-  ] as const)('wasm refuses %s beyond min-char-rnn\'s for cell rnn, naming it; the reference trains it', (knob, over) => {
-    expect(() => createModel('wasm', { ...cfg, ...over })).toThrow(new RegExp(`wasm backend serves min-char-rnn's configuration only.*${knob}.*reference backend`));
-    expect(createModel('reference', { ...cfg, ...over }).config).toMatchObject(over);
+  ] as const)('every backend trains cell rnn with %s beyond min-char-rnn\'s', (_knob, over) => {
+    const text = Int32Array.from({ length: 80 }, (_, i) => (i * 3) % 5);
+    const starts = Array.from({ length: 'batch' in over ? over.batch : 1 }, (_, b) => 10 * b);
+    for (const b of AVAILABLE) {
+      const m = createModel(b, { ...cfg, ...over });
+      expect(m.config).toMatchObject(over);
+      expect(m.trainChunk(text, starts, 4)).toBeGreaterThan(0);
+    }
   });
 
   test('the reference refuses bad knobs', () => {

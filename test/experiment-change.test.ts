@@ -94,7 +94,7 @@ describe('a change of what a recorded run means is refused', () => {
     ['budget', { budget: { chars: 4000 } }, ['budget.chars: 3000 -> 4000']],
     ['validation', { validation: 0.1 }, ['validation: 0.05 -> 0.1']],
     ['Markov order', { markov: { order: 3 } }, ['markov.order: 4 -> 3']],
-    ['backend', { backend: 'wasm' }, ['backend: "reference" -> "wasm"']],
+    ['backend', { backend: 'wasm' }, ['backend (as resolved): reference -> wasm']],
     ['evaluation cadence', { evaluation: { every: 1000, chars: 500 } }, ['evaluation.every: 0 -> 1000']],
     ['curve cadence', { curves: { every: 500 } }, ['curves.every: 1000 -> 500']],
     ['sample cadence and length, at once', { samples: { every: 1000, length: 30 } }, ['samples.every: 0 -> 1000', 'samples.length: 20 -> 30']],

@@ -1,10 +1,11 @@
 /**
- * The model ladder's WebAssembly kernels (assembly/gemm.ts, lstm.ts, rows.ts, optim.ts through
- * src/backend/ladderKernels.ts) against plain Float64 computations, on shapes that are not
- * multiples of 4 (so every padded edge and every block remainder runs).
+ * The kernel interface (src/backend/kernels.ts) as every implementation here provides it — the
+ * WebAssembly kernels (SIMD128, and relaxed SIMD where the runtime accepts it) and the native ones
+ * for each ISA this CPU runs (test/helpers/backends.ts) — against plain Float64 computations, on
+ * shapes that are not multiples of 4 or 16 (so every padded edge and every block remainder runs).
  *
- * Needs build/ladder.wasm: `npm run build` (or `npm run build:wasm`) first; `npm test` does it.
- * The relaxed-SIMD build is tested too where the runtime accepts it (not Node 20 by default).
+ * Needs build/kernels.wasm and build/Release/charlab_native.node: `npm ci` builds both (`npm test`
+ * rebuilds the wasm); without the native addon its cases are left out (test/native.test.ts says so).
  *
  * Tolerances. u = 2^-24 is the unit roundoff of f32. The inputs are rounded to f32 before the
  * Float64 reference sees them, so only the kernels' arithmetic is measured:
@@ -12,30 +13,21 @@
  *   multiply-add) is within γ_n·Σ|terms| ≈ n·u·Σ|terms| of the exact sum (Higham, Accuracy and
  *   Stability of Numerical Algorithms, §3.1); the products are checked element by element against
  *   that bound, with n = the number of terms + 2 (bias, accumulated value);
- * - gathers, scatter-adds and transposes are exact (compared with the same f32 operations in the
- *   same order, Math.fround);
- * - the LSTM and the whole model chain tanh/exp approximations (absolute error ~1e-7) through
- *   the recurrence; they use wasm.test.ts's metric, relErr(a, b) = max|a - b| / max|b| per tensor,
- *   under 1e-5 (observed 1e-7..6e-7 for outputs, states and gradients).
+ * - gathers and scatter-adds are exact (compared with the same f32 operations in the same order,
+ *   Math.fround);
+ * - the cells chain tanh/exp approximations (absolute error ~1e-7, the same polynomials in every
+ *   implementation) through the recurrence; they use the models' metric, relErr(a, b) =
+ *   max|a - b| / max|b| per tensor, under 1e-5 (observed 1e-7..6e-7 for outputs, states and
+ *   gradients).
  */
 import { describe, expect, it } from 'vitest';
-import { LadderKernels, relaxedSimdSupported, type LadderBuild, type Mat } from '../src/backend/ladderKernels.js';
-import { FastLstm, initLstmParams, type LstmParams } from '../src/backend/ladderLstm.js';
-import { gaussian, makeRng, type Rng } from '../src/util/rng.js';
+import { GATES, RNG_STATE_INTS, type CellBuffers, type CellKind, type Kernels, type Mat } from '../src/backend/kernels.js';
+import { WasmKernels } from '../src/backend/wasmKernels.js';
+import { gaussian, makeRng, makeSavableRng, type Rng } from '../src/util/rng.js';
+import { KERNEL_IMPLS } from './helpers/backends.js';
+import { relErr } from './helpers/relErr.js';
 
 const U = 2 ** -24;
-const BUILDS: LadderBuild[] = relaxedSimdSupported() ? ['simd128', 'relaxed'] : ['simd128'];
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 /** n values N(0, scale²), rounded to f32. */
 function randomF32(rng: Rng, n: number, scale = 1): Float64Array {
@@ -43,7 +35,7 @@ function randomF32(rng: Rng, n: number, scale = 1): Float64Array {
 }
 
 /** A matrix in kernel memory filled with random f32 values; returns it and its values. */
-function randomMat(k: LadderKernels, rng: Rng, rows: number, cols: number, scale = 1): [Mat, Float64Array] {
+function randomMat(k: Kernels, rng: Rng, rows: number, cols: number, scale = 1): [Mat, Float64Array] {
   const m = k.alloc(rows, cols);
   const v = randomF32(rng, rows * cols, scale);
   k.write(m, v);
@@ -60,82 +52,79 @@ function expectWithinSumBound(got: Float64Array, exact: Float64Array, absSum: Fl
   expect(worst).toBeLessThanOrEqual(1);
 }
 
+/** Σ_j term(m, n, j) over j < K in Float64, and Σ |term|, for every (m, n), starting from init(m, n). */
+function exactProduct(M: number, N: number, K: number, term: (m: number, n: number, j: number) => number, init: (m: number, n: number) => number) {
+  const exact = new Float64Array(M * N);
+  const abs = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = init(m, n);
+      let t = Math.abs(s);
+      for (let j = 0; j < K; j++) {
+        const x = term(m, n, j);
+        s += x;
+        t += Math.abs(x);
+      }
+      exact[m * N + n] = s;
+      abs[m * N + n] = t;
+    }
+  }
+  return { exact, abs };
+}
+
 const SHAPES: [number, number, number][] = [
-  // [M, N, K]: one of each remainder, a single element, and the LSTM's own shapes scaled down
+  // [M, N, K]: one of each remainder, a single element, and the cells' own shapes scaled down
   [7, 13, 11],
   [33, 5, 54],
   [1, 1, 1],
   [3, 6, 2],
   [32, 30, 17],
   [5, 3, 130],
+  [13, 70, 9],
 ];
 
-describe.each(BUILDS)('ladder kernels (%s): matrix products', (build) => {
-  it.each(SHAPES)('gemmABt and gemmABtPacked M=%i N=%i K=%i: Y = A·Bᵀ + bias (+ Y) within the f32 summation bound', (M, N, K) => {
-    const k = new LadderKernels(build);
+describe.each(KERNEL_IMPLS)('kernels (%s): matrix products', (_name, make) => {
+  it.each(SHAPES)('gemmPacked ABt M=%i N=%i K=%i: Y = A·Wᵀ + bias (+ Y) within the f32 summation bound', (M, N, K) => {
+    const k = make();
     const rng = makeRng(`abt:${M}:${N}:${K}`);
     const [A, a] = randomMat(k, rng, M, K);
-    const [B, b] = randomMat(k, rng, N, K);
+    const [W, w] = randomMat(k, rng, N, K);
     const [bias, bv] = randomMat(k, rng, 1, N);
     const [Y, y0] = randomMat(k, rng, M, N);
-    const Bp = k.allocPacked(B);
-    k.packRows4(Bp, B);
-    for (const [packed, accumulate] of [[false, false], [false, true], [true, false], [true, true]]) {
-      if (accumulate) k.write(Y, y0);
-      if (packed) k.gemmABtPacked(Y, A, Bp, { bias, accumulate });
-      else k.gemmABt(Y, A, B, { bias, accumulate });
-      const exact = new Float64Array(M * N);
-      const abs = new Float64Array(M * N);
-      for (let m = 0; m < M; m++) {
-        for (let n = 0; n < N; n++) {
-          let s = bv[n] + (accumulate ? y0[m * N + n] : 0);
-          let t = Math.abs(bv[n]) + (accumulate ? Math.abs(y0[m * N + n]) : 0);
-          for (let j = 0; j < K; j++) {
-            s += a[m * K + j] * b[n * K + j];
-            t += Math.abs(a[m * K + j] * b[n * K + j]);
-          }
-          exact[m * N + n] = s;
-          abs[m * N + n] = t;
-        }
-      }
+    const Wp = k.allocPacked(W, 'ABt');
+    k.pack(Wp, W);
+    for (const accumulate of [false, true]) {
+      k.write(Y, y0);
+      k.gemmPacked(Y, A, Wp, { bias, accumulate });
+      const { exact, abs } = exactProduct(M, N, K, (m, n, j) => a[m * K + j] * w[n * K + j], (m, n) => bv[n] + (accumulate ? y0[m * N + n] : 0));
       expectWithinSumBound(k.read(Y), exact, abs, K + 2);
     }
   });
 
-  it.each(SHAPES)('gemmAB M=%i N=%i K=%i and gemmAtB: C = A·B, C = Aᵀ·B (+ C) within the bound', (M, N, K) => {
-    const k = new LadderKernels(build);
+  it.each(SHAPES)('gemmPacked AB, gemmAB and gemmAtB M=%i N=%i K=%i: C = A·B, Aᵀ·B (+ C) within the bound', (M, N, K) => {
+    const k = make();
     const rng = makeRng(`ab:${M}:${N}:${K}`);
-    const [A, a] = randomMat(k, rng, M, K); // for gemmAB
-    const [At, at] = randomMat(k, rng, K, M); // for gemmAtB
+    const [A, a] = randomMat(k, rng, M, K);
+    const [At, at] = randomMat(k, rng, K, M);
     const [B, b] = randomMat(k, rng, K, N);
     const [C, c0] = randomMat(k, rng, M, N);
-    for (const transposed of [false, true]) {
+    const Bp = k.allocPacked(B, 'AB');
+    k.pack(Bp, B);
+    for (const op of ['packed', 'ab', 'atb'] as const) {
       for (const accumulate of [false, true]) {
         k.write(C, c0);
-        if (transposed) k.gemmAtB(C, At, B, accumulate);
-        else k.gemmAB(C, A, B, accumulate);
-        const exact = new Float64Array(M * N);
-        const abs = new Float64Array(M * N);
-        for (let m = 0; m < M; m++) {
-          for (let n = 0; n < N; n++) {
-            let s = accumulate ? c0[m * N + n] : 0;
-            let t = Math.abs(s);
-            for (let p = 0; p < K; p++) {
-              const x = (transposed ? at[p * M + m] : a[m * K + p]) * b[p * N + n];
-              s += x;
-              t += Math.abs(x);
-            }
-            exact[m * N + n] = s;
-            abs[m * N + n] = t;
-          }
-        }
+        if (op === 'packed') k.gemmPacked(C, A, Bp, { accumulate });
+        else if (op === 'ab') k.gemmAB(C, A, B, accumulate);
+        else k.gemmAtB(C, At, B, accumulate);
+        const left = (m: number, j: number) => (op === 'atb' ? at[j * M + m] : a[m * K + j]);
+        const { exact, abs } = exactProduct(M, N, K, (m, n, j) => left(m, j) * b[j * N + n], (m, n) => (accumulate ? c0[m * N + n] : 0));
         expectWithinSumBound(k.read(C), exact, abs, K + 2);
       }
     }
   });
 
   it('the padding columns of the products stay zero (later products read them)', () => {
-    const k = new LadderKernels(build);
+    const k = make();
     const rng = makeRng('pad');
     const [A] = randomMat(k, rng, 9, 7);
     const [B] = randomMat(k, rng, 7, 5);
@@ -145,25 +134,43 @@ describe.each(BUILDS)('ladder kernels (%s): matrix products', (build) => {
     for (let r = 0; r < 9; r++) for (let c = 5; c < C.ld; c++) expect(v[r * C.ld + c]).toBe(0);
   });
 
-  it('packRows4 ignores what lies past B\'s columns (B may be a window of a wider matrix)', () => {
-    const k = new LadderKernels(build);
+  it("pack ignores what lies past W's columns (W may be a window of a wider matrix)", () => {
+    const k = make();
     const rng = makeRng('window');
-    const [wide] = randomMat(k, rng, 6, 12);
-    const window: Mat = { ...wide, cols: 5 }; // columns 5..11 are real data, not zero padding
+    const [wide] = randomMat(k, rng, 6, 40);
+    const window: Mat = { ...wide, cols: 5 }; // columns 5..39 are real data, not zero padding
     const narrow = k.alloc(6, 5);
     k.write(narrow, k.read(window));
     const [A] = randomMat(k, rng, 3, 5);
-    const Wp = k.allocPacked(window);
-    k.packRows4(Wp, window);
-    const Y1 = k.alloc(3, 6);
-    const Y2 = k.alloc(3, 6);
-    k.gemmABtPacked(Y1, A, Wp);
-    k.gemmABt(Y2, A, narrow);
+    const [Wp, Np] = [k.allocPacked(window, 'ABt'), k.allocPacked(narrow, 'ABt')];
+    k.pack(Wp, window);
+    k.pack(Np, narrow);
+    const [Y1, Y2] = [k.alloc(3, 6), k.alloc(3, 6)];
+    k.gemmPacked(Y1, A, Wp);
+    k.gemmPacked(Y2, A, Np);
     expect(Array.from(k.read(Y1))).toEqual(Array.from(k.read(Y2)));
+  });
+});
+
+describe('wasm kernels: the unpacked product and the transpose', () => {
+  it('gemmABt (B unpacked) gives the bits of the packed form', () => {
+    const k = new WasmKernels();
+    const rng = makeRng('abt-unpacked');
+    for (const [M, N, K] of SHAPES) {
+      const [A] = randomMat(k, rng, M, K);
+      const [W] = randomMat(k, rng, N, K);
+      const [bias] = randomMat(k, rng, 1, N);
+      const [Y1, Y2] = [k.alloc(M, N), k.alloc(M, N)];
+      const Wp = k.allocPacked(W, 'ABt');
+      k.pack(Wp, W);
+      k.gemmPacked(Y1, A, Wp, { bias });
+      k.gemmABt(Y2, A, W, { bias });
+      expect(Array.from(k.read(Y2))).toEqual(Array.from(k.read(Y1)));
+    }
   });
 
   it('transpose is exact, in blocks and at the edges', () => {
-    const k = new LadderKernels(build);
+    const k = new WasmKernels();
     const rng = makeRng('transpose');
     for (const [R, Cc] of [[9, 6], [4, 8], [1, 5], [13, 1], [37, 22]]) {
       const [S, s] = randomMat(k, rng, R, Cc);
@@ -175,17 +182,22 @@ describe.each(BUILDS)('ladder kernels (%s): matrix products', (build) => {
   });
 });
 
-describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
-  it('gatherRows (+ bias) and scatterAddRows do exactly the f32 operations of a one-hot product', () => {
-    const k = new LadderKernels(build);
-    const rng = makeRng('gather');
+describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) => {
+  /** A V × N table, a bias, n ids into the table and an n × N output, for the gather tests. */
+  function gatherCase(k: Kernels, seed: string) {
+    const rng = makeRng(seed);
     const [V, N, n] = [5, 10, 13];
     const [table, tv] = randomMat(k, rng, V, N);
     const [bias, bv] = randomMat(k, rng, 1, N);
     const idsArr = Array.from({ length: n }, () => Math.floor(rng() * V));
     const ids = k.allocI32(n);
     k.writeI32(ids, idsArr);
-    const out = k.alloc(n, N);
+    return { rng, N, n, table, tv, bias, bv, idsArr, ids, out: k.alloc(n, N) };
+  }
+
+  it('gatherRows (+ bias) and scatterAddRows do exactly the f32 operations of a one-hot product', () => {
+    const k = make();
+    const { rng, N, n, table, tv, bias, bv, idsArr, ids, out } = gatherCase(k, 'gather');
     k.gatherRows(out, ids, table, bias);
     const got = k.read(out);
     for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) expect(got[r * N + c]).toBe(Math.fround(tv[idsArr[r] * N + c] + bv[c]));
@@ -196,24 +208,74 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
     expect(Array.from(k.read(table))).toEqual(Array.from(want));
   });
 
-  it('sumRows: column sums within the summation bound', () => {
-    const k = new LadderKernels(build);
-    const rng = makeRng('sumrows');
-    const [M, N] = [23, 9];
-    const [A, a] = randomMat(k, rng, M, N);
-    const out = k.alloc(1, N);
-    k.sumRows(out, A);
-    const exact = new Float64Array(N);
-    const abs = new Float64Array(N);
-    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-      exact[n] += a[m * N + n];
-      abs[n] += Math.abs(a[m * N + n]);
+  it("gatherRows and scatterAddRows with a scale per row (input dropout's mask): the f32 product, then the sum", () => {
+    const k = make();
+    const { rng, N, n, table, tv, bias, bv, idsArr, ids, out } = gatherCase(k, 'gather-scaled');
+    const scales = k.alloc(1, n + 3); // longer than needed: only the first n are read
+    const sv = Array.from({ length: n + 3 }, (_, r) => Math.fround(r % 3 === 0 ? 0 : 1 / (1 - 0.3)));
+    k.write(scales, sv);
+    k.gatherRows(out, ids, table, bias, scales);
+    const got = k.read(out);
+    // one rounding (a fused multiply-add) or two: within an ulp of the exact value either way
+    for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) {
+      const exact = tv[idsArr[r] * N + c] * sv[r] + bv[c];
+      expect(Math.abs(got[r * N + c] - exact)).toBeLessThanOrEqual(2 * U * (Math.abs(tv[idsArr[r] * N + c] * sv[r]) + Math.abs(bv[c])));
     }
-    expectWithinSumBound(k.read(out), exact, abs, M);
+    const [src, srcv] = randomMat(k, rng, n, N);
+    const before = k.read(table);
+    k.scatterAddRows(table, ids, src, scales);
+    const want = Float64Array.from(before);
+    const bound = new Float64Array(want.length);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < N; c++) {
+        const i = idsArr[r] * N + c;
+        want[i] += srcv[r * N + c] * sv[r];
+        bound[i] += 2 * U * (Math.abs(want[i]) + Math.abs(srcv[r * N + c] * sv[r]));
+      }
+    }
+    const after = k.read(table);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(after[i] - want[i])).toBeLessThanOrEqual(bound[i]);
+    expect(() => k.gatherRows(out, ids, table, bias, k.alloc(1, n - 1))).toThrow(/shapes do not fit/);
+  });
+
+  it("dropoutMask draws the reference's masks: seedrandom's doubles, bit for bit, and its state written back", () => {
+    const k = make();
+    const state = k.allocI32(RNG_STATE_INTS);
+    const js = makeSavableRng('dropout:7');
+    const s0 = js.state();
+    k.writeI32(state, [...s0.S, s0.i, s0.j]);
+    const out = k.alloc(9, 21);
+    for (const [rows, cols, p] of [[9, 21, 0.3], [4, 7, 0.5], [1, 20, 0], [3, 5, 0.9]] as const) {
+      k.view(out).fill(-1);
+      k.dropoutMask(out, rows, cols, p, state);
+      const got = k.read(out);
+      for (let r = 0; r < 9; r++) {
+        for (let c = 0; c < 21; c++) {
+          const want = r < rows && c < cols ? (js.next() < p ? 0 : Math.fround(1 / (1 - p))) : -1; // outside rows × cols: untouched
+          expect(got[r * 21 + c]).toBe(want);
+        }
+      }
+      const st = js.state();
+      expect(Array.from(k.readI32(state, RNG_STATE_INTS))).toEqual([...st.S, st.i, st.j]);
+    }
+    expect(() => k.dropoutMask(out, 10, 21, 0.3, state)).toThrow(/shapes do not fit/);
+    expect(() => k.dropoutMask(out, 1, 1, 1, state)).toThrow(/p must be in \[0, 1\)/);
+  });
+
+  it('sumRows: column sums within the summation bound', () => {
+    const k = make();
+    const rng = makeRng('sumrows');
+    for (const [M, N] of [[23, 9], [300, 77]]) {
+      const [A, a] = randomMat(k, rng, M, N);
+      const out = k.alloc(1, N);
+      k.sumRows(out, A);
+      const { exact, abs } = exactProduct(1, N, M, (_m, n, r) => a[r * N + n], () => 0);
+      expectWithinSumBound(k.read(out), exact, abs, M);
+    }
   });
 
   it('softmaxXent: loss and scale·(p - onehot) as in Float64 (exp relative error ~1e-7)', () => {
-    const k = new LadderKernels(build);
+    const k = make();
     const rng = makeRng('xent');
     const [M, V, scale] = [11, 7, 1 / 11];
     const [Y, y] = randomMat(k, rng, M, V, 3);
@@ -238,17 +300,17 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
     expect(k.view(Y)[V]).toBe(0); // a padding lane of row 0
   });
 
-  it('sumSquares (the global norm) within the f32 bound of its 1024-float blocks', () => {
-    const k = new LadderKernels(build);
+  it('sumSquares (the global norm) within the f32 bound of its blocks', () => {
+    const k = make();
     const rng = makeRng('norm');
-    const [X, x] = randomMat(k, rng, 1, 5001);
+    const [X, x] = randomMat(k, rng, 1, 50001);
     const exact = x.reduce((a, v) => a + v * v, 0);
-    // each lane sums at most 1024/8 squares in f32 before the f64 total: far inside 1024·u
-    expect(Math.abs(k.sumSquares(X) - exact)).toBeLessThan(1024 * U * exact);
+    // each lane sums at most 4096 squares in f32 before the f64 total
+    expect(Math.abs(k.sumSquares(X) - exact)).toBeLessThan(4096 * U * exact);
   });
 
   it('adam: three steps of torch.optim.Adam with a scaled gradient, as in Float64', () => {
-    const k = new LadderKernels(build);
+    const k = make();
     const rng = makeRng('adam');
     const n = 37;
     const [W, w0] = randomMat(k, rng, 1, n);
@@ -262,7 +324,7 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
     for (let step = 1; step <= 3; step++) {
       const g = randomF32(rng, n);
       k.write(G, g);
-      k.adam(W, G, M, V, { lr, step, beta1: b1, beta2: b2, eps, gradScale: gs });
+      k.optimize(W, G, [M, V], { kind: 'adam', lr, step, beta1: b1, beta2: b2, eps, gradScale: gs });
       for (let i = 0; i < n; i++) {
         const gi = g[i] * gs;
         m[i] = b1 * m[i] + (1 - b1) * gi;
@@ -276,24 +338,27 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
     for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + lr));
   });
 
-  it('clipValues, adagrad and rmsprop (assembly/optim.ts): src/optim\'s updates, as in Float64', () => {
-    const k = new LadderKernels(build);
+  it("clipValues, adagrad and rmsprop: src/optim's updates, as in Float64; the optimizer's own clip is clipValues' bit for bit", () => {
+    const k = make();
     const rng = makeRng('optim');
     const n = 37;
     for (const opt of ['adagrad', 'rmsprop'] as const) {
       const [W, w0] = randomMat(k, rng, 1, n);
       const [G] = randomMat(k, rng, 1, n);
       const M = k.alloc(1, n);
+      const [W2, G2, M2] = [k.alloc(1, n), k.alloc(1, n), k.alloc(1, n)];
+      k.write(W2, w0);
       const w = Float64Array.from(w0);
       const m = new Float64Array(n);
       const [lr, gs, c] = [0.05, 0.7, 0.8];
       for (let step = 0; step < 3; step++) {
         const g = randomF32(rng, n);
         k.write(G, g);
+        k.write(G2, g);
         k.clipValues(G, c);
         expect(k.read(G)).toEqual(g.map((x) => Math.min(c, Math.max(-c, x)).valueOf()).map(Math.fround));
-        if (opt === 'adagrad') k.adagrad(W, G, M, lr, 1e-8, gs);
-        else k.rmsprop(W, G, M, lr, 0.95, 1e-8, gs);
+        k.optimize(W, G, [M], { kind: opt, lr, eps: 1e-8, alpha: 0.95, gradScale: gs });
+        k.optimize(W2, G2, [M2], { kind: opt, lr, eps: 1e-8, alpha: 0.95, gradScale: gs, clip: c });
         for (let i = 0; i < n; i++) {
           const gi = Math.min(c, Math.max(-c, g[i])) * gs;
           m[i] = opt === 'adagrad' ? m[i] + gi * gi : 0.95 * m[i] + 0.05 * gi * gi;
@@ -303,6 +368,27 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
       // each step is lr·g/√m: a handful of f32 roundings, bounded by 1e-6·(|w| + 5·lr) (rmsprop's steps reach ~4.5·lr)
       const got = k.read(W);
       for (let i = 0; i < n; i++) expect(Math.abs(got[i] - w[i])).toBeLessThan(1e-6 * (Math.abs(w[i]) + 5 * lr));
+      expect(Array.from(k.read(W2))).toEqual(Array.from(got));
+    }
+    // decoupled weight decay: w·decay first, then the update (decay 1 leaves every optimizer's bits as they were)
+    for (const opt of ['adagrad', 'rmsprop', 'adam'] as const) {
+      const [W, w0] = randomMat(k, rng, 1, n);
+      const [G, g] = randomMat(k, rng, 1, n);
+      const slots = opt === 'adam' ? [k.alloc(1, n), k.alloc(1, n)] : [k.alloc(1, n)];
+      const [W1, G1, slots1] = [k.alloc(1, n), k.alloc(1, n), slots.map(() => k.alloc(1, n))];
+      k.write(W1, w0);
+      k.write(G1, g);
+      const step = { kind: opt, lr: 0.05, eps: 1e-8, alpha: 0.95, step: 1 };
+      k.optimize(W, G, slots, { ...step, decay: 0.9 });
+      k.optimize(W1, G1, slots1, { ...step, decay: 1 });
+      const [withDecay, plain] = [k.read(W), k.read(W1)];
+      // the update is the same: w·0.9 − u against w − u, within f32 roundings of w
+      for (let i = 0; i < n; i++) expect(Math.abs(withDecay[i] - (plain[i] - 0.1 * w0[i]))).toBeLessThan(4 * U * (Math.abs(w0[i]) + Math.abs(plain[i])));
+      const [W2, G2, slots2] = [k.alloc(1, n), k.alloc(1, n), slots.map(() => k.alloc(1, n))];
+      k.write(W2, w0);
+      k.write(G2, g);
+      k.optimize(W2, G2, slots2, step);
+      expect(Array.from(k.read(W2))).toEqual(Array.from(plain));
     }
     const [N] = randomMat(k, rng, 1, 5);
     k.view(N)[2] = NaN;
@@ -311,7 +397,7 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
   });
 
   it('softmaxRow: softmax(y·invT) of one row, as in Float64 (exp relative error ~1e-7)', () => {
-    const k = new LadderKernels(build);
+    const k = make();
     const rng = makeRng('softmaxRow');
     const [Y, y] = randomMat(k, rng, 3, 13, 3);
     for (const invT of [1, 0.5, 2]) {
@@ -328,397 +414,173 @@ describe.each(BUILDS)('ladder kernels (%s): rows and optimizer', (build) => {
   });
 });
 
-// ---- the LSTM: a Float64 oracle -----------------------------------------------------------------
+// ---- the cells: Float64 oracles ---------------------------------------------------------------------
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-interface CellSeq {
-  gates: Float64Array; // T·B × 4H (i, f, g, o)
+interface Seq {
+  gates: Float64Array; // T·B × nG·H
+  gh: Float64Array; // GRU: T·B × 3H
   hs: Float64Array; // (T+1)·B × H
   cs: Float64Array;
 }
 
-/** PyTorch's LSTM over T steps of B streams: z = zin_t + h_{t-1}·W_hhᵀ; gates; c; h. */
-function cellForwardOracle(T: number, B: number, H: number, zin: Float64Array, Whh: Float64Array, h0: Float64Array, c0: Float64Array): CellSeq {
-  const G = 4 * H;
-  const gates = new Float64Array(T * B * G);
-  const hs = new Float64Array((T + 1) * B * H);
-  const cs = new Float64Array((T + 1) * B * H);
-  hs.set(h0);
-  cs.set(c0);
-  for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) {
-      const r = t * B + b;
-      const hp = hs.subarray(r * H, r * H + H);
-      for (let u = 0; u < G; u++) {
-        let z = zin[r * G + u];
-        for (let j = 0; j < H; j++) z += Whh[u * H + j] * hp[j];
-        gates[r * G + u] = u >= 2 * H && u < 3 * H ? Math.tanh(z) : sigmoid(z);
-      }
-      for (let j = 0; j < H; j++) {
-        const [i, f, g, o] = [0, 1, 2, 3].map((q) => gates[r * G + q * H + j]);
-        const c = f * cs[r * H + j] + i * g;
-        cs[(r + B) * H + j] = c;
-        hs[(r + B) * H + j] = o * Math.tanh(c);
-      }
-    }
-  }
-  return { gates, hs, cs };
+/** z = zin_t + h_{t-1}·W_hᵀ (+ b_h for the GRU's gh) for one row r of T·B: the recurrent part of the pre-activations. */
+function recurrent(G: number, H: number, Wh: Float64Array, h: Float64Array, bh?: Float64Array): Float64Array {
+  return Float64Array.from({ length: G }, (_, u) => h.reduce((s, hj, j) => s + Wh[u * H + j] * hj, bh ? bh[u] : 0));
 }
 
-/** Its backward given ∂loss/∂h_t (dH) from above: dz (T·B × 4H) and ∂loss/∂h_0, ∂loss/∂c_0. */
-function cellBackwardOracle(T: number, B: number, H: number, f: CellSeq, Whh: Float64Array, dH: Float64Array) {
-  const G = 4 * H;
-  const dz = new Float64Array(T * B * G);
-  let dh = new Float64Array(B * H);
-  const dc = new Float64Array(B * H);
-  for (let t = T - 1; t >= 0; t--) {
-    const dhPrev = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) {
-      const r = t * B + b;
-      for (let j = 0; j < H; j++) {
-        const [i, fg, g, o] = [0, 1, 2, 3].map((q) => f.gates[r * G + q * H + j]);
-        const tc = Math.tanh(f.cs[(r + B) * H + j]);
-        const dhj = dH[r * H + j] + dh[b * H + j];
-        const dcj = dc[b * H + j] + dhj * o * (1 - tc * tc);
-        dz[r * G + j] = dcj * g * i * (1 - i);
-        dz[r * G + H + j] = dcj * f.cs[r * H + j] * fg * (1 - fg);
-        dz[r * G + 2 * H + j] = dcj * i * (1 - g * g);
-        dz[r * G + 3 * H + j] = dhj * tc * o * (1 - o);
-        dc[b * H + j] = dcj * fg;
-      }
-      for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) dhPrev[b * H + j] += dz[r * G + u] * Whh[u * H + j];
-    }
-    dh = dhPrev;
-  }
-  return { dz, dh, dc };
-}
-
-/** The whole model of ladderLstm.ts in Float64: mean cross-entropy and every gradient. */
-function modelOracle(V: number, H: number, B: number, T: number, p: LstmParams, x: number[], y: number[], h0: Float64Array, c0: Float64Array) {
-  const G = 4 * H;
-  const zin = new Float64Array(T * B * G);
-  for (let r = 0; r < T * B; r++) for (let u = 0; u < G; u++) zin[r * G + u] = p.Wih[u * V + x[r]] + p.b[u];
-  const f = cellForwardOracle(T, B, H, zin, p.Whh, h0, c0);
-  const n = T * B;
-  const g: LstmParams = { Wih: new Float64Array(G * V), Whh: new Float64Array(G * H), b: new Float64Array(G), Why: new Float64Array(V * H), by: new Float64Array(V) };
-  const dH = new Float64Array(n * H);
-  let loss = 0;
-  for (let r = 0; r < n; r++) {
-    const h = f.hs.subarray((r + B) * H, (r + B + 1) * H);
-    const logits = Array.from({ length: V }, (_, v) => p.by[v] + h.reduce((a, hj, j) => a + p.Why[v * H + j] * hj, 0));
-    const mx = Math.max(...logits);
-    const s = logits.reduce((a, l) => a + Math.exp(l - mx), 0);
-    loss += Math.log(s) - (logits[y[r]] - mx);
-    for (let v = 0; v < V; v++) {
-      const d = (Math.exp(logits[v] - mx) / s - (v === y[r] ? 1 : 0)) / n;
-      g.by[v] += d;
-      for (let j = 0; j < H; j++) {
-        g.Why[v * H + j] += d * h[j];
-        dH[r * H + j] += d * p.Why[v * H + j];
-      }
-    }
-  }
-  const bw = cellBackwardOracle(T, B, H, f, p.Whh, dH);
-  for (let r = 0; r < n; r++) {
-    for (let u = 0; u < G; u++) {
-      const d = bw.dz[r * G + u];
-      g.b[u] += d;
-      g.Wih[u * V + x[r]] += d;
-      for (let j = 0; j < H; j++) g.Whh[u * H + j] += d * f.hs[r * H + j];
-    }
-  }
-  return { loss: loss / n, grads: g, f, bw };
-}
-
-const PARAM_KEYS = ['Wih', 'Whh', 'b', 'Why', 'by'] as const;
-
-/** PyTorch-layout rows of `gates` blocks of H → kernel rows of `gates` blocks of Hp (padding zero). */
-function toGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates = 4): Float64Array {
-  const out = new Float64Array(rows * gates * Hp);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * Hp + q * Hp + j] = src[r * gates * H + q * H + j];
-  return out;
-}
-/** The inverse of toGateLayout: the padding dropped. */
-function fromGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates = 4): Float64Array {
-  const out = new Float64Array(rows * gates * H);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * H + q * H + j] = src[r * gates * Hp + q * Hp + j];
-  return out;
-}
-
-describe.each(BUILDS)('ladder kernels (%s): the LSTM chunk', (build) => {
-  // [T, B, H]: H = 7 pads to 8, H = 13 to 16, B odd; H = 4 has no padding
-  const CASES: [number, number, number][] = [
-    [5, 3, 7],
-    [4, 1, 13],
-    [3, 5, 4],
-  ];
-  it.each(CASES)('lstmForward and lstmBackward T=%i B=%i H=%i: gates, h, c, dz, dh_0, dc_0 within 1e-5', (T, B, H) => {
-    const k = new LadderKernels(build);
-    const rng = makeRng(`lstm:${T}:${B}:${H}`);
-    const Hp = (H + 3) & ~3;
-    const G = 4 * H;
-    const zin = randomF32(rng, T * B * G, 0.8);
-    const Whh = randomF32(rng, G * H, 0.4);
-    const h0 = randomF32(rng, B * H, 0.5);
-    const c0 = randomF32(rng, B * H, 0.5);
-    const dHv = randomF32(rng, T * B * H, 0.3);
-    const want = cellForwardOracle(T, B, H, zin, Whh, h0, c0);
-    const back = cellBackwardOracle(T, B, H, want, Whh, dHv);
-
-    const Z = k.alloc(T * B, 4 * Hp);
-    k.write(Z, toGateLayout(zin, T * B, H, Hp));
-    const Wk = k.alloc(4 * Hp, H);
-    k.write(Wk, fromRowsToGateRows(Whh, H, Hp));
-    const WT = k.alloc(H, 4 * Hp);
-    k.transpose(WT, Wk);
-    const WkP = k.allocPacked(Wk);
-    k.packRows4(WkP, Wk);
-    const WTP = k.allocPacked(WT);
-    k.packRows4(WTP, WT);
-    const hs = k.alloc((T + 1) * B, H);
-    const cs = k.alloc((T + 1) * B, H);
-    k.write(k.rowsOf(hs, 0, B), h0);
-    k.write(k.rowsOf(cs, 0, B), c0);
-    const hT = k.alloc(Hp, T * B);
-    k.lstmForward(T, B, Z, WkP, hs, cs, hT);
-    expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), want.gates)).toBeLessThan(1e-5);
-    expect(relErr(k.read(hs), want.hs)).toBeLessThan(1e-5);
-    expect(relErr(k.read(cs), want.cs)).toBeLessThan(1e-5);
-    // hT: h_{t-1} transposed, exactly (a copy)
-    const hsv = k.read(hs);
-    const hTv = k.read(hT);
-    for (let r = 0; r < T * B; r++) for (let j = 0; j < H; j++) expect(hTv[j * T * B + r]).toBe(hsv[r * H + j]);
-
-    const dH = k.alloc(T * B, H);
-    k.write(dH, dHv);
-    const dh = k.alloc(B, H);
-    const dc = k.alloc(B, H);
-    const ZT = k.alloc(4 * Hp, T * B);
-    k.lstmBackward(T, B, Z, WTP, hs, cs, dH, dh, dc, ZT);
-    expect(relErr(fromGateLayout(k.read(Z), T * B, H, Hp), back.dz)).toBeLessThan(1e-5);
-    const zv = k.read(Z);
-    const ztv = k.read(ZT);
-    for (let r = 0; r < T * B; r++) for (let u = 0; u < 4 * Hp; u++) expect(ztv[u * T * B + r]).toBe(zv[r * 4 * Hp + u]);
-    expect(relErr(k.read(dh), back.dh)).toBeLessThan(1e-5);
-    expect(relErr(k.read(dc), back.dc)).toBeLessThan(1e-5);
-  });
-
-  /** W_hh's 4H rows placed at the kernel's gate rows (block q at row q·Hp). */
-  function fromRowsToGateRows(W: Float64Array, H: number, Hp: number): Float64Array {
-    const out = new Float64Array(4 * Hp * H);
-    for (let q = 0; q < 4; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * Hp + j) * H + i] = W[(q * H + j) * H + i];
-    return out;
-  }
-
-  // [V, H, B, T]
-  const MODELS: [number, number, number, number][] = [
-    [11, 13, 3, 6],
-    [54, 9, 5, 4],
-    [6, 4, 1, 3],
-  ];
-  it.each(MODELS)('FastLstm V=%i H=%i B=%i T=%i: loss and every gradient from a carried state within 1e-5', (V, H, B, T) => {
-    const rng = makeRng(`model:${V}:${H}`);
-    const p = initLstmParams(V, H, rng);
-    for (const key of PARAM_KEYS) p[key] = p[key].map((v) => Math.fround(v * 3)); // larger than init: non-linear
-    const x = Array.from({ length: T * B }, () => Math.floor(rng() * V));
-    const y = Array.from({ length: T * B }, () => Math.floor(rng() * V));
-    const h0 = randomF32(rng, B * H, 0.5);
-    const c0 = randomF32(rng, B * H, 0.5);
-    const m = new FastLstm({ vocab: V, hidden: H, batch: B, unroll: T, lr: 2e-3, clipNorm: 5, build }, p);
-    m.setState(h0, c0);
-    const loss = m.forwardBackward(x, y);
-    const want = modelOracle(V, H, B, T, p, x, y, h0, c0);
-    expect(Math.abs(loss - want.loss) / want.loss).toBeLessThan(1e-5);
-    const grads = m.exportGrads();
-    for (const key of PARAM_KEYS) expect(relErr(grads[key], want.grads[key]), key).toBeLessThan(1e-5);
-    // the parameters are untouched until update()
-    for (const key of PARAM_KEYS) expect(Array.from(m.exportParams()[key])).toEqual(Array.from(p[key]));
-  });
-
-  it('FastLstm training steps (global-norm clip, Adam, carried state) move the parameters as Float64 does', () => {
-    const [V, H, B, T] = [9, 6, 3, 5];
-    const rng = makeRng('train');
-    const p0 = initLstmParams(V, H, rng);
-    for (const key of PARAM_KEYS) p0[key] = p0[key].map((v) => Math.fround(v * 3));
-    const clipNorm = 0.05; // small, so the clip is active
-    const lr = 1e-2;
-    const m = new FastLstm({ vocab: V, hidden: H, batch: B, unroll: T, lr, clipNorm, build }, p0);
-    const p: LstmParams = { ...p0 };
-    const mom = PARAM_KEYS.map((key) => new Float64Array(p0[key].length));
-    const vel = PARAM_KEYS.map((key) => new Float64Array(p0[key].length));
-    let h: Float64Array = new Float64Array(B * H);
-    let c: Float64Array = new Float64Array(B * H);
-    for (let step = 1; step <= 3; step++) {
-      const x = Array.from({ length: T * B }, () => Math.floor(rng() * V));
-      const y = Array.from({ length: T * B }, () => Math.floor(rng() * V));
-      const want = modelOracle(V, H, B, T, p, x, y, h, c);
-      const loss = m.trainStep(x, y);
-      expect(Math.abs(loss - want.loss) / want.loss).toBeLessThan(1e-6); // observed ~5e-8
-      const norm = Math.sqrt(PARAM_KEYS.reduce((a, key) => a + want.grads[key].reduce((s, g) => s + g * g, 0), 0));
-      const scale = Math.min(1, clipNorm / (norm + 1e-6));
-      expect(scale).toBeLessThan(1);
-      PARAM_KEYS.forEach((key, n) => {
-        p[key] = p[key].map((w, i) => {
-          const g = want.grads[key][i] * scale;
-          mom[n][i] = 0.9 * mom[n][i] + 0.1 * g;
-          vel[n][i] = 0.999 * vel[n][i] + 0.001 * g * g;
-          return w - (lr / (1 - 0.9 ** step)) * (mom[n][i] / (Math.sqrt(vel[n][i]) / Math.sqrt(1 - 0.999 ** step) + 1e-8));
-        });
-      });
-      h = want.f.hs.slice(T * B * H);
-      c = want.f.cs.slice(T * B * H);
-    }
-    const got = m.exportParams();
-    for (const key of PARAM_KEYS) {
-      const dGot = got[key].map((v, i) => v - p0[key][i]);
-      const dWant = p[key].map((v, i) => v - p0[key][i]);
-      // Adam's early steps are ≈ ±lr whatever the gradient's size, so an f32 error in a gradient
-      // element near 0 moves its update by a visible fraction of lr (observed up to 1e-5 of the
-      // largest move, against 4e-7 for the gradients themselves)
-      expect(relErr(dGot, dWant), key).toBeLessThan(1e-4);
-    }
-    const state = m.exportState();
-    expect(relErr(state.h, h)).toBeLessThan(1e-5);
-    expect(relErr(state.c, c)).toBeLessThan(1e-5);
-  });
-
-  it('FastLstm is deterministic: the same parameters and chunks give bitwise-identical results', () => {
-    const [V, H, B, T] = [7, 10, 3, 4];
-    const p0 = initLstmParams(V, H, makeRng('det'));
-    const rng = makeRng('det-data');
-    const chunks = Array.from({ length: 3 }, () => [0, 1].map(() => Array.from({ length: T * B }, () => Math.floor(rng() * V))));
-    const runs = [0, 1].map(() => {
-      const m = new FastLstm({ vocab: V, hidden: H, batch: B, unroll: T, lr: 1e-2, clipNorm: 1, build }, p0);
-      const losses = chunks.map(([x, y]) => m.trainStep(x, y));
-      return { losses, params: m.exportParams(), state: m.exportState() };
-    });
-    expect(runs[1].losses).toEqual(runs[0].losses);
-    for (const key of PARAM_KEYS) expect(Array.from(runs[1].params[key]), key).toEqual(Array.from(runs[0].params[key]));
-    expect(Array.from(runs[1].state.h)).toEqual(Array.from(runs[0].state.h));
-  });
-
-  it('rejects ids outside the vocabulary and chunks of the wrong length', () => {
-    const m = new FastLstm({ vocab: 5, hidden: 4, batch: 2, unroll: 3, lr: 1e-3, clipNorm: 5, build }, initLstmParams(5, 4, makeRng(1)));
-    expect(() => m.forwardBackward([0, 1, 2, 3, 4, 5], [0, 0, 0, 0, 0, 0])).toThrow(/x\[5\] = 5 is outside the vocabulary/);
-    expect(() => m.forwardBackward([0, 1, 2], [0, 1, 2])).toThrow(/3 ids, expected unroll × batch = 6/);
-  });
-});
-
-// ---- the GRU: a Float64 oracle ------------------------------------------------------------------
-
-/** PyTorch's GRU over T steps: gh = h·W_hhᵀ + b_hh; r, z, n; h' = (1-z)⊙n + z⊙h. */
-function gruForwardOracle(T: number, B: number, H: number, gx: Float64Array, Whh: Float64Array, bhh: Float64Array, h0: Float64Array) {
-  const G = 3 * H;
-  const gates = new Float64Array(T * B * G);
-  const gh = new Float64Array(T * B * G);
-  const hs = new Float64Array((T + 1) * B * H);
-  hs.set(h0);
+/** The cell over T steps of B streams in Float64 (PyTorch's equations; rnn: h = tanh(z)). */
+function forwardOracle(kind: CellKind, T: number, B: number, H: number, zin: Float64Array, Wh: Float64Array, bh: Float64Array, h0: Float64Array, c0: Float64Array): Seq {
+  const G = GATES[kind] * H;
+  const s: Seq = { gates: new Float64Array(T * B * G), gh: new Float64Array(T * B * G), hs: new Float64Array((T + 1) * B * H), cs: new Float64Array((T + 1) * B * H) };
+  s.hs.set(h0);
+  s.cs.set(c0);
   for (let r = 0; r < T * B; r++) {
-    for (let u = 0; u < G; u++) {
-      let s = bhh[u];
-      for (let j = 0; j < H; j++) s += Whh[u * H + j] * hs[r * H + j];
-      gh[r * G + u] = s;
-    }
+    const hp = s.hs.subarray(r * H, r * H + H);
+    const rec = recurrent(G, H, Wh, hp, kind === 'gru' ? bh : undefined);
+    const x = zin.subarray(r * G, r * G + G);
+    const out = s.gates.subarray(r * G, r * G + G);
     for (let j = 0; j < H; j++) {
-      const rg = sigmoid(gx[r * G + j] + gh[r * G + j]);
-      const z = sigmoid(gx[r * G + H + j] + gh[r * G + H + j]);
-      const n = Math.tanh(gx[r * G + 2 * H + j] + rg * gh[r * G + 2 * H + j]);
-      gates[r * G + j] = rg;
-      gates[r * G + H + j] = z;
-      gates[r * G + 2 * H + j] = n;
-      hs[(r + B) * H + j] = (1 - z) * n + z * hs[r * H + j];
+      if (kind === 'rnn') s.hs[(r + B) * H + j] = out[j] = Math.tanh(x[j] + rec[j]);
+      else if (kind === 'lstm') {
+        const [i, f, g, o] = [sigmoid(x[j] + rec[j]), sigmoid(x[H + j] + rec[H + j]), Math.tanh(x[2 * H + j] + rec[2 * H + j]), sigmoid(x[3 * H + j] + rec[3 * H + j])];
+        [out[j], out[H + j], out[2 * H + j], out[3 * H + j]] = [i, f, g, o];
+        s.cs[(r + B) * H + j] = f * s.cs[r * H + j] + i * g;
+        s.hs[(r + B) * H + j] = o * Math.tanh(s.cs[(r + B) * H + j]);
+      } else {
+        const rg = sigmoid(x[j] + rec[j]);
+        const z = sigmoid(x[H + j] + rec[H + j]);
+        const n = Math.tanh(x[2 * H + j] + rg * rec[2 * H + j]);
+        [out[j], out[H + j], out[2 * H + j]] = [rg, z, n];
+        s.hs[(r + B) * H + j] = (1 - z) * n + z * hp[j];
+      }
     }
+    s.gh.set(rec, r * G);
   }
-  return { gates, gh, hs };
+  return s;
 }
 
-/** Its backward: ∂loss/∂gx, ∂loss/∂gh (T·B × 3H) and ∂loss/∂h_0 given ∂loss/∂h_t from above. */
-function gruBackwardOracle(T: number, B: number, H: number, f: ReturnType<typeof gruForwardOracle>, Whh: Float64Array, dH: Float64Array) {
-  const G = 3 * H;
-  const dgx = new Float64Array(T * B * G);
+/** Its backward given ∂loss/∂h_t from above: dz (GRU: ∂gx and ∂gh), ∂loss/∂h_0, ∂loss/∂c_0 and ∂W_h = Σ dzᵀ·h_{t−1}. */
+function backwardOracle(kind: CellKind, T: number, B: number, H: number, f: Seq, Wh: Float64Array, dH: Float64Array) {
+  const G = GATES[kind] * H;
+  const dz = new Float64Array(T * B * G);
   const dgh = new Float64Array(T * B * G);
   let dh = new Float64Array(B * H);
+  const dc = new Float64Array(B * H);
   for (let t = T - 1; t >= 0; t--) {
     const next = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       const r = t * B + b;
+      const q = f.gates.subarray(r * G, r * G + G);
       for (let j = 0; j < H; j++) {
-        const [rg, z, n] = [0, 1, 2].map((q) => f.gates[r * G + q * H + j]);
         const d = dH[r * H + j] + dh[b * H + j];
-        const dan = d * (1 - z) * (1 - n * n);
-        const dar = dan * f.gh[r * G + 2 * H + j] * rg * (1 - rg);
-        const daz = d * (f.hs[r * H + j] - n) * z * (1 - z);
-        [dgx[r * G + j], dgx[r * G + H + j], dgx[r * G + 2 * H + j]] = [dar, daz, dan];
-        [dgh[r * G + j], dgh[r * G + H + j], dgh[r * G + 2 * H + j]] = [dar, daz, rg * dan];
-        next[b * H + j] += d * z;
+        if (kind === 'rnn') dgh[r * G + j] = dz[r * G + j] = d * (1 - q[j] * q[j]);
+        else if (kind === 'lstm') {
+          const tc = Math.tanh(f.cs[(r + B) * H + j]);
+          const dcj = dc[b * H + j] + d * q[3 * H + j] * (1 - tc * tc);
+          dz[r * G + j] = dcj * q[2 * H + j] * q[j] * (1 - q[j]);
+          dz[r * G + H + j] = dcj * f.cs[r * H + j] * q[H + j] * (1 - q[H + j]);
+          dz[r * G + 2 * H + j] = dcj * q[j] * (1 - q[2 * H + j] ** 2);
+          dz[r * G + 3 * H + j] = d * tc * q[3 * H + j] * (1 - q[3 * H + j]);
+          dc[b * H + j] = dcj * q[H + j];
+          for (const u of [0, 1, 2, 3]) dgh[r * G + u * H + j] = dz[r * G + u * H + j];
+        } else {
+          const [rg, z, n] = [q[j], q[H + j], q[2 * H + j]];
+          const dan = d * (1 - z) * (1 - n * n);
+          const dar = dan * f.gh[r * G + 2 * H + j] * rg * (1 - rg);
+          const daz = d * (f.hs[r * H + j] - n) * z * (1 - z);
+          [dz[r * G + j], dz[r * G + H + j], dz[r * G + 2 * H + j]] = [dar, daz, dan];
+          [dgh[r * G + j], dgh[r * G + H + j], dgh[r * G + 2 * H + j]] = [dar, daz, rg * dan];
+          next[b * H + j] += d * z;
+        }
       }
-      for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) next[b * H + j] += dgh[r * G + u] * Whh[u * H + j];
+      for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) next[b * H + j] += dgh[r * G + u] * Wh[u * H + j];
     }
     dh = next;
   }
-  return { dgx, dgh, dh };
+  const gWh = new Float64Array(G * H);
+  for (let r = 0; r < T * B; r++) for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) gWh[u * H + j] += dgh[r * G + u] * f.hs[r * H + j];
+  return { dz, dgh, dh, dc, gWh };
 }
 
-/** The GRU's 3H-wide rows (r, z, n) in the kernels' layout, and back. */
-const to3 = (src: Float64Array, rows: number, H: number, Hp: number) => toGateLayout(src, rows, H, Hp, 3);
-const from3 = (src: Float64Array, rows: number, H: number, Hp: number) => fromGateLayout(src, rows, H, Hp, 3);
+/** Rows of `gates` blocks of H (reference) → rows of `gates` blocks of Hp (kernels, padding zero), and back. */
+function toGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates: number): Float64Array {
+  const out = new Float64Array(rows * gates * Hp);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * Hp + q * Hp + j] = src[r * gates * H + q * H + j];
+  return out;
+}
+function fromGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates: number): Float64Array {
+  const out = new Float64Array(rows * gates * H);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * H + q * H + j] = src[r * gates * Hp + q * Hp + j];
+  return out;
+}
+/** W_h's nG·H rows placed at the kernels' gate rows (block q at row q·Hp). */
+function toGateRows(W: Float64Array, H: number, Hp: number, gates: number): Float64Array {
+  const out = new Float64Array(gates * Hp * H);
+  for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * Hp + j) * H + i] = W[(q * H + j) * H + i];
+  return out;
+}
 
-describe.each(BUILDS)('ladder kernels (%s): the GRU chunk', (build) => {
-  const CASES: [number, number, number][] = [
-    [5, 3, 7],
-    [4, 1, 13],
-    [3, 5, 4],
-  ];
-  it.each(CASES)('gruForward and gruBackward T=%i B=%i H=%i: gates, gh, h, ∂gx, ∂gh, dh_0 within 1e-5', (T, B, H) => {
-    const k = new LadderKernels(build);
-    const rng = makeRng(`gru:${T}:${B}:${H}`);
-    const Hp = (H + 3) & ~3;
-    const G = 3 * H;
-    const gx = randomF32(rng, T * B * G, 0.8);
-    const Whh = randomF32(rng, G * H, 0.4);
-    const bhh = randomF32(rng, G, 0.3);
-    const h0 = randomF32(rng, B * H, 0.5);
-    const dHv = randomF32(rng, T * B * H, 0.3);
-    const want = gruForwardOracle(T, B, H, gx, Whh, bhh, h0);
-    const back = gruBackwardOracle(T, B, H, want, Whh, dHv);
+// [T, B, H]: H = 7, 13, 20 pad to 8/16/24 (wasm) and 16/16/32 (native); B odd; H = 4 and 16 need less padding
+const CELL_CASES: [number, number, number][] = [
+  [5, 3, 7],
+  [4, 1, 13],
+  [3, 5, 4],
+  [3, 7, 20],
+];
 
-    const X = k.alloc(T * B, 3 * Hp);
-    k.write(X, to3(gx, T * B, H, Hp));
-    const GH = k.alloc(T * B, 3 * Hp);
-    const W = k.alloc(3 * Hp, H); // gate rows q·Hp + j
-    const Wv = new Float64Array(3 * Hp * H);
-    for (let q = 0; q < 3; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) Wv[(q * Hp + j) * H + i] = Whh[(q * H + j) * H + i];
-    k.write(W, Wv);
-    const WT = k.alloc(H, 3 * Hp);
-    k.transpose(WT, W);
-    const WP = k.allocPacked(W);
-    k.packRows4(WP, W);
-    const WTP = k.allocPacked(WT);
-    k.packRows4(WTP, WT);
-    const b = k.alloc(1, 3 * Hp);
-    k.write(b, to3(bhh, 1, H, Hp));
-    const hs = k.alloc((T + 1) * B, H);
-    k.write(k.rowsOf(hs, 0, B), h0);
-    const hT = k.alloc(Hp, T * B);
-    k.gruForward(T, B, X, GH, WP, b, hs, hT);
-    expect(relErr(from3(k.read(X), T * B, H, Hp), want.gates)).toBeLessThan(1e-5);
-    expect(relErr(from3(k.read(GH), T * B, H, Hp), want.gh)).toBeLessThan(1e-5);
-    expect(relErr(k.read(hs), want.hs)).toBeLessThan(1e-5);
-    const hsv = k.read(hs);
-    const hTv = k.read(hT);
-    for (let r = 0; r < T * B; r++) for (let j = 0; j < H; j++) expect(hTv[j * T * B + r]).toBe(hsv[r * H + j]);
+describe.each(KERNEL_IMPLS)('kernels (%s): the cells over a chunk', (_name, make) => {
+  describe.each(['rnn', 'gru', 'lstm'] as const)('%s', (kind) => {
+    it.each(CELL_CASES)('cellForward and cellBackward T=%i B=%i H=%i: gates, states, gradients and ∂W_h within 1e-5', (T, B, H) => {
+      const k = make();
+      const rng = makeRng(`${kind}:${T}:${B}:${H}`);
+      const nG = GATES[kind];
+      const Hp = Math.ceil(H / k.align) * k.align;
+      const G = nG * H;
+      const [zin, Wh, bh] = [randomF32(rng, T * B * G, 0.8), randomF32(rng, G * H, 0.4), randomF32(rng, G, 0.3)];
+      const [h0, c0, dHv] = [randomF32(rng, B * H, 0.5), kind === 'lstm' ? randomF32(rng, B * H, 0.5) : new Float64Array(B * H), randomF32(rng, T * B * H, 0.3)];
+      const want = forwardOracle(kind, T, B, H, zin, Wh, bh, h0, c0);
+      const back = backwardOracle(kind, T, B, H, want, Wh, dHv);
 
-    const dH = k.alloc(T * B, H);
-    k.write(dH, dHv);
-    const dh = k.alloc(B, H);
-    const GHT = k.alloc(3 * Hp, T * B);
-    k.gruBackward(T, B, X, GH, WTP, hs, dH, dh, GHT);
-    expect(relErr(from3(k.read(X), T * B, H, Hp), back.dgx)).toBeLessThan(1e-5);
-    expect(relErr(from3(k.read(GH), T * B, H, Hp), back.dgh)).toBeLessThan(1e-5);
-    expect(relErr(k.read(dh), back.dh)).toBeLessThan(1e-5);
-    const ghv = k.read(GH);
-    const ghtv = k.read(GHT);
-    for (let r = 0; r < T * B; r++) for (let u = 0; u < 3 * Hp; u++) expect(ghtv[u * T * B + r]).toBe(ghv[r * 3 * Hp + u]);
+      const buf: CellBuffers = {
+        Z: k.alloc(T * B, nG * Hp),
+        GH: kind === 'gru' ? k.alloc(T * B, nG * Hp) : null,
+        hs: k.alloc((T + 1) * B, H),
+        cs: kind === 'lstm' ? k.alloc((T + 1) * B, H) : null,
+        train: { dH: k.alloc(T * B, H), dh: k.alloc(B, H), dc: kind === 'lstm' ? k.alloc(B, H) : null, scratch: k.allocCellScratch(kind, T, B, H) },
+      };
+      k.write(buf.Z, toGateLayout(zin, T * B, H, Hp, nG));
+      const W = k.alloc(nG * Hp, H);
+      k.write(W, toGateRows(Wh, H, Hp, nG));
+      const [Wf, Wb] = [k.allocPacked(W, 'ABt'), k.allocPacked(W, 'AB')];
+      k.pack(Wf, W);
+      k.pack(Wb, W);
+      const bhm = k.alloc(1, nG * Hp);
+      k.write(bhm, toGateLayout(bh, 1, H, Hp, nG));
+      k.write(k.rowsOf(buf.hs, 0, B), h0);
+      if (buf.cs) k.write(k.rowsOf(buf.cs, 0, B), c0);
+      k.cellForward(kind, T, B, buf, Wf, kind === 'gru' ? bhm : null);
+      if (kind !== 'rnn') expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), want.gates)).toBeLessThan(1e-5);
+      expect(relErr(k.read(buf.hs), want.hs)).toBeLessThan(1e-5);
+      if (buf.cs) expect(relErr(k.read(buf.cs), want.cs)).toBeLessThan(1e-5);
+      if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), want.gh)).toBeLessThan(1e-5);
+
+      k.write(buf.train!.dH, dHv);
+      const gWh = k.alloc(nG * Hp, H);
+      k.cellBackward(kind, T, B, buf, Wb, gWh);
+      expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), back.dz)).toBeLessThan(1e-5);
+      if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), back.dgh)).toBeLessThan(1e-5);
+      expect(relErr(k.read(buf.train!.dh), back.dh)).toBeLessThan(1e-5);
+      if (buf.train!.dc) expect(relErr(k.read(buf.train!.dc), back.dc)).toBeLessThan(1e-5);
+      expect(relErr(gateRowsBack(k.read(gWh), H, Hp, nG), back.gWh)).toBeLessThan(1e-5);
+    });
   });
 });
+
+/** The kernels' gate rows of ∂W_h (nG·Hp × H) back to the reference's nG·H × H. */
+function gateRowsBack(W: Float64Array, H: number, Hp: number, gates: number): Float64Array {
+  const out = new Float64Array(gates * H * H);
+  for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * H + j) * H + i] = W[(q * Hp + j) * H + i];
+  return out;
+}

@@ -2,8 +2,10 @@
  * The regularisers for small corpora (issue 21): dropout on the one-hot input and before the output
  * layer (usable by a 1-layer model), and decoupled weight decay. The Float64 reference implements
  * them (gradcheck covers the dropouts; the decay is not a gradient, so its update is checked against
- * its formula and against torch.optim.AdamW); the fast backend refuses them by name for now.
+ * its formula and against torch.optim.AdamW); the fast backends (wasm, native) train them too,
+ * tested against the reference in test/fast-cells.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { checkServes, createModel } from '../src/backend/index.js';
 import { CELL_NAMES } from '../src/model/cells/index.js';
@@ -136,7 +138,7 @@ describe('decoupled weight decay', () => {
   });
 });
 
-describe('knobs like the others: grid keys, run ids, train flags; the fast backend refuses them by name', () => {
+describe('knobs like the others: grid keys, run ids, train flags; every backend trains them', () => {
   test('registry entries: defaults 0, ids only when set, the schema refuses bad values', () => {
     expect(knobDefaults()).toMatchObject({ inputDropout: 0, outputDropout: 0, weightDecay: 0 });
     expect(configId({ ...knobDefaults(), inputDropout: 0.1, outputDropout: 0.25, weightDecay: 0.01 })).toBe('h100-u16-c5-lr0.1-di0.1-do0.25-wd0.01');
@@ -148,32 +150,38 @@ describe('knobs like the others: grid keys, run ids, train flags; the fast backe
     }
   });
 
-  test('the wasm backend refuses each, naming it; the reference trains them', () => {
+  test('every backend serves each (min-char-rnn\'s configuration with one leaves the fused wasm path for the host model)', () => {
     const c: RnnConfig = { ...base, cell: 'lstm' };
     for (const key of ['inputDropout', 'outputDropout', 'weightDecay'] as const) {
-      expect(() => checkServes('wasm', { ...c, [key]: 0.1 })).toThrow(new RegExp(`^${key} 0\\.1: the wasm backend does not train it yet`));
-      expect(() => checkServes('reference', { ...c, [key]: 0.1 })).not.toThrow();
+      for (const backend of ['wasm', 'reference'] as const) {
+        expect(() => checkServes(backend, { ...c, [key]: 0.1 })).not.toThrow();
+        expect(() => createModel(backend, { ...c, [key]: 0.1 }).trainChunk(data, 0, 5)).not.toThrow();
+      }
+      const rnn: RnnConfig = { ...base, optimizer: 'adagrad', [key]: 0.1 };
+      expect(createModel('wasm', rnn).constructor.name, key).toBe('KernelModel');
     }
-    expect(() => createModel('reference', { ...c, weightDecay: 0.1 }).trainChunk(data, 0, 5)).not.toThrow();
     expect(initTensors(c)).toBeDefined();
   });
 
-  test('train: the flags, summary of the knobs in --json; on wasm exit 2 naming the knob; a sweep likewise', async () => {
+  test('train: the flags, the knobs in --json, on the reference and on wasm; a bad value exit 2; a sweep on wasm records them', async () => {
     const dir = tempDir('charlab-reg-');
     const corpus = smallCorpus(dir, 20_000);
     const flags = ['--cell', 'gru', '--hidden', '8', '--unroll', '8', '--chars', '2000', '--optimizer', 'adam', '--lr', '0.01'];
     const ok = await runCli(['train', '--corpus', corpus, ...flags, '--input-dropout', '0.1', '--output-dropout', '0.2', '--weight-decay', '0.01', '--backend', 'reference', '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ inputDropout: 0.1, outputDropout: 0.2, weightDecay: 0.01, status: 'done' });
-    const refused = await runCli(['train', '--corpus', corpus, ...flags, '--output-dropout', '0.2']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--backend wasm: outputDropout 0\.2: the wasm backend does not train it yet/);
+    const fast = await runCli(['train', '--corpus', corpus, ...flags, '--input-dropout', '0.1', '--output-dropout', '0.2', '--weight-decay', '0.01', '--backend', 'wasm', '--json']);
+    expect(fast.code, fast.stderr).toBe(0);
+    expect(JSON.parse(fast.stdout)).toMatchObject({ inputDropout: 0.1, outputDropout: 0.2, weightDecay: 0.01, status: 'done', backend: 'wasm' });
     const bad = await runCli(['train', '--corpus', corpus, ...flags, '--weight-decay', '-1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--weight-decay/);
     const exp = { ...tinyExperiment('wd'), backend: 'wasm', grid: { ...tinyExperiment('wd').grid, weightDecay: [0.01] } };
     const sweep = await runCli(['sweep', writeExperiment(dir, exp), '--out', `${dir}/wd`]);
-    expect(sweep.code).toBe(2);
-    expect(sweep.stderr).toMatch(/run h8-u8-c5-lr0\.1-wd0\.01-s1: weightDecay 0\.01: the wasm backend does not train it yet/);
+    expect(sweep.code, sweep.stderr).toBe(0);
+    const summary = readFileSync(`${dir}/wd/summary.csv`, 'utf8').split('\n');
+    const cols = summary[0].split(',');
+    const row = summary[1].split(',');
+    expect([row[cols.indexOf('run_id')], row[cols.indexOf('weight_decay')], row[cols.indexOf('backend')], row[cols.indexOf('status')]]).toEqual(['h8-u8-c5-lr0.1-wd0.01-s1', '0.01', 'wasm', 'done']);
   });
 });

@@ -121,7 +121,7 @@ describe('bad input: exit 2, a message naming the key or file, nothing written',
     ['wrong type: list item', { exp: grid({ unroll: ['8'] }), message: /grid\.unroll\[0\]: expected a positive integer, got "8"/ }],
     ['wrong type: number', { exp: { ...TINY, workers: '2' }, message: /workers: expected a positive integer, got "2"/ }],
     ['wrong type: string', { exp: { ...TINY, description: 5 }, message: /description: expected a string, got 5/ }],
-    ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "wasm", "reference", got "gpu"/ }],
+    ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "auto", "native", "wasm", "reference", got "gpu"/ }],
     ['prime outside the vocabulary', { exp: { ...TINY, samples: { prime: 'Zebra' } }, message: /samples\.prime: character 'Z' \(U\+005A\) is not in the vocabulary of .*small\.txt/ }],
     ['missing key', { exp: { ...TINY, corpus: undefined }, message: /corpus: expected a file path .*, got nothing \(the key is missing\)/ }],
     ...(['hiddenSize', 'unroll', 'clip', 'learningRate'] as const).map(
@@ -271,7 +271,7 @@ describe('faults: recorded, and the sweep goes on', () => {
     const exp = writeExperiment(dir, { ...TINY, seeds: [1, 2, 3, 4, 5], workers: 2 }, 'faults.json');
     const fault = { 'h8-u8-c5-lr0.1-s1': 'exit', 'h8-u8-c5-lr0.1-s2': 'throw', 'h8-u8-c5-lr0.1-s4': 'exit' };
     const r = await runCli(['sweep', exp, '--out', out], { env: { CHARLAB_TEST_FAULT: JSON.stringify(fault) } });
-    expect(r.code).toBe(3);
+    expect({ code: r.code, signal: r.signal, stderr: r.code === 3 ? '' : r.stderr }).toEqual({ code: 3, signal: null, stderr: '' });
     const rows = readCsv(join(out, 'summary.csv'));
     expect(rows.map((s) => [s.run_id, s.status])).toEqual([
       ['h8-u8-c5-lr0.1-s1', 'failed'],

@@ -184,11 +184,12 @@ describe("a merged folder's report links each run to its checkpoint under shards
 });
 
 describe('bench: --hidden steers every section; --quick trains a small LSTM', () => {
-  test('--quick defaults the LSTM to 64 units; --hidden sets the training, sweep and LSTM sections alike', async () => {
+  test('--quick defaults the cells section to an LSTM of 64 units; --hidden sets the training, sweep and cells sections alike', async () => {
     const { resolveBenchOptions } = await import('../src/cli/bench.js');
-    expect(resolveBenchOptions({ quick: true })).toMatchObject({ lstmHidden: [64], sweepHidden: [50, 100], hidden: [100, 256, 512] });
-    expect(resolveBenchOptions({})).toMatchObject({ lstmHidden: [256] });
-    expect(resolveBenchOptions({ hidden: [16, 24], quick: true })).toMatchObject({ lstmHidden: [16, 24], sweepHidden: [16, 24], hidden: [16, 24] });
+    const lstm = (...hidden: number[]) => hidden.map((h) => ({ cell: 'lstm', hidden: h }));
+    expect(resolveBenchOptions({ quick: true })).toMatchObject({ cellShapes: lstm(64), sweepHidden: [50, 100], hidden: [100, 256, 512] });
+    expect(resolveBenchOptions({})).toMatchObject({ cellShapes: [...lstm(256, 512), { cell: 'gru', hidden: 512 }] });
+    expect(resolveBenchOptions({ hidden: [16, 24], quick: true })).toMatchObject({ cellShapes: lstm(16, 24), sweepHidden: [16, 24], hidden: [16, 24] });
     const dir = tempDir('charlab-bench-');
     const corpus = smallCorpus(dir, 30_000);
     const args = ['bench', '--quick', '--no-numpy', '--hidden', '16', '--seconds', '0.03', '--warmup', '0.01', '--python', join(dir, 'no-python'), '--json', '--corpus', corpus];
@@ -197,7 +198,7 @@ describe('bench: --hidden steers every section; --quick trains a small LSTM', ()
     const sections = JSON.parse(r.stdout).sections as Record<string, { measurements: Array<{ hidden?: number; subject: string; note?: string }> }>;
     const sizes = (name: string) => [...new Set(sections[name].measurements.map((m) => m.hidden).filter((h) => h !== undefined))];
     expect(sizes('training')).toEqual([16]);
-    expect(sizes('lstm')).toEqual([16]);
+    expect(sizes('cells')).toEqual([16]);
     expect(sections.sweep.measurements.filter((m) => m.subject.startsWith('sweep-')).every((m) => m.note?.startsWith('4 runs (hidden 16,'))).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ describe('experiment schema and grid', () => {
     const e = parseExperiment(base, 'x.json');
     expect(e.validation).toBe(0.05);
     expect(e.markov.order).toBe(4);
-    expect(e.backend).toBe('wasm');
+    expect(e.backend).toBe('auto');
     expect(e.samples.temperature).toBe(1);
   });
 

@@ -2,7 +2,7 @@
  * charlab's checkpoint: one file per model, in the safetensors layout (./safetensors.ts), the same
  * for every cell and backend.
  *
- * Tensors (row-major, little-endian; F32 from the wasm backend, F64 from the reference, as the
+ * Tensors (row-major, little-endian; F32 from the native and wasm backends, F64 from the reference, as the
  * backend holds them):
  *   param.<name>    every parameter of src/model/spec.ts (Wxh, Whh, bh, Why, by for min-char-rnn;
  *                   Wx, Wh, b for gru/lstm; layer ℓ > 0 as <name>.ℓ), shape [rows, cols] or [rows]
@@ -22,10 +22,10 @@
  * CheckpointError (exit 2). Files of format 1 (written before the checksum existed) carry none:
  * they load with every other check, and `integrity` says so (the commands print a warning).
  * Tensors are returned as Float64 (F32 values widen exactly); a model of another backend loads
- * them through importState (the wasm backend rounds F64 to its F32 weights: round-to-nearest).
+ * them through importState (the native and wasm backends round F64 to their F32 weights: round-to-nearest).
  */
 import { readFileSync } from 'node:fs';
-import { createModel, isBackend, type Backend } from '../backend/index.js';
+import { BACKENDS, createModel, isBackend, type Backend, type BackendChoice, type ModelOptions } from '../backend/index.js';
 import { vocabFromSymbols } from '../corpus/index.js';
 import { UsageError } from '../errors.js';
 import { CELLS } from '../model/cells/index.js';
@@ -47,7 +47,7 @@ export const FORMAT_VERSION = '2';
 const LEGACY_VERSION = '1';
 
 /** The dtype each backend holds its tensors in, and writes. */
-export const BACKEND_DTYPE: Record<Backend, DType> = { wasm: 'F32', reference: 'F64' };
+export const BACKEND_DTYPE: Record<Backend, DType> = { native: 'F32', wasm: 'F32', reference: 'F64' };
 
 /** The corpus a model was trained on: its text by sha256, and the split. */
 export interface CorpusRecord {
@@ -216,7 +216,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (!Array.isArray(vocab)) throw new LayoutError('metadata vocab is not a list of code points');
   vocabFromSymbols(vocab); // refuses anything but distinct ascending code points
   if (vocab.length !== config.vocabSize) throw new LayoutError(`the vocabulary has ${vocab.length} symbols, the config says ${config.vocabSize}`);
-  if (!isBackend(m.backend)) throw new LayoutError(`metadata backend ${JSON.stringify(m.backend)} is not one of wasm, reference`);
+  if (!isBackend(m.backend)) throw new LayoutError(`metadata backend ${JSON.stringify(m.backend)} is not one of ${BACKENDS.join(', ')}`);
   const dtype = m.dtype as DType;
   if (dtype !== BACKEND_DTYPE[m.backend]) throw new LayoutError(`metadata dtype ${m.dtype} is not the ${m.backend} backend's (${BACKEND_DTYPE[m.backend]})`);
   const state = readTensors(tensors, config, dtype);
@@ -294,8 +294,8 @@ function readTensors(tensors: Map<string, Tensor>, config: FullConfig, dtype: DT
 }
 
 /** A model of `backend` (default: the one that wrote the checkpoint) holding the checkpoint's state. */
-export function modelFromCheckpoint(ck: Checkpoint, backend: Backend = ck.backend): CharModel {
-  const model = createModel(backend, ck.config, ck.state.params);
+export function modelFromCheckpoint(ck: Checkpoint, backend: BackendChoice = ck.backend, opts: ModelOptions = {}): CharModel {
+  const model = createModel(backend, ck.config, ck.state.params, opts);
   model.importState(ck.state);
   return model;
 }

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BenchOptions, Rate } from './bench.js';
+import type { BenchOptions, Rate } from './benchTypes.js';
 
 const PY_SCRIPT = new URL('../../bench/min_char_rnn.py', import.meta.url);
 
@@ -71,14 +71,19 @@ export function measureNumpy(hidden: number, o: BenchOptions, corpus: string, wi
 }
 
 
+/** A JSON field as text: a string or number as it is, anything else `fallback`. */
+export function fieldText(v: unknown, fallback = ''): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
+}
+
 export function describeBlas(blas: unknown): string {
   if (blas === null || typeof blas !== 'object') return 'unknown BLAS';
   const b = blas as Record<string, unknown>;
-  const parts = [`${b.name ?? 'BLAS'} ${b.version ?? ''}`.trim()];
+  const parts = [`${fieldText(b.name, 'BLAS')} ${fieldText(b.version)}`.trim()];
   const rt = b.runtime as Record<string, unknown> | undefined;
-  if (rt) parts.push(`runtime core ${rt.corename ?? '?'}, ${rt.num_threads ?? '?'} thread(s)`);
+  if (rt) parts.push(`runtime core ${fieldText(rt.corename, '?')}, ${fieldText(rt.num_threads, '?')} thread(s)`);
   const tp = b.threadpoolctl as Record<string, unknown>[] | undefined;
-  if (tp) for (const lib of tp) parts.push(`${lib.internal_api} ${lib.version} ${lib.architecture ?? ''}, ${lib.num_threads} thread(s)`);
+  if (tp) for (const lib of tp) parts.push(`${fieldText(lib.internal_api)} ${fieldText(lib.version)} ${fieldText(lib.architecture)}, ${fieldText(lib.num_threads)} thread(s)`);
   return parts.join('; ');
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { runSweep } from '../sweep/sweep.js';
-import type { BenchSection, Measurement } from './bench.js';
+import type { BenchSection, Measurement } from './benchTypes.js';
 
 const TARGET_2W = 1.8;
 
@@ -24,7 +24,6 @@ export const sweepSection: BenchSection = {
       budget: { chars: budget },
       seeds: [1, 2],
       grid: { hiddenSize: o.sweepHidden, unroll: [16], clip: [5], learningRate: [0.05, 0.1] },
-      backend: 'wasm',
     };
     const runs = o.sweepHidden.length * 2 * 2;
     const rows: { workers: number; seconds: number; rate: number }[] = [];
@@ -43,7 +42,7 @@ export const sweepSection: BenchSection = {
         rows.push({ workers, seconds, rate });
         measurements.push({
           section: this.name, subject: `sweep-${workers}w`, metric: 'sweep_chars_per_sec', value: rate, unit: 'chars/s',
-          chars: runs * budget, seconds, note: `${runs} runs (hidden ${o.sweepHidden.join('/')}, lr 0.05/0.1, seeds 1/2), wasm, wall time incl. evaluation and Markov`,
+          chars: runs * budget, seconds, note: `${runs} runs (hidden ${o.sweepHidden.join('/')}, lr 0.05/0.1, seeds 1/2), backend ${result.manifest.backend ?? '?'}, wall time incl. evaluation and Markov`,
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });

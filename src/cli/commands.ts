@@ -20,4 +20,5 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReport,
   serve: async () => (await import('./serve.js')).registerServe,
   bench: async () => (await import('./bench.js')).registerBench,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
 };

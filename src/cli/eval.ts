@@ -1,6 +1,6 @@
 /** `charlab eval CKPT --corpus PATH`: the held-out bits per character of a saved model. */
 import { type Command, Option } from 'commander';
-import { BACKENDS, type Backend } from '../backend/index.js';
+import { BACKEND_CHOICES, runnableHere, type BackendChoice } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { heldOutWarning } from '../corpus/index.js';
 import { UsageError } from '../errors.js';
@@ -15,7 +15,7 @@ interface EvalOptions {
   corpusChars?: number;
   evalChars?: number;
   validation?: number;
-  backend?: Backend;
+  backend?: BackendChoice;
   json?: boolean;
 }
 
@@ -39,7 +39,7 @@ export function registerEval(program: Command): void {
     .option('--corpus-chars <n>', "read only the corpus's first n characters (default: the run's corpus slice, if it read one)", positiveInt)
     .option('--validation <f>', "held-out fraction at the end of the corpus (default: the run's)", fraction)
     .option('--eval-chars <n>', "score only the first n held-out characters, as a run's curve scores do when they read a slice (default: all)", positiveInt)
-    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
+    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)').choices([...BACKEND_CHOICES]))
     .option('--json', 'print one JSON object ({valBpc, chars, …}) on stdout')
     .addHelpText(
       'after',
@@ -58,7 +58,7 @@ export function registerEval(program: Command): void {
       if (sameText) refuseOverlap(ck, trainEnd, ids.length, file.path, validation);
       const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
       if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
-      const r = modelFromCheckpoint(ck, opts.backend).evaluate(ids, trainEnd, end);
+      const r = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend)).evaluate(ids, trainEnd, end);
       const out = { checkpoint: path, corpus: file.path, sameCorpus: sameText, validation, chars: r.chars, nats: r.nats, valBpc: r.bpc };
       const which = end === ids.length ? `the last ${validation}` : `the first ${r.chars} of the last ${validation}`;
       const of = file.slice ? `the first ${file.slice.chars} characters of ${file.path}` : file.path;

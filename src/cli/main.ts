@@ -5,6 +5,7 @@
  * usage and input errors exit 2, runtime failures 1.
  */
 import { Command, CommanderError } from 'commander';
+import { configureNative } from '../backend/nativeAddon.js';
 import { OutputError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
@@ -40,7 +41,13 @@ function outputFailure(err: unknown): OutputError | null {
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
+/** The native backend's switches: CHARLAB_NATIVE=0 turns it off (auto is then wasm), CHARLAB_NATIVE_ISA forces a code path. */
+function configureFromEnv(env: NodeJS.ProcessEnv): void {
+  configureNative({ off: env.CHARLAB_NATIVE === '0' ? 'CHARLAB_NATIVE=0' : null, isa: env.CHARLAB_NATIVE_ISA || null });
+}
+
 async function main(argv: string[]): Promise<number> {
+  configureFromEnv(process.env);
   const program = new Command();
   program
     .name('charlab')
@@ -52,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     // Anything else (no command, an unknown one, `help`, --version) gets them all, for help and suggestions.
     const named = namedCommand(argv.slice(2));
     for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
+    if (!named) program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

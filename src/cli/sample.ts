@@ -1,7 +1,7 @@
 /** `charlab sample CKPT`: text drawn from a saved model (or, with --markov, from the run's Markov baseline). */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { BACKENDS, type Backend } from '../backend/index.js';
+import { BACKEND_CHOICES, runnableHere, type BackendChoice } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { openCheckpoint } from './checkpointFile.js';
 import { encodeInVocab, markovTrainEnd, trainingCorpus } from '../checkpoint/corpus.js';
@@ -24,7 +24,7 @@ interface SampleOptions {
   json?: boolean;
   markov?: boolean;
   corpus?: string;
-  backend?: Backend;
+  backend?: BackendChoice;
 }
 
 export function registerSample(program: Command): void {
@@ -39,7 +39,7 @@ export function registerSample(program: Command): void {
     .option('--seed <n>', 'seed of the draws: the same seed gives the same text', nonNegativeInt, DEFAULT_SEED)
     .option('--markov', "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)")
     .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint; a slice as the run read it); checked by sha256')
-    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint)').choices([...BACKENDS]))
+    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)').choices([...BACKEND_CHOICES]))
     .option('--json', 'print {"text": …} on stdout (once the whole text is drawn)')
     .addHelpText(
       'after',
@@ -114,7 +114,7 @@ type Emit = ((id: number) => void) | undefined;
 
 function sampleRnn(ck: Checkpoint, opts: SampleOptions, prime: string | undefined, emit: Emit): string {
   const ids = primeIds(ck, prime, opts);
-  const model = modelFromCheckpoint(ck, opts.backend);
+  const model = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend));
   const out = model.sample(ids, opts.length, opts.temperature, makeRng(`sample:${opts.seed}`), emit);
   return decode(out, vocabFromSymbols(ck.vocab));
 }

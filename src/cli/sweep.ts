@@ -1,6 +1,7 @@
 /** `charlab sweep`: run an experiment file's grid over a worker pool and record the tables. */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/index.js';
 import Table from 'cli-table3';
 import { planRunsOf, type RunSpec } from '../sweep/grid.js';
 import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../results/knobs.js';
@@ -25,11 +26,15 @@ export const EXIT_INTERRUPTED = 130;
 interface SweepCliOptions {
   fresh?: boolean;
   workers?: number;
+  threads?: number;
+  backend?: BackendChoice;
   out?: string;
   json?: boolean;
   shard?: string;
   plan?: boolean;
 }
+
+const backendOption = new Option('--backend <name>', 'overrides the experiment\'s "backend" (auto: native where built, else wasm)').choices([...BACKEND_CHOICES]);
 
 export function registerSweep(program: Command): void {
   program
@@ -42,6 +47,8 @@ export function registerSweep(program: Command): void {
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
     .option('--fresh', "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it")
     .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
+    .addOption(backendOption)
+    .option('--threads <n>', 'threads per run on the native backend (default: the experiment\'s "threads", else cores ÷ workers); results do not depend on it', positiveInt)
     .option('--out <dir>', 'results folder (default: results/<name>)')
     .option(
       '--shard <i/n>',
@@ -65,7 +72,7 @@ export function registerSweep(program: Command): void {
       try {
         const result = await withCorpusAccess((corpusAccess) =>
           runSweep(
-            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
+            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, threads: opts.threads, backend: opts.backend, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
             display,
           ),
         );

@@ -1,6 +1,6 @@
 /** `charlab train`: one RNN run beside the Markov baseline on the same characters. */
 import { existsSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkpointOf, isCheckpointFile, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
@@ -11,7 +11,7 @@ import { bestKeeper } from '../checkpoint/runFiles.js';
 import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
 import { configOfKnobs, knobsOfConfig, type KnobValues } from '../results/knobs.js';
-import { BACKENDS, checkServes, createModel, type Backend } from '../backend/index.js';
+import { BACKEND_CHOICES, backendIsa, checkServes, createModel, resolveBackend, type Backend, type BackendChoice } from '../backend/index.js';
 import { markovBaseline, type BaselineResult } from '../train/baseline.js';
 import { trainWithBaseline } from '../train/oneRun.js';
 import { DEFAULT_CADENCE, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
@@ -38,7 +38,8 @@ interface TrainOptions {
   seed: number;
   validation: number;
   markovOrder: number;
-  backend: Backend;
+  backend: BackendChoice;
+  threads: number;
   sampleLength: number;
   temperature: number;
   prime?: string;
@@ -77,7 +78,8 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
     .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
     .option('--markov-order <k>', `order of the Markov baseline (${min}..${max})`, intInRange(min, max), DEFAULT_MARKOV_ORDER)
-    .addOption(new Option('--backend <name>', 'training implementation').choices([...BACKENDS]).default(DEFAULT_BACKEND))
+    .addOption(new Option('--backend <name>', 'training implementation (auto: native where its addon was built, else wasm)').choices([...BACKEND_CHOICES]).default(DEFAULT_BACKEND))
+    .option('--threads <n>', 'threads of the native backend (results do not depend on it)', positiveInt, availableParallelism())
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
@@ -209,8 +211,9 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   checkPrime(opts.prime, corpus.vocab, '--prime', file.path);
   try {
     checkServes(opts.backend, trainConfig(opts, corpus.vocab.symbols.length));
+    resolveBackend(opts.backend);
   } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(`--backend ${opts.backend}: ${err.message}`);
+    if (err instanceof Error) throw new UsageError(`--backend ${opts.backend}: ${err.message}`);
     throw err;
   }
   log(
@@ -226,11 +229,11 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
 /** Refuses a model or Markov baseline that cannot be held; warns about a large Markov model. */
 function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: number): void {
   // The whole-training-text baseline is the larger of the two Markov models train builds.
-  const run = { ...trainConfig(opts, vocabSize), backend: opts.backend, markovOrder: opts.markovOrder, markovChars: trainChars };
+  const run = { ...trainConfig(opts, vocabSize), backend: resolveBackend(opts.backend), markovOrder: opts.markovOrder, markovChars: trainChars };
   const machine = totalmem();
   for (const p of memoryProblems(run, machine)) {
     const key = p.part === 'rnn' ? `--hidden ${opts.knobs.hiddenSize}` : `--markov-order ${opts.markovOrder}`;
-    const what = p.part === 'rnn' ? `the ${opts.backend} model (vocabulary ${vocabSize}, unroll ${opts.knobs.unroll})` : `the Markov model over ${trainChars} characters`;
+    const what = p.part === 'rnn' ? `the ${run.backend} model (vocabulary ${vocabSize}, unroll ${opts.knobs.unroll})` : `the Markov model over ${trainChars} characters`;
     throw new UsageError(`${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }
   const mk = markovBytes(opts.markovOrder, vocabSize, trainChars);
@@ -243,9 +246,10 @@ function runTraining(
   opts: TrainOptions,
   { corpus, file }: LoadedCorpus,
   resume?: Checkpoint & { run: RunSnapshot },
-): { rnn: RunResult; baseline: BaselineResult; fullText: number | null; params: number } {
+): { rnn: RunResult; baseline: BaselineResult; fullText: number | null; params: number; backend: Backend } {
   const config = trainConfig(opts, corpus.vocab.symbols.length);
-  const model = resume ? modelFromCheckpoint(resume) : createModel(opts.backend, config);
+  const backend = resolveBackend(opts.backend);
+  const model = resume ? modelFromCheckpoint(resume, backend, { threads: opts.threads }) : createModel(backend, config, undefined, { threads: opts.threads });
   const bar = trainBar(`${opts.knobs.cell} h${opts.knobs.hiddenSize} u${opts.knobs.unroll}`);
   const cadence: Cadence = resume?.run.cadence ?? trainCadence(opts);
   const ctx = {
@@ -254,7 +258,7 @@ function runTraining(
     markovOrder: opts.markovOrder,
   };
   const { save, saveBest } = opts;
-  const saveTo = (path: string) => (run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, opts.backend, { ...ctx, run }));
+  const saveTo = (path: string) => (run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
   const onSnapshot = save === undefined ? undefined : saveTo(save);
   const onScore = saveBest === undefined ? undefined : bestKeeper(saveTo(saveBest), resume?.run);
   const run = { budget: opts.chars, cadence, markovOrder: opts.markovOrder, markovSample: { length: opts.sampleLength, seed: opts.seed } };
@@ -270,7 +274,7 @@ function runTraining(
     baseline.trainChars < corpus.trainEnd
       ? markovBaseline(corpus, corpus.trainEnd, opts.markovOrder, { length: 1, seed: opts.seed }).valBpc
       : baseline.valBpc;
-  return { rnn, baseline, fullText, params: parameterCount(config) };
+  return { rnn, baseline, fullText, params: parameterCount(config), backend };
 }
 
 /** The run's cadence from train's options (curve text, early stopping, samples). */
@@ -284,7 +288,9 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
   const out = {
     corpus: file.path,
     corpusChars: file.slice?.chars ?? null,
-    backend: opts.backend,
+    backend: done.backend,
+    isa: backendIsa(done.backend),
+    threads: done.backend === 'native' ? opts.threads : 1,
     ...opts.knobs,
     seed: opts.seed,
     params: done.params,
@@ -325,7 +331,7 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
     `status               ${result.status}${result.divergedAt ? ` at iteration ${result.divergedAt}` : ''}`,
     `held-out bits/char   rnn ${f(result.valBpc)}   markov ${f(baseline.valBpc)} (same ${baseline.trainChars} chars)   markov on the whole training text ${f(fullText)}`,
     `smooth loss/char     ${f(result.smoothLossPerChar)} nats (${f(result.smoothLossPerChar / Math.LN2)} bits)`,
-    `training             ${result.chars} chars, ${result.iterations} iterations, ${Math.round(result.charsPerSec)} chars/s`,
+    `training             ${result.chars} chars, ${result.iterations} iterations, ${Math.round(result.charsPerSec)} chars/s on ${out.backend} (${out.isa}${out.backend === 'native' ? `, ${out.threads} thread(s)` : ''})`,
   ];
   if (result.valBpc === null && baseline.valBpc === null) lines.push('(--validation 0: nothing held out, nothing scored)');
   process.stdout.write(`${escapeForTerminal(lines.join('\n'))}\n`);

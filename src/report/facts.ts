@@ -62,7 +62,7 @@ export function factsOf(
   consistencyNotes(manifests, notes);
   return {
     experimentName: str(exp?.name),
-    backend: str(exp?.backend),
+    backend: backendOf(first, exp),
     workers: num(exp?.workers),
     budgetChars: num(exp?.budget?.chars),
     seeds,
@@ -78,6 +78,15 @@ export function factsOf(
     expectedRuns: expectedCount,
     seenRuns: summary.length,
   };
+}
+
+/** The backend the runs used: as resolved (with its code path) where the manifest records it, else as the experiment wrote it. */
+function backendOf(m: Manifest | null, exp: Manifest['experiment']): string | null {
+  const resolved = str(m?.backend);
+  if (resolved === null) return str(exp?.backend);
+  const isa = str(m?.isa);
+  const threads = num(m?.threads);
+  return `${resolved}${isa ? ` (${isa}${resolved === 'native' && threads ? `, ${threads} thread(s) per run` : ''})` : ''}`;
 }
 
 /** One configuration per value of each knob (enough to tell which knobs leave their default). */

@@ -20,6 +20,7 @@ export const SUMMARY_COLUMNS = [
   ...KNOB_COLUMNS.slice(AFTER_DROPOUT),
   'seed',
   'backend',
+  'isa',
   'status',
   'iterations',
   'chars',
@@ -49,14 +50,20 @@ export const SUMMARY_COLUMNS_V1 = [
 /** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
 const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
 /**
- * Columns summary.csv gained after issue 21, oldest first (forget_bias: forgetBias became a knob). A
- * table written before one of them lacks it and every later one: its cells are read empty (a knob's
- * default), and the sweep rewrites the table with today's header before it appends to it.
+ * Columns summary.csv gained after issue 21: forget_bias (forgetBias became a knob) and isa (the code
+ * path a run used: the native backend's ISA, 'simd128', 'f64'). They came on two branches, so a table
+ * written before either may lack any of them: its cells are read empty (a knob's: its default), and
+ * the sweep rewrites the table with today's header before it appends to it.
  */
-const ADDED_AFTER_ISSUE21: readonly string[] = ['forget_bias'];
-/** The headers summary.csv had after issue 21 before today's: each lacks the columns added after it. */
-export const SUMMARY_COLUMNS_AFTER_ISSUE21: readonly (readonly string[])[] = ADDED_AFTER_ISSUE21.map((_, i) =>
-  SUMMARY_COLUMNS.filter((c) => !ADDED_AFTER_ISSUE21.slice(i).includes(c)),
+const ADDED_AFTER_ISSUE21: readonly string[] = ['forget_bias', 'isa'];
+/** The non-empty subsets of `xs`, the single ones first. */
+function nonEmptySubsets(xs: readonly string[]): string[][] {
+  const all = xs.reduce<string[][]>((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]]).slice(1);
+  return all.sort((p, q) => p.length - q.length);
+}
+/** The headers summary.csv had after issue 21 before today's: today's without one or more of those columns. */
+export const SUMMARY_COLUMNS_AFTER_ISSUE21: readonly (readonly string[])[] = nonEmptySubsets(ADDED_AFTER_ISSUE21).map((left) =>
+  SUMMARY_COLUMNS.filter((c) => !left.includes(c)),
 );
 /**
  * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
@@ -101,6 +108,7 @@ const SUMMARY_RULES: Record<string, CellRule> = {
   params: count(),
   seed: count(false),
   backend: TEXT,
+  isa: TEXT,
   status: choice(RUN_STATUSES),
   iterations: count(),
   chars: count(),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
+import type { Backend } from '../backend/index.js';
 import type { Experiment } from './schema.js';
 
 /** One version of the experiment a results folder was swept with, from the session that started it. */
@@ -36,6 +37,14 @@ export interface Manifest {
   node: string;
   machine: { platform: string; arch: string; cpus: number; cpuModel: string; totalMemGiB: number };
   workers: number;
+  /**
+   * The backend the runs use, as resolved when the sweep started ("auto": native or wasm), its code
+   * path (native ISA, 'simd128', 'f64') and threads per run. Manifests written before it existed
+   * have none: their experiment's backend (always "wasm" or "reference" then) is the resolved one.
+   */
+  backend?: Backend;
+  isa?: string;
+  threads?: number;
   startedAt: string;
   /** Every start of the sweep on this folder (the first is startedAt; later ones are resumes). */
   sessions: string[];
@@ -115,10 +124,11 @@ export function experimentKey(e: Experiment): string {
 /**
  * Keys that do not change what a finished run means: the grid, the search and the seeds (adding, reordering or
  * removing values adds or leaves runs, it does not change those recorded), the name, the worker
- * count, which checkpoints are kept, and what is only for people. The corpus is compared by the sha256 of its text, not by how
+ * and thread counts, which checkpoints are kept, and what is only for people. The backend is compared
+ * as resolved (resolvedBackendChange: "auto" means native here, wasm there), not as written. The corpus is compared by the sha256 of its text, not by how
  * it is named.
  */
-const NOT_MEANING = new Set(['grid', 'search', 'seeds', 'name', 'workers', '$schema', 'description', 'corpus', 'checkpoints']);
+const NOT_MEANING = new Set(['grid', 'search', 'seeds', 'name', 'workers', 'threads', '$schema', 'description', 'corpus', 'checkpoints', 'backend']);
 /** Deeper keys that do not change what a run means: the ladder of baselines is the folder's, recomputed when it changes. */
 const NOT_MEANING_PATHS = ['markov.ladder'];
 const notMeaning = (k: string) => NOT_MEANING.has(k.split('.')[0]) || NOT_MEANING_PATHS.some((p) => k === p || k.startsWith(`${p}.`));
@@ -135,6 +145,16 @@ export function meaningChanges(before: Experiment, after: Experiment): Change[] 
   const b = flatten(after);
   const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !notMeaning(k));
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => ({ key: k, old: a.get(k) ?? '(not set)', new: b.get(k) ?? '(not set)' }));
+}
+
+/**
+ * The change of backend, if any, between the runs a folder recorded and this session's: each as
+ * resolved ("auto" is native where the addon loads, else wasm). A manifest from before the field
+ * existed recorded a concrete backend in its experiment ("wasm" or "reference"): that one.
+ */
+export function resolvedBackendChange(previous: Manifest, now: Backend): Change | null {
+  const before = previous.backend ?? previous.experiment.backend;
+  return before === now ? null : { key: 'backend (as resolved)', old: String(before), new: now };
 }
 
 /** Leaf key paths ("samples.every") with canonical JSON values; lists are leaves. */

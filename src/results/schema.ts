@@ -3,7 +3,7 @@
  * JSON Schema (schema/experiment.schema.json, for editors via "$schema") is generated from it.
  */
 import { z } from 'zod';
-import { BACKENDS } from '../backend/index.js';
+import { BACKEND_CHOICES } from '../backend/index.js';
 import { CADENCE_DEFAULTS, DEFAULT_BACKEND, DEFAULT_MARKOV_LADDER, DEFAULT_MARKOV_ORDER, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE } from '../defaults.js';
 import { KNOBS, type KnobDef, type KnobKey, type KnobValue } from './knobs.js';
 import { DEFAULT_PRIME } from '../corpus/prime.js';
@@ -395,9 +395,16 @@ export const ExperimentSchema = z
       .default({ order: DEFAULT_MARKOV_ORDER }),
     workers: posInt().optional().describe('Worker threads (default: the number of cores).'),
     backend: z
-      .enum(BACKENDS, { error: `expected one of ${BACKENDS.map((b) => `"${b}"`).join(', ')}` })
+      .enum(BACKEND_CHOICES, { error: `expected one of ${BACKEND_CHOICES.map((b) => `"${b}"`).join(', ')}` })
       .default(DEFAULT_BACKEND)
-      .describe('"wasm" (WebAssembly SIMD, fast) or "reference" (the readable Float64 model).'),
+      .describe(
+        '"auto" (the default: native where its addon was built, else wasm), "native" (C++ kernels per CPU instruction set, with threads), ' +
+          '"wasm" (WebAssembly SIMD: the same bits on every machine) or "reference" (the readable Float64 model). ' +
+          'The backend a folder was swept on is recorded; resuming it on another is refused.',
+      ),
+    threads: posInt()
+      .optional()
+      .describe('Threads per run on the native backend (default: the cores divided by the workers, at least 1); results do not depend on it.'),
     curves: z
       .strictObject({
         every: posInt().default(CADENCE_DEFAULTS.curveEvery).describe('Record a loss-curve row every this many training characters.'),

@@ -19,7 +19,6 @@ import { FOLDER_TABLES, readTable, writeTable } from '../results/tables.js';
 import type { LadderTask } from './ladderWorker.js';
 
 export const BASELINES_FILE = FOLDER_TABLES.baselines.file;
-const LADDER_WORKER = new URL('./ladderWorker.js', import.meta.url);
 
 /** The orders an experiment asks for: its markov.ladder, the default when absent, null for false. */
 export function ladderRangeOf(exp: Pick<Experiment, 'markov'>): LadderRange | null {
@@ -119,7 +118,7 @@ export async function ladderOnPool(pool: Piscina, job: LadderJob, dir: string, s
   onNotice?.(ladderStartNotice(job));
   try {
     const task: LadderTask = { budget: job.budget, range: job.range };
-    const entries = (await pool.run(task, { filename: LADDER_WORKER.href })) as LadderEntry[];
+    const entries = (await pool.run(task, { name: 'ladder' })) as LadderEntry[];
     if (!stopping()) writeLadder(dir, job, entries, onNotice);
   } catch (err) {
     if (!stopping()) onNotice?.(failed(err));

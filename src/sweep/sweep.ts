@@ -19,7 +19,7 @@ import { planRuns, planRunsOf, type RunSpec } from './grid.js';
 import { knobCells } from '../results/knobs.js';
 import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseSharding, runStaged, stagedPlannedWork, stagedPlanRuns, type StagedContext } from './staged.js';
 import { stagedSearch } from './search/index.js';
-import { checkExperimentResources, loadExperimentCorpus } from './checks.js';
+import { checkExperimentResources, loadExperimentCorpus, resolvedBackend, warnThreads } from './checks.js';
 import { readExperimentFile } from '../results/experimentFile.js';
 import { checkOurs, checkpointsDir, liveFileIn, removeFiles, tableFilesIn } from '../results/folder.js';
 import { checkRunCheckpoints, freshTargets } from './folderFiles.js';
@@ -27,7 +27,8 @@ import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
 import { LIVE_FILE } from '../results/live.js';
 import { liveRecorder } from './liveRecorder.js';
-import { experimentKey, machineInfo, meaningChanges, readManifest, VERSION, writeManifest, type ExperimentVersion, type Manifest, type Shard } from '../results/manifest.js';
+import { experimentKey, machineInfo, meaningChanges, readManifest, resolvedBackendChange, VERSION, writeManifest, type ExperimentVersion, type Manifest, type Shard } from '../results/manifest.js';
+import { backendIsa, type Backend, type BackendChoice } from '../backend/index.js';
 import type { Experiment } from '../results/schema.js';
 import { checkShardFolder, shardOutDir, shardRuns } from './shard.js';
 import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from '../results/tables.js';
@@ -43,6 +44,10 @@ export interface SweepOptions {
   fresh?: boolean;
   /** Overrides the experiment's worker count. */
   workers?: number;
+  /** Overrides the experiment's threads per run (native backend). */
+  threads?: number;
+  /** Overrides the experiment's backend (recorded as if the file said so). */
+  backend?: BackendChoice;
   /** Stop launching runs and abandon those in flight when aborted (Ctrl-C). */
   signal?: AbortSignal;
   /** Test-only faults by run id. */
@@ -68,7 +73,8 @@ export interface SweepResult {
   problems: number;
 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** What the pool's threads load (CommonJS in front of worker.ts: see threadEntry.cts). */
+const WORKER_URL = new URL('./threadEntry.cjs', import.meta.url);
 
 /** What validation found: the experiment, its runs, the results folder and (if any run is left) the corpus. */
 interface Plan {
@@ -82,6 +88,13 @@ interface Plan {
   shard: Shard | null;
   /** null when nothing is left to run: the corpus is then not read at all. */
   loaded: LoadedCorpus | null;
+  /** The experiment's backend as resolved here ("auto": native where its addon loads, else wasm). */
+  backend: Backend;
+}
+
+/** Threads per run: asked for, else the experiment's, else the cores shared among the workers (never more than the cores). */
+export function threadsPerRun(asked: number | undefined, workers: number, cores = availableParallelism()): number {
+  return asked ?? Math.max(1, Math.floor(cores / workers));
 }
 
 export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promise<SweepResult> {
@@ -103,7 +116,9 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev)); // work appeared meanwhile
     checkUnchanged(folder, plan, loaded.file.sha256);
     const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
-    const manifest = startManifest(plan, folder, loaded, workers);
+    const threads = threadsPerRun(opts.threads ?? plan.experiment.threads, workers);
+    warnThreads(workers, threads, plan.backend, (msg) => ev.onNotice?.(msg));
+    const manifest = startManifest(plan, folder, loaded, workers, threads);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
     const staged = stagedContext(plan, folder, loaded, ev);
     const planned = staged ? stagedPlannedWork(staged.search, staged.observations, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
@@ -115,7 +130,7 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     const pool = (todo: RunSpec[], hooks?: PoolHooks) => {
       const first = ladder;
       ladder = null;
-      return runPool(todo, plan.experiment, loaded, workers, plan.dir, opts, ev, first, hooks);
+      return runPool(todo, { plan, threads, workers }, loaded, opts, ev, first, hooks);
     };
     const interrupted = staged ? await runStagedSweep(plan, { ...staged, pool }) : await pool(folder.todo);
     // 5. Tables in grid order, so they don't depend on timing, worker count or resumes.
@@ -129,7 +144,8 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
 /** Read and check the experiment, the results folder as it stands, and the corpus if any run is left. Writes nothing. */
 async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const expPath = resolve(opts.experimentPath);
-  const { experiment } = readExperimentFile(expPath);
+  const read = readExperimentFile(expPath).experiment;
+  const experiment = opts.backend === undefined ? read : { ...read, backend: opts.backend };
   const shard = opts.shard ?? null;
   // The runs this sweep plans; a shard runs its share of them (one place: everything below sees only these).
   if (shard) refuseSharding(experiment, `--shard ${shard.index}/${shard.count}`);
@@ -141,7 +157,8 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   // A staged search (halving, Hyperband, TPE) plans from what the folder records.
   const planned = stagedPlanRuns(experiment, expPath, dir, !!opts.fresh) ?? planRunsOf(experiment, expPath);
   const runs = shard ? shardRuns(planned, shard) : planned;
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), total: plannedTotal(experiment, runs), dir, shard, loaded: null };
+  const backend = resolvedBackend(experiment, expPath);
+  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), total: plannedTotal(experiment, runs), dir, shard, loaded: null, backend };
   const folder = inspectFolder(plan, !!opts.fresh);
   if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
@@ -210,6 +227,8 @@ function checkUnchanged(folder: FolderState, plan: Plan, sha256: string | null):
   const held = folder.tables.summary.rows.length;
   if (!previous || held === 0) return; // nothing recorded that a change could contradict
   const changes = meaningChanges(previous.experiment, plan.experiment);
+  const backend = resolvedBackendChange(previous, plan.backend);
+  if (backend) changes.push(backend);
   if (sha256 !== null && sha256 !== previous.corpus.sha256) changes.push({ key: 'corpus (sha256 of its text)', old: previous.corpus.sha256, new: sha256 });
   if (changes.length === 0) return;
   throw new UsageError(
@@ -308,7 +327,7 @@ function withVersion(versions: ExperimentVersion[], experiment: Experiment): Exp
   return [...versions, { since: new Date().toISOString(), experiment }];
 }
 
-function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number): Manifest {
+function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number, threads: number): Manifest {
   const { corpus, file } = loaded;
   const previous = folder.previous;
   const now = new Date().toISOString();
@@ -329,6 +348,9 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     node: process.version,
     machine: machineInfo(),
     workers,
+    backend: plan.backend,
+    isa: backendIsa(plan.backend),
+    threads,
     startedAt: previous ? previous.startedAt : now,
     sessions: [...(previous ? previous.sessions : []), now],
     versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
@@ -506,7 +528,7 @@ function stagedContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, ev
     loaded,
     observations: new Observations(plan.dir, plan.experiment.budget.chars, search.ladder, folder.recorded),
     recorded: new Set(folder.recorded.map((r) => r.run_id)),
-    record: (o) => record(plan.dir, plan.experiment, o),
+    record: (o) => record(plan, o),
     notice: (msg) => ev.onNotice?.(msg),
   };
 }
@@ -528,15 +550,14 @@ function plannedTotal(exp: Experiment, runs: RunSpec[]): number {
 
 async function runPool(
   todo: RunSpec[],
-  exp: Experiment,
+  { plan, threads, workers }: { plan: Plan; threads: number; workers: number },
   loaded: LoadedCorpus,
-  workers: number,
-  dir: string,
   opts: SweepOptions,
   ev: SweepEvents,
   ladder: LadderJob | null = null,
   hooks?: PoolHooks,
 ): Promise<boolean> {
+  const { dir, experiment: exp, backend } = plan;
   if (todo.length === 0) {
     if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
     return false;
@@ -544,6 +565,7 @@ async function runPool(
   if (opts.signal?.aborted) return true; // interrupted before the first run was launched
   const pool = new Piscina({
     filename: WORKER_URL.href,
+    name: 'run',
     minThreads: workers,
     maxThreads: workers,
     workerData: sharedCorpus(loaded),
@@ -565,10 +587,10 @@ async function runPool(
     try {
       while (!stopping && next < todo.length) {
         const spec = todo[next++];
-        const base: RunTask = { spec, budget: exp.budget.chars, backend: exp.backend, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+        const base: RunTask = { spec, budget: exp.budget.chars, backend, isa: backendIsa(backend), threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
         const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
         if (outcome === null) return; // abandoned by an interrupt
-        takeOutcome(outcome, dir, exp, ev, hooks);
+        takeOutcome(outcome, plan, ev, hooks);
       }
     } catch (err) {
       onAbort(); // a failed write (a full disk): no run is launched or recorded after it
@@ -590,11 +612,11 @@ async function runPool(
  * A finished run recorded (even if an interrupt came meanwhile: it is whole) and reported. A run
  * whose own files could not be written (a full disk) stops the sweep with that error instead.
  */
-function takeOutcome(outcome: RunOutcome, dir: string, exp: Experiment, ev: SweepEvents, hooks?: PoolHooks): void {
+function takeOutcome(outcome: RunOutcome, plan: Plan, ev: SweepEvents, hooks?: PoolHooks): void {
   const id = outcome.spec.id;
   if (outcome.outputError) throw new OutputError(outcome.outputError.path, outcome.outputError.code);
   if (hooks) hooks.done(outcome);
-  else record(dir, exp, outcome);
+  else record(plan, outcome);
   if (outcome.notice) ev.onNotice?.(`${id}: started over: ${outcome.notice}`);
   if (outcome.resumedAt !== null) ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
   ev.onRunEnd?.(outcome);
@@ -616,7 +638,7 @@ async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping
 }
 
 /** A finished run's rows: curves and samples first, the summary row last (it marks the run recorded). */
-function record(dir: string, exp: Experiment, o: RunOutcome): void {
+function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   const id = o.spec.id;
   appendRows(dir, 'curves', curveRows(id, o.curves));
   const samples: Row[] = sampleRows(id, o.samples);
@@ -627,7 +649,8 @@ function record(dir: string, exp: Experiment, o: RunOutcome): void {
       run_id: id,
       ...knobCells(o.spec),
       seed: o.spec.seed,
-      backend: exp.backend,
+      backend,
+      isa: o.isa,
       status: o.status,
       iterations: o.iterations,
       chars: o.chars,

@@ -29,7 +29,10 @@ export type Fault = 'throw' | 'exit';
 export interface RunTask {
   spec: RunSpec;
   budget: number;
+  /** The backend as resolved by the sweep (the same for every run), its code path, and threads per run. */
   backend: Backend;
+  isa: string;
+  threads: number;
   cadence: Cadence;
   markovOrder: number;
   /** Receives RunProgress reports while the run trains. */
@@ -78,6 +81,8 @@ export interface RunOutcome {
   resumedAt: number | null;
   /** Why a checkpoint found for the run was not resumed from. */
   notice: string | null;
+  /** The backend's code path the run used (native ISA, 'simd128', 'f64'); null if it failed before it started. */
+  isa: string | null;
   /** A write of the run's files failed (a full disk, an I/O error): the sweep stops with it (src/errors.ts OutputError). */
   outputError?: { path: string; code: string | undefined };
 }
@@ -104,5 +109,6 @@ export function failedOutcome(spec: RunSpec, error: string, wallS = 0): RunOutco
     samples: [],
     resumedAt: null,
     notice: null,
+    isa: null,
   };
 }

@@ -30,7 +30,8 @@ function startModel(task: RunTask, config: RnnConfig) {
   const found = opts ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
   // Successive halving: a promoted run with no resume point of this rung continues from the rung before.
   const from = found.ck ?? (task.continueFrom ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence }) : null);
-  const model = from ? modelFromCheckpoint(from) : createModel(task.backend, config);
+  const on = { threads: task.threads, isa: task.backend === 'native' ? task.isa : undefined };
+  const model = from ? modelFromCheckpoint(from, task.backend, on) : createModel(task.backend, config, undefined, on);
   const resume = from?.run;
   const ck = opts ? runCheckpointer(opts, name, model, task.backend, resume) : null;
   return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
@@ -98,6 +99,7 @@ export default function runTask(task: RunTask): RunOutcome {
       samples,
       resumedAt,
       notice: ignored,
+      isa: task.isa,
     };
   } catch (err) {
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -13,7 +13,7 @@ import type { OptimizerName } from '../model/types.js';
 /** A wasm32 memory is at most 65536 pages of 64 KiB, and the kernel's offsets are 32-bit: 4 GiB. */
 export const WASM_MAX_BYTES = 2 ** 32;
 
-/** The wasm host's evaluation block (EVAL_BLOCK in src/backend/wasm.ts): symbol ids staged per call. */
+/** min-char-rnn's wasm fast path's evaluation block (EVAL_BLOCK in src/backend/minCharRnnWasm.ts): symbol ids staged per call. */
 const WASM_EVAL_BLOCK = 4096;
 
 export interface RnnShape {
@@ -54,7 +54,7 @@ function ladderReferenceBytes(s: RnnShape): number {
 }
 
 /**
- * An estimate of src/backend/ladderModel.ts's allocations (f32): parameters, gradients and optimizer
+ * An estimate of src/backend/kernelModel.ts's allocations (f32): parameters, gradients and optimizer
  * slots; per layer the recurrent weights in four layouts (H × G each); the training workspace of n
  * steps and the scoring one of 256 (per layer Z, GH, hs, cs, dH, hT, ZT: about 3·G + 5·H per step;
  * logits V and two ids per step).
@@ -82,7 +82,7 @@ export function referenceBytes(s: RnnShape): number {
 }
 
 /**
- * Bytes of the WebAssembly model's linear memory, as `configure` in assembly/index.ts lays it out:
+ * Bytes of the WebAssembly model's linear memory, as `configure` in assembly/minCharRnn.ts lays it out:
  * parameters, Adagrad memory and gradients in f32 (3 × 4 bytes per parameter, rows padded to a
  * multiple of 4: Hp = ⌈H/4⌉·4, Vp likewise), then the workspace: hs (T+1)·Hp, ys T·Vp, dhy and
  * dhraw 2·T·Hp, five H-vectors, one V-vector, the staged ids and one mark per symbol.
@@ -96,6 +96,11 @@ export function wasmLinearBytes(s: RnnShape): number {
   const workspace = (T + 1) * Hp + T * Vp + 2 * T * Hp + 5 * Hp + Vp;
   const ids = Math.max(T + 1, WASM_EVAL_BLOCK + 1) + V;
   return 4 * (3 * params + workspace + ids);
+}
+
+/** Bytes of a model on its backend: the reference's Float64, else the f32 kernels' (native's arena is laid out as wasm's memory). */
+export function rnnBytes(s: RnnShape, backend: 'native' | 'wasm' | 'reference'): number {
+  return backend === 'reference' ? referenceBytes(s) : wasmBytes(s);
 }
 
 /** Bytes of the WebAssembly model in the process: its linear memory plus the Float64 initial parameters (8P). */
@@ -157,7 +162,7 @@ export interface MemoryCheck {
  * memory) and the Markov model over `markovChars` characters (the machine's memory).
  */
 export function memoryProblems(
-  run: RnnShape & { backend: 'wasm' | 'reference'; markovOrder: number; markovChars: number },
+  run: RnnShape & { backend: 'native' | 'wasm' | 'reference'; markovOrder: number; markovChars: number },
   machineBytes: number,
 ): MemoryCheck[] {
   const out: MemoryCheck[] = [];
@@ -165,7 +170,7 @@ export function memoryProblems(
   if (run.backend === 'wasm' && wasmLinearBytes(run) >= WASM_MAX_BYTES) {
     out.push({ part: 'rnn', bytes: wasmLinearBytes(run), limit: `the ${formatBytes(WASM_MAX_BYTES)} (4 GiB) WebAssembly address space` });
   } else {
-    const bytes = run.backend === 'wasm' ? wasmBytes(run) : referenceBytes(run);
+    const bytes = rnnBytes(run, run.backend);
     if (bytes > machineBytes) out.push({ part: 'rnn', bytes, limit: machine });
   }
   const mk = markovBytes(run.markovOrder, run.vocabSize, run.markovChars);

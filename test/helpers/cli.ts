@@ -98,9 +98,3 @@ export function writeExperiment(dir: string, exp: Record<string, unknown>, file 
   writeFileSync(path, JSON.stringify(exp, null, 2));
   return path;
 }
-
-/**
- * Whether ../shared/corpora holds the published corpora. Only test/holmes/ needs them, and
- * vitest.config.ts runs it where they are; no other test should skip on it (kept for a branch in flight).
- */
-export { HAVE_CORPORA } from '../holmes/corpora.js';

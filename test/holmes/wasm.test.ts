@@ -1,11 +1,11 @@
 /**
  * The WebAssembly fast path of min-char-rnn against the Float64 reference on holmes.txt: 2,000
- * iterations of the article's model, whose tolerances were measured on this text (test/wasm.test.ts
+ * iterations of the article's model, whose tolerances were measured on this text (test/min-char-rnn-wasm.test.ts
  * holds the tests on made-up data). Needs ../shared/corpora (test/holmes/corpora.ts).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WasmRnn } from '../../src/backend/wasm.js';
+import { MinCharRnnWasm } from '../../src/backend/minCharRnnWasm.js';
 import { buildVocab, encode } from '../../src/corpus/vocab.js';
 import { initParams } from '../../src/model/params.js';
 import { ReferenceModel } from '../../src/model/reference.js';
@@ -22,7 +22,7 @@ function bitsEqual(a: Float64Array, b: Float64Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () => {
+describe('MinCharRnnWasm on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () => {
   const text = readFileSync(HOLMES, 'utf8');
   const vocab = buildVocab(text);
   const data = encode(text, vocab);
@@ -56,7 +56,7 @@ describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () 
   it('2,000 iterations: smooth-loss curve tracks the reference as closely as f32 arithmetic allows', () => {
     refModel = new ReferenceModel(cfg);
     refCurve = smoothLossCurve(refModel);
-    const wasmCurve = smoothLossCurve(new WasmRnn(cfg));
+    const wasmCurve = smoothLossCurve(new MinCharRnnWasm(cfg));
     expect(refCurve).toHaveLength(20);
     // The early Adagrad steps (update ≈ lr·g/sqrt(g² + 1e-8)) amplify any rounding difference
     // about tenfold per iteration, so two correct runs separate after ~8 iterations and then wander
@@ -81,7 +81,7 @@ describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () 
 
   it('the first iterations, before that amplification, agree chunk by chunk', () => {
     const ref = new ReferenceModel(cfg);
-    const wasm = new WasmRnn(cfg);
+    const wasm = new MinCharRnnWasm(cfg);
     for (let n = 0; n < 5; n++) {
       const a = ref.trainChunk(data, 16 * n, 16);
       const b = wasm.trainChunk(data, 16 * n, 16);
@@ -91,7 +91,7 @@ describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () 
 
   it('the same seed gives bitwise-identical parameters run after run', () => {
     const runs = [0, 1].map(() => {
-      const m = new WasmRnn(cfg);
+      const m = new MinCharRnnWasm(cfg);
       smoothLossCurve(m);
       return { params: m.exportParams(), hidden: m.exportHidden() };
     });
@@ -102,11 +102,11 @@ describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () 
   it('evaluate() agrees with the reference on held-out text (same weights) and leaves training state alone', () => {
     const params = refModel.exportParams(); // trained weights
     const ref = new ReferenceModel(cfg, params);
-    const wasm = new WasmRnn(cfg, params);
+    const wasm = new MinCharRnnWasm(cfg, params);
     // Bring both to the same non-zero hidden state... by feeding the same chunk with lr ~ 0.
     const warm = { ...cfg, learningRate: 1e-30 };
     const refW = new ReferenceModel(warm, params);
-    const wasmW = new WasmRnn(warm, params);
+    const wasmW = new MinCharRnnWasm(warm, params);
     refW.trainChunk(data, trainEnd - 17, 16);
     wasmW.trainChunk(data, trainEnd - 17, 16);
     for (const [r, w] of [
@@ -128,7 +128,7 @@ describe('WasmRnn on holmes.txt (H=100, unroll 16, lr 0.1, clip 5, seed 1)', () 
   it('sample() draws what the reference draws from the same weights and generator', () => {
     const params = refModel.exportParams();
     const ref = new ReferenceModel(cfg, params);
-    const wasm = new WasmRnn(cfg, params);
+    const wasm = new MinCharRnnWasm(cfg, params);
     const prime = data.subarray(1000, 1020);
     for (const temperature of [1, 0.5]) {
       const a = ref.sample(prime, 300, temperature, makeRng(`sample:${temperature}`));

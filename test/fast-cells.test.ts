@@ -1,7 +1,10 @@
 /**
- * The wasm backend's gated cells (src/backend/ladderModel.ts: lstm, gru on the ladder's f32 SIMD
- * kernels) against the Float64 reference (src/model/reference.ts), from the same initial
- * parameters (both take the reference's initialisation; the wasm model rounds it to f32).
+ * The fast backends' one host model (src/backend/kernelModel.ts: rnn, gru, lstm on the f32 kernels
+ * of wasm and of native, each ISA this CPU runs forced in turn) against the Float64 reference
+ * (src/model/reference.ts), from the same initial parameters (both take the reference's
+ * initialisation; the fast model rounds it to f32). min-char-rnn's own configuration on wasm takes
+ * its fused fast path, tested in test/min-char-rnn-wasm.test.ts; every configuration here runs on
+ * the host model.
  *
  * Tolerances, and why:
  * - Gradients: relErr(a, b) = max_i |a_i − b_i| / max_i |b_i| per tensor (the worst element error
@@ -21,29 +24,20 @@
  *   symbols unless a uniform draw lands within ~1e-6 (the f32 error of p) of a cumulative-probability
  *   boundary: for 40 draws over V = 12 symbols that is a chance of about 40·12·1e-6 ≈ 5e-4, and the
  *   test is deterministic (fixed seeds), so it asserts equality.
- * - Dropout: the wasm model draws the reference's masks (same generator, same order), so the same
+ * - Dropout: the fast model draws the reference's masks (same generator, same order), so the same
  *   tolerances apply to its gradients and losses.
  * - Determinism: two runs of the same configuration give bitwise-identical losses and parameters.
  */
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../src/backend/index.js';
-import { WasmLadder } from '../src/backend/ladderModel.js';
+import { KernelModel } from '../src/backend/kernelModel.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import { initTensors } from '../src/model/spec.js';
 import type { CharModel, RnnConfig, Tensors } from '../src/model/types.js';
 import { StreamCursor } from '../src/train/chunks.js';
 import { makeRng } from '../src/util/rng.js';
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
+import { FAST_BACKENDS } from './helpers/backends.js';
+import { relErr } from './helpers/relErr.js';
 
 /** Text with some structure (so training lowers the loss): a noisy repeating phrase over V symbols. */
 function text(n: number, V: number, seed: string): Int32Array {
@@ -62,7 +56,10 @@ function livelyParams(c: RnnConfig): Tensors {
 
 const base = { vocabSize: 12, hiddenSize: 10, unroll: 7, learningRate: 2e-3, clip: 5, seed: 3 } as const;
 
-describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference', (cell) => {
+const CASES = FAST_BACKENDS.flatMap((b) => (['rnn', 'gru', 'lstm'] as const).map((cell) => ({ ...b, cell })));
+
+describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, opts, cell }) => {
+  const fast = (c: RnnConfig, p?: Tensors) => createModel(backend, c, p, opts);
   // [batch, layers, len]: H = 10 and V = 12 exercise the padding of H to 12; len < unroll a short chunk.
   it.each([
     [1, 1, 7],
@@ -74,8 +71,8 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     const c: RnnConfig = { ...base, cell, batch, layers, optimizer: 'adam' };
     const p = livelyParams(c);
     const ref = new ReferenceModel(c, p);
-    const wasm = createModel('wasm', c, p);
-    expect(wasm).toBeInstanceOf(WasmLadder);
+    const wasm = fast(c, p);
+    expect(wasm).toBeInstanceOf(KernelModel);
     const data = text(400, base.vocabSize, 'chunk');
     const starts = Array.from({ length: batch }, (_, b) => 11 + 90 * b);
     const rng = makeRng('h0');
@@ -93,7 +90,7 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     const c: RnnConfig = { ...base, cell, batch: 3, optimizer: 'adam', clipNorm: 1, learningRate: 1e-2 };
     const data = text(3000, base.vocabSize, 'train');
     const trainEnd = 2600;
-    const models = [new ReferenceModel(c), createModel('wasm', c)];
+    const models = [new ReferenceModel(c), fast(c)];
     const losses = models.map((m) => trainSteps(m, data, trainEnd, c, 20));
     for (let i = 0; i < 20; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
     expect(losses[0][19]).toBeLessThan(losses[0][0] * 0.95); // it learned something, so the comparison means something
@@ -110,7 +107,7 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     const data = text(3000, base.vocabSize, 'eval');
     const ref = new ReferenceModel(c);
     trainSteps(ref, data, 2600, c, 30);
-    const wasm = createModel('wasm', c);
+    const wasm = fast(c);
     wasm.importState(ref.exportState()); // the reference's parameters, optimizer memory and state, rounded to f32
     const [r, w] = [ref, wasm].map((m) => m.evaluate(data, 2600, 2900).bpc);
     expect(Math.abs(w - r)).toBeLessThan(1e-4);
@@ -128,7 +125,7 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     for (const [optimizer, learningRate] of [['adagrad', 0.01], ['rmsprop', 2e-3]] as const) {
       const c: RnnConfig = { ...base, cell, batch: 2, optimizer, learningRate, clip: 0.05 };
       const data = text(2000, base.vocabSize, optimizer);
-      const models = [new ReferenceModel(c), createModel('wasm', c)];
+      const models = [new ReferenceModel(c), fast(c)];
       const losses = models.map((m) => trainSteps(m, data, 1800, c, 5));
       for (let i = 0; i < 5; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(1e-3);
       const [pr, pw] = models.map((m) => m.exportParams());
@@ -140,7 +137,7 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 3, dropout: 0.3, optimizer: 'adam' };
     const p = livelyParams(c);
     const ref = new ReferenceModel(c, p);
-    const wasm = createModel('wasm', c, p);
+    const wasm = fast(c, p);
     const data = text(2000, base.vocabSize, 'dropout');
     const h0 = new Float64Array(ref.exportHidden().length);
     const r = ref.lossAndGradients(data, [5, 905], 7, h0); // draws the first chunk's masks in each
@@ -153,11 +150,57 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
     expect(Math.abs(wasm.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2);
   });
 
+  // Issue 21's regularisers: the masks are the reference's (same generator, same order: between the
+  // layers, then the input's, then the output's), so the tolerances above apply unchanged.
+  it.each([
+    [1, 2, 0, 0.3, 0.4],
+    [1, 1, 0, 0.5, 0],
+    [2, 3, 0.2, 0.25, 0.3],
+  ])('input and output dropout (%i layer(s), batch %i, dropout %f, input %f, output %f): the same gradients, losses, and an exact resume', (layers, batch, dropout, inputDropout, outputDropout) => {
+    const c: RnnConfig = { ...base, cell, batch, layers, dropout, inputDropout, outputDropout, optimizer: 'adam' };
+    const p = livelyParams(c);
+    const ref = new ReferenceModel(c, p);
+    const m = fast(c, p);
+    expect(m).toBeInstanceOf(KernelModel);
+    const data = text(2000, base.vocabSize, 'regularisers');
+    const starts = Array.from({ length: batch }, (_, b) => 5 + 600 * b);
+    const h0 = new Float64Array(ref.exportHidden().length);
+    const r = ref.lossAndGradients(data, starts, 7, h0);
+    const w = m.lossAndGradients(data, starts, 7, h0);
+    expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
+    for (const name of Object.keys(r.grads)) expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
+    const losses = [ref, m].map((x) => trainSteps(x, data, 1800, c, 8));
+    for (let i = 0; i < 8; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
+    expect(Math.abs(m.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2); // no dropout when scoring
+    // the generator's state travels with the model: a restored copy draws the same masks
+    const copy = fast(c);
+    copy.importState(m.exportState());
+    expect(m.exportState().rng?.dropout).toBeDefined();
+    expect(trainSteps(copy, data, 1800, c, 3)).toEqual(trainSteps(m, data, 1800, c, 3));
+  });
+
+  it('decoupled weight decay with each optimizer moves every tensor as the reference does (the weight matrices decayed, the biases not)', () => {
+    for (const [optimizer, learningRate] of [['adam', 1e-2], ['rmsprop', 2e-3], ['adagrad', 0.01]] as const) {
+      const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer, learningRate, clipNorm: 1, weightDecay: 5 };
+      const data = text(2000, base.vocabSize, `wd-${optimizer}`);
+      const models = [new ReferenceModel(c), fast(c), fast({ ...c, weightDecay: 0 })];
+      const losses = models.map((x) => trainSteps(x, data, 1800, c, 5));
+      for (let i = 0; i < 5; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(1e-3);
+      const [pr, pw, p0] = models.map((x) => x.exportParams());
+      for (const name of Object.keys(pr)) {
+        expect({ optimizer, name, err: relErr(pw[name], pr[name]) }).toSatisfy(({ err }: { err: number }) => err < 1e-3);
+        // 5 steps of × (1 − 5·lr) shrink a weight matrix by far more than the tolerance; a bias not at all
+        const decayed = relErr(p0[name], pr[name]);
+        if (pr[name].length > 1 && !/^b/.test(name.split('.')[0])) expect({ optimizer, name, decayed }).toSatisfy(({ decayed: d }: { decayed: number }) => d > 1e-2);
+      }
+    }
+  });
+
   it('is bitwise deterministic: two runs give identical losses, parameters and samples', () => {
     const c: RnnConfig = { ...base, cell, batch: 3, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const data = text(3000, base.vocabSize, 'det');
     const runs = [0, 1].map(() => {
-      const m = createModel('wasm', c);
+      const m = fast(c);
       const losses = trainSteps(m, data, 2600, c, 15);
       return { losses, params: m.exportParams(), bpc: m.evaluate(data, 2600, 2800).bpc, sample: m.sample([0], 30, 1, makeRng('s')) };
     });
@@ -170,24 +213,25 @@ describe.each(['lstm', 'gru'] as const)('wasm %s against the Float64 reference',
   it('starts from the reference\'s initialisation, exports the reference\'s tensor names and round-trips its own state', () => {
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const ref = new ReferenceModel(c).exportState();
-    const m = createModel('wasm', c);
+    const m = fast(c);
     const init = initTensors(c); // the reference's initialisation, rounded to f32
     expect(m.exportParams()).toEqual(Object.fromEntries(Object.entries(init).map(([k, v]) => [k, Float64Array.from(new Float32Array(v))])));
     const data = text(500, base.vocabSize, 'names');
     m.trainChunk(data, [0, 200], 7);
     const s = m.exportState();
     for (const part of ['params', 'optimizer', 'hidden'] as const) expect(Object.keys(s[part]).sort()).toEqual(Object.keys(ref[part]).sort());
-    const n = createModel('wasm', c);
+    const n = fast(c);
     n.importState(s);
     expect(n.trainChunk(data, [7, 207], 7)).toBe(m.trainChunk(data, [7, 207], 7));
     expect(n.exportState()).toEqual(m.exportState());
-    expect(() => n.importState({ ...s, params: { ...s.params, Wh: new Float64Array(3) } })).toThrow(/parameter Wh has 3 elements/);
+    const Wh = cell === 'rnn' ? 'Whh' : 'Wh'; // min-char-rnn's name for the recurrent weight
+    expect(() => n.importState({ ...s, params: { ...s.params, [Wh]: new Float64Array(3) } })).toThrow(new RegExp(`parameter ${Wh} has 3 elements`));
   });
 });
 
-describe('the wasm ladder\'s input checks', () => {
+describe.each(FAST_BACKENDS)("the host model's input checks ($label)", ({ backend, opts }) => {
   it('bad chunks, as the reference does', () => {
-    const m = createModel('wasm', { ...base, cell: 'gru', batch: 2 });
+    const m = createModel(backend, { ...base, cell: 'gru', batch: 2 }, undefined, opts);
     const data = text(100, base.vocabSize, 'bad');
     expect(() => m.trainChunk(data, 0, 3)).toThrow(/expected 2 stream start\(s\), got 1/);
     expect(() => m.trainChunk(data, [0, 95], 7)).toThrow(/does not fit data of length 100/);

@@ -1,17 +1,18 @@
 /**
- * The model ladder's WebAssembly kernels (build/ladder.wasm, and build/ladder-relaxed.wasm with
- * relaxed SIMD): the matrix products (gemm.ts), the LSTM and GRU cells over a chunk (lstm.ts,
- * gru.ts), the row-wise kernels and Adam (rows.ts), the other optimizers, value clipping and the
- * sampling softmax (optim.ts), and peak-throughput probes for the benchmark.
+ * The WebAssembly kernels of the one host model (build/kernels.wasm, and build/kernels-relaxed.wasm
+ * with relaxed SIMD): the matrix products (gemm.ts), the rnn, LSTM and GRU cells over a chunk
+ * (rnn.ts, lstm.ts, gru.ts), the row-wise kernels and Adam (rows.ts), the other optimizers, value
+ * clipping and the sampling softmax (optim.ts), and peak-throughput probes for the benchmark.
  *
- * Unlike assembly/index.ts, which owns its layout, these kernels take every buffer as a byte
- * address: the host (src/backend/ladderKernels.ts) lays the memory out from heapBase() on and
- * grows it. Nothing here allocates.
+ * Unlike assembly/minCharRnn.ts, which owns its layout, these kernels take every buffer as a byte
+ * address: the host (src/backend/wasmKernels.ts) lays the memory out from heapBase() on and grows
+ * it. Nothing here allocates.
  */
 export { gemmAB, gemmABt, gemmABtPacked, gemmAtB, packRows4 } from './gemm';
+export { rnnBackward, rnnForward } from './rnn';
 export { lstmBackward, lstmForward } from './lstm';
 export { gruBackward, gruForward } from './gru';
-export { adam, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
+export { adam, dropoutMask, gatherRows, scatterAddRows, softmaxXent, sumRows, sumSquares, transpose } from './rows';
 export { adagrad, clipValues, rmsprop, softmaxRow } from './optim';
 import { mac } from './gemm';
 

@@ -1,74 +1,46 @@
 /**
- * The wasm backend for the model ladder's gated cells (lstm, gru): 1–3 stacked layers with dropout
- * between them, B parallel streams, adagrad / rmsprop / adam, clipping by value and by global
- * norm — the reference model's algorithm (src/model/reference.ts) in f32 on the ladder's SIMD
- * kernels (assembly/ladder.ts, through src/backend/ladderKernels.ts), behind the same CharModel
- * interface:
+ * The one host model of the fast backends: every cell (rnn, gru, lstm), 1–3 stacked layers with
+ * dropout between them, B parallel streams, adagrad / rmsprop / adam, clipping by value and by
+ * global norm — the reference model's algorithm (src/model/reference.ts) in f32, driving a kernel
+ * interface (src/backend/kernels.ts) that the WebAssembly kernels (wasmKernels.ts) and the native
+ * ones (nativeKernels.ts) implement, behind the same CharModel interface:
  *
  *   layer 0:   Z = W_xᵀ[x_t] + b         (a row gather: the one-hot product)
  *   layer ℓ:   Z = h^{ℓ−1}_t·W_xᵀ + b    (one product over all T·B rows)
- *   then the cell's recurrence over the chunk (ladderCells.ts);  y = h^top·W_hyᵀ + b_y
+ *   then the cell's recurrence over the chunk (one kernel call);  y = h^top·W_hyᵀ + b_y
  *   loss = (1/B) Σ_b Σ_t −ln softmax(y)[target]   (the reference's: summed over time, mean over streams)
  *
  * then the gradients (backward through the same steps), clipped element-wise (clip), rescaled to
  * the global norm clipNorm if larger, and one optimizer step. Parameters start from the
- * reference's initialisation (src/model/spec.ts) converted to f32, so both backends start alike;
+ * reference's initialisation (src/model/spec.ts) converted to f32, so every backend starts alike;
  * state is exported and imported under the reference's names. Evaluation and sampling run one
  * stream (the last: the one that read the text just before the held-out tail) from the carried
- * state, as the reference does. Dropout between layers (training only) draws the reference's masks
- * from the same generator in the same order, so both backends drop the same units.
+ * state, as the reference does. Dropout (training only) — between the layers, on the input (each
+ * character's one-hot scaled by its mask value: the row gather and its gradient take a scale per
+ * row), before the output layer — draws the reference's masks from the same generator in the same
+ * order, so all backends drop the same units. Decoupled weight decay is the optimizer kernels'
+ * `decay` factor, passed for the runs of weight matrices of the parameter region (not the biases).
  */
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from '../model/checks.js';
-import { initTensors, modelTensors } from '../model/spec.js';
+import { initTensors, layerTensorName, modelTensors } from '../model/spec.js';
 import { CELLS } from '../model/cells/index.js';
-import {
-  withDefaults,
-  type CharModel,
-  type EvalResult,
-  type FullConfig,
-  type LossAndGradients,
-  type ModelState,
-  type RnnConfig,
-  type Starts,
-  type Tensors,
-} from '../model/types.js';
-import { makeRng, sampleIndex, type Rng } from '../util/rng.js';
-import { WASM_CELLS, type LayerBuffers, type RecurrentWeights, type WasmCell } from './ladderCells.js';
-import { LadderKernels, roundUp4, type LadderBuild, type Mat, type Packed } from './ladderKernels.js';
-import { TensorLayout } from './ladderLayout.js';
+import { withDefaults, type CharModel, type EvalResult, type FullConfig, type LossAndGradients } from '../model/types.js';
+import type { ModelState, RnnConfig, Starts, Tensors } from '../model/types.js';
+import { makeSavableRng, sampleIndex, type Rng, type RngState } from '../util/rng.js';
+import { CELL_ENTRIES, type CellEntry } from './cells.js';
+import { OPTIMIZER_SLOTS as SLOTS, RNG_STATE_INTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
+import { TensorLayout } from './layout.js';
+import { allocLayerWeights, allocWorkspace, EVAL_BLOCK, packLayerWeights, type LayerWeights, type Workspace } from './workspace.js';
 
-/** Held-out symbols scored per forward call (one stream). */
-const EVAL_BLOCK = 256;
 const OPT_EPS = 1e-8;
 const RMSPROP_DECAY = 0.95;
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-/** The optimizer memories by slot name (src/optim/optimizers.ts's names). */
-const SLOTS = { adagrad: ['mem'], rmsprop: ['ms'], adam: ['m', 'v'] } as const;
 
-/** Buffers of one chunk shape (T steps × B streams): training's, or one stream's for scoring and sampling. */
-interface Workspace {
-  T: number;
-  B: number;
-  ids: number; // T·B i32, row t·B + b
-  targets: number;
-  logits: Mat; // T·B × V
-  layers: LayerBuffers[];
-  /** Training with dropout: per boundary ℓ → ℓ+1, the mask (0 or 1/(1 − p)) and the masked h^ℓ, T·B × H. */
-  dropout: { mask: Mat; dropped: Mat }[] | null;
-}
-
-/** The configurations the wasm ladder serves: the gated cells (others are refused, naming the cell). */
-export function checkLadderServes(config: RnnConfig): void {
-  const c = withDefaults(config);
-  if (!(c.cell in WASM_CELLS)) throw new RangeError(`the wasm ladder backend serves cells ${Object.keys(WASM_CELLS).join(', ')}; got cell ${c.cell}`);
-}
-
-export class WasmLadder implements CharModel {
+export class KernelModel implements CharModel {
   readonly config: FullConfig;
   private lr: number;
-  private readonly k: LadderKernels;
-  private readonly cell: WasmCell;
+  private readonly cell: CellEntry;
   private readonly layout: TensorLayout;
   private readonly L: number;
   private readonly H: number;
@@ -77,86 +49,63 @@ export class WasmLadder implements CharModel {
   private readonly G: Mat; // the gradients
   private readonly slots: Record<string, Mat>; // the optimizer memories
   private adamStep = 0;
-  private readonly rec: RecurrentWeights[]; // per layer: W_h packed, W_hᵀ packed
-  private readonly WhT: Mat[]; // per layer: W_hᵀ (H × G), the transposed copy before packing
-  private readonly WxP: (Packed | null)[]; // per layer > 0: W_x packed for the input product
+  private readonly weights: LayerWeights[];
+  private readonly WhyF: Packed; // W_hy for h·W_hyᵀ
+  private readonly WhyB: Packed; // and for dy·W_hy
   private readonly carryH: Mat[]; // per layer: B × H, the carried state
   private readonly carryC: (Mat | null)[];
   private readonly train: Workspace;
   private readonly infer: Workspace;
-  private readonly dropoutRng: Rng;
+  /** The dropout generator's state in kernel memory (the reference's generator: the same masks). */
+  private readonly dropoutRng: number;
 
-  constructor(config: RnnConfig, initial?: Tensors, build: LadderBuild = 'simd128') {
+  constructor(
+    config: RnnConfig,
+    initial: Tensors | undefined,
+    private readonly k: Kernels,
+  ) {
     checkModelConfig(config);
-    checkLadderServes(config);
     const c = (this.config = withDefaults(config));
     this.lr = c.learningRate;
     const params = initial ?? initTensors(c);
     const tensors = modelTensors(c);
     checkTensors('parameter', params, tensors.map((t) => [t.fullName, t.rows * t.cols]));
-    this.cell = WASM_CELLS[c.cell];
+    this.cell = CELL_ENTRIES[c.cell];
     [this.L, this.H, this.V] = [c.layers, c.hiddenSize, c.vocabSize];
-    this.layout = new TensorLayout(tensors, this.H, this.cell.nGates);
-    const k = (this.k = new LadderKernels(build));
+    this.layout = new TensorLayout(tensors, this.H, this.cell.nGates, this.cell.inputWeight, k.align);
     this.P = k.alloc(1, this.layout.size);
     this.G = k.alloc(1, this.layout.size);
     this.slots = Object.fromEntries(SLOTS[c.optimizer].map((s) => [s, k.alloc(1, this.layout.size)]));
-    const G = this.cell.nGates * roundUp4(this.H);
-    this.WhT = [];
-    this.rec = [];
-    this.WxP = [];
-    this.carryH = [];
-    this.carryC = [];
-    for (let l = 0; l < this.L; l++) {
-      const Wh = this.tensor(this.P, 'Wh', l);
-      this.WhT.push(k.alloc(this.H, G));
-      const bh = this.cell.hiddenBias ? this.tensor(this.P, this.cell.hiddenBias, l) : null;
-      this.rec.push({ WhP: k.allocPacked(Wh), WhTP: k.allocPacked({ rows: this.H, cols: G }), bh });
-      this.WxP.push(l === 0 ? null : k.allocPacked(this.tensor(this.P, 'Wx', l)));
-      this.carryH.push(k.alloc(c.batch, this.H));
-      this.carryC.push(this.cell.hasCellState ? k.alloc(c.batch, this.H) : null);
-    }
-    this.dropoutRng = makeRng(`dropout:${c.seed}`); // the reference's generator
-    this.train = this.workspace(c.unroll, c.batch, true);
-    this.infer = this.workspace(EVAL_BLOCK, 1, false);
+    this.weights = Array.from({ length: this.L }, (_, l) => allocLayerWeights(k, this.layout, this.P, this.cell, l));
+    const Why = this.layout.mat(this.P, 'Why');
+    [this.WhyF, this.WhyB] = [k.allocPacked(Why, 'ABt'), k.allocPacked(Why, 'AB')];
+    this.carryH = Array.from({ length: this.L }, () => k.alloc(c.batch, this.H));
+    this.carryC = Array.from({ length: this.L }, () => (this.cell.hasCellState ? k.alloc(c.batch, this.H) : null));
+    this.dropoutRng = k.allocI32(RNG_STATE_INTS);
+    this.writeRng(makeSavableRng(`dropout:${c.seed}`).state()); // the reference's generator, as it starts
+    const shape = { L: this.L, H: this.H, V: this.V, dropout: c.dropout, inputDropout: c.inputDropout, outputDropout: c.outputDropout };
+    this.train = allocWorkspace(k, this.cell, shape, c.unroll, c.batch, true);
+    this.infer = allocWorkspace(k, this.cell, shape, EVAL_BLOCK, 1, false);
     this.layout.write(k, this.P, params);
     this.refreshWeights();
   }
 
+  /** Where this model runs: 'wasm' or 'native', and the kernels' code path. */
+  get kernels(): { backend: string; isa: string; threads: number } {
+    return { backend: this.k.backend, isa: this.k.isa, threads: this.k.threads };
+  }
+
   /** The kernel matrix of layer l's tensor `name` (the cell's own name) in a region. */
   private tensor(region: Mat, name: string, l: number): Mat {
-    return this.layout.mat(region, l === 0 ? name : `${name}.${l}`);
+    return this.layout.mat(region, layerTensorName(name, l));
   }
 
-  private workspace(T: number, B: number, training: boolean): Workspace {
-    const { k, H, V } = this;
-    const Hp = roundUp4(H);
-    const G = this.cell.nGates * Hp;
-    const n = T * B;
-    const layers = Array.from({ length: this.L }, (): LayerBuffers => ({
-      Z: k.alloc(n, G),
-      GH: this.cell.hiddenBias ? k.alloc(n, G) : null,
-      hs: k.alloc(n + B, H),
-      cs: this.cell.hasCellState ? k.alloc(n + B, H) : null,
-      train: training
-        ? { dH: k.alloc(n, H), dh: k.alloc(B, H), dc: this.cell.hasCellState ? k.alloc(B, H) : null, hT: k.alloc(Hp, n), hTP: k.allocPacked({ rows: H, cols: n }), ZT: k.alloc(G, n) }
-        : null,
-    }));
-    const dropout = training && this.config.dropout > 0 && this.L > 1 ? Array.from({ length: this.L - 1 }, () => ({ mask: k.alloc(n, H), dropped: k.alloc(n, H) })) : null;
-    return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, V), layers, dropout };
-  }
-
-  /** After every change of the weights: W_h packed, W_hᵀ packed, deeper layers' W_x packed. */
+  /** After every change of the weights: their prepared copies. */
   private refreshWeights(): void {
-    const k = this.k;
-    for (let l = 0; l < this.L; l++) {
-      const Wh = this.tensor(this.P, 'Wh', l);
-      k.packRows4(this.rec[l].WhP, Wh);
-      k.transpose(this.WhT[l], Wh);
-      k.packRows4(this.rec[l].WhTP, this.WhT[l]);
-      const WxP = this.WxP[l];
-      if (WxP) k.packRows4(WxP, this.tensor(this.P, 'Wx', l));
-    }
+    for (let l = 0; l < this.L; l++) packLayerWeights(this.k, this.layout, this.P, this.cell, l, this.weights[l]);
+    const Why = this.layout.mat(this.P, 'Why');
+    this.k.pack(this.WhyF, Why);
+    this.k.pack(this.WhyB, Why);
   }
 
   /** Stages the chunk's inputs and targets, row t·B + b (the checks are the caller's). */
@@ -182,13 +131,19 @@ export class WasmLadder implements CharModel {
       const buf = ws.layers[l];
       const Z = k.rowsOf(buf.Z, 0, n);
       const bias = this.tensor(P, this.cell.inputBias, l);
-      if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, 'Wx', 0), bias); // Z = W_xᵀ[x] + b
-      else k.gemmABtPacked(Z, this.inputOf(ws, l, n), this.WxP[l]!, { bias }); // Z = h_below·W_xᵀ + b
-      this.cell.forward(k, len, ws.B, buf, this.rec[l]);
+      if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, this.cell.inputWeight, 0), bias, ws.inputMask ?? undefined); // Z = W_xᵀ[x]·m + b
+      else k.gemmPacked(Z, this.inputOf(ws, l, n), this.weights[l].WxF!, { bias }); //          Z = h_below·W_xᵀ + b
+      k.cellForward(this.cell.kind, len, ws.B, buf, this.weights[l].WhF, this.weights[l].bh);
       if (ws.dropout && l < this.L - 1) this.applyMask(k.rowsOf(buf.hs, ws.B, n), ws.dropout[l].mask, k.rowsOf(ws.dropout[l].dropped, 0, n));
     }
-    const top = k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
-    k.gemmABt(k.rowsOf(ws.logits, 0, n), top, this.layout.mat(P, 'Why'), { bias: this.layout.mat(P, 'by') }); // y = h·W_hyᵀ + b_y
+    const top = this.topOf(ws, n);
+    if (ws.outputDropout) this.applyMask(k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n), ws.outputDropout.mask, top);
+    k.gemmPacked(k.rowsOf(ws.logits, 0, n), top, this.WhyF, { bias: this.layout.mat(P, 'by') }); // y = h·W_hyᵀ + b_y
+  }
+
+  /** The output layer's input over n rows: the top layer's h, or its masked copy when training with output dropout. */
+  private topOf(ws: Workspace, n: number): Mat {
+    return ws.outputDropout ? this.k.rowsOf(ws.outputDropout.dropped, 0, n) : this.k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
   }
 
   /** The input of layer l > 0 over n rows: h of the layer below, through the dropout mask when training with dropout. */
@@ -203,63 +158,76 @@ export class WasmLadder implements CharModel {
   }
 
   /**
-   * Fresh masks for a chunk of len steps, drawn as the reference draws them: in the order
-   * (t, boundary, stream, unit), each unit kept with probability 1 − p and scaled by 1/(1 − p).
+   * Fresh masks for a chunk of len steps, drawn as the reference draws them, each value kept with
+   * probability 1 − p and scaled by 1/(1 − p): between the layers in the order (t, boundary, stream,
+   * unit), then the input's (t, stream), then the output's (t, stream, unit).
    */
   private drawMasks(len: number): void {
-    const ws = this.train;
-    if (!ws.dropout) return;
-    const p = this.config.dropout;
-    const views = ws.dropout.map((d) => this.k.view(d.mask));
-    const ld = ws.dropout[0].mask.ld;
-    for (let t = 0; t < len; t++) {
-      for (const v of views) {
-        for (let b = 0; b < ws.B; b++) {
-          const row = (t * ws.B + b) * ld;
-          for (let j = 0; j < this.H; j++) v[row + j] = this.dropoutRng() < p ? 0 : 1 / (1 - p);
-        }
-      }
-    }
+    const { k, train: ws, config: c, H, dropoutRng: rng } = this;
+    const n = len * ws.B;
+    if (ws.dropout?.length === 1) k.dropoutMask(ws.dropout[0].mask, n, H, c.dropout, rng);
+    else if (ws.dropout) for (let t = 0; t < len; t++) for (const d of ws.dropout) k.dropoutMask(k.rowsOf(d.mask, t * ws.B, ws.B), ws.B, H, c.dropout, rng);
+    if (ws.inputMask) k.dropoutMask(ws.inputMask, 1, n, c.inputDropout, rng);
+    if (ws.outputDropout) k.dropoutMask(ws.outputDropout.mask, n, H, c.outputDropout, rng);
+  }
+
+  private writeRng(s: RngState): void {
+    const v = [...s.S, s.i, s.j];
+    const byte = (x: number) => Number.isInteger(x) && x >= 0 && x <= 255;
+    if (s.S.length !== 256 || !v.every(byte)) throw new RangeError('dropout generator state: expected S[256], i and j, each an integer 0..255');
+    this.k.writeI32(this.dropoutRng, v);
+  }
+
+  private readRng(): RngState {
+    const v = this.k.readI32(this.dropoutRng, RNG_STATE_INTS);
+    return { i: v[256], j: v[257], S: Array.from(v.subarray(0, 256)) };
   }
 
   /** Loss (the reference's) and raw gradients into G, after forward over len steps of the training workspace. */
   private backward(len: number): number {
-    const { k, G, P, train: ws } = this;
+    const { k, G, train: ws } = this;
     const n = len * ws.B;
     const logits = k.rowsOf(ws.logits, 0, n);
     const nats = k.softmaxXent(logits, ws.targets, 1 / ws.B); // logits ← dy = (p − onehot)/B
-    const top = k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
-    k.gemmAtB(this.layout.mat(G, 'Why'), logits, top); // dW_hy = dyᵀ·h
+    const top = this.topOf(ws, n);
+    k.gemmAtB(this.layout.mat(G, 'Why'), logits, top); // dW_hy = dyᵀ·h (masked)
     k.sumRows(this.layout.mat(G, 'by'), logits); //        db_y = Σ dy
-    k.gemmAB(k.rowsOf(ws.layers[this.L - 1].train!.dH, 0, n), logits, this.layout.mat(P, 'Why')); // dh_top = dy·W_hy
-    if (len < ws.T) for (const buf of ws.layers) k.view(buf.train!.ZT).fill(0); // no stale columns past len·B
-    for (let l = this.L - 1; l >= 0; l--) {
-      const buf = ws.layers[l];
-      const gbh = this.cell.hiddenBias ? this.tensor(G, this.cell.hiddenBias, l) : null;
-      this.cell.backward(k, len, ws.B, buf, this.rec[l], this.tensor(G, 'Wh', l), gbh); // Z ← dZ
-      const dZ = k.rowsOf(buf.Z, 0, n);
-      k.sumRows(this.tensor(G, this.cell.inputBias, l), dZ); // db = Σ dZ
-      const gWx = this.tensor(G, 'Wx', l);
-      if (l === 0) {
-        k.view(gWx).fill(0);
-        k.scatterAddRows(gWx, ws.ids, dZ); // dW_xᵀ[x] += dZ
-      } else {
-        const dHbelow = k.rowsOf(ws.layers[l - 1].train!.dH, 0, n);
-        k.gemmAtB(gWx, dZ, this.inputOf(ws, l, n)); //                 dW_x = dZᵀ·h_below (masked)
-        k.gemmAB(dHbelow, dZ, this.tensor(P, 'Wx', l)); //              dh_below = dZ·W_x
-        if (ws.dropout) this.applyMask(dHbelow, ws.dropout[l - 1].mask, dHbelow); //  ⊙ mask
-      }
-    }
+    const dTop = k.rowsOf(ws.layers[this.L - 1].train!.dH, 0, n);
+    k.gemmPacked(dTop, logits, this.WhyB); // dh_top = dy·W_hy
+    if (ws.outputDropout) this.applyMask(dTop, ws.outputDropout.mask, dTop); // ⊙ mask
+    for (let l = this.L - 1; l >= 0; l--) this.layerBackward(l, len);
     return nats / ws.B;
+  }
+
+  /** Back through layer l: its recurrence, its input projection, and the gradient into the layer below. */
+  private layerBackward(l: number, len: number): void {
+    const { k, G, train: ws, cell } = this;
+    const n = len * ws.B;
+    const buf = ws.layers[l];
+    for (const m of [buf.train!.dh, buf.train!.dc]) if (m) k.view(m).fill(0); // truncated BPTT: nothing from beyond the chunk
+    k.cellBackward(cell.kind, len, ws.B, buf, this.weights[l].WhB, this.tensor(G, cell.recurrentWeight, l)); // Z ← dZ
+    const dZ = k.rowsOf(buf.Z, 0, n);
+    if (cell.hiddenBias) k.sumRows(this.tensor(G, cell.hiddenBias, l), k.rowsOf(buf.GH!, 0, n)); // db_h = Σ ∂gh
+    k.sumRows(this.tensor(G, cell.inputBias, l), dZ); // db = Σ dZ
+    const gWx = this.tensor(G, cell.inputWeight, l);
+    if (l === 0) {
+      k.view(gWx).fill(0);
+      k.scatterAddRows(gWx, ws.ids, dZ, ws.inputMask ?? undefined); // dW_xᵀ[x] += dZ·m
+      return;
+    }
+    const dHbelow = k.rowsOf(ws.layers[l - 1].train!.dH, 0, n);
+    k.gemmAtB(gWx, dZ, this.inputOf(ws, l, n)); //       dW_x = dZᵀ·h_below (masked)
+    k.gemmPacked(dHbelow, dZ, this.weights[l].WxB!); //  dh_below = dZ·W_x
+    if (ws.dropout) this.applyMask(dHbelow, ws.dropout[l - 1].mask, dHbelow); //  ⊙ mask
   }
 
   /** Copies the carried state of stream `from` (of every stream, if null) into block 0 of a workspace. */
   private stateIn(ws: Workspace, from: number | null): void {
     const { k } = this;
     for (let l = 0; l < this.L; l++) {
-      const pairs: [Mat, Mat | null][] = [[this.carryH[l], ws.layers[l].hs], [this.carryC[l]!, ws.layers[l].cs]];
+      const pairs: [Mat | null, Mat | null][] = [[this.carryH[l], ws.layers[l].hs], [this.carryC[l], ws.layers[l].cs]];
       for (const [carry, hs] of pairs) {
-        if (hs === null) continue;
+        if (hs === null || carry === null) continue;
         const src = from === null ? carry : k.rowsOf(carry, from, 1);
         k.view(k.rowsOf(hs, 0, src.rows)).set(k.view(src));
       }
@@ -311,18 +279,29 @@ export class WasmLadder implements CharModel {
     this.lr = lr;
   }
 
-  /** Clip by value, then by global norm, then one optimizer step; repack the weights. */
+  /**
+   * Clip by value, then by global norm, then one optimizer step; re-prepare the weights. Without a
+   * norm clip the value clip is the optimizer's own first operation (one pass over the gradient).
+   */
   private step(): void {
     const { k, G, P, config: c } = this;
-    if (Number.isFinite(c.clip)) k.clipValues(G, c.clip);
-    let scale = 1;
+    const s: OptimizerStep = { kind: c.optimizer, lr: this.lr, eps: OPT_EPS, clip: c.clip, alpha: RMSPROP_DECAY };
+    if (c.optimizer === 'adam') Object.assign(s, { ...ADAM, step: ++this.adamStep });
     if (c.clipNorm > 0) {
+      if (Number.isFinite(c.clip)) k.clipValues(G, c.clip);
+      s.clip = Infinity;
       const norm = Math.sqrt(k.sumSquares(G));
-      if (norm > c.clipNorm) scale = c.clipNorm / norm;
+      if (norm > c.clipNorm) s.gradScale = c.clipNorm / norm;
     }
-    if (c.optimizer === 'adagrad') k.adagrad(P, G, this.slots.mem, this.lr, OPT_EPS, scale);
-    else if (c.optimizer === 'rmsprop') k.rmsprop(P, G, this.slots.ms, this.lr, RMSPROP_DECAY, OPT_EPS, scale);
-    else k.adam(P, G, this.slots.m, this.slots.v, { lr: this.lr, step: ++this.adamStep, ...ADAM, gradScale: scale });
+    const slots = SLOTS[c.optimizer].map((name) => this.slots[name]);
+    if (c.weightDecay > 0) {
+      // decoupled weight decay (src/optim/optimizers.ts withWeightDecay): the weight matrices × (1 − lr·λ) first
+      const runs = (m: Mat) => this.layout.runs(m).map((r) => r.mat);
+      const [Pr, Gr, Sr] = [this.layout.runs(P), runs(G), slots.map(runs)];
+      Pr.forEach((r, i) => k.optimize(r.mat, Gr[i], Sr.map((x) => x[i]), r.weights ? { ...s, decay: 1 - this.lr * c.weightDecay } : s));
+    } else {
+      k.optimize(P, G, slots, s);
+    }
     this.refreshWeights();
   }
 
@@ -417,7 +396,7 @@ export class WasmLadder implements CharModel {
   private namedState(): Tensors {
     const out: Tensors = {};
     CELLS[this.config.cell].states.forEach((name, s) => {
-      for (let l = 0; l < this.L; l++) out[l === 0 ? name : `${name}.${l}`] = this.k.read(s === 0 ? this.carryH[l] : this.carryC[l]!);
+      for (let l = 0; l < this.L; l++) out[layerTensorName(name, l)] = this.k.read(s === 0 ? this.carryH[l] : this.carryC[l]!);
     });
     return out;
   }
@@ -430,7 +409,10 @@ export class WasmLadder implements CharModel {
   }
 
   exportState(): ModelState {
-    return { params: this.exportParams(), optimizer: this.optimizerState(), hidden: this.namedState() };
+    const state: ModelState = { params: this.exportParams(), optimizer: this.optimizerState(), hidden: this.namedState() };
+    const { dropout, inputDropout, outputDropout } = this.config;
+    if (dropout > 0 || inputDropout > 0 || outputDropout > 0) state.rng = { dropout: this.readRng() }; // as the reference: a resume draws the same masks
+    return state;
   }
 
   importState(s: ModelState): void {
@@ -446,8 +428,9 @@ export class WasmLadder implements CharModel {
     }
     if (this.config.optimizer === 'adam') this.adamStep = s.optimizer.t[0];
     CELLS[this.config.cell].states.forEach((name, si) => {
-      for (let l = 0; l < this.L; l++) k.write(si === 0 ? this.carryH[l] : this.carryC[l]!, s.hidden[l === 0 ? name : `${name}.${l}`]);
+      for (let l = 0; l < this.L; l++) k.write(si === 0 ? this.carryH[l] : this.carryC[l]!, s.hidden[layerTensorName(name, l)]);
     });
+    if (s.rng?.dropout) this.writeRng(s.rng.dropout);
     this.refreshWeights();
   }
 }

@@ -1,6 +1,9 @@
 /**
- * charlab's WebAssembly SIMD kernels: min-char-rnn (forward, backward, element-wise clipping,
- * Adagrad), held-out scoring and sampling, in f32x4.
+ * min-char-rnn's fused WebAssembly SIMD kernels (build/min-char-rnn.wasm): forward, backward,
+ * element-wise clipping and Adagrad in one call per chunk, held-out scoring and sampling, in f32x4.
+ * The wasm backend's named fast path for exactly min-char-rnn's configuration (cell rnn, one layer,
+ * one stream, Adagrad, no norm clip: src/backend/minCharRnnWasm.ts); every other configuration
+ * runs on the one host model (src/backend/kernelModel.ts) over assembly/kernels.ts.
  *
  * One instance holds one model. The host calls configure() once, grows the memory to the size it
  * returns, fills the weights at the addresses of the exported buffer globals (WxhT, Whh, …), and
@@ -594,7 +597,7 @@ export function sampleStep(x: i32, invT: f32, wantProbs: bool): void {
   }
 }
 
-// ---- test seam: used only by the tests (src/backend/wasmTesting.ts), never by training -------
+// ---- test seam: used only by the tests (src/backend/minCharRnnTesting.ts), never by training -------
 
 /**
  * Applies the vector tanh (which = 0) or exp (which = 1) to n floats at `ids`, in place (n a

@@ -1,8 +1,8 @@
 /**
- * The test seam of the WebAssembly kernels: what only the tests call, kept out of the backend's
+ * The test seam of min-char-rnn's fused WebAssembly kernels: what only the tests call, kept out of the backend's
  * classes. Product code never imports this module.
  */
-import { instantiateKernels } from './wasm.js';
+import { instantiateKernels } from './minCharRnnWasm.js';
 
 /** Most values testVectorMath accepts at once. */
 export const VECTOR_MATH_MAX = 4096;

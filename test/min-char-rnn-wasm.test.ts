@@ -1,7 +1,8 @@
 /**
- * The WebAssembly SIMD backend against the Float64 reference (src/model/rnn.ts).
+ * min-char-rnn's fused WebAssembly kernels (src/backend/minCharRnnWasm.ts, the wasm backend's fast
+ * path for exactly min-char-rnn's configuration) against the Float64 reference (src/model/reference.ts).
  *
- * Needs build/charlab.wasm: `npm run build` (or `npm run build:wasm`) first; `npm test` does it.
+ * Needs build/min-char-rnn.wasm: `npm run build` (or `npm run build:wasm`) first; `npm test` does it.
  *
  * Relative metric used throughout, per parameter array:
  *   relErr(a, b) = max_i |a_i − b_i| / max(max_i |b_i|, 1e-30)
@@ -11,23 +12,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, createModel } from '../src/backend/index.js';
-import { WasmRnn, wasmModule } from '../src/backend/wasm.js';
-import { testVectorMath } from '../src/backend/wasmTesting.js';
+import { KernelModel } from '../src/backend/kernelModel.js';
+import { MinCharRnnWasm, wasmModule } from '../src/backend/minCharRnnWasm.js';
+import { testVectorMath } from '../src/backend/minCharRnnTesting.js';
 import { initParams } from '../src/model/params.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
+import { relErr } from './helpers/relErr.js';
 
 function config(vocabSize: number, hiddenSize: number, unroll: number, seed: string | number = 1): RnnConfig {
   return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed };
@@ -45,7 +37,7 @@ function bitsEqual(a: Float64Array, b: Float64Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-describe('WasmRnn: gradients against the Float64 reference', () => {
+describe('MinCharRnnWasm: gradients against the Float64 reference', () => {
   // [V, H, unroll, len, weight scale]: odd sizes exercise the padding of H and V to multiples of 4,
   // len < unroll a short final chunk, H=100/V=54 the benchmark shape, H=256 the 6-wide blocks.
   const cases: [number, number, number, number, number][] = [
@@ -89,7 +81,7 @@ describe('WasmRnn: gradients against the Float64 reference', () => {
     const rng = makeRng('step-data');
     for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng() * c.vocabSize);
     const ref = new ReferenceModel(c, params);
-    const wasm = new WasmRnn(c, params);
+    const wasm = new MinCharRnnWasm(c, params);
     for (let step = 0; step < 3; step++) {
       const a = ref.trainChunk(data, 3 + 12 * step, 12);
       const b = wasm.trainChunk(data, 3 + 12 * step, 12);
@@ -106,7 +98,7 @@ describe('WasmRnn: gradients against the Float64 reference', () => {
   });
 });
 
-describe('WasmRnn: plumbing', () => {
+describe('MinCharRnnWasm: plumbing', () => {
   it('a diverging run (learning rate 1000) shows an infinite loss at the same iteration as the reference', () => {
     const rng = makeRng('diverge');
     const data = Int32Array.from({ length: 400 }, () => Math.floor(rng() * 20));
@@ -117,25 +109,25 @@ describe('WasmRnn: plumbing', () => {
     const c = { ...config(20, 8, 8), learningRate: 1000 };
     const ref = firstBadIteration(new ReferenceModel(c));
     expect(ref).not.toBeNull();
-    expect(firstBadIteration(new WasmRnn(c))).toBe(ref);
+    expect(firstBadIteration(new MinCharRnnWasm(c))).toBe(ref);
   });
 
   it('exports the parameters it was given (rounded to f32) and a zero hidden state', () => {
     const c = config(9, 14, 4);
     const params = randomParams(c, 1, 'roundtrip');
-    const out = new WasmRnn(c, params).exportParams();
+    const out = new MinCharRnnWasm(c, params).exportParams();
     for (const name of PARAM_NAMES) {
       expect(Array.from(out[name])).toEqual(Array.from(params[name], (v) => Math.fround(v)));
     }
-    const m = new WasmRnn(c, params);
+    const m = new MinCharRnnWasm(c, params);
     expect(Array.from(m.exportHidden())).toEqual(new Array(14).fill(0));
   });
 
   it('compiles the module once per thread; each model has its own memory', () => {
     expect(wasmModule()).toBe(wasmModule());
     const c = config(6, 8, 4);
-    const a = new WasmRnn(c);
-    const b = new WasmRnn(c);
+    const a = new MinCharRnnWasm(c);
+    const b = new MinCharRnnWasm(c);
     const data = Int32Array.from([0, 1, 2, 3, 4, 5, 0, 1]);
     a.trainChunk(data, 0, 4);
     expect(bitsEqual(b.exportParams().Whh, initParams(c).Whh.map(Math.fround))).toBe(true);
@@ -143,7 +135,7 @@ describe('WasmRnn: plumbing', () => {
   });
 
   it('rejects bad chunks and symbols instead of reading outside its buffers', () => {
-    const m = new WasmRnn(config(5, 8, 4));
+    const m = new MinCharRnnWasm(config(5, 8, 4));
     const data = Int32Array.from([0, 1, 2, 3, 4, 0, 1]);
     expect(() => m.trainChunk(data, 0, 5)).toThrow(RangeError);
     expect(() => m.trainChunk(data, 4, 3)).toThrow(RangeError);
@@ -171,7 +163,7 @@ describe('WasmRnn: plumbing', () => {
 
   it('wasm memory does not grow while training', () => {
     const c = config(20, 64, 16);
-    const m = new WasmRnn(c);
+    const m = new MinCharRnnWasm(c);
     const data = new Int32Array(5000).map((_, i) => (i * 7) % 20);
     const before = m.memoryBytes;
     for (let p = 0; p + 17 < data.length; p += 16) m.trainChunk(data, p, 16);
@@ -180,10 +172,14 @@ describe('WasmRnn: plumbing', () => {
     expect(m.memoryBytes).toBe(before);
   });
 
-  it('createModel builds either backend', () => {
-    expect(BACKENDS).toEqual(['wasm', 'reference']);
+  it("createModel: wasm takes this fast path for min-char-rnn's configuration only, the one host model otherwise", () => {
+    expect(BACKENDS).toEqual(['native', 'wasm', 'reference']);
     const c = config(6, 8, 4);
-    expect(createModel('wasm', c)).toBeInstanceOf(WasmRnn);
+    expect(createModel('wasm', c)).toBeInstanceOf(MinCharRnnWasm);
+    for (const other of [{ batch: 2 }, { layers: 2 }, { optimizer: 'adam' as const }, { clipNorm: 1 }, { cell: 'gru' as const }]) {
+      expect(createModel('wasm', { ...c, ...other })).toBeInstanceOf(KernelModel);
+    }
+    expect(() => new MinCharRnnWasm({ ...c, batch: 2 })).toThrow(/min-char-rnn's configuration only/);
     expect(createModel('reference', c)).toBeInstanceOf(ReferenceModel);
   });
 });
