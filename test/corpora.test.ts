@@ -22,7 +22,7 @@ describe('the corpus preparation rule', () => {
     expect(prepareText('\r\r\n\n')).toBe('\n\n\n');
   });
 
-  test('a file is read with it: the text and its sha256 are the prepared text\'s, the file keeps its own sha256', () => {
+  test("a file is read with it: the text and its sha256 are the prepared text's, the file keeps its own sha256", () => {
     const dir = tempDir('charlab-prep-');
     const p = join(dir, 'crlf.txt');
     const bytes = Buffer.from('\ufeffOne\r\nTwo\rThree\r\n', 'utf8');
@@ -37,7 +37,6 @@ describe('the corpus preparation rule', () => {
     const lf = loadCorpusFile(join(dir, 'lf.txt'));
     expect(lf.sha256).toBe(lf.fileSha256);
   });
-
 });
 
 describe('corpus slices', () => {
@@ -68,20 +67,44 @@ describe('corpus slices', () => {
   test('in a sweep: recorded in the manifest, compared by sha256; another slice is refused, a bad one exits 2 naming the key; eval and train --resume read the slice', async () => {
     const dir = tempDir('charlab-slice-sweep-');
     smallCorpus(dir, 20_000);
-    const exp = { ...tinyExperiment('sl'), corpus: { name: 'small.txt', chars: 12_000 }, checkpoints: { keep: 'final' } };
+    const exp = {
+      ...tinyExperiment('sl'),
+      corpus: { name: 'small.txt', chars: 12_000 },
+      checkpoints: { keep: 'final' },
+    };
     const out = join(dir, 'sl');
     const r = await runCli(['sweep', writeExperiment(dir, exp), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     const text = readFileSync(join(dir, 'small.txt'), 'utf8').slice(0, 12_000);
-    expect(m.corpus).toMatchObject({ chars: 12_000, trainChars: 11_400, validationChars: 600, sha256: sha256(text), slice: { chars: 12_000, fileChars: 20_000 } });
+    expect(m.corpus).toMatchObject({
+      chars: 12_000,
+      trainChars: 11_400,
+      validationChars: 600,
+      sha256: sha256(text),
+      slice: { chars: 12_000, fileChars: 20_000 },
+    });
     expect(m.corpus.fileSha256).toBe(sha256(readFileSync(join(dir, 'small.txt'))));
 
-    const other = await runCli(['sweep', writeExperiment(dir, { ...exp, corpus: { name: 'small.txt', chars: 13_000 }, seeds: [1, 2] }, 'other.json'), '--out', out]);
+    const other = await runCli([
+      'sweep',
+      writeExperiment(dir, { ...exp, corpus: { name: 'small.txt', chars: 13_000 }, seeds: [1, 2] }, 'other.json'),
+      '--out',
+      out,
+    ]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/corpus \(sha256 of its text\)/);
-    for (const [corpus, key] of [[{ name: 'small.txt', chars: 0 }, 'corpus.chars'], [{ name: 'small.txt', chars: 30_000 }, 'corpus.chars'], [{ name: 'small.txt', chars: 100, extra: 1 }, 'corpus.extra']] as const) {
-      const bad = await runCli(['sweep', writeExperiment(dir, { ...exp, corpus }, 'bad.json'), '--out', join(dir, 'bad')]);
+    for (const [corpus, key] of [
+      [{ name: 'small.txt', chars: 0 }, 'corpus.chars'],
+      [{ name: 'small.txt', chars: 30_000 }, 'corpus.chars'],
+      [{ name: 'small.txt', chars: 100, extra: 1 }, 'corpus.extra'],
+    ] as const) {
+      const bad = await runCli([
+        'sweep',
+        writeExperiment(dir, { ...exp, corpus }, 'bad.json'),
+        '--out',
+        join(dir, 'bad'),
+      ]);
       expect(bad.code, JSON.stringify(corpus)).toBe(2);
       expect(bad.stderr).toContain(`${key}:`);
       expect(existsSync(join(dir, 'bad'))).toBe(false);
@@ -94,10 +117,27 @@ describe('corpus slices', () => {
     const ev = await runCli(['eval', ck, '--corpus', join(dir, 'small.txt'), '--json']); // the slice, from the checkpoint
     expect(ev.code, ev.stderr).toBe(0);
     expect(JSON.parse(ev.stdout)).toMatchObject({ sameCorpus: true, chars: 600, valBpc });
-    const more = await runCli(['train', '--resume', ck, '--chars', '4000', '--save', join(dir, 'more.safetensors'), '--json']);
+    const more = await runCli([
+      'train',
+      '--resume',
+      ck,
+      '--chars',
+      '4000',
+      '--save',
+      join(dir, 'more.safetensors'),
+      '--json',
+    ]);
     expect(more.code, more.stderr).toBe(0);
     expect(JSON.parse(more.stdout)).toMatchObject({ corpusChars: 12_000, chars: 4000 });
-    const long = await runCli(['train', '--corpus', join(dir, 'small.txt'), '--corpus-chars', '30000', '--hidden', '8']);
+    const long = await runCli([
+      'train',
+      '--corpus',
+      join(dir, 'small.txt'),
+      '--corpus-chars',
+      '30000',
+      '--hidden',
+      '8',
+    ]);
     expect(long.code).toBe(2);
     expect(long.stderr).toMatch(/--corpus-chars 30000: corpus .*small\.txt: has fewer than the 30000 characters/);
   });

@@ -10,7 +10,6 @@ import {
 } from '../src/corpus/index.js';
 import { CorpusError, UsageError } from '../src/errors.js';
 
-
 describe('vocabulary over code points', () => {
   const fox = '🦊';
   const text = `a${fox}b 狐狸 e\u0301${fox}a`;
@@ -146,7 +145,9 @@ describe('prepareCorpus', () => {
   });
 
   it('rejects an empty validation part when validation > 0', () => {
-    const err = catchError(() => prepareCorpus('x'.repeat(19), '/data/tiny.txt', { validation: 0.05, minTrainChars: 2 }));
+    const err = catchError(() =>
+      prepareCorpus('x'.repeat(19), '/data/tiny.txt', { validation: 0.05, minTrainChars: 2 }),
+    );
     expect(err).toBeInstanceOf(CorpusError);
     expect(err.message).toContain('/data/tiny.txt');
     expect(err.message).toMatch(/validation/);

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +36,13 @@ const RAW = FIXTURE.raw;
 const TEXT = Buffer.from(FIXTURE.text, 'utf8');
 const FIXTURE_SHA256 = sha256(TEXT);
 const KNOWN = {
-  fixture: { file: 'fixture.txt', url: 'http://127.0.0.1:9/unused', sha256: FIXTURE_SHA256, clean: cleanReferenceText, byHand: 'clean it' },
+  fixture: {
+    file: 'fixture.txt',
+    url: 'http://127.0.0.1:9/unused',
+    sha256: FIXTURE_SHA256,
+    clean: cleanReferenceText,
+    byHand: 'clean it',
+  },
 };
 
 let scratch: string;
@@ -74,7 +89,7 @@ describe('loadCorpusFile', () => {
     expect(r.sha256).toBe(sha256(readFileSync(p)));
   });
 
-  it('strips a UTF-8 byte-order mark from the text: the text is identified by its own sha256, the file by its bytes\'', () => {
+  it("strips a UTF-8 byte-order mark from the text: the text is identified by its own sha256, the file by its bytes'", () => {
     const p = join(fresh(), 'bom.txt');
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('abc')]);
     writeFileSync(p, bytes);
@@ -108,7 +123,8 @@ describe('loadCorpusFile', () => {
     ['a file holding only a BOM', (d) => write(d, 'bom.txt', Buffer.from([0xef, 0xbb, 0xbf])), /empty/],
     [
       'invalid UTF-8',
-      (d) => write(d, 'latin.txt', Buffer.concat([Buffer.from('ok\nab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd')])),
+      (d) =>
+        write(d, 'latin.txt', Buffer.concat([Buffer.from('ok\nab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd')])),
       /not valid UTF-8 at byte offset 5 \(line 2, byte 0xff\)/,
     ],
     [
@@ -121,7 +137,11 @@ describe('loadCorpusFile', () => {
       (d) => write(d, 'bin.dat', Buffer.from([0x41, 0x42, 0x00, 0x43, 0xff])),
       /looks binary \(NUL byte at offset 2\)/,
     ],
-    ['UTF-16 text', (d) => write(d, 'utf16.txt', Buffer.from('\ufeffhi', 'utf16le')), /looks binary \(NUL byte at offset 3\)/],
+    [
+      'UTF-16 text',
+      (d) => write(d, 'utf16.txt', Buffer.from('\ufeffhi', 'utf16le')),
+      /looks binary \(NUL byte at offset 3\)/,
+    ],
   ];
   for (const [what, make, pattern] of cases) {
     it(`rejects ${what} with a CorpusError naming the file`, () => {
@@ -244,7 +264,12 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
     await new Promise<void>((ok) => server.close(() => ok()));
   }
   afterEach(async () => {
-    await Promise.all(servers.splice(0).filter((s) => s.listening).map(close));
+    await Promise.all(
+      servers
+        .splice(0)
+        .filter((s) => s.listening)
+        .map(close),
+    );
   });
 
   const sendRaw: Handler = (_req, res) => {
@@ -329,7 +354,9 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
       res.end(corrupted);
     });
     const dir = join(fresh(), 'data');
-    const err = await expectRejection(resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(ChecksumError);
     expect(err).not.toBeInstanceOf(UsageError);
     expect(err.message).toContain(`expected sha256 ${FIXTURE_SHA256}`);
@@ -342,7 +369,9 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
     const { url, server } = await serve(sendRaw);
     await close(server); // the port is now closed: connections are refused
     const dir = join(fresh(), 'data');
-    const err = await expectRejection(resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toContain(url);
     expect(err.message).toMatch(/ECONNREFUSED/);
@@ -358,7 +387,9 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
       res.end('no such thing');
     });
     const dir = fresh();
-    const err = await expectRejection(resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/404/);
     expect(err.message).toContain(join(dir, 'fixture.txt'));
@@ -383,7 +414,9 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
     const { url } = await serve(sendRaw);
     const base = fresh();
     const blocker = write(base, 'data', Buffer.from('a file where the folder should be'));
-    const err = await expectRejection(resolveCorpus('fixture', { known: KNOWN, dataDir: blocker, baseDir: base, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: blocker, baseDir: base, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/could not save/);
     expect(readdirSync(base)).toEqual(['data']);
@@ -394,7 +427,13 @@ describe('resolveCorpus fetching a known corpus from a local server (a generated
     const dir = fresh();
     write(dir, 'fixture.txt', Buffer.from('not quite the fixture\n'));
     const notices: string[] = [];
-    const r = await resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url, onNotice: (m) => notices.push(m) });
+    const r = await resolveCorpus('fixture', {
+      known: KNOWN,
+      dataDir: dir,
+      baseDir: scratch,
+      urlOverride: url,
+      onNotice: (m) => notices.push(m),
+    });
     expect(requests()).toBe(0);
     expect(r.text).toBe('not quite the fixture\n');
     expect(notices.join('\n')).toMatch(/warning: .*fixture\.txt is not the reference fixture text/);

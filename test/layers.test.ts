@@ -29,7 +29,6 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
-
 function modules(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? modules(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],

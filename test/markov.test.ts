@@ -170,7 +170,15 @@ describe('MarkovModel distribution', () => {
 
     // An unseen context ("x" never occurs) falls through to order 0 entirely.
     const pu = m.distribution([x]);
-    for (const [s, cont] of [[a, 4], [b, 1], [c, 1], [d, 1], [r, 1], [x, 0]]) expect(pu[s]).toBeCloseTo(P0(cont), 15);
+    for (const [s, cont] of [
+      [a, 4],
+      [b, 1],
+      [c, 1],
+      [d, 1],
+      [r, 1],
+      [x, 0],
+    ])
+      expect(pu[s]).toBeCloseTo(P0(cont), 15);
     // Only the last symbol counts at order 1; context "r": a 2, so P(a|r) = (2 - 0.75)/2 + (0.75/2)·P0(a).
     expect(m.distribution([d, r])[a]).toBeCloseTo((2 - 0.75) / 2 + (0.75 / 2) * P0(4), 15);
 
@@ -178,8 +186,8 @@ describe('MarkovModel distribution', () => {
     // n1=2, n2=2 -> Y = 1/3, D(1) = 1 - 2·(1/3)·1 = 1/3, D(2) = 2 (not < 2) -> 0.75, D(3+) -> 0.75.
     const removed0 = 0.75 + 2 * 0.75 + 2 / 3;
     const pe = m.distribution([]);
-    expect(pe[a]).toBeCloseTo((5 - 0.75) / 11 + (removed0 / 11) / 6, 15);
-    expect(pe[c]).toBeCloseTo((1 - 1 / 3) / 11 + (removed0 / 11) / 6, 15);
+    expect(pe[a]).toBeCloseTo((5 - 0.75) / 11 + removed0 / 11 / 6, 15);
+    expect(pe[c]).toBeCloseTo((1 - 1 / 3) / 11 + removed0 / 11 / 6, 15);
     expect(pe[x]).toBeCloseTo(removed0 / 11 / 6, 15);
   });
 
@@ -222,7 +230,10 @@ describe('MarkovModel distribution', () => {
     expect(m.order).toBe(3);
     expect(m.vocabSize).toBe(V);
     // held-out range whose contexts start inside the training text, plus one at the very beginning
-    for (const [s, e] of [[3500, 4000], [0, 40]]) {
+    for (const [s, e] of [
+      [3500, 4000],
+      [0, 40],
+    ]) {
       const r = m.evaluate(ids, s, e);
       let nats = 0;
       for (let i = s; i < e; i++) nats -= Math.log(m.distribution(ids.subarray(Math.max(0, i - 3), i))[ids[i]]);

@@ -103,7 +103,8 @@ describe('MinCharRnnWasm: plumbing', () => {
     const rng = makeRng('diverge');
     const data = Int32Array.from({ length: 400 }, () => Math.floor(rng() * 20));
     const firstBadIteration = (m: CharModel) => {
-      for (let it = 1, p = 0; p + 9 < data.length; it++, p += 8) if (!Number.isFinite(m.trainChunk(data, p, 8))) return it;
+      for (let it = 1, p = 0; p + 9 < data.length; it++, p += 8)
+        if (!Number.isFinite(m.trainChunk(data, p, 8))) return it;
       return null;
     };
     const c = { ...config(20, 8, 8), learningRate: 1000 };
@@ -176,7 +177,13 @@ describe('MinCharRnnWasm: plumbing', () => {
     expect(BACKENDS).toEqual(['native', 'wasm', 'reference']);
     const c = config(6, 8, 4);
     expect(createModel('wasm', c)).toBeInstanceOf(MinCharRnnWasm);
-    for (const other of [{ batch: 2 }, { layers: 2 }, { optimizer: 'adam' as const }, { clipNorm: 1 }, { cell: 'gru' as const }]) {
+    for (const other of [
+      { batch: 2 },
+      { layers: 2 },
+      { optimizer: 'adam' as const },
+      { clipNorm: 1 },
+      { cell: 'gru' as const },
+    ]) {
       expect(createModel('wasm', { ...c, ...other })).toBeInstanceOf(KernelModel);
     }
     expect(() => new MinCharRnnWasm({ ...c, batch: 2 })).toThrow(/min-char-rnn's configuration only/);

@@ -33,7 +33,12 @@ describe('reports across corpora', () => {
       evaluation: { every: 2000, chars: 500 },
       markov: { order: 3, ladder: { from: 1, to: 3 } },
     });
-    const sweeps = ([['tales', 'tales.txt'], ['novel', { name: 'novel.txt', chars: 30_000 }]] as const).map(([name, corpus]) =>
+    const sweeps = (
+      [
+        ['tales', 'tales.txt'],
+        ['novel', { name: 'novel.txt', chars: 30_000 }],
+      ] as const
+    ).map(([name, corpus]) =>
       runCli(['sweep', writeExperiment(dir, exp(name, corpus as never), `${name}.json`), '--out', join(dir, name)]),
     );
     for (const r of await Promise.all(sweeps)) expect(r.code, r.stderr).toBe(0);
@@ -68,7 +73,7 @@ describe('reports across corpora', () => {
     expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(JSON.stringify(t)));
   });
 
-  test('tables from before issue 21 load in their own meaning; the next sweep puts them in today\'s layout', async () => {
+  test("tables from before issue 21 load in their own meaning; the next sweep puts them in today's layout", async () => {
     // The tales folder as an earlier charlab wrote it: no whole_val_bpc, each run's last curve row the whole-text score.
     const old = join(dir, 'old');
     cpSync(tales(), old, { recursive: true });
@@ -76,7 +81,11 @@ describe('reports across corpora', () => {
     const last = new Map(curves.map((c, i) => [c.run_id, i]));
     const v1 = curves.map((c, i) => ({ ...c, val_bpc: last.get(c.run_id) === i ? c.whole_val_bpc : c.val_bpc }));
     writeFileSync(join(old, 'curves.csv'), stringify(v1, { header: true, columns: [...CURVE_COLUMNS_V1] }));
-    const summary = rows(join(old, 'summary.csv')).map((s) => ({ ...s, best_val_bpc: s.val_bpc, best_val_chars: s.chars }));
+    const summary = rows(join(old, 'summary.csv')).map((s) => ({
+      ...s,
+      best_val_bpc: s.val_bpc,
+      best_val_chars: s.chars,
+    }));
     writeFileSync(join(old, 'summary.csv'), stringify(summary, { header: true, columns: [...SUMMARY_COLUMNS_V3] }));
 
     const { markdown: md } = await buildReport([old]);

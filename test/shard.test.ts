@@ -35,33 +35,73 @@ describe('--shard i/n, auto and auto/n', () => {
   });
 
   test('auto: a Slurm job array, numbered from its minimum, with or without a step', () => {
-    const array = { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '4' };
+    const array = {
+      SLURM_ARRAY_TASK_ID: '5',
+      SLURM_ARRAY_TASK_MIN: '4',
+      SLURM_ARRAY_TASK_MAX: '7',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
     expect(parseShard('auto', array)).toEqual({ index: 1, count: 4 });
     expect(parseShard('auto', { ...array, SLURM_ARRAY_TASK_MAX: undefined })).toEqual({ index: 1, count: 4 });
-    const stepped = { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '6', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '4' };
+    const stepped = {
+      SLURM_ARRAY_TASK_ID: '4',
+      SLURM_ARRAY_TASK_MIN: '0',
+      SLURM_ARRAY_TASK_MAX: '6',
+      SLURM_ARRAY_TASK_STEP: '2',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
     expect(parseShard('auto', stepped)).toEqual({ index: 2, count: 4 });
   });
 
   test('auto: missing or inconsistent Slurm variables are refused, naming them', () => {
-    const ok = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '4' };
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_COUNT: undefined })).toThrow(/SLURM_ARRAY_TASK_COUNT: expected a non-negative integer .* got nothing \(not set\)/);
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(/SLURM_ARRAY_TASK_MIN: expected a non-negative integer .* got 'x'/);
-    // --array=1,3,7 (re-running some indices): not a range, the count cannot be told.
-    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '3' })).toThrow(
-      /not a contiguous range .* give it: --shard auto\/n/,
+    const ok = {
+      SLURM_ARRAY_TASK_ID: '2',
+      SLURM_ARRAY_TASK_MIN: '0',
+      SLURM_ARRAY_TASK_MAX: '3',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_COUNT: undefined })).toThrow(
+      /SLURM_ARRAY_TASK_COUNT: expected a non-negative integer .* got nothing \(not set\)/,
     );
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MAX: undefined })).toThrow(/task 9 is not in the array/);
-    expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' })).toThrow(/JOB_COMPLETION_INDEX is set: in a Kubernetes Indexed Job give the completion count, --shard auto\/n/);
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(
+      /SLURM_ARRAY_TASK_MIN: expected a non-negative integer .* got 'x'/,
+    );
+    // --array=1,3,7 (re-running some indices): not a range, the count cannot be told.
+    expect(() =>
+      parseShard('auto', {
+        SLURM_ARRAY_TASK_ID: '3',
+        SLURM_ARRAY_TASK_MIN: '1',
+        SLURM_ARRAY_TASK_MAX: '7',
+        SLURM_ARRAY_TASK_COUNT: '3',
+      }),
+    ).toThrow(/not a contiguous range .* give it: --shard auto\/n/);
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MAX: undefined })).toThrow(
+      /task 9 is not in the array/,
+    );
+    expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' })).toThrow(
+      /JOB_COMPLETION_INDEX is set: in a Kubernetes Indexed Job give the completion count, --shard auto\/n/,
+    );
   });
 
   test('auto/n: the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, the count fixed', () => {
     expect(parseShard('auto/6', { JOB_COMPLETION_INDEX: '5' })).toEqual({ index: 5, count: 6 });
     // Re-running indices 2 and 5 of an array of 6 (sbatch --array=2,5): each keeps its shard.
-    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_COUNT: '2' })).toEqual({ index: 5, count: 6 });
-    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '3' })).toEqual({ index: 3, count: 6 });
-    expect(() => parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '4' })).toThrow(/SLURM_ARRAY_TASK_ID=3 and JOB_COMPLETION_INDEX=4 disagree/);
-    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '6' })).toThrow(/JOB_COMPLETION_INDEX=6 is not below the shard count 6/);
-    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '-1' })).toThrow(/JOB_COMPLETION_INDEX: expected a non-negative integer/);
+    expect(
+      parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_COUNT: '2' }),
+    ).toEqual({ index: 5, count: 6 });
+    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '3' })).toEqual({
+      index: 3,
+      count: 6,
+    });
+    expect(() => parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '4' })).toThrow(
+      /SLURM_ARRAY_TASK_ID=3 and JOB_COMPLETION_INDEX=4 disagree/,
+    );
+    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '6' })).toThrow(
+      /JOB_COMPLETION_INDEX=6 is not below the shard count 6/,
+    );
+    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '-1' })).toThrow(
+      /JOB_COMPLETION_INDEX: expected a non-negative integer/,
+    );
   });
 
   test('the partition: round-robin over the grid order, disjoint, covering, balanced, deterministic', () => {
@@ -117,7 +157,9 @@ describe('charlab slurm: the sbatch script', () => {
     // bash can parse it.
     execFileSync('bash', ['-n'], { input: s });
     expect(slurmScript({ ...opts, partition: 'gpu,cpu' })).toMatch(/^#SBATCH --partition=gpu,cpu$/m);
-    expect(slurmScript({ ...opts, experimentPath: "my exps/it's.json" })).toMatch(/^EXPERIMENT='my exps\/it'\\''s\.json'$/m);
+    expect(slurmScript({ ...opts, experimentPath: "my exps/it's.json" })).toMatch(
+      /^EXPERIMENT='my exps\/it'\\''s\.json'$/m,
+    );
   });
 
   test.each([
@@ -132,7 +174,10 @@ describe('charlab slurm: the sbatch script', () => {
     const dir = tempDir();
     const out = join(dir, 'holmes.sbatch');
     const example = readFileSync(join(REPO, 'examples/slurm/holmes.sbatch'), 'utf8');
-    const args = /^# {3}npx charlab slurm (.*)$/m.exec(example)![1].split(' ').filter((a) => a !== '--out' && !a.endsWith('.sbatch'));
+    const args = /^# {3}npx charlab slurm (.*)$/m
+      .exec(example)![1]
+      .split(' ')
+      .filter((a) => a !== '--out' && !a.endsWith('.sbatch'));
     const r = await runCli(['slurm', ...args, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const made = readFileSync(out, 'utf8').replace(/^(# {3}npx charlab slurm .*) --out \S+$/m, '$1');
@@ -161,10 +206,20 @@ describe('shards through the CLI', () => {
     });
   });
   const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
-  const ids = (d: string) => readFileSync(join(d, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+  const ids = (d: string) =>
+    readFileSync(join(d, 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]);
 
   test('--shard auto from a Slurm array and auto/n from a Kubernetes index: the shard folder, its runs, its manifest', async () => {
-    const slurm = { SLURM_ARRAY_TASK_ID: '11', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_MAX: '12', SLURM_ARRAY_TASK_COUNT: '3' };
+    const slurm = {
+      SLURM_ARRAY_TASK_ID: '11',
+      SLURM_ARRAY_TASK_MIN: '10',
+      SLURM_ARRAY_TASK_MAX: '12',
+      SLURM_ARRAY_TASK_COUNT: '3',
+    };
     const a = await runCli(['sweep', exp, '--shard', 'auto'], { cwd: dir, env: slurm });
     expect(a.code, a.stderr).toBe(0);
     const s1 = join(dir, 'results/tiny/shards/1-of-3');
@@ -187,7 +242,11 @@ describe('shards through the CLI', () => {
     for (const [spec, env, message] of [
       ['4/4', {}, /--shard 4\/4: shard index 4 is not below the shard count 4/],
       ['auto', {}, /--shard auto: SLURM_ARRAY_TASK_ID is not set/],
-      ['auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2' }, /task 3 is not in the array/],
+      [
+        'auto',
+        { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2' },
+        /task 3 is not in the array/,
+      ],
       ['auto/2', { JOB_COMPLETION_INDEX: 'x' }, /JOB_COMPLETION_INDEX: expected a non-negative integer/],
     ] as const) {
       const r = await runCli(['sweep', exp, '--shard', spec], { cwd: dir, env: { ...env } });
@@ -195,7 +254,9 @@ describe('shards through the CLI', () => {
       expect(r.stderr).toMatch(message);
     }
     expect(readdirSync(join(dir, 'results/tiny/shards')).sort()).toEqual(['0-of-3', '1-of-3']);
-    const other = await runCli(['sweep', exp, '--shard', '2/3', '--out', join(dir, 'results/tiny/shards/0-of-3')], { cwd: dir });
+    const other = await runCli(['sweep', exp, '--shard', '2/3', '--out', join(dir, 'results/tiny/shards/0-of-3')], {
+      cwd: dir,
+    });
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds shard 0\/3; refusing to add shard 2\/3 to it/);
     const whole = await runCli(['sweep', exp, '--out', join(dir, 'results/tiny/shards/0-of-3')], { cwd: dir });
@@ -236,7 +297,9 @@ describe('the corpus on a cluster: tasks starting together download it once', ()
         [0, 1, 2, 3].map(
           () =>
             new Promise<string>((ok, fail) => {
-              const child = spawn(process.execPath, ['--input-type=module', '-e', script, data, url, sha], { stdio: ['ignore', 'pipe', 'inherit'] });
+              const child = spawn(process.execPath, ['--input-type=module', '-e', script, data, url, sha], {
+                stdio: ['ignore', 'pipe', 'inherit'],
+              });
               let out = '';
               child.stdout.on('data', (d: Buffer) => (out += d.toString()));
               child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`exit ${code}`))));

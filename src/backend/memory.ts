@@ -63,7 +63,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   alloc(rows: number, cols: number): Mat {
-    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 1)) throw new RangeError(`alloc: bad shape ${rows}×${cols}`);
+    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 1))
+      throw new RangeError(`alloc: bad shape ${rows}×${cols}`);
     const ld = Math.ceil(cols / this.align) * this.align;
     return { ptr: this.reserve(rows * ld * 4), rows, cols, ld };
   }
@@ -73,7 +74,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   rowsOf(m: Mat, from: number, count: number): Mat {
-    if (from < 0 || count < 0 || from + count > m.rows) throw new RangeError(`rows [${from}, ${from + count}) of a ${m.rows}-row matrix`);
+    if (from < 0 || count < 0 || from + count > m.rows)
+      throw new RangeError(`rows [${from}, ${from + count}) of a ${m.rows}-row matrix`);
     return { ptr: m.ptr + from * m.ld * 4, rows: count, cols: m.cols, ld: m.ld };
   }
 
@@ -82,7 +84,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   write(m: Mat, data: ArrayLike<number>): void {
-    if (data.length !== m.rows * m.cols) throw new RangeError(`write: ${data.length} values for a ${m.rows}×${m.cols} matrix`);
+    if (data.length !== m.rows * m.cols)
+      throw new RangeError(`write: ${data.length} values for a ${m.rows}×${m.cols} matrix`);
     const v = this.view(m);
     for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) v[r * m.ld + c] = data[r * m.cols + c];
   }

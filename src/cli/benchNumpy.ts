@@ -30,8 +30,15 @@ export function probeNumpy(o: BenchOptions): NumpyInfo {
   if (!o.numpy) return { available: false, reason: 'skipped: --no-numpy' };
   const script = fileURLToPath(PY_SCRIPT);
   if (!existsSync(script)) return { available: false, reason: `skipped: ${script} is missing` };
-  const r = spawnSync(o.python, ['-c', 'import numpy, sys; print(numpy.__version__)'], { env: numpyEnv(), encoding: 'utf8' });
-  if (r.error) return { available: false, reason: `skipped: ${o.python} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
+  const r = spawnSync(o.python, ['-c', 'import numpy, sys; print(numpy.__version__)'], {
+    env: numpyEnv(),
+    encoding: 'utf8',
+  });
+  if (r.error)
+    return {
+      available: false,
+      reason: `skipped: ${o.python} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`,
+    };
   if (r.status !== 0) {
     const last = (r.stderr || '').trim().split('\n').pop() ?? '';
     return { available: false, reason: `skipped: numpy does not import with ${o.python} (${last})` };
@@ -43,15 +50,26 @@ export interface NumpyRun extends Rate {
   raw: Record<string, unknown>;
 }
 
-export function measureNumpy(hidden: number, o: BenchOptions, corpus: string, windows: number): NumpyRun | { error: string } {
+export function measureNumpy(
+  hidden: number,
+  o: BenchOptions,
+  corpus: string,
+  windows: number,
+): NumpyRun | { error: string } {
   const args = [
     fileURLToPath(PY_SCRIPT),
-    '--corpus', corpus,
-    '--hidden', String(hidden),
-    '--unroll', String(o.unroll),
-    '--seconds', String(o.seconds),
-    '--warmup-seconds', String(o.warmup),
-    '--windows', String(windows),
+    '--corpus',
+    corpus,
+    '--hidden',
+    String(hidden),
+    '--unroll',
+    String(o.unroll),
+    '--seconds',
+    String(o.seconds),
+    '--warmup-seconds',
+    String(o.warmup),
+    '--windows',
+    String(windows),
   ];
   const r = spawnSync(o.python, args, { env: numpyEnv(), encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.error) return { error: r.error.message };
@@ -70,7 +88,6 @@ export function measureNumpy(hidden: number, o: BenchOptions, corpus: string, wi
   }
 }
 
-
 /** A JSON field as text: a string or number as it is, anything else `fallback`. */
 export function fieldText(v: unknown, fallback = ''): string {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
@@ -83,7 +100,10 @@ export function describeBlas(blas: unknown): string {
   const rt = b.runtime as Record<string, unknown> | undefined;
   if (rt) parts.push(`runtime core ${fieldText(rt.corename, '?')}, ${fieldText(rt.num_threads, '?')} thread(s)`);
   const tp = b.threadpoolctl as Record<string, unknown>[] | undefined;
-  if (tp) for (const lib of tp) parts.push(`${fieldText(lib.internal_api)} ${fieldText(lib.version)} ${fieldText(lib.architecture)}, ${fieldText(lib.num_threads)} thread(s)`);
+  if (tp)
+    for (const lib of tp)
+      parts.push(
+        `${fieldText(lib.internal_api)} ${fieldText(lib.version)} ${fieldText(lib.architecture)}, ${fieldText(lib.num_threads)} thread(s)`,
+      );
   return parts.join('; ');
 }
-

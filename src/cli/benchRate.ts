@@ -51,4 +51,3 @@ export function measureModel(model: CharModel, ids: Int32Array, o: BenchOptions)
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return { charsPerSec: median(rates), cpuCharsPerSec: cpuSeconds > 0 ? chars / cpuSeconds : null, chars, seconds };
 }
-

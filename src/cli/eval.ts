@@ -35,18 +35,34 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description("Score a checkpoint on a corpus's held-out tail as a run is scored (held-out bits per character).")
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
-    .option('--corpus <path>', "UTF-8 text file, or a known corpus name (holmes, warpeace); default: the checkpoint's recorded corpus")
-    .option('--corpus-chars <n>', "read only the corpus's first n characters (default: the run's corpus slice, if it read one)", positiveInt)
+    .option(
+      '--corpus <path>',
+      "UTF-8 text file, or a known corpus name (holmes, warpeace); default: the checkpoint's recorded corpus",
+    )
+    .option(
+      '--corpus-chars <n>',
+      "read only the corpus's first n characters (default: the run's corpus slice, if it read one)",
+      positiveInt,
+    )
     .option('--validation <f>', "held-out fraction at the end of the corpus (default: the run's)", fraction)
-    .option('--eval-chars <n>', "score only the first n held-out characters, as a run's curve scores do when they read a slice (default: all)", positiveInt)
-    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)').choices([...BACKEND_CHOICES]))
+    .option(
+      '--eval-chars <n>',
+      "score only the first n held-out characters, as a run's curve scores do when they read a slice (default: all)",
+      positiveInt,
+    )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)',
+      ).choices([...BACKEND_CHOICES]),
+    )
     .option('--json', 'print one JSON object ({valBpc, chars, …}) on stdout')
     .addHelpText(
       'after',
       '\nThe model reads the held-out text forward, its hidden state carried from character to character,\n' +
-        'starting from the state it was saved in: on the run\'s own corpus and split this is the run\'s val_bpc.\n' +
+        "starting from the state it was saved in: on the run's own corpus and split this is the run's val_bpc.\n" +
         "Characters outside the model's vocabulary are an error that names them (exit 2). On the run's own text\n" +
-        "(same sha256) a --validation whose held-out range overlaps the training text is refused (exit 2): that text is not held out.",
+        '(same sha256) a --validation whose held-out range overlaps the training text is refused (exit 2): that text is not held out.',
     )
     .action(async (path: string, opts: EvalOptions) => {
       const ck = openCheckpoint(path);
@@ -59,10 +75,21 @@ export function registerEval(program: Command): void {
       const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
       if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
       const r = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend)).evaluate(ids, trainEnd, end);
-      const out = { checkpoint: path, corpus: file.path, sameCorpus: sameText, validation, chars: r.chars, nats: r.nats, valBpc: r.bpc };
+      const out = {
+        checkpoint: path,
+        corpus: file.path,
+        sameCorpus: sameText,
+        validation,
+        chars: r.chars,
+        nats: r.nats,
+        valBpc: r.bpc,
+      };
       const which = end === ids.length ? `the last ${validation}` : `the first ${r.chars} of the last ${validation}`;
       const of = file.slice ? `the first ${file.slice.chars} characters of ${file.path}` : file.path;
       if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else process.stdout.write(`${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, ${which} of ${of})`)}\n`);
+      else
+        process.stdout.write(
+          `${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, ${which} of ${of})`)}\n`,
+        );
     });
 }

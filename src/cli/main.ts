@@ -34,7 +34,8 @@ const DEVICE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 function outputFailure(err: unknown): OutputError | null {
   if (err instanceof OutputError) return err;
   const e = err as NodeJS.ErrnoException | null;
-  if (e && typeof e === 'object' && typeof e.code === 'string' && DEVICE_ERRORS.has(e.code)) return new OutputError(e.path ?? '(a file)', e.code);
+  if (e && typeof e === 'object' && typeof e.code === 'string' && DEVICE_ERRORS.has(e.code))
+    return new OutputError(e.path ?? '(a file)', e.code);
   return null;
 }
 
@@ -59,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     // Anything else (no command, an unknown one, `help`, --version) gets them all, for help and suggestions.
     const named = namedCommand(argv.slice(2));
     for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
-    if (!named) program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
+    if (!named)
+      program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

@@ -128,7 +128,13 @@ export interface CharModel {
    * (not modified), then draw each next symbol from softmax(y / temperature) and feed it back.
    * `emit`, if given, receives each symbol as it is drawn (`charlab sample` streams them).
    */
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array;
+  sample(
+    prime: ArrayLike<number>,
+    n: number,
+    temperature: number,
+    rng: Rng,
+    emit?: (symbol: number) => void,
+  ): Int32Array;
   /** A Float64 copy of the current parameters, by name. */
   exportParams(): Tensors;
   /** A copy of the carried hidden state (every layer's state tensors, every stream, flattened). */

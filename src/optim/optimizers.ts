@@ -96,7 +96,15 @@ function rmspropStep(param: Float64Array, grad: Float64Array, ms: Float64Array, 
 }
 
 /** Adam's update with bias corrections c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ */
-function adamStep(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, lr: number, c1: number, c2: number): void {
+function adamStep(
+  param: Float64Array,
+  grad: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  lr: number,
+  c1: number,
+  c2: number,
+): void {
   for (let i = 0; i < param.length; i++) {
     const g = grad[i];
     m[i] = ADAM_B1 * m[i] + (1 - ADAM_B1) * g;

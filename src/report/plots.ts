@@ -21,7 +21,17 @@ import { BLACK, inkOn, WHITE } from './contrast.js';
 import { curveLabel, curvePanelTitle } from './curveText.js';
 import { ladderCaption } from './ladder.js';
 import { rungRuleCaption, rungRuleLayers } from './halving.js';
-import { baselineLayers, bpcCap, CONFIG, curveLayers, curvePoints, CURVES_HEIGHT, CURVES_WIDTH, yDomain, type PlotSpec } from './plotKit.js';
+import {
+  baselineLayers,
+  bpcCap,
+  CONFIG,
+  curveLayers,
+  curvePoints,
+  CURVES_HEIGHT,
+  CURVES_WIDTH,
+  yDomain,
+  type PlotSpec,
+} from './plotKit.js';
 
 /** Every run's own curves in one plot, coloured by `knob` (the grouped plots average them). */
 export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
@@ -31,11 +41,18 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
   const values = data.knobs.find((k) => k.knob === knob)?.values.map((v) => v.value) ?? [];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `bpc against training characters, by ${label}`, subtitle: `solid: ${curvePanelTitle(data.curveText)}; dashed: training (smoothed); black dashed rule: Markov baseline` },
+    title: {
+      text: `bpc against training characters, by ${label}`,
+      subtitle: `solid: ${curvePanelTitle(data.curveText)}; dashed: training (smoothed); black dashed rule: Markov baseline`,
+    },
     width: CURVES_WIDTH,
     height: CURVES_HEIGHT,
     config: CONFIG,
-    layer: [...curveLayers(points, label, values, domain), ...baselineLayers(data, domain), ...rungRuleLayers(data.halving)],
+    layer: [
+      ...curveLayers(points, label, values, domain),
+      ...baselineLayers(data, domain),
+      ...rungRuleLayers(data.halving),
+    ],
     resolve: { scale: { y: 'shared', x: 'shared' } },
   };
   return {
@@ -46,7 +63,9 @@ export function curvesSpec(data: ReportData, knob: Knob): PlotSpec {
       `against training characters for every run, one line each, coloured by ${label}; the black dashed rule is the Markov baseline.` +
       ladderCaption(data) +
       rungRuleCaption(data.halving) +
-      (Number.isFinite(bpcCap(data)) ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.` : ''),
+      (Number.isFinite(bpcCap(data))
+        ? ` The y axis stops at ${bpcCap(data).toFixed(1)} bpc (log2 of the vocabulary + 0.5): anything worse is cut off.`
+        : ''),
     spec: spec as unknown as TopLevelSpec,
   };
 }
@@ -82,7 +101,13 @@ export function heatmapSpec(data: ReportData): PlotSpec {
   const domain = heatDomain(data);
   // Cells come in knob order (values ascending, or value ranges for knobs shown in bins).
   const order = (f: (c: ReportData['heatmap'][number]) => KnobValue) => [...new Set(data.heatmap.map(f))];
-  const x = { field: 'lr', type: 'ordinal', title: 'learning rate', sort: order((c) => c.learningRate), axis: { labelAngle: 0 } };
+  const x = {
+    field: 'lr',
+    type: 'ordinal',
+    title: 'learning rate',
+    sort: order((c) => c.learningRate),
+    axis: { labelAngle: 0 },
+  };
   const y = { field: 'h', type: 'ordinal', title: 'hidden size', sort: order((c) => c.hiddenSize).reverse() };
   // The cell's ink as a test, not a field, so it stays out of the marks' aria labels.
   const ink = { condition: { test: `datum.ink === '${WHITE}'`, value: WHITE }, value: BLACK };
@@ -98,9 +123,21 @@ export function heatmapSpec(data: ReportData): PlotSpec {
       {
         transform: [{ filter: 'datum.best !== null' }],
         mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
-        encoding: { x, y, color: { field: 'best', type: 'quantitative', title: 'best bpc', scale: { scheme: 'viridis', domain, clamp: true } } },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: 'best',
+            type: 'quantitative',
+            title: 'best bpc',
+            scale: { scheme: 'viridis', domain, clamp: true },
+          },
+        },
       },
-      { mark: { type: 'text', fontSize: 13, fontWeight: 'bold', dy: -6 }, encoding: { x, y, text: { field: 'label' }, color: ink } },
+      {
+        mark: { type: 'text', fontSize: 13, fontWeight: 'bold', dy: -6 },
+        encoding: { x, y, text: { field: 'label' }, color: ink },
+      },
       { mark: { type: 'text', fontSize: 10, dy: 10 }, encoding: { x, y, text: { field: 'runs' }, color: ink } },
     ],
   };
@@ -138,7 +175,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   try {
     const svg = (await view.toSVG()).replace(/^<\?xml[^>]*>\s*/, '');
     // vega escapes text and attribute values; this guards the page that inlines the SVG regardless.
-    if (/<(script|foreignObject)\b/i.test(svg)) throw new Error('report: refusing a rendered plot that holds a script or foreignObject element');
+    if (/<(script|foreignObject)\b/i.test(svg))
+      throw new Error('report: refusing a rendered plot that holds a script or foreignObject element');
     return svg;
   } finally {
     view.finalize();
@@ -153,12 +191,15 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
  */
 export function namespaceIds(svg: string, prefix: string): string {
   const renamed = new Map<string, string>();
-  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!renamed.has(m[1])) renamed.set(m[1], `${prefix}-${renamed.size + 1}`);
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g))
+    if (!renamed.has(m[1])) renamed.set(m[1], `${prefix}-${renamed.size + 1}`);
   if (renamed.size === 0) return svg;
   return svg
     .replace(/(\sid=")([^"]+)"/g, (_whole, a: string, id: string) => `${a}${renamed.get(id) ?? id}"`)
     .replace(/url\(#([^)]+)\)/g, (whole, id: string) => (renamed.has(id) ? `url(#${renamed.get(id)})` : whole))
-    .replace(/(href=")#([^"]+)"/g, (whole, a: string, id: string) => (renamed.has(id) ? `${a}#${renamed.get(id)}"` : whole));
+    .replace(/(href=")#([^"]+)"/g, (whole, a: string, id: string) =>
+      renamed.has(id) ? `${a}#${renamed.get(id)}"` : whole,
+    );
 }
 
 export async function renderPlots(data: ReportData): Promise<RenderedPlot[]> {

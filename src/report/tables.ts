@@ -54,7 +54,9 @@ class Cells {
     const raw = this.str(column).trim();
     if (raw === '') return null;
     if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw new UsageError(`${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`);
+    throw new UsageError(
+      `${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
   }
   reqStr(column: string): string {
     const s = this.str(column);

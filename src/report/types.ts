@@ -104,7 +104,14 @@ export interface RungRow {
 /** Successive halving or Hyperband in the report: each bracket's rungs, and where each configuration got to. */
 export interface HalvingReport {
   method: 'halving' | 'hyperband';
-  rungs: Array<{ bracket: number; rung: number; budgetChars: number; configs: number; runs: number; continued: number | null }>;
+  rungs: Array<{
+    bracket: number;
+    rung: number;
+    budgetChars: number;
+    configs: number;
+    runs: number;
+    continued: number | null;
+  }>;
   /** One per configuration (its furthest rung over the brackets), the ones that went furthest first, then by bracket and rank there. */
   stops: Array<{
     configId: string;
@@ -133,7 +140,14 @@ export interface ImportanceReport {
   /** Configurations at that budget without a score (a diverged or failed seed), left out. */
   excluded: number;
   /** Most important first: the main-effect share of the variance and its bootstrap 95 % interval. */
-  knobs: Array<{ knob: Knob; label: string; importance: number; lo: number; hi: number; scale: 'log' | 'linear' | 'categories' }>;
+  knobs: Array<{
+    knob: Knob;
+    label: string;
+    importance: number;
+    lo: number;
+    hi: number;
+    scale: 'log' | 'linear' | 'categories';
+  }>;
   /** What the main effects leave of the variance (interactions). */
   interactions: number;
   trees: number;

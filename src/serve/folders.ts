@@ -34,7 +34,10 @@ const isDir = (p: string) => {
 
 const subfolders = (dir: string) => {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => join(dir, e.name)).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => join(dir, e.name))
+      .sort();
   } catch {
     return [];
   }
@@ -67,7 +70,10 @@ export class FolderIds {
     if (known) return known;
     const rel = relative(this.cwd, dir);
     const label = rel !== '' && !rel.startsWith('..') && rel.length < dir.length ? rel : dir;
-    const stem = (dir.includes(`${'shards'}/`) ? `${basename(resolve(dir, '../..'))}.${basename(dir)}` : basename(dir)).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'folder';
+    const stem =
+      (dir.includes(`${'shards'}/`) ? `${basename(resolve(dir, '../..'))}.${basename(dir)}` : basename(dir))
+        .replace(/[^A-Za-z0-9._-]/g, '_')
+        .replace(/^\.+/, '_') || 'folder';
     let id = stem;
     for (let i = 2; this.taken.has(id); i++) id = `${stem}-${i}`;
     const r = { id, dir, label };

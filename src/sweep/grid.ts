@@ -32,7 +32,10 @@ export function expandGrid(exp: Pick<Experiment, 'grid' | 'seeds'>): RunSpec[] {
  * plans from what is recorded: `observed` (nothing by default: then a TPE sweep's plan is its first
  * round, a Hyperband sweep's with a TPE sampler its first bracket).
  */
-export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
+export function planRuns(
+  exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>,
+  observed: Observed = NOTHING_OBSERVED,
+): RunSpec[] {
   const staged = stagedSearch(exp);
   return staged ? staged.plan(observed).runs : runsOf(searchConfigs(exp), exp.seeds);
 }
@@ -41,10 +44,15 @@ export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'bu
  * planRuns for an experiment read from `file`: a plan that cannot be made (a random space too
  * small, rung budgets that cut chunks) names the file.
  */
-export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, file: string, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
+export function planRunsOf(
+  exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>,
+  file: string,
+  observed: Observed = NOTHING_OBSERVED,
+): RunSpec[] {
   try {
     const runs = planRuns(exp, observed);
-    if (exp.search?.method === 'halving' || exp.search?.method === 'hyperband') checkRungBudgets(exp.search, exp.budget.chars, runs);
+    if (exp.search?.method === 'halving' || exp.search?.method === 'hyperband')
+      checkRungBudgets(exp.search, exp.budget.chars, runs);
     return runs;
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);

@@ -20,7 +20,13 @@ export interface SharedCorpus {
 
 /** The corpus a worker thread sees, built over the shared ids (no copy). */
 export function corpusFromShared(shared: SharedCorpus): Corpus {
-  return { source: shared.source, vocab: vocabFromSymbols(shared.symbols), ids: new Int32Array(shared.ids), trainEnd: shared.trainEnd, length: shared.length };
+  return {
+    source: shared.source,
+    vocab: vocabFromSymbols(shared.symbols),
+    ids: new Int32Array(shared.ids),
+    trainEnd: shared.trainEnd,
+    length: shared.length,
+  };
 }
 
 /** Test-only fault injection (CHARLAB_TEST_FAULT): make a run throw, or kill its worker thread. */

@@ -14,7 +14,14 @@ import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import type { CurvePoint, SamplePoint } from '../results/records.js';
 import { trainWithBaseline, type BaselineCache } from '../train/oneRun.js';
-import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
+import {
+  corpusFromShared,
+  failedOutcome,
+  type RunOutcome,
+  type RunProgress,
+  type RunTask,
+  type SharedCorpus,
+} from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
 const baselines: BaselineCache = new Map();
@@ -27,9 +34,15 @@ function startModel(task: RunTask, config: RnnConfig) {
   const { spec, budget, cadence } = task;
   const opts = task.checkpoints;
   const name = task.checkpointName ?? spec.id;
-  const found = opts ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+  const found = opts
+    ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence })
+    : { ck: null, ignored: null };
   // Successive halving: a promoted run with no resume point of this rung continues from the rung before.
-  const from = found.ck ?? (task.continueFrom ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence }) : null);
+  const from =
+    found.ck ??
+    (task.continueFrom
+      ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence })
+      : null);
   const on = { threads: task.threads, isa: task.backend === 'native' ? task.isa : undefined };
   const model = from ? modelFromCheckpoint(from, task.backend, on) : createModel(task.backend, config, undefined, on);
   const resume = from?.run;
@@ -54,7 +67,13 @@ function reporting(task: RunTask, curves: CurvePoint[], samples: SamplePoint[]) 
       fresh.samples.push(s);
     },
     onProgress: (chars: number, budget: number, smoothLossPerChar: number) => {
-      const p: RunProgress = { chars, budget, smoothLossPerChar, curves: fresh.curves.splice(0), samples: fresh.samples.splice(0) };
+      const p: RunProgress = {
+        chars,
+        budget,
+        smoothLossPerChar,
+        curves: fresh.curves.splice(0),
+        samples: fresh.samples.splice(0),
+      };
       task.progress?.postMessage(p);
     },
   };
@@ -76,8 +95,20 @@ export default function runTask(task: RunTask): RunOutcome {
     }
     const callbacks = { ...ck?.callbacks, ...reporting(task, curves, samples) };
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
-    const run = { budget, cadence, markovOrder: task.markovOrder, markovSample: { length: cadence.sampleLength, seed: 1 } };
-    const { rnn: result, markov } = trainWithBaseline(model, corpus, run, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume }, baselines);
+    const run = {
+      budget,
+      cadence,
+      markovOrder: task.markovOrder,
+      markovSample: { length: cadence.sampleLength, seed: 1 },
+    };
+    const { rnn: result, markov } = trainWithBaseline(
+      model,
+      corpus,
+      run,
+      callbacks,
+      { saveEvery: task.checkpoints?.every ?? 0, resume },
+      baselines,
+    );
     ck?.finish();
     return {
       spec,

@@ -5,7 +5,9 @@ import { knobDefaults, KNOB_KEYS, type KnobValues } from '../../results/knobs.js
 /** Each knob's list from the grid; a knob the grid leaves out takes its default. */
 export function gridValues(grid: Experiment['grid'] | undefined): Record<string, Array<number | string>> {
   const defaults = knobDefaults();
-  return Object.fromEntries(KNOB_KEYS.map((k) => [k, (grid?.[k] as Array<number | string> | undefined) ?? [defaults[k]]]));
+  return Object.fromEntries(
+    KNOB_KEYS.map((k) => [k, (grid?.[k] as Array<number | string> | undefined) ?? [defaults[k]]]),
+  );
 }
 
 export function gridConfigs(exp: Pick<Experiment, 'grid'>): KnobValues[] {
