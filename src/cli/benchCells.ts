@@ -233,18 +233,14 @@ const ratio = (a: number | null, b: number | null) => (a !== null && b !== null 
 const verdict = (v: number | null, target: number) =>
   `target >= ${target}x: ${v === null ? 'not measured' : v >= target ? 'met' : 'missed'}`;
 
-/** The measurement rows of one shape: rates, ratios against the targets, GMAC/s against the peak. */
-function shapeRows(
-  ctx: BenchContext,
-  shape: CellShape,
-  first: boolean,
+/** Each subject's training rate on one shape (or why it was skipped). */
+function rateRows(
+  base: { section: string; hidden: number; unroll: number },
+  name: string,
   subjects: Subject[],
-  { got, turns }: ShapeResults,
-  peaks: Map<string, number>,
+  got: ShapeResults['got'],
 ): Measurement[] {
-  const base = { section: 'cells', hidden: shape.hidden, unroll: RUN.unroll };
-  const name = `${shape.cell}${shape.hidden}`;
-  const m: Measurement[] = subjects.map((s) => {
+  return subjects.map((s) => {
     const r = got.get(s.key)!;
     if ('skipped' in r)
       return {
@@ -268,6 +264,20 @@ function shapeRows(
       note: `${s.label}; ${cores}`,
     };
   });
+}
+
+/** The measurement rows of one shape: rates, ratios against the targets, GMAC/s against the peak. */
+function shapeRows(
+  ctx: BenchContext,
+  shape: CellShape,
+  first: boolean,
+  subjects: Subject[],
+  { got, turns }: ShapeResults,
+  peaks: Map<string, number>,
+): Measurement[] {
+  const base = { section: 'cells', hidden: shape.hidden, unroll: RUN.unroll };
+  const name = `${shape.cell}${shape.hidden}`;
+  const m = rateRows(base, name, subjects, got);
   const g = (k: string) => rateOf(got.get(k));
   const ratios: [string, number | null, number | undefined][] = [
     ['native-1t/torch-1t', ratio(g('native-1t'), g('torch-1t')), TARGETS.vsTorch],

@@ -66,24 +66,32 @@ export const sweepSection: BenchSection = {
     });
     return {
       measurements,
-      render: () => {
-        const table = new Table({
-          head: ['workers', 'wall s', 'chars/s', 'speed-up'],
-          colAligns: ['right', 'right', 'right', 'right'],
-          style: { head: [], border: [] },
-        });
-        for (const r of rows)
-          table.push([
-            String(r.workers),
-            r.seconds.toFixed(1),
-            Math.round(r.rate).toLocaleString('en-US'),
-            `${(r.rate / rows[0].rate).toFixed(2)}×`,
-          ]);
-        return [
-          `${this.title}: ${runs} runs × ${budget.toLocaleString('en-US')} chars (target 2 workers ≥ ${TARGET_2W}× one)`,
-          table.toString(),
-        ].join('\n');
-      },
+      render: () => renderSweep(this.title, rows, runs, budget),
     };
   },
 };
+
+/** The section's table: wall time, chars/s and speed-up per worker count. */
+function renderSweep(
+  title: string,
+  rows: { workers: number; seconds: number; rate: number }[],
+  runs: number,
+  budget: number,
+): string {
+  const table = new Table({
+    head: ['workers', 'wall s', 'chars/s', 'speed-up'],
+    colAligns: ['right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows)
+    table.push([
+      String(r.workers),
+      r.seconds.toFixed(1),
+      Math.round(r.rate).toLocaleString('en-US'),
+      `${(r.rate / rows[0].rate).toFixed(2)}×`,
+    ]);
+  return [
+    `${title}: ${runs} runs × ${budget.toLocaleString('en-US')} chars (target 2 workers ≥ ${TARGET_2W}× one)`,
+    table.toString(),
+  ].join('\n');
+}

@@ -64,32 +64,34 @@ export function registerEval(program: Command): void {
         "Characters outside the model's vocabulary are an error that names them (exit 2). On the run's own text\n" +
         '(same sha256) a --validation whose held-out range overlaps the training text is refused (exit 2): that text is not held out.',
     )
-    .action(async (path: string, opts: EvalOptions) => {
-      const ck = openCheckpoint(path);
-      const file = await checkpointCorpus(ck, opts.corpus, opts.corpusChars ?? ck.corpus.slice);
-      const validation = opts.validation ?? ck.corpus.validation;
-      const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
-      const end = opts.evalChars === undefined ? ids.length : Math.min(ids.length, trainEnd + opts.evalChars);
-      const sameText = file.sha256 === ck.corpus.sha256;
-      if (sameText) refuseOverlap(ck, trainEnd, ids.length, file.path, validation);
-      const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
-      if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
-      const r = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend)).evaluate(ids, trainEnd, end);
-      const out = {
-        checkpoint: path,
-        corpus: file.path,
-        sameCorpus: sameText,
-        validation,
-        chars: r.chars,
-        nats: r.nats,
-        valBpc: r.bpc,
-      };
-      const which = end === ids.length ? `the last ${validation}` : `the first ${r.chars} of the last ${validation}`;
-      const of = file.slice ? `the first ${file.slice.chars} characters of ${file.path}` : file.path;
-      if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else
-        process.stdout.write(
-          `${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, ${which} of ${of})`)}\n`,
-        );
-    });
+    .action(runEval);
+}
+
+async function runEval(path: string, opts: EvalOptions): Promise<void> {
+  const ck = openCheckpoint(path);
+  const file = await checkpointCorpus(ck, opts.corpus, opts.corpusChars ?? ck.corpus.slice);
+  const validation = opts.validation ?? ck.corpus.validation;
+  const { ids, trainEnd } = heldOutOf(ck, file.text, file.path, validation);
+  const end = opts.evalChars === undefined ? ids.length : Math.min(ids.length, trainEnd + opts.evalChars);
+  const sameText = file.sha256 === ck.corpus.sha256;
+  if (sameText) refuseOverlap(ck, trainEnd, ids.length, file.path, validation);
+  const warning = heldOutWarning(ids.length - trainEnd, `corpus ${file.path}`);
+  if (warning) process.stderr.write(`${escapeForTerminal(warning)}\n`);
+  const r = modelFromCheckpoint(ck, opts.backend ?? runnableHere(ck.backend)).evaluate(ids, trainEnd, end);
+  const out = {
+    checkpoint: path,
+    corpus: file.path,
+    sameCorpus: sameText,
+    validation,
+    chars: r.chars,
+    nats: r.nats,
+    valBpc: r.bpc,
+  };
+  const which = end === ids.length ? `the last ${validation}` : `the first ${r.chars} of the last ${validation}`;
+  const of = file.slice ? `the first ${file.slice.chars} characters of ${file.path}` : file.path;
+  if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+  else
+    process.stdout.write(
+      `${escapeForTerminal(`held-out bits/char   ${r.bpc.toFixed(3)}   (${r.chars} characters, ${which} of ${of})`)}\n`,
+    );
 }

@@ -88,23 +88,25 @@ export function registerGradcheck(program: Command): void {
     )
     .option('--samples <n>', 'elements checked per tensor', positiveInt, GRADCHECK_DEFAULTS.samples)
     .option('--json', 'print {"tolerance", "params":[{"name","size","checked","maxRelError","worst"},...]} on stdout')
-    .action((opts: GradcheckCliOptions) => {
-      const result = gradcheck({
-        cell: opts.cell,
-        layers: opts.layers,
-        batch: opts.batch,
-        dropout: opts.dropout,
-        inputDropout: opts.inputDropout,
-        outputDropout: opts.outputDropout,
-        hiddenSize: opts.hidden,
-        vocabSize: opts.vocab,
-        unroll: opts.unroll,
-        seed: opts.seed,
-        trainSteps: opts.steps,
-        samples: opts.samples,
-      });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else printTable(result);
-      if (result.params.some((p) => !(p.maxRelError < result.tolerance))) process.exitCode = 1;
-    });
+    .action(runGradcheck);
+}
+
+function runGradcheck(opts: GradcheckCliOptions): void {
+  const result = gradcheck({
+    cell: opts.cell,
+    layers: opts.layers,
+    batch: opts.batch,
+    dropout: opts.dropout,
+    inputDropout: opts.inputDropout,
+    outputDropout: opts.outputDropout,
+    hiddenSize: opts.hidden,
+    vocabSize: opts.vocab,
+    unroll: opts.unroll,
+    seed: opts.seed,
+    trainSteps: opts.steps,
+    samples: opts.samples,
+  });
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else printTable(result);
+  if (result.params.some((p) => !(p.maxRelError < result.tolerance))) process.exitCode = 1;
 }

@@ -80,43 +80,45 @@ export function registerSweep(program: Command): void {
         '(and a "halving", "hyperband" or "tpe" object with the rungs, brackets or rounds); a TPE sweep lists the runs of its first round',
     )
     .addHelpText('after', sweepHelp)
-    .action(async (experimentPath: string, opts: SweepCliOptions) => {
-      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
-      if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
-      const display = sweepDisplay();
-      const controller = new AbortController();
-      const stopSignals = onInterrupt(controller, display);
-      try {
-        const result = await withCorpusAccess((corpusAccess) =>
-          runSweep(
-            {
-              experimentPath,
-              outDir: opts.out,
-              shard,
-              fresh: opts.fresh,
-              workers: opts.workers,
-              threads: opts.threads,
-              backend: opts.backend,
-              signal: controller.signal,
-              faults: testFaultsFromEnv(process.env),
-              corpusAccess,
-            },
-            display,
-          ),
-        );
-        display.stop();
-        printResult(result, opts.json === true);
-        if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
-        else if (result.problems > 0) process.exitCode = EXIT_RUNS_FAILED;
-      } catch (err) {
-        display.stop();
-        if (!(err instanceof LockedError)) throw err;
-        process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
-        process.exitCode = EXIT_LOCKED;
-      } finally {
-        stopSignals();
-      }
-    });
+    .action(runSweepCommand);
+}
+
+async function runSweepCommand(experimentPath: string, opts: SweepCliOptions): Promise<void> {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+  if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
+  const display = sweepDisplay();
+  const controller = new AbortController();
+  const stopSignals = onInterrupt(controller, display);
+  try {
+    const result = await withCorpusAccess((corpusAccess) =>
+      runSweep(
+        {
+          experimentPath,
+          outDir: opts.out,
+          shard,
+          fresh: opts.fresh,
+          workers: opts.workers,
+          threads: opts.threads,
+          backend: opts.backend,
+          signal: controller.signal,
+          faults: testFaultsFromEnv(process.env),
+          corpusAccess,
+        },
+        display,
+      ),
+    );
+    display.stop();
+    printResult(result, opts.json === true);
+    if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    else if (result.problems > 0) process.exitCode = EXIT_RUNS_FAILED;
+  } catch (err) {
+    display.stop();
+    if (!(err instanceof LockedError)) throw err;
+    process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
+    process.exitCode = EXIT_LOCKED;
+  } finally {
+    stopSignals();
+  }
 }
 
 /** Ctrl-C / SIGTERM: stop launching runs (the bars are taken down first); a second one exits at once. */

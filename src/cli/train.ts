@@ -95,6 +95,13 @@ const RESUMED = [
 
 const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
 
+/** What `charlab train --help` says after the options: how the score is measured. */
+const TRAIN_HELP_AFTER =
+  '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
+  'forward with its hidden state carried from character to character, starting from the state in\n' +
+  'which training ended. charsPerSec counts training characters per second of training time only.\n' +
+  'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).';
+
 export function registerTrain(program: Command): void {
   const { min, max } = MARKOV_ORDER_RANGE;
   const train = program
@@ -112,7 +119,7 @@ export function registerTrain(program: Command): void {
       "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)",
       positiveInt,
     );
-  curveFlags(addKnobFlags(train))
+  const withRun = curveFlags(addKnobFlags(train))
     .option(
       '--chars <n>',
       'training characters (wraps around the training text if larger)',
@@ -146,7 +153,28 @@ export function registerTrain(program: Command): void {
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
-    .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
+    .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)');
+  checkpointFlags(withRun).addHelpText('after', TRAIN_HELP_AFTER).action(runTrainCommand);
+}
+
+async function runTrainCommand(flags: Omit<TrainOptions, 'knobs'>, cmd: Command): Promise<void> {
+  const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags) };
+  const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
+  const opts = resumed ? resumed.opts : given;
+  checkSaveOptions(opts);
+  const loaded = await checkTrainInputs(opts);
+  if (resumed) {
+    checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
+    checkTrainingCorpus(resumed.ck, loaded.corpus);
+  }
+  const result = runTraining(opts, loaded, resumed?.ck);
+  printResult(opts, loaded, result);
+  if (result.rnn.status !== 'done') process.exitCode = 1;
+}
+
+/** train's flags for checkpoints: where to save, how often, the best model, resuming. */
+function checkpointFlags(cmd: Command): Command {
+  return cmd
     .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
     .option(
       '--save-best <path>',
@@ -160,28 +188,7 @@ export function registerTrain(program: Command): void {
     .option(
       '--overwrite',
       "let --save replace another run's checkpoint (a file that is not a charlab checkpoint is never replaced)",
-    )
-    .addHelpText(
-      'after',
-      '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
-        'forward with its hidden state carried from character to character, starting from the state in\n' +
-        'which training ended. charsPerSec counts training characters per second of training time only.\n' +
-        'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
-    )
-    .action(async (flags: Omit<TrainOptions, 'knobs'>, cmd: Command) => {
-      const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags) };
-      const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
-      const opts = resumed ? resumed.opts : given;
-      checkSaveOptions(opts);
-      const loaded = await checkTrainInputs(opts);
-      if (resumed) {
-        checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
-        checkTrainingCorpus(resumed.ck, loaded.corpus);
-      }
-      const result = runTraining(opts, loaded, resumed?.ck);
-      printResult(opts, loaded, result);
-      if (result.rnn.status !== 'done') process.exitCode = 1;
-    });
+    );
 }
 
 /** train's flags for the curve's scores and early stopping. */

@@ -109,25 +109,13 @@ export class ReferenceModel implements CharModel {
     this.params = copyTensors(params);
     this.grads = zeroTensors(c);
     this.gradList = Object.values(this.grads);
-    const decayed = modelTensors(c)
-      .filter((t) => t.cols > 1)
-      .map((t) => t.fullName); // the weight matrices
-    this.optimizer = withWeightDecay(
-      makeOptimizer(c.optimizer, this.params, this.grads),
-      this.params,
-      decayed,
-      c.weightDecay,
-    );
+    this.optimizer = modelOptimizer(c, this.params, this.grads);
     this.cell = CELLS[c.cell];
-    this.steps = [];
-    this.layerParams = [];
-    this.layerGrads = [];
-    for (let l = 0; l < this.L; l++) {
-      this.steps.push(this.cell.layer(l === 0 ? this.V : this.H, this.H));
-      const own = modelTensors(c).filter((t) => t.layer === l);
-      this.layerParams.push(Object.fromEntries(own.map((t) => [t.name, this.params[t.fullName]])));
-      this.layerGrads.push(Object.fromEntries(own.map((t) => [t.name, this.grads[t.fullName]])));
-    }
+    ({
+      steps: this.steps,
+      layerParams: this.layerParams,
+      layerGrads: this.layerGrads,
+    } = layersOf(c, this.cell, this.params, this.grads));
     this.S = this.steps[0].stateSize;
     this.tapeSize = this.steps[0].tapeSize;
     const LBS = this.L * this.B * this.S;
@@ -157,17 +145,7 @@ export class ReferenceModel implements CharModel {
         : this.stateViews[this.slot(Math.floor(k / this.B) + 1, this.L - 1, k % this.B)].subarray(0, this.H),
     );
     this.dViews = [views(this.dsNext, this.L * this.B, this.S), views(this.dsPrev, this.L * this.B, this.S)];
-    this.io = {
-      x: -1,
-      xs: 1,
-      v: this.dIn,
-      prev: this.ds,
-      next: this.ds,
-      tape: this.ds,
-      dNext: this.ds,
-      dPrev: this.ds,
-      dv: null,
-    };
+    this.io = placeholderIo(this.dIn, this.ds);
   }
 
   /** Views of the dense input of every step slot (empty for layer 0, whose input is a symbol). */
@@ -496,6 +474,38 @@ export class ReferenceModel implements CharModel {
       }
     });
   }
+}
+
+/** The one StepIO the model reuses, with placeholder views (point() sets them for each step). */
+function placeholderIo(dIn: Float64Array, ds: Float64Array): StepIO {
+  return { x: -1, xs: 1, v: dIn, prev: ds, next: ds, tape: ds, dNext: ds, dPrev: ds, dv: null };
+}
+
+/** The model's optimizer, with decoupled weight decay on the weight matrices (not the biases). */
+function modelOptimizer(c: FullConfig, params: Tensors, grads: Tensors): Optimizer {
+  const decayed = modelTensors(c)
+    .filter((t) => t.cols > 1)
+    .map((t) => t.fullName); // the weight matrices
+  return withWeightDecay(makeOptimizer(c.optimizer, params, grads), params, decayed, c.weightDecay);
+}
+
+/** Each layer's step and its tensors (parameters and gradients) under the cell's own names. */
+function layersOf(
+  c: FullConfig,
+  cell: Cell,
+  params: Tensors,
+  grads: Tensors,
+): { steps: LayerStep[]; layerParams: LayerTensors[]; layerGrads: LayerTensors[] } {
+  const steps: LayerStep[] = [];
+  const layerParams: LayerTensors[] = [];
+  const layerGrads: LayerTensors[] = [];
+  for (let l = 0; l < c.layers; l++) {
+    steps.push(cell.layer(l === 0 ? c.vocabSize : c.hiddenSize, c.hiddenSize));
+    const own = modelTensors(c).filter((t) => t.layer === l);
+    layerParams.push(Object.fromEntries(own.map((t) => [t.name, params[t.fullName]])));
+    layerGrads.push(Object.fromEntries(own.map((t) => [t.name, grads[t.fullName]])));
+  }
+  return { steps, layerParams, layerGrads };
 }
 
 /** n consecutive views [size] of buf. */

@@ -100,11 +100,9 @@ const markovText = (m: AcrossCorpus['markov']) =>
     ? '—'
     : `${fmtBpc(m.bpc)} (order ${m.order ?? '?'}${m.source === 'runs' ? ', the runs\u2019 own: no ladder recorded' : ''})`;
 
-/** The two tables as Markdown (every cell escaped). */
-export function renderAcrossMarkdown(t: AcrossTable): string {
-  const row = (cells: string[]) => `| ${cells.map(mdText).join(' | ')} |`;
-  const sep = (n: number, first = ':---') => `| ${[first, ...Array<string>(n - 1).fill('---:')].join(' | ')} |`;
-  const perCorpus = [
+/** The per-corpus table: each folder's text, budget, best configuration and best Markov order. */
+function perCorpusRows(t: AcrossTable, row: (cells: string[]) => string): string[] {
+  return [
     row([
       'corpus',
       'folder',
@@ -129,6 +127,13 @@ export function renderAcrossMarkdown(t: AcrossTable): string {
       ]),
     ),
   ];
+}
+
+/** The two tables as Markdown (every cell escaped). */
+export function renderAcrossMarkdown(t: AcrossTable): string {
+  const row = (cells: string[]) => `| ${cells.map(mdText).join(' | ')} |`;
+  const sep = (n: number, first = ':---') => `| ${[first, ...Array<string>(n - 1).fill('---:')].join(' | ')} |`;
+  const perCorpus = perCorpusRows(t, row);
   const models = [
     row(['model', ...t.corpora.map((c) => `${c.label}: bpc (Δ)`)]),
     sep(t.corpora.length + 1),

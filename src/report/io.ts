@@ -52,12 +52,8 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
-/**
- * Read one results folder. Missing folder or summary.csv, or unparsable files: UsageError.
- * `noSummary: 'empty'` reads a folder without summary.csv as one with no run recorded yet (a sweep
- * that has just started, as charlab serve shows it).
- */
-export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'empty' } = {}): Promise<FolderTables> {
+/** `dir` exists and is a folder, else a UsageError saying which. */
+async function checkFolder(dir: string): Promise<void> {
   let st;
   try {
     st = await stat(dir);
@@ -65,7 +61,15 @@ export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'emp
     throw new UsageError(`results folder not found: ${dir}`);
   }
   if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir}`);
+}
 
+/**
+ * Read one results folder. Missing folder or summary.csv, or unparsable files: UsageError.
+ * `noSummary: 'empty'` reads a folder without summary.csv as one with no run recorded yet (a sweep
+ * that has just started, as charlab serve shows it).
+ */
+export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'empty' } = {}): Promise<FolderTables> {
+  await checkFolder(dir);
   const notes: string[] = [];
   const summaryPath = join(dir, 'summary.csv');
   const summaryText = await readOptional(summaryPath);

@@ -119,24 +119,22 @@ const json = (page: Page) => ({
   charts: page.charts.map(({ name, hash, spec }) => ({ name, hash, spec })),
 });
 
+/** A 404 page saying what is not there. */
+function notFound(reply: FastifyReply, message: string): void {
+  void reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(message));
+}
+
 function routes(app: FastifyInstance, library: Library, events: Events, roots: readonly string[]): void {
   const views = () => Promise.all(library.list().map((w) => w.view()));
   const folder = async (req: Req, reply: FastifyReply): Promise<FolderView | null> => {
     const w = library.get(req.params.id);
     if (w) return w.view();
-    reply
-      .code(404)
-      .type('text/html; charset=utf-8')
-      .send(notFoundDocument(`No results folder "${req.params.id}" here.`));
+    notFound(reply, `No results folder "${req.params.id}" here.`);
     return null;
   };
   const run = (v: FolderView, req: Req, reply: FastifyReply) => {
     const e = v.data?.leaderboard.find((x) => x.runId === req.params.run);
-    if (!e)
-      reply
-        .code(404)
-        .type('text/html; charset=utf-8')
-        .send(notFoundDocument(`No run "${req.params.run}" in ${v.ref.label}.`));
+    if (!e) notFound(reply, `No run "${req.params.run}" in ${v.ref.label}.`);
     return e;
   };
   const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);

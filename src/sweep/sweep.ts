@@ -708,6 +708,37 @@ function plannedTotal(exp: Experiment, runs: RunSpec[]): number {
   return configs == null ? runs.length : Math.max(runs.length, configs * exp.seeds.length);
 }
 
+/** The worker pool of a sweep: `workers` threads, each with the shared corpus. */
+function runPoolOf(loaded: LoadedCorpus, workers: number): Piscina {
+  return new Piscina({
+    filename: WORKER_URL.href,
+    name: 'run',
+    minThreads: workers,
+    maxThreads: workers,
+    workerData: sharedCorpus(loaded),
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+/** The task of one run of the plan: its budget, backend, cadence, baseline order, checkpoints. */
+function taskMaker(plan: Plan, threads: number, loaded: LoadedCorpus, opts: SweepOptions): (spec: RunSpec) => RunTask {
+  const { dir, experiment: exp, backend } = plan;
+  const cadence = cadenceOf(exp);
+  const checkpoints = sweepCheckpoints(exp, loaded, dir);
+  return (spec) => ({
+    spec,
+    budget: exp.budget.chars,
+    backend,
+    isa: backendIsa(backend),
+    threads,
+    cadence,
+    markovOrder: exp.markov.order,
+    fault: opts.faults?.[spec.id],
+    checkpoints,
+  });
+}
+
 async function runPool(
   todo: RunSpec[],
   { plan, threads, workers }: { plan: Plan; threads: number; workers: number },
@@ -717,23 +748,14 @@ async function runPool(
   ladder: LadderJob | null = null,
   hooks?: PoolHooks,
 ): Promise<boolean> {
-  const { dir, experiment: exp, backend } = plan;
+  const { dir } = plan;
   if (todo.length === 0) {
     if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
     return false;
   }
   if (opts.signal?.aborted) return true; // interrupted before the first run was launched
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    name: 'run',
-    minThreads: workers,
-    maxThreads: workers,
-    workerData: sharedCorpus(loaded),
-    idleTimeout: 60_000,
-    concurrentTasksPerWorker: 1,
-  });
-  const cadence = cadenceOf(exp);
-  const checkpoints = sweepCheckpoints(exp, loaded, dir);
+  const pool = runPoolOf(loaded, workers);
+  const task = taskMaker(plan, threads, loaded, opts);
   let next = 0;
   let stopping = false;
   const onAbort = () => {
@@ -746,18 +768,7 @@ async function runPool(
   const launch = async (): Promise<void> => {
     try {
       while (!stopping && next < todo.length) {
-        const spec = todo[next++];
-        const base: RunTask = {
-          spec,
-          budget: exp.budget.chars,
-          backend,
-          isa: backendIsa(backend),
-          threads,
-          cadence,
-          markovOrder: exp.markov.order,
-          fault: opts.faults?.[spec.id],
-          checkpoints,
-        };
+        const base = task(todo[next++]);
         const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
         if (outcome === null) return; // abandoned by an interrupt
         takeOutcome(outcome, plan, ev, hooks);

@@ -14,6 +14,7 @@ import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
 import type { CurvePoint, SamplePoint } from '../results/records.js';
 import { trainWithBaseline, type BaselineCache } from '../train/oneRun.js';
+import type { RunResult } from '../train/run.js';
 import {
   corpusFromShared,
   failedOutcome,
@@ -79,6 +80,29 @@ function reporting(task: RunTask, curves: CurvePoint[], samples: SamplePoint[]) 
   };
 }
 
+/** A trained run's figures as its outcome records them (the caller adds the rest). */
+function outcomeOf(
+  result: RunResult,
+  params: number,
+  wallS: number,
+): Omit<RunOutcome, 'spec' | 'markov' | 'curves' | 'samples' | 'resumedAt' | 'notice' | 'isa'> {
+  return {
+    status: result.status,
+    iterations: result.iterations,
+    chars: result.chars,
+    smoothLossPerChar: Number.isFinite(result.smoothLossPerChar) ? result.smoothLossPerChar : null,
+    valBpc: result.valBpc,
+    charsPerSec: result.charsPerSec,
+    divergedAt: result.divergedAt,
+    params,
+    best: result.best,
+    curveChars: result.curveChars,
+    stoppedEarly: result.stoppedEarly,
+    wallS,
+    error: null,
+  };
+}
+
 export default function runTask(task: RunTask): RunOutcome {
   const { spec, budget, cadence } = task;
   const t0 = performance.now();
@@ -110,21 +134,10 @@ export default function runTask(task: RunTask): RunOutcome {
       baselines,
     );
     ck?.finish();
+    const wallS = (performance.now() - t0) / 1000;
     return {
+      ...outcomeOf(result, parameterCount(config), wallS),
       spec,
-      status: result.status,
-      iterations: result.iterations,
-      chars: result.chars,
-      smoothLossPerChar: Number.isFinite(result.smoothLossPerChar) ? result.smoothLossPerChar : null,
-      valBpc: result.valBpc,
-      charsPerSec: result.charsPerSec,
-      divergedAt: result.divergedAt,
-      params: parameterCount(config),
-      best: result.best,
-      curveChars: result.curveChars,
-      stoppedEarly: result.stoppedEarly,
-      wallS: (performance.now() - t0) / 1000,
-      error: null,
       markov,
       curves,
       samples,
