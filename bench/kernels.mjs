@@ -51,20 +51,44 @@ function filled(rows, cols) {
   return m;
 }
 const buf = {
-  Z: k.alloc(n, G), GH: o.cell === 'gru' ? k.alloc(n, G) : null, hs: k.alloc(n + B, H), cs: o.cell === 'lstm' ? k.alloc(n + B, H) : null,
-  train: { dH: k.alloc(n, H), dh: k.alloc(B, H), dc: o.cell === 'lstm' ? k.alloc(B, H) : null, scratch: k.allocCellScratch(o.cell, T, B, H) },
+  Z: k.alloc(n, G),
+  GH: o.cell === 'gru' ? k.alloc(n, G) : null,
+  hs: k.alloc(n + B, H),
+  cs: o.cell === 'lstm' ? k.alloc(n + B, H) : null,
+  train: {
+    dH: k.alloc(n, H),
+    dh: k.alloc(B, H),
+    dc: o.cell === 'lstm' ? k.alloc(B, H) : null,
+    scratch: k.allocCellScratch(o.cell, T, B, H),
+  },
 };
 const Wh = filled(G, H);
 const [Wf, Wb] = [k.allocPacked(Wh, 'ABt'), k.allocPacked(Wh, 'AB')];
 const Why = filled(V, H);
 const [WyF, WyB] = [k.allocPacked(Why, 'ABt'), k.allocPacked(Why, 'AB')];
-const pack = () => [[Wf, Wh], [Wb, Wh], [WyF, Why], [WyB, Why]].forEach(([p, w]) => k.pack(p, w));
+const pack = () =>
+  [
+    [Wf, Wh],
+    [Wb, Wh],
+    [WyF, Why],
+    [WyB, Why],
+  ].forEach(([p, w]) => k.pack(p, w));
 pack();
 const bh = o.cell === 'gru' ? k.alloc(1, G) : null;
-const [Y, by, gWh, gWhy, table, bias] = [k.alloc(n, V), k.alloc(1, V), k.alloc(G, H), k.alloc(V, H), filled(V, G), k.alloc(1, G)];
+const [Y, by, gWh, gWhy, table, bias] = [
+  k.alloc(n, V),
+  k.alloc(1, V),
+  k.alloc(G, H),
+  k.alloc(V, H),
+  filled(V, G),
+  k.alloc(1, G),
+];
 const ids = k.allocI32(n);
-k.writeI32(ids, Array.from({ length: n }, (_, i) => i % V));
-const P = 3 * 1024 * 1024 / 4;
+k.writeI32(
+  ids,
+  Array.from({ length: n }, (_, i) => i % V),
+);
+const P = (3 * 1024 * 1024) / 4;
 const [Pm, Gm, Mm, Vm] = [filled(1, P), filled(1, P), k.alloc(1, P), k.alloc(1, P)];
 const top = k.rowsOf(buf.hs, B, n);
 
@@ -82,7 +106,14 @@ function time(f) {
 const rec = n * G * H; // one recurrent product over the chunk
 const ops = [
   ['input gather Z = W_xᵀ[x] + b', () => k.gatherRows(k.rowsOf(buf.Z, 0, n), ids, table, bias), 0],
-  ['cell forward (recurrence)', () => { k.gatherRows(k.rowsOf(buf.Z, 0, n), ids, table, bias); k.cellForward(o.cell, T, B, buf, Wf, bh); }, rec],
+  [
+    'cell forward (recurrence)',
+    () => {
+      k.gatherRows(k.rowsOf(buf.Z, 0, n), ids, table, bias);
+      k.cellForward(o.cell, T, B, buf, Wf, bh);
+    },
+    rec,
+  ],
   ['logits h·W_hyᵀ + b', () => k.gemmPacked(k.rowsOf(Y, 0, n), top, WyF, { bias: by }), n * V * H],
   ['softmax cross-entropy', () => k.softmaxXent(Y, ids, 1 / B), 0],
   ['∂W_hy = dyᵀ·h', () => k.gemmAtB(gWhy, Y, top), n * V * H],
@@ -91,7 +122,15 @@ const ops = [
   ['  of which ∂W_h = Σ dzᵀ·h', () => k.gemmAtB(gWh, k.rowsOf(buf.Z, 0, n), k.rowsOf(buf.hs, 0, n)), rec],
   ['∂b = Σ dz', () => k.sumRows(bias, buf.Z), 0],
   ['∂W_x: scatter-add of dz', () => k.scatterAddRows(table, ids, buf.Z), 0],
-  ['clip, norm, Adam (3 MB)', () => { k.clipValues(Gm, 5); k.sumSquares(Gm); k.optimize(Pm, Gm, [Mm, Vm], { kind: 'adam', lr: 1e-3, eps: 1e-8, step: 3 }); }, 0],
+  [
+    'clip, norm, Adam (3 MB)',
+    () => {
+      k.clipValues(Gm, 5);
+      k.sumSquares(Gm);
+      k.optimize(Pm, Gm, [Mm, Vm], { kind: 'adam', lr: 1e-3, eps: 1e-8, step: 3 });
+    },
+    0,
+  ],
   ['pack the weights', pack, 0],
 ];
 const rows = ops.map(([name, f, macs]) => {
@@ -100,20 +139,46 @@ const rows = ops.map(([name, f, macs]) => {
 });
 const step = rows.filter((r) => !r.name.startsWith('  ')).reduce((a, r) => a + r.cpuMs, 0) - rows[0].cpuMs; // the forward row includes its gather
 const macsPerChar = 3 * nG * H * H + 3 * V * H;
-const peak = o.backend === 'native' ? (() => {
-  const c0 = cpuNow();
-  const m = nativeAddon().peakProbe(k.isa, 2e7);
-  return m / (cpuNow() - c0) / 1e9;
-})() : null;
+const peak =
+  o.backend === 'native'
+    ? (() => {
+        const c0 = cpuNow();
+        const m = nativeAddon().peakProbe(k.isa, 2e7);
+        return m / (cpuNow() - c0) / 1e9;
+      })()
+    : null;
 const out = {
-  backend: o.backend, isa: k.isa, threads: k.threads, cell: o.cell, hidden: H, batch: B, unroll: T, vocab: V, ops: rows,
-  stepCpuMs: step, charsPerCpuSecond: n / (step / 1000), gmacPerCpuSecond: (n * macsPerChar) / (step / 1000) / 1e9, fmaPeak: peak, loadavg: loadavg(),
+  backend: o.backend,
+  isa: k.isa,
+  threads: k.threads,
+  cell: o.cell,
+  hidden: H,
+  batch: B,
+  unroll: T,
+  vocab: V,
+  ops: rows,
+  stepCpuMs: step,
+  charsPerCpuSecond: n / (step / 1000),
+  gmacPerCpuSecond: (n * macsPerChar) / (step / 1000) / 1e9,
+  fmaPeak: peak,
+  loadavg: loadavg(),
 };
 if (o.json) {
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 } else {
-  process.stdout.write(`${o.backend} ${k.isa}, ${k.threads} thread(s): ${o.cell.toUpperCase()} ${H}, ${B} streams, unroll ${T}, V ${V} (CPU ms per chunk of ${n} characters)\n`);
-  for (const r of rows) process.stdout.write(`${r.name.padEnd(38)} ${r.cpuMs.toFixed(2).padStart(8)} ms cpu ${r.wallMs.toFixed(2).padStart(8)} ms wall${r.gmacPerCpuSecond ? `  ${r.gmacPerCpuSecond.toFixed(1)} GMAC/s` : ''}\n`);
-  process.stdout.write(`the step: ${step.toFixed(1)} ms cpu → ${Math.round(out.charsPerCpuSecond)} chars per CPU second, ${out.gmacPerCpuSecond.toFixed(1)} GMAC/s${peak ? ` (${((100 * out.gmacPerCpuSecond) / peak).toFixed(0)}% of the ${k.isa} FMA peak ${peak.toFixed(1)})` : ''}\n`);
-  process.stdout.write(`load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}\n`);
+  process.stdout.write(
+    `${o.backend} ${k.isa}, ${k.threads} thread(s): ${o.cell.toUpperCase()} ${H}, ${B} streams, unroll ${T}, V ${V} (CPU ms per chunk of ${n} characters)\n`,
+  );
+  for (const r of rows)
+    process.stdout.write(
+      `${r.name.padEnd(38)} ${r.cpuMs.toFixed(2).padStart(8)} ms cpu ${r.wallMs.toFixed(2).padStart(8)} ms wall${r.gmacPerCpuSecond ? `  ${r.gmacPerCpuSecond.toFixed(1)} GMAC/s` : ''}\n`,
+    );
+  process.stdout.write(
+    `the step: ${step.toFixed(1)} ms cpu → ${Math.round(out.charsPerCpuSecond)} chars per CPU second, ${out.gmacPerCpuSecond.toFixed(1)} GMAC/s${peak ? ` (${((100 * out.gmacPerCpuSecond) / peak).toFixed(0)}% of the ${k.isa} FMA peak ${peak.toFixed(1)})` : ''}\n`,
+  );
+  process.stdout.write(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}\n`,
+  );
 }

@@ -33,7 +33,7 @@ import optuna
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(REPO, "dist", "cli", "main.js")
 
-# charlab's knobs (src/sweep/knobs.ts) and their `charlab train` flags.
+# charlab's knobs (src/results/knobs.ts) and their `charlab train` flags.
 FLAGS = {
     "hiddenSize": "--hidden", "unroll": "--unroll", "clip": "--clip", "learningRate": "--lr",
     "cell": "--cell", "layers": "--layers", "optimizer": "--optimizer", "batch": "--batch",

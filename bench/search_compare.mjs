@@ -28,11 +28,14 @@ function options(argv) {
   const [experiment, ...rest] = argv;
   const get = (flag, fallback) => (rest.includes(flag) ? rest[rest.indexOf(flag) + 1] : fallback);
   if (!experiment) {
-    process.stderr.write('usage: node bench/search_compare.mjs TPE_EXPERIMENT.json --seeds 1,2,3 [--methods tpe,random,optuna] [--out DIR] [--workers N] [--python PATH]\n');
+    process.stderr.write(
+      'usage: node bench/search_compare.mjs TPE_EXPERIMENT.json --seeds 1,2,3 [--methods tpe,random,optuna] [--out DIR] [--workers N] [--python PATH]\n',
+    );
     process.exit(2);
   }
   const exp = JSON.parse(readFileSync(experiment, 'utf8'));
-  if (exp.search?.method !== 'tpe') throw new Error(`${experiment}: expected a TPE experiment ("search": {"method": "tpe", …})`);
+  if (exp.search?.method !== 'tpe')
+    throw new Error(`${experiment}: expected a TPE experiment ("search": {"method": "tpe", …})`);
   return {
     experiment: resolve(experiment),
     exp,
@@ -50,7 +53,13 @@ function variant(o, method, seed) {
   const search = method === 'random' ? { method: 'random', samples: s.samples, seed, space: s.space } : { ...s, seed };
   const file = resolve(dirname(o.experiment), o.exp.corpus);
   const { $schema: _schema, ...rest } = o.exp;
-  const exp = { ...rest, corpus: existsSync(file) ? file : o.exp.corpus, name: `${o.exp.name}-${method}-s${seed}`, search, workers: Number(o.workers) };
+  const exp = {
+    ...rest,
+    corpus: existsSync(file) ? file : o.exp.corpus,
+    name: `${o.exp.name}-${method}-s${seed}`,
+    search,
+    workers: Number(o.workers),
+  };
   const path = join(o.out, `${method === 'optuna' ? 'tpe' : method}-s${seed}.json`);
   writeFileSync(path, `${JSON.stringify(exp, null, 2)}\n`);
   return path;
@@ -79,12 +88,27 @@ function sweepBest(o, method, seed) {
 
 function optunaBest(o, seed) {
   const csv = join(o.out, `optuna-s${seed}.csv`);
-  const summary = JSON.parse(run(o.python, [join(REPO, 'bench/optuna_tpe.py'), variant(o, 'tpe', seed), '--seed', String(seed), '--out', csv, '--workers', o.workers]).trim().split('\n').pop());
+  const summary = JSON.parse(
+    run(o.python, [
+      join(REPO, 'bench/optuna_tpe.py'),
+      variant(o, 'tpe', seed),
+      '--seed',
+      String(seed),
+      '--out',
+      csv,
+      '--workers',
+      o.workers,
+    ])
+      .trim()
+      .split('\n')
+      .pop(),
+  );
   return { config: summary.best.config, value: summary.best.value, sd: null, chars: summary.trainChars };
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs) => (xs.length < 2 ? null : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const sd = (xs) =>
+  xs.length < 2 ? null : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -101,7 +125,10 @@ function main() {
       process.stderr.write(`${method} seed ${seed}: ${best.config} ${best.value.toFixed(4)}\n`);
     }
   }
-  const csv = ['method,seed,best_config,best_val_bpc,seed_sd,train_chars', ...results.map((r) => [r.method, r.seed, r.config, r.value, r.sd ?? '', r.chars].join(','))];
+  const csv = [
+    'method,seed,best_config,best_val_bpc,seed_sd,train_chars',
+    ...results.map((r) => [r.method, r.seed, r.config, r.value, r.sd ?? '', r.chars].join(',')),
+  ];
   writeFileSync(join(o.out, 'compare.csv'), `${csv.join('\n')}\n`);
   const noise = median(results.map((r) => r.sd).filter((x) => x !== null));
   const lines = [

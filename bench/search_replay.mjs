@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readExperimentFile } from '../dist/sweep/load.js';
+import { readExperimentFile } from '../dist/results/experimentFile.js';
 import { stagedSearch } from '../dist/sweep/search/index.js';
 
 const [expPath, gridDir, ...rest] = process.argv.slice(2);
@@ -41,9 +41,11 @@ function replay(exp) {
   const answer = (id, budget) => {
     const row = summary.get(id);
     if (!row) throw new Error(`${id} is not in ${gridDir}/summary.csv: the search leaves the grid`);
-    if (row.status !== 'done' && (budget === full || !curves.has(`${id}@${budget}`))) return { status: row.status, valBpc: null };
+    if (row.status !== 'done' && (budget === full || !curves.has(`${id}@${budget}`)))
+      return { status: row.status, valBpc: null };
     const v = budget === full ? Number(row.val_bpc) : curves.get(`${id}@${budget}`);
-    if (v === undefined) throw new Error(`${gridDir}/curves.csv has no held-out score of ${id} at ${budget} characters`);
+    if (v === undefined)
+      throw new Error(`${gridDir}/curves.csv has no held-out score of ${id} at ${budget} characters`);
     return { status: 'done', valBpc: v };
   };
   for (let plan = search.plan(observed); plan.stage.length > 0; plan = search.plan(observed)) {
@@ -66,7 +68,9 @@ function replay(exp) {
     list.push(o.valBpc ?? Infinity);
     byConfig.set(config, list);
   }
-  const ranked = [...byConfig].map(([c, v]) => [c, v.reduce((a, b) => a + b, 0) / v.length]).sort((a, b) => a[1] - b[1]);
+  const ranked = [...byConfig]
+    .map(([c, v]) => [c, v.reduce((a, b) => a + b, 0) / v.length])
+    .sort((a, b) => a[1] - b[1]);
   return { pick: ranked[0]?.[0] ?? null, score: ranked[0]?.[1] ?? null, chars, cpuS };
 }
 
@@ -77,11 +81,16 @@ const withSeed = (seed) => {
   if (s.sampler) return { ...experiment, search: { ...s, sampler: { ...s.sampler, seed } } };
   return { ...experiment, search: { ...s, seed } };
 };
-const runs = lo === null ? [[null, replay(experiment)]] : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, replay(withSeed(lo + i))]);
+const runs =
+  lo === null
+    ? [[null, replay(experiment)]]
+    : Array.from({ length: hi - lo + 1 }, (_, i) => [lo + i, replay(withSeed(lo + i))]);
 for (const [seed, r] of runs) {
   const pct = ((100 * r.chars) / gridChars).toFixed(1);
   const cpu = `about ${Math.round(r.cpuS).toLocaleString('en-US')} CPU-seconds of training at the grid's speeds`;
-  process.stdout.write(`${seed === null ? '' : `seed ${seed}: `}pick ${r.pick} at ${r.score?.toFixed(3)} bpc; ${r.chars.toLocaleString('en-US')} training characters (${pct} % of the grid's ${gridChars.toLocaleString('en-US')}); ${cpu}\n`);
+  process.stdout.write(
+    `${seed === null ? '' : `seed ${seed}: `}pick ${r.pick} at ${r.score?.toFixed(3)} bpc; ${r.chars.toLocaleString('en-US')} training characters (${pct} % of the grid's ${gridChars.toLocaleString('en-US')}); ${cpu}\n`,
+  );
 }
 if (runs.length > 1) {
   // The grid's best configuration (mean over its seeds, every seed done) and how often the pick is within 0.02 bpc of it.

@@ -31,7 +31,17 @@ function notBuilt(reason) {
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
     join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
   ];
   return candidates.find((p) => p && existsSync(p)) ?? null;
@@ -57,13 +67,29 @@ if (!nodeDir) notBuilt(`Node's headers not found beside ${process.execPath}; set
 mkdirSync(dirname(logFile), { recursive: true });
 // configure + build, not rebuild: rebuild's clean would remove build/, where the wasm kernels live too.
 const args = [nodeGyp, 'configure', 'build', `--nodedir=${nodeDir}`, `--jobs=${availableParallelism()}`];
-const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_nodedir: nodeDir } });
-writeFileSync(logFile, `$ node ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}\n`);
+const r = spawnSync(process.execPath, args, {
+  cwd: root,
+  encoding: 'utf8',
+  env: { ...process.env, npm_config_nodedir: nodeDir },
+});
+writeFileSync(
+  logFile,
+  `$ node ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}\n`,
+);
 if (r.status !== 0 || !existsSync(addon)) {
-  const first = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').find((l) => /error|not found|ERR!/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
+  const first = `${r.stdout ?? ''}\n${r.stderr ?? ''}`
+    .split('\n')
+    .find(
+      (l) =>
+        /error|not found|ERR!/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l),
+    );
   notBuilt(`${(first ?? `node-gyp exited with ${r.status}`).trim().slice(0, 160)}; see build/native-build.log`);
 }
 // Loads in a fresh process: a library that builds but does not load (a missing symbol) is not a backend.
-const probe = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(addon)}).usableIsas().join(' '))`], { encoding: 'utf8' });
+const probe = spawnSync(
+  process.execPath,
+  ['-e', `process.stdout.write(require(${JSON.stringify(addon)}).usableIsas().join(' '))`],
+  { encoding: 'utf8' },
+);
 if (probe.status !== 0) notBuilt(`the addon does not load: ${(probe.stderr || '').trim().split('\n')[0]}`);
 say(`built the native backend (build/Release/charlab_native.node; kernels usable on this CPU: ${probe.stdout})`);

@@ -38,15 +38,22 @@ for (const { entry, name, features } of targets) {
   const outFile = join(outDir, `${name}.wasm`);
   const args = [
     relative(root, join(root, 'assembly', entry)),
-    '--outFile', relative(root, outFile),
-    '--optimizeLevel', '3',
-    '--shrinkLevel', '0',
+    '--outFile',
+    relative(root, outFile),
+    '--optimizeLevel',
+    '3',
+    '--shrinkLevel',
+    '0',
     '--converge',
     '--noAssert',
-    '--runtime', 'stub',
-    '--enable', features.join(','),
-    '--initialMemory', '1',
-    '--baseDir', root,
+    '--runtime',
+    'stub',
+    '--enable',
+    features.join(','),
+    '--initialMemory',
+    '1',
+    '--baseDir',
+    root,
   ];
   if (process.argv.includes('--wat')) args.push('--textFile', relative(root, join(outDir, `${name}.wat`)));
 

@@ -12,11 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : join(root, 'docs', 'serve.png');
+const out = process.argv.includes('--out')
+  ? process.argv[process.argv.indexOf('--out') + 1]
+  : join(root, 'docs', 'serve.png');
 const { startServer } = await import(new URL('../dist/serve/server.js', import.meta.url).href);
 
 const server = await startServer({ roots: [join(root, 'results')], port: 0, host: '127.0.0.1', cwd: root });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1500 }, deviceScaleFactor: 0.6 });
   await page.goto(`${server.url}f/holmes-ladder/`);
@@ -25,7 +31,7 @@ try {
   const wanted = values.filter((v) => /^h512-/.test(v)); // LSTM-512, GRU-512 and the RNN-512
   for (const v of wanted) await page.locator(`table.configs input.pick[value="${v}"]`).check();
   await page.waitForSelector('#compare-chart[data-state="ready"]');
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => globalThis.scrollTo(0, 0));
   await page.waitForTimeout(500);
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${out} (${wanted.length} configurations picked)\n`);

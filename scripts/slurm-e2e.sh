@@ -150,7 +150,7 @@ if [ -z "$COMPARE" ]; then
 fi
 node --input-type=module - "$REPO" "results/$NAME" "$COMPARE" <<'EOF'
 const [repo, merged, single] = process.argv.slice(2);
-const { readTable, TIMING_COLUMNS } = await import(`${repo}/dist/sweep/tables.js`);
+const { readTable, TIMING_COLUMNS } = await import(`${repo}/dist/results/tables.js`);
 for (const t of ['summary', 'curves', 'samples']) {
   const strip = (dir) => readTable(dir, t).rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
   const a = JSON.stringify(strip(merged));

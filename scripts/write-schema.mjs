@@ -1,7 +1,7 @@
-// Writes schema/experiment.schema.json from the zod schema in src/sweep/schema.ts (via dist/).
+// Writes schema/experiment.schema.json from the zod schema in src/results/schema.ts (via dist/).
 // Run `npm run schema` after changing the schema; a test checks the published file is current.
 import { writeFileSync } from 'node:fs';
-import { experimentJsonSchema } from '../dist/sweep/schema.js';
+import { experimentJsonSchema } from '../dist/results/schema.js';
 
 const out = new URL('../schema/experiment.schema.json', import.meta.url);
 writeFileSync(out, `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`);

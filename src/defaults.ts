@@ -55,7 +55,7 @@ export const CADENCE_DEFAULTS = {
   /**
    * The curve text: every curve score reads the whole held-out text when it has at most this many
    * characters ("small enough to be cheap": a fifth of evalEvery, 7–12 % of the training time on the
-   * wasm backend; README, "How the score is measured"), else its first evalChars characters.
+   * wasm backend; docs/reports.md, "How the score is measured"), else its first evalChars characters.
    */
   evalChars: 20_000,
   /** An RNN sample every this many training characters (0: only at the end). */

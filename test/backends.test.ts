@@ -55,7 +55,10 @@ describe.each(FAST)('the reference (the oracle) refuses exactly what %s refuses'
     ['a hidden state of the wrong size', (b) => createModel(b, cfg).lossAndGradients(data, 0, 4, new Float64Array(3))],
     ['an evaluation range starting at 0', (b) => createModel(b, cfg).evaluate(data, 0, 3)],
     ['an evaluation range past the data', (b) => createModel(b, cfg).evaluate(data, 1, 8)],
-    ['a symbol outside the vocabulary in held-out text', (b) => createModel(b, cfg).evaluate(Int32Array.from([0, 7, 1]), 1, 3)],
+    [
+      'a symbol outside the vocabulary in held-out text',
+      (b) => createModel(b, cfg).evaluate(Int32Array.from([0, 7, 1]), 1, 3),
+    ],
     ['an empty prime', (b) => createModel(b, cfg).sample([], 3, 1, makeRng(1))],
     ['a priming symbol outside the vocabulary', (b) => createModel(b, cfg).sample([7], 3, 1, makeRng(1))],
     ['temperature 0', (b) => createModel(b, cfg).sample([1], 3, 0, makeRng(1))],
@@ -88,10 +91,12 @@ describe('named state: export and import', () => {
     const s = m.exportState();
     const { Whh: _dropped, ...rest } = s.params;
     expect(() => m.importState({ ...s, params: rest })).toThrow(/parameter Whh is missing/);
-    expect(() => m.importState({ ...s, hidden: { h: new Float64Array(3) } })).toThrow(/hidden h has 3 elements, expected 8/);
+    expect(() => m.importState({ ...s, hidden: { h: new Float64Array(3) } })).toThrow(
+      /hidden h has 3 elements, expected 8/,
+    );
   });
 
-  test('the reference names every cell\'s state: LSTM h and c per layer, adam m, v and t', () => {
+  test("the reference names every cell's state: LSTM h and c per layer, adam m, v and t", () => {
     const c: RnnConfig = { ...cfg, cell: 'lstm', layers: 2, batch: 3, optimizer: 'adam' };
     const m = createModel('reference', c);
     const s = m.exportState();
@@ -114,7 +119,7 @@ describe('which configurations each backend trains', () => {
     ['batch', { batch: 4 }],
     ['optimizer', { optimizer: 'adam' }],
     ['clipNorm', { clipNorm: 5 }],
-  ] as const)('every backend trains cell rnn with %s beyond min-char-rnn\'s', (_knob, over) => {
+  ] as const)("every backend trains cell rnn with %s beyond min-char-rnn's", (_knob, over) => {
     const text = Int32Array.from({ length: 80 }, (_, i) => (i * 3) % 5);
     const starts = Array.from({ length: 'batch' in over ? over.batch : 1 }, (_, b) => 10 * b);
     for (const b of AVAILABLE) {
@@ -125,11 +130,17 @@ describe('which configurations each backend trains', () => {
   });
 
   test('the reference refuses bad knobs', () => {
-    expect(() => createModel('reference', { ...cfg, cell: 'transformer' as never })).toThrow(/cell must be one of rnn, gru, lstm/);
+    expect(() => createModel('reference', { ...cfg, cell: 'transformer' as never })).toThrow(
+      /cell must be one of rnn, gru, lstm/,
+    );
     expect(() => createModel('reference', { ...cfg, layers: 4 })).toThrow(/layers must be 1, 2 or 3/);
     expect(() => createModel('reference', { ...cfg, dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
     expect(() => createModel('reference', { ...cfg, batch: 0 })).toThrow(/batch must be a positive integer/);
-    expect(() => createModel('reference', { ...cfg, optimizer: 'sgd' as never })).toThrow(/optimizer must be one of adagrad, rmsprop, adam/);
-    expect(() => createModel('reference', { ...cfg, batch: 2 }).trainChunk(data, 0, 2)).toThrow(/expected 2 stream start\(s\), got 1/);
+    expect(() => createModel('reference', { ...cfg, optimizer: 'sgd' as never })).toThrow(
+      /optimizer must be one of adagrad, rmsprop, adam/,
+    );
+    expect(() => createModel('reference', { ...cfg, batch: 2 }).trainChunk(data, 0, 2)).toThrow(
+      /expected 2 stream start\(s\), got 1/,
+    );
   });
 });

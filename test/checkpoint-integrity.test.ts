@@ -12,7 +12,7 @@ import { CheckpointError, loadCheckpoint } from '../src/checkpoint/checkpoint.js
 import { checksumOf } from '../src/checkpoint/integrity.js';
 import { decodeLayout, encodeLayout, type Tensor } from '../src/checkpoint/safetensors.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 type Edit = (meta: Record<string, string>, tensors: Map<string, Tensor>) => void;
 
@@ -31,7 +31,7 @@ function rewrite(bytes: Buffer, edit: Edit, seal: 'reseal' | 'format1'): Buffer 
   return encodeLayout({ ...meta, checksum: checksumOf(meta, entries) }, entries);
 }
 
-describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command that reads them', () => {
+describe('damaged checkpoints are refused by every command that reads them', () => {
   let dir: string;
   let corpus: string;
   let good: Buffer;
@@ -51,7 +51,19 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
     dir = tempDir('charlab-damage-');
     corpus = smallCorpus(dir, 40_000);
     goodPath = join(dir, 'good.safetensors');
-    const r = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '4000', '--lr', '0.1', '--save', goodPath]);
+    const r = await runCli([
+      'train',
+      '--corpus',
+      corpus,
+      '--hidden',
+      '8',
+      '--chars',
+      '4000',
+      '--lr',
+      '0.1',
+      '--save',
+      goodPath,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     good = readFileSync(goodPath);
   });
@@ -64,7 +76,9 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
       const at = start + Math.floor(rng() * (good.length - start));
       bad[at] ^= 1 << Math.floor(rng() * 8);
       const path = write(`flip${k}.safetensors`, bad);
-      expect(() => loadCheckpoint(path), `offset ${at}`).toThrow(/checksum mismatch in tensor (param|optim|hidden)\.\w+/);
+      expect(() => loadCheckpoint(path), `offset ${at}`).toThrow(
+        /checksum mismatch in tensor (param|optim|hidden)\.\w+/,
+      );
     }
   });
 
@@ -107,8 +121,15 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
       ['hidden.h', Number.NaN, /tensor hidden\.h holds NaN at index 5/],
     ];
     for (const [name, value, message] of cases) {
-      const path = write('nan.safetensors', rewrite(good, (_m, t) => (t.get(name)!.data[5] = value), 'reseal'));
-      for (const args of [...commands(path), ['sample', path, '--backend', 'reference'], ['eval', path, '--corpus', corpus, '--backend', 'wasm']]) {
+      const path = write(
+        'nan.safetensors',
+        rewrite(good, (_m, t) => (t.get(name)!.data[5] = value), 'reseal'),
+      );
+      for (const args of [
+        ...commands(path),
+        ['sample', path, '--backend', 'reference'],
+        ['eval', path, '--corpus', corpus, '--backend', 'wasm'],
+      ]) {
         const r = await runCli(args);
         expect(r.code, `${name} ${args.join(' ')}: ${r.stderr}`).toBe(2);
         expect(r.stderr).toMatch(message);
@@ -122,11 +143,30 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
     const cases: Array<[Edit, RegExp]> = [
       [(m) => (m.markov_order = '99'), /metadata markov_order is 99: expected an integer in 1\.\.64/],
       [(m) => (m.corpus_validation = '1.5'), /metadata corpus_validation is 1\.5: expected a fraction in \[0, 1\)/],
-      [(m) => (m.corpus_train_end = String(Number(m.corpus_train_end) - 7)), /metadata corpus_train_end is \d+: expected \d+, where holding out 0\.05/],
-      [(m) => (m.corpus_sha256 = 'not a digest'), /metadata corpus_sha256 is "not a digest": expected 64 hexadecimal digits/],
-      [(m) => (m.run = JSON.stringify({ ...run(m), chars: run(m).budget + 16 })), /metadata run\.chars is \d+: expected at most the run's budget/],
-      [(m) => (m.run = JSON.stringify({ ...run(m), curves: [{ iteration: 1, chars: 16, smoothLossPerChar: 3, valBpc: -5, elapsedS: 0 }] })), /metadata run\.curves\[0\]\.valBpc is -5: expected a finite number ≥ 0/],
-      [(m) => (m.config = m.config.replace('"learningRate":0.1', '"learningRate":-0.1')), /learningRate must be positive/],
+      [
+        (m) => (m.corpus_train_end = String(Number(m.corpus_train_end) - 7)),
+        /metadata corpus_train_end is \d+: expected \d+, where holding out 0\.05/,
+      ],
+      [
+        (m) => (m.corpus_sha256 = 'not a digest'),
+        /metadata corpus_sha256 is "not a digest": expected 64 hexadecimal digits/,
+      ],
+      [
+        (m) => (m.run = JSON.stringify({ ...run(m), chars: run(m).budget + 16 })),
+        /metadata run\.chars is \d+: expected at most the run's budget/,
+      ],
+      [
+        (m) =>
+          (m.run = JSON.stringify({
+            ...run(m),
+            curves: [{ iteration: 1, chars: 16, smoothLossPerChar: 3, valBpc: -5, elapsedS: 0 }],
+          })),
+        /metadata run\.curves\[0\]\.valBpc is -5: expected a finite number ≥ 0/,
+      ],
+      [
+        (m) => (m.config = m.config.replace('"learningRate":0.1', '"learningRate":-0.1')),
+        /learningRate must be positive/,
+      ],
     ];
     for (const [edit, message] of cases) {
       const path = write('range.safetensors', rewrite(good, edit, 'reseal'));
@@ -137,12 +177,17 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
   });
 
   test('format 1 (written before the checksum): loads with a warning, reads as the same model; its values are still checked', async () => {
-    const legacy = write('legacy.safetensors', rewrite(good, () => {}, 'format1'));
+    const legacy = write(
+      'legacy.safetensors',
+      rewrite(good, () => {}, 'format1'),
+    );
     const now = await runCli(['sample', goodPath, '--length', '80', '--seed', '3']);
     const old = await runCli(['sample', legacy, '--length', '80', '--seed', '3']);
     expect(old.code, old.stderr).toBe(0);
     expect(old.stdout).toBe(now.stdout);
-    expect(old.stderr).toMatch(/warning: checkpoint .*legacy\.safetensors was written before checkpoints carried a checksum \(format 1\)/);
+    expect(old.stderr).toMatch(
+      /warning: checkpoint .*legacy\.safetensors was written before checkpoints carried a checksum \(format 1\)/,
+    );
     expect(now.stderr).not.toContain('warning');
     const evalOld = await runCli(['eval', legacy, '--corpus', corpus, '--json']);
     const evalNow = await runCli(['eval', goodPath, '--corpus', corpus, '--json']);
@@ -152,10 +197,16 @@ describe.skipIf(!HAVE_CORPORA)('damaged checkpoints are refused by every command
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(loadCheckpoint(legacy).integrity).toBe('sha256');
 
-    const nan = write('legacy-nan.safetensors', rewrite(good, (_m, t) => (t.get('hidden.h')!.data[0] = Number.NaN), 'format1'));
+    const nan = write(
+      'legacy-nan.safetensors',
+      rewrite(good, (_m, t) => (t.get('hidden.h')!.data[0] = Number.NaN), 'format1'),
+    );
     expect(() => loadCheckpoint(nan)).toThrow(/tensor hidden\.h holds NaN at index 0/);
     // A version digit turned from 2 to 1 keeps the checksum: refused, not read as unchecked.
-    const downgraded = write('downgraded.safetensors', Buffer.from(good.toString('latin1').replace('"format_version":"2"', '"format_version":"1"'), 'latin1'));
+    const downgraded = write(
+      'downgraded.safetensors',
+      Buffer.from(good.toString('latin1').replace('"format_version":"2"', '"format_version":"1"'), 'latin1'),
+    );
     expect(() => loadCheckpoint(downgraded)).toThrow(CheckpointError);
     expect(() => loadCheckpoint(downgraded)).toThrow(/format version 1 carries no checksum, but this file holds one/);
   });

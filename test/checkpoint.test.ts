@@ -4,7 +4,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createModel, type Backend } from '../src/backend/index.js';
-import { checkpointOf, CheckpointError, encodeCheckpoint, loadCheckpoint, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.js';
+import {
+  checkpointOf,
+  CheckpointError,
+  encodeCheckpoint,
+  loadCheckpoint,
+  modelFromCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+} from '../src/checkpoint/checkpoint.js';
 import { checksumOf } from '../src/checkpoint/integrity.js';
 import { decodeLayout, encodeLayout, type Tensor } from '../src/checkpoint/safetensors.js';
 import type { CharModel, RnnConfig } from '../src/model/types.js';
@@ -19,7 +27,8 @@ const corpus = { source: 'synthetic', sha256: 'ab'.repeat(32), chars: text.lengt
 function trained(backend: Backend, config: RnnConfig): CharModel {
   const m = createModel(backend, config);
   const batch = config.batch ?? 1;
-  for (let p = 0; p < 200; p += 4) m.trainChunk(text, batch === 1 ? p : Array.from({ length: batch }, (_, b) => b * 250 + p), 4);
+  for (let p = 0; p < 200; p += 4)
+    m.trainChunk(text, batch === 1 ? p : Array.from({ length: batch }, (_, b) => b * 250 + p), 4);
   return m;
 }
 
@@ -32,9 +41,17 @@ const CONFIGS: [string, Backend, RnnConfig][] = [
   ['wasm rnn', 'wasm', base],
   ['reference rnn', 'reference', base],
   ['reference gru, 2 layers, rmsprop', 'reference', { ...base, cell: 'gru', layers: 2, optimizer: 'rmsprop' }],
-  ['reference lstm, 2 streams, adam, dropout', 'reference', { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, dropout: 0.2 }],
+  [
+    'reference lstm, 2 streams, adam, dropout',
+    'reference',
+    { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, dropout: 0.2 },
+  ],
   ['wasm gru, 2 layers, rmsprop', 'wasm', { ...base, cell: 'gru', layers: 2, optimizer: 'rmsprop' }],
-  ['wasm lstm, 2 streams, adam, clipNorm', 'wasm', { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, clipNorm: 1 }],
+  [
+    'wasm lstm, 2 streams, adam, clipNorm',
+    'wasm',
+    { ...base, cell: 'lstm', batch: 2, optimizer: 'adam', layers: 2, clipNorm: 1 },
+  ],
 ];
 
 describe('round trip: save → load gives a model with identical outputs', () => {
@@ -114,15 +131,33 @@ describe('torn, truncated and foreign files are refused, naming the problem', ()
 
   test('a tensor missing, misshapen, of another dtype, or overlapping another is refused before any model is touched', () => {
     // Each file carries a checksum of what it holds (as a writer that got it wrong would), so the structural check is the one that refuses it.
-    const resealed = (m: Record<string, string>, entries: [string, Tensor][]) => encodeLayout({ ...m, checksum: checksumOf(m, entries) }, entries);
+    const resealed = (m: Record<string, string>, entries: [string, Tensor][]) =>
+      encodeLayout({ ...m, checksum: checksumOf(m, entries) }, entries);
     const { metadata, tensors } = decodeLayout(good());
     const entries = [...tensors];
-    refuse(resealed(metadata, entries.filter(([n]) => n !== 'param.Whh')), /tensor param\.Whh is missing/);
-    const reshaped = entries.map(([n, t]) => [n, n === 'param.Why' ? { ...t, shape: [6, V] } : t] as typeof entries[number]);
+    refuse(
+      resealed(
+        metadata,
+        entries.filter(([n]) => n !== 'param.Whh'),
+      ),
+      /tensor param\.Whh is missing/,
+    );
+    const reshaped = entries.map(
+      ([n, t]) => [n, n === 'param.Why' ? { ...t, shape: [6, V] } : t] as (typeof entries)[number],
+    );
     refuse(resealed(metadata, reshaped), /tensor param\.Why has shape \[6,7\], the configuration needs \[7,6\]/);
-    const f32 = entries.map(([n, t]) => [n, n === 'param.by' ? { dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.data) } : t] as typeof entries[number]);
+    const f32 = entries.map(
+      ([n, t]) =>
+        [
+          n,
+          n === 'param.by' ? { dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.data) } : t,
+        ] as (typeof entries)[number],
+    );
     refuse(resealed(metadata, f32), /tensor param\.by is F32, the file's dtype is F64/);
-    refuse(resealed(metadata, [...entries, ['extra', entries[0][1]]]), /tensor extra is not one of this configuration's/);
+    refuse(
+      resealed(metadata, [...entries, ['extra', entries[0][1]]]),
+      /tensor extra is not one of this configuration's/,
+    );
     // offsets that overlap: rewrite the header by hand
     const b = good();
     const n = Number(b.readBigUInt64LE(0));
@@ -156,18 +191,23 @@ describe('a reader outside charlab (python3 + numpy, the layout parsed by hand)'
     ['reference lstm, 2 layers (F64)', 'reference', { ...base, cell: 'lstm', layers: 2 }],
     ['wasm lstm, 2 layers (F32)', 'wasm', { ...base, cell: 'lstm', layers: 2 }],
   ];
-  test.skipIf(!hasNumpy).each(cases)('%s: one forward step gives the same probabilities to 1e-5', (_n, backend, config) => {
-    const m = trained(backend, config);
-    const path = join(tempDir(), 'm.safetensors');
-    saveCheckpoint(path, checkpoint(m, backend));
-    const x = 3;
-    const out = JSON.parse(execFileSync('python3', [join(REPO, 'test/python/read_checkpoint.py'), path, String(x)], { encoding: 'utf8' }));
-    expect(out.vocab).toEqual(vocab);
-    // charlab's own probabilities: P(next = y | x) from the carried state, by scoring [x, y]
-    const probs = Array.from({ length: V }, (_, y) => Math.exp(-m.evaluate(Int32Array.of(x, y), 1, 2).nats));
-    expect(out.probs).toHaveLength(V);
-    for (let y = 0; y < V; y++) expect(Math.abs(out.probs[y] - probs[y])).toBeLessThan(1e-5);
-  });
+  test.skipIf(!hasNumpy).each(cases)(
+    '%s: one forward step gives the same probabilities to 1e-5',
+    (_n, backend, config) => {
+      const m = trained(backend, config);
+      const path = join(tempDir(), 'm.safetensors');
+      saveCheckpoint(path, checkpoint(m, backend));
+      const x = 3;
+      const out = JSON.parse(
+        execFileSync('python3', [join(REPO, 'test/python/read_checkpoint.py'), path, String(x)], { encoding: 'utf8' }),
+      );
+      expect(out.vocab).toEqual(vocab);
+      // charlab's own probabilities: P(next = y | x) from the carried state, by scoring [x, y]
+      const probs = Array.from({ length: V }, (_, y) => Math.exp(-m.evaluate(Int32Array.of(x, y), 1, 2).nats));
+      expect(out.probs).toHaveLength(V);
+      for (let y = 0; y < V; y++) expect(Math.abs(out.probs[y] - probs[y])).toBeLessThan(1e-5);
+    },
+  );
 });
 
 test('reading a checkpoint does not depend on the file: the bytes decode to what was encoded', () => {

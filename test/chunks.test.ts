@@ -86,13 +86,15 @@ describe('readEnd: which characters a run of a budget reads', () => {
       [17, 16],
     ]) {
       for (let budget = 1; budget < 3 * trainEnd; budget += 7) {
-        expect(readEnd(trainEnd, unroll, budget), `${trainEnd}/${unroll}/${budget}`).toBe(closedForm(trainEnd, unroll, budget));
+        expect(readEnd(trainEnd, unroll, budget), `${trainEnd}/${unroll}/${budget}`).toBe(
+          closedForm(trainEnd, unroll, budget),
+        );
       }
     }
   });
 });
 
-describe('StreamCursor: char-rnn\'s loader, B contiguous parts', () => {
+describe("StreamCursor: char-rnn's loader, B contiguous parts", () => {
   test('B = 1 is ChunkCursor', () => {
     const a = new StreamCursor(100, 16, 1);
     const b = new ChunkCursor(100, 16);
@@ -141,7 +143,7 @@ describe('readRanges: what B streams read', () => {
         const cursor = new StreamCursor(trainEnd, unroll, batch);
         const seen = Array.from({ length: batch }, () => [Infinity, 0]);
         let wrapped = false;
-        for (let chars = 0; chars < budget; ) {
+        for (let chars = 0; chars < budget;) {
           const s = cursor.next(budget - chars);
           wrapped ||= s.wrapped;
           s.starts.forEach((st, b) => {
@@ -152,7 +154,9 @@ describe('readRanges: what B streams read', () => {
         }
         const part = Math.floor(trainEnd / batch);
         const expected = wrapped ? seen.map((_, b) => [b * part, (b + 1) * part]) : seen;
-        expect(readRanges(trainEnd, unroll, budget, batch), `${trainEnd}/${unroll}/${batch}/${budget}`).toEqual(expected);
+        expect(readRanges(trainEnd, unroll, budget, batch), `${trainEnd}/${unroll}/${batch}/${budget}`).toEqual(
+          expected,
+        );
       }
     }
   });
@@ -164,7 +168,15 @@ describe('trainRun drives the streams', () => {
     const corpus = prepareCorpus(text, 'letters', { validation: 0.1, minTrainChars: 9 });
     const calls: { starts: number[]; len: number }[] = [];
     let resets = 0;
-    const config: RnnConfig = { vocabSize: 10, hiddenSize: 4, unroll: 8, learningRate: 0.1, clip: 5, seed: 1, batch: 3 };
+    const config: RnnConfig = {
+      vocabSize: 10,
+      hiddenSize: 4,
+      unroll: 8,
+      learningRate: 0.1,
+      clip: 5,
+      seed: 1,
+      batch: 3,
+    };
     const fake: CharModel = {
       config,
       trainChunk: (_d: Int32Array, starts: Starts, len: number) => {
@@ -187,6 +199,7 @@ describe('trainRun drives the streams', () => {
     const part = Math.floor(corpus.trainEnd / 3); // 120
     expect(calls[0]).toEqual({ starts: [0, part, 2 * part], len: 8 });
     expect(calls[1]).toEqual({ starts: [8, part + 8, 2 * part + 8], len: 8 });
-    for (const c of calls) for (let b = 0; b < 3; b++) expect(c.starts[b] + c.len + 1).toBeLessThanOrEqual((b + 1) * part);
+    for (const c of calls)
+      for (let b = 0; b < 3; b++) expect(c.starts[b] + c.len + 1).toBeLessThanOrEqual((b + 1) * part);
   });
 });

@@ -3,14 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 describe('charlab CLI', () => {
-  test.each(['train', 'gradcheck', 'sweep', 'report', 'bench'])('%s --help exits 0 and describes the command', async (cmd) => {
-    const r = await runCli([cmd, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`Usage: charlab ${cmd}`));
-  });
+  test.each(['train', 'gradcheck', 'sweep', 'report', 'bench'])(
+    '%s --help exits 0 and describes the command',
+    async (cmd) => {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: charlab ${cmd}`));
+    },
+  );
 
   test('the bin entry is an executable script (what `npx charlab` runs)', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
@@ -36,13 +39,14 @@ describe('charlab CLI', () => {
     for (const p of params) expect(p.maxRelError).toBeLessThan(1e-5);
   });
 
-  test.skipIf(!HAVE_CORPORA)('train --json prints one JSON object with the scores of both models', async () => {
+  test('train --json prints one JSON object with the scores of both models', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 60_000);
     const r = await runCli(['train', '--corpus', corpus, '--hidden', '16', '--chars', '20000', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    for (const key of ['valBpc', 'markovValBpc', 'chars', 'iterations', 'charsPerSec', 'smoothLossPerChar']) expect(out).toHaveProperty(key);
+    for (const key of ['valBpc', 'markovValBpc', 'chars', 'iterations', 'charsPerSec', 'smoothLossPerChar'])
+      expect(out).toHaveProperty(key);
     expect(out.chars).toBe(20000);
     expect(out.iterations).toBe(1250);
     expect(out.valBpc).toBeGreaterThan(1);
@@ -51,10 +55,23 @@ describe('charlab CLI', () => {
     expect(out.charsPerSec).toBeGreaterThan(0);
   });
 
-  test.skipIf(!HAVE_CORPORA)('--prime primes the sample; a character outside the vocabulary is a usage error', async () => {
+  test('--prime primes the sample; a character outside the vocabulary is a usage error', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 30_000);
-    const ok = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--prime', 'the ', '--sample-length', '25', '--json']);
+    const ok = await runCli([
+      'train',
+      '--corpus',
+      corpus,
+      '--hidden',
+      '8',
+      '--chars',
+      '2000',
+      '--prime',
+      'the ',
+      '--sample-length',
+      '25',
+      '--json',
+    ]);
     expect(ok.code).toBe(0);
     expect([...JSON.parse(ok.stdout).rnnSample]).toHaveLength(25);
     const bad = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--prime', 'Zebra']);
@@ -62,10 +79,21 @@ describe('charlab CLI', () => {
     expect(bad.stderr).toMatch(/--prime: character 'Z' \(U\+005A\) is not in the vocabulary/);
   });
 
-  test.skipIf(!HAVE_CORPORA)('a budget larger than the training text wraps around', async () => {
+  test('a budget larger than the training text wraps around', async () => {
     const dir = tempDir();
     const corpus = smallCorpus(dir, 5_000);
-    const r = await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '12000', '--json', '--backend', 'reference']);
+    const r = await runCli([
+      'train',
+      '--corpus',
+      corpus,
+      '--hidden',
+      '8',
+      '--chars',
+      '12000',
+      '--json',
+      '--backend',
+      'reference',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.wrapped).toBe(true);

@@ -12,35 +12,78 @@ import { rankedTable } from '../src/cli/sweepDisplay.js';
 import { buildReportData } from '../src/report/data.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { FolderTables, LadderRow, SummaryRow } from '../src/report/types.js';
-import { knobDefaults } from '../src/sweep/knobs.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { knobDefaults } from '../src/results/knobs.js';
+import { REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 /** A run of hidden size h and learning rate lr, trained to `chars`, scoring `bpc`. */
 function row(h: number, lr: number, seed: number, chars: number, bpc: number): SummaryRow {
   return {
     ...knobDefaults(),
-    runId: `h${h}-u8-c5-lr${lr}-s${seed}`, hiddenSize: h, learningRate: lr, unroll: 8, clip: 5, seed: String(seed), backend: 'wasm', status: 'done',
-    iterations: chars / 8, chars, smoothLossPerChar: 2, valBpc: bpc, markovOrder: 4, markovValBpc: 2.5, wallS: 1, charsPerS: 1000,
-    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, curveValChars: null, stoppedEarly: null, source: 'x/summary.csv:2',
+    runId: `h${h}-u8-c5-lr${lr}-s${seed}`,
+    hiddenSize: h,
+    learningRate: lr,
+    unroll: 8,
+    clip: 5,
+    seed: String(seed),
+    backend: 'wasm',
+    status: 'done',
+    iterations: chars / 8,
+    chars,
+    smoothLossPerChar: 2,
+    valBpc: bpc,
+    markovOrder: 4,
+    markovValBpc: 2.5,
+    wallS: 1,
+    charsPerS: 1000,
+    divergedAtIteration: null,
+    error: '',
+    params: null,
+    bestValBpc: null,
+    bestValChars: null,
+    curveValChars: null,
+    stoppedEarly: null,
+    source: 'x/summary.csv:2',
   };
 }
 
 // Successive halving's leaderboard: the winner trained to 72,000 characters, two configurations stopped at 8,000
 // (scoring worse, as every configuration does early), one stopped at 24,000.
 const HALVING = [
-  row(64, 0.1, 1, 72_000, 2.60), row(64, 0.1, 2, 72_000, 2.62),
-  row(32, 0.1, 1, 8_000, 3.40), row(32, 0.1, 2, 8_000, 3.42),
-  row(32, 0.3, 1, 8_000, 3.30), row(32, 0.3, 2, 8_000, 3.35),
-  row(64, 0.3, 1, 24_000, 3.00), row(64, 0.3, 2, 24_000, 3.02),
+  row(64, 0.1, 1, 72_000, 2.6),
+  row(64, 0.1, 2, 72_000, 2.62),
+  row(32, 0.1, 1, 8_000, 3.4),
+  row(32, 0.1, 2, 8_000, 3.42),
+  row(32, 0.3, 1, 8_000, 3.3),
+  row(32, 0.3, 2, 8_000, 3.35),
+  row(64, 0.3, 1, 24_000, 3.0),
+  row(64, 0.3, 2, 24_000, 3.02),
 ];
-const LADDER: LadderRow[] = [4, 8].map((order) => ({ order, trainChars: 72_001, valChars: 1000, valBpc: order === 4 ? 2.3 : 2.2, countS: 1, scoreS: 0.1 }));
-const manifest = { experiment: { name: 'hv', budget: { chars: 72_000 }, validation: 0.05 }, corpus: { sha256: 'ab'.repeat(32), validationChars: 1000 } };
+const LADDER: LadderRow[] = [4, 8].map((order) => ({
+  order,
+  trainChars: 72_001,
+  valChars: 1000,
+  valBpc: order === 4 ? 2.3 : 2.2,
+  countS: 1,
+  scoreS: 0.1,
+}));
+const manifest = {
+  experiment: { name: 'hv', budget: { chars: 72_000 }, validation: 0.05 },
+  corpus: { sha256: 'ab'.repeat(32), validationChars: 1000 },
+};
 
 describe('runs stopped at different budgets are not compared with each other', () => {
-  const folder: FolderTables = { dir: 'hv', manifest, summary: HALVING, curves: [], samples: [], notes: [], ladder: LADDER };
+  const folder: FolderTables = {
+    dir: 'hv',
+    manifest,
+    summary: HALVING,
+    curves: [],
+    samples: [],
+    notes: [],
+    ladder: LADDER,
+  };
   const data = buildReportData([folder]);
 
-  test('configurations are ranked and tested within their budget only; the ladder stands beside the full budget\'s runs', () => {
+  test("configurations are ranked and tested within their budget only; the ladder stands beside the full budget's runs", () => {
     expect(data.sections).toEqual([72_000, 24_000, 8_000]);
     const configs = data.grouping.configs.map((c) => [c.configId, c.section, c.rank, c.verdict]);
     expect(configs).toEqual([
@@ -56,20 +99,33 @@ describe('runs stopped at different budgets are not compared with each other', (
     const at8k = md.slice(md.indexOf('#### Trained to 8,000'), md.indexOf('### All runs'));
     expect(at8k).not.toContain('Markov order'); // the ladder was counted for 72,000: not beside runs of 8,000
     expect(md).not.toMatch(/Every other configuration tested is significantly worse/);
-    expect(md).toContain('runs ranked and tested only against runs trained to the same number of characters (one table each: 72,000, 24,000, 8,000)');
+    expect(md).toContain(
+      'runs ranked and tested only against runs trained to the same number of characters (one table each: 72,000, 24,000, 8,000)',
+    );
   });
 
   test("the sweep's closing table: one table per budget, and what was compared", () => {
     const csv = (r: SummaryRow) => ({
-      run_id: r.runId, hidden_size: String(r.hiddenSize), unroll: '8', clip: '5', learning_rate: String(r.learningRate), seed: r.seed,
-      status: r.status, chars: String(r.chars), val_bpc: String(r.valBpc), markov_val_bpc: '2.5', chars_per_s: '1000',
+      run_id: r.runId,
+      hidden_size: String(r.hiddenSize),
+      unroll: '8',
+      clip: '5',
+      learning_rate: String(r.learningRate),
+      seed: r.seed,
+      status: r.status,
+      chars: String(r.chars),
+      val_bpc: String(r.valBpc),
+      markov_val_bpc: '2.5',
+      chars_per_s: '1000',
     });
     const out = rankedTable(HALVING.map(csv), { sha256: 'ab'.repeat(32), validation: '0.05', validationChars: 1000 });
     expect(out).toContain('trained to 72,000 characters:');
     expect(out).toContain('trained to 8,000 characters:');
     const top = out.slice(0, out.indexOf('trained to 24,000'));
     expect(top).not.toMatch(/worse|not resolved/); // the winner is compared with nothing trained less
-    expect(out).toMatch(/Compared: the same corpus text \(sha256 abababababab…\); the same held-out text \(the last 0\.05 of it: 1,000 characters\); runs ranked and tested only against runs trained to the same number of characters/);
+    expect(out).toMatch(
+      /Compared: the same corpus text \(sha256 abababababab…\); the same held-out text \(the last 0\.05 of it: 1,000 characters\); runs ranked and tested only against runs trained to the same number of characters/,
+    );
   });
 });
 
@@ -81,7 +137,9 @@ describe('a test of little power says so', () => {
     expect(r.code, r.stderr).toBe(0);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).not.toMatch(/indistinguishable/);
-    expect(md).toMatch(/\| h512-u32-c5-lr0\.03 \|.*\| not resolved \(p 0\.053; needs ≥ 3 seeds\) \| \+0\.958 \\\[−0\.052, \+1\.968\\\] \|/);
+    expect(md).toMatch(
+      /\| h512-u32-c5-lr0\.03 \|.*\| not resolved \(p 0\.053; needs ≥ 3 seeds\) \| \+0\.958 \\\[−0\.052, \+1\.968\\\] \|/,
+    );
     expect(md).toMatch(/too little power to tell, not evidence that they are equal/);
     // Per knob: unroll 32 (only the RNN) is not set against 64 — every ladder configuration differs in more than its unroll.
     const unroll = md.slice(md.indexOf('### unroll'), md.indexOf('### clip'));
@@ -93,7 +151,7 @@ describe('a test of little power says so', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('report A B of different experiments', () => {
+describe('report A B of different experiments', () => {
   test('budgets 3,000 and 6,000: refused (exit 2) naming the difference, nothing written', async () => {
     const dir = tempDir('charlab-ab-');
     smallCorpus(dir, 30_000);
@@ -103,7 +161,9 @@ describe.skipIf(!HAVE_CORPORA)('report A B of different experiments', () => {
     expect((await runCli(['sweep', b, '--out', join(dir, 'B')])).code).toBe(0);
     const r = await runCli(['report', join(dir, 'A'), join(dir, 'B')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(dir, 'B')} is not the same experiment as ${join(dir, 'A')}, so their runs are not comparable`);
+    expect(r.stderr).toContain(
+      `${join(dir, 'B')} is not the same experiment as ${join(dir, 'A')}, so their runs are not comparable`,
+    );
     expect(r.stderr).toMatch(/budget\.chars: 3000 in .*A, 6000 in .*B/);
     expect(r.stderr).toMatch(/report each folder on its own/);
     expect((await runCli(['report', join(dir, 'A')])).code).toBe(0);

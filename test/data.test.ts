@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,14 +25,25 @@ import {
   resolveCorpus,
 } from '../src/data/index.js';
 import { CorpusError, UsageError } from '../src/errors.js';
-import { HAVE_CORPORA } from './helpers/cli.js';
+import { cleanReferenceText } from '../src/corpus/clean.js';
+import { publishedFixture } from './helpers/fixtureText.js';
 
-// The download tests serve cnus.txt and compare with holmes.txt; without the corpora they skip (helpers/cli.ts).
-const readCorpus = (name: string) => (HAVE_CORPORA ? readFileSync(new URL(`../../shared/corpora/${name}`, import.meta.url)) : Buffer.alloc(0));
-const CNUS = readCorpus('cnus.txt');
-const HOLMES = readCorpus('holmes.txt');
 const HOLMES_SHA256 = 'a75accce1a1a687e522b6d35bd3187d12977438c4878e5ead23598571def646c';
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+// The download tests serve a generated text in a "published" form that is cleaned like holmes's cnus.txt.
+const FIXTURE = publishedFixture(400_000);
+const RAW = FIXTURE.raw;
+const TEXT = Buffer.from(FIXTURE.text, 'utf8');
+const FIXTURE_SHA256 = sha256(TEXT);
+const KNOWN = {
+  fixture: {
+    file: 'fixture.txt',
+    url: 'http://127.0.0.1:9/unused',
+    sha256: FIXTURE_SHA256,
+    clean: cleanReferenceText,
+    byHand: 'clean it',
+  },
+};
 
 let scratch: string;
 beforeAll(() => {
@@ -69,7 +89,7 @@ describe('loadCorpusFile', () => {
     expect(r.sha256).toBe(sha256(readFileSync(p)));
   });
 
-  it('strips a UTF-8 byte-order mark from the text: the text is identified by its own sha256, the file by its bytes\'', () => {
+  it("strips a UTF-8 byte-order mark from the text: the text is identified by its own sha256, the file by its bytes'", () => {
     const p = join(fresh(), 'bom.txt');
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('abc')]);
     writeFileSync(p, bytes);
@@ -103,7 +123,8 @@ describe('loadCorpusFile', () => {
     ['a file holding only a BOM', (d) => write(d, 'bom.txt', Buffer.from([0xef, 0xbb, 0xbf])), /empty/],
     [
       'invalid UTF-8',
-      (d) => write(d, 'latin.txt', Buffer.concat([Buffer.from('ok\nab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd')])),
+      (d) =>
+        write(d, 'latin.txt', Buffer.concat([Buffer.from('ok\nab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd')])),
       /not valid UTF-8 at byte offset 5 \(line 2, byte 0xff\)/,
     ],
     [
@@ -116,7 +137,11 @@ describe('loadCorpusFile', () => {
       (d) => write(d, 'bin.dat', Buffer.from([0x41, 0x42, 0x00, 0x43, 0xff])),
       /looks binary \(NUL byte at offset 2\)/,
     ],
-    ['UTF-16 text', (d) => write(d, 'utf16.txt', Buffer.from('\ufeffhi', 'utf16le')), /looks binary \(NUL byte at offset 3\)/],
+    [
+      'UTF-16 text',
+      (d) => write(d, 'utf16.txt', Buffer.from('\ufeffhi', 'utf16le')),
+      /looks binary \(NUL byte at offset 3\)/,
+    ],
   ];
   for (const [what, make, pattern] of cases) {
     it(`rejects ${what} with a CorpusError naming the file`, () => {
@@ -220,7 +245,7 @@ describe('resolveCorpus with a path', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local server', () => {
+describe('resolveCorpus fetching a known corpus from a local server (a generated one; test/holmes fetches holmes itself)', () => {
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   const servers: Server[] = [];
   async function serve(handler: Handler): Promise<{ url: string; requests: () => number; server: Server }> {
@@ -239,20 +264,26 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
     await new Promise<void>((ok) => server.close(() => ok()));
   }
   afterEach(async () => {
-    await Promise.all(servers.splice(0).filter((s) => s.listening).map(close));
+    await Promise.all(
+      servers
+        .splice(0)
+        .filter((s) => s.listening)
+        .map(close),
+    );
   });
 
-  const sendCnus: Handler = (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(CNUS.length) });
-    res.end(CNUS);
+  const sendRaw: Handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(RAW.length) });
+    res.end(RAW);
   };
 
   it('downloads, cleans, verifies and saves atomically; then reuses the file', async () => {
-    const { url, requests } = await serve(sendCnus);
+    const { url, requests } = await serve(sendRaw);
     const dir = join(fresh(), 'nested', 'data'); // does not exist yet
     const progress: [number, number | undefined][] = [];
     const notices: string[] = [];
-    const r = await resolveCorpus('holmes', {
+    const r = await resolveCorpus('fixture', {
+      known: KNOWN,
       dataDir: dir,
       baseDir: scratch,
       urlOverride: url,
@@ -260,22 +291,23 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
       onNotice: (m) => notices.push(m),
     });
     expect(requests()).toBe(1);
-    expect(r.name).toBe('holmes');
-    expect(r.path).toBe(join(dir, 'holmes.txt'));
-    expect(r.sha256).toBe(HOLMES_SHA256);
-    expect(r.bytes).toBe(HOLMES.length);
-    expect(r.text).toBe(HOLMES.toString('utf8'));
-    expect(readdirSync(dir)).toEqual(['holmes.txt']); // no temp file left behind
-    expect(sha256(readFileSync(join(dir, 'holmes.txt')))).toBe(HOLMES_SHA256);
+    expect(r.name).toBe('fixture');
+    expect(r.path).toBe(join(dir, 'fixture.txt'));
+    expect(r.sha256).toBe(FIXTURE_SHA256);
+    expect(r.bytes).toBe(TEXT.length);
+    expect(r.text).toBe(TEXT.toString('utf8'));
+    expect(readdirSync(dir)).toEqual(['fixture.txt']); // no temp file left behind
+    expect(sha256(readFileSync(join(dir, 'fixture.txt')))).toBe(FIXTURE_SHA256);
 
     expect(progress.length).toBeGreaterThan(1);
-    expect(progress.every(([, total]) => total === CNUS.length)).toBe(true);
-    expect(progress.at(-1)![0]).toBe(CNUS.length);
+    expect(progress.every(([, total]) => total === RAW.length)).toBe(true);
+    expect(progress.at(-1)![0]).toBe(RAW.length);
     for (let i = 1; i < progress.length; i++) expect(progress[i][0]).toBeGreaterThanOrEqual(progress[i - 1][0]);
     expect(notices.join('\n')).toMatch(/downloading/);
     expect(notices.join('\n')).toMatch(/saved/);
 
-    const again = await resolveCorpus('holmes', {
+    const again = await resolveCorpus('fixture', {
+      known: KNOWN,
       dataDir: dir,
       baseDir: scratch,
       urlOverride: url,
@@ -284,7 +316,7 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
       },
     });
     expect(requests()).toBe(1);
-    expect(again.sha256).toBe(HOLMES_SHA256);
+    expect(again.sha256).toBe(FIXTURE_SHA256);
     expect(again.text).toBe(r.text);
     expect(again.path).toBe(r.path);
   });
@@ -292,14 +324,15 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
   it('reports progress with an unknown total when there is no content-length', async () => {
     const { url } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' }); // chunked
-      const half = Math.floor(CNUS.length / 2);
-      res.write(CNUS.subarray(0, half));
-      setTimeout(() => res.end(CNUS.subarray(half)), 10);
+      const half = Math.floor(RAW.length / 2);
+      res.write(RAW.subarray(0, half));
+      setTimeout(() => res.end(RAW.subarray(half)), 10);
     });
     const dir = fresh();
     const totals = new Set<number | undefined>();
     let last = 0;
-    const r = await resolveCorpus('holmes', {
+    const r = await resolveCorpus('fixture', {
+      known: KNOWN,
       dataDir: dir,
       baseDir: scratch,
       urlOverride: url,
@@ -308,38 +341,42 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
         last = received;
       },
     });
-    expect(r.sha256).toBe(HOLMES_SHA256);
+    expect(r.sha256).toBe(FIXTURE_SHA256);
     expect([...totals]).toEqual([undefined]);
-    expect(last).toBe(CNUS.length);
+    expect(last).toBe(RAW.length);
   });
 
   it('rejects corrupted text with a checksum error and writes nothing', async () => {
-    const corrupted = Buffer.from(CNUS);
+    const corrupted = Buffer.from(RAW);
     corrupted[1000] = corrupted[1000] === 0x61 ? 0x62 : 0x61;
     const { url } = await serve((_req, res) => {
       res.writeHead(200, { 'content-length': String(corrupted.length) });
       res.end(corrupted);
     });
     const dir = join(fresh(), 'data');
-    const err = await expectRejection(resolveCorpus('holmes', { dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(ChecksumError);
     expect(err).not.toBeInstanceOf(UsageError);
-    expect(err.message).toContain(`expected sha256 ${HOLMES_SHA256}`);
+    expect(err.message).toContain(`expected sha256 ${FIXTURE_SHA256}`);
     expect(err.message).toMatch(/got [0-9a-f]{64}/);
     expect(err.message).toMatch(/nothing was written/);
     expect(existsSync(dir)).toBe(false);
   });
 
   it('turns a refused connection into a UsageError saying where to put the file', async () => {
-    const { url, server } = await serve(sendCnus);
+    const { url, server } = await serve(sendRaw);
     await close(server); // the port is now closed: connections are refused
     const dir = join(fresh(), 'data');
-    const err = await expectRejection(resolveCorpus('holmes', { dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toContain(url);
     expect(err.message).toMatch(/ECONNREFUSED/);
     expect(err.message).toContain(`download the text from ${url}`.replace(/^d/, 'D'));
-    expect(err.message).toContain(join(dir, 'holmes.txt'));
+    expect(err.message).toContain(join(dir, 'fixture.txt'));
     expect(err.message).toContain('CHARLAB_DATA_DIR');
     expect(existsSync(dir)).toBe(false);
   });
@@ -350,21 +387,23 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
       res.end('no such thing');
     });
     const dir = fresh();
-    const err = await expectRejection(resolveCorpus('holmes', { dataDir: dir, baseDir: scratch, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/404/);
-    expect(err.message).toContain(join(dir, 'holmes.txt'));
+    expect(err.message).toContain(join(dir, 'fixture.txt'));
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('gives up on a server that stops sending', async () => {
     const { url } = await serve((_req, res) => {
-      res.writeHead(200, { 'content-length': String(CNUS.length) });
-      res.write(CNUS.subarray(0, 1000)); // ...and never the rest
+      res.writeHead(200, { 'content-length': String(RAW.length) });
+      res.write(RAW.subarray(0, 1000)); // ...and never the rest
     });
     const dir = fresh();
     const err = await expectRejection(
-      resolveCorpus('holmes', { dataDir: dir, baseDir: scratch, urlOverride: url, idleTimeoutMs: 300 }),
+      resolveCorpus('fixture', { known: KNOWN, dataDir: dir, baseDir: scratch, urlOverride: url, idleTimeoutMs: 300 }),
     );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/no data received/);
@@ -372,24 +411,32 @@ describe.skipIf(!HAVE_CORPORA)('resolveCorpus fetching holmes from a local serve
   });
 
   it('reports a data folder that cannot be created', async () => {
-    const { url } = await serve(sendCnus);
+    const { url } = await serve(sendRaw);
     const base = fresh();
     const blocker = write(base, 'data', Buffer.from('a file where the folder should be'));
-    const err = await expectRejection(resolveCorpus('holmes', { dataDir: blocker, baseDir: base, urlOverride: url }));
+    const err = await expectRejection(
+      resolveCorpus('fixture', { known: KNOWN, dataDir: blocker, baseDir: base, urlOverride: url }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/could not save/);
     expect(readdirSync(base)).toEqual(['data']);
   });
 
-  it('uses an existing holmes.txt that differs from the reference, with a warning', async () => {
-    const { url, requests } = await serve(sendCnus);
+  it('uses an existing fixture.txt that differs from the reference, with a warning', async () => {
+    const { url, requests } = await serve(sendRaw);
     const dir = fresh();
-    write(dir, 'holmes.txt', Buffer.from('not quite holmes\n'));
+    write(dir, 'fixture.txt', Buffer.from('not quite the fixture\n'));
     const notices: string[] = [];
-    const r = await resolveCorpus('holmes', { dataDir: dir, baseDir: scratch, urlOverride: url, onNotice: (m) => notices.push(m) });
+    const r = await resolveCorpus('fixture', {
+      known: KNOWN,
+      dataDir: dir,
+      baseDir: scratch,
+      urlOverride: url,
+      onNotice: (m) => notices.push(m),
+    });
     expect(requests()).toBe(0);
-    expect(r.text).toBe('not quite holmes\n');
-    expect(notices.join('\n')).toMatch(/warning: .*holmes\.txt is not the reference/);
+    expect(r.text).toBe('not quite the fixture\n');
+    expect(notices.join('\n')).toMatch(/warning: .*fixture\.txt is not the reference fixture text/);
   });
 });
 

@@ -11,18 +11,33 @@ import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import type { EvalResult, RnnConfig } from '../src/model/types.js';
 import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule } from '../src/train/earlyStopping.js';
-import { trainRun, type Cadence, type CurvePoint, type RunSnapshot } from '../src/train/run.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
+import type { CurvePoint } from '../src/results/records.js';
+import { trainRun, type Cadence, type RunSnapshot } from '../src/train/run.js';
+import { ExperimentSchema } from '../src/results/schema.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
 const rng = makeRng('curve-text');
 const text = Array.from({ length: 400 }, () => words[Math.floor(rng() * words.length)]).join('');
 const corpus: Corpus = prepareCorpus(text, 'synthetic', { validation: 0.1 });
 const heldOut = corpus.length - corpus.trainEnd;
-const config: RnnConfig = { vocabSize: corpus.vocab.symbols.length, hiddenSize: 8, unroll: 8, learningRate: 0.1, clip: 5, seed: 1 };
-const cadence: Cadence = { curveEvery: 200, evalEvery: 200, evalChars: 60, sampleEvery: 0, sampleLength: 10, temperature: 1 };
+const config: RnnConfig = {
+  vocabSize: corpus.vocab.symbols.length,
+  hiddenSize: 8,
+  unroll: 8,
+  learningRate: 0.1,
+  clip: 5,
+  seed: 1,
+};
+const cadence: Cadence = {
+  curveEvery: 200,
+  evalEvery: 200,
+  evalChars: 60,
+  sampleEvery: 0,
+  sampleLength: 10,
+  temperature: 1,
+};
 
 /** A reference model that records the held-out ranges it scores (and can answer planted scores for the curve text). */
 class Recording extends ReferenceModel {
@@ -40,12 +55,19 @@ class Recording extends ReferenceModel {
 function run(model: ReferenceModel, budget: number, c: Cadence, resume?: RunSnapshot) {
   const curves: CurvePoint[] = [];
   const snapshots: Array<{ snap: RunSnapshot; final: boolean }> = [];
-  const result = trainRun(model, corpus, budget, c, { onCurve: (p) => curves.push(p), onSnapshot: (snap, final) => snapshots.push({ snap, final }) }, { resume });
+  const result = trainRun(
+    model,
+    corpus,
+    budget,
+    c,
+    { onCurve: (p) => curves.push(p), onSnapshot: (snap, final) => snapshots.push({ snap, final }) },
+    { resume },
+  );
   return { result, curves, snapshots };
 }
 
 describe('curves compare like with like', () => {
-  test('a slice curve: every score, the final point included, reads the same first evalChars held-out characters; the run\'s score reads them all', () => {
+  test("a slice curve: every score, the final point included, reads the same first evalChars held-out characters; the run's score reads them all", () => {
     expect(heldOut).toBeGreaterThan(cadence.evalChars);
     const model = new Recording(config);
     const { result, curves } = run(model, 1600, cadence);
@@ -99,7 +121,10 @@ describe('early stopping', () => {
     const { result, curves, snapshots } = run(model, 4000, { ...cadence, earlyStopping: rule });
     expect(result).toMatchObject({ status: 'done', stoppedEarly: true, chars: 1200 }); // the 6th score is at 6 × 200
     expect(curves.filter((c) => c.valBpc !== null && c.chars < 1200).map((c) => c.valBpc)).toEqual(planted.slice(0, 5));
-    expect(result.best).toEqual({ valBpc: Math.min(2.39, curves.at(-1)!.valBpc!), chars: curves.at(-1)!.valBpc! < 2.39 ? 1200 : 1000 });
+    expect(result.best).toEqual({
+      valBpc: Math.min(2.39, curves.at(-1)!.valBpc!),
+      chars: curves.at(-1)!.valBpc! < 2.39 ? 1200 : 1000,
+    });
     const finals = snapshots.filter((s) => s.final);
     expect(finals).toHaveLength(1);
     expect(finals[0].snap).toMatchObject({ chars: 1200, earlyStopping: { stopped: true, wait: 3, ref: 2.4 } });
@@ -107,8 +132,25 @@ describe('early stopping', () => {
     const off = new Recording(config);
     off.planted = [...planted];
     expect(run(off, 2000, cadence).result).toMatchObject({ stoppedEarly: null, chars: 2000 });
-    expect(() => ExperimentSchema.parse({ name: 'x', corpus: 'a', budget: { chars: 10 }, seeds: [1], earlyStopping: { patience: 0 } })).toThrow(/patience/);
-    expect(() => ExperimentSchema.parse({ name: 'x', corpus: 'a', budget: { chars: 10 }, seeds: [1], evaluation: { every: 0 }, earlyStopping: { patience: 2 } })).toThrow(/evaluation\.every > 0/);
+    expect(() =>
+      ExperimentSchema.parse({
+        name: 'x',
+        corpus: 'a',
+        budget: { chars: 10 },
+        seeds: [1],
+        earlyStopping: { patience: 0 },
+      }),
+    ).toThrow(/patience/);
+    expect(() =>
+      ExperimentSchema.parse({
+        name: 'x',
+        corpus: 'a',
+        budget: { chars: 10 },
+        seeds: [1],
+        evaluation: { every: 0 },
+        earlyStopping: { patience: 2 },
+      }),
+    ).toThrow(/evaluation\.every > 0/);
   });
 
   test('continued from a checkpoint to a larger budget (successive halving), a run is the run trained straight: before the stop, and after it (it trains no more)', () => {
@@ -121,7 +163,17 @@ describe('early stopping', () => {
       const model = new ReferenceModel(config);
       const a = run(model, first, es);
       const end = a.snapshots.find((s) => s.final)!.snap;
-      const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: 'ab'.repeat(32), chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 4 };
+      const ctx = {
+        vocab: corpus.vocab.symbols,
+        corpus: {
+          source: 's',
+          sha256: 'ab'.repeat(32),
+          chars: corpus.length,
+          trainEnd: corpus.trainEnd,
+          validation: 0.1,
+        },
+        markovOrder: 4,
+      };
       const ck = decodeCheckpoint(encodeCheckpoint(checkpointOf(model, 'reference', { ...ctx, run: end })));
       const b = run(modelFromCheckpoint(ck) as ReferenceModel, 6000, es, ck.run!);
       const timeless = (r: typeof straight.result) => ({ ...r, trainSeconds: 0, charsPerSec: 0 });
@@ -132,7 +184,7 @@ describe('early stopping', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('early stopping: bad values are refused with exit 2 naming the key, nothing written', () => {
+describe('early stopping: bad values are refused with exit 2 naming the key, nothing written', () => {
   test('experiment keys and train flags', async () => {
     const dir = tempDir('charlab-es-bad-');
     const corpus = smallCorpus(dir, 20_000);
@@ -141,7 +193,10 @@ describe.skipIf(!HAVE_CORPORA)('early stopping: bad values are refused with exit
       [{ earlyStopping: { patience: 0 } }, /earlyStopping\.patience: expected a positive integer/],
       [{ earlyStopping: { patience: 2, minDelta: -0.1 } }, /earlyStopping\.minDelta: expected a finite number ≥ 0/],
       [{ earlyStopping: { patience: 2, every: 3 } }, /earlyStopping\.every: unknown key/],
-      [{ earlyStopping: { patience: 2 }, evaluation: { every: 0, chars: 500 } }, /earlyStopping: expected intermediate held-out scores to watch: evaluation\.every > 0/],
+      [
+        { earlyStopping: { patience: 2 }, evaluation: { every: 0, chars: 500 } },
+        /earlyStopping: expected intermediate held-out scores to watch: evaluation\.every > 0/,
+      ],
     ];
     for (const [change, message] of cases) {
       const r = await runCli(['sweep', writeExperiment(dir, { ...exp, ...change }), '--out', `${dir}/out`]);

@@ -7,7 +7,7 @@
 import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
 import { REPO, runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 const BASE = tinyExperiment('change');
@@ -22,7 +22,12 @@ beforeAll(async () => {
   root = tempDir('charlab-change-');
   smallCorpus(root, 30_000);
   two = join(root, 'two');
-  const r = await runCli(['sweep', writeExperiment(root, { ...BASE, grid: { ...BASE.grid, hiddenSize: [8, 12] } }, 'two.json'), '--out', two]);
+  const r = await runCli([
+    'sweep',
+    writeExperiment(root, { ...BASE, grid: { ...BASE.grid, hiddenSize: [8, 12] } }, 'two.json'),
+    '--out',
+    two,
+  ]);
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,10 +38,15 @@ function copyOfTwo(): string {
   cpSync(two, out, { recursive: true });
   return out;
 }
-const sweep = (exp: Exp, out: string, env: Record<string, string> = {}) => runCli(['sweep', writeExperiment(root, exp, `exp-${n++}.json`), '--out', out], { env });
-const withoutTiming = (rows: Record<string, string>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
+const sweep = (exp: Exp, out: string, env: Record<string, string> = {}) =>
+  runCli(['sweep', writeExperiment(root, exp, `exp-${n++}.json`), '--out', out], { env });
+const withoutTiming = (rows: Record<string, string>[]) =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
 const tables = (dir: string) => Object.fromEntries(TABLE_NAMES.map((t) => [t, withoutTiming(readTable(dir, t).rows)]));
-const files = (dir: string) => Object.fromEntries([...TABLE_NAMES.map((t) => TABLES[t].file), 'manifest.json'].map((f) => [f, readFileSync(join(dir, f))]));
+const files = (dir: string) =>
+  Object.fromEntries(
+    [...TABLE_NAMES.map((t) => TABLES[t].file), 'manifest.json'].map((f) => [f, readFileSync(join(dir, f))]),
+  );
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
 describe('adding and reordering grid values and seeds', () => {
@@ -53,7 +63,10 @@ describe('adding and reordering grid values and seeds', () => {
     const before = readTable(two, 'summary').rows;
     for (const row of before) expect(readTable(out, 'summary').rows).toContainEqual(row);
     const m = manifest(out);
-    expect(m.versions.map((v: { experiment: Exp }) => v.experiment.grid.hiddenSize)).toEqual([[8, 12], [12, 8, 16]]);
+    expect(m.versions.map((v: { experiment: Exp }) => v.experiment.grid.hiddenSize)).toEqual([
+      [8, 12],
+      [12, 8, 16],
+    ]);
     expect(m.versions[1].experiment.seeds).toEqual([2, 1]);
     expect(m.totalRuns).toBe(6);
   });
@@ -97,7 +110,11 @@ describe('a change of what a recorded run means is refused', () => {
     ['backend', { backend: 'wasm' }, ['backend (as resolved): reference -> wasm']],
     ['evaluation cadence', { evaluation: { every: 1000, chars: 500 } }, ['evaluation.every: 0 -> 1000']],
     ['curve cadence', { curves: { every: 500 } }, ['curves.every: 1000 -> 500']],
-    ['sample cadence and length, at once', { samples: { every: 1000, length: 30 } }, ['samples.every: 0 -> 1000', 'samples.length: 20 -> 30']],
+    [
+      'sample cadence and length, at once',
+      { samples: { every: 1000, length: 30 } },
+      ['samples.every: 0 -> 1000', 'samples.length: 20 -> 30'],
+    ],
     ['a prime', { samples: { length: 20, prime: 'the' } }, ['samples.prime: (not set) -> "the"']],
   ];
 
@@ -109,7 +126,10 @@ describe('a change of what a recorded run means is refused', () => {
     const r = await runCli(['sweep', path, '--out', out]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${path}: changed in ways that alter what the 2 run(s) recorded in ${out} mean:`);
-    const listed = r.stderr.split('\n').filter((l) => / -> /.test(l)).map((l) => l.trim());
+    const listed = r.stderr
+      .split('\n')
+      .filter((l) => / -> /.test(l))
+      .map((l) => l.trim());
     expect(listed).toEqual(expected);
     expect(r.stderr.split(path).length - 1).toBe(1); // the file is named once
     expect(files(out)).toEqual(before);
@@ -124,7 +144,9 @@ describe('a change of what a recorded run means is refused', () => {
       const path = writeExperiment(dir, { ...BASE, grid: { ...BASE.grid, hiddenSize: [8, 12, 16] } });
       const r = await runCli(['sweep', path, '--out', out]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`corpus \\(sha256 of its text\\): ${manifest(two).corpus.sha256} -> [0-9a-f]{64}\\n`));
+      expect(r.stderr).toMatch(
+        new RegExp(`corpus \\(sha256 of its text\\): ${manifest(two).corpus.sha256} -> [0-9a-f]{64}\\n`),
+      );
       expect(files(out)).toEqual(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -190,7 +212,11 @@ describe('nothing left to run: the corpus is not needed', () => {
 describe('a manifest this version cannot use is refused, not overwritten', () => {
   test.each([
     ['not JSON', '{"experiment": ', /manifest\.json: not valid JSON .*refusing to overwrite it/],
-    ['not a sweep manifest', '{"tool": "other"}\n', /manifest\.json: not a charlab sweep manifest .*refusing to overwrite it/],
+    [
+      'not a sweep manifest',
+      '{"tool": "other"}\n',
+      /manifest\.json: not a charlab sweep manifest .*refusing to overwrite it/,
+    ],
   ])('%s', async (_label, text, message) => {
     const out = copyOfTwo();
     writeFileSync(join(out, 'manifest.json'), text);

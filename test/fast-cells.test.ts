@@ -43,7 +43,9 @@ import { relErr } from './helpers/relErr.js';
 function text(n: number, V: number, seed: string): Int32Array {
   const rng = makeRng(seed);
   const phrase = [0, 3, 1, 4, 1, 5, 9 % V, 2, 6 % V, 5, 3, 5 % V, 8 % V, 9 % V, 7 % V];
-  return Int32Array.from({ length: n }, (_, i) => (rng() < 0.15 ? Math.floor(rng() * V) : phrase[i % phrase.length] % V));
+  return Int32Array.from({ length: n }, (_, i) =>
+    rng() < 0.15 ? Math.floor(rng() * V) : phrase[i % phrase.length] % V,
+  );
 }
 
 /** Parameters scaled up from the initialisation, so the gates are well inside their non-linear range. */
@@ -102,7 +104,7 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     for (const name of Object.keys(sr.hidden)) expect(relErr(sw.hidden[name], sr.hidden[name])).toBeLessThan(2e-2);
   });
 
-  it('from identical parameters: evaluation bpc within 1e-4 and the same sampled symbols (last stream\'s state)', () => {
+  it("from identical parameters: evaluation bpc within 1e-4 and the same sampled symbols (last stream's state)", () => {
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer: 'rmsprop' };
     const data = text(3000, base.vocabSize, 'eval');
     const ref = new ReferenceModel(c);
@@ -122,7 +124,10 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
   // parameters are compared against a bound of 1e-3 of each tensor's scale after 5 steps at
   // char-rnn's RMSprop rate 2e-3 (min-char-rnn's Adagrad rate 0.1 would allow ~0.1 steps).
   it('adagrad and rmsprop with value clipping move the parameters as the reference does', () => {
-    for (const [optimizer, learningRate] of [['adagrad', 0.01], ['rmsprop', 2e-3]] as const) {
+    for (const [optimizer, learningRate] of [
+      ['adagrad', 0.01],
+      ['rmsprop', 2e-3],
+    ] as const) {
       const c: RnnConfig = { ...base, cell, batch: 2, optimizer, learningRate, clip: 0.05 };
       const data = text(2000, base.vocabSize, optimizer);
       const models = [new ReferenceModel(c), fast(c)];
@@ -133,7 +138,7 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     }
   });
 
-  it('dropout between layers: the reference\'s masks (same generator, same order), so the same gradients and losses', () => {
+  it("dropout between layers: the reference's masks (same generator, same order), so the same gradients and losses", () => {
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 3, dropout: 0.3, optimizer: 'adam' };
     const p = livelyParams(c);
     const ref = new ReferenceModel(c, p);
@@ -143,7 +148,8 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     const r = ref.lossAndGradients(data, [5, 905], 7, h0); // draws the first chunk's masks in each
     const w = wasm.lossAndGradients(data, [5, 905], 7, h0);
     expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
-    for (const name of Object.keys(r.grads)) expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
+    for (const name of Object.keys(r.grads))
+      expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
     const losses = [ref, wasm].map((m) => trainSteps(m, data, 1800, c, 10)); // the next chunks' masks
     for (let i = 0; i < 10; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
     // scoring runs without dropout in both
@@ -156,31 +162,39 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     [1, 2, 0, 0.3, 0.4],
     [1, 1, 0, 0.5, 0],
     [2, 3, 0.2, 0.25, 0.3],
-  ])('input and output dropout (%i layer(s), batch %i, dropout %f, input %f, output %f): the same gradients, losses, and an exact resume', (layers, batch, dropout, inputDropout, outputDropout) => {
-    const c: RnnConfig = { ...base, cell, batch, layers, dropout, inputDropout, outputDropout, optimizer: 'adam' };
-    const p = livelyParams(c);
-    const ref = new ReferenceModel(c, p);
-    const m = fast(c, p);
-    expect(m).toBeInstanceOf(KernelModel);
-    const data = text(2000, base.vocabSize, 'regularisers');
-    const starts = Array.from({ length: batch }, (_, b) => 5 + 600 * b);
-    const h0 = new Float64Array(ref.exportHidden().length);
-    const r = ref.lossAndGradients(data, starts, 7, h0);
-    const w = m.lossAndGradients(data, starts, 7, h0);
-    expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
-    for (const name of Object.keys(r.grads)) expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
-    const losses = [ref, m].map((x) => trainSteps(x, data, 1800, c, 8));
-    for (let i = 0; i < 8; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
-    expect(Math.abs(m.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2); // no dropout when scoring
-    // the generator's state travels with the model: a restored copy draws the same masks
-    const copy = fast(c);
-    copy.importState(m.exportState());
-    expect(m.exportState().rng?.dropout).toBeDefined();
-    expect(trainSteps(copy, data, 1800, c, 3)).toEqual(trainSteps(m, data, 1800, c, 3));
-  });
+  ])(
+    'input and output dropout (%i layer(s), batch %i, dropout %f, input %f, output %f): the same gradients, losses, and an exact resume',
+    (layers, batch, dropout, inputDropout, outputDropout) => {
+      const c: RnnConfig = { ...base, cell, batch, layers, dropout, inputDropout, outputDropout, optimizer: 'adam' };
+      const p = livelyParams(c);
+      const ref = new ReferenceModel(c, p);
+      const m = fast(c, p);
+      expect(m).toBeInstanceOf(KernelModel);
+      const data = text(2000, base.vocabSize, 'regularisers');
+      const starts = Array.from({ length: batch }, (_, b) => 5 + 600 * b);
+      const h0 = new Float64Array(ref.exportHidden().length);
+      const r = ref.lossAndGradients(data, starts, 7, h0);
+      const w = m.lossAndGradients(data, starts, 7, h0);
+      expect(Math.abs(w.loss - r.loss) / r.loss).toBeLessThan(1e-5);
+      for (const name of Object.keys(r.grads))
+        expect({ name, err: relErr(w.grads[name], r.grads[name]) }).toSatisfy(({ err }: { err: number }) => err < 2e-4);
+      const losses = [ref, m].map((x) => trainSteps(x, data, 1800, c, 8));
+      for (let i = 0; i < 8; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(2e-3);
+      expect(Math.abs(m.evaluate(data, 1800, 1900).bpc - ref.evaluate(data, 1800, 1900).bpc)).toBeLessThan(1e-2); // no dropout when scoring
+      // the generator's state travels with the model: a restored copy draws the same masks
+      const copy = fast(c);
+      copy.importState(m.exportState());
+      expect(m.exportState().rng?.dropout).toBeDefined();
+      expect(trainSteps(copy, data, 1800, c, 3)).toEqual(trainSteps(m, data, 1800, c, 3));
+    },
+  );
 
   it('decoupled weight decay with each optimizer moves every tensor as the reference does (the weight matrices decayed, the biases not)', () => {
-    for (const [optimizer, learningRate] of [['adam', 1e-2], ['rmsprop', 2e-3], ['adagrad', 0.01]] as const) {
+    for (const [optimizer, learningRate] of [
+      ['adam', 1e-2],
+      ['rmsprop', 2e-3],
+      ['adagrad', 0.01],
+    ] as const) {
       const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer, learningRate, clipNorm: 1, weightDecay: 5 };
       const data = text(2000, base.vocabSize, `wd-${optimizer}`);
       const models = [new ReferenceModel(c), fast(c), fast({ ...c, weightDecay: 0 })];
@@ -188,10 +202,13 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
       for (let i = 0; i < 5; i++) expect(Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]).toBeLessThan(1e-3);
       const [pr, pw, p0] = models.map((x) => x.exportParams());
       for (const name of Object.keys(pr)) {
-        expect({ optimizer, name, err: relErr(pw[name], pr[name]) }).toSatisfy(({ err }: { err: number }) => err < 1e-3);
+        expect({ optimizer, name, err: relErr(pw[name], pr[name]) }).toSatisfy(
+          ({ err }: { err: number }) => err < 1e-3,
+        );
         // 5 steps of × (1 − 5·lr) shrink a weight matrix by far more than the tolerance; a bias not at all
         const decayed = relErr(p0[name], pr[name]);
-        if (pr[name].length > 1 && !/^b/.test(name.split('.')[0])) expect({ optimizer, name, decayed }).toSatisfy(({ decayed: d }: { decayed: number }) => d > 1e-2);
+        if (pr[name].length > 1 && !/^b/.test(name.split('.')[0]))
+          expect({ optimizer, name, decayed }).toSatisfy(({ decayed: d }: { decayed: number }) => d > 1e-2);
       }
     }
   });
@@ -202,30 +219,41 @@ describe.each(CASES)('$label $cell against the Float64 reference', ({ backend, o
     const runs = [0, 1].map(() => {
       const m = fast(c);
       const losses = trainSteps(m, data, 2600, c, 15);
-      return { losses, params: m.exportParams(), bpc: m.evaluate(data, 2600, 2800).bpc, sample: m.sample([0], 30, 1, makeRng('s')) };
+      return {
+        losses,
+        params: m.exportParams(),
+        bpc: m.evaluate(data, 2600, 2800).bpc,
+        sample: m.sample([0], 30, 1, makeRng('s')),
+      };
     });
     expect(runs[1].losses).toEqual(runs[0].losses);
     expect(runs[1].bpc).toBe(runs[0].bpc);
     expect(runs[1].sample).toEqual(runs[0].sample);
-    for (const name of Object.keys(runs[0].params)) expect(Buffer.from(runs[1].params[name].buffer).equals(Buffer.from(runs[0].params[name].buffer))).toBe(true);
+    for (const name of Object.keys(runs[0].params))
+      expect(Buffer.from(runs[1].params[name].buffer).equals(Buffer.from(runs[0].params[name].buffer))).toBe(true);
   });
 
-  it('starts from the reference\'s initialisation, exports the reference\'s tensor names and round-trips its own state', () => {
+  it("starts from the reference's initialisation, exports the reference's tensor names and round-trips its own state", () => {
     const c: RnnConfig = { ...base, cell, batch: 2, layers: 2, optimizer: 'adam', clipNorm: 5 };
     const ref = new ReferenceModel(c).exportState();
     const m = fast(c);
     const init = initTensors(c); // the reference's initialisation, rounded to f32
-    expect(m.exportParams()).toEqual(Object.fromEntries(Object.entries(init).map(([k, v]) => [k, Float64Array.from(new Float32Array(v))])));
+    expect(m.exportParams()).toEqual(
+      Object.fromEntries(Object.entries(init).map(([k, v]) => [k, Float64Array.from(new Float32Array(v))])),
+    );
     const data = text(500, base.vocabSize, 'names');
     m.trainChunk(data, [0, 200], 7);
     const s = m.exportState();
-    for (const part of ['params', 'optimizer', 'hidden'] as const) expect(Object.keys(s[part]).sort()).toEqual(Object.keys(ref[part]).sort());
+    for (const part of ['params', 'optimizer', 'hidden'] as const)
+      expect(Object.keys(s[part]).sort()).toEqual(Object.keys(ref[part]).sort());
     const n = fast(c);
     n.importState(s);
     expect(n.trainChunk(data, [7, 207], 7)).toBe(m.trainChunk(data, [7, 207], 7));
     expect(n.exportState()).toEqual(m.exportState());
     const Wh = cell === 'rnn' ? 'Whh' : 'Wh'; // min-char-rnn's name for the recurrent weight
-    expect(() => n.importState({ ...s, params: { ...s.params, [Wh]: new Float64Array(3) } })).toThrow(new RegExp(`parameter ${Wh} has 3 elements`));
+    expect(() => n.importState({ ...s, params: { ...s.params, [Wh]: new Float64Array(3) } })).toThrow(
+      new RegExp(`parameter ${Wh} has 3 elements`),
+    );
   });
 });
 
@@ -249,4 +277,3 @@ function trainSteps(m: CharModel, data: Int32Array, trainEnd: number, c: RnnConf
   }
   return out;
 }
-

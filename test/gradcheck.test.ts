@@ -25,11 +25,12 @@ import { runCli } from './helpers/cli.js';
 const passes = (r: { params: { maxRelError: number }[] }) => r.params.every((p) => p.maxRelError < GRADCHECK_TOLERANCE);
 
 describe('gradcheck at the settings the experiments use', () => {
-  test('the article\'s setting (hidden 100, unroll 16), at initialisation and after 200 Adagrad steps', () => {
+  test("the article's setting (hidden 100, unroll 16), at initialisation and after 200 Adagrad steps", () => {
     for (const trainSteps of [0, 200]) {
       const r = gradcheck({ hiddenSize: 100, unroll: 16, vocabSize: 30, trainSteps, samples: 12 });
       expect(r.params.map((p) => p.name)).toEqual([...PARAM_NAMES]);
-      for (const p of r.params) expect(p.maxRelError, `${p.name} after ${trainSteps} steps`).toBeLessThan(GRADCHECK_TOLERANCE);
+      for (const p of r.params)
+        expect(p.maxRelError, `${p.name} after ${trainSteps} steps`).toBeLessThan(GRADCHECK_TOLERANCE);
     }
   });
 
@@ -41,7 +42,7 @@ describe('gradcheck at the settings the experiments use', () => {
     }
   });
 
-  test('the CLI at the article\'s setting exits 0 (it used to report 0.85 and exit 1)', async () => {
+  test("the CLI at the article's setting exits 0 (it used to report 0.85 and exit 1)", async () => {
     const r = await runCli(['gradcheck', '--hidden', '100', '--unroll', '16', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { tolerance: number; params: { name: string; maxRelError: number }[] };
@@ -61,15 +62,30 @@ describe('gradcheck: every tensor of every cell at 1, 2 and 3 layers, one stream
     [3, 3, 0.25],
   ];
   for (const cell of CELL_NAMES) {
-    test.each(shapes)(`${cell}: %i layer(s), batch %i, dropout %f, every element of every tensor`, (layers, batch, dropout) => {
-      const r = gradcheck({ cell, layers, batch, dropout, hiddenSize: 7, vocabSize: 5, unroll: 4, samples: 10_000, trainSteps: 3 });
-      const expected = modelTensors(gradcheckConfig({ ...GRADCHECK_DEFAULTS, cell, layers, vocabSize: 5, hiddenSize: 7 }));
-      expect(r.params.map((p) => p.name)).toEqual(expected.map((t) => t.fullName));
-      for (const p of r.params) {
-        expect(p.checked, p.name).toBe(p.size);
-        expect(p.maxRelError, p.name).toBeLessThan(GRADCHECK_TOLERANCE);
-      }
-    });
+    test.each(shapes)(
+      `${cell}: %i layer(s), batch %i, dropout %f, every element of every tensor`,
+      (layers, batch, dropout) => {
+        const r = gradcheck({
+          cell,
+          layers,
+          batch,
+          dropout,
+          hiddenSize: 7,
+          vocabSize: 5,
+          unroll: 4,
+          samples: 10_000,
+          trainSteps: 3,
+        });
+        const expected = modelTensors(
+          gradcheckConfig({ ...GRADCHECK_DEFAULTS, cell, layers, vocabSize: 5, hiddenSize: 7 }),
+        );
+        expect(r.params.map((p) => p.name)).toEqual(expected.map((t) => t.fullName));
+        for (const p of r.params) {
+          expect(p.checked, p.name).toBe(p.size);
+          expect(p.maxRelError, p.name).toBeLessThan(GRADCHECK_TOLERANCE);
+        }
+      },
+    );
   }
 
   test('the CLI takes --cell, --layers, --batch', async () => {
@@ -93,10 +109,18 @@ describe('gradcheck catches planted bugs', () => {
         super.backward(data, starts, len - 1);
       }
     }
-    const good = checkGradients(modelTarget(gradcheckModel(opts), makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
+    const good = checkGradients(modelTarget(gradcheckModel(opts), makeRng('chunk')), {
+      samples: 1000,
+      seed: 1,
+      deltas: GRADCHECK_DELTAS,
+    });
     expect(passes({ params: good })).toBe(true);
     const model = gradcheckModel(opts, (c) => new SkipsLastStep(c));
-    const bad = checkGradients(modelTarget(model, makeRng('chunk')), { samples: 1000, seed: 1, deltas: GRADCHECK_DELTAS });
+    const bad = checkGradients(modelTarget(model, makeRng('chunk')), {
+      samples: 1000,
+      seed: 1,
+      deltas: GRADCHECK_DELTAS,
+    });
     // Every tensor's gradient misses the last step's contribution.
     for (const p of bad) expect(p.maxRelError, p.name).toBeGreaterThan(1e-2);
   });

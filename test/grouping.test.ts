@@ -2,7 +2,7 @@
  * Issue 14, seeds grouped: statistics per configuration against values computed by hand, the
  * verdict against the best (Welch's t at 5 %), and the report's tables built on the means.
  */
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 import { describe, expect, test } from 'vitest';
 import { groupStats, multiSeed, rankGroups, verdictText } from '../src/report/groups.js';
 import { buildReportData } from '../src/report/data.js';
@@ -33,7 +33,11 @@ describe('ranking configurations against the best', () => {
     { k: 'D', v: 2.2 },
     { k: 'E', v: null },
   ];
-  const groups = rankGroups(runs, (r) => r.k, (r) => r.v);
+  const groups = rankGroups(
+    runs,
+    (r) => r.k,
+    (r) => r.v,
+  );
   const by = (k: string) => groups.find((g) => g.key === k)!;
 
   test('ranked by mean, unscored configurations last', () => {
@@ -56,7 +60,7 @@ describe('ranking configurations against the best', () => {
     const t2 = 0.5 / Math.sqrt(2 / 3);
     const th2 = Math.atan(t2 / 2);
     expect(by('C').p).toBeCloseTo(1 - Math.sin(th2) * (1 + Math.cos(th2) ** 2 / 2), 10);
-    expect(by("C").verdict).toBe("unresolved"); // p 0.573 with 3 seeds a side: not resolved, not "equal"
+    expect(by('C').verdict).toBe('unresolved'); // p 0.573 with 3 seeds a side: not resolved, not "equal"
     expect(by('C').diff).toBeCloseTo(0.5, 12);
     // The 95 % Welch interval of the difference: 0.5 ± t(0.975, 4) · √(2/3), t(0.975, 4) = 2.776445.
     expect(by('C').diffLo).toBeCloseTo(0.5 - 2.776445 * Math.sqrt(2 / 3), 5);
@@ -71,27 +75,67 @@ describe('ranking configurations against the best', () => {
   });
 
   test('one seed each: nothing is tested', () => {
-    const single = rankGroups([{ k: 'A', v: 1 }, { k: 'B', v: 2 }], (r) => r.k, (r) => r.v);
+    const single = rankGroups(
+      [
+        { k: 'A', v: 1 },
+        { k: 'B', v: 2 },
+      ],
+      (r) => r.k,
+      (r) => r.v,
+    );
     expect(multiSeed(single)).toBe(false);
     expect(single.map((g) => g.verdict)).toEqual(['best', 'untested']);
   });
 });
 
-function row(h: number, lr: number, seed: number, valBpc: number | null, status: SummaryRow['status'] = 'done'): SummaryRow {
+function row(
+  h: number,
+  lr: number,
+  seed: number,
+  valBpc: number | null,
+  status: SummaryRow['status'] = 'done',
+): SummaryRow {
   return {
     ...knobDefaults(),
-    runId: `h${h}-u8-c5-lr${lr}-s${seed}`, hiddenSize: h, unroll: 8, clip: 5, learningRate: lr, seed: String(seed), backend: 'reference', status,
-    iterations: 10, chars: 80, smoothLossPerChar: 2, valBpc, markovOrder: 4, markovValBpc: 2.5, wallS: 1, charsPerS: 80,
-    divergedAtIteration: null, error: '', params: null, bestValBpc: null, bestValChars: null, curveValChars: null, stoppedEarly: null, source: `x/summary.csv:${seed}`,
+    runId: `h${h}-u8-c5-lr${lr}-s${seed}`,
+    hiddenSize: h,
+    unroll: 8,
+    clip: 5,
+    learningRate: lr,
+    seed: String(seed),
+    backend: 'reference',
+    status,
+    iterations: 10,
+    chars: 80,
+    smoothLossPerChar: 2,
+    valBpc,
+    markovOrder: 4,
+    markovValBpc: 2.5,
+    wallS: 1,
+    charsPerS: 80,
+    divergedAtIteration: null,
+    error: '',
+    params: null,
+    bestValBpc: null,
+    bestValChars: null,
+    curveValChars: null,
+    stoppedEarly: null,
+    source: `x/summary.csv:${seed}`,
   };
 }
 
 describe('the report on configurations', () => {
   // h8 lr0.1: 3.0, 3.2, 3.4 (mean 3.2); h8 lr0.2: 2.0, 2.1, 2.2 (mean 2.1); h16 lr0.1: 2.05, 2.25 and a diverged seed (mean 2.15).
   const summary = [
-    row(8, 0.1, 1, 3.0), row(8, 0.1, 2, 3.2), row(8, 0.1, 3, 3.4),
-    row(8, 0.2, 1, 2.0), row(8, 0.2, 2, 2.1), row(8, 0.2, 3, 2.2),
-    row(16, 0.1, 1, 2.05), row(16, 0.1, 2, 2.25), row(16, 0.1, 3, null, 'diverged'),
+    row(8, 0.1, 1, 3.0),
+    row(8, 0.1, 2, 3.2),
+    row(8, 0.1, 3, 3.4),
+    row(8, 0.2, 1, 2.0),
+    row(8, 0.2, 2, 2.1),
+    row(8, 0.2, 3, 2.2),
+    row(16, 0.1, 1, 2.05),
+    row(16, 0.1, 2, 2.25),
+    row(16, 0.1, 3, null, 'diverged'),
   ];
   const folder: FolderTables = { dir: 'x', manifest: null, summary, curves: [], samples: [], notes: [] };
   const data = buildReportData([folder]);
@@ -120,15 +164,25 @@ describe('the report on configurations', () => {
     expect(at01.median).toBeCloseTo(3.2, 12);
     expect(at01.bestRunId).toBe('h8-u8-c5-lr0.1');
     expect(lr.comparableGroups).toBe(1);
-    expect(lr.note).toMatch(/Compared within 1 group of configurations that differ in learning rate alone: 2 of the 3 scored configurations/);
+    expect(lr.note).toMatch(
+      /Compared within 1 group of configurations that differ in learning rate alone: 2 of the 3 scored configurations/,
+    );
     const cell = data.heatmap.find((c) => c.hiddenSize === 8 && c.learningRate === 0.1)!;
     expect(cell.best).toBeCloseTo(3.2, 12);
   });
 
   test("the sweep's terminal table groups seeds too", () => {
     const csvRow = (r: SummaryRow) => ({
-      run_id: r.runId, hidden_size: String(r.hiddenSize), unroll: '8', clip: '5', learning_rate: String(r.learningRate), seed: r.seed,
-      status: r.status, val_bpc: r.valBpc === null ? '' : String(r.valBpc), markov_val_bpc: '2.5', chars_per_s: '80',
+      run_id: r.runId,
+      hidden_size: String(r.hiddenSize),
+      unroll: '8',
+      clip: '5',
+      learning_rate: String(r.learningRate),
+      seed: r.seed,
+      status: r.status,
+      val_bpc: r.valBpc === null ? '' : String(r.valBpc),
+      markov_val_bpc: '2.5',
+      chars_per_s: '80',
     });
     const out = rankedTable(summary.map(csvRow));
     expect(out).toMatch(/h8-u8-c5-lr0\.2 .*│ +3 │ +2\.100 │ +0\.100 │/);

@@ -9,13 +9,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { configId } from '../src/sweep/knobs.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { configId } from '../src/results/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { bracketShapes, hyperbandSearch } from '../src/sweep/search/hyperband.js';
 import { randomConfigs } from '../src/sweep/search/random.js';
 import type { BracketDecision, Observation, Observed } from '../src/sweep/search/staged.js';
-import type { Experiment, HyperbandSearch } from '../src/sweep/schema.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import type { Experiment, HyperbandSearch } from '../src/results/schema.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { rungExperiment, tableRows, waitFor } from './helpers/staged.js';
 
 describe('brackets', () => {
@@ -32,7 +32,14 @@ describe('brackets', () => {
 });
 
 // 9 configurations, budgets 100, 300, 900 (eta 3): brackets of 9 @ 100, 5 @ 300, 3 @ 900.
-const HB = { name: 'hb', corpus: 'x.txt', budget: { chars: 900 }, seeds: [1, 2], grid: { hiddenSize: [8, 16, 32], learningRate: [0.01, 0.1, 1] }, search: { method: 'hyperband', eta: 3, minChars: 100, seed: 5 } };
+const HB = {
+  name: 'hb',
+  corpus: 'x.txt',
+  budget: { chars: 900 },
+  seeds: [1, 2],
+  grid: { hiddenSize: [8, 16, 32], learningRate: [0.01, 0.1, 1] },
+  search: { method: 'hyperband', eta: 3, minChars: 100, seed: 5 },
+};
 type HbExperiment = Experiment & { search: HyperbandSearch };
 const hbExperiment = (over: object = {}) => parseExperiment({ ...HB, ...over }, 'hb.json') as HbExperiment;
 
@@ -40,11 +47,15 @@ const hbExperiment = (over: object = {}) => parseExperiment({ ...HB, ...over }, 
 function score(r: { hiddenSize: number; learningRate: number; seed: number }, budget: number): number {
   const final = 2 + Math.abs(Math.log10(r.learningRate) + 2) * 0.3 + Math.abs(Math.log2(r.hiddenSize) - 4) * 0.1;
   const slow = r.learningRate === 0.01 ? 1.5 : 0.2;
-  return final + slow * (900 / budget - 1) / 8 + 0.001 * r.seed;
+  return final + (slow * (900 / budget - 1)) / 8 + 0.001 * r.seed;
 }
 
 /** Plays the search against `answer`, each stage's trainings answered in `order`: every training asked for, and the last plan. */
-function play(exp: HbExperiment, answer: (id: string, r: never, budget: number) => Observation, order: <T>(xs: T[]) => T[] = (xs) => xs) {
+function play(
+  exp: HbExperiment,
+  answer: (id: string, r: never, budget: number) => Observation,
+  order: <T>(xs: T[]) => T[] = (xs) => xs,
+) {
   const search = hyperbandSearch(exp);
   const seen = new Map<string, Observation>();
   const asked: string[] = [];
@@ -84,12 +95,19 @@ describe('Hyperband decisions from hand-made scores', () => {
   test('each rung promotes its best ⌊n/3⌋ configurations by mean score over seeds, ranked 1…n, ties to plan order', () => {
     for (const [key, rows] of byRung(plan.decisions)) {
       const budget = rows[0].budget;
-      const means = new Map(rows.map((d) => [d.configId, (score({ ...parseId(d.runId), seed: 1 }, budget) + score({ ...parseId(d.runId), seed: 2 }, budget)) / 2]));
+      const means = new Map(
+        rows.map((d) => [
+          d.configId,
+          (score({ ...parseId(d.runId), seed: 1 }, budget) + score({ ...parseId(d.runId), seed: 2 }, budget)) / 2,
+        ]),
+      );
       const order = [...means].sort((a, b) => a[1] - b[1]).map(([c]) => c);
       for (const d of rows) expect(d.rank, `${key} ${d.runId}`).toBe(order.indexOf(d.configId) + 1);
       const last = budget === 900;
       const promoted = new Set(rows.filter((d) => d.decision === 'promoted').map((d) => d.configId));
-      expect(promoted, key).toEqual(last ? new Set() : new Set(order.slice(0, Math.max(1, Math.floor(order.length / 3)))));
+      expect(promoted, key).toEqual(
+        last ? new Set() : new Set(order.slice(0, Math.max(1, Math.floor(order.length / 3)))),
+      );
       if (last) expect(rows.every((d) => d.decision === 'final')).toBe(true);
     }
   });
@@ -110,13 +128,18 @@ describe('Hyperband decisions from hand-made scores', () => {
 
   test('a training that fails ranks last like a diverged one, and stays failed at larger budgets', () => {
     const victim = `h16-u16-c5-lr0.1-s1`;
-    const fail = (id: string, r: never, b: number): Observation => (id === victim ? { status: 'failed', valBpc: null } : done(id, r, b));
+    const fail = (id: string, r: never, b: number): Observation =>
+      id === victim ? { status: 'failed', valBpc: null } : done(id, r, b);
     const failed = play(exp, fail);
     const rows = failed.plan.decisions.filter((d) => d.runId === victim);
     expect(rows.length).toBeGreaterThan(0);
     for (const d of rows) {
       expect(d.status).toBe('failed');
-      expect(d.rank).toBe(new Set(failed.plan.decisions.filter((x) => x.bracket === d.bracket && x.rung === d.rung).map((x) => x.configId)).size);
+      expect(d.rank).toBe(
+        new Set(
+          failed.plan.decisions.filter((x) => x.bracket === d.bracket && x.rung === d.rung).map((x) => x.configId),
+        ).size,
+      );
       expect(d.decision).not.toBe('promoted');
     }
     expect(failed.asked.filter((a) => a.startsWith(`${victim}@`))).toHaveLength(1); // never trained again
@@ -125,7 +148,10 @@ describe('Hyperband decisions from hand-made scores', () => {
 
 describe('Hyperband with a TPE sampler (BOHB)', () => {
   const space = { hiddenSize: { choice: [8, 16, 32] }, learningRate: { choice: [0.01, 0.1, 1] } };
-  const bohb = hbExperiment({ grid: {}, search: { method: 'hyperband', eta: 3, minChars: 100, sampler: { method: 'tpe', seed: 2, startup: 4, space } } });
+  const bohb = hbExperiment({
+    grid: {},
+    search: { method: 'hyperband', eta: 3, minChars: 100, sampler: { method: 'tpe', seed: 2, startup: 4, space } },
+  });
 
   test('the brackets run one after another: a bracket is drawn only when the ones before it are decided', () => {
     const first = hyperbandSearch(bohb).plan(() => undefined);
@@ -152,7 +178,7 @@ function parseId(id: string): { hiddenSize: number; learningRate: number } {
 const table = tableRows;
 const TABLES = ['summary.csv', 'curves.csv', 'samples.csv', 'rungs.csv'];
 
-describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
+describe('Hyperband sweeps', () => {
   let dir: string;
   let reference: string;
   // budgets 2,400, 4,800, 9,600 (eta 2): brackets of 4, 3 and 3 configurations.
@@ -189,7 +215,10 @@ describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
     const exp = writeExperiment(dir, EXP, 'killed.json');
     const first = startCli(['sweep', exp, '--out', out]);
     const ck = join(out, 'checkpoints');
-    await waitFor('a second-budget outcome', () => existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.rung1.outcome.json')));
+    await waitFor(
+      'a second-budget outcome',
+      () => existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.rung1.outcome.json')),
+    );
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     const again = await runCli(['sweep', exp, '--out', out]);
@@ -217,31 +246,78 @@ describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stderr).toMatch(/bracket 1: 4 to 2,400 → 2 to 4,800 → 1 to 9,600 \(38,400 characters\)/);
     expect(text.stderr).toMatch(/bracket 3: 3 to 9,600 \(57,600 characters\)/);
-    const json = JSON.parse((await runCli(['sweep', exp, '--plan', '--json'])).stdout) as { hyperband: { brackets: unknown[]; trainChars: number } };
+    const json = JSON.parse((await runCli(['sweep', exp, '--plan', '--json'])).stdout) as {
+      hyperband: { brackets: unknown[]; trainChars: number };
+    };
     expect(json.hyperband.brackets).toHaveLength(3);
     expect(json.hyperband.trainChars).toBe(38_400 + 38_400 + 57_600);
   });
 
   test.each([
-    ['samples in a Hyperband sampler', { sampler: { method: 'random', samples: 4, seed: 1, space: { clip: { uniform: [1, 5] } } } }, /search\.sampler\.samples: expected no samples with Hyperband/],
-    ['a seed beside a sampler', { seed: 2, sampler: { method: 'random', seed: 1, space: { clip: { uniform: [1, 5] } } } }, /search\.seed: expected the seed in one place/],
+    [
+      'samples in a Hyperband sampler',
+      { sampler: { method: 'random', samples: 4, seed: 1, space: { clip: { uniform: [1, 5] } } } },
+      /search\.sampler\.samples: expected no samples with Hyperband/,
+    ],
+    [
+      'a seed beside a sampler',
+      { seed: 2, sampler: { method: 'random', seed: 1, space: { clip: { uniform: [1, 5] } } } },
+      /search\.seed: expected the seed in one place/,
+    ],
     ['minChars cutting a chunk', { minChars: 2404 }, /search\.minChars: 2404 is not a multiple of 8/],
-    ['an unknown sampler', { sampler: { method: 'grid' } }, /search\.sampler\.method: expected "method": "random", "tpe"/],
+    [
+      'an unknown sampler',
+      { sampler: { method: 'grid' } },
+      /search\.sampler\.method: expected "method": "random", "tpe"/,
+    ],
   ])('refused with exit 2 naming the key: %s', async (_what, change, message) => {
-    const res = await runCli(['sweep', writeExperiment(dir, { ...EXP, search: { ...EXP.search, ...change } }, 'bad.json'), '--plan']);
+    const res = await runCli([
+      'sweep',
+      writeExperiment(dir, { ...EXP, search: { ...EXP.search, ...change } }, 'bad.json'),
+      '--plan',
+    ]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(message);
   });
 
-  test('successive halving of a random sample: random search\'s configurations of that seed, halved', async () => {
-    const space = { hiddenSize: { logIntRange: [6, 16] as [number, number] }, learningRate: { logUniform: [0.03, 0.3] as [number, number] } };
-    const exp = { ...EXP, name: 'rh', grid: { unroll: [8] }, search: { method: 'halving', eta: 2, minChars: 2400, sampler: { method: 'random', samples: 4, seed: 9, space } } };
-    const json = JSON.parse((await runCli(['sweep', writeExperiment(dir, exp, 'rh.json'), '--plan', '--json'])).stdout) as { runs: Array<{ id: string }> };
-    const drawn = randomConfigs({ grid: { unroll: [8] }, search: { method: 'random', samples: 4, seed: 9, space } }).map(configId);
+  test("successive halving of a random sample: random search's configurations of that seed, halved", async () => {
+    const space = {
+      hiddenSize: { logIntRange: [6, 16] as [number, number] },
+      learningRate: { logUniform: [0.03, 0.3] as [number, number] },
+    };
+    const exp = {
+      ...EXP,
+      name: 'rh',
+      grid: { unroll: [8] },
+      search: { method: 'halving', eta: 2, minChars: 2400, sampler: { method: 'random', samples: 4, seed: 9, space } },
+    };
+    const json = JSON.parse(
+      (await runCli(['sweep', writeExperiment(dir, exp, 'rh.json'), '--plan', '--json'])).stdout,
+    ) as { runs: Array<{ id: string }> };
+    const drawn = randomConfigs({
+      grid: { unroll: [8] },
+      search: { method: 'random', samples: 4, seed: 9, space },
+    }).map(configId);
     expect([...new Set(json.runs.map((r) => r.id.replace(/-s\d$/, '')))]).toEqual(drawn);
-    const bad = await runCli(['sweep', writeExperiment(dir, { ...exp, search: { ...exp.search, sampler: { method: 'random', seed: 9, space } } }, 'rh-bad.json'), '--plan']);
+    const bad = await runCli([
+      'sweep',
+      writeExperiment(
+        dir,
+        { ...exp, search: { ...exp.search, sampler: { method: 'random', seed: 9, space } } },
+        'rh-bad.json',
+      ),
+      '--plan',
+    ]);
     expect(bad.stderr).toMatch(/search\.sampler\.samples: expected the number of configurations to draw/);
-    const tpe = await runCli(['sweep', writeExperiment(dir, { ...exp, search: { ...exp.search, sampler: { method: 'tpe', seed: 9, space } } }, 'rh-tpe.json'), '--plan']);
+    const tpe = await runCli([
+      'sweep',
+      writeExperiment(
+        dir,
+        { ...exp, search: { ...exp.search, sampler: { method: 'tpe', seed: 9, space } } },
+        'rh-tpe.json',
+      ),
+      '--plan',
+    ]);
     expect(tpe.stderr).toMatch(/search\.sampler\.method: expected "random" with successive halving/);
   });
 
@@ -260,6 +336,8 @@ describe.skipIf(!HAVE_CORPORA)('Hyperband sweeps', () => {
     const again = await runCli(['sweep', exp, '--out', out]);
     expect(again.stderr).toMatch(/nothing to do/);
     await runCli(['report', out]);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/1 run\(s\) failed with an error \(h12-u8-c5-lr0\.1-s2\): each ranked last in its rung, as a diverged run does/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+      /1 run\(s\) failed with an error \(h12-u8-c5-lr0\.1-s2\): each ranked last in its rung, as a diverged run does/,
+    );
   });
 });

@@ -21,7 +21,14 @@
  *   gradients).
  */
 import { describe, expect, it } from 'vitest';
-import { GATES, RNG_STATE_INTS, type CellBuffers, type CellKind, type Kernels, type Mat } from '../src/backend/kernels.js';
+import {
+  GATES,
+  RNG_STATE_INTS,
+  type CellBuffers,
+  type CellKind,
+  type Kernels,
+  type Mat,
+} from '../src/backend/kernels.js';
 import { WasmKernels } from '../src/backend/wasmKernels.js';
 import { gaussian, makeRng, makeSavableRng, type Rng } from '../src/util/rng.js';
 import { KERNEL_IMPLS } from './helpers/backends.js';
@@ -53,7 +60,13 @@ function expectWithinSumBound(got: Float64Array, exact: Float64Array, absSum: Fl
 }
 
 /** Σ_j term(m, n, j) over j < K in Float64, and Σ |term|, for every (m, n), starting from init(m, n). */
-function exactProduct(M: number, N: number, K: number, term: (m: number, n: number, j: number) => number, init: (m: number, n: number) => number) {
+function exactProduct(
+  M: number,
+  N: number,
+  K: number,
+  term: (m: number, n: number, j: number) => number,
+  init: (m: number, n: number) => number,
+) {
   const exact = new Float64Array(M * N);
   const abs = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
@@ -96,32 +109,47 @@ describe.each(KERNEL_IMPLS)('kernels (%s): matrix products', (_name, make) => {
     for (const accumulate of [false, true]) {
       k.write(Y, y0);
       k.gemmPacked(Y, A, Wp, { bias, accumulate });
-      const { exact, abs } = exactProduct(M, N, K, (m, n, j) => a[m * K + j] * w[n * K + j], (m, n) => bv[n] + (accumulate ? y0[m * N + n] : 0));
+      const { exact, abs } = exactProduct(
+        M,
+        N,
+        K,
+        (m, n, j) => a[m * K + j] * w[n * K + j],
+        (m, n) => bv[n] + (accumulate ? y0[m * N + n] : 0),
+      );
       expectWithinSumBound(k.read(Y), exact, abs, K + 2);
     }
   });
 
-  it.each(SHAPES)('gemmPacked AB, gemmAB and gemmAtB M=%i N=%i K=%i: C = A·B, Aᵀ·B (+ C) within the bound', (M, N, K) => {
-    const k = make();
-    const rng = makeRng(`ab:${M}:${N}:${K}`);
-    const [A, a] = randomMat(k, rng, M, K);
-    const [At, at] = randomMat(k, rng, K, M);
-    const [B, b] = randomMat(k, rng, K, N);
-    const [C, c0] = randomMat(k, rng, M, N);
-    const Bp = k.allocPacked(B, 'AB');
-    k.pack(Bp, B);
-    for (const op of ['packed', 'ab', 'atb'] as const) {
-      for (const accumulate of [false, true]) {
-        k.write(C, c0);
-        if (op === 'packed') k.gemmPacked(C, A, Bp, { accumulate });
-        else if (op === 'ab') k.gemmAB(C, A, B, accumulate);
-        else k.gemmAtB(C, At, B, accumulate);
-        const left = (m: number, j: number) => (op === 'atb' ? at[j * M + m] : a[m * K + j]);
-        const { exact, abs } = exactProduct(M, N, K, (m, n, j) => left(m, j) * b[j * N + n], (m, n) => (accumulate ? c0[m * N + n] : 0));
-        expectWithinSumBound(k.read(C), exact, abs, K + 2);
+  it.each(SHAPES)(
+    'gemmPacked AB, gemmAB and gemmAtB M=%i N=%i K=%i: C = A·B, Aᵀ·B (+ C) within the bound',
+    (M, N, K) => {
+      const k = make();
+      const rng = makeRng(`ab:${M}:${N}:${K}`);
+      const [A, a] = randomMat(k, rng, M, K);
+      const [At, at] = randomMat(k, rng, K, M);
+      const [B, b] = randomMat(k, rng, K, N);
+      const [C, c0] = randomMat(k, rng, M, N);
+      const Bp = k.allocPacked(B, 'AB');
+      k.pack(Bp, B);
+      for (const op of ['packed', 'ab', 'atb'] as const) {
+        for (const accumulate of [false, true]) {
+          k.write(C, c0);
+          if (op === 'packed') k.gemmPacked(C, A, Bp, { accumulate });
+          else if (op === 'ab') k.gemmAB(C, A, B, accumulate);
+          else k.gemmAtB(C, At, B, accumulate);
+          const left = (m: number, j: number) => (op === 'atb' ? at[j * M + m] : a[m * K + j]);
+          const { exact, abs } = exactProduct(
+            M,
+            N,
+            K,
+            (m, n, j) => left(m, j) * b[j * N + n],
+            (m, n) => (accumulate ? c0[m * N + n] : 0),
+          );
+          expectWithinSumBound(k.read(C), exact, abs, K + 2);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the padding columns of the products stay zero (later products read them)', () => {
     const k = make();
@@ -172,7 +200,13 @@ describe('wasm kernels: the unpacked product and the transpose', () => {
   it('transpose is exact, in blocks and at the edges', () => {
     const k = new WasmKernels();
     const rng = makeRng('transpose');
-    for (const [R, Cc] of [[9, 6], [4, 8], [1, 5], [13, 1], [37, 22]]) {
+    for (const [R, Cc] of [
+      [9, 6],
+      [4, 8],
+      [1, 5],
+      [13, 1],
+      [37, 22],
+    ]) {
       const [S, s] = randomMat(k, rng, R, Cc);
       const D = k.alloc(Cc, R);
       k.transpose(D, S);
@@ -200,11 +234,13 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     const { rng, N, n, table, tv, bias, bv, idsArr, ids, out } = gatherCase(k, 'gather');
     k.gatherRows(out, ids, table, bias);
     const got = k.read(out);
-    for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) expect(got[r * N + c]).toBe(Math.fround(tv[idsArr[r] * N + c] + bv[c]));
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < N; c++) expect(got[r * N + c]).toBe(Math.fround(tv[idsArr[r] * N + c] + bv[c]));
     const [src, sv] = randomMat(k, rng, n, N);
     k.scatterAddRows(table, ids, src);
     const want = Float64Array.from(tv);
-    for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) want[idsArr[r] * N + c] = Math.fround(want[idsArr[r] * N + c] + sv[r * N + c]);
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < N; c++) want[idsArr[r] * N + c] = Math.fround(want[idsArr[r] * N + c] + sv[r * N + c]);
     expect(Array.from(k.read(table))).toEqual(Array.from(want));
   });
 
@@ -217,10 +253,13 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     k.gatherRows(out, ids, table, bias, scales);
     const got = k.read(out);
     // one rounding (a fused multiply-add) or two: within an ulp of the exact value either way
-    for (let r = 0; r < n; r++) for (let c = 0; c < N; c++) {
-      const exact = tv[idsArr[r] * N + c] * sv[r] + bv[c];
-      expect(Math.abs(got[r * N + c] - exact)).toBeLessThanOrEqual(2 * U * (Math.abs(tv[idsArr[r] * N + c] * sv[r]) + Math.abs(bv[c])));
-    }
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < N; c++) {
+        const exact = tv[idsArr[r] * N + c] * sv[r] + bv[c];
+        expect(Math.abs(got[r * N + c] - exact)).toBeLessThanOrEqual(
+          2 * U * (Math.abs(tv[idsArr[r] * N + c] * sv[r]) + Math.abs(bv[c])),
+        );
+      }
     const [src, srcv] = randomMat(k, rng, n, N);
     const before = k.read(table);
     k.scatterAddRows(table, ids, src, scales);
@@ -245,7 +284,12 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
     const s0 = js.state();
     k.writeI32(state, [...s0.S, s0.i, s0.j]);
     const out = k.alloc(9, 21);
-    for (const [rows, cols, p] of [[9, 21, 0.3], [4, 7, 0.5], [1, 20, 0], [3, 5, 0.9]] as const) {
+    for (const [rows, cols, p] of [
+      [9, 21, 0.3],
+      [4, 7, 0.5],
+      [1, 20, 0],
+      [3, 5, 0.9],
+    ] as const) {
       k.view(out).fill(-1);
       k.dropoutMask(out, rows, cols, p, state);
       const got = k.read(out);
@@ -265,11 +309,20 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
   it('sumRows: column sums within the summation bound', () => {
     const k = make();
     const rng = makeRng('sumrows');
-    for (const [M, N] of [[23, 9], [300, 77]]) {
+    for (const [M, N] of [
+      [23, 9],
+      [300, 77],
+    ]) {
       const [A, a] = randomMat(k, rng, M, N);
       const out = k.alloc(1, N);
       k.sumRows(out, A);
-      const { exact, abs } = exactProduct(1, N, M, (_m, n, r) => a[r * N + n], () => 0);
+      const { exact, abs } = exactProduct(
+        1,
+        N,
+        M,
+        (_m, n, r) => a[r * N + n],
+        () => 0,
+      );
       expectWithinSumBound(k.read(out), exact, abs, M);
     }
   });
@@ -383,7 +436,10 @@ describe.each(KERNEL_IMPLS)('kernels (%s): rows and optimizer', (_name, make) =>
       k.optimize(W1, G1, slots1, { ...step, decay: 1 });
       const [withDecay, plain] = [k.read(W), k.read(W1)];
       // the update is the same: w·0.9 − u against w − u, within f32 roundings of w
-      for (let i = 0; i < n; i++) expect(Math.abs(withDecay[i] - (plain[i] - 0.1 * w0[i]))).toBeLessThan(4 * U * (Math.abs(w0[i]) + Math.abs(plain[i])));
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(withDecay[i] - (plain[i] - 0.1 * w0[i]))).toBeLessThan(
+          4 * U * (Math.abs(w0[i]) + Math.abs(plain[i])),
+        );
       const [W2, G2, slots2] = [k.alloc(1, n), k.alloc(1, n), slots.map(() => k.alloc(1, n))];
       k.write(W2, w0);
       k.write(G2, g);
@@ -431,9 +487,24 @@ function recurrent(G: number, H: number, Wh: Float64Array, h: Float64Array, bh?:
 }
 
 /** The cell over T steps of B streams in Float64 (PyTorch's equations; rnn: h = tanh(z)). */
-function forwardOracle(kind: CellKind, T: number, B: number, H: number, zin: Float64Array, Wh: Float64Array, bh: Float64Array, h0: Float64Array, c0: Float64Array): Seq {
+function forwardOracle(
+  kind: CellKind,
+  T: number,
+  B: number,
+  H: number,
+  zin: Float64Array,
+  Wh: Float64Array,
+  bh: Float64Array,
+  h0: Float64Array,
+  c0: Float64Array,
+): Seq {
   const G = GATES[kind] * H;
-  const s: Seq = { gates: new Float64Array(T * B * G), gh: new Float64Array(T * B * G), hs: new Float64Array((T + 1) * B * H), cs: new Float64Array((T + 1) * B * H) };
+  const s: Seq = {
+    gates: new Float64Array(T * B * G),
+    gh: new Float64Array(T * B * G),
+    hs: new Float64Array((T + 1) * B * H),
+    cs: new Float64Array((T + 1) * B * H),
+  };
   s.hs.set(h0);
   s.cs.set(c0);
   for (let r = 0; r < T * B; r++) {
@@ -444,7 +515,12 @@ function forwardOracle(kind: CellKind, T: number, B: number, H: number, zin: Flo
     for (let j = 0; j < H; j++) {
       if (kind === 'rnn') s.hs[(r + B) * H + j] = out[j] = Math.tanh(x[j] + rec[j]);
       else if (kind === 'lstm') {
-        const [i, f, g, o] = [sigmoid(x[j] + rec[j]), sigmoid(x[H + j] + rec[H + j]), Math.tanh(x[2 * H + j] + rec[2 * H + j]), sigmoid(x[3 * H + j] + rec[3 * H + j])];
+        const [i, f, g, o] = [
+          sigmoid(x[j] + rec[j]),
+          sigmoid(x[H + j] + rec[H + j]),
+          Math.tanh(x[2 * H + j] + rec[2 * H + j]),
+          sigmoid(x[3 * H + j] + rec[3 * H + j]),
+        ];
         [out[j], out[H + j], out[2 * H + j], out[3 * H + j]] = [i, f, g, o];
         s.cs[(r + B) * H + j] = f * s.cs[r * H + j] + i * g;
         s.hs[(r + B) * H + j] = o * Math.tanh(s.cs[(r + B) * H + j]);
@@ -500,25 +576,31 @@ function backwardOracle(kind: CellKind, T: number, B: number, H: number, f: Seq,
     dh = next;
   }
   const gWh = new Float64Array(G * H);
-  for (let r = 0; r < T * B; r++) for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) gWh[u * H + j] += dgh[r * G + u] * f.hs[r * H + j];
+  for (let r = 0; r < T * B; r++)
+    for (let u = 0; u < G; u++) for (let j = 0; j < H; j++) gWh[u * H + j] += dgh[r * G + u] * f.hs[r * H + j];
   return { dz, dgh, dh, dc, gWh };
 }
 
 /** Rows of `gates` blocks of H (reference) → rows of `gates` blocks of Hp (kernels, padding zero), and back. */
 function toGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates: number): Float64Array {
   const out = new Float64Array(rows * gates * Hp);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * Hp + q * Hp + j] = src[r * gates * H + q * H + j];
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < gates; q++)
+      for (let j = 0; j < H; j++) out[r * gates * Hp + q * Hp + j] = src[r * gates * H + q * H + j];
   return out;
 }
 function fromGateLayout(src: Float64Array, rows: number, H: number, Hp: number, gates: number): Float64Array {
   const out = new Float64Array(rows * gates * H);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) out[r * gates * H + q * H + j] = src[r * gates * Hp + q * Hp + j];
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < gates; q++)
+      for (let j = 0; j < H; j++) out[r * gates * H + q * H + j] = src[r * gates * Hp + q * Hp + j];
   return out;
 }
 /** W_h's nG·H rows placed at the kernels' gate rows (block q at row q·Hp). */
 function toGateRows(W: Float64Array, H: number, Hp: number, gates: number): Float64Array {
   const out = new Float64Array(gates * Hp * H);
-  for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * Hp + j) * H + i] = W[(q * H + j) * H + i];
+  for (let q = 0; q < gates; q++)
+    for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * Hp + j) * H + i] = W[(q * H + j) * H + i];
   return out;
 }
 
@@ -532,55 +614,69 @@ const CELL_CASES: [number, number, number][] = [
 
 describe.each(KERNEL_IMPLS)('kernels (%s): the cells over a chunk', (_name, make) => {
   describe.each(['rnn', 'gru', 'lstm'] as const)('%s', (kind) => {
-    it.each(CELL_CASES)('cellForward and cellBackward T=%i B=%i H=%i: gates, states, gradients and ∂W_h within 1e-5', (T, B, H) => {
-      const k = make();
-      const rng = makeRng(`${kind}:${T}:${B}:${H}`);
-      const nG = GATES[kind];
-      const Hp = Math.ceil(H / k.align) * k.align;
-      const G = nG * H;
-      const [zin, Wh, bh] = [randomF32(rng, T * B * G, 0.8), randomF32(rng, G * H, 0.4), randomF32(rng, G, 0.3)];
-      const [h0, c0, dHv] = [randomF32(rng, B * H, 0.5), kind === 'lstm' ? randomF32(rng, B * H, 0.5) : new Float64Array(B * H), randomF32(rng, T * B * H, 0.3)];
-      const want = forwardOracle(kind, T, B, H, zin, Wh, bh, h0, c0);
-      const back = backwardOracle(kind, T, B, H, want, Wh, dHv);
+    it.each(CELL_CASES)(
+      'cellForward and cellBackward T=%i B=%i H=%i: gates, states, gradients and ∂W_h within 1e-5',
+      (T, B, H) => {
+        const k = make();
+        const rng = makeRng(`${kind}:${T}:${B}:${H}`);
+        const nG = GATES[kind];
+        const Hp = Math.ceil(H / k.align) * k.align;
+        const G = nG * H;
+        const [zin, Wh, bh] = [randomF32(rng, T * B * G, 0.8), randomF32(rng, G * H, 0.4), randomF32(rng, G, 0.3)];
+        const [h0, c0, dHv] = [
+          randomF32(rng, B * H, 0.5),
+          kind === 'lstm' ? randomF32(rng, B * H, 0.5) : new Float64Array(B * H),
+          randomF32(rng, T * B * H, 0.3),
+        ];
+        const want = forwardOracle(kind, T, B, H, zin, Wh, bh, h0, c0);
+        const back = backwardOracle(kind, T, B, H, want, Wh, dHv);
 
-      const buf: CellBuffers = {
-        Z: k.alloc(T * B, nG * Hp),
-        GH: kind === 'gru' ? k.alloc(T * B, nG * Hp) : null,
-        hs: k.alloc((T + 1) * B, H),
-        cs: kind === 'lstm' ? k.alloc((T + 1) * B, H) : null,
-        train: { dH: k.alloc(T * B, H), dh: k.alloc(B, H), dc: kind === 'lstm' ? k.alloc(B, H) : null, scratch: k.allocCellScratch(kind, T, B, H) },
-      };
-      k.write(buf.Z, toGateLayout(zin, T * B, H, Hp, nG));
-      const W = k.alloc(nG * Hp, H);
-      k.write(W, toGateRows(Wh, H, Hp, nG));
-      const [Wf, Wb] = [k.allocPacked(W, 'ABt'), k.allocPacked(W, 'AB')];
-      k.pack(Wf, W);
-      k.pack(Wb, W);
-      const bhm = k.alloc(1, nG * Hp);
-      k.write(bhm, toGateLayout(bh, 1, H, Hp, nG));
-      k.write(k.rowsOf(buf.hs, 0, B), h0);
-      if (buf.cs) k.write(k.rowsOf(buf.cs, 0, B), c0);
-      k.cellForward(kind, T, B, buf, Wf, kind === 'gru' ? bhm : null);
-      if (kind !== 'rnn') expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), want.gates)).toBeLessThan(1e-5);
-      expect(relErr(k.read(buf.hs), want.hs)).toBeLessThan(1e-5);
-      if (buf.cs) expect(relErr(k.read(buf.cs), want.cs)).toBeLessThan(1e-5);
-      if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), want.gh)).toBeLessThan(1e-5);
+        const buf: CellBuffers = {
+          Z: k.alloc(T * B, nG * Hp),
+          GH: kind === 'gru' ? k.alloc(T * B, nG * Hp) : null,
+          hs: k.alloc((T + 1) * B, H),
+          cs: kind === 'lstm' ? k.alloc((T + 1) * B, H) : null,
+          train: {
+            dH: k.alloc(T * B, H),
+            dh: k.alloc(B, H),
+            dc: kind === 'lstm' ? k.alloc(B, H) : null,
+            scratch: k.allocCellScratch(kind, T, B, H),
+          },
+        };
+        k.write(buf.Z, toGateLayout(zin, T * B, H, Hp, nG));
+        const W = k.alloc(nG * Hp, H);
+        k.write(W, toGateRows(Wh, H, Hp, nG));
+        const [Wf, Wb] = [k.allocPacked(W, 'ABt'), k.allocPacked(W, 'AB')];
+        k.pack(Wf, W);
+        k.pack(Wb, W);
+        const bhm = k.alloc(1, nG * Hp);
+        k.write(bhm, toGateLayout(bh, 1, H, Hp, nG));
+        k.write(k.rowsOf(buf.hs, 0, B), h0);
+        if (buf.cs) k.write(k.rowsOf(buf.cs, 0, B), c0);
+        k.cellForward(kind, T, B, buf, Wf, kind === 'gru' ? bhm : null);
+        if (kind !== 'rnn')
+          expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), want.gates)).toBeLessThan(1e-5);
+        expect(relErr(k.read(buf.hs), want.hs)).toBeLessThan(1e-5);
+        if (buf.cs) expect(relErr(k.read(buf.cs), want.cs)).toBeLessThan(1e-5);
+        if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), want.gh)).toBeLessThan(1e-5);
 
-      k.write(buf.train!.dH, dHv);
-      const gWh = k.alloc(nG * Hp, H);
-      k.cellBackward(kind, T, B, buf, Wb, gWh);
-      expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), back.dz)).toBeLessThan(1e-5);
-      if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), back.dgh)).toBeLessThan(1e-5);
-      expect(relErr(k.read(buf.train!.dh), back.dh)).toBeLessThan(1e-5);
-      if (buf.train!.dc) expect(relErr(k.read(buf.train!.dc), back.dc)).toBeLessThan(1e-5);
-      expect(relErr(gateRowsBack(k.read(gWh), H, Hp, nG), back.gWh)).toBeLessThan(1e-5);
-    });
+        k.write(buf.train!.dH, dHv);
+        const gWh = k.alloc(nG * Hp, H);
+        k.cellBackward(kind, T, B, buf, Wb, gWh);
+        expect(relErr(fromGateLayout(k.read(buf.Z), T * B, H, Hp, nG), back.dz)).toBeLessThan(1e-5);
+        if (buf.GH) expect(relErr(fromGateLayout(k.read(buf.GH), T * B, H, Hp, nG), back.dgh)).toBeLessThan(1e-5);
+        expect(relErr(k.read(buf.train!.dh), back.dh)).toBeLessThan(1e-5);
+        if (buf.train!.dc) expect(relErr(k.read(buf.train!.dc), back.dc)).toBeLessThan(1e-5);
+        expect(relErr(gateRowsBack(k.read(gWh), H, Hp, nG), back.gWh)).toBeLessThan(1e-5);
+      },
+    );
   });
 });
 
 /** The kernels' gate rows of ∂W_h (nG·Hp × H) back to the reference's nG·H × H. */
 function gateRowsBack(W: Float64Array, H: number, Hp: number, gates: number): Float64Array {
   const out = new Float64Array(gates * H * H);
-  for (let q = 0; q < gates; q++) for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * H + j) * H + i] = W[(q * Hp + j) * H + i];
+  for (let q = 0; q < gates; q++)
+    for (let j = 0; j < H; j++) for (let i = 0; i < H; i++) out[(q * H + j) * H + i] = W[(q * Hp + j) * H + i];
   return out;
 }

@@ -10,12 +10,27 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, procState } from '../src/sweep/lock.js';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { REPO, runCli, SHARED_CORPORA, smallCorpus, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
+import {
+  NO_KNOWN_CORPORA,
+  REPO,
+  runCli,
+  smallCorpus,
+  tempDir,
+  writeExperiment,
+  type CliResult,
+  tinyExperiment,
+} from './helpers/cli.js';
 
 const TINY = tinyExperiment('lock');
 /** Six runs of well under a second each on two workers: long enough to kill after the first is recorded. */
-const LONG = { ...TINY, budget: { chars: 30_000 }, seeds: [1, 2, 3, 4, 5, 6], samples: { every: 10_000, length: 30 }, workers: 2 };
+const LONG = {
+  ...TINY,
+  budget: { chars: 30_000 },
+  seeds: [1, 2, 3, 4, 5, 6],
+  samples: { every: 10_000, length: 30 },
+  workers: 2,
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -25,8 +40,10 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): P
     await sleep(20);
   }
 }
-const withoutTiming = (rows: Record<string, string>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
-const tables = (dir: string) => Object.fromEntries((Object.keys(TABLES) as TableName[]).map((t) => [t, withoutTiming(readTable(dir, t).rows)]));
+const withoutTiming = (rows: Record<string, string>[]) =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
+const tables = (dir: string) =>
+  Object.fromEntries((Object.keys(TABLES) as TableName[]).map((t) => [t, withoutTiming(readTable(dir, t).rows)]));
 
 let dir: string;
 beforeAll(() => {
@@ -42,7 +59,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function makeZombie(): Promise<{ pid: number; parent: ChildProcess }> {
   const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
-  parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor('the zombie pid', () => /^\d+\n/.test(out), 10_000);
   const pid = Number(out.trim());
   await waitFor('the zombie state', () => procState(pid) === 'Z', 10_000);
@@ -67,7 +84,10 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a zombie holder', () => {
     try {
       const out = join(dir, 'zombie');
       mkdirSync(out);
-      writeFileSync(join(out, '.lock'), JSON.stringify({ pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }));
+      writeFileSync(
+        join(out, '.lock'),
+        JSON.stringify({ pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }),
+      );
       const r = await runCli(['sweep', writeExperiment(dir, TINY, 'tiny.json'), '--out', out]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`taking over the lock of pid ${pid}`);
@@ -76,7 +96,9 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a zombie holder', () => {
     } finally {
       parent.kill('SIGKILL');
     }
-    await waitFor('the zombie to be reaped', () => procState(pid) === null || procState(pid) !== 'Z', 10_000).catch(() => {});
+    await waitFor('the zombie to be reaped', () => procState(pid) === null || procState(pid) !== 'Z', 10_000).catch(
+      () => {},
+    );
   });
 });
 
@@ -91,19 +113,24 @@ describe('kill -9 of the whole process group of `npm run sweep`', () => {
       const child = spawn('npm', ['run', '--silent', 'sweep', '--', exp, '--out', out], {
         cwd: REPO,
         detached, // its own process group: npm, the shell and node, as a terminal's Ctrl-\ or a kill -9 -PGID reaches them
-        env: { ...process.env, CHARLAB_DATA_DIR: SHARED_CORPORA },
+        env: { ...process.env, ...NO_KNOWN_CORPORA },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout!.resume();
-      const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr })));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.resume();
+      const done = new Promise<CliResult>((resolve) =>
+        child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr })),
+      );
       return { child, done };
     };
     const first = npmSweep(true);
     let exited = false;
     void first.done.then(() => (exited = true));
-    await waitFor('a recorded run', () => exited || (existsSync(join(out, 'summary.csv')) && readTable(out, 'summary').rows.length >= 1));
+    await waitFor(
+      'a recorded run',
+      () => exited || (existsSync(join(out, 'summary.csv')) && readTable(out, 'summary').rows.length >= 1),
+    );
     expect(exited).toBe(false);
     process.kill(-first.child.pid!, 'SIGKILL');
     await first.done;

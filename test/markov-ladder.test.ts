@@ -9,16 +9,17 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareCorpus } from '../src/corpus/prepare.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
-import { readTable } from '../src/sweep/tables.js';
+import { ExperimentSchema } from '../src/results/schema.js';
+import { readTable } from '../src/results/tables.js';
 import { markovBaseline } from '../src/train/baseline.js';
+import { fixtureText } from './helpers/fixtureText.js';
 import { ladderTrainEnd, markovLadder } from '../src/train/markovLadder.js';
-import { CORPORA_HINT, HAVE_CORPORA, HOLMES, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
-const text = HAVE_CORPORA ? readFileSync(HOLMES, 'utf8').slice(0, 30_000) : '';
+const text = fixtureText(30_000);
 
-describe.skipIf(!HAVE_CORPORA)(`the ladder's orders (${HAVE_CORPORA ? 'holmes head' : CORPORA_HINT})`, () => {
-  const corpus = prepareCorpus(text, 'holmes-head', { validation: 0.1 });
+describe("the ladder's orders", () => {
+  const corpus = prepareCorpus(text, 'fixture', { validation: 0.1 });
 
   for (const budget of [5_000, 1_000_000]) {
     it(`order k scores bit for bit as markovBaseline of order k on the same characters (budget ${budget})`, () => {
@@ -46,17 +47,23 @@ describe.skipIf(!HAVE_CORPORA)(`the ladder's orders (${HAVE_CORPORA ? 'holmes he
 describe('markov.ladder in the experiment schema', () => {
   const base = { name: 'x', corpus: 'c.txt', budget: { chars: 10 }, seeds: [1] };
   it('accepts a range, false, or nothing (not filled in); refuses a reversed or out-of-range one', () => {
-    expect(ExperimentSchema.parse({ ...base, markov: { ladder: { from: 2, to: 6 } } }).markov.ladder).toEqual({ from: 2, to: 6 });
+    expect(ExperimentSchema.parse({ ...base, markov: { ladder: { from: 2, to: 6 } } }).markov.ladder).toEqual({
+      from: 2,
+      to: 6,
+    });
     expect(ExperimentSchema.parse({ ...base, markov: { ladder: false } }).markov.ladder).toBe(false);
     expect(ExperimentSchema.parse(base).markov).toEqual({ order: 4 });
-    const issue = (ladder: unknown) => ExperimentSchema.safeParse({ ...base, markov: { ladder } }).error?.issues.map((i) => i.message).join('; ');
+    const issue = (ladder: unknown) =>
+      ExperimentSchema.safeParse({ ...base, markov: { ladder } })
+        .error?.issues.map((i) => i.message)
+        .join('; ');
     expect(issue({ from: 6, to: 2 })).toMatch(/from <= to/);
     expect(issue({ from: 1, to: 65 })).toMatch(/expected/);
     expect(issue(true)).toMatch(/expected/);
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
+describe('baselines.csv in a sweep', () => {
   let dir: string;
   let out: string;
   let exp: string;
@@ -87,7 +94,11 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
   });
 
   it('is not computed again on a re-run, and no run is trained again', async () => {
-    const before = { mtime: statSync(join(out, 'baselines.csv')).mtimeMs, bytes: readFileSync(join(out, 'baselines.csv')), summary: summaryText() };
+    const before = {
+      mtime: statSync(join(out, 'baselines.csv')).mtimeMs,
+      bytes: readFileSync(join(out, 'baselines.csv')),
+      summary: summaryText(),
+    };
     const r = await sweep();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/computing the Markov ladder/);
@@ -98,7 +109,11 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
 
   it('a changed range recomputes it (the runs stay as they are); a folder that lost it gains it back', async () => {
     const summary = summaryText();
-    const narrow = writeExperiment(dir, { ...tinyExperiment('ladder'), markov: { ladder: { from: 2, to: 5 } } }, 'narrow.json');
+    const narrow = writeExperiment(
+      dir,
+      { ...tinyExperiment('ladder'), markov: { ladder: { from: 2, to: 5 } } },
+      'narrow.json',
+    );
     const r = await sweep(narrow);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/computing the Markov ladder, orders 2\.\.5/);
@@ -142,7 +157,9 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
     try {
       const r1 = await runCli(['sweep', exp, '--out', old], { cwd: dir });
       expect(r1.code, r1.stderr).toBe(0);
-      expect(r1.stderr).toMatch(/baselines\.csv: the Markov ladder is not computed: the corpus small\.txt is not at hand/);
+      expect(r1.stderr).toMatch(
+        /baselines\.csv: the Markov ladder is not computed: the corpus small\.txt is not at hand/,
+      );
       expect(existsSync(join(old, 'baselines.csv'))).toBe(false);
     } finally {
       renameSync(join(dir, 'away.txt'), join(dir, 'small.txt'));
@@ -184,7 +201,10 @@ describe.skipIf(!HAVE_CORPORA)('baselines.csv in a sweep', () => {
   });
 
   it('a table that is not the one asked for (edited by hand) is replaced whole; a file charlab did not write is not', async () => {
-    writeFileSync(join(out, 'baselines.csv'), 'order,train_chars,val_chars,val_bpc,count_s,score_s,corpus_sha256\n1,2,3,4.5,0,0,x\n');
+    writeFileSync(
+      join(out, 'baselines.csv'),
+      'order,train_chars,val_chars,val_bpc,count_s,score_s,corpus_sha256\n1,2,3,4.5,0,0,x\n',
+    );
     const r = await sweep();
     expect(r.code, r.stderr).toBe(0);
     expect(orders()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

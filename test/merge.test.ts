@@ -2,8 +2,8 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { readTable, TABLES, TIMING_COLUMNS, type TableName } from '../src/results/tables.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 
 const EXP = {
   name: 'm',
@@ -15,15 +15,25 @@ const EXP = {
   evaluation: { every: 100_000, chars: 500 },
   samples: { every: 150_000, length: 30 },
 };
-const IDS = ['h8-u8-c5-lr0.05-s1', 'h8-u8-c5-lr0.05-s2', 'h8-u8-c5-lr0.1-s1', 'h8-u8-c5-lr0.1-s2', 'h12-u8-c5-lr0.05-s1', 'h12-u8-c5-lr0.05-s2', 'h12-u8-c5-lr0.1-s1', 'h12-u8-c5-lr0.1-s2'];
+const IDS = [
+  'h8-u8-c5-lr0.05-s1',
+  'h8-u8-c5-lr0.05-s2',
+  'h8-u8-c5-lr0.1-s1',
+  'h8-u8-c5-lr0.1-s2',
+  'h12-u8-c5-lr0.05-s1',
+  'h12-u8-c5-lr0.05-s2',
+  'h12-u8-c5-lr0.1-s1',
+  'h12-u8-c5-lr0.1-s2',
+];
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
 /** A table's rows without the timing columns (the only ones two runs of one sweep may differ in). */
-const metrics = (dir: string, t: TableName) => readTable(dir, t).rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
+const metrics = (dir: string, t: TableName) =>
+  readTable(dir, t).rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
 const summaryIds = (dir: string) => readTable(dir, 'summary').rows.map((r) => r.run_id);
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
-describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
+describe('merging the shards of a sweep', () => {
   let dir: string;
   let exp: string;
   let whole: string;
@@ -48,7 +58,9 @@ describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
     const early = await runCli(['merge', 'results/m'], { cwd: dir });
     expect(early.code, early.stderr).toBe(5);
     expect(early.stderr).toMatch(/merged 2 of 3 shard\(s\): 5\/8 runs recorded/);
-    expect(early.stderr).toContain('shard 1-of-3 has no folder (3 run(s)): h8-u8-c5-lr0.05-s2, h12-u8-c5-lr0.05-s1, h12-u8-c5-lr0.1-s2');
+    expect(early.stderr).toContain(
+      'shard 1-of-3 has no folder (3 run(s)): h8-u8-c5-lr0.05-s2, h12-u8-c5-lr0.05-s1, h12-u8-c5-lr0.1-s2',
+    );
     expect(summaryIds(results)).toEqual(IDS.filter((_, k) => k % 3 !== 1));
     expect(manifest(results).finishedAt).toBeNull();
     expect(manifest(results).merged.missing).toEqual([1]);
@@ -85,7 +97,11 @@ describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
     expect(m.finishedAt).not.toBeNull();
     expect(m.shard).toBeUndefined();
     expect(m.corpus.sha256).toBe(manifest(whole).corpus.sha256);
-    expect(m.merged.shards.map((s: { shard: string; recorded: number }) => [s.shard, s.recorded])).toEqual([['0-of-3', 3], ['1-of-3', 3], ['2-of-3', 2]]);
+    expect(m.merged.shards.map((s: { shard: string; recorded: number }) => [s.shard, s.recorded])).toEqual([
+      ['0-of-3', 3],
+      ['1-of-3', 3],
+      ['2-of-3', 2],
+    ]);
 
     // Merging again changes no table; the report reads the merged folder.
     const before = TABLE_NAMES.map((t) => readFileSync(join(results, TABLES[t].file), 'utf8'));
@@ -101,13 +117,22 @@ describe.skipIf(!HAVE_CORPORA)('merging the shards of a sweep', () => {
     // A whole sweep is not added to the merged folder.
     const over = await runCli(['sweep', exp], { cwd: dir });
     expect(over.code).toBe(2);
-    expect(over.stderr).toMatch(/holds tables merged from shards \(charlab merge\); refusing to add a whole sweep to it/);
+    expect(over.stderr).toMatch(
+      /holds tables merged from shards \(charlab merge\); refusing to add a whole sweep to it/,
+    );
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('merge refuses a mix of shards', () => {
+describe('merge refuses a mix of shards', () => {
   let dir: string;
-  const TINY = { ...EXP, name: 'mix', budget: { chars: 3000 }, curves: { every: 1000 }, evaluation: { every: 1500, chars: 300 }, samples: { length: 20 } };
+  const TINY = {
+    ...EXP,
+    name: 'mix',
+    budget: { chars: 3000 },
+    curves: { every: 1000 },
+    evaluation: { every: 1500, chars: 300 },
+    samples: { length: 20 },
+  };
   const results = () => join(dir, 'results/mix');
   const shard = (i: number) => join(results(), `shards/${i}-of-2`);
   beforeAll(async () => {
@@ -127,16 +152,22 @@ describe.skipIf(!HAVE_CORPORA)('merge refuses a mix of shards', () => {
   test('another budget, another corpus text, another charlab version, another split, a folder of another shard', async () => {
     writeExperiment(dir, { ...TINY, budget: { chars: 4000 } }, 'b.json');
     expect((await runCli(['sweep', 'b.json', '--shard', '1/2', '--fresh'], { cwd: dir })).code).toBe(0);
-    await refused(/shards\/1-of-2: shard 1-of-2 did not run the same sweep as .*shards\/0-of-2:\n {2}budget\.chars: 3000 in 0-of-2, 4000 here\n/);
+    await refused(
+      /shards\/1-of-2: shard 1-of-2 did not run the same sweep as .*shards\/0-of-2:\n {2}budget\.chars: 3000 in 0-of-2, 4000 here\n/,
+    );
 
     writeFileSync(join(dir, 'other.txt'), `${readFileSync(join(dir, 'small.txt'), 'utf8')} `);
     writeExperiment(dir, { ...TINY, corpus: 'other.txt' }, 'c.json');
     expect((await runCli(['sweep', 'c.json', '--shard', '1/2', '--fresh'], { cwd: dir })).code).toBe(0);
-    await refused(/shard 1-of-2 did not run the same sweep .*\n {2}corpus sha256: [0-9a-f]{64} in 0-of-2, [0-9a-f]{64} here/);
+    await refused(
+      /shard 1-of-2 did not run the same sweep .*\n {2}corpus sha256: [0-9a-f]{64} in 0-of-2, [0-9a-f]{64} here/,
+    );
 
     writeExperiment(dir, { ...TINY, seeds: [2, 1] }, 'd.json');
     expect((await runCli(['sweep', 'd.json', '--shard', '1/2', '--fresh'], { cwd: dir })).code).toBe(0);
-    await refused(/shard 1-of-2 did not run the same sweep .*\n {2}the grid and seeds: 8 planned runs here, 8 in 0-of-2, not the same runs in the same order/);
+    await refused(
+      /shard 1-of-2 did not run the same sweep .*\n {2}the grid and seeds: 8 planned runs here, 8 in 0-of-2, not the same runs in the same order/,
+    );
 
     expect((await runCli(['sweep', 'a.json', '--shard', '1/2', '--fresh'], { cwd: dir })).code).toBe(0);
     const m = manifest(shard(1));

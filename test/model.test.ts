@@ -21,9 +21,10 @@ function randomData(n: number, V: number, seed: string): Int32Array {
   return Int32Array.from({ length: n }, () => Math.floor(rng() * V));
 }
 
-const bitsEqual = (a: Float64Array, b: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const bitsEqual = (a: Float64Array, b: Float64Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-describe('reference model in min-char-rnn\'s configuration', () => {
+describe("reference model in min-char-rnn's configuration", () => {
   test('reproduces the frozen min-char-rnn transcription bit for bit: losses, weights, state, scores, samples', () => {
     const c = cfg({ vocabSize: 11, hiddenSize: 24, unroll: 12 });
     const data = randomData(3000, 11, 'exact');
@@ -38,7 +39,8 @@ describe('reference model in min-char-rnn\'s configuration', () => {
     for (const name of PARAM_NAMES) expect(bitsEqual(pa[name], pb[name]), name).toBe(true);
     expect(bitsEqual(a.exportHidden(), b.exportHidden())).toBe(true);
     expect(a.evaluate(data, 2500, 3000)).toEqual(b.evaluate(data, 2500, 3000));
-    for (const T of [1, 0.7]) expect(a.sample([3, 4], 200, T, makeRng(`s${T}`))).toEqual(b.sample([3, 4], 200, T, makeRng(`s${T}`)));
+    for (const T of [1, 0.7])
+      expect(a.sample([3, 4], 200, T, makeRng(`s${T}`))).toEqual(b.sample([3, 4], 200, T, makeRng(`s${T}`)));
   });
 });
 
@@ -96,7 +98,10 @@ describe('reference RNN', () => {
     m.trainChunk(data, 0, 8);
     for (const name of PARAM_NAMES) {
       const g = m.grads[name];
-      expect(g.every((x) => Math.abs(x) <= 0.01), name).toBe(true);
+      expect(
+        g.every((x) => Math.abs(x) <= 0.01),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -201,7 +206,7 @@ describe('optimizers and clipping (reference)', () => {
     return { m, grads, delta: (name: string) => after[name].map((v, i) => v - before[name][i]) };
   }
 
-  test('rmsprop (char-rnn\'s): m = 0.05·g² after one step, θ −= lr·g / (√m + 1e-8)', () => {
+  test("rmsprop (char-rnn's): m = 0.05·g² after one step, θ −= lr·g / (√m + 1e-8)", () => {
     const { grads, delta } = firstStep({ optimizer: 'rmsprop' });
     for (const name of PARAM_NAMES) {
       const d = delta(name);
@@ -231,8 +236,21 @@ describe('optimizers and clipping (reference)', () => {
     const pattern = [0, 1, 2, 3, 4, 2, 4, 1];
     const seq = Int32Array.from({ length: 2000 }, (_, i) => pattern[i % pattern.length]);
     for (const cell of ['rnn', 'gru', 'lstm'] as const) {
-      for (const [optimizer, learningRate] of [['adagrad', 0.1], ['rmsprop', 0.01], ['adam', 0.01]] as const) {
-        const m = new ReferenceModel({ ...c, cell, optimizer, learningRate, layers: 2, hiddenSize: 12, unroll: 8, clip: 5 });
+      for (const [optimizer, learningRate] of [
+        ['adagrad', 0.1],
+        ['rmsprop', 0.01],
+        ['adam', 0.01],
+      ] as const) {
+        const m = new ReferenceModel({
+          ...c,
+          cell,
+          optimizer,
+          learningRate,
+          layers: 2,
+          hiddenSize: 12,
+          unroll: 8,
+          clip: 5,
+        });
         let last = 0;
         for (let p = 0; p + 9 < seq.length; p += 8) last = m.trainChunk(seq, p, 8) / 8;
         expect(last, `${cell} ${optimizer}`).toBeLessThan(0.3 * Math.log(5));

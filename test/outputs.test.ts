@@ -5,11 +5,21 @@
  * real /proc path, and (as root) real read-only and full tmpfs mounts.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment, type CliResult } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment, type CliResult } from './helpers/cli.js';
 
 const TINY = tinyExperiment('out');
 const ID = 'h8-u8-c5-lr0.1-s1';
@@ -25,12 +35,13 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', () => {
+describe('nothing overwrites what charlab did not write', () => {
   let dir: string;
   let corpus: string;
   let exp: string;
   let swept: string;
-  const train = (args: string[]) => runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--backend', 'reference', ...args]);
+  const train = (args: string[]) =>
+    runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--backend', 'reference', ...args]);
 
   beforeAll(async () => {
     dir = tempDir('charlab-over-');
@@ -64,7 +75,9 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
     const bBytes = readFileSync(b);
     const refused = await train(['--save', b]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--save .*b\.safetensors: the file holds another run's checkpoint; refusing to replace it without --overwrite/);
+    expect(refused.stderr).toMatch(
+      /--save .*b\.safetensors: the file holds another run's checkpoint; refusing to replace it without --overwrite/,
+    );
     expect(readFileSync(b)).toEqual(bBytes);
     const resumedElsewhere = await runCli(['train', '--resume', a, '--chars', '4000', '--save', b]);
     expect(resumedElsewhere.code).toBe(2);
@@ -76,19 +89,39 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
     expect(loadCheckpoint(a).run?.chars).toBe(4000);
   });
 
-  test('sweep: a file in checkpoints/ under a run\'s name that is not that run\'s checkpoint is refused before any work', async () => {
+  test("sweep: a file in checkpoints/ under a run's name that is not that run's checkpoint is refused before any work", async () => {
     const out = join(dir, 'ck-foreign');
     mkdirSync(join(out, 'checkpoints'), { recursive: true });
     writeFileSync(join(out, 'checkpoints', `${ID}.safetensors`), NOTES);
     const foreign = await runCli(['sweep', exp, '--out', out]);
     expect(foreign.code).toBe(2);
-    expect(foreign.stderr).toContain(`refusing to replace ${join(out, 'checkpoints', `${ID}.safetensors`)}: it is not a charlab checkpoint`);
+    expect(foreign.stderr).toContain(
+      `refusing to replace ${join(out, 'checkpoints', `${ID}.safetensors`)}: it is not a charlab checkpoint`,
+    );
     expect(existsSync(join(out, 'summary.csv'))).toBe(false);
     // Another run's checkpoint under this run's name.
     const other = join(dir, 'ck-other');
     mkdirSync(join(other, 'checkpoints'), { recursive: true });
     const seed2 = join(dir, 'seed2.safetensors');
-    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--unroll', '8', '--chars', '2000', '--seed', '2', '--save', seed2])).code).toBe(0);
+    expect(
+      (
+        await runCli([
+          'train',
+          '--corpus',
+          corpus,
+          '--hidden',
+          '8',
+          '--unroll',
+          '8',
+          '--chars',
+          '2000',
+          '--seed',
+          '2',
+          '--save',
+          seed2,
+        ])
+      ).code,
+    ).toBe(0);
     copyFileSync(seed2, join(other, 'checkpoints', `${ID}.safetensors`));
     const r = await runCli(['sweep', exp, '--out', other]);
     expect(r.code).toBe(2);
@@ -109,7 +142,16 @@ describe.skipIf(!HAVE_CORPORA)('nothing overwrites what charlab did not write', 
     expect(readdirSync(join(out, 'plots')).length).toBeGreaterThan(3);
     const r = await runCli(['sweep', exp, '--out', out, '--fresh']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'notes.txt', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual([
+      'baselines.csv',
+      'checkpoints',
+      'curves.csv',
+      'live.json',
+      'manifest.json',
+      'notes.txt',
+      'samples.csv',
+      'summary.csv',
+    ]);
     expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual([`${ID}.safetensors`, 'my-notes.txt']);
     // A report.md (or summary.csv, or live.json) charlab did not write is not removed: --fresh refuses, nothing touched.
     for (const file of ['report.md', 'summary.csv', 'live.json']) {
@@ -200,7 +242,10 @@ const CAN_MOUNT = (() => {
   if (at) umount(at);
   return at !== null;
 })();
-if (!CAN_MOUNT) process.stderr.write('outputs.test.ts: not root or mount not permitted: the read-only and full-disk cases run only where a tmpfs can be mounted\n');
+if (!CAN_MOUNT)
+  process.stderr.write(
+    'outputs.test.ts: not root or mount not permitted: the read-only and full-disk cases run only where a tmpfs can be mounted\n',
+  );
 
 /** Fill a file system: one file written until ENOSPC. */
 function fill(at: string): void {
@@ -212,7 +257,7 @@ function fill(at: string): void {
   }
 }
 
-describe.skipIf(!HAVE_CORPORA)('output paths that cannot be written: exit 2 at once, before any work', () => {
+describe('output paths that cannot be written: exit 2 at once, before any work', () => {
   let dir: string;
   let corpus: string;
   let exp: string;
@@ -227,14 +272,29 @@ describe.skipIf(!HAVE_CORPORA)('output paths that cannot be written: exit 2 at o
 
   test('procfs, a missing parent folder, a file where a folder should be: each command exits 2 within seconds, naming the path', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['sweep', exp, '--out', '/proc/nope'], /results folder \/proc\/nope cannot be created: mkdir \/proc\/nope: ENOENT/],
+      [
+        ['sweep', exp, '--out', '/proc/nope'],
+        /results folder \/proc\/nope cannot be created: mkdir \/proc\/nope: ENOENT/,
+      ],
       [['sweep', exp, '--out', join(dir, 'a-file', 'sub')], /a-file is a file, expected a folder/],
-      [['train', '--corpus', corpus, '--chars', '2000', '--save', '/proc/nope.safetensors'], /--save \/proc cannot be written: (ENOENT|EACCES|EPERM)/],
-      [['train', '--corpus', corpus, '--chars', '2000', '--save', join(dir, 'none', 'x.safetensors')], /--save .*x\.safetensors: the folder .*none does not exist/],
+      [
+        ['train', '--corpus', corpus, '--chars', '2000', '--save', '/proc/nope.safetensors'],
+        /--save \/proc cannot be written: (ENOENT|EACCES|EPERM)/,
+      ],
+      [
+        ['train', '--corpus', corpus, '--chars', '2000', '--save', join(dir, 'none', 'x.safetensors')],
+        /--save .*x\.safetensors: the folder .*none does not exist/,
+      ],
       [['slurm', exp, '--out', '/proc/nope.sbatch'], /--out \/proc cannot be written/],
       [['slurm', exp, '--out', join(dir, 'none', 'x.sbatch')], /the folder .*none does not exist/],
-      [['bench', '--quick', '--no-numpy', '--corpus', corpus, '--out', '/proc/bench.csv'], /--out \/proc cannot be written/],
-      [['bench', '--quick', '--no-numpy', '--corpus', corpus, '--out', join(dir, 'a-file', 'bench.csv')], /a-file is a file, expected a folder/],
+      [
+        ['bench', '--quick', '--no-numpy', '--corpus', corpus, '--out', '/proc/bench.csv'],
+        /--out \/proc cannot be written/,
+      ],
+      [
+        ['bench', '--quick', '--no-numpy', '--corpus', corpus, '--out', join(dir, 'a-file', 'bench.csv')],
+        /a-file is a file, expected a folder/,
+      ],
       [['merge', '/proc/nope'], /\/proc\/nope: no shards\/ folder/],
     ];
     for (const [args, message] of cases) {
@@ -248,61 +308,93 @@ describe.skipIf(!HAVE_CORPORA)('output paths that cannot be written: exit 2 at o
     expect(readdirSync(dir).sort()).toEqual(['a-file', 'exp.json', 'small.txt']);
   });
 
-  test.skipIf(!CAN_MOUNT)('a read-only file system: sweep, train --save and report exit 2 before any work', async () => {
-    const ro = mountTmpfs(dir, 'ro', '1m')!;
-    mounts.push(ro);
-    const out = join(ro, 'results');
-    expect((await runCli(['sweep', exp, '--out', out])).code).toBe(0);
-    execFileSync('mount', ['-o', 'remount,ro', ro]);
-    const before = snapshot(ro);
-    const cases: Array<[string[], RegExp]> = [
-      [['sweep', exp, '--out', join(ro, 'new')], /results folder .*new cannot be created: mkdir .*new: EROFS \(read-only file system\)/],
-      [['report', out], /report folder .*results cannot be written: EROFS/],
-      [['train', '--corpus', corpus, '--chars', '2000', '--save', join(ro, 'x.safetensors')], /--save .* cannot be written: EROFS/],
-    ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args);
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(message);
-      noStack(r);
-    }
-    expect(snapshot(ro)).toEqual(before);
-  });
+  test.skipIf(!CAN_MOUNT)(
+    'a read-only file system: sweep, train --save and report exit 2 before any work',
+    async () => {
+      const ro = mountTmpfs(dir, 'ro', '1m')!;
+      mounts.push(ro);
+      const out = join(ro, 'results');
+      expect((await runCli(['sweep', exp, '--out', out])).code).toBe(0);
+      execFileSync('mount', ['-o', 'remount,ro', ro]);
+      const before = snapshot(ro);
+      const cases: Array<[string[], RegExp]> = [
+        [
+          ['sweep', exp, '--out', join(ro, 'new')],
+          /results folder .*new cannot be created: mkdir .*new: EROFS \(read-only file system\)/,
+        ],
+        [['report', out], /report folder .*results cannot be written: EROFS/],
+        [
+          ['train', '--corpus', corpus, '--chars', '2000', '--save', join(ro, 'x.safetensors')],
+          /--save .* cannot be written: EROFS/,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const r = await runCli(args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(message);
+        noStack(r);
+      }
+      expect(snapshot(ro)).toEqual(before);
+    },
+  );
 
-  test.skipIf(!CAN_MOUNT)('a full disk during the work: one line naming the file and ENOSPC, exit 1, nothing written before lost', async () => {
-    const full = mountTmpfs(dir, 'full', '2m')!;
-    mounts.push(full);
-    const out = join(full, 'results');
-    expect((await runCli(['sweep', exp, '--out', out])).code).toBe(0);
-    const ck = join(full, 'ck.safetensors');
-    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--save', ck])).code).toBe(0);
-    fill(full);
-    const before = snapshot(out);
-    const ckBefore = readFileSync(ck);
-    const cases: Array<[string[], RegExp]> = [
-      [['report', out], /^charlab: cannot write .*results\/(plots\/[\w-]+\.svg|report\.(md|html)): ENOSPC \(no space left on device\); what was written before is kept\n$/],
-      [['sweep', writeExperiment(dir, { ...TINY, seeds: [1, 2] }, 'more.json'), '--out', out], /^charlab: cannot write .*results\/[\w.]+: ENOSPC \(no space left on device\)/m],
-      [['train', '--resume', ck, '--chars', '4000'], /^charlab: cannot write .*ck\.safetensors: ENOSPC \(no space left on device\)/m],
-    ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args);
-      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
-      expect(r.stderr).toMatch(message);
-      noStack(r);
-    }
-    expect(snapshot(out)).toEqual(before);
-    expect(readFileSync(ck)).toEqual(ckBefore);
-  });
+  test.skipIf(!CAN_MOUNT)(
+    'a full disk during the work: one line naming the file and ENOSPC, exit 1, nothing written before lost',
+    async () => {
+      const full = mountTmpfs(dir, 'full', '2m')!;
+      mounts.push(full);
+      const out = join(full, 'results');
+      expect((await runCli(['sweep', exp, '--out', out])).code).toBe(0);
+      const ck = join(full, 'ck.safetensors');
+      expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--save', ck])).code).toBe(
+        0,
+      );
+      fill(full);
+      const before = snapshot(out);
+      const ckBefore = readFileSync(ck);
+      const cases: Array<[string[], RegExp]> = [
+        [
+          ['report', out],
+          /^charlab: cannot write .*results\/(plots\/[\w-]+\.svg|report\.(md|html)): ENOSPC \(no space left on device\); what was written before is kept\n$/,
+        ],
+        [
+          ['sweep', writeExperiment(dir, { ...TINY, seeds: [1, 2] }, 'more.json'), '--out', out],
+          /^charlab: cannot write .*results\/[\w.]+: ENOSPC \(no space left on device\)/m,
+        ],
+        [
+          ['train', '--resume', ck, '--chars', '4000'],
+          /^charlab: cannot write .*ck\.safetensors: ENOSPC \(no space left on device\)/m,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const r = await runCli(args);
+        expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toMatch(message);
+        noStack(r);
+      }
+      expect(snapshot(out)).toEqual(before);
+      expect(readFileSync(ck)).toEqual(ckBefore);
+    },
+  );
 
-  test.skipIf(!CAN_MOUNT)('a checkpoint that does not fit: the sweep stops with one line naming it (exit 1), not a failed run per run', async () => {
-    const small = mountTmpfs(dir, 'small', '256k')!;
-    mounts.push(small);
-    const big = writeExperiment(dir, { ...TINY, backend: 'wasm', grid: { ...TINY.grid, hiddenSize: [256] }, seeds: [1, 2, 3] }, 'big.json');
-    const r = await runCli(['sweep', big, '--out', join(small, 'results')]);
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/charlab: cannot write .*checkpoints\/h256-u8-c5-lr0\.1-s\d\.safetensors: ENOSPC \(no space left on device\)/);
-    noStack(r);
-    expect(existsSync(join(small, 'results', 'summary.csv'))).toBe(false); // no run recorded as failed
-    expect(existsSync(join(small, 'results', 'manifest.json'))).toBe(true);
-  });
+  test.skipIf(!CAN_MOUNT)(
+    'a checkpoint that does not fit: the sweep stops with one line naming it (exit 1), not a failed run per run',
+    async () => {
+      const small = mountTmpfs(dir, 'small', '256k')!;
+      mounts.push(small);
+      const big = writeExperiment(
+        dir,
+        { ...TINY, backend: 'wasm', grid: { ...TINY.grid, hiddenSize: [256] }, seeds: [1, 2, 3] },
+        'big.json',
+      );
+      const r = await runCli(['sweep', big, '--out', join(small, 'results')]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /charlab: cannot write .*checkpoints\/h256-u8-c5-lr0\.1-s\d\.safetensors: ENOSPC \(no space left on device\)/,
+      );
+      noStack(r);
+      expect(existsSync(join(small, 'results', 'summary.csv'))).toBe(false); // no run recorded as failed
+      expect(existsSync(join(small, 'results', 'manifest.json'))).toBe(true);
+    },
+  );
 });

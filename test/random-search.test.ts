@@ -9,11 +9,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planRuns } from '../src/sweep/grid.js';
-import { KNOB_KEYS } from '../src/sweep/knobs.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { KNOB_KEYS } from '../src/results/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { draw, roundSignificant } from '../src/sweep/search/random.js';
-import type { ExperimentInput } from '../src/sweep/schema.js';
-import { readTable } from '../src/sweep/tables.js';
+import type { ExperimentInput } from '../src/results/schema.js';
+import { readTable } from '../src/results/tables.js';
 import { runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
 
 const RANDOM = {
@@ -78,8 +78,12 @@ describe('drawing', () => {
     expect(roundSignificant(0.0123456)).toBe(0.0123);
   });
 
-  test('a knob outside the space takes the grid\'s single value, else its default', () => {
-    const runs = plan({ ...RANDOM, grid: { unroll: [12] }, search: { ...RANDOM.search, space: { learningRate: RANDOM.search.space.learningRate } } });
+  test("a knob outside the space takes the grid's single value, else its default", () => {
+    const runs = plan({
+      ...RANDOM,
+      grid: { unroll: [12] },
+      search: { ...RANDOM.search, space: { learningRate: RANDOM.search.space.learningRate } },
+    });
     for (const r of runs) {
       expect(r.unroll).toBe(12);
       expect(r.hiddenSize).toBe(100);
@@ -88,26 +92,39 @@ describe('drawing', () => {
   });
 
   test('a space too small for the samples asked for is refused, naming search.samples', () => {
-    expect(() => plan({ ...RANDOM, search: { ...RANDOM.search, samples: 3, space: { unroll: { choice: [4, 8] } } } })).toThrow(/search\.samples: 3 distinct configurations/);
+    expect(() =>
+      plan({ ...RANDOM, search: { ...RANDOM.search, samples: 3, space: { unroll: { choice: [4, 8] } } } }),
+    ).toThrow(/search\.samples: 3 distinct configurations/);
   });
 });
 
 describe('the schema', () => {
-  const bad = (search: unknown, grid?: unknown) => () => parseExperiment({ ...RANDOM, search, ...(grid ? { grid } : {}) }, 'exp.json');
+  const bad = (search: unknown, grid?: unknown) => () =>
+    parseExperiment({ ...RANDOM, search, ...(grid ? { grid } : {}) }, 'exp.json');
   test('an unknown method is refused, naming the six there are (halving, Hyperband: test/halving.test.ts, test/hyperband.test.ts; TPE: test/tpe.test.ts)', () => {
-    expect(bad({ method: 'bohb', eta: 3 })).toThrow(/search\.method: expected "method": "grid", "grids", "random", "halving", "hyperband", "tpe"/);
+    expect(bad({ method: 'bohb', eta: 3 })).toThrow(
+      /search\.method: expected "method": "grid", "grids", "random", "halving", "hyperband", "tpe"/,
+    );
   });
   test('distributions that do not suit their knob, or cannot be drawn, are refused with their path', () => {
     const space = (s: unknown) => bad({ ...RANDOM.search, space: s });
-    expect(space({ hiddenSize: { uniform: [0, 3] } })).toThrow(/search\.space\.hiddenSize: expected uniform: bounds that are valid hiddenSize values/);
-    expect(space({ learningRate: { logUniform: [0, 0.1] } })).toThrow(/search\.space\.learningRate: expected logUniform: a low bound > 0/);
-    expect(space({ clip: { uniform: [5, 1] } })).toThrow(/search\.space\.clip: expected uniform: \[low, high\] with low < high/);
+    expect(space({ hiddenSize: { uniform: [0, 3] } })).toThrow(
+      /search\.space\.hiddenSize: expected uniform: bounds that are valid hiddenSize values/,
+    );
+    expect(space({ learningRate: { logUniform: [0, 0.1] } })).toThrow(
+      /search\.space\.learningRate: expected logUniform: a low bound > 0/,
+    );
+    expect(space({ clip: { uniform: [5, 1] } })).toThrow(
+      /search\.space\.clip: expected uniform: \[low, high\] with low < high/,
+    );
     expect(space({ clip: { uniform: [1, 2], choice: [1] } })).toThrow(/search\.space\.clip: expected exactly one of/);
     expect(space({ unrol: { choice: [4] } })).toThrow(/search\.space\.unrol: unknown key \(did you mean "unroll"\?\)/);
   });
   test('a knob with several grid values outside the space, or in both places, is refused', () => {
     const lrOnly = { ...RANDOM.search, space: { learningRate: RANDOM.search.space.learningRate } };
-    expect(bad(lrOnly, { unroll: [8, 16] })).toThrow(/grid\.unroll: expected one value \(with a sampled space, a knob outside search\.space takes one value/);
+    expect(bad(lrOnly, { unroll: [8, 16] })).toThrow(
+      /grid\.unroll: expected one value \(with a sampled space, a knob outside search\.space takes one value/,
+    );
     expect(bad(RANDOM.search, { clip: [5] })).toThrow(/grid\.clip: expected clip in one place only/);
   });
 });
@@ -118,7 +135,15 @@ describe('sweep --plan and resume', () => {
   beforeAll(() => {
     root = tempDir('charlab-random-');
     smallCorpus(root, 20_000);
-    expPath = writeExperiment(root, { ...RANDOM, backend: 'reference', workers: 1, evaluation: { every: 0, chars: 500 }, curves: { every: 1000 }, samples: { length: 10 }, search: { ...RANDOM.search, samples: 2 } });
+    expPath = writeExperiment(root, {
+      ...RANDOM,
+      backend: 'reference',
+      workers: 1,
+      evaluation: { every: 0, chars: 500 },
+      curves: { every: 1000 },
+      samples: { length: 10 },
+      search: { ...RANDOM.search, samples: 2 },
+    });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

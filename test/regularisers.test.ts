@@ -14,12 +14,20 @@ import { ReferenceModel } from '../src/model/reference.js';
 import { initTensors, modelTensors } from '../src/model/spec.js';
 import type { RnnConfig } from '../src/model/types.js';
 import { makeOptimizer, withWeightDecay } from '../src/optim/optimizers.js';
-import { configId, knobDefaults } from '../src/sweep/knobs.js';
-import { ExperimentSchema } from '../src/sweep/schema.js';
+import { configId, knobDefaults } from '../src/results/knobs.js';
+import { ExperimentSchema } from '../src/results/schema.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
-const base: RnnConfig = { vocabSize: 6, hiddenSize: 7, unroll: 5, learningRate: 0.01, clip: 5, seed: 2, optimizer: 'adam' };
+const base: RnnConfig = {
+  vocabSize: 6,
+  hiddenSize: 7,
+  unroll: 5,
+  learningRate: 0.01,
+  clip: 5,
+  seed: 2,
+  optimizer: 'adam',
+};
 const rng = makeRng('regularisers');
 const data = Int32Array.from({ length: 200 }, () => Math.floor(rng() * 6));
 
@@ -31,14 +39,29 @@ describe('gradcheck covers the new dropouts, every cell, with one layer and with
     [2, 2, 0.25, 0.4],
   ];
   for (const cell of CELL_NAMES) {
-    test.each(shapes)(`${cell}: %i layer(s), batch %i, input dropout %f, output dropout %f: every element of every tensor`, (layers, batch, inputDropout, outputDropout) => {
-      const dropout = layers > 1 ? 0.2 : 0;
-      const r = gradcheck({ cell, layers, batch, dropout, inputDropout, outputDropout, hiddenSize: 6, vocabSize: 5, unroll: 4, samples: 10_000, trainSteps: 2 });
-      for (const p of r.params) {
-        expect(p.checked, p.name).toBe(p.size);
-        expect(p.maxRelError, p.name).toBeLessThan(GRADCHECK_TOLERANCE);
-      }
-    });
+    test.each(shapes)(
+      `${cell}: %i layer(s), batch %i, input dropout %f, output dropout %f: every element of every tensor`,
+      (layers, batch, inputDropout, outputDropout) => {
+        const dropout = layers > 1 ? 0.2 : 0;
+        const r = gradcheck({
+          cell,
+          layers,
+          batch,
+          dropout,
+          inputDropout,
+          outputDropout,
+          hiddenSize: 6,
+          vocabSize: 5,
+          unroll: 4,
+          samples: 10_000,
+          trainSteps: 2,
+        });
+        for (const p of r.params) {
+          expect(p.checked, p.name).toBe(p.size);
+          expect(p.maxRelError, p.name).toBeLessThan(GRADCHECK_TOLERANCE);
+        }
+      },
+    );
   }
 
   test('the masks are really used: a dropped input character gives its column no gradient, and the loss changes', () => {
@@ -50,20 +73,31 @@ describe('gradcheck covers the new dropouts, every cell, with one layer and with
     expect(b.loss).not.toBe(a.loss);
     // With p = 0.5 about half of the 5 input characters are dropped: their columns of Wx get nothing from them.
     const V = base.vocabSize;
-    const touched = new Set(Array.from({ length: V }, (_, x) => x).filter((x) => b.grads.Wx.some((g, i) => i % V === x && g !== 0)));
+    const touched = new Set(
+      Array.from({ length: V }, (_, x) => x).filter((x) => b.grads.Wx.some((g, i) => i % V === x && g !== 0)),
+    );
     const seen = new Set(Array.from(data.subarray(0, 5)));
     expect(touched.size).toBeLessThan(seen.size);
   });
 
   test('the CLI takes --input-dropout and --output-dropout', async () => {
-    const r = await runCli(['gradcheck', '--cell', 'lstm', '--input-dropout', '0.3', '--output-dropout', '0.3', '--json']);
+    const r = await runCli([
+      'gradcheck',
+      '--cell',
+      'lstm',
+      '--input-dropout',
+      '0.3',
+      '--output-dropout',
+      '0.3',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { params: { maxRelError: number }[] };
     expect(out.params.every((p) => p.maxRelError < GRADCHECK_TOLERANCE)).toBe(true);
   });
 });
 
-describe('dropout is for training only; the masks come from the run\'s seed', () => {
+describe("dropout is for training only; the masks come from the run's seed", () => {
   test('evaluation and sampling use no dropout: the same weights score the same with and without the knobs', () => {
     const withDrop = new ReferenceModel({ ...base, cell: 'lstm', inputDropout: 0.3, outputDropout: 0.3 });
     for (let s = 0; s < 5; s++) withDrop.trainChunk(data, s * 5, 5);
@@ -84,7 +118,7 @@ describe('dropout is for training only; the masks come from the run\'s seed', ()
     expect(resumed.trainChunk(data, 15, 5)).toBe(a.trainChunk(data, 15, 5));
   });
 
-  test('knobs at 0 change nothing: min-char-rnn\'s run is bit for bit the run without the keys', () => {
+  test("knobs at 0 change nothing: min-char-rnn's run is bit for bit the run without the keys", () => {
     const mc: RnnConfig = { vocabSize: 6, hiddenSize: 7, unroll: 5, learningRate: 0.1, clip: 5, seed: 2 };
     const a = new ReferenceModel(mc);
     const b = new ReferenceModel({ ...mc, inputDropout: 0, outputDropout: 0, weightDecay: 0 });
@@ -94,7 +128,7 @@ describe('dropout is for training only; the masks come from the run\'s seed', ()
 });
 
 describe('decoupled weight decay', () => {
-  test('one update: every weight matrix × (1 − lr·λ) before the optimizer\'s step; biases untouched; the gradient unchanged', () => {
+  test("one update: every weight matrix × (1 − lr·λ) before the optimizer's step; biases untouched; the gradient unchanged", () => {
     const lambda = 0.1;
     for (const optimizer of ['adagrad', 'rmsprop', 'adam'] as const) {
       const c: RnnConfig = { ...base, cell: 'lstm', layers: 2, optimizer };
@@ -107,16 +141,22 @@ describe('decoupled weight decay', () => {
       decayed.trainChunk(data, 0, 5);
       const a = plain.exportParams();
       const b = decayed.exportParams();
-      const matrices = new Set(modelTensors(c).filter((t) => t.cols > 1).map((t) => t.fullName));
+      const matrices = new Set(
+        modelTensors(c)
+          .filter((t) => t.cols > 1)
+          .map((t) => t.fullName),
+      );
       expect([...matrices].sort()).toEqual(['Wh', 'Wh.1', 'Why', 'Wx', 'Wx.1']);
       for (const name of Object.keys(a)) {
         if (!matrices.has(name)) expect(b[name], name).toEqual(a[name]);
-        else for (let i = 0; i < a[name].length; i++) expect(b[name][i]).toBeCloseTo(a[name][i] - c.learningRate * lambda * theta0[name][i], 14);
+        else
+          for (let i = 0; i < a[name].length; i++)
+            expect(b[name][i]).toBeCloseTo(a[name][i] - c.learningRate * lambda * theta0[name][i], 14);
       }
     }
   });
 
-  test('Adam with it is AdamW: three steps against the recurrence written out (torch.optim.AdamW\'s, checked against torch 2.13 in float64: README)', () => {
+  test("Adam with it is AdamW: three steps against the recurrence written out (torch.optim.AdamW's, checked against torch 2.13 in float64: README)", () => {
     const params = { W: Float64Array.from({ length: 6 }, (_, i) => 0.3 * Math.sin(i + 1)) };
     const grads = { W: new Float64Array(6) };
     const steps = [0, 1, 2].map((s) => Array.from({ length: 6 }, (_, i) => Math.cos(3 * s + i)));
@@ -141,16 +181,22 @@ describe('decoupled weight decay', () => {
 describe('knobs like the others: grid keys, run ids, train flags; every backend trains them', () => {
   test('registry entries: defaults 0, ids only when set, the schema refuses bad values', () => {
     expect(knobDefaults()).toMatchObject({ inputDropout: 0, outputDropout: 0, weightDecay: 0 });
-    expect(configId({ ...knobDefaults(), inputDropout: 0.1, outputDropout: 0.25, weightDecay: 0.01 })).toBe('h100-u16-c5-lr0.1-di0.1-do0.25-wd0.01');
+    expect(configId({ ...knobDefaults(), inputDropout: 0.1, outputDropout: 0.25, weightDecay: 0.01 })).toBe(
+      'h100-u16-c5-lr0.1-di0.1-do0.25-wd0.01',
+    );
     const exp = { name: 'x', corpus: 'a.txt', budget: { chars: 100 }, seeds: [1] };
-    for (const [key, bad] of [['inputDropout', 1], ['outputDropout', -0.1], ['weightDecay', -1]] as const) {
+    for (const [key, bad] of [
+      ['inputDropout', 1],
+      ['outputDropout', -0.1],
+      ['weightDecay', -1],
+    ] as const) {
       const r = ExperimentSchema.safeParse({ ...exp, grid: { [key]: [bad] } });
       expect(r.success, key).toBe(false);
       expect(JSON.stringify(r.error?.issues[0].path)).toContain(key);
     }
   });
 
-  test('every backend serves each (min-char-rnn\'s configuration with one leaves the fused wasm path for the host model)', () => {
+  test("every backend serves each (min-char-rnn's configuration with one leaves the fused wasm path for the host model)", () => {
     const c: RnnConfig = { ...base, cell: 'lstm' };
     for (const key of ['inputDropout', 'outputDropout', 'weightDecay'] as const) {
       for (const backend of ['wasm', 'reference'] as const) {
@@ -163,25 +209,86 @@ describe('knobs like the others: grid keys, run ids, train flags; every backend 
     expect(initTensors(c)).toBeDefined();
   });
 
-  test.skipIf(!HAVE_CORPORA)('train: the flags, the knobs in --json, on the reference and on wasm; a bad value exit 2; a sweep on wasm records them', async () => {
+  test('train: the flags, the knobs in --json, on the reference and on wasm; a bad value exit 2; a sweep on wasm records them', async () => {
     const dir = tempDir('charlab-reg-');
     const corpus = smallCorpus(dir, 20_000);
-    const flags = ['--cell', 'gru', '--hidden', '8', '--unroll', '8', '--chars', '2000', '--optimizer', 'adam', '--lr', '0.01'];
-    const ok = await runCli(['train', '--corpus', corpus, ...flags, '--input-dropout', '0.1', '--output-dropout', '0.2', '--weight-decay', '0.01', '--backend', 'reference', '--json']);
+    const flags = [
+      '--cell',
+      'gru',
+      '--hidden',
+      '8',
+      '--unroll',
+      '8',
+      '--chars',
+      '2000',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.01',
+    ];
+    const ok = await runCli([
+      'train',
+      '--corpus',
+      corpus,
+      ...flags,
+      '--input-dropout',
+      '0.1',
+      '--output-dropout',
+      '0.2',
+      '--weight-decay',
+      '0.01',
+      '--backend',
+      'reference',
+      '--json',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ inputDropout: 0.1, outputDropout: 0.2, weightDecay: 0.01, status: 'done' });
-    const fast = await runCli(['train', '--corpus', corpus, ...flags, '--input-dropout', '0.1', '--output-dropout', '0.2', '--weight-decay', '0.01', '--backend', 'wasm', '--json']);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      inputDropout: 0.1,
+      outputDropout: 0.2,
+      weightDecay: 0.01,
+      status: 'done',
+    });
+    const fast = await runCli([
+      'train',
+      '--corpus',
+      corpus,
+      ...flags,
+      '--input-dropout',
+      '0.1',
+      '--output-dropout',
+      '0.2',
+      '--weight-decay',
+      '0.01',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
     expect(fast.code, fast.stderr).toBe(0);
-    expect(JSON.parse(fast.stdout)).toMatchObject({ inputDropout: 0.1, outputDropout: 0.2, weightDecay: 0.01, status: 'done', backend: 'wasm' });
+    expect(JSON.parse(fast.stdout)).toMatchObject({
+      inputDropout: 0.1,
+      outputDropout: 0.2,
+      weightDecay: 0.01,
+      status: 'done',
+      backend: 'wasm',
+    });
     const bad = await runCli(['train', '--corpus', corpus, ...flags, '--weight-decay', '-1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--weight-decay/);
-    const exp = { ...tinyExperiment('wd'), backend: 'wasm', grid: { ...tinyExperiment('wd').grid, weightDecay: [0.01] } };
+    const exp = {
+      ...tinyExperiment('wd'),
+      backend: 'wasm',
+      grid: { ...tinyExperiment('wd').grid, weightDecay: [0.01] },
+    };
     const sweep = await runCli(['sweep', writeExperiment(dir, exp), '--out', `${dir}/wd`]);
     expect(sweep.code, sweep.stderr).toBe(0);
     const summary = readFileSync(`${dir}/wd/summary.csv`, 'utf8').split('\n');
     const cols = summary[0].split(',');
     const row = summary[1].split(',');
-    expect([row[cols.indexOf('run_id')], row[cols.indexOf('weight_decay')], row[cols.indexOf('backend')], row[cols.indexOf('status')]]).toEqual(['h8-u8-c5-lr0.1-wd0.01-s1', '0.01', 'wasm', 'done']);
+    expect([
+      row[cols.indexOf('run_id')],
+      row[cols.indexOf('weight_decay')],
+      row[cols.indexOf('backend')],
+      row[cols.indexOf('status')],
+    ]).toEqual(['h8-u8-c5-lr0.1-wd0.01-s1', '0.01', 'wasm', 'done']);
   });
 });

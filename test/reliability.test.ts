@@ -3,13 +3,38 @@
  * Every case runs the real CLI (dist/, built by `npm run build`) in a child process.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { appendRows, readTable, TABLES, TIMING_COLUMNS, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment, type CliResult, tinyExperiment } from './helpers/cli.js';
+import {
+  appendRows,
+  readTable,
+  TABLES,
+  TIMING_COLUMNS,
+  writeTable,
+  type Row,
+  type TableName,
+} from '../src/results/tables.js';
+import {
+  runCli,
+  smallCorpus,
+  startCli,
+  tempDir,
+  writeExperiment,
+  type CliResult,
+  tinyExperiment,
+} from './helpers/cli.js';
 
 /** "wasm" is the default; the reference backend keeps these tests independent of the WebAssembly build. */
 const BACKEND = 'reference';
@@ -32,7 +57,8 @@ const LONG = {
 };
 const LONG_IDS = LONG.seeds.map((s) => `h8-u8-c5-lr0.1-s${s}`);
 
-const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true, relax_column_count: false }) as Record<string, string>[];
+const readCsv = (path: string) =>
+  parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true, relax_column_count: false });
 const withoutTiming = (rows: Record<string, string>[]) =>
   rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING_COLUMNS.has(k))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +116,7 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or file, nothing written', () => {
+describe('bad input: exit 2, a message naming the key or file, nothing written', () => {
   let dir: string;
   let existing: string;
   let before: Record<string, string>;
@@ -100,7 +126,10 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
     smallCorpus(dir, CORPUS_CHARS);
     writeFileSync(join(dir, 'empty.txt'), '');
     writeFileSync(join(dir, 'binary.txt'), Buffer.from('hello\0world\n'.repeat(100)));
-    writeFileSync(join(dir, 'latin1.txt'), Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n'.repeat(200))]));
+    writeFileSync(
+      join(dir, 'latin1.txt'),
+      Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n'.repeat(200))]),
+    );
     mkdirSync(join(dir, 'a-folder'));
     // A completed sweep whose tables must come through every bad invocation byte for byte.
     existing = join(dir, 'existing');
@@ -113,51 +142,223 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
   type Case = { exp?: Record<string, unknown>; text?: string; path?: (dir: string) => string; message: RegExp };
   const grid = (g: Record<string, unknown>) => ({ ...TINY, grid: { ...TINY.grid, ...g } });
   const cases: [string, Case][] = [
-    ['unknown key, suggesting its place', { exp: { ...TINY, hidenSize: [8] }, message: /hidenSize: unknown key \(did you mean "grid\.hiddenSize"\?\); expected one of name, / }],
-    ['unknown key in grid', { exp: grid({ learningrate: [0.1] }), message: /grid\.learningrate: unknown key \(did you mean "learningRate"\?\); expected one of hiddenSize, unroll, clip, learningRate/ }],
-    ['unknown key in budget', { exp: { ...TINY, budget: { chars: 3000, chras: 1 } }, message: /budget\.chras: unknown key \(did you mean "chars"\?\)/ }],
+    [
+      'unknown key, suggesting its place',
+      {
+        exp: { ...TINY, hidenSize: [8] },
+        message: /hidenSize: unknown key \(did you mean "grid\.hiddenSize"\?\); expected one of name, /,
+      },
+    ],
+    [
+      'unknown key in grid',
+      {
+        exp: grid({ learningrate: [0.1] }),
+        message:
+          /grid\.learningrate: unknown key \(did you mean "learningRate"\?\); expected one of hiddenSize, unroll, clip, learningRate/,
+      },
+    ],
+    [
+      'unknown key in budget',
+      {
+        exp: { ...TINY, budget: { chars: 3000, chras: 1 } },
+        message: /budget\.chras: unknown key \(did you mean "chars"\?\)/,
+      },
+    ],
     ['wrong type: object', { exp: { ...TINY, budget: '3000' }, message: /budget: expected an object .*, got "3000"/ }],
-    ['wrong type: list', { exp: grid({ hiddenSize: 8 }), message: /grid\.hiddenSize: expected a non-empty list of positive integers, got 8/ }],
-    ['wrong type: list item', { exp: grid({ unroll: ['8'] }), message: /grid\.unroll\[0\]: expected a positive integer, got "8"/ }],
-    ['wrong type: number', { exp: { ...TINY, workers: '2' }, message: /workers: expected a positive integer, got "2"/ }],
+    [
+      'wrong type: list',
+      {
+        exp: grid({ hiddenSize: 8 }),
+        message: /grid\.hiddenSize: expected a non-empty list of positive integers, got 8/,
+      },
+    ],
+    [
+      'wrong type: list item',
+      { exp: grid({ unroll: ['8'] }), message: /grid\.unroll\[0\]: expected a positive integer, got "8"/ },
+    ],
+    [
+      'wrong type: number',
+      { exp: { ...TINY, workers: '2' }, message: /workers: expected a positive integer, got "2"/ },
+    ],
     ['wrong type: string', { exp: { ...TINY, description: 5 }, message: /description: expected a string, got 5/ }],
-    ['wrong value: backend', { exp: { ...TINY, backend: 'gpu' }, message: /backend: expected one of "auto", "native", "wasm", "reference", got "gpu"/ }],
-    ['prime outside the vocabulary', { exp: { ...TINY, samples: { prime: 'Zebra' } }, message: /samples\.prime: character 'Z' \(U\+005A\) is not in the vocabulary of .*small\.txt/ }],
-    ['missing key', { exp: { ...TINY, corpus: undefined }, message: /corpus: expected a file path .*, got nothing \(the key is missing\)/ }],
-    ...(['hiddenSize', 'unroll', 'clip', 'learningRate'] as const).map(
-      (k): [string, Case] => [`empty grid list: ${k}`, { exp: grid({ [k]: [] }), message: new RegExp(`grid\\.${k}: expected a non-empty list of positive \\w+, got \\[\\]`) }],
-    ),
-    ['empty seeds', { exp: { ...TINY, seeds: [] }, message: /seeds: expected a non-empty list of non-negative integer seeds, got \[\]/ }],
-    ['duplicate grid values', { exp: grid({ learningRate: [0.1, 0.05, 0.1] }), message: /grid\.learningRate: expected distinct values, 0\.1 appears more than once/ }],
-    ['duplicate seeds', { exp: { ...TINY, seeds: [1, 2, 1] }, message: /seeds: expected distinct values, 1 appears more than once/ }],
-    ['hidden size 0', { exp: grid({ hiddenSize: [8, 0] }), message: /grid\.hiddenSize\[1\]: expected a positive integer, got 0/ }],
-    ['hidden size negative', { exp: grid({ hiddenSize: [-8] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got -8/ }],
-    ['hidden size fractional', { exp: grid({ hiddenSize: [8.5] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got 8\.5/ }],
-    ['hidden size infinite', { exp: grid({ hiddenSize: [INF] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got Infinity/ }],
+    [
+      'wrong value: backend',
+      {
+        exp: { ...TINY, backend: 'gpu' },
+        message: /backend: expected one of "auto", "native", "wasm", "reference", got "gpu"/,
+      },
+    ],
+    [
+      'prime outside the vocabulary',
+      {
+        exp: { ...TINY, samples: { prime: 'Zebra' } },
+        message: /samples\.prime: character 'Z' \(U\+005A\) is not in the vocabulary of .*small\.txt/,
+      },
+    ],
+    [
+      'missing key',
+      {
+        exp: { ...TINY, corpus: undefined },
+        message: /corpus: expected a file path .*, got nothing \(the key is missing\)/,
+      },
+    ],
+    ...(['hiddenSize', 'unroll', 'clip', 'learningRate'] as const).map((k): [string, Case] => [
+      `empty grid list: ${k}`,
+      {
+        exp: grid({ [k]: [] }),
+        message: new RegExp(`grid\\.${k}: expected a non-empty list of positive \\w+, got \\[\\]`),
+      },
+    ]),
+    [
+      'empty seeds',
+      {
+        exp: { ...TINY, seeds: [] },
+        message: /seeds: expected a non-empty list of non-negative integer seeds, got \[\]/,
+      },
+    ],
+    [
+      'duplicate grid values',
+      {
+        exp: grid({ learningRate: [0.1, 0.05, 0.1] }),
+        message: /grid\.learningRate: expected distinct values, 0\.1 appears more than once/,
+      },
+    ],
+    [
+      'duplicate seeds',
+      { exp: { ...TINY, seeds: [1, 2, 1] }, message: /seeds: expected distinct values, 1 appears more than once/ },
+    ],
+    [
+      'hidden size 0',
+      { exp: grid({ hiddenSize: [8, 0] }), message: /grid\.hiddenSize\[1\]: expected a positive integer, got 0/ },
+    ],
+    [
+      'hidden size negative',
+      { exp: grid({ hiddenSize: [-8] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got -8/ },
+    ],
+    [
+      'hidden size fractional',
+      { exp: grid({ hiddenSize: [8.5] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got 8\.5/ },
+    ],
+    [
+      'hidden size infinite',
+      { exp: grid({ hiddenSize: [INF] }), message: /grid\.hiddenSize\[0\]: expected a positive integer, got Infinity/ },
+    ],
     ['unroll 0', { exp: grid({ unroll: [0] }), message: /grid\.unroll\[0\]: expected a positive integer, got 0/ }],
-    ['budget 0', { exp: { ...TINY, budget: { chars: 0 } }, message: /budget\.chars: expected a positive integer, got 0/ }],
-    ['learning rate 0', { exp: grid({ learningRate: [0] }), message: /grid\.learningRate\[0\]: expected a positive finite number, got 0/ }],
-    ['learning rate negative', { exp: grid({ learningRate: [-0.1] }), message: /grid\.learningRate\[0\]: expected a positive finite number, got -0\.1/ }],
-    ['learning rate infinite', { exp: grid({ learningRate: [INF] }), message: /grid\.learningRate\[0\]: expected a positive finite number, got Infinity/ }],
+    [
+      'budget 0',
+      { exp: { ...TINY, budget: { chars: 0 } }, message: /budget\.chars: expected a positive integer, got 0/ },
+    ],
+    [
+      'learning rate 0',
+      {
+        exp: grid({ learningRate: [0] }),
+        message: /grid\.learningRate\[0\]: expected a positive finite number, got 0/,
+      },
+    ],
+    [
+      'learning rate negative',
+      {
+        exp: grid({ learningRate: [-0.1] }),
+        message: /grid\.learningRate\[0\]: expected a positive finite number, got -0\.1/,
+      },
+    ],
+    [
+      'learning rate infinite',
+      {
+        exp: grid({ learningRate: [INF] }),
+        message: /grid\.learningRate\[0\]: expected a positive finite number, got Infinity/,
+      },
+    ],
     ['clip 0', { exp: grid({ clip: [0] }), message: /grid\.clip\[0\]: expected a positive finite number, got 0/ }],
-    ['clip negative', { exp: grid({ clip: [-5] }), message: /grid\.clip\[0\]: expected a positive finite number, got -5/ }],
-    ['clip infinite', { exp: grid({ clip: [INF] }), message: /grid\.clip\[0\]: expected a positive finite number, got Infinity/ }],
-    ['temperature 0', { exp: { ...TINY, samples: { length: 20, temperature: 0 } }, message: /samples\.temperature: expected a positive finite number, got 0/ }],
+    [
+      'clip negative',
+      { exp: grid({ clip: [-5] }), message: /grid\.clip\[0\]: expected a positive finite number, got -5/ },
+    ],
+    [
+      'clip infinite',
+      { exp: grid({ clip: [INF] }), message: /grid\.clip\[0\]: expected a positive finite number, got Infinity/ },
+    ],
+    [
+      'temperature 0',
+      {
+        exp: { ...TINY, samples: { length: 20, temperature: 0 } },
+        message: /samples\.temperature: expected a positive finite number, got 0/,
+      },
+    ],
     [
       'an unroll as long as the corpus',
-      { exp: grid({ unroll: [8, CORPUS_CHARS] }), message: new RegExp(`grid\\.unroll: ${CORPUS_CHARS} needs a longer corpus: .*small\\.txt: too short`) },
+      {
+        exp: grid({ unroll: [8, CORPUS_CHARS] }),
+        message: new RegExp(`grid\\.unroll: ${CORPUS_CHARS} needs a longer corpus: .*small\\.txt: too short`),
+      },
     ],
-    ['a missing corpus', { exp: { ...TINY, corpus: 'nope.txt' }, message: /corpus: .*nope\.txt: not found \(no such file\)/ }],
-    ['an empty corpus', { exp: { ...TINY, corpus: 'empty.txt' }, message: /corpus: .*empty\.txt: is empty \(0 bytes\)/ }],
-    ['a binary corpus', { exp: { ...TINY, corpus: 'binary.txt' }, message: /corpus: .*binary\.txt: looks binary \(NUL byte at offset 5\)/ }],
-    ['a corpus that is not UTF-8', { exp: { ...TINY, corpus: 'latin1.txt' }, message: /corpus: .*latin1\.txt: is not valid UTF-8 at byte offset 3 \(line 1, byte 0xe9\)/ }],
-    ['a corpus path that is a directory', { exp: { ...TINY, corpus: 'a-folder' }, message: /corpus: .*a-folder: is a directory, not a text file/ }],
-    ['an experiment path that is a directory', { path: (d) => join(d, 'a-folder'), message: /a-folder: is a directory, expected an experiment file \(JSON\)/ }],
-    ['a missing experiment file', { path: (d) => join(d, 'no-such.json'), message: /no-such\.json: cannot read the experiment file \(no such file\)/ }],
-    ['not JSON: a missing comma', { text: '{\n  "name": "rel",\n  "corpus": "small.txt"\n  "budget": {}\n}\n', message: /not valid JSON: line 4, column 3: expected ',' between two values, found '"budget"'/ }],
-    ['not JSON: a trailing comma', { text: '{\n  "name": "rel",\n}\n', message: /not valid JSON: line 3, column 1: expected another property after ',' \(JSON allows no trailing comma\)/ }],
-    ['not JSON: a comment', { text: '// my sweep\n{}\n', message: /not valid JSON: line 1, column 1: expected a JSON value .*, found '\/\/'/ }],
-    ['not JSON: cut short', { text: '{\n  "name": "rel",\n  "grid": {', message: /not valid JSON: line 3, column 12: expected ',' or '\}' after a property value, found the end of the file/ }],
+    [
+      'a missing corpus',
+      { exp: { ...TINY, corpus: 'nope.txt' }, message: /corpus: .*nope\.txt: not found \(no such file\)/ },
+    ],
+    [
+      'an empty corpus',
+      { exp: { ...TINY, corpus: 'empty.txt' }, message: /corpus: .*empty\.txt: is empty \(0 bytes\)/ },
+    ],
+    [
+      'a binary corpus',
+      {
+        exp: { ...TINY, corpus: 'binary.txt' },
+        message: /corpus: .*binary\.txt: looks binary \(NUL byte at offset 5\)/,
+      },
+    ],
+    [
+      'a corpus that is not UTF-8',
+      {
+        exp: { ...TINY, corpus: 'latin1.txt' },
+        message: /corpus: .*latin1\.txt: is not valid UTF-8 at byte offset 3 \(line 1, byte 0xe9\)/,
+      },
+    ],
+    [
+      'a corpus path that is a directory',
+      { exp: { ...TINY, corpus: 'a-folder' }, message: /corpus: .*a-folder: is a directory, not a text file/ },
+    ],
+    [
+      'an experiment path that is a directory',
+      { path: (d) => join(d, 'a-folder'), message: /a-folder: is a directory, expected an experiment file \(JSON\)/ },
+    ],
+    [
+      'a missing experiment file',
+      {
+        path: (d) => join(d, 'no-such.json'),
+        message: /no-such\.json: cannot read the experiment file \(no such file\)/,
+      },
+    ],
+    [
+      'not JSON: a missing comma',
+      {
+        text: '{\n  "name": "rel",\n  "corpus": "small.txt"\n  "budget": {}\n}\n',
+        message: /not valid JSON: line 4, column 3: expected ',' between two values, found '"budget"'/,
+      },
+    ],
+    [
+      'not JSON: a trailing comma',
+      {
+        text: '{\n  "name": "rel",\n}\n',
+        message:
+          /not valid JSON: line 3, column 1: expected another property after ',' \(JSON allows no trailing comma\)/,
+      },
+    ],
+    [
+      'not JSON: a comment',
+      {
+        text: '// my sweep\n{}\n',
+        message: /not valid JSON: line 1, column 1: expected a JSON value .*, found '\/\/'/,
+      },
+    ],
+    [
+      'not JSON: cut short',
+      {
+        text: '{\n  "name": "rel",\n  "grid": {',
+        message:
+          /not valid JSON: line 3, column 12: expected ',' or '\}' after a property value, found the end of the file/,
+      },
+    ],
     ['not JSON: empty file', { text: '', message: /not valid JSON: line 1, column 1: expected a JSON value/ }],
   ];
 
@@ -189,7 +390,9 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
     const corpus = readFileSync(join(dir, 'small.txt'));
     const r = await runCli(['sweep', join(dir, 'ok.json'), '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/results folder .*small\.txt\/results cannot be created: .*small\.txt is a file, expected a folder/);
+    expect(r.stderr).toMatch(
+      /results folder .*small\.txt\/results cannot be created: .*small\.txt is a file, expected a folder/,
+    );
     expect(readFileSync(join(dir, 'small.txt'))).toEqual(corpus);
   });
 
@@ -219,12 +422,14 @@ describe.skipIf(!HAVE_CORPORA)('bad input: exit 2, a message naming the key or f
     const was = snapshot(out);
     const r = await runCli(['sweep', join(dir, 'ok.json'), '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no-manifest holds summary\.csv, curves\.csv, samples\.csv but no readable manifest\.json.*--fresh/);
+    expect(r.stderr).toMatch(
+      /no-manifest holds summary\.csv, curves\.csv, samples\.csv but no readable manifest\.json.*--fresh/,
+    );
     expect(snapshot(out)).toEqual(was);
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => {
+describe('faults: recorded, and the sweep goes on', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-faults-');
@@ -246,32 +451,43 @@ describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => 
     expect(readCsv(join(out, 'summary.csv')).map((s) => s.status)).toEqual(['done', 'done']);
   });
 
-  test.each(['wasm', 'reference'])('divergence (%s): a NaN/infinite loss stops the run at once, recorded as diverged with its iteration; exit 3', async (backend) => {
-    const out = join(dir, `diverge-${backend}`);
-    const exp = writeExperiment(dir, { ...TINY, backend, grid: { ...TINY.grid, learningRate: [1000, 0.1] } }, `diverge-${backend}.json`);
-    const r = await runCli(['sweep', exp, '--out', out]);
-    expect(r.code).toBe(3);
-    const [bad, good] = readCsv(join(out, 'summary.csv'));
-    expect(bad.run_id).toBe('h8-u8-c5-lr1000-s1');
-    expect(bad.status).toBe('diverged');
-    const at = Number(bad.diverged_at_iteration);
-    expect(Number.isInteger(at) && at >= 1).toBe(true);
-    expect(Number(bad.iterations)).toBe(at); // it stopped where the loss went bad...
-    expect(Number(bad.chars)).toBe((at - 1) * 8); // ...without training on the rest of the budget
-    expect(bad.val_bpc).toBe('');
-    expect(good.run_id).toBe('h8-u8-c5-lr0.1-s1');
-    expect(good.status).toBe('done'); // the sweep went on
-    expect(r.stderr).toContain(`h8-u8-c5-lr1000-s1: diverged at iteration ${at}`);
-    expect(r.stderr).toMatch(/2\/2 runs recorded, 1 diverged\n/);
-    expect(r.stdout).toContain(`diverged@${at}`);
-  });
+  test.each(['wasm', 'reference'])(
+    'divergence (%s): a NaN/infinite loss stops the run at once, recorded as diverged with its iteration; exit 3',
+    async (backend) => {
+      const out = join(dir, `diverge-${backend}`);
+      const exp = writeExperiment(
+        dir,
+        { ...TINY, backend, grid: { ...TINY.grid, learningRate: [1000, 0.1] } },
+        `diverge-${backend}.json`,
+      );
+      const r = await runCli(['sweep', exp, '--out', out]);
+      expect(r.code).toBe(3);
+      const [bad, good] = readCsv(join(out, 'summary.csv'));
+      expect(bad.run_id).toBe('h8-u8-c5-lr1000-s1');
+      expect(bad.status).toBe('diverged');
+      const at = Number(bad.diverged_at_iteration);
+      expect(Number.isInteger(at) && at >= 1).toBe(true);
+      expect(Number(bad.iterations)).toBe(at); // it stopped where the loss went bad...
+      expect(Number(bad.chars)).toBe((at - 1) * 8); // ...without training on the rest of the budget
+      expect(bad.val_bpc).toBe('');
+      expect(good.run_id).toBe('h8-u8-c5-lr0.1-s1');
+      expect(good.status).toBe('done'); // the sweep went on
+      expect(r.stderr).toContain(`h8-u8-c5-lr1000-s1: diverged at iteration ${at}`);
+      expect(r.stderr).toMatch(/2\/2 runs recorded, 1 diverged\n/);
+      expect(r.stdout).toContain(`diverged@${at}`);
+    },
+  );
 
   test('a run that throws and worker threads that die are recorded as failed; the pool recovers; exit 3; a rerun re-attempts them', async () => {
     const out = join(dir, 'faults');
     const exp = writeExperiment(dir, { ...TINY, seeds: [1, 2, 3, 4, 5], workers: 2 }, 'faults.json');
     const fault = { 'h8-u8-c5-lr0.1-s1': 'exit', 'h8-u8-c5-lr0.1-s2': 'throw', 'h8-u8-c5-lr0.1-s4': 'exit' };
     const r = await runCli(['sweep', exp, '--out', out], { env: { CHARLAB_TEST_FAULT: JSON.stringify(fault) } });
-    expect({ code: r.code, signal: r.signal, stderr: r.code === 3 ? '' : r.stderr }).toEqual({ code: 3, signal: null, stderr: '' });
+    expect({ code: r.code, signal: r.signal, stderr: r.code === 3 ? '' : r.stderr }).toEqual({
+      code: 3,
+      signal: null,
+      stderr: '',
+    });
     const rows = readCsv(join(out, 'summary.csv'));
     expect(rows.map((s) => [s.run_id, s.status])).toEqual([
       ['h8-u8-c5-lr0.1-s1', 'failed'],
@@ -286,7 +502,9 @@ describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => 
     expect(r.stderr).toMatch(/h8-u8-c5-lr0\.1-s2: failed: Error: injected fault/);
     expect(r.stderr).toMatch(/5\/5 runs recorded, 3 failed/);
     // Failed runs left no curves or samples behind.
-    expect(new Set(readCsv(join(out, 'curves.csv')).map((c) => c.run_id))).toEqual(new Set(['h8-u8-c5-lr0.1-s3', 'h8-u8-c5-lr0.1-s5']));
+    expect(new Set(readCsv(join(out, 'curves.csv')).map((c) => c.run_id))).toEqual(
+      new Set(['h8-u8-c5-lr0.1-s3', 'h8-u8-c5-lr0.1-s5']),
+    );
 
     const again = await runCli(['sweep', exp, '--out', out]);
     expect(again.code).toBe(0);
@@ -299,13 +517,15 @@ describe.skipIf(!HAVE_CORPORA)('faults: recorded, and the sweep goes on', () => 
     const out = join(dir, 'one-worker');
     const exp = writeExperiment(dir, { ...TINY, seeds: [1, 2, 3] }, 'one-worker.json');
     const fault = { 'h8-u8-c5-lr0.1-s1': 'exit', 'h8-u8-c5-lr0.1-s2': 'exit' };
-    const r = await runCli(['sweep', exp, '--out', out, '--workers', '1'], { env: { CHARLAB_TEST_FAULT: JSON.stringify(fault) } });
+    const r = await runCli(['sweep', exp, '--out', out, '--workers', '1'], {
+      env: { CHARLAB_TEST_FAULT: JSON.stringify(fault) },
+    });
     expect(r.code).toBe(3);
     expect(readCsv(join(out, 'summary.csv')).map((s) => s.status)).toEqual(['failed', 'failed', 'done']);
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command resumes exactly', () => {
+describe('interruptions: nothing lost, the same command resumes exactly', () => {
   let dir: string;
   let exp: string;
   let reference: string;
@@ -319,32 +539,39 @@ describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command re
     expect(readCsv(join(reference, 'summary.csv')).map((s) => s.run_id)).toEqual(LONG_IDS);
   });
 
-  test.each(['SIGTERM', 'SIGINT'] as const)('%s: stop launching, abandon runs in flight, flush the tables, exit 130; then resume', async (sig) => {
-    const out = join(dir, sig);
-    const { child, done } = startCli(['sweep', exp, '--out', out]);
-    await waitFor('the first recorded run', () => recordedRuns(out) >= 1);
-    child.kill(sig);
-    const r = await done;
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toContain(`${sig}: stopping; recorded runs are kept, the same command resumes`);
-    const summary = expectParsableTables(out);
-    expect(summary.length).toBeGreaterThanOrEqual(1);
-    expect(summary.length).toBeLessThan(LONG_IDS.length); // it was still running
-    const n = LONG_IDS.length;
-    expect(r.stderr).toMatch(new RegExp(`${summary.length}/${n} runs recorded, ${n - summary.length} not run yet \\(the same command resumes\\)`));
-    // Runs in flight were abandoned whole: only recorded runs have curves and samples.
-    const recorded = new Set(summary.map((s) => s.run_id));
-    for (const t of ['curves', 'samples'] as const) {
-      for (const row of readCsv(join(out, TABLES[t].file))) expect(recorded.has(row.run_id)).toBe(true);
-    }
-    expect(existsSync(join(out, '.lock'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).finishedAt).toBeNull();
+  test.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s: stop launching, abandon runs in flight, flush the tables, exit 130; then resume',
+    async (sig) => {
+      const out = join(dir, sig);
+      const { child, done } = startCli(['sweep', exp, '--out', out]);
+      await waitFor('the first recorded run', () => recordedRuns(out) >= 1);
+      child.kill(sig);
+      const r = await done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain(`${sig}: stopping; recorded runs are kept, the same command resumes`);
+      const summary = expectParsableTables(out);
+      expect(summary.length).toBeGreaterThanOrEqual(1);
+      expect(summary.length).toBeLessThan(LONG_IDS.length); // it was still running
+      const n = LONG_IDS.length;
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `${summary.length}/${n} runs recorded, ${n - summary.length} not run yet \\(the same command resumes\\)`,
+        ),
+      );
+      // Runs in flight were abandoned whole: only recorded runs have curves and samples.
+      const recorded = new Set(summary.map((s) => s.run_id));
+      for (const t of ['curves', 'samples'] as const) {
+        for (const row of readCsv(join(out, TABLES[t].file))) expect(recorded.has(row.run_id)).toBe(true);
+      }
+      expect(existsSync(join(out, '.lock'))).toBe(false);
+      expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).finishedAt).toBeNull();
 
-    const resumed = await runCli(['sweep', exp, '--out', out]);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain(`${summary.length} already recorded, ${n - summary.length} to run`);
-    expectSameTables(out, reference);
-  });
+      const resumed = await runCli(['sweep', exp, '--out', out]);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toContain(`${summary.length} already recorded, ${n - summary.length} to run`);
+      expectSameTables(out, reference);
+    },
+  );
 
   test('kill -9 at any moment: the tables parse, and resuming gives the tables of an uninterrupted sweep', async () => {
     const out = join(dir, 'kill-9');
@@ -375,7 +602,9 @@ describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command re
     // A kill in the middle of a write leaves a torn last record; make one in every table.
     const missing = LONG_IDS.find((id) => !summary.some((s) => s.run_id === id))!;
     const refText = (t: TableName) => readFileSync(join(reference, TABLES[t].file), 'utf8');
-    const refSummaryRow = refText('summary').split('\n').find((l) => l.startsWith(`${missing},`))!;
+    const refSummaryRow = refText('summary')
+      .split('\n')
+      .find((l) => l.startsWith(`${missing},`))!;
     appendFileSync(join(out, 'summary.csv'), refSummaryRow.slice(0, 40));
     appendFileSync(join(out, 'curves.csv'), `${missing},125,1000,3.9`);
     appendFileSync(join(out, 'samples.csv'), `${missing},rnn,1250,1,"a sample cut right after a line break\n`);
@@ -385,11 +614,19 @@ describe.skipIf(!HAVE_CORPORA)('interruptions: nothing lost, the same command re
     expect(resumed.stderr).toMatch(/summary\.csv: dropped a torn last record/);
     expect(resumed.stderr).toMatch(/samples\.csv: dropped a torn last record/);
     expectSameTables(out, reference);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual([
+      'baselines.csv',
+      'checkpoints',
+      'curves.csv',
+      'live.json',
+      'manifest.json',
+      'samples.csv',
+      'summary.csv',
+    ]);
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
+describe('one sweep per results folder', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('charlab-lock-');
@@ -413,7 +650,11 @@ describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
     await waitFor('the lock', () => lockHolder() !== undefined);
     const second = await runCli(['sweep', exp, '--out', out]);
     expect(second.code).toBe(4);
-    expect(second.stderr).toMatch(new RegExp(`busy is in use by another sweep \\(pid ${first.child.pid} on ${hostname()}, since .*\\); wait for it to finish`));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `busy is in use by another sweep \\(pid ${first.child.pid} on ${hostname()}, since .*\\); wait for it to finish`,
+      ),
+    );
     first.child.kill('SIGTERM');
     expect((await first.done).code).toBe(130);
     expect(existsSync(join(out, '.lock'))).toBe(false);
@@ -429,7 +670,15 @@ describe.skipIf(!HAVE_CORPORA)('one sweep per results folder', () => {
     const r = await runCli(['sweep', writeExperiment(dir, TINY, 'tiny.json'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`taking over the lock of pid ${pid}`);
-    expect(readdirSync(out).sort()).toEqual(['baselines.csv', 'checkpoints', 'curves.csv', 'live.json', 'manifest.json', 'samples.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual([
+      'baselines.csv',
+      'checkpoints',
+      'curves.csv',
+      'live.json',
+      'manifest.json',
+      'samples.csv',
+      'summary.csv',
+    ]);
   });
 
   test('an empty lock file left by a crash while taking the lock does not block once it is old', async () => {
@@ -452,7 +701,8 @@ describe('torn-tail recovery in readTable', () => {
     { ...text('café — naïve\n'), run_id: 'r3' },
     { ...text('\nstarts with a line break'), run_id: 'r4' },
   ];
-  const asRead = (rows: Row[], columns: readonly string[]) => rows.map((r) => Object.fromEntries(columns.map((c) => [c, String(r[c])])));
+  const asRead = (rows: Row[], columns: readonly string[]) =>
+    rows.map((r) => Object.fromEntries(columns.map((c) => [c, String(r[c])])));
 
   /** The file's bytes and the byte offset where the header and each record end. */
   function layout(table: TableName, rows: Row[]): { bytes: Buffer; ends: number[] } {
@@ -491,22 +741,43 @@ describe('torn-tail recovery in readTable', () => {
     }
   });
 
-  test.each(['samples', 'summary', 'curves'] as const)('%s.csv cut at every byte: the records before the cut, nothing else', (table) => {
-    const rows: Row[] =
-      table === 'samples'
-        ? SAMPLES
-        : table === 'summary'
-          ? [1, 2, 3].map((i) => ({ run_id: `h8-s${i}`, hidden_size: 8, unroll: 8, clip: 5, learning_rate: 0.1, seed: i, status: i === 2 ? 'failed' : 'done', error: i === 2 ? 'Error: "boom", twice\nat line 2' : null }))
-          : [1, 2, 3].map((i) => ({ run_id: 'h8', iteration: i * 125, chars: i * 1000, smooth_loss_per_char: 3.5 / i, val_bpc: null, elapsed_s: 0.01 * i }));
-    const { bytes, ends } = layout(table, rows);
-    const expected = asRead(rows, TABLES[table].columns).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === 'null' || v === 'undefined' ? '' : v])));
-    for (let at = 0; at <= bytes.length; at++) {
-      const whole = ends.filter((e) => e <= at).length - 1; // records complete before the cut (-1: not even the header)
-      const t = cutAt(table, bytes, at);
-      expect(t.rows, `cut at byte ${at}`).toEqual(expected.slice(0, Math.max(0, whole)));
-      expect(t.tornBytes, `cut at byte ${at}`).toBe(whole < 0 ? at : at - ends[whole]);
-    }
-  });
+  test.each(['samples', 'summary', 'curves'] as const)(
+    '%s.csv cut at every byte: the records before the cut, nothing else',
+    (table) => {
+      const rows: Row[] =
+        table === 'samples'
+          ? SAMPLES
+          : table === 'summary'
+            ? [1, 2, 3].map((i) => ({
+                run_id: `h8-s${i}`,
+                hidden_size: 8,
+                unroll: 8,
+                clip: 5,
+                learning_rate: 0.1,
+                seed: i,
+                status: i === 2 ? 'failed' : 'done',
+                error: i === 2 ? 'Error: "boom", twice\nat line 2' : null,
+              }))
+            : [1, 2, 3].map((i) => ({
+                run_id: 'h8',
+                iteration: i * 125,
+                chars: i * 1000,
+                smooth_loss_per_char: 3.5 / i,
+                val_bpc: null,
+                elapsed_s: 0.01 * i,
+              }));
+      const { bytes, ends } = layout(table, rows);
+      const expected = asRead(rows, TABLES[table].columns).map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === 'null' || v === 'undefined' ? '' : v])),
+      );
+      for (let at = 0; at <= bytes.length; at++) {
+        const whole = ends.filter((e) => e <= at).length - 1; // records complete before the cut (-1: not even the header)
+        const t = cutAt(table, bytes, at);
+        expect(t.rows, `cut at byte ${at}`).toEqual(expected.slice(0, Math.max(0, whole)));
+        expect(t.tornBytes, `cut at byte ${at}`).toBe(whole < 0 ? at : at - ends[whole]);
+      }
+    },
+  );
 
   test('appended records after a recovered table read back whole', () => {
     const d = tempDir('charlab-torn-');

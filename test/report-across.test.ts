@@ -10,20 +10,21 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildAcrossReport, buildReport } from '../src/report/io.js';
-import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/sweep/columns.js';
-import { HAVE_CORPORA, runCli, SHARED_CORPORA, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { CURVE_COLUMNS_V1, SUMMARY_COLUMNS_V3 } from '../src/results/columns.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
-const rows = (path: string) => parse(readFileSync(path), { columns: true }) as Record<string, string>[];
+const rows = (path: string) => parse<Record<string, string>>(readFileSync(path), { columns: true });
 
-describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
+describe('reports across corpora', () => {
   let dir: string;
-  const holmes = () => join(dir, 'holmes');
-  const warpeace = () => join(dir, 'warpeace');
+  const tales = () => join(dir, 'tales');
+  const novel = () => join(dir, 'novel');
 
   beforeAll(async () => {
     dir = tempDir('charlab-across-');
-    writeFileSync(join(dir, 'holmes.txt'), readFileSync(join(SHARED_CORPORA, 'holmes.txt')).subarray(0, 40_000));
-    writeFileSync(join(dir, 'warpeace.txt'), readFileSync(join(SHARED_CORPORA, 'warpeace.txt')).subarray(0, 40_000));
+    // Two different generated texts (helpers/fixtureText.ts), as two corpora.
+    smallCorpus(dir, 40_000, 'tales.txt', 1);
+    smallCorpus(dir, 40_000, 'novel.txt', 2);
     const exp = (name: string, corpus: string) => ({
       ...tinyExperiment(name),
       corpus,
@@ -32,22 +33,27 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
       evaluation: { every: 2000, chars: 500 },
       markov: { order: 3, ladder: { from: 1, to: 3 } },
     });
-    const sweeps = ([['holmes', 'holmes.txt'], ['warpeace', { name: 'warpeace.txt', chars: 30_000 }]] as const).map(([name, corpus]) =>
+    const sweeps = (
+      [
+        ['tales', 'tales.txt'],
+        ['novel', { name: 'novel.txt', chars: 30_000 }],
+      ] as const
+    ).map(([name, corpus]) =>
       runCli(['sweep', writeExperiment(dir, exp(name, corpus as never), `${name}.json`), '--out', join(dir, name)]),
     );
     for (const r of await Promise.all(sweeps)) expect(r.code, r.stderr).toBe(0);
   });
 
   test('one leaderboard across texts is refused (exit 2, pointing at --across); --across gives models × corpora, each with its own best Markov order', async () => {
-    const mixed = await runCli(['report', holmes(), warpeace()]);
+    const mixed = await runCli(['report', tales(), novel()]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/different corpus texts.*charlab report --across/s);
-    expect(existsSync(join(holmes(), 'report.md'))).toBe(false);
+    expect(existsSync(join(tales(), 'report.md'))).toBe(false);
 
     const out = join(dir, 'across.md');
-    const { table: t } = await buildAcrossReport([holmes(), warpeace()], out);
-    expect(t.corpora.map((c) => c.label)).toEqual(['holmes', 'warpeace (first 30,000 characters)']);
-    for (const [i, d] of [holmes(), warpeace()].entries()) {
+    const { table: t } = await buildAcrossReport([tales(), novel()], out);
+    expect(t.corpora.map((c) => c.label)).toEqual(['tales', 'novel (first 30,000 characters)']);
+    for (const [i, d] of [tales(), novel()].entries()) {
       const ladder = rows(join(d, 'baselines.csv'));
       const best = ladder.reduce((a, b) => (Number(b.val_bpc) < Number(a.val_bpc) ? b : a));
       expect(t.corpora[i].markov).toEqual({ order: Number(best.order), bpc: Number(best.val_bpc), source: 'ladder' });
@@ -62,27 +68,31 @@ describe.skipIf(!HAVE_CORPORA)('reports across corpora', () => {
     const md = readFileSync(out, 'utf8');
     expect(md).toMatch(/## Models × corpora/);
     expect(md).toMatch(/\| best Markov order \| [\d.]+ \(order \d\) \| [\d.]+ \(order \d\) \|/);
-    const cli = await runCli(['report', '--across', holmes(), warpeace(), '--json']);
+    const cli = await runCli(['report', '--across', tales(), novel(), '--json']);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(JSON.stringify(t)));
   });
 
-  test('tables from before issue 21 load in their own meaning; the next sweep puts them in today\'s layout', async () => {
-    // The holmes folder as an earlier charlab wrote it: no whole_val_bpc, each run's last curve row the whole-text score.
+  test("tables from before issue 21 load in their own meaning; the next sweep puts them in today's layout", async () => {
+    // The tales folder as an earlier charlab wrote it: no whole_val_bpc, each run's last curve row the whole-text score.
     const old = join(dir, 'old');
-    cpSync(holmes(), old, { recursive: true });
+    cpSync(tales(), old, { recursive: true });
     const curves = rows(join(old, 'curves.csv'));
     const last = new Map(curves.map((c, i) => [c.run_id, i]));
     const v1 = curves.map((c, i) => ({ ...c, val_bpc: last.get(c.run_id) === i ? c.whole_val_bpc : c.val_bpc }));
     writeFileSync(join(old, 'curves.csv'), stringify(v1, { header: true, columns: [...CURVE_COLUMNS_V1] }));
-    const summary = rows(join(old, 'summary.csv')).map((s) => ({ ...s, best_val_bpc: s.val_bpc, best_val_chars: s.chars }));
+    const summary = rows(join(old, 'summary.csv')).map((s) => ({
+      ...s,
+      best_val_bpc: s.val_bpc,
+      best_val_chars: s.chars,
+    }));
     writeFileSync(join(old, 'summary.csv'), stringify(summary, { header: true, columns: [...SUMMARY_COLUMNS_V3] }));
 
     const { markdown: md } = await buildReport([old]);
     expect(md).toMatch(/written before issue 21, when each run's last held-out score read the whole held-out text/);
     expect(md).toMatch(/recorded before issue 21, over the whole-text scores only/);
 
-    const again = await runCli(['sweep', join(dir, 'holmes.json'), '--out', old]);
+    const again = await runCli(['sweep', join(dir, 'tales.json'), '--out', old]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/curves\.csv: recorded before issue 21; rewritten in today's layout/);
     const upgraded = rows(join(old, 'curves.csv'));

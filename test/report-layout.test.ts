@@ -10,12 +10,23 @@ import { renderHtml } from '../src/report/html.js';
 import { readFolder } from '../src/report/io.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { distinguishingKnobs, shortNames } from '../src/report/shortIds.js';
-import { configId, knobDefaults, type KnobValues } from '../src/sweep/knobs.js';
+import { configId, knobDefaults, type KnobValues } from '../src/results/knobs.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report');
 
 /** The model ladder's five configurations (results/holmes-ladder). */
-const gated = { ...knobDefaults(), unroll: 64, clip: 320, learningRate: 0.004, optimizer: 'adam', batch: 32, clipNorm: 320, lrDecay: 0.5, lrDecayAfter: 1, init: 'pytorch' };
+const gated = {
+  ...knobDefaults(),
+  unroll: 64,
+  clip: 320,
+  learningRate: 0.004,
+  optimizer: 'adam',
+  batch: 32,
+  clipNorm: 320,
+  lrDecay: 0.5,
+  lrDecayAfter: 1,
+  init: 'pytorch',
+};
 const LADDER: KnobValues[] = [
   { ...gated, hiddenSize: 512, cell: 'lstm' },
   { ...gated, hiddenSize: 512, cell: 'gru' },
@@ -27,9 +38,22 @@ const LADDER: KnobValues[] = [
 describe('run ids shortened to what differs', () => {
   it('the ladder: hidden size and cell tell its configurations apart', () => {
     expect(distinguishingKnobs(LADDER).map((k) => k.key)).toEqual(['hiddenSize', 'cell']);
-    const rows = LADDER.flatMap((c) => ['1', '2'].map((seed) => ({ ...c, seed, runId: `${configId(c)}-s${seed}`, configId: configId(c) })));
+    const rows = LADDER.flatMap((c) =>
+      ['1', '2'].map((seed) => ({ ...c, seed, runId: `${configId(c)}-s${seed}`, configId: configId(c) })),
+    );
     const short = shortNames(rows);
-    expect(rows.map((r) => short.get(r.runId))).toEqual(['h512-lstm-s1', 'h512-lstm-s2', 'h512-gru-s1', 'h512-gru-s2', 'h300-gru-s1', 'h300-gru-s2', 'h256-lstm-s1', 'h256-lstm-s2', 'h512-rnn-s1', 'h512-rnn-s2']);
+    expect(rows.map((r) => short.get(r.runId))).toEqual([
+      'h512-lstm-s1',
+      'h512-lstm-s2',
+      'h512-gru-s1',
+      'h512-gru-s2',
+      'h300-gru-s1',
+      'h300-gru-s2',
+      'h256-lstm-s1',
+      'h256-lstm-s2',
+      'h512-rnn-s1',
+      'h512-rnn-s2',
+    ]);
     expect(new Set(rows.map((r) => short.get(r.configId))).size).toBe(5);
   });
 
@@ -62,7 +86,14 @@ describe('the leaderboard in report.html', async () => {
 
 describe('Markov orders as compact rows', async () => {
   const folder = await readFolder(join(FIXTURES, 'union'));
-  const ladder = [1, 2, 3].map((order) => ({ order, trainChars: 50_000, valChars: 5000, valBpc: 3.5 - order * 0.4, countS: 0.1, scoreS: 0.01 }));
+  const ladder = [1, 2, 3].map((order) => ({
+    order,
+    trainChars: 50_000,
+    valChars: 5000,
+    valBpc: 3.5 - order * 0.4,
+    countS: 0.1,
+    scoreS: 0.01,
+  }));
   const data = buildReportData([{ ...folder, ladder }]);
   const table = /<table class="leaderboard">[\s\S]*?<\/table>/.exec(renderHtml(data, []))![0];
 

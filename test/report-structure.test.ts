@@ -3,7 +3,7 @@
  * expansion, the sweep facts are described once for both renderers, no function in src/report is
  * long, heat-map text contrasts with its cell, and the Markov baseline's label stays inside the plot.
  */
-import { knobDefaults } from '../src/sweep/knobs.js';
+import { knobDefaults } from '../src/results/knobs.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,20 @@ import { escapeHtml, mdText } from '../src/report/format.js';
 import { renderHtml } from '../src/report/html.js';
 import { readFolder } from '../src/report/io.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { curvesSpec, heatmapSpec, labelSides, renderSvg } from '../src/report/plots.js';
+import { labelSides } from '../src/report/plotKit.js';
+import { curvesSpec, heatmapSpec, renderSvg } from '../src/report/plots.js';
 import type { CurveRow, FolderTables, Manifest, ReportData, SummaryRow } from '../src/report/types.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPORT_SRC = join(ROOT, 'src', 'report');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'report');
 
-function row(hiddenSize: number, learningRate: number, valBpc: number | null, over: Partial<SummaryRow> = {}): SummaryRow {
+function row(
+  hiddenSize: number,
+  learningRate: number,
+  valBpc: number | null,
+  over: Partial<SummaryRow> = {},
+): SummaryRow {
   const runId = `h${hiddenSize}-u8-c5-lr${learningRate}-s1`;
   return {
     ...knobDefaults(),
@@ -61,7 +67,10 @@ function folder(summary: SummaryRow[], curves: CurveRow[] = [], manifest: Manife
 
 describe('one home for run ids and grid expansion', () => {
   it("lists a manifest's unfinished runs with the sweep's own ids, in the sweep's order", () => {
-    const experiment = { grid: { hiddenSize: [32, 16], unroll: [8], clip: [1, 5], learningRate: [0.1, 0.05] }, seeds: [2, 1] };
+    const experiment = {
+      grid: { hiddenSize: [32, 16], unroll: [8], clip: [1, 5], learningRate: [0.1, 0.05] },
+      seeds: [2, 1],
+    };
     const done = row(16, 0.05, 2.5); // h16-u8-c5-lr0.05-s1
     const data = buildReportData([folder([done], [], { experiment })]);
     const sweepIds = expandGrid(experiment).map((r) => r.id);
@@ -89,7 +98,10 @@ describe('one home for run ids and grid expansion', () => {
 
 describe('the sweep facts, described once', () => {
   it('Markdown and HTML show the same facts, label for label', async () => {
-    const data = buildReportData([await readFolder(join(FIXTURES, 'shard-a')), await readFolder(join(FIXTURES, 'shard-b'))]);
+    const data = buildReportData([
+      await readFolder(join(FIXTURES, 'shard-a')),
+      await readFolder(join(FIXTURES, 'shard-b')),
+    ]);
     const groups = factGroups(data);
     const md = renderMarkdown(data, []);
     const html = renderHtml(data, []);
@@ -125,7 +137,11 @@ interface Box {
 
 /** The rect marks of a rendered heat map (vega draws each as a path "Mx,yhWvHh-WZ"), in drawing order. */
 function cellsOf(svg: string): Box[] {
-  return [...svg.matchAll(/<path [^>]*aria-roledescription="rect mark" d="M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)[^"]*" fill="([^"]+)"/g)].map((m) => ({
+  return [
+    ...svg.matchAll(
+      /<path [^>]*aria-roledescription="rect mark" d="M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)[^"]*" fill="([^"]+)"/g,
+    ),
+  ].map((m) => ({
     x: Number(m[1]),
     y: Number(m[2]),
     w: Number(m[3]),
@@ -136,9 +152,11 @@ function cellsOf(svg: string): Box[] {
 
 /** Each text mark's anchor, fill and content. */
 function textsOf(svg: string): Array<{ x: number; y: number; fill: string; text: string }> {
-  return [...svg.matchAll(/<text [^>]*aria-roledescription="text mark"[^>]*transform="translate\(([-\d.]+),([-\d.]+)\)"[^>]*fill="([^"]+)"[^>]*>([^<]*)<\/text>/g)].map(
-    (m) => ({ x: Number(m[1]), y: Number(m[2]), fill: m[3], text: m[4] }),
-  );
+  return [
+    ...svg.matchAll(
+      /<text [^>]*aria-roledescription="text mark"[^>]*transform="translate\(([-\d.]+),([-\d.]+)\)"[^>]*fill="([^"]+)"[^>]*>([^<]*)<\/text>/g,
+    ),
+  ].map((m) => ({ x: Number(m[1]), y: Number(m[2]), fill: m[3], text: m[4] }));
 }
 
 /** For every text in the heat map: its contrast against the cell drawn last under it. */
@@ -174,14 +192,24 @@ describe('heat map text', () => {
 describe('Markov baseline label', () => {
   const HEIGHT = 320; // the curves plots' data area
   function curve(runId: string, bpcs: number[]): CurveRow[] {
-    return bpcs.map((b, i) => ({ runId, iteration: i * 100, chars: i * 800, smoothLossPerChar: b * Math.LN2, valBpc: b, elapsedS: i, wholeValBpc: null }));
+    return bpcs.map((b, i) => ({
+      runId,
+      iteration: i * 100,
+      chars: i * 800,
+      smoothLossPerChar: b * Math.LN2,
+      valBpc: b,
+      elapsedS: i,
+      wholeValBpc: null,
+    }));
   }
 
   /** The rendered labels' alphabetic baselines (y, from the top of the data area) and the rules' y. */
   async function labels(data: ReportData): Promise<{ texts: number[]; rules: number[] }> {
     const svg = await renderSvg(curvesSpec(data, 'hiddenSize').spec);
     const texts = textsOf(svg).filter((t) => t.text.startsWith('Markov'));
-    const rules = [...svg.matchAll(/<line [^>]*aria-roledescription="rule mark" transform="translate\([-\d.]+,([-\d.]+)\)"/g)].map((m) => Number(m[1]));
+    const rules = [
+      ...svg.matchAll(/<line [^>]*aria-roledescription="rule mark" transform="translate\([-\d.]+,([-\d.]+)\)"/g),
+    ].map((m) => Number(m[1]));
     return { texts: texts.map((t) => t.y), rules };
   }
 

@@ -145,8 +145,12 @@ describe('charlab report on two shards of one sweep', () => {
       [1, null],
     ]);
     expect(r.knobs.map((k) => k.knob)).toEqual(['hiddenSize', 'unroll', 'clip', 'learningRate']);
-    expect(hidden?.note).toBe('Compared within 2 groups of configurations that differ in hidden size alone: 4 of the 5 scored configurations (the others differ in more than hidden size).');
-    expect(lr?.note).toBe('Compared within 2 groups of configurations that differ in learning rate alone: every scored configuration.');
+    expect(hidden?.note).toBe(
+      'Compared within 2 groups of configurations that differ in hidden size alone: 4 of the 5 scored configurations (the others differ in more than hidden size).',
+    );
+    expect(lr?.note).toBe(
+      'Compared within 2 groups of configurations that differ in learning rate alone: every scored configuration.',
+    );
   });
 
   it('notes the torn summary record, the duplicate and the unfinished shard', () => {
@@ -269,7 +273,10 @@ describe('partial and broken inputs', () => {
   it('treats a samples.csv that ends inside a quoted field as torn', async () => {
     const [dir] = copy('torn-quote', 'shard-a');
     const path = join(dir, 'samples.csv');
-    writeFileSync(path, `${readFileSync(path, 'utf8')}h16-u8-c5-lr0.5-s1,rnn,9999,1,"half a sample, cut\nby kill -9 <scr`);
+    writeFileSync(
+      path,
+      `${readFileSync(path, 'utf8')}h16-u8-c5-lr0.5-s1,rnn,9999,1,"half a sample, cut\nby kill -9 <scr`,
+    );
     const r = await buildReport([dir]);
     expect(r.notes.join('\n')).toMatch(/samples\.csv:\d+: the file ends inside a quoted field/);
     expect(r.model.samples.find((s) => s.role === 'worst')?.iteration).toBe(6250);
@@ -305,7 +312,9 @@ describe('partial and broken inputs', () => {
     const c = readFileSync(curves, 'utf8').split('\n');
     c[4] = c[4].replace(/,(\d+),/, ',twelve,');
     writeFileSync(curves, c.join('\n'));
-    await expect(buildReport([dir2])).rejects.toThrow(/curves\.csv:5: column \w+: expected an integer ≥ 0, got "twelve"/);
+    await expect(buildReport([dir2])).rejects.toThrow(
+      /curves\.csv:5: column \w+: expected an integer ≥ 0, got "twelve"/,
+    );
 
     const [dir3] = copy('bad-quote', 'shard-a');
     const s3 = join(dir3, 'summary.csv');
@@ -350,7 +359,12 @@ describe('the report command', () => {
   it('prints a JSON summary with --json', async () => {
     const dirs = copy('cli-json', 'shard-a', 'shard-b');
     const out = await run([...dirs, '--json']);
-    const j = JSON.parse(out) as { leaderboard: Array<{ runId: string; status: string }>; svgPaths: string[]; markdownPath: string; htmlPath: string };
+    const j = JSON.parse(out) as {
+      leaderboard: Array<{ runId: string; status: string }>;
+      svgPaths: string[];
+      markdownPath: string;
+      htmlPath: string;
+    };
     expect(j.leaderboard[0].runId).toBe('h32-u8-c5-lr0.1-s1');
     expect(j.leaderboard.at(-1)?.status).toBe('missing');
     expect(j.svgPaths).toHaveLength(PLOTS);
@@ -371,6 +385,8 @@ describe('escaping helpers', () => {
   });
 
   it('keeps inline Markdown text inert', () => {
-    expect(mdText('a|b [x](javascript:y) <b>*c*</b>\nd')).toBe('a\\|b \\[x\\](javascript:y) &lt;b&gt;\\*c\\*&lt;/b&gt; d');
+    expect(mdText('a|b [x](javascript:y) <b>*c*</b>\nd')).toBe(
+      'a\\|b \\[x\\](javascript:y) &lt;b&gt;\\*c\\*&lt;/b&gt; d',
+    );
   });
 });

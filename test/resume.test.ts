@@ -10,16 +10,24 @@ import { createModel, type Backend } from '../src/backend/index.js';
 import { checkpointOf, decodeCheckpoint, encodeCheckpoint, modelFromCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { prepareCorpus, type Corpus } from '../src/corpus/index.js';
 import type { RnnConfig } from '../src/model/types.js';
-import { trainRun, type Cadence, type CurvePoint, type RunResult, type RunSnapshot, type SamplePoint } from '../src/train/run.js';
+import type { CurvePoint, SamplePoint } from '../src/results/records.js';
+import { trainRun, type Cadence, type RunResult, type RunSnapshot } from '../src/train/run.js';
 import { makeRng } from '../src/util/rng.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir } from './helpers/cli.js';
+import { runCli, smallCorpus, tempDir } from './helpers/cli.js';
 
 // A text with some structure: words drawn from a small lexicon.
 const words = ['the ', 'cat ', 'sat ', 'on ', 'a ', 'mat ', 'and ', 'dog ', 'ran.\n'];
 const rng = makeRng('resume-text');
 const text = Array.from({ length: 1500 }, () => words[Math.floor(rng() * words.length)]).join('');
 const corpus: Corpus = prepareCorpus(text, 'synthetic', { validation: 0.1 });
-const cadence: Cadence = { curveEvery: 500, evalEvery: 1000, evalChars: 300, sampleEvery: 1500, sampleLength: 30, temperature: 0.9 };
+const cadence: Cadence = {
+  curveEvery: 500,
+  evalEvery: 1000,
+  evalChars: 300,
+  sampleEvery: 1500,
+  sampleLength: 30,
+  temperature: 0.9,
+};
 const V = corpus.vocab.symbols.length;
 const base: RnnConfig = { vocabSize: V, hiddenSize: 12, unroll: 5, learningRate: 0.05, clip: 5, seed: 4 };
 
@@ -27,7 +35,11 @@ const CASES: [string, Backend, RnnConfig][] = [
   ['wasm rnn', 'wasm', base],
   ['reference rnn', 'reference', base],
   ['reference gru, rmsprop', 'reference', { ...base, cell: 'gru', optimizer: 'rmsprop' }],
-  ['reference lstm, 2 layers, 2 streams, dropout, adam', 'reference', { ...base, cell: 'lstm', layers: 2, batch: 2, dropout: 0.25, optimizer: 'adam', clipNorm: 1 }],
+  [
+    'reference lstm, 2 layers, 2 streams, dropout, adam',
+    'reference',
+    { ...base, cell: 'lstm', layers: 2, batch: 2, dropout: 0.25, optimizer: 'adam', clipNorm: 1 },
+  ],
 ];
 
 interface Recorded {
@@ -51,7 +63,11 @@ function record(backend: Backend, config: RnnConfig, budget: number, every: numb
   const samples: SamplePoint[] = [...(ck?.run?.samples ?? [])];
   const checkpoints: Buffer[] = [];
   const scores: [number, number][] = [];
-  const ctx = { vocab: corpus.vocab.symbols, corpus: { source: 's', sha256: '0'.repeat(64), chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 }, markovOrder: 2 };
+  const ctx = {
+    vocab: corpus.vocab.symbols,
+    corpus: { source: 's', sha256: '0'.repeat(64), chars: corpus.length, trainEnd: corpus.trainEnd, validation: 0.1 },
+    markovOrder: 2,
+  };
   const result = trainRun(
     model,
     corpus,
@@ -60,7 +76,8 @@ function record(backend: Backend, config: RnnConfig, budget: number, every: numb
     {
       onCurve: (c) => curves.push(c),
       onSample: (s) => samples.push(s),
-      onSnapshot: (run: RunSnapshot) => checkpoints.push(encodeCheckpoint(checkpointOf(model, backend, { ...ctx, run }))),
+      onSnapshot: (run: RunSnapshot) =>
+        checkpoints.push(encodeCheckpoint(checkpointOf(model, backend, { ...ctx, run }))),
       onScore: (bpc, run) => scores.push([run.chars, bpc]),
     },
     { saveEvery: every, resume: ck?.run ?? undefined },
@@ -91,12 +108,15 @@ describe('resume is bit-identical to the run that never stopped', () => {
     }
   });
 
-  test.each(CASES)('%s: from the final checkpoint of a shorter run, continued to a larger budget', (_n, backend, config) => {
-    const straight = record(backend, config, 4000, 0);
-    const half = record(backend, config, 2000, 0);
-    expect(half.checkpoints).toHaveLength(1);
-    expectSameRun(straight, record(backend, config, 4000, 0, half.checkpoints[0]));
-  });
+  test.each(CASES)(
+    '%s: from the final checkpoint of a shorter run, continued to a larger budget',
+    (_n, backend, config) => {
+      const straight = record(backend, config, 4000, 0);
+      const half = record(backend, config, 2000, 0);
+      expect(half.checkpoints).toHaveLength(1);
+      expectSameRun(straight, record(backend, config, 4000, 0, half.checkpoints[0]));
+    },
+  );
 
   test('the snapshot holds the data position, epoch, smoothed loss and generator states', () => {
     const r = record('reference', base, 4000, 1000);
@@ -109,7 +129,7 @@ describe('resume is bit-identical to the run that never stopped', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('the commands: train --save / --resume, sample, eval', () => {
+describe('the commands: train --save / --resume, sample, eval', () => {
   const common = ['--hidden', '24', '--unroll', '10', '--markov-order', '3', '--json'];
   const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
   const untimedJson = (o: Record<string, unknown>) => ({ ...o, trainSeconds: 0, charsPerSec: 0 });
@@ -135,7 +155,7 @@ describe.skipIf(!HAVE_CORPORA)('the commands: train --save / --resume, sample, e
     const s1 = await runCli(['sample', a, '--length', '80', '--seed', '5', '--prime', 'holmes']);
     const s2 = await runCli(['sample', a, '--length', '80', '--seed', '5', '--prime', 'holmes', '--json']);
     expect(s1.code, s1.stderr).toBe(0);
-    expect([...json(s2.stdout).text as string]).toHaveLength(80);
+    expect([...(json(s2.stdout).text as string)]).toHaveLength(80);
     expect(s1.stdout).toBe(`${json(s2.stdout).text as string}\n`);
     const markov = await runCli(['sample', a, '--markov', '--length', '200', '--seed', '1', '--json']);
     expect(markov.code, markov.stderr).toBe(0);
@@ -169,6 +189,8 @@ describe.skipIf(!HAVE_CORPORA)('the commands: train --save / --resume, sample, e
     const both = await runCli(['train', '--resume', ck, '--hidden', '50']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--hidden cannot be combined with --resume');
-    expect((await runCli(['train', '--corpus', small, '--checkpoint-every', '100'])).stderr).toContain('--checkpoint-every needs --save');
+    expect((await runCli(['train', '--corpus', small, '--checkpoint-every', '100'])).stderr).toContain(
+      '--checkpoint-every needs --save',
+    );
   });
 });

@@ -7,23 +7,24 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { appendRows } from '../src/sweep/tables.js';
+import { appendRows } from '../src/results/tables.js';
 import { PAGE_CSP } from '../src/serve/server.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 import { hostname } from 'node:os';
 import { phaseOf, QUIET_MS } from '../src/serve/phase.js';
-import type { LiveState } from '../src/sweep/live.js';
+import type { LiveState } from '../src/results/live.js';
 import { eventually, rawRequest, startServe, type Serving } from './helpers/serve.js';
 
 const HOSTILE = 'ab\x1b[2Jcd\u202eef\x9b31m\r\x07 ok <script>alert(1)</script> "q" & \'a\'\n';
 const PLANTED = 'planted <script>alert("x")</script><img src=x onerror=alert(2)> \x1b[31mred\u202eevil\u2066';
 
-describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
+describe('charlab serve, over HTTP', () => {
   let root: string;
   let secret: string;
   let srv: Serving;
   const get = (path: string, opts?: { method?: string; host?: string }) => rawRequest(srv.port, path, opts);
-  const api = async (path: string) => JSON.parse((await get(path)).body) as { version: number; sections: Record<string, string> };
+  const api = async (path: string) =>
+    JSON.parse((await get(path)).body) as { version: number; sections: Record<string, string> };
 
   beforeAll(async () => {
     root = tempDir('charlab-serve-');
@@ -31,9 +32,19 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
     smallCorpus(src);
     writeFileSync(join(src, 'hostile.txt'), HOSTILE.repeat(300));
     const plain = writeExperiment(src, { ...tinyExperiment('plain'), seeds: [1, 2] }, 'plain.json');
-    const hostile = writeExperiment(src, { ...tinyExperiment('hostile'), corpus: 'hostile.txt', samples: { length: 300 } }, 'hostile.json');
-    for (const [exp, name] of [[plain, 'plain'], [hostile, 'hostile']]) expect((await runCli(['sweep', exp, '--out', join(root, name)])).code).toBe(0);
-    appendRows(join(root, 'hostile'), 'samples', [{ run_id: 'h8-u8-c5-lr0.1-s1', model: 'rnn', iteration: 1, temperature: 1, text: PLANTED }]);
+    const hostile = writeExperiment(
+      src,
+      { ...tinyExperiment('hostile'), corpus: 'hostile.txt', samples: { length: 300 } },
+      'hostile.json',
+    );
+    for (const [exp, name] of [
+      [plain, 'plain'],
+      [hostile, 'hostile'],
+    ])
+      expect((await runCli(['sweep', exp, '--out', join(root, name)])).code).toBe(0);
+    appendRows(join(root, 'hostile'), 'samples', [
+      { run_id: 'h8-u8-c5-lr0.1-s1', model: 'rnn', iteration: 1, temperature: 1, text: PLANTED },
+    ]);
     secret = join(src, 'secret.txt');
     writeFileSync(secret, 'TOP SECRET\n');
     mkdirSync(join(root, 'plain', 'plots'), { recursive: true });
@@ -58,13 +69,17 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
 
   test('a hostile sample is shown as text: no tag, no control character, no bidi override reaches the page', async () => {
     const pages = [(await get('/f/hostile/')).body, (await get('/f/hostile/run/h8-u8-c5-lr0.1-s1')).body];
-    const json = [await api('/api/f/hostile'), await api('/api/f/hostile/run/h8-u8-c5-lr0.1-s1')].flatMap((p) => Object.values(p.sections));
+    const json = [await api('/api/f/hostile'), await api('/api/f/hostile/run/h8-u8-c5-lr0.1-s1')].flatMap((p) =>
+      Object.values(p.sections),
+    );
     for (const html of [...pages, ...json]) {
       expect(html).not.toMatch(/<script>alert|<img /);
       expect(html).not.toMatch(/[\x1b\x9b\x07\r\u202e\u2066]/);
     }
     const run = pages[1];
-    expect(run).toContain('planted &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; \\x1b[31mred\\u202eevil\\u2066');
+    expect(run).toContain(
+      'planted &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; \\x1b[31mred\\u202eevil\\u2066',
+    );
     expect(pages.join('')).toMatch(/\\x1b\[2J/); // the samples drawn from the hostile corpus, escaped
   });
 
@@ -110,43 +125,70 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
     const path = join(root, 'plain', 'summary.csv');
     const whole = readFileSync(path, 'utf8');
     writeFileSync(path, `${whole}h8-u8-c5-lr0.1-s3,8,8,5,0.1`);
-    const torn = await eventually(async () => {
-      const p = await api('/api/f/plain');
-      return p.sections.notes.includes('torn') ? p : undefined;
-    }, 10_000, 'the torn record noted');
-    expect(torn.sections.banner).toMatch(/^<div class="banner warn" role="status"><b>Half-written:<\/b> .*summary\.csv:4: the last record is not terminated by a newline/);
+    const torn = await eventually(
+      async () => {
+        const p = await api('/api/f/plain');
+        return p.sections.notes.includes('torn') ? p : undefined;
+      },
+      10_000,
+      'the torn record noted',
+    );
+    expect(torn.sections.banner).toMatch(
+      /^<div class="banner warn" role="status"><b>Half-written:<\/b> .*summary\.csv:4: the last record is not terminated by a newline/,
+    );
     expect(torn.sections.status).toContain('<b id="recorded">2</b>');
     const lines = whole.split('\n');
     writeFileSync(path, [lines[0], 'a,"stray quote', ...lines.slice(1)].join('\n'));
-    const broken = await eventually(async () => {
-      const p = await api('/api/f/plain');
-      return p.sections.banner.includes('role="alert"') ? p : undefined;
-    }, 10_000, 'the error banner');
+    const broken = await eventually(
+      async () => {
+        const p = await api('/api/f/plain');
+        return p.sections.banner.includes('role="alert"') ? p : undefined;
+      },
+      10_000,
+      'the error banner',
+    );
     expect(broken.sections.banner).toMatch(/role="alert".*summary\.csv:2/s);
     expect(broken.sections.status).toContain('<b id="recorded">2</b>'); // the last readable state stays shown
     expect((await get('/f/plain/')).status).toBe(200);
     expect((await get('/f/hostile/')).status).toBe(200);
     expect((await get('/')).body).toMatch(/plain\/".*unreadable/);
     writeFileSync(path, whole);
-    await eventually(async () => ((await api('/api/f/plain')).sections.banner === '' ? true : undefined), 10_000, 'the banner gone');
+    await eventually(
+      async () => ((await api('/api/f/plain')).sections.banner === '' ? true : undefined),
+      10_000,
+      'the banner gone',
+    );
   });
 
   test('server-sent events: a change in a folder is announced with its new version; a new folder appears', async () => {
     const seen: Array<{ folders: Record<string, number> }> = [];
-    const req = request({ host: '127.0.0.1', port: srv.port, path: '/events', headers: { host: `127.0.0.1:${srv.port}` } }, (res) => {
-      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        for (const m of chunk.matchAll(/^data: (.*)$/gm)) seen.push(JSON.parse(m[1]));
-      });
-    });
+    const req = request(
+      { host: '127.0.0.1', port: srv.port, path: '/events', headers: { host: `127.0.0.1:${srv.port}` } },
+      (res) => {
+        expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          for (const m of chunk.matchAll(/^data: (.*)$/gm)) seen.push(JSON.parse(m[1]));
+        });
+      },
+    );
     req.end();
     try {
-      const first = await eventually(async () => seen[0], 5000, 'the first event');
-      appendRows(join(root, 'hostile'), 'samples', [{ run_id: 'h8-u8-c5-lr0.1-s1', model: 'rnn', iteration: 2, temperature: 1, text: 'more' }]);
-      await eventually(async () => (seen.some((e) => e.folders.hostile > first.folders.hostile) ? true : undefined), 5000, 'a newer version of hostile');
+      const first = await eventually(() => Promise.resolve(seen[0]), 5000, 'the first event');
+      appendRows(join(root, 'hostile'), 'samples', [
+        { run_id: 'h8-u8-c5-lr0.1-s1', model: 'rnn', iteration: 2, temperature: 1, text: 'more' },
+      ]);
+      await eventually(
+        () => Promise.resolve(seen.some((e) => e.folders.hostile > first.folders.hostile) ? true : undefined),
+        5000,
+        'a newer version of hostile',
+      );
       cpSync(join(root, 'hostile'), join(root, 'copy'), { recursive: true });
-      await eventually(async () => (seen.some((e) => e.folders.copy !== undefined) ? true : undefined), 5000, 'the new folder announced');
+      await eventually(
+        () => Promise.resolve(seen.some((e) => e.folders.copy !== undefined) ? true : undefined),
+        5000,
+        'the new folder announced',
+      );
       expect((await get('/')).body).toContain('href="/f/copy/"');
     } finally {
       req.destroy();
@@ -156,14 +198,30 @@ describe.skipIf(!HAVE_CORPORA)('charlab serve, over HTTP', () => {
 
 describe('where a sweep stands', () => {
   const live = (over: Partial<LiveState>): LiveState => ({
-    format: 1, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), state: 'running',
-    tasks: { total: 4, finished: 1 }, etaSeconds: 90, running: [], curves: '', samples: '', ...over,
+    format: 1,
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    state: 'running',
+    tasks: { total: 4, finished: 1 },
+    etaSeconds: 90,
+    running: [],
+    curves: '',
+    samples: '',
+    ...over,
   });
 
   test('running, quiet after a minute without word, stopped when its process is gone, finished or incomplete without one', async () => {
-    expect(phaseOf(null, live({}))).toMatchObject({ kind: 'running', text: expect.stringMatching(/1 of 4 trainings finished, 0 in flight, ETA 1m 30s/) });
+    expect(phaseOf(null, live({}))).toMatchObject({
+      kind: 'running',
+      text: expect.stringMatching(/1 of 4 trainings finished, 0 in flight, ETA 1m 30s/),
+    });
     const old = new Date(Date.now() - QUIET_MS - 5000).toISOString();
-    expect(phaseOf(null, live({ updatedAt: old, host: 'login-node-7' }))).toMatchObject({ kind: 'quiet', text: expect.stringMatching(/^no word from the sweep on login-node-7 for 1m 0[5-9]s/) });
+    expect(phaseOf(null, live({ updatedAt: old, host: 'login-node-7' }))).toMatchObject({
+      kind: 'quiet',
+      text: expect.stringMatching(/^no word from the sweep on login-node-7 for 1m 0[5-9]s/),
+    });
     const gone = startCli(['--version']);
     const pid = gone.child.pid!;
     await gone.done;
@@ -177,16 +235,18 @@ describe('where a sweep stands', () => {
     expect(r.stderr).toMatch(/serve: .*nope: no such folder/);
   });
 
-  test.skipIf(!HAVE_CORPORA)('--host other than the loopback: a loud warning, and the Host header is not checked', async () => {
+  test('--host other than the loopback: a loud warning, and the Host header is not checked', async () => {
     const { child, done } = startCli(['serve', tempDir(), '--host', '0.0.0.0', '--port', '0']);
     let out = '';
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const port = await new Promise<number>((resolve) => child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/0\.0\.0\.0:(\d+)\//.exec(out);
-      if (m) resolve(Number(m[1]));
-    }));
+    const port = await new Promise<number>((resolve) =>
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /http:\/\/0\.0\.0\.0:(\d+)\//.exec(out);
+        if (m) resolve(Number(m[1]));
+      }),
+    );
     try {
       expect(err).toMatch(/WARNING: listening on 0\.0\.0\.0, not on 127\.0\.0\.1: anyone who can reach this machine/);
       expect((await rawRequest(port, '/', { host: `some.name:${port}` })).status).toBe(200);

@@ -1,16 +1,17 @@
 /** Shards of a sweep: the spec (i/n, auto from Slurm or Kubernetes), the partition, the sbatch script, the corpus fetched once. */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { KNOWN_CORPORA } from '../src/data/known.js';
 import { expandGrid } from '../src/sweep/grid.js';
-import { parseExperiment } from '../src/sweep/load.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
 import { parseShard, shardOf, shardRuns } from '../src/sweep/shard.js';
 import { slurmScript, type SlurmScriptOptions } from '../src/sweep/slurm.js';
-import { HAVE_CORPORA, REPO, runCli, SHARED_CORPORA, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { publishedFixture } from './helpers/fixtureText.js';
 
 describe('--shard i/n, auto and auto/n', () => {
   test('i/n', () => {
@@ -34,33 +35,73 @@ describe('--shard i/n, auto and auto/n', () => {
   });
 
   test('auto: a Slurm job array, numbered from its minimum, with or without a step', () => {
-    const array = { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '4' };
+    const array = {
+      SLURM_ARRAY_TASK_ID: '5',
+      SLURM_ARRAY_TASK_MIN: '4',
+      SLURM_ARRAY_TASK_MAX: '7',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
     expect(parseShard('auto', array)).toEqual({ index: 1, count: 4 });
     expect(parseShard('auto', { ...array, SLURM_ARRAY_TASK_MAX: undefined })).toEqual({ index: 1, count: 4 });
-    const stepped = { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '6', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '4' };
+    const stepped = {
+      SLURM_ARRAY_TASK_ID: '4',
+      SLURM_ARRAY_TASK_MIN: '0',
+      SLURM_ARRAY_TASK_MAX: '6',
+      SLURM_ARRAY_TASK_STEP: '2',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
     expect(parseShard('auto', stepped)).toEqual({ index: 2, count: 4 });
   });
 
   test('auto: missing or inconsistent Slurm variables are refused, naming them', () => {
-    const ok = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '4' };
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_COUNT: undefined })).toThrow(/SLURM_ARRAY_TASK_COUNT: expected a non-negative integer .* got nothing \(not set\)/);
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(/SLURM_ARRAY_TASK_MIN: expected a non-negative integer .* got 'x'/);
-    // --array=1,3,7 (re-running some indices): not a range, the count cannot be told.
-    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '3' })).toThrow(
-      /not a contiguous range .* give it: --shard auto\/n/,
+    const ok = {
+      SLURM_ARRAY_TASK_ID: '2',
+      SLURM_ARRAY_TASK_MIN: '0',
+      SLURM_ARRAY_TASK_MAX: '3',
+      SLURM_ARRAY_TASK_COUNT: '4',
+    };
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_COUNT: undefined })).toThrow(
+      /SLURM_ARRAY_TASK_COUNT: expected a non-negative integer .* got nothing \(not set\)/,
     );
-    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MAX: undefined })).toThrow(/task 9 is not in the array/);
-    expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' })).toThrow(/JOB_COMPLETION_INDEX is set: in a Kubernetes Indexed Job give the completion count, --shard auto\/n/);
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(
+      /SLURM_ARRAY_TASK_MIN: expected a non-negative integer .* got 'x'/,
+    );
+    // --array=1,3,7 (re-running some indices): not a range, the count cannot be told.
+    expect(() =>
+      parseShard('auto', {
+        SLURM_ARRAY_TASK_ID: '3',
+        SLURM_ARRAY_TASK_MIN: '1',
+        SLURM_ARRAY_TASK_MAX: '7',
+        SLURM_ARRAY_TASK_COUNT: '3',
+      }),
+    ).toThrow(/not a contiguous range .* give it: --shard auto\/n/);
+    expect(() => parseShard('auto', { ...ok, SLURM_ARRAY_TASK_ID: '9', SLURM_ARRAY_TASK_MAX: undefined })).toThrow(
+      /task 9 is not in the array/,
+    );
+    expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' })).toThrow(
+      /JOB_COMPLETION_INDEX is set: in a Kubernetes Indexed Job give the completion count, --shard auto\/n/,
+    );
   });
 
   test('auto/n: the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, the count fixed', () => {
     expect(parseShard('auto/6', { JOB_COMPLETION_INDEX: '5' })).toEqual({ index: 5, count: 6 });
     // Re-running indices 2 and 5 of an array of 6 (sbatch --array=2,5): each keeps its shard.
-    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_COUNT: '2' })).toEqual({ index: 5, count: 6 });
-    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '3' })).toEqual({ index: 3, count: 6 });
-    expect(() => parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '4' })).toThrow(/SLURM_ARRAY_TASK_ID=3 and JOB_COMPLETION_INDEX=4 disagree/);
-    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '6' })).toThrow(/JOB_COMPLETION_INDEX=6 is not below the shard count 6/);
-    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '-1' })).toThrow(/JOB_COMPLETION_INDEX: expected a non-negative integer/);
+    expect(
+      parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_COUNT: '2' }),
+    ).toEqual({ index: 5, count: 6 });
+    expect(parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '3' })).toEqual({
+      index: 3,
+      count: 6,
+    });
+    expect(() => parseShard('auto/6', { SLURM_ARRAY_TASK_ID: '3', JOB_COMPLETION_INDEX: '4' })).toThrow(
+      /SLURM_ARRAY_TASK_ID=3 and JOB_COMPLETION_INDEX=4 disagree/,
+    );
+    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '6' })).toThrow(
+      /JOB_COMPLETION_INDEX=6 is not below the shard count 6/,
+    );
+    expect(() => parseShard('auto/6', { JOB_COMPLETION_INDEX: '-1' })).toThrow(
+      /JOB_COMPLETION_INDEX: expected a non-negative integer/,
+    );
   });
 
   test('the partition: round-robin over the grid order, disjoint, covering, balanced, deterministic', () => {
@@ -116,7 +157,9 @@ describe('charlab slurm: the sbatch script', () => {
     // bash can parse it.
     execFileSync('bash', ['-n'], { input: s });
     expect(slurmScript({ ...opts, partition: 'gpu,cpu' })).toMatch(/^#SBATCH --partition=gpu,cpu$/m);
-    expect(slurmScript({ ...opts, experimentPath: "my exps/it's.json" })).toMatch(/^EXPERIMENT='my exps\/it'\\''s\.json'$/m);
+    expect(slurmScript({ ...opts, experimentPath: "my exps/it's.json" })).toMatch(
+      /^EXPERIMENT='my exps\/it'\\''s\.json'$/m,
+    );
   });
 
   test.each([
@@ -131,7 +174,10 @@ describe('charlab slurm: the sbatch script', () => {
     const dir = tempDir();
     const out = join(dir, 'holmes.sbatch');
     const example = readFileSync(join(REPO, 'examples/slurm/holmes.sbatch'), 'utf8');
-    const args = /^# {3}npx charlab slurm (.*)$/m.exec(example)![1].split(' ').filter((a) => a !== '--out' && !a.endsWith('.sbatch'));
+    const args = /^# {3}npx charlab slurm (.*)$/m
+      .exec(example)![1]
+      .split(' ')
+      .filter((a) => a !== '--out' && !a.endsWith('.sbatch'));
     const r = await runCli(['slurm', ...args, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const made = readFileSync(out, 'utf8').replace(/^(# {3}npx charlab slurm .*) --out \S+$/m, '$1');
@@ -142,7 +188,7 @@ describe('charlab slurm: the sbatch script', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('shards through the CLI', () => {
+describe('shards through the CLI', () => {
   let dir: string;
   let exp: string;
   beforeAll(() => {
@@ -160,10 +206,20 @@ describe.skipIf(!HAVE_CORPORA)('shards through the CLI', () => {
     });
   });
   const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
-  const ids = (d: string) => readFileSync(join(d, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+  const ids = (d: string) =>
+    readFileSync(join(d, 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]);
 
   test('--shard auto from a Slurm array and auto/n from a Kubernetes index: the shard folder, its runs, its manifest', async () => {
-    const slurm = { SLURM_ARRAY_TASK_ID: '11', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_MAX: '12', SLURM_ARRAY_TASK_COUNT: '3' };
+    const slurm = {
+      SLURM_ARRAY_TASK_ID: '11',
+      SLURM_ARRAY_TASK_MIN: '10',
+      SLURM_ARRAY_TASK_MAX: '12',
+      SLURM_ARRAY_TASK_COUNT: '3',
+    };
     const a = await runCli(['sweep', exp, '--shard', 'auto'], { cwd: dir, env: slurm });
     expect(a.code, a.stderr).toBe(0);
     const s1 = join(dir, 'results/tiny/shards/1-of-3');
@@ -186,7 +242,11 @@ describe.skipIf(!HAVE_CORPORA)('shards through the CLI', () => {
     for (const [spec, env, message] of [
       ['4/4', {}, /--shard 4\/4: shard index 4 is not below the shard count 4/],
       ['auto', {}, /--shard auto: SLURM_ARRAY_TASK_ID is not set/],
-      ['auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2' }, /task 3 is not in the array/],
+      [
+        'auto',
+        { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2' },
+        /task 3 is not in the array/,
+      ],
       ['auto/2', { JOB_COMPLETION_INDEX: 'x' }, /JOB_COMPLETION_INDEX: expected a non-negative integer/],
     ] as const) {
       const r = await runCli(['sweep', exp, '--shard', spec], { cwd: dir, env: { ...env } });
@@ -194,7 +254,9 @@ describe.skipIf(!HAVE_CORPORA)('shards through the CLI', () => {
       expect(r.stderr).toMatch(message);
     }
     expect(readdirSync(join(dir, 'results/tiny/shards')).sort()).toEqual(['0-of-3', '1-of-3']);
-    const other = await runCli(['sweep', exp, '--shard', '2/3', '--out', join(dir, 'results/tiny/shards/0-of-3')], { cwd: dir });
+    const other = await runCli(['sweep', exp, '--shard', '2/3', '--out', join(dir, 'results/tiny/shards/0-of-3')], {
+      cwd: dir,
+    });
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds shard 0\/3; refusing to add shard 2\/3 to it/);
     const whole = await runCli(['sweep', exp, '--out', join(dir, 'results/tiny/shards/0-of-3')], { cwd: dir });
@@ -203,9 +265,11 @@ describe.skipIf(!HAVE_CORPORA)('shards through the CLI', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('the corpus on a cluster: tasks starting together download it once', () => {
-  test('four processes resolve "holmes" into one empty data folder at once: one download, one file, all read it', async () => {
-    const cnus = readFileSync(join(SHARED_CORPORA, 'cnus.txt'));
+describe('the corpus on a cluster: tasks starting together download it once', () => {
+  test('four processes resolve a known corpus into one empty data folder at once: one download, one file, all read it', async () => {
+    // A generated corpus published in a form that is cleaned like holmes's cnus.txt (helpers/fixtureText.ts).
+    const { raw: cnus, text } = publishedFixture(1_000_000);
+    const sha = createHash('sha256').update(text).digest('hex');
     let requests = 0;
     // Slow enough that every process finds the file missing and the lock taken.
     const server = createServer((_req, res) => {
@@ -214,7 +278,7 @@ describe.skipIf(!HAVE_CORPORA)('the corpus on a cluster: tasks starting together
       let at = 0;
       const step = () => {
         if (at >= cnus.length) return void res.end();
-        res.write(cnus.subarray(at, (at += 256 * 1024)));
+        res.write(cnus.subarray(at, (at += 64 * 1024)));
         setTimeout(step, 40);
       };
       step();
@@ -223,15 +287,19 @@ describe.skipIf(!HAVE_CORPORA)('the corpus on a cluster: tasks starting together
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cnus.txt`;
     const data = join(tempDir(), 'data');
     const script = `const { resolveCorpus } = await import(${JSON.stringify(join(REPO, 'dist/data/resolve.js'))});
+      const { cleanReferenceText: clean } = await import(${JSON.stringify(join(REPO, 'dist/corpus/clean.js'))});
+      const known = { tales: { file: 'tales.txt', url: process.argv[2], sha256: process.argv[3], clean, byHand: 'clean it' } };
       const notices = [];
-      const r = await resolveCorpus('holmes', { dataDir: process.argv[1], baseDir: '.', urlOverride: process.argv[2], onNotice: (m) => notices.push(m) });
+      const r = await resolveCorpus('tales', { dataDir: process.argv[1], baseDir: '.', known, onNotice: (m) => notices.push(m) });
       console.log(JSON.stringify({ sha256: r.sha256, notices }));`;
     try {
       const outs = await Promise.all(
         [0, 1, 2, 3].map(
           () =>
             new Promise<string>((ok, fail) => {
-              const child = spawn(process.execPath, ['--input-type=module', '-e', script, data, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+              const child = spawn(process.execPath, ['--input-type=module', '-e', script, data, url, sha], {
+                stdio: ['ignore', 'pipe', 'inherit'],
+              });
               let out = '';
               child.stdout.on('data', (d: Buffer) => (out += d.toString()));
               child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`exit ${code}`))));
@@ -240,9 +308,9 @@ describe.skipIf(!HAVE_CORPORA)('the corpus on a cluster: tasks starting together
       );
       const results = outs.map((o) => JSON.parse(o) as { sha256: string; notices: string[] });
       expect(requests).toBe(1);
-      for (const r of results) expect(r.sha256).toBe(KNOWN_CORPORA.holmes.sha256);
-      expect(results.filter((r) => r.notices.some((n) => /downloading holmes/.test(n)))).toHaveLength(1);
-      expect(readdirSync(data)).toEqual(['holmes.txt']);
+      for (const r of results) expect(r.sha256).toBe(sha);
+      expect(results.filter((r) => r.notices.some((n) => /downloading tales/.test(n)))).toHaveLength(1);
+      expect(readdirSync(data)).toEqual(['tales.txt']);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -2,18 +2,22 @@
  * Issue 19, "Confusing, smaller": each item fixed (or, where the behaviour was right, documented),
  * through the real CLI where it is a CLI matter.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nearest } from '../src/sweep/load.js';
-import { readTable, writeTable } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { nearest } from '../src/results/experimentFile.js';
+import { readTable, writeTable } from '../src/results/tables.js';
+import { REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 describe('npm aliases', () => {
   test('every command `charlab --help` lists has an `npm run <command>` alias (the README says each has one)', async () => {
     const help = await runCli(['--help']);
-    const commands = [...help.stdout.matchAll(/^ {2}(\w+)(?: \[options\]| <|\s)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['train', 'sample', 'eval', 'gradcheck', 'sweep', 'merge', 'slurm', 'report', 'bench']));
+    const commands = [...help.stdout.matchAll(/^ {2}(\w+)(?: \[options\]| <|\s)/gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help');
+    expect(commands).toEqual(
+      expect.arrayContaining(['train', 'sample', 'eval', 'gradcheck', 'sweep', 'merge', 'slurm', 'report', 'bench']),
+    );
     const scripts = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts as Record<string, string>;
     for (const c of commands) expect(scripts[c], c).toBe(`node dist/cli/main.js ${c}`);
   });
@@ -36,7 +40,7 @@ describe('"did you mean" only for a likely typo', () => {
 describe('sweep --plan --shard', () => {
   const exp = () => writeExperiment(tempDir('charlab-plan-'), { ...tinyExperiment('plan'), seeds: [1, 2, 3, 4, 5] });
 
-  test('lists only the shard\'s runs (grid positions i, i+n, …)', async () => {
+  test("lists only the shard's runs (grid positions i, i+n, …)", async () => {
     const r = await runCli(['sweep', exp(), '--plan', '--shard', '1/2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout);
@@ -54,12 +58,14 @@ describe('sweep --plan --shard', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; a held-out range inside the training text is refused', () => {
-  test('eval CKPT without --corpus scores the recorded corpus; --validation beyond the run\'s split on its own text exits 2 naming the overlap', async () => {
+describe("eval: the corpus defaults to the checkpoint's; a held-out range inside the training text is refused", () => {
+  test("eval CKPT without --corpus scores the recorded corpus; --validation beyond the run's split on its own text exits 2 naming the overlap", async () => {
     const dir = tempDir('charlab-eval-');
     const corpus = smallCorpus(dir, 20_000);
     const ck = join(dir, 'm.safetensors');
-    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(0);
+    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(
+      0,
+    );
     const plain = await runCli(['eval', ck, '--json']);
     expect(plain.code, plain.stderr).toBe(0);
     const named = await runCli(['eval', ck, '--corpus', corpus, '--json']);
@@ -68,7 +74,9 @@ describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; 
 
     const all = await runCli(['eval', ck, '--validation', '0.999999']);
     expect(all.code).toBe(2);
-    expect(all.stderr).toContain(`--validation 0.999999: the held-out characters 1..20000 of ${corpus} overlap the text the model was trained on (characters 0..19000, the same text by sha256): 18999 of them are training text`);
+    expect(all.stderr).toContain(
+      `--validation 0.999999: the held-out characters 1..20000 of ${corpus} overlap the text the model was trained on (characters 0..19000, the same text by sha256): 18999 of them are training text`,
+    );
     expect(all.stdout).toBe('');
     expect((await runCli(['eval', ck, '--validation', '0.06'])).code).toBe(2);
     expect((await runCli(['eval', ck, '--validation', '0.04'])).code).toBe(0);
@@ -81,17 +89,36 @@ describe.skipIf(!HAVE_CORPORA)('eval: the corpus defaults to the checkpoint\'s; 
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation 0 is not "no score yet"', () => {
+describe('a tiny held-out text is warned about; validation 0 is not "no score yet"', () => {
   test('train, sweep and eval on a 28-character corpus warn that 1 held-out character is scored', async () => {
     const dir = tempDir('charlab-tiny-');
     writeFileSync(join(dir, 'tiny.txt'), 'the cat sat on the mat. ok.\n');
     const ck = join(dir, 't.safetensors');
-    const train = await runCli(['train', '--corpus', join(dir, 'tiny.txt'), '--unroll', '4', '--hidden', '4', '--chars', '200', '--save', ck]);
+    const train = await runCli([
+      'train',
+      '--corpus',
+      join(dir, 'tiny.txt'),
+      '--unroll',
+      '4',
+      '--hidden',
+      '4',
+      '--chars',
+      '200',
+      '--save',
+      ck,
+    ]);
     expect(train.code, train.stderr).toBe(0);
-    expect(train.stderr).toMatch(/warning: corpus .*tiny\.txt: only 1 held-out character to score; a score on fewer than 1000 is mostly chance/);
+    expect(train.stderr).toMatch(
+      /warning: corpus .*tiny\.txt: only 1 held-out character to score; a score on fewer than 1000 is mostly chance/,
+    );
     const ev = await runCli(['eval', ck]);
     expect(ev.stderr).toMatch(/only 1 held-out character to score/);
-    const exp = writeExperiment(dir, { ...tinyExperiment('tiny'), corpus: 'tiny.txt', budget: { chars: 200 }, grid: { hiddenSize: [4], unroll: [4], clip: [5], learningRate: [0.1] } });
+    const exp = writeExperiment(dir, {
+      ...tinyExperiment('tiny'),
+      corpus: 'tiny.txt',
+      budget: { chars: 200 },
+      grid: { hiddenSize: [4], unroll: [4], clip: [5], learningRate: [0.1] },
+    });
     const sweep = await runCli(['sweep', exp, '--out', join(dir, 'out')]);
     expect(sweep.code, sweep.stderr).toBe(0);
     expect(sweep.stderr).toMatch(/only 1 held-out character to score/);
@@ -107,18 +134,22 @@ describe.skipIf(!HAVE_CORPORA)('a tiny held-out text is warned about; validation
     const r = await runCli(['report', join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(0);
     const text = r.stdout.replace(/\s+/g, ' ');
-    expect(text).toContain('Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.');
+    expect(text).toContain(
+      'Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.',
+    );
     expect(text).not.toContain('score yet');
     expect(readFileSync(join(dir, 'out', 'report.md'), 'utf8')).toContain('Nothing is scored');
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
-  test('sample --length 100000000 prints at once; Ctrl-C keeps what was printed, a prefix of the same seed\'s shorter sample', async () => {
+describe('sample streams what it draws', () => {
+  test("sample --length 100000000 prints at once; Ctrl-C keeps what was printed, a prefix of the same seed's shorter sample", async () => {
     const dir = tempDir('charlab-stream-');
     const corpus = smallCorpus(dir, 20_000);
     const ck = join(dir, 'm.safetensors');
-    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(0);
+    expect((await runCli(['train', '--corpus', corpus, '--hidden', '8', '--chars', '3000', '--save', ck])).code).toBe(
+      0,
+    );
     for (const markov of [[], ['--markov']]) {
       const { child, done } = startCli(['sample', ck, '--length', '100000000', '--seed', '4', ...markov]);
       let got = '';
@@ -143,7 +174,7 @@ describe.skipIf(!HAVE_CORPORA)('sample streams what it draws', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped in report.md and report.html', () => {
+describe('control characters from the tables are escaped in report.md and report.html', () => {
   test('ESC, BEL and U+202E in a sample and an error reach the reports as \\x1b, \\x07, \\u202e; the CSV keeps them', async () => {
     const dir = tempDir('charlab-ctl-');
     smallCorpus(dir, 20_000);
@@ -151,7 +182,11 @@ describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped i
     expect((await runCli(['sweep', writeExperiment(dir, tinyExperiment('ctl')), '--out', out])).code).toBe(0);
     const samples = join(out, 'samples.csv');
     const hostile = 'red \x1b[31mALERT\x07 \u202eevil';
-    writeTable(out, 'samples', readTable(out, 'samples').rows.map((r) => ({ ...r, text: hostile })));
+    writeTable(
+      out,
+      'samples',
+      readTable(out, 'samples').rows.map((r) => ({ ...r, text: hostile })),
+    );
     const r = await runCli(['report', out]);
     expect(r.code, r.stderr).toBe(0);
     for (const file of ['report.md', 'report.html']) {
@@ -163,47 +198,86 @@ describe.skipIf(!HAVE_CORPORA)('control characters from the tables are escaped i
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)("a merged folder's report links each run to its checkpoint under shards/", () => {
+describe("a merged folder's report links each run to its checkpoint under shards/", () => {
   test('run ids link to shards/<i>-of-<n>/checkpoints/<run_id>.safetensors, and the link is a file', async () => {
     const dir = tempDir('charlab-mlink-');
     smallCorpus(dir, 20_000);
     const exp = writeExperiment(dir, { ...tinyExperiment('ml'), seeds: [1, 2] });
     const out = join(dir, 'results');
-    for (const i of [0, 1]) expect((await runCli(['sweep', exp, '--shard', `${i}/2`, '--out', join(out, 'shards', `${i}-of-2`)])).code).toBe(0);
+    for (const i of [0, 1])
+      expect((await runCli(['sweep', exp, '--shard', `${i}/2`, '--out', join(out, 'shards', `${i}-of-2`)])).code).toBe(
+        0,
+      );
     expect((await runCli(['merge', out])).code).toBe(0);
     const r = await runCli(['report', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const links = Object.fromEntries(JSON.parse(r.stdout).leaderboard.map((e: { runId: string; checkpoint?: string }) => [e.runId, e.checkpoint]));
+    const links = Object.fromEntries(
+      JSON.parse(r.stdout).leaderboard.map((e: { runId: string; checkpoint?: string }) => [e.runId, e.checkpoint]),
+    );
     expect(links).toEqual({
       'h8-u8-c5-lr0.1-s1': 'shards/0-of-2/checkpoints/h8-u8-c5-lr0.1-s1.safetensors',
       'h8-u8-c5-lr0.1-s2': 'shards/1-of-2/checkpoints/h8-u8-c5-lr0.1-s2.safetensors',
     });
     for (const link of Object.values(links)) expect(readFileSync(join(out, link as string)).length).toBeGreaterThan(0);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\[h8-u8-c5-lr0\.1-s1\]\(shards\/0-of-2\/checkpoints\/h8-u8-c5-lr0\.1-s1\.safetensors\)/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+      /\[h8-u8-c5-lr0\.1-s1\]\(shards\/0-of-2\/checkpoints\/h8-u8-c5-lr0\.1-s1\.safetensors\)/,
+    );
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('bench: --hidden steers every section; --quick trains a small LSTM', () => {
+describe('bench: --hidden steers every section; --quick trains a small LSTM', () => {
   test('--quick defaults the cells section to an LSTM of 64 units; --hidden sets the training, sweep and cells sections alike', async () => {
     const { resolveBenchOptions } = await import('../src/cli/bench.js');
     const lstm = (...hidden: number[]) => hidden.map((h) => ({ cell: 'lstm', hidden: h }));
-    expect(resolveBenchOptions({ quick: true })).toMatchObject({ cellShapes: lstm(64), sweepHidden: [50, 100], hidden: [100, 256, 512] });
+    expect(resolveBenchOptions({ quick: true })).toMatchObject({
+      cellShapes: lstm(64),
+      sweepHidden: [50, 100],
+      hidden: [100, 256, 512],
+    });
     expect(resolveBenchOptions({})).toMatchObject({ cellShapes: [...lstm(256, 512), { cell: 'gru', hidden: 512 }] });
-    expect(resolveBenchOptions({ hidden: [16, 24], quick: true })).toMatchObject({ cellShapes: lstm(16, 24), sweepHidden: [16, 24], hidden: [16, 24] });
+    expect(resolveBenchOptions({ hidden: [16, 24], quick: true })).toMatchObject({
+      cellShapes: lstm(16, 24),
+      sweepHidden: [16, 24],
+      hidden: [16, 24],
+    });
     const dir = tempDir('charlab-bench-');
     const corpus = smallCorpus(dir, 30_000);
-    const args = ['bench', '--quick', '--no-numpy', '--hidden', '16', '--seconds', '0.03', '--warmup', '0.01', '--python', join(dir, 'no-python'), '--json', '--corpus', corpus];
+    const args = [
+      'bench',
+      '--quick',
+      '--no-numpy',
+      '--hidden',
+      '16',
+      '--seconds',
+      '0.03',
+      '--warmup',
+      '0.01',
+      '--python',
+      join(dir, 'no-python'),
+      '--json',
+      '--corpus',
+      corpus,
+    ];
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
-    const sections = JSON.parse(r.stdout).sections as Record<string, { measurements: Array<{ hidden?: number; subject: string; note?: string }> }>;
-    const sizes = (name: string) => [...new Set(sections[name].measurements.map((m) => m.hidden).filter((h) => h !== undefined))];
+    const sections = JSON.parse(r.stdout).sections as Record<
+      string,
+      { measurements: Array<{ hidden?: number; subject: string; note?: string }> }
+    >;
+    const sizes = (name: string) => [
+      ...new Set(sections[name].measurements.map((m) => m.hidden).filter((h) => h !== undefined)),
+    ];
     expect(sizes('training')).toEqual([16]);
     expect(sizes('cells')).toEqual([16]);
-    expect(sections.sweep.measurements.filter((m) => m.subject.startsWith('sweep-')).every((m) => m.note?.startsWith('4 runs (hidden 16,'))).toBe(true);
+    expect(
+      sections.sweep.measurements
+        .filter((m) => m.subject.startsWith('sweep-'))
+        .every((m) => m.note?.startsWith('4 runs (hidden 16,')),
+    ).toBe(true);
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --help say what each does', () => {
+describe('the default prime: train --help and sample --help say what each does', () => {
   test('train primes with the last character read, sample with a newline; each help says so, and the behaviour matches', async () => {
     const { DEFAULT_PRIME } = await import('../src/corpus/prime.js');
     const flat = (s: string) => s.replace(/\s+/g, ' ');
@@ -211,7 +285,18 @@ describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --hel
     expect(flat((await runCli(['sample', '--help'])).stdout)).toContain(flat(DEFAULT_PRIME.checkpoint));
     const dir = tempDir('charlab-prime-');
     const corpus = smallCorpus(dir, 20_000);
-    const common = ['train', '--corpus', corpus, '--hidden', '8', '--chars', '2000', '--backend', 'reference', '--json'];
+    const common = [
+      'train',
+      '--corpus',
+      corpus,
+      '--hidden',
+      '8',
+      '--chars',
+      '2000',
+      '--backend',
+      'reference',
+      '--json',
+    ];
     const plain = JSON.parse((await runCli(common)).stdout);
     const last = Array.from(readFileSync(corpus, 'utf8'))[1999]; // 2,000 characters read: the pointer stands at 2,000
     const primed = JSON.parse((await runCli([...common, '--prime', last])).stdout);
@@ -224,18 +309,27 @@ describe.skipIf(!HAVE_CORPORA)('the default prime: train --help and sample --hel
   });
 });
 
-describe('the Quick start says what its first sweep does on a clone', () => {
-  test('`npm run sweep experiments/holmes.json` on a clone prints the table and the "nothing to do" line the README quotes', async () => {
+describe('the README says what its main job prints on a clone', () => {
+  test('`npm run sweep experiments/holmes.json` on a clone trains nothing and prints every line the README quotes', async () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Results'));
-    const quoted = /"(nothing to do: all 36 runs are recorded; corpus not read)"/.exec(quick.replace(/\s*#\s*/g, ' '));
-    expect(quoted, 'the Quick start quotes the line').not.toBeNull();
+    const mainJob = readme.slice(readme.indexOf('## The main job'), readme.indexOf('## Your own corpus'));
+    const block = /\n\n((?: {4}.*\n)+)\nNone of the 36 runs/.exec(mainJob);
+    expect(block, 'the main job quotes what the sweep prints').not.toBeNull();
+    const quoted = block![1]
+      .split('\n')
+      .map((l) => l.slice(4))
+      .filter((l) => l !== '' && l !== '…');
+    expect(quoted).toContain('nothing to do: all 36 runs are recorded; corpus not read');
     const clone = tempDir('charlab-clone-');
     cpSync(join(REPO, 'experiments'), join(clone, 'experiments'), { recursive: true });
     cpSync(join(REPO, 'results', 'holmes'), join(clone, 'results', 'holmes'), { recursive: true });
-    const r = await runCli(['sweep', 'experiments/holmes.json'], { cwd: clone, env: { CHARLAB_DATA_DIR: join(clone, 'data') } });
+    const r = await runCli(['sweep', 'experiments/holmes.json'], {
+      cwd: clone,
+      env: { CHARLAB_DATA_DIR: join(clone, 'data') },
+    });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(quoted![1]);
-    expect(r.stdout).toContain('h100-u8-c5-lr0.05-s1');
+    const printed = `${r.stderr}\n${r.stdout}`.split(`${clone}/`).join('');
+    for (const line of quoted) expect(printed, line).toContain(line);
+    expect(existsSync(join(clone, 'data'))).toBe(false); // the corpus was not read, nor downloaded
   });
 });

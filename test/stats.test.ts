@@ -130,15 +130,27 @@ describe("Welch's interval of a difference and the seeds a verdict needs", () =>
   it('the 95 % interval excludes 0 exactly when the two-sided test gives p < 0.05', async () => {
     const { welchInterval, welchTTest, seedsForVerdict } = await import('../src/util/stats.js');
     const cases: Array<[number[], number[]]> = [
-      [[2.59, 2.82], [1.746, 1.748]], // holmes-ladder: the RNN against the LSTM, p 0.053
-      [[1, 2, 3], [4, 5, 6]],
-      [[1.0, 1.1], [1.05, 1.2]],
-      [[3.0, 3.2, 3.4, 3.1], [2.0, 2.1, 2.2]],
+      [
+        [2.59, 2.82],
+        [1.746, 1.748],
+      ], // holmes-ladder: the RNN against the LSTM, p 0.053
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [1.0, 1.1],
+        [1.05, 1.2],
+      ],
+      [
+        [3.0, 3.2, 3.4, 3.1],
+        [2.0, 2.1, 2.2],
+      ],
     ];
     for (const [a, b] of cases) {
       const ci = welchInterval(a, b);
       const { p } = welchTTest(a, b);
-      expect(ci.lo > 0 || ci.hi < 0, `${a} vs ${b}`).toBe(p < 0.05);
+      expect(ci.lo > 0 || ci.hi < 0, `${a.join(',')} vs ${b.join(',')}`).toBe(p < 0.05);
       const n = seedsForVerdict(a, b);
       if (p >= 0.05) expect(n).toBeGreaterThan(Math.min(a.length, b.length));
     }

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { expandGrid } from '../src/sweep/grid.js';
-import { nearest, parseExperiment } from '../src/sweep/load.js';
-import { experimentJsonSchema } from '../src/sweep/schema.js';
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS } from '../src/sweep/tables.js';
-import { HAVE_CORPORA, REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
+import { nearest, parseExperiment } from '../src/results/experimentFile.js';
+import { experimentJsonSchema } from '../src/results/schema.js';
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS, TIMING_COLUMNS } from '../src/results/tables.js';
+import { REPO, runCli, smallCorpus, tempDir, writeExperiment } from './helpers/cli.js';
 
 const base = {
   name: 'tiny',
@@ -20,7 +20,7 @@ const base = {
   samples: { length: 40 },
 };
 
-const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+const readCsv = (path: string) => parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true });
 
 describe('experiment schema and grid', () => {
   test('defaults are filled in', () => {
@@ -32,7 +32,14 @@ describe('experiment schema and grid', () => {
   });
 
   test('the grid is the cartesian product times seeds, in a fixed order with stable ids', () => {
-    const e = parseExperiment({ ...base, seeds: [1, 2], grid: { hiddenSize: [50, 100], unroll: [8, 16], clip: [1, 5], learningRate: [0.05, 0.1] } }, 'x');
+    const e = parseExperiment(
+      {
+        ...base,
+        seeds: [1, 2],
+        grid: { hiddenSize: [50, 100], unroll: [8, 16], clip: [1, 5], learningRate: [0.05, 0.1] },
+      },
+      'x',
+    );
     const runs = expandGrid(e);
     expect(runs).toHaveLength(32);
     expect(new Set(runs.map((r) => r.id)).size).toBe(32);
@@ -54,10 +61,19 @@ describe('experiment schema and grid', () => {
     [{ ...base, hidenSize: 3 }, /hidenSize: unknown key/],
     [{ ...base, grid: { ...base.grid, hiden: [3] } }, /grid\.hiden: unknown key \(did you mean "hiddenSize"\?\)/],
     [{ ...base, grid: { ...base.grid, hiddenSize: [] } }, /grid\.hiddenSize: expected a non-empty list/],
-    [{ ...base, grid: { ...base.grid, hiddenSize: [8, -1] } }, /grid\.hiddenSize\[1\]: expected a positive integer, got -1/],
-    [{ ...base, grid: { ...base.grid, learningRate: [0] } }, /grid\.learningRate\[0\]: expected a positive finite number, got 0/],
+    [
+      { ...base, grid: { ...base.grid, hiddenSize: [8, -1] } },
+      /grid\.hiddenSize\[1\]: expected a positive integer, got -1/,
+    ],
+    [
+      { ...base, grid: { ...base.grid, learningRate: [0] } },
+      /grid\.learningRate\[0\]: expected a positive finite number, got 0/,
+    ],
     [{ ...base, grid: { ...base.grid, unroll: ['8'] } }, /grid\.unroll\[0\]: expected a positive integer, got "8"/],
-    [{ ...base, grid: { ...base.grid, clip: [5, 5] } }, /grid\.clip: expected distinct values, 5 appears more than once/],
+    [
+      { ...base, grid: { ...base.grid, clip: [5, 5] } },
+      /grid\.clip: expected distinct values, 5 appears more than once/,
+    ],
     [{ ...base, budget: { chars: 0 } }, /budget\.chars: expected a positive integer, got 0/],
     [{ ...base, corpus: undefined }, /corpus: expected a file path .* got nothing/],
   ])('a bad experiment is rejected with its key path: %#', (exp, message) => {
@@ -80,7 +96,7 @@ describe('experiment schema and grid', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPORA)('a real sweep through the CLI', () => {
+describe('a real sweep through the CLI', () => {
   let dir: string;
   let exp: string;
   beforeAll(() => {
@@ -98,7 +114,12 @@ describe.skipIf(!HAVE_CORPORA)('a real sweep through the CLI', () => {
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const summary = readCsv(join(out, 'summary.csv'));
-    expect(summary.map((s) => s.run_id)).toEqual(['h8-u8-c5-lr0.05-s1', 'h8-u8-c5-lr0.1-s1', 'h12-u8-c5-lr0.05-s1', 'h12-u8-c5-lr0.1-s1']);
+    expect(summary.map((s) => s.run_id)).toEqual([
+      'h8-u8-c5-lr0.05-s1',
+      'h8-u8-c5-lr0.1-s1',
+      'h12-u8-c5-lr0.05-s1',
+      'h12-u8-c5-lr0.1-s1',
+    ]);
     expect(Object.keys(summary[0])).toEqual([...SUMMARY_COLUMNS]);
     for (const s of summary) {
       expect(s.status).toBe('done');
@@ -143,12 +164,22 @@ describe.skipIf(!HAVE_CORPORA)('a real sweep through the CLI', () => {
 
   test('a changed experiment over an existing results folder is refused unless --fresh', async () => {
     const out = join(dir, 'changed');
-    const small = writeExperiment(dir, { ...base, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } }, 'one.json');
+    const small = writeExperiment(
+      dir,
+      { ...base, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } },
+      'one.json',
+    );
     expect((await runCli(['sweep', small, '--out', out])).code).toBe(0);
-    const changed = writeExperiment(dir, { ...base, budget: { chars: 4000 }, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } }, 'changed.json');
+    const changed = writeExperiment(
+      dir,
+      { ...base, budget: { chars: 4000 }, grid: { ...base.grid, hiddenSize: [8], learningRate: [0.1] } },
+      'changed.json',
+    );
     const refused = await runCli(['sweep', changed, '--out', out]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/changed in ways that alter what the 1 run\(s\) recorded in .* mean:\n  budget\.chars: 6000 -> 4000\n.*--fresh/s);
+    expect(refused.stderr).toMatch(
+      /changed in ways that alter what the 1 run\(s\) recorded in .* mean:\n {2}budget\.chars: 6000 -> 4000\n.*--fresh/s,
+    );
     expect(readCsv(join(out, 'summary.csv'))[0].chars).toBe('6000');
     const fresh = await runCli(['sweep', changed, '--out', out, '--fresh']);
     expect(fresh.code).toBe(0);

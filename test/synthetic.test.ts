@@ -36,7 +36,14 @@ describe('synthetic order-2 source with a known entropy rate', () => {
   });
 
   test('the reference RNN approaches the entropy rate', () => {
-    const model = new ReferenceModel({ vocabSize: 5, hiddenSize: 32, unroll: 16, learningRate: 0.05, clip: 5, seed: 1 });
+    const model = new ReferenceModel({
+      vocabSize: 5,
+      hiddenSize: 32,
+      unroll: 16,
+      learningRate: 0.05,
+      clip: 5,
+      seed: 1,
+    });
     const result = trainRun(model, corpus, 360_000, { ...DEFAULT_CADENCE, evalEvery: 0 });
     expect(result.status).toBe('done');
     const gap = result.valBpc! - source.entropyRate;

@@ -7,8 +7,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { KNOBS } from '../src/sweep/knobs.js';
-import { HAVE_CORPORA, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
+import { KNOBS } from '../src/results/knobs.js';
+import { runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
 
 const TINY = tinyExperiment('rule');
 
@@ -22,7 +22,7 @@ function setCell(path: string, line: number, column: string, value: string): voi
   writeFileSync(path, lines.join('\n'));
 }
 
-describe.skipIf(!HAVE_CORPORA)('one validity rule for every table reader', () => {
+describe('one validity rule for every table reader', () => {
   let dir: string;
   let exp: string;
   let swept: string;
@@ -50,7 +50,14 @@ describe.skipIf(!HAVE_CORPORA)('one validity rule for every table reader', () =>
   ];
 
   /** A copy of `from` with one cell changed; the path of the changed table. */
-  function corrupted(from: string, name: string, file: string, column: string, value: string, sub = ''): { copy: string; path: string } {
+  function corrupted(
+    from: string,
+    name: string,
+    file: string,
+    column: string,
+    value: string,
+    sub = '',
+  ): { copy: string; path: string } {
     const copy = join(dir, name);
     cpSync(from, copy, { recursive: true });
     const path = join(copy, sub, file);
@@ -58,28 +65,31 @@ describe.skipIf(!HAVE_CORPORA)('one validity rule for every table reader', () =>
     return { copy, path };
   }
 
-  test.each(BAD)('%s %s = %s: sweep, merge and report each exit 2 naming file:line and the column', async (file, column, value, message) => {
-    const tag = `${file}-${column}-${value}`.replace(/\W/g, '_');
-    const s = corrupted(swept, `s-${tag}`, file, column, value);
-    const sweep = await runCli(['sweep', exp, '--out', s.copy]);
-    expect(sweep.code, sweep.stderr).toBe(2);
-    expect(sweep.stderr).toContain(`${s.path}:2: `);
-    expect(sweep.stderr).toMatch(message);
+  test.each(BAD)(
+    '%s %s = %s: sweep, merge and report each exit 2 naming file:line and the column',
+    async (file, column, value, message) => {
+      const tag = `${file}-${column}-${value}`.replace(/\W/g, '_');
+      const s = corrupted(swept, `s-${tag}`, file, column, value);
+      const sweep = await runCli(['sweep', exp, '--out', s.copy]);
+      expect(sweep.code, sweep.stderr).toBe(2);
+      expect(sweep.stderr).toContain(`${s.path}:2: `);
+      expect(sweep.stderr).toMatch(message);
 
-    const report = await runCli(['report', s.copy]);
-    expect(report.code, report.stderr).toBe(2);
-    expect(report.stderr).toContain(`${s.path}:2: `);
-    expect(report.stderr).toMatch(message);
+      const report = await runCli(['report', s.copy]);
+      expect(report.code, report.stderr).toBe(2);
+      expect(report.stderr).toContain(`${s.path}:2: `);
+      expect(report.stderr).toMatch(message);
 
-    const m = corrupted(sharded, `m-${tag}`, file, column, value, join('shards', '0-of-1'));
-    const merge = await runCli(['merge', m.copy]);
-    expect(merge.code, merge.stderr).toBe(2);
-    expect(merge.stderr).toContain(`${m.path}:2: `);
-    expect(merge.stderr).toMatch(message);
-  });
+      const m = corrupted(sharded, `m-${tag}`, file, column, value, join('shards', '0-of-1'));
+      const merge = await runCli(['merge', m.copy]);
+      expect(merge.code, merge.stderr).toBe(2);
+      expect(merge.stderr).toContain(`${m.path}:2: `);
+      expect(merge.stderr).toMatch(message);
+    },
+  );
 });
 
-describe.skipIf(!HAVE_CORPORA)('--json outputs: column types from the knob registry', () => {
+describe('--json outputs: column types from the knob registry', () => {
   test('sweep --json gives cell, optimizer and init as text and every numeric knob as a number; report --json gives seeds as numbers', async () => {
     const dir = tempDir('charlab-json-');
     smallCorpus(dir, 30_000);
@@ -91,7 +101,15 @@ describe.skipIf(!HAVE_CORPORA)('--json outputs: column types from the knob regis
     const runs = JSON.parse(r.stdout).runs as Array<Record<string, unknown>>;
     expect(runs).toHaveLength(2);
     for (const run of runs) {
-      expect(run).toMatchObject({ cell: 'gru', optimizer: 'adam', init: 'pytorch', hidden_size: 8, learning_rate: 0.01, layers: 1, batch: 1 });
+      expect(run).toMatchObject({
+        cell: 'gru',
+        optimizer: 'adam',
+        init: 'pytorch',
+        hidden_size: 8,
+        learning_rate: 0.01,
+        layers: 1,
+        batch: 1,
+      });
       for (const k of KNOBS) expect(typeof run[k.column], k.column).toBe(k.kind === 'choice' ? 'string' : 'number');
       expect(typeof run.seed).toBe('number');
     }

@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseCsv as reportParseCsv } from '../src/report/csv.js';
 import { parseCurves, parseSummary } from '../src/report/tables.js';
-import { readTable, SUMMARY_COLUMNS, TABLES, writeTable, type Row, type TableName } from '../src/sweep/tables.js';
+import { SUMMARY_COLUMNS_AFTER_ISSUE21 } from '../src/results/columns.js';
+import {
+  readTable,
+  SUMMARY_COLUMNS,
+  TABLES,
+  upgradeTable,
+  writeTable,
+  type Row,
+  type TableName,
+} from '../src/results/tables.js';
 import { runCli, smallCorpus, tempDir, writeExperiment, tinyExperiment } from './helpers/cli.js';
 
 /** Two runs, 30 curve rows each: a 60-row curves.csv. */
@@ -42,7 +51,11 @@ function edited(name: string, file: string, edit: (lines: string[]) => string[] 
 }
 
 /** Insert `line` after data row `row` (the header is line 1, row r is line r + 1). */
-const insertAfterRow = (row: number, line: string) => (lines: string[]) => [...lines.slice(0, row + 1), line, ...lines.slice(row + 1)];
+const insertAfterRow = (row: number, line: string) => (lines: string[]) => [
+  ...lines.slice(0, row + 1),
+  line,
+  ...lines.slice(row + 1),
+];
 const rowsOf = (dir: string, t: TableName) => readTable(dir, t).rows;
 
 describe('read, not refused: blank lines and a byte-order mark', () => {
@@ -81,13 +94,48 @@ describe('read, not refused: blank lines and a byte-order mark', () => {
 
 describe('refused with exit 2, naming file and line; the file is left byte for byte', () => {
   const cases: [string, TableName, (lines: string[]) => string[], RegExp][] = [
-    ['an extra field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? `${x},extra` : x)), /curves\.csv:11: expected 7 fields, got 8/],
-    ['a missing field on row 10', 'curves', (l) => l.map((x, i) => (i === 10 ? x.slice(0, x.lastIndexOf(',')) : x)), /curves\.csv:11: expected 7 fields, got 6/],
-    ['a stray quote inside a field on line 6', 'curves', (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',1"') : x)), /curves\.csv:6: Invalid Opening Quote/],
-    ['a stray quote opening a field on line 6', 'curves', (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',"') : x)), /curves\.csv:6: a quote opened .* is never closed/],
-    ['a changed header', 'curves', (l) => [l[0].replace('val_bpc', 'valid_bpc'), ...l.slice(1)], /curves\.csv:1: the header is not the one this tool writes \(missing val_bpc; unknown valid_bpc\)/],
-    ['columns in another order', 'summary', (l) => [l[0].replace('run_id,hidden_size', 'hidden_size,run_id'), ...l.slice(1)], /summary\.csv:1: the header is not the one this tool writes \(columns in another order\)/],
-    ['an extra field on summary row 1', 'summary', (l) => l.map((x, i) => (i === 1 ? `${x},x` : x)), new RegExp(`summary\\.csv:2: expected ${SUMMARY_COLUMNS.length} fields, got ${SUMMARY_COLUMNS.length + 1}`)],
+    [
+      'an extra field on row 10',
+      'curves',
+      (l) => l.map((x, i) => (i === 10 ? `${x},extra` : x)),
+      /curves\.csv:11: expected 7 fields, got 8/,
+    ],
+    [
+      'a missing field on row 10',
+      'curves',
+      (l) => l.map((x, i) => (i === 10 ? x.slice(0, x.lastIndexOf(',')) : x)),
+      /curves\.csv:11: expected 7 fields, got 6/,
+    ],
+    [
+      'a stray quote inside a field on line 6',
+      'curves',
+      (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',1"') : x)),
+      /curves\.csv:6: Invalid Opening Quote/,
+    ],
+    [
+      'a stray quote opening a field on line 6',
+      'curves',
+      (l) => l.map((x, i) => (i === 5 ? x.replace(',', ',"') : x)),
+      /curves\.csv:6: a quote opened .* is never closed/,
+    ],
+    [
+      'a changed header',
+      'curves',
+      (l) => [l[0].replace('val_bpc', 'valid_bpc'), ...l.slice(1)],
+      /curves\.csv:1: the header is not the one this tool writes \(missing val_bpc; unknown valid_bpc\)/,
+    ],
+    [
+      'columns in another order',
+      'summary',
+      (l) => [l[0].replace('run_id,hidden_size', 'hidden_size,run_id'), ...l.slice(1)],
+      /summary\.csv:1: the header is not the one this tool writes \(columns in another order\)/,
+    ],
+    [
+      'an extra field on summary row 1',
+      'summary',
+      (l) => l.map((x, i) => (i === 1 ? `${x},x` : x)),
+      new RegExp(`summary\\.csv:2: expected ${SUMMARY_COLUMNS.length} fields, got ${SUMMARY_COLUMNS.length + 1}`),
+    ],
   ];
 
   test.each(cases)('%s', async (label, table, edit, message) => {
@@ -156,7 +204,10 @@ describe('a torn last record is the only thing dropped', () => {
         const sweep = readTable(d, 'samples');
         const report = reportParseCsv(cut, 'samples.csv', TABLES.samples.columns);
         expect(sweep.rows, `cut at ${at}`).toHaveLength(Math.max(0, whole));
-        expect(report.records.map((r) => r.values), `cut at ${at}`).toEqual(sweep.rows);
+        expect(
+          report.records.map((r) => r.values),
+          `cut at ${at}`,
+        ).toEqual(sweep.rows);
         expect(sweep.tornBytes, `cut at ${at}`).toBe(whole < 0 ? at : at - ends[whole]);
         expect(report.tornBytes, `cut at ${at}`).toBe(sweep.tornBytes);
         expect(report.notes.length, `cut at ${at}`).toBe(at === ends[Math.max(0, whole)] ? 0 : 1);
@@ -170,13 +221,17 @@ describe('a torn last record is the only thing dropped', () => {
     const text = readFileSync(join(base, 'summary.csv'), 'utf8');
     const lines = text.split('\n');
     const blank = [...lines.slice(0, 2), '', ...lines.slice(2)].join('\n');
-    expect(parseSummary(blank, 'summary.csv').rows.map((r) => r.runId)).toEqual(rowsOf(base, 'summary').map((r) => r.run_id));
+    expect(parseSummary(blank, 'summary.csv').rows.map((r) => r.runId)).toEqual(
+      rowsOf(base, 'summary').map((r) => r.run_id),
+    );
   });
 
   test('a table is never rewritten with fewer rows than it held, less those deliberately dropped', () => {
     const d = tempDir('charlab-tables-rw-');
     try {
-      expect(() => writeTable(d, 'samples', SAMPLES.slice(0, 1), { held: 3, dropped: 1 })).toThrow(/refusing to rewrite .*samples\.csv with 1 rows; it held 3/);
+      expect(() => writeTable(d, 'samples', SAMPLES.slice(0, 1), { held: 3, dropped: 1 })).toThrow(
+        /refusing to rewrite .*samples\.csv with 1 rows; it held 3/,
+      );
       expect(() => readTable(d, 'samples')).not.toThrow();
       expect(readTable(d, 'samples').rows).toEqual([]); // nothing was written
       writeTable(d, 'samples', SAMPLES.slice(0, 2), { held: 3, dropped: 1 });
@@ -184,5 +239,23 @@ describe('a torn last record is the only thing dropped', () => {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('an earlier layout of summary.csv, upgraded', () => {
+  test("a column added since is filled: a knob's with its default (what the runs used), as a fresh sweep writes it", () => {
+    const d = tempDir('charlab-tables-upgrade-');
+    const today = readTable(base, 'summary').rows;
+    const before = SUMMARY_COLUMNS_AFTER_ISSUE21[0];
+    expect(before).not.toContain('forget_bias');
+    writeFileSync(
+      join(d, 'summary.csv'),
+      `${[before.join(','), ...today.map((r) => before.map((c) => r[c]).join(','))].join('\n')}\n`,
+    );
+    expect(readTable(d, 'summary').rows[0].forget_bias).toBe(''); // read as the default: empty
+    expect(upgradeTable(d, 'summary')).toBe(true);
+    expect(readFileSync(join(d, 'summary.csv'), 'utf8').split('\n')[0]).toBe(SUMMARY_COLUMNS.join(','));
+    expect(readTable(d, 'summary').rows).toEqual(today);
+    expect(upgradeTable(d, 'summary')).toBe(false); // today's layout: left alone
   });
 });

@@ -8,14 +8,16 @@ import { describe, expect, test } from 'vitest';
 import { removeTempDirs, runCli, tempDir } from './helpers/cli.js';
 
 describe('temp folders', () => {
-  test('the tests and the processes they start use the run\'s private temp folder', async () => {
+  test("the tests and the processes they start use the run's private temp folder", async () => {
     const root = process.env.CHARLAB_TEST_TMP_ROOT;
     expect(root).toBeTruthy();
     expect(tmpdir()).toBe(root);
     const r = await runCli(['--version'], { env: {} });
     expect(r.code).toBe(0);
     const child = await import('node:child_process');
-    const out = child.execFileSync(process.execPath, ['-e', 'process.stdout.write(require("os").tmpdir())'], { encoding: 'utf8' });
+    const out = child.execFileSync(process.execPath, ['-e', 'process.stdout.write(require("os").tmpdir())'], {
+      encoding: 'utf8',
+    });
     expect(out).toBe(root);
   });
 

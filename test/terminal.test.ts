@@ -22,14 +22,25 @@ describe('escaping for the terminal', () => {
   });
 
   test('the ranked table escapes what a hand-edited summary.csv holds', () => {
-    const out = rankedTable([{ run_id: 'h8\x1b]0;pwned\x07', status: 'done', val_bpc: '2.5', markov_val_bpc: '', chars_per_s: '100' }]);
+    const out = rankedTable([
+      { run_id: 'h8\x1b]0;pwned\x07', status: 'done', val_bpc: '2.5', markov_val_bpc: '', chars_per_s: '100' },
+    ]);
     expect(out).not.toMatch(/[\x1b\x07]/);
     expect(out).toContain('h8\\x1b]0;pwned\\x07');
     expect(out).toContain('not measured');
   });
 
   test('--json rows: numbers as numbers, empty cells as null, text as text', () => {
-    expect(jsonRow({ run_id: 'h8-u8-c5-lr0.1-s1', hidden_size: '8', learning_rate: '0.1', val_bpc: '', status: 'done', error: '' })).toEqual({
+    expect(
+      jsonRow({
+        run_id: 'h8-u8-c5-lr0.1-s1',
+        hidden_size: '8',
+        learning_rate: '0.1',
+        val_bpc: '',
+        status: 'done',
+        error: '',
+      }),
+    ).toEqual({
       run_id: 'h8-u8-c5-lr0.1-s1',
       hidden_size: 8,
       learning_rate: 0.1,
@@ -71,7 +82,7 @@ describe('the sweep clock', () => {
     expect(c.etaSeconds(20_000)).toBeCloseTo(3600 / (1400 / 20), 6);
   });
 
-  test('a run resumed from its checkpoint, or continued from a rung: only this session\'s characters count toward the rate', () => {
+  test("a run resumed from its checkpoint, or continued from a rung: only this session's characters count toward the rate", () => {
     const c = new SweepClock();
     c.start({ tasks: 2, done: 0, work: 1000 + 600 }, 0);
     c.runStart('resumed', 1, 1000, 0); // the sweep does not know the resume point; the worker's first report does
@@ -97,7 +108,19 @@ describe('the CLI on a hostile corpus', () => {
   });
 
   test('train prints escaped samples', async () => {
-    const r = await runCli(['train', '--corpus', join(dir, 'hostile.txt'), '--hidden', '8', '--chars', '3000', '--backend', 'reference', '--sample-length', '400']);
+    const r = await runCli([
+      'train',
+      '--corpus',
+      join(dir, 'hostile.txt'),
+      '--hidden',
+      '8',
+      '--chars',
+      '3000',
+      '--backend',
+      'reference',
+      '--sample-length',
+      '400',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/[\x1b\x9b\x07\r\u202e]/);
     expect(r.stdout).toMatch(/\\x1b|\\u202e|\\x9b|\\x07|\\x0d/);
@@ -105,8 +128,15 @@ describe('the CLI on a hostile corpus', () => {
 
   test('sweep … | head: a closed stdout stops the printing, not the sweep; the CSV keeps the raw text', async () => {
     const exp = writeExperiment(dir, {
-      name: 'pipe', corpus: 'hostile.txt', backend: 'reference', budget: { chars: 3000 }, seeds: [1, 2],
-      grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] }, evaluation: { every: 0, chars: 100 }, samples: { length: 300 }, workers: 1,
+      name: 'pipe',
+      corpus: 'hostile.txt',
+      backend: 'reference',
+      budget: { chars: 3000 },
+      seeds: [1, 2],
+      grid: { hiddenSize: [8], unroll: [8], clip: [5], learningRate: [0.1] },
+      evaluation: { every: 0, chars: 100 },
+      samples: { length: 300 },
+      workers: 1,
     });
     const out = join(dir, 'pipe-out');
     // Both streams into a pipe whose reader goes away at once (as `2>&1 | head -c 0` would).
@@ -115,7 +145,7 @@ describe('the CLI on a hostile corpus', () => {
     child.stderr.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(0);
-    const rows = parse(readFileSync(join(out, 'summary.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(readFileSync(join(out, 'summary.csv')), { columns: true });
     expect(rows.map((r) => r.status)).toEqual(['done', 'done']);
     const samples = readFileSync(join(out, 'samples.csv'), 'utf8');
     expect(samples).toMatch(/\x1b|\u202e/); // files keep the text as it is

@@ -8,15 +8,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseExperiment } from '../src/sweep/load.js';
-import { configId } from '../src/sweep/knobs.js';
+import { parseExperiment } from '../src/results/experimentFile.js';
+import { configId } from '../src/results/knobs.js';
 import { fitParzen, logPdfParzen, type Dim } from '../src/sweep/search/parzen.js';
 import { randomConfigs } from '../src/sweep/search/random.js';
 import type { Observed } from '../src/sweep/search/staged.js';
 import { tpeRounds, tpeSearch } from '../src/sweep/search/tpeRounds.js';
-import type { Experiment, TpeSearch } from '../src/sweep/schema.js';
+import type { Experiment, TpeSearch } from '../src/results/schema.js';
 import { erfc, logNormalMass, normalCdf, normalQuantile } from '../src/util/normal.js';
-import { HAVE_CORPORA, runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
+import { runCli, smallCorpus, startCli, tempDir, writeExperiment } from './helpers/cli.js';
 import { tableRows, waitFor } from './helpers/staged.js';
 
 describe('normal distribution', () => {
@@ -52,9 +52,29 @@ describe('Parzen estimators as Optuna builds them', () => {
   // patched in (_truncnorm.logpdf minus np.log(scale)); integers and choices never used it. The tolerance is
   // our erfc's (1.2e-7 relative).
   const cases: Array<{ what: string; dim: Dim; obs: number[]; x: number[]; sigmas?: number[]; logPdf: number[] }> = [
-    { what: 'uniform [0, 1]', dim: { kind: 'numeric', low: 0, high: 1, step: null }, obs: [0.2, 0.5, 0.9], x: [0.1, 0.5, 0.77], sigmas: [0.3, 0.3, 0.4, 1], logPdf: [-0.1370023279472804, 0.14587198730915762, -0.02726290549640431] },
-    { what: 'integers 1..10', dim: { kind: 'numeric', low: 0.5, high: 10.5, step: 1 }, obs: [2, 3, 9], x: [1, 5, 9], sigmas: [2, 2.5, 3.5, 10], logPdf: [-2.14030380594893, -2.261811171960624, -2.6516029327686286] },
-    { what: 'three choices', dim: { kind: 'categorical', size: 3 }, obs: [0, 2, 2], x: [0, 1, 2], logPdf: [-1.0986122886681098, -1.6582280766035324, -0.7419373447293772] },
+    {
+      what: 'uniform [0, 1]',
+      dim: { kind: 'numeric', low: 0, high: 1, step: null },
+      obs: [0.2, 0.5, 0.9],
+      x: [0.1, 0.5, 0.77],
+      sigmas: [0.3, 0.3, 0.4, 1],
+      logPdf: [-0.1370023279472804, 0.14587198730915762, -0.02726290549640431],
+    },
+    {
+      what: 'integers 1..10',
+      dim: { kind: 'numeric', low: 0.5, high: 10.5, step: 1 },
+      obs: [2, 3, 9],
+      x: [1, 5, 9],
+      sigmas: [2, 2.5, 3.5, 10],
+      logPdf: [-2.14030380594893, -2.261811171960624, -2.6516029327686286],
+    },
+    {
+      what: 'three choices',
+      dim: { kind: 'categorical', size: 3 },
+      obs: [0, 2, 2],
+      x: [0, 1, 2],
+      logPdf: [-1.0986122886681098, -1.6582280766035324, -0.7419373447293772],
+    },
     {
       what: 'log-uniform [0.01, 1] (in ln)',
       dim: { kind: 'numeric', low: Math.log(0.01), high: Math.log(1), step: null },
@@ -70,7 +90,7 @@ describe('Parzen estimators as Optuna builds them', () => {
     x.forEach((xi, i) => expect(logPdfParzen(p, xi)).toBeCloseTo(logPdf[i], 6));
   });
 
-  test('past 25 observations the older ones weigh less (Optuna\'s default_weights ramp)', () => {
+  test("past 25 observations the older ones weigh less (Optuna's default_weights ramp)", () => {
     const obs = Array.from({ length: 30 }, (_, i) => 0.01 + (i * 0.98) / 29);
     const p = fitParzen({ kind: 'numeric', low: 0, high: 1, step: null }, obs);
     expect(p.weights[0]).toBeCloseTo(0.0011661807580174927, 12);
@@ -87,12 +107,37 @@ const SPACE = {
   clip: { uniform: [1, 10] as [number, number] },
   lrDecay: { uniform: [0.5, 1] as [number, number] },
 };
-type Planted = { learningRate: number; hiddenSize: number; unroll: number; clip: number; lrDecay: number; seed: number };
+type Planted = {
+  learningRate: number;
+  hiddenSize: number;
+  unroll: number;
+  clip: number;
+  lrDecay: number;
+  seed: number;
+};
 const planted = (r: Planted) =>
-  Math.log(r.learningRate / 0.03) ** 2 + 0.5 * Math.log(r.hiddenSize / 100) ** 2 + (r.unroll === 16 ? 0 : 0.3) + ((r.clip - 5) / 3) ** 2 + ((r.lrDecay - 0.9) / 0.2) ** 2 + 0.01 * r.seed;
+  Math.log(r.learningRate / 0.03) ** 2 +
+  0.5 * Math.log(r.hiddenSize / 100) ** 2 +
+  (r.unroll === 16 ? 0 : 0.3) +
+  ((r.clip - 5) / 3) ** 2 +
+  ((r.lrDecay - 0.9) / 0.2) ** 2 +
+  0.01 * r.seed;
 
-function tpeExperiment(seed: number, samples = 40, round = 1): Pick<Experiment, 'grid' | 'seeds' | 'budget'> & { search: TpeSearch } {
-  const e = parseExperiment({ name: 't', corpus: 'x.txt', budget: { chars: 1000 }, seeds: [1, 2], search: { method: 'tpe', samples, seed, startup: 10, round, space: SPACE } }, 'tpe.json');
+function tpeExperiment(
+  seed: number,
+  samples = 40,
+  round = 1,
+): Pick<Experiment, 'grid' | 'seeds' | 'budget'> & { search: TpeSearch } {
+  const e = parseExperiment(
+    {
+      name: 't',
+      corpus: 'x.txt',
+      budget: { chars: 1000 },
+      seeds: [1, 2],
+      search: { method: 'tpe', samples, seed, startup: 10, round, space: SPACE },
+    },
+    'tpe.json',
+  );
   return e as Experiment & { search: TpeSearch };
 }
 
@@ -100,14 +145,21 @@ function tpeExperiment(seed: number, samples = 40, round = 1): Pick<Experiment, 
  * Plays a TPE sweep against the planted objective, answering each stage's trainings in the order
  * `order` gives: the configurations in plan order with their mean score over the two seeds.
  */
-function play(exp: ReturnType<typeof tpeExperiment>, order: <T>(xs: T[]) => T[] = (xs) => xs): Array<{ id: string; score: number }> {
+function play(
+  exp: ReturnType<typeof tpeExperiment>,
+  order: <T>(xs: T[]) => T[] = (xs) => xs,
+): Array<{ id: string; score: number }> {
   const search = tpeSearch(exp);
   const seen = new Map<string, number>();
-  const observed: Observed = (id, budget) => (budget === 1000 && seen.has(id) ? { status: 'done', valBpc: seen.get(id)! } : undefined);
+  const observed: Observed = (id, budget) =>
+    budget === 1000 && seen.has(id) ? { status: 'done', valBpc: seen.get(id)! } : undefined;
   for (let plan = search.plan(observed); plan.stage.length > 0; plan = search.plan(observed)) {
-    for (const { run } of order(plan.stage)) seen.set(run.id, planted(run as unknown as Planted));
+    for (const { run } of order(plan.stage)) seen.set(run.id, planted(run));
   }
-  const configs = search.plan(observed).runs.filter((r) => r.seed === 1).map((r) => configId(r));
+  const configs = search
+    .plan(observed)
+    .runs.filter((r) => r.seed === 1)
+    .map((r) => configId(r));
   return configs.map((id) => ({ id, score: (seen.get(`${id}-s1`)! + seen.get(`${id}-s2`)!) / 2 }));
 }
 
@@ -115,12 +167,12 @@ describe('TPE suggestions', () => {
   const score = (exp: ReturnType<typeof tpeExperiment>) => play(exp).map((c) => c.score);
   const ids = (exp: ReturnType<typeof tpeExperiment>, order?: <T>(xs: T[]) => T[]) => play(exp, order).map((c) => c.id);
 
-  test('for a planted objective, TPE\'s best of 40 is at least random search\'s best of 40 for most sampler seeds, its median far better', () => {
+  test("for a planted objective, TPE's best of 40 is at least random search's best of 40 for most sampler seeds, its median far better", () => {
     const seeds = [1, 2, 3, 4, 5, 6, 7];
     const tpe = seeds.map((s) => Math.min(...score(tpeExperiment(s))));
     const random = seeds.map((s) => {
       const configs = randomConfigs({ grid: {}, search: { method: 'random', samples: 40, seed: s, space: SPACE } });
-      return Math.min(...configs.map((c) => (planted({ ...c, seed: 1 } as Planted) + planted({ ...c, seed: 2 } as Planted)) / 2));
+      return Math.min(...configs.map((c) => (planted({ ...c, seed: 1 }) + planted({ ...c, seed: 2 })) / 2));
     });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     expect(median(tpe)).toBeLessThan(0.6 * median(random));
@@ -128,9 +180,11 @@ describe('TPE suggestions', () => {
     expect(tpe.filter((t, i) => t <= random[i]).length).toBeGreaterThanOrEqual(5);
   });
 
-  test('the startup round is random search\'s first draws of the same seed', () => {
+  test("the startup round is random search's first draws of the same seed", () => {
     const startup = ids(tpeExperiment(4)).slice(0, 10);
-    const random = randomConfigs({ grid: {}, search: { method: 'random', samples: 10, seed: 4, space: SPACE } }).map(configId);
+    const random = randomConfigs({ grid: {}, search: { method: 'random', samples: 10, seed: 4, space: SPACE } }).map(
+      configId,
+    );
     expect(startup).toEqual(random);
   });
 
@@ -154,7 +208,7 @@ describe('TPE suggestions', () => {
 
 const table = tableRows;
 
-describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
+describe('TPE sweeps', () => {
   let dir: string;
   let reference: string;
   // 7 configurations (3 at random, then rounds of 2) × 2 seeds on the reference backend, 2,400 characters each.
@@ -165,7 +219,14 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     budget: { chars: 2400 },
     seeds: [1, 2],
     grid: { unroll: [8] },
-    search: { method: 'tpe', samples: 7, seed: 3, startup: 3, round: 2, space: { hiddenSize: { logIntRange: [4, 16] }, learningRate: { logUniform: [0.01, 0.3] } } },
+    search: {
+      method: 'tpe',
+      samples: 7,
+      seed: 3,
+      startup: 3,
+      round: 2,
+      space: { hiddenSize: { logIntRange: [4, 16] }, learningRate: { logUniform: [0.01, 0.3] } },
+    },
     curves: { every: 800 },
     evaluation: { every: 1200, chars: 300 },
     samples: { every: 0, length: 20 },
@@ -193,7 +254,8 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     const out = join(dir, 'w2');
     const res = await runCli(['sweep', writeExperiment(dir, EXP, 'w2.json'), '--out', out, '--workers', '2']);
     expect(res.code, res.stderr).toBe(0);
-    for (const file of ['summary.csv', 'curves.csv', 'samples.csv']) expect(table(out, file), file).toEqual(table(reference, file));
+    for (const file of ['summary.csv', 'curves.csv', 'samples.csv'])
+      expect(table(out, file), file).toEqual(table(reference, file));
   });
 
   test('kill -9 mid-sweep (after the startup round), then the same command: the same suggestions and tables', async () => {
@@ -208,7 +270,8 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     expect(rows()).toBeLessThan(14);
     const again = await runCli(['sweep', exp, '--out', out]);
     expect(again.code, again.stderr).toBe(0);
-    for (const file of ['summary.csv', 'curves.csv', 'samples.csv']) expect(table(out, file), file).toEqual(table(reference, file));
+    for (const file of ['summary.csv', 'curves.csv', 'samples.csv'])
+      expect(table(out, file), file).toEqual(table(reference, file));
     const nothing = await runCli(['sweep', exp, '--out', out]);
     expect(nothing.stderr).toMatch(/nothing to do/);
   });
@@ -216,7 +279,10 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
   test('the report lists every run (none missing) and says how the configurations were chosen', async () => {
     const res = await runCli(['report', reference, '--json']);
     expect(res.code, res.stderr).toBe(0);
-    const j = JSON.parse(res.stdout) as { counts: { expected: number; done: number; missing: number }; facts: { search: string } };
+    const j = JSON.parse(res.stdout) as {
+      counts: { expected: number; done: number; missing: number };
+      facts: { search: string };
+    };
     expect(j.counts).toMatchObject({ expected: 14, done: 14, missing: 0 });
     expect(j.facts.search).toMatch(/^tpe: 7 samples \(3 at random, then rounds of 2\), sampler seed 3/);
   });
@@ -225,7 +291,9 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
     const exp = writeExperiment(dir, { ...EXP, corpus: 'missing.txt' }, 'plan.json');
     const text = await runCli(['sweep', exp, '--plan']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stderr).toMatch(/TPE: 7 configurations × 2 seed\(s\) to the full budget \(33,600 training characters\), in 3 rounds/);
+    expect(text.stderr).toMatch(
+      /TPE: 7 configurations × 2 seed\(s\) to the full budget \(33,600 training characters\), in 3 rounds/,
+    );
     const json = await runCli(['sweep', exp, '--plan', '--json']);
     const plan = JSON.parse(json.stdout) as { runs: unknown[]; tpe: { rounds: number; trainChars: number } };
     expect(plan.runs).toHaveLength(6);
@@ -234,7 +302,16 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
 
   test('a space whose largest corner cannot be held is refused before training, naming search.space, though the first round is small', async () => {
     // Seed 1 draws hidden 4 for the one startup configuration (sweep --plan lists h4-u8-c5-lr0.0139).
-    const exp = { ...EXP, backend: 'wasm', search: { ...EXP.search, seed: 1, startup: 1, space: { ...EXP.search.space, hiddenSize: { choice: [4, 60000] } } } };
+    const exp = {
+      ...EXP,
+      backend: 'wasm',
+      search: {
+        ...EXP.search,
+        seed: 1,
+        startup: 1,
+        space: { ...EXP.search.space, hiddenSize: { choice: [4, 60000] } },
+      },
+    };
     const out = join(dir, 'huge');
     const res = await runCli(['sweep', writeExperiment(dir, exp, 'huge.json'), '--out', out]);
     expect(res.code, res.stderr).toBe(2);
@@ -245,7 +322,11 @@ describe.skipIf(!HAVE_CORPORA)('TPE sweeps', () => {
   test.each([
     ['startup above samples', { startup: 9 }, /search\.startup: expected at most search\.samples \(7\)/],
     ['a round of 0', { round: 0 }, /search\.round: expected a positive integer/],
-    ['a knob in both the grid and the space', { space: { unroll: { choice: [8, 16] } } }, /grid\.unroll: expected unroll in one place only/],
+    [
+      'a knob in both the grid and the space',
+      { space: { unroll: { choice: [8, 16] } } },
+      /grid\.unroll: expected unroll in one place only/,
+    ],
     ['no space', { space: undefined }, /search\.space: expected/],
   ])('refused with exit 2 naming the key: %s', async (_what, change, message) => {
     const exp = { ...EXP, search: { ...EXP.search, ...change } };

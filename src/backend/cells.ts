@@ -24,9 +24,33 @@ export interface CellEntry {
 
 export const CELL_ENTRIES: Record<CellName, CellEntry> = {
   /** min-char-rnn's: h' = tanh(Wxh·x + bh + Whh·h). */
-  rnn: { kind: 'rnn', nGates: 1, inputWeight: 'Wxh', recurrentWeight: 'Whh', inputBias: 'bh', hiddenBias: null, hasCellState: false },
+  rnn: {
+    kind: 'rnn',
+    nGates: 1,
+    inputWeight: 'Wxh',
+    recurrentWeight: 'Whh',
+    inputBias: 'bh',
+    hiddenBias: null,
+    hasCellState: false,
+  },
   /** PyTorch's GRU: gates r, z, n; bx with the input part, bh inside r ⊙ (·). */
-  gru: { kind: 'gru', nGates: 3, inputWeight: 'Wx', recurrentWeight: 'Wh', inputBias: 'bx', hiddenBias: 'bh', hasCellState: false },
+  gru: {
+    kind: 'gru',
+    nGates: 3,
+    inputWeight: 'Wx',
+    recurrentWeight: 'Wh',
+    inputBias: 'bx',
+    hiddenBias: 'bh',
+    hasCellState: false,
+  },
   /** PyTorch's LSTM: gates i, f, g, o; one bias b (b_ih + b_hh). */
-  lstm: { kind: 'lstm', nGates: 4, inputWeight: 'Wx', recurrentWeight: 'Wh', inputBias: 'b', hiddenBias: null, hasCellState: true },
+  lstm: {
+    kind: 'lstm',
+    nGates: 4,
+    inputWeight: 'Wx',
+    recurrentWeight: 'Wh',
+    inputBias: 'b',
+    hiddenBias: null,
+    hasCellState: true,
+  },
 };

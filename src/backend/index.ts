@@ -36,7 +36,8 @@ export function isBackend(name: string): name is Backend {
 export function resolveBackend(choice: BackendChoice): Backend {
   const native = nativeStatus();
   if (choice === 'auto') return native.available ? 'native' : 'wasm';
-  if (choice === 'native' && !native.available) throw new Error(`the native backend is not available: ${native.reason}; use --backend wasm (or auto)`);
+  if (choice === 'native' && !native.available)
+    throw new Error(`the native backend is not available: ${native.reason}; use --backend wasm (or auto)`);
   return choice;
 }
 
@@ -62,13 +63,20 @@ export function checkServes(backend: BackendChoice, config: RnnConfig): void {
 }
 
 /** A model of the given backend, starting from `params` (default: the initialisation of src/model/spec.ts). */
-export function createModel(choice: BackendChoice, config: RnnConfig, params?: Tensors, opts: ModelOptions = {}): CharModel {
+export function createModel(
+  choice: BackendChoice,
+  config: RnnConfig,
+  params?: Tensors,
+  opts: ModelOptions = {},
+): CharModel {
   const backend = resolveBackend(choice);
   switch (backend) {
     case 'native':
       return new KernelModel(config, params, new NativeKernels({ threads: opts.threads, isa: opts.isa }));
     case 'wasm':
-      return isMinCharRnn(config) ? new MinCharRnnWasm(config, params) : new KernelModel(config, params, new WasmKernels());
+      return isMinCharRnn(config)
+        ? new MinCharRnnWasm(config, params)
+        : new KernelModel(config, params, new WasmKernels());
     case 'reference':
       return new ReferenceModel(config, params);
     default: {

@@ -21,21 +21,47 @@
  * order, so all backends drop the same units. Decoupled weight decay is the optimizer kernels'
  * `decay` factor, passed for the runs of weight matrices of the parameter region (not the biases).
  */
-import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from '../model/checks.js';
+import {
+  checkEvalRange,
+  checkHidden,
+  checkModelConfig,
+  checkSample,
+  checkStarts,
+  checkTensors,
+} from '../model/checks.js';
 import { initTensors, layerTensorName, modelTensors } from '../model/spec.js';
 import { CELLS } from '../model/cells/index.js';
-import { withDefaults, type CharModel, type EvalResult, type FullConfig, type LossAndGradients } from '../model/types.js';
+import {
+  withDefaults,
+  type CharModel,
+  type EvalResult,
+  type FullConfig,
+  type LossAndGradients,
+} from '../model/types.js';
 import type { ModelState, RnnConfig, Starts, Tensors } from '../model/types.js';
 import { makeSavableRng, sampleIndex, type Rng, type RngState } from '../util/rng.js';
 import { CELL_ENTRIES, type CellEntry } from './cells.js';
-import { OPTIMIZER_SLOTS as SLOTS, RNG_STATE_INTS, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
+import {
+  OPTIMIZER_SLOTS as SLOTS,
+  RNG_STATE_INTS,
+  type Kernels,
+  type Mat,
+  type OptimizerStep,
+  type Packed,
+} from './kernels.js';
 import { TensorLayout } from './layout.js';
-import { allocLayerWeights, allocWorkspace, EVAL_BLOCK, packLayerWeights, type LayerWeights, type Workspace } from './workspace.js';
+import {
+  allocLayerWeights,
+  allocWorkspace,
+  EVAL_BLOCK,
+  packLayerWeights,
+  type LayerWeights,
+  type Workspace,
+} from './workspace.js';
 
 const OPT_EPS = 1e-8;
 const RMSPROP_DECAY = 0.95;
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
 
 export class KernelModel implements CharModel {
   readonly config: FullConfig;
@@ -69,7 +95,11 @@ export class KernelModel implements CharModel {
     this.lr = c.learningRate;
     const params = initial ?? initTensors(c);
     const tensors = modelTensors(c);
-    checkTensors('parameter', params, tensors.map((t) => [t.fullName, t.rows * t.cols]));
+    checkTensors(
+      'parameter',
+      params,
+      tensors.map((t) => [t.fullName, t.rows * t.cols]),
+    );
     this.cell = CELL_ENTRIES[c.cell];
     [this.L, this.H, this.V] = [c.layers, c.hiddenSize, c.vocabSize];
     this.layout = new TensorLayout(tensors, this.H, this.cell.nGates, this.cell.inputWeight, k.align);
@@ -83,7 +113,14 @@ export class KernelModel implements CharModel {
     this.carryC = Array.from({ length: this.L }, () => (this.cell.hasCellState ? k.alloc(c.batch, this.H) : null));
     this.dropoutRng = k.allocI32(RNG_STATE_INTS);
     this.writeRng(makeSavableRng(`dropout:${c.seed}`).state()); // the reference's generator, as it starts
-    const shape = { L: this.L, H: this.H, V: this.V, dropout: c.dropout, inputDropout: c.inputDropout, outputDropout: c.outputDropout };
+    const shape = {
+      L: this.L,
+      H: this.H,
+      V: this.V,
+      dropout: c.dropout,
+      inputDropout: c.inputDropout,
+      outputDropout: c.outputDropout,
+    };
     this.train = allocWorkspace(k, this.cell, shape, c.unroll, c.batch, true);
     this.infer = allocWorkspace(k, this.cell, shape, EVAL_BLOCK, 1, false);
     this.layout.write(k, this.P, params);
@@ -131,10 +168,12 @@ export class KernelModel implements CharModel {
       const buf = ws.layers[l];
       const Z = k.rowsOf(buf.Z, 0, n);
       const bias = this.tensor(P, this.cell.inputBias, l);
-      if (l === 0) k.gatherRows(Z, ws.ids, this.tensor(P, this.cell.inputWeight, 0), bias, ws.inputMask ?? undefined); // Z = W_xᵀ[x]·m + b
+      if (l === 0)
+        k.gatherRows(Z, ws.ids, this.tensor(P, this.cell.inputWeight, 0), bias, ws.inputMask ?? undefined); // Z = W_xᵀ[x]·m + b
       else k.gemmPacked(Z, this.inputOf(ws, l, n), this.weights[l].WxF!, { bias }); //          Z = h_below·W_xᵀ + b
       k.cellForward(this.cell.kind, len, ws.B, buf, this.weights[l].WhF, this.weights[l].bh);
-      if (ws.dropout && l < this.L - 1) this.applyMask(k.rowsOf(buf.hs, ws.B, n), ws.dropout[l].mask, k.rowsOf(ws.dropout[l].dropped, 0, n));
+      if (ws.dropout && l < this.L - 1)
+        this.applyMask(k.rowsOf(buf.hs, ws.B, n), ws.dropout[l].mask, k.rowsOf(ws.dropout[l].dropped, 0, n));
     }
     const top = this.topOf(ws, n);
     if (ws.outputDropout) this.applyMask(k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n), ws.outputDropout.mask, top);
@@ -143,7 +182,9 @@ export class KernelModel implements CharModel {
 
   /** The output layer's input over n rows: the top layer's h, or its masked copy when training with output dropout. */
   private topOf(ws: Workspace, n: number): Mat {
-    return ws.outputDropout ? this.k.rowsOf(ws.outputDropout.dropped, 0, n) : this.k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
+    return ws.outputDropout
+      ? this.k.rowsOf(ws.outputDropout.dropped, 0, n)
+      : this.k.rowsOf(ws.layers[this.L - 1].hs, ws.B, n);
   }
 
   /** The input of layer l > 0 over n rows: h of the layer below, through the dropout mask when training with dropout. */
@@ -166,7 +207,9 @@ export class KernelModel implements CharModel {
     const { k, train: ws, config: c, H, dropoutRng: rng } = this;
     const n = len * ws.B;
     if (ws.dropout?.length === 1) k.dropoutMask(ws.dropout[0].mask, n, H, c.dropout, rng);
-    else if (ws.dropout) for (let t = 0; t < len; t++) for (const d of ws.dropout) k.dropoutMask(k.rowsOf(d.mask, t * ws.B, ws.B), ws.B, H, c.dropout, rng);
+    else if (ws.dropout)
+      for (let t = 0; t < len; t++)
+        for (const d of ws.dropout) k.dropoutMask(k.rowsOf(d.mask, t * ws.B, ws.B), ws.B, H, c.dropout, rng);
     if (ws.inputMask) k.dropoutMask(ws.inputMask, 1, n, c.inputDropout, rng);
     if (ws.outputDropout) k.dropoutMask(ws.outputDropout.mask, n, H, c.outputDropout, rng);
   }
@@ -174,7 +217,8 @@ export class KernelModel implements CharModel {
   private writeRng(s: RngState): void {
     const v = [...s.S, s.i, s.j];
     const byte = (x: number) => Number.isInteger(x) && x >= 0 && x <= 255;
-    if (s.S.length !== 256 || !v.every(byte)) throw new RangeError('dropout generator state: expected S[256], i and j, each an integer 0..255');
+    if (s.S.length !== 256 || !v.every(byte))
+      throw new RangeError('dropout generator state: expected S[256], i and j, each an integer 0..255');
     this.k.writeI32(this.dropoutRng, v);
   }
 
@@ -185,7 +229,7 @@ export class KernelModel implements CharModel {
 
   /** Loss (the reference's) and raw gradients into G, after forward over len steps of the training workspace. */
   private backward(len: number): number {
-    const { k, G, P, train: ws } = this;
+    const { k, G, train: ws } = this;
     const n = len * ws.B;
     const logits = k.rowsOf(ws.logits, 0, n);
     const nats = k.softmaxXent(logits, ws.targets, 1 / ws.B); // logits ← dy = (p − onehot)/B
@@ -201,7 +245,7 @@ export class KernelModel implements CharModel {
 
   /** Back through layer l: its recurrence, its input projection, and the gradient into the layer below. */
   private layerBackward(l: number, len: number): void {
-    const { k, G, P, train: ws, cell } = this;
+    const { k, G, train: ws, cell } = this;
     const n = len * ws.B;
     const buf = ws.layers[l];
     for (const m of [buf.train!.dh, buf.train!.dc]) if (m) k.view(m).fill(0); // truncated BPTT: nothing from beyond the chunk
@@ -225,7 +269,10 @@ export class KernelModel implements CharModel {
   private stateIn(ws: Workspace, from: number | null): void {
     const { k } = this;
     for (let l = 0; l < this.L; l++) {
-      const pairs: [Mat | null, Mat | null][] = [[this.carryH[l], ws.layers[l].hs], [this.carryC[l], ws.layers[l].cs]];
+      const pairs: [Mat | null, Mat | null][] = [
+        [this.carryH[l], ws.layers[l].hs],
+        [this.carryC[l], ws.layers[l].cs],
+      ];
       for (const [carry, hs] of pairs) {
         if (hs === null || carry === null) continue;
         const src = from === null ? carry : k.rowsOf(carry, from, 1);
@@ -298,7 +345,14 @@ export class KernelModel implements CharModel {
       // decoupled weight decay (src/optim/optimizers.ts withWeightDecay): the weight matrices × (1 − lr·λ) first
       const runs = (m: Mat) => this.layout.runs(m).map((r) => r.mat);
       const [Pr, Gr, Sr] = [this.layout.runs(P), runs(G), slots.map(runs)];
-      Pr.forEach((r, i) => k.optimize(r.mat, Gr[i], Sr.map((x) => x[i]), r.weights ? { ...s, decay: 1 - this.lr * c.weightDecay } : s));
+      Pr.forEach((r, i) =>
+        k.optimize(
+          r.mat,
+          Gr[i],
+          Sr.map((x) => x[i]),
+          r.weights ? { ...s, decay: 1 - this.lr * c.weightDecay } : s,
+        ),
+      );
     } else {
       k.optimize(P, G, slots, s);
     }
@@ -345,7 +399,13 @@ export class KernelModel implements CharModel {
     }
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
+  sample(
+    prime: ArrayLike<number>,
+    n: number,
+    temperature: number,
+    rng: Rng,
+    emit?: (symbol: number) => void,
+  ): Int32Array {
     checkSample(prime, temperature, this.V);
     const ws = this.infer;
     const out = new Int32Array(n);
@@ -396,7 +456,8 @@ export class KernelModel implements CharModel {
   private namedState(): Tensors {
     const out: Tensors = {};
     CELLS[this.config.cell].states.forEach((name, s) => {
-      for (let l = 0; l < this.L; l++) out[layerTensorName(name, l)] = this.k.read(s === 0 ? this.carryH[l] : this.carryC[l]!);
+      for (let l = 0; l < this.L; l++)
+        out[layerTensorName(name, l)] = this.k.read(s === 0 ? this.carryH[l] : this.carryC[l]!);
     });
     return out;
   }
@@ -409,7 +470,11 @@ export class KernelModel implements CharModel {
   }
 
   exportState(): ModelState {
-    const state: ModelState = { params: this.exportParams(), optimizer: this.optimizerState(), hidden: this.namedState() };
+    const state: ModelState = {
+      params: this.exportParams(),
+      optimizer: this.optimizerState(),
+      hidden: this.namedState(),
+    };
     const { dropout, inputDropout, outputDropout } = this.config;
     if (dropout > 0 || inputDropout > 0 || outputDropout > 0) state.rng = { dropout: this.readRng() }; // as the reference: a resume draws the same masks
     return state;
@@ -417,7 +482,11 @@ export class KernelModel implements CharModel {
 
   importState(s: ModelState): void {
     const shapes = (t: Tensors) => Object.entries(t).map(([k, v]) => [k, v.length] as [string, number]);
-    checkTensors('parameter', s.params, this.layout.placements.map((p) => [p.name, p.rows * p.cols]));
+    checkTensors(
+      'parameter',
+      s.params,
+      this.layout.placements.map((p) => [p.name, p.rows * p.cols]),
+    );
     checkTensors('optimizer', s.optimizer, shapes(this.optimizerState()));
     checkTensors('hidden', s.hidden, shapes(this.namedState()));
     const { k } = this;
@@ -428,7 +497,8 @@ export class KernelModel implements CharModel {
     }
     if (this.config.optimizer === 'adam') this.adamStep = s.optimizer.t[0];
     CELLS[this.config.cell].states.forEach((name, si) => {
-      for (let l = 0; l < this.L; l++) k.write(si === 0 ? this.carryH[l] : this.carryC[l]!, s.hidden[layerTensorName(name, l)]);
+      for (let l = 0; l < this.L; l++)
+        k.write(si === 0 ? this.carryH[l] : this.carryC[l]!, s.hidden[layerTensorName(name, l)]);
     });
     if (s.rng?.dropout) this.writeRng(s.rng.dropout);
     this.refreshWeights();

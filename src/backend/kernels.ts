@@ -22,15 +22,9 @@
  *   hs, cs  (T+1)·B × H   block 0 the incoming state, block t+1 the state after step t (cs: LSTM only)
  *   dH  T·B × H     ∂loss/∂h_t from above;  dh, dc  B × H  carried from beyond the chunk to its start
  */
-import type { MemoryView } from './memory.js';
+import type { Mat, MemoryView } from './memory.js';
 
-/** A matrix in kernel memory: rows × cols logical floats, rows `ld` floats apart, at byte `ptr`. */
-export interface Mat {
-  readonly ptr: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly ld: number;
-}
+export type { Mat } from './memory.js';
 
 /** A weight prepared for products: W (of.rows × of.cols) in the form Y = A·Wᵀ ('ABt') or Y = A·W ('AB'). */
 export interface Packed {
@@ -148,7 +142,11 @@ export const RNG_STATE_INTS = 258;
 
 /** dropoutMask's arguments fit. */
 export function checkDropoutMask(out: Mat, rows: number, cols: number, p: number): void {
-  checkShapes('dropoutMask', Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 0 && rows <= out.rows && cols <= out.cols, out);
+  checkShapes(
+    'dropoutMask',
+    Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 0 && rows <= out.rows && cols <= out.cols,
+    out,
+  );
   if (!(p >= 0 && p < 1)) throw new RangeError(`dropoutMask: p must be in [0, 1), got ${p}`);
 }
 
@@ -167,7 +165,9 @@ export function checkGemmPacked(Y: Mat, A: Mat, Bp: Packed, bias?: Mat): { K: nu
 
 /** The optimizer's buffers all have W's shape. */
 export function checkSameShape(op: string, W: Mat, others: Mat[]): void {
-  for (const m of others) if (m.rows !== W.rows || m.ld !== W.ld) throw new RangeError(`${op}: ${m.rows}×${m.ld} against W ${W.rows}×${W.ld}`);
+  for (const m of others)
+    if (m.rows !== W.rows || m.ld !== W.ld)
+      throw new RangeError(`${op}: ${m.rows}×${m.ld} against W ${W.rows}×${W.ld}`);
 }
 
 /** Adam's per-step factors: the step size lr / (1 − β1^t) and √(1 − β2^t). */
@@ -199,7 +199,15 @@ export function checkCellBuffers(kind: CellKind, len: number, B: number, buf: Ce
   const Hp = buf.hs.ld;
   const G = GATES[kind] * Hp;
   const n = len * B;
-  const ok = buf.Z.rows >= n && buf.Z.ld === G && buf.hs.rows >= n + B && (kind !== 'lstm' || (buf.cs !== null && buf.cs.ld === Hp)) && (kind !== 'gru' || (buf.GH !== null && buf.GH.ld === G));
-  if (!ok) throw new RangeError(`${kind} cell: buffers do not fit ${len} steps of ${B} streams (Z ${buf.Z.rows}×${buf.Z.ld}, hs ${buf.hs.rows}×${buf.hs.ld})`);
+  const ok =
+    buf.Z.rows >= n &&
+    buf.Z.ld === G &&
+    buf.hs.rows >= n + B &&
+    (kind !== 'lstm' || (buf.cs !== null && buf.cs.ld === Hp)) &&
+    (kind !== 'gru' || (buf.GH !== null && buf.GH.ld === G));
+  if (!ok)
+    throw new RangeError(
+      `${kind} cell: buffers do not fit ${len} steps of ${B} streams (Z ${buf.Z.rows}×${buf.Z.ld}, hs ${buf.hs.rows}×${buf.hs.ld})`,
+    );
   return Hp;
 }

@@ -47,9 +47,19 @@ export class TensorLayout {
     const Hp = (this.Hp = this.roundUp(H));
     let offset = 0;
     this.placements = tensors.map((t) => {
-      const kind: Kind = t.layer < 0 ? 'plain' : t.cols === 1 ? 'gateVec' : t.layer === 0 && t.name === inputWeight ? 'gatesT' : 'gates';
+      const kind: Kind =
+        t.layer < 0 ? 'plain' : t.cols === 1 ? 'gateVec' : t.layer === 0 && t.name === inputWeight ? 'gatesT' : 'gates';
       const gated = nGates * Hp;
-      const [kRows, kCols] = kind === 'gatesT' ? [t.cols, gated] : kind === 'gates' ? [gated, t.cols] : kind === 'gateVec' ? [1, gated] : t.cols === 1 ? [1, t.rows] : [t.rows, t.cols];
+      const [kRows, kCols] =
+        kind === 'gatesT'
+          ? [t.cols, gated]
+          : kind === 'gates'
+            ? [gated, t.cols]
+            : kind === 'gateVec'
+              ? [1, gated]
+              : t.cols === 1
+                ? [1, t.rows]
+                : [t.rows, t.cols];
       const p = { name: t.fullName, kind, rows: t.rows, cols: t.cols, kRows, kCols, offset };
       offset += kRows * this.roundUp(kCols);
       return p;
@@ -86,7 +96,10 @@ export class TensorLayout {
       if (last && last.weights === weights) last.size += size;
       else out.push({ offset: p.offset, size, weights });
     }
-    return out.map((r) => ({ mat: { ptr: base.ptr + r.offset * 4, rows: 1, cols: r.size, ld: r.size }, weights: r.weights }));
+    return out.map((r) => ({
+      mat: { ptr: base.ptr + r.offset * 4, rows: 1, cols: r.size, ld: r.size },
+      weights: r.weights,
+    }));
   }
 
   /** Kernel index (within the matrix) of reference element [r, c]. */

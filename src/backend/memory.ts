@@ -4,7 +4,14 @@
  * floats, over a buffer the implementation provides and grows (a WebAssembly memory; the native
  * arena). Pointers are byte offsets into that buffer, so they stay valid when it grows; views do not.
  */
-import type { Mat } from './kernels.js';
+
+/** A matrix in kernel memory: rows × cols logical floats, rows `ld` floats apart, at byte `ptr`. */
+export interface Mat {
+  readonly ptr: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly ld: number;
+}
 
 export interface MemoryView {
   /** Row strides are multiples of this many floats (4 for wasm, 16 for native). */
@@ -56,7 +63,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   alloc(rows: number, cols: number): Mat {
-    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 1)) throw new RangeError(`alloc: bad shape ${rows}×${cols}`);
+    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 0 && cols >= 1))
+      throw new RangeError(`alloc: bad shape ${rows}×${cols}`);
     const ld = Math.ceil(cols / this.align) * this.align;
     return { ptr: this.reserve(rows * ld * 4), rows, cols, ld };
   }
@@ -66,7 +74,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   rowsOf(m: Mat, from: number, count: number): Mat {
-    if (from < 0 || count < 0 || from + count > m.rows) throw new RangeError(`rows [${from}, ${from + count}) of a ${m.rows}-row matrix`);
+    if (from < 0 || count < 0 || from + count > m.rows)
+      throw new RangeError(`rows [${from}, ${from + count}) of a ${m.rows}-row matrix`);
     return { ptr: m.ptr + from * m.ld * 4, rows: count, cols: m.cols, ld: m.ld };
   }
 
@@ -75,7 +84,8 @@ export abstract class KernelMemory implements MemoryView {
   }
 
   write(m: Mat, data: ArrayLike<number>): void {
-    if (data.length !== m.rows * m.cols) throw new RangeError(`write: ${data.length} values for a ${m.rows}×${m.cols} matrix`);
+    if (data.length !== m.rows * m.cols)
+      throw new RangeError(`write: ${data.length} values for a ${m.rows}×${m.cols} matrix`);
     const v = this.view(m);
     for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) v[r * m.ld + c] = data[r * m.cols + c];
   }

@@ -16,7 +16,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sampleIndex, type Rng } from '../util/rng.js';
-import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample, checkTensors } from '../model/checks.js';
+import {
+  checkChunk,
+  checkConfig,
+  checkEvalRange,
+  checkHidden,
+  checkParams,
+  checkSample,
+  checkTensors,
+} from '../model/checks.js';
 import { initParams, zerosLike } from '../model/params.js';
 import {
   withDefaults,
@@ -34,7 +42,9 @@ import {
 /** Whether a configuration is exactly min-char-rnn's, the one these kernels serve. */
 export function isMinCharRnn(config: RnnConfig): boolean {
   const c = withDefaults(config);
-  return (['cell', 'layers', 'batch', 'optimizer', 'clipNorm', 'inputDropout', 'outputDropout', 'weightDecay'] as const).every((knob) => c[knob] === MODEL_DEFAULTS[knob]);
+  return (
+    ['cell', 'layers', 'batch', 'optimizer', 'clipNorm', 'inputDropout', 'outputDropout', 'weightDecay'] as const
+  ).every((knob) => c[knob] === MODEL_DEFAULTS[knob]);
 }
 
 /** Where the build puts the kernels; src/backend and dist/backend are both two levels down. */
@@ -90,7 +100,12 @@ export interface Kernels extends Record<BufferName, WasmGlobal> {
  * A fresh instance of the kernels configured for the given shapes, its memory grown to hold
  * every buffer, and the buffers' addresses read from the kernels' exports.
  */
-export function instantiateKernels(hidden: number, vocab: number, unroll: number, idsCapacity: number): { k: Kernels; layout: Layout } {
+export function instantiateKernels(
+  hidden: number,
+  vocab: number,
+  unroll: number,
+  idsCapacity: number,
+): { k: Kernels; layout: Layout } {
   const instance = new WA.Instance(wasmModule(), {});
   const k = instance.exports as unknown as Kernels;
   const end = k.configure(hidden, vocab, unroll, idsCapacity);
@@ -139,7 +154,10 @@ export class MinCharRnnWasm implements CharModel {
 
   constructor(config: RnnConfig, initial?: Tensors) {
     checkConfig(config);
-    if (!isMinCharRnn(config)) throw new RangeError("MinCharRnnWasm serves min-char-rnn's configuration only (cell rnn, 1 layer, batch 1, adagrad, clipNorm 0)");
+    if (!isMinCharRnn(config))
+      throw new RangeError(
+        "MinCharRnnWasm serves min-char-rnn's configuration only (cell rnn, 1 layer, batch 1, adagrad, clipNorm 0)",
+      );
     const params = initial ?? initParams(config);
     this.config = { ...config };
     const H = (this.H = config.hiddenSize);
@@ -238,7 +256,13 @@ export class MinCharRnnWasm implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
+  sample(
+    prime: ArrayLike<number>,
+    n: number,
+    temperature: number,
+    rng: Rng,
+    emit?: (symbol: number) => void,
+  ): Int32Array {
     checkSample(prime, temperature, this.V);
     const V = this.V;
     const out = new Int32Array(n);

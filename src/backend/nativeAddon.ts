@@ -16,22 +16,138 @@ export interface NativeContext {
   grow(bytes: number): ArrayBuffer;
   packedFloats(K: number, N: number): number;
   pack(form: number, N: number, K: number, W: number, ldw: number, Bp: number): void;
-  gemmPacked(M: number, N: number, K: number, A: number, lda: number, Bp: number, ldb: number, C: number, ldc: number, bias: number, acc: number): void;
-  gemmAB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
-  gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
-  gatherRows(n: number, ids: number, table: number, tableRows: number, ld: number, cols: number, bias: number, out: number, scales: number): void;
-  scatterAddRows(n: number, ids: number, src: number, ld: number, cols: number, table: number, tableRows: number, scales: number): void;
+  gemmPacked(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    Bp: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    bias: number,
+    acc: number,
+  ): void;
+  gemmAB(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    acc: number,
+  ): void;
+  gemmAtB(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    acc: number,
+  ): void;
+  gatherRows(
+    n: number,
+    ids: number,
+    table: number,
+    tableRows: number,
+    ld: number,
+    cols: number,
+    bias: number,
+    out: number,
+    scales: number,
+  ): void;
+  scatterAddRows(
+    n: number,
+    ids: number,
+    src: number,
+    ld: number,
+    cols: number,
+    table: number,
+    tableRows: number,
+    scales: number,
+  ): void;
   sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
   softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
   softmaxRow(V: number, y: number, invT: number): void;
   sumSquares(X: number, n: number): number;
   clipValues(G: number, n: number, c: number): void;
-  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number, clip: number, decay: number): void;
-  adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number, clip: number, decay: number): void;
+  adam(
+    W: number,
+    G: number,
+    M: number,
+    V: number,
+    n: number,
+    stepSize: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    bc2sqrt: number,
+    gscale: number,
+    clip: number,
+    decay: number,
+  ): void;
+  adagrad(
+    W: number,
+    G: number,
+    M: number,
+    n: number,
+    lr: number,
+    eps: number,
+    gscale: number,
+    clip: number,
+    decay: number,
+  ): void;
   dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
-  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number, clip: number, decay: number): void;
-  cellForward(kind: number, T: number, B: number, H: number, Hp: number, Z: number, GH: number, WhP: number, bh: number, hs: number, cs: number): void;
-  cellBackward(kind: number, T: number, B: number, H: number, Hp: number, Z: number, GH: number, WhTP: number, ldw: number, hs: number, cs: number, dH: number, dh: number, dc: number, gWh: number): void;
+  rmsprop(
+    W: number,
+    G: number,
+    M: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    gscale: number,
+    clip: number,
+    decay: number,
+  ): void;
+  cellForward(
+    kind: number,
+    T: number,
+    B: number,
+    H: number,
+    Hp: number,
+    Z: number,
+    GH: number,
+    WhP: number,
+    bh: number,
+    hs: number,
+    cs: number,
+  ): void;
+  cellBackward(
+    kind: number,
+    T: number,
+    B: number,
+    H: number,
+    Hp: number,
+    Z: number,
+    GH: number,
+    WhTP: number,
+    ldw: number,
+    hs: number,
+    cs: number,
+    dH: number,
+    dh: number,
+    dc: number,
+    gWh: number,
+  ): void;
   vectorMath(which: number, X: number, n: number): void;
 }
 
@@ -45,7 +161,8 @@ export interface NativeAddon {
   peakProbe(isa: string, iters: number): number;
 }
 
-export type NativeStatus = { available: true; addon: NativeAddon; isas: string[] } | { available: false; reason: string };
+export type NativeStatus =
+  { available: true; addon: NativeAddon; isas: string[] } | { available: false; reason: string };
 
 let loaded: NativeStatus | undefined;
 
@@ -63,14 +180,20 @@ export function nativeStatus(): NativeStatus {
   if (settings.off !== null) return { available: false, reason: `disabled by ${settings.off}` };
   if (loaded) return loaded;
   if (!existsSync(ADDON_PATH)) {
-    loaded = { available: false, reason: 'not built (npm ci builds it where a C++ compiler is found; `npm run build:native` says why not)' };
+    loaded = {
+      available: false,
+      reason: 'not built (npm ci builds it where a C++ compiler is found; `npm run build:native` says why not)',
+    };
     return loaded;
   }
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
     loaded = { available: true, addon, isas: addon.usableIsas() };
   } catch (err) {
-    loaded = { available: false, reason: `${ADDON_PATH} does not load: ${err instanceof Error ? err.message : String(err)}` };
+    loaded = {
+      available: false,
+      reason: `${ADDON_PATH} does not load: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   return loaded;
 }
@@ -87,7 +210,8 @@ export function defaultIsa(): string {
   const s = nativeStatus();
   const forced = settings.isa;
   if (forced) {
-    if (s.available && !s.isas.includes(forced)) throw new Error(`the native ISA ${forced} is not usable here (usable: ${s.isas.join(', ')})`);
+    if (s.available && !s.isas.includes(forced))
+      throw new Error(`the native ISA ${forced} is not usable here (usable: ${s.isas.join(', ')})`);
     return forced;
   }
   return s.available ? s.isas[0] : 'none';

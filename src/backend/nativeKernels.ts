@@ -8,7 +8,22 @@
  * Results are exact per ISA and independent of the thread count: every output element is computed
  * by one fixed sequence of operations whichever thread runs it (native/kernels.h).
  */
-import { adamFactors, checkCellBuffers, checkDropoutMask, checkGemmPacked, checkOptimize, checkScales, checkShapes, GATES, type CellBuffers, type CellKind, type Kernels, type Mat, type OptimizerStep, type Packed } from './kernels.js';
+import {
+  adamFactors,
+  checkCellBuffers,
+  checkDropoutMask,
+  checkGemmPacked,
+  checkOptimize,
+  checkScales,
+  checkShapes,
+  GATES,
+  type CellBuffers,
+  type CellKind,
+  type Kernels,
+  type Mat,
+  type OptimizerStep,
+  type Packed,
+} from './kernels.js';
 import { KernelMemory } from './memory.js';
 import { defaultIsa, nativeAddon, type NativeContext } from './nativeAddon.js';
 
@@ -47,7 +62,8 @@ export class NativeKernels extends KernelMemory implements Kernels {
   constructor(opts: NativeOptions = {}) {
     super(16, 0);
     const threads = opts.threads ?? 1;
-    if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!(Number.isInteger(threads) && threads >= 1))
+      throw new RangeError(`threads must be a positive integer, got ${threads}`);
     this.ctx = new (nativeAddon().Context)(opts.isa ?? defaultIsa(), threads);
     this.isa = this.ctx.isa;
     this.threads = threads;
@@ -70,13 +86,22 @@ export class NativeKernels extends KernelMemory implements Kernels {
   allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed {
     const [K, N] = NativeKernels.dims(W, form);
     const of = { rows: W.rows, cols: W.cols };
-    const p: NativePacked = { ptr: -1, form, of, inPlace: form === 'AB' && W.rows * W.cols <= IN_PLACE_FLOATS, ld: 0, source: null, stale: false };
+    const p: NativePacked = {
+      ptr: -1,
+      form,
+      of,
+      inPlace: form === 'AB' && W.rows * W.cols <= IN_PLACE_FLOATS,
+      ld: 0,
+      source: null,
+      stale: false,
+    };
     if (!p.inPlace) p.ptr = this.alloc(1, this.ctx.packedFloats(K, N)).ptr;
     return p;
   }
 
   pack(Bp: Packed, W: Mat): void {
-    if (W.rows !== Bp.of.rows || W.cols !== Bp.of.cols) throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${Bp.of.rows}×${Bp.of.cols}`);
+    if (W.rows !== Bp.of.rows || W.cols !== Bp.of.cols)
+      throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${Bp.of.rows}×${Bp.of.cols}`);
     const p = Bp as NativePacked;
     [p.source, p.stale] = [W, true];
     if (p.inPlace) [p.ptr, p.ld] = [W.ptr, W.ld];
@@ -112,12 +137,35 @@ export class NativeKernels extends KernelMemory implements Kernels {
   }
 
   gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat, scales?: Mat): void {
-    checkShapes('gatherRows', out.cols === table.cols && out.ld === table.ld && (!bias || bias.cols === table.cols) && checkScales(scales, out.rows), out, table);
-    this.ctx.gatherRows(out.rows, ids, table.ptr, table.rows, table.ld, table.cols, ptrOr(bias), out.ptr, ptrOr(scales));
+    checkShapes(
+      'gatherRows',
+      out.cols === table.cols &&
+        out.ld === table.ld &&
+        (!bias || bias.cols === table.cols) &&
+        checkScales(scales, out.rows),
+      out,
+      table,
+    );
+    this.ctx.gatherRows(
+      out.rows,
+      ids,
+      table.ptr,
+      table.rows,
+      table.ld,
+      table.cols,
+      ptrOr(bias),
+      out.ptr,
+      ptrOr(scales),
+    );
   }
 
   scatterAddRows(table: Mat, ids: number, src: Mat, scales?: Mat): void {
-    checkShapes('scatterAddRows', src.cols === table.cols && src.ld === table.ld && checkScales(scales, src.rows), table, src);
+    checkShapes(
+      'scatterAddRows',
+      src.cols === table.cols && src.ld === table.ld && checkScales(scales, src.rows),
+      table,
+      src,
+    );
     this.ctx.scatterAddRows(src.rows, ids, src.ptr, src.ld, src.cols, table.ptr, table.rows, ptrOr(scales));
   }
 
@@ -148,10 +196,25 @@ export class NativeKernels extends KernelMemory implements Kernels {
     checkOptimize(W, G, slots, s);
     const [n, clip, gs, dk] = [W.rows * W.ld, s.clip ?? Infinity, s.gradScale ?? 1, s.decay ?? 1];
     if (s.kind === 'adagrad') this.ctx.adagrad(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.eps, gs, clip, dk);
-    else if (s.kind === 'rmsprop') this.ctx.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, clip, dk);
+    else if (s.kind === 'rmsprop')
+      this.ctx.rmsprop(W.ptr, G.ptr, slots[0].ptr, n, s.lr, s.alpha ?? 0.95, s.eps, gs, clip, dk);
     else {
       const f = adamFactors(s);
-      this.ctx.adam(W.ptr, G.ptr, slots[0].ptr, slots[1].ptr, n, f.stepSize, f.b1, f.b2, s.eps, f.bc2sqrt, gs, clip, dk);
+      this.ctx.adam(
+        W.ptr,
+        G.ptr,
+        slots[0].ptr,
+        slots[1].ptr,
+        n,
+        f.stepSize,
+        f.b1,
+        f.b2,
+        s.eps,
+        f.bc2sqrt,
+        gs,
+        clip,
+        dk,
+      );
     }
   }
 
@@ -167,14 +230,29 @@ export class NativeKernels extends KernelMemory implements Kernels {
   /** W_h prepared in `form` for this cell's buffers (nG·Hp × H). */
   private checkRecurrent(kind: CellKind, buf: CellBuffers, W: Packed, form: Packed['form']): void {
     const ok = W.form === form && W.of.rows === GATES[kind] * buf.hs.ld && W.of.cols === buf.hs.cols;
-    if (!ok) throw new RangeError(`${kind} cell: W_h is ${W.of.rows}×${W.of.cols} (${W.form}), expected ${GATES[kind] * buf.hs.ld}×${buf.hs.cols} (${form})`);
+    if (!ok)
+      throw new RangeError(
+        `${kind} cell: W_h is ${W.of.rows}×${W.of.cols} (${W.form}), expected ${GATES[kind] * buf.hs.ld}×${buf.hs.cols} (${form})`,
+      );
   }
 
   cellForward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wf: Packed, bh: Mat | null): void {
     const Hp = checkCellBuffers(kind, len, B, buf);
     this.checkRecurrent(kind, buf, Wf, 'ABt');
     const [ptr] = this.panels(Wf);
-    this.ctx.cellForward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), ptr, ptrOr(bh), buf.hs.ptr, ptrOr(buf.cs));
+    this.ctx.cellForward(
+      KIND[kind],
+      len,
+      B,
+      buf.hs.cols,
+      Hp,
+      buf.Z.ptr,
+      ptrOr(buf.GH),
+      ptr,
+      ptrOr(bh),
+      buf.hs.ptr,
+      ptrOr(buf.cs),
+    );
   }
 
   cellBackward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wb: Packed, gWh: Mat): void {
@@ -182,7 +260,12 @@ export class NativeKernels extends KernelMemory implements Kernels {
     this.checkRecurrent(kind, buf, Wb, 'AB');
     const t = buf.train;
     if (t === null) throw new Error('cellBackward needs training buffers');
-    checkShapes('cellBackward: gWh', gWh.rows === GATES[kind] * Hp && gWh.cols === buf.hs.cols && gWh.ld === Hp, gWh, buf.hs);
+    checkShapes(
+      'cellBackward: gWh',
+      gWh.rows === GATES[kind] * Hp && gWh.cols === buf.hs.cols && gWh.ld === Hp,
+      gWh,
+      buf.hs,
+    );
     const [ptr, ld] = this.panels(Wb);
     const args = [buf.hs.ptr, ptrOr(buf.cs), t.dH.ptr, t.dh.ptr, ptrOr(t.dc), gWh.ptr] as const;
     this.ctx.cellBackward(KIND[kind], len, B, buf.hs.cols, Hp, buf.Z.ptr, ptrOr(buf.GH), ptr, ld, ...args);

@@ -57,26 +57,151 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   memory: WasmMemory;
   heapBase(): number;
-  gemmABt(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, Y: number, ldy: number, bias: number, acc: number): void;
-  gemmABtPacked(M: number, N: number, K: number, A: number, lda: number, Bp: number, Y: number, ldy: number, bias: number, acc: number): void;
+  gemmABt(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    Y: number,
+    ldy: number,
+    bias: number,
+    acc: number,
+  ): void;
+  gemmABtPacked(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    Bp: number,
+    Y: number,
+    ldy: number,
+    bias: number,
+    acc: number,
+  ): void;
   packRows4(N: number, K: number, B: number, ldb: number, Bp: number): void;
-  gemmAB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
-  gemmAtB(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
+  gemmAB(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    acc: number,
+  ): void;
+  gemmAtB(
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    acc: number,
+  ): void;
   rnnForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, hT: number, ldht: number): void;
-  rnnBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, dH: number, dh: number, ZT: number, ldzt: number): void;
-  lstmForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, cs: number, hT: number, ldht: number): void;
-  lstmBackward(T: number, B: number, Hp: number, Z: number, WhhTP: number, hs: number, cs: number, dH: number, dh: number, dc: number, ZT: number, ldzt: number): void;
-  gruForward(T: number, B: number, Hp: number, X: number, GH: number, WhhP: number, bhh: number, hs: number, hT: number, ldht: number): void;
-  gruBackward(T: number, B: number, Hp: number, X: number, GH: number, WhhTP: number, hs: number, dH: number, dh: number, GHT: number, ldght: number): void;
+  rnnBackward(
+    T: number,
+    B: number,
+    Hp: number,
+    Z: number,
+    WhhTP: number,
+    hs: number,
+    dH: number,
+    dh: number,
+    ZT: number,
+    ldzt: number,
+  ): void;
+  lstmForward(
+    T: number,
+    B: number,
+    Hp: number,
+    Z: number,
+    WhhP: number,
+    hs: number,
+    cs: number,
+    hT: number,
+    ldht: number,
+  ): void;
+  lstmBackward(
+    T: number,
+    B: number,
+    Hp: number,
+    Z: number,
+    WhhTP: number,
+    hs: number,
+    cs: number,
+    dH: number,
+    dh: number,
+    dc: number,
+    ZT: number,
+    ldzt: number,
+  ): void;
+  gruForward(
+    T: number,
+    B: number,
+    Hp: number,
+    X: number,
+    GH: number,
+    WhhP: number,
+    bhh: number,
+    hs: number,
+    hT: number,
+    ldht: number,
+  ): void;
+  gruBackward(
+    T: number,
+    B: number,
+    Hp: number,
+    X: number,
+    GH: number,
+    WhhTP: number,
+    hs: number,
+    dH: number,
+    dh: number,
+    GHT: number,
+    ldght: number,
+  ): void;
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number, scales: number): void;
   scatterAddRows(n: number, ids: number, src: number, ld: number, table: number, scales: number): void;
   sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
   softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
   sumSquares(X: number, n: number): number;
-  adam(W: number, G: number, M: number, V: number, n: number, stepSize: number, b1: number, b2: number, eps: number, bc2sqrt: number, gscale: number, decay: number): void;
+  adam(
+    W: number,
+    G: number,
+    M: number,
+    V: number,
+    n: number,
+    stepSize: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    bc2sqrt: number,
+    gscale: number,
+    decay: number,
+  ): void;
   adagrad(W: number, G: number, M: number, n: number, lr: number, eps: number, gscale: number, decay: number): void;
-  rmsprop(W: number, G: number, M: number, n: number, lr: number, alpha: number, eps: number, gscale: number, decay: number): void;
+  rmsprop(
+    W: number,
+    G: number,
+    M: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    gscale: number,
+    decay: number,
+  ): void;
   dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
   clipValues(G: number, n: number, c: number): void;
   softmaxRow(V: number, Y: number, invT: number): void;
@@ -109,7 +234,9 @@ function moduleBytes(build: WasmBuild): Uint8Array {
     return readFileSync(URLS[build]);
   } catch (err) {
     if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      throw new Error(`the WebAssembly kernels ${fileURLToPath(URLS[build])} are missing: run \`npm run build\` (or \`npm run build:wasm\`) first`);
+      throw new Error(
+        `the WebAssembly kernels ${fileURLToPath(URLS[build])} are missing: run \`npm run build\` (or \`npm run build:wasm\`) first`,
+      );
     }
     throw err;
   }
@@ -140,7 +267,9 @@ export class WasmKernels extends KernelMemory implements Kernels {
   constructor(build: WasmBuild | 'auto' = 'simd128') {
     const isa = build === 'auto' ? (relaxedSimdSupported() ? 'relaxed' : 'simd128') : build;
     if (isa === 'relaxed' && !relaxedSimdSupported()) {
-      throw new Error('this runtime does not support WebAssembly relaxed SIMD (Node 22+, or node --experimental-wasm-relaxed-simd)');
+      throw new Error(
+        'this runtime does not support WebAssembly relaxed SIMD (Node 22+, or node --experimental-wasm-relaxed-simd)',
+      );
     }
     const k = new WA.Instance(compiled(isa), {}).exports as unknown as Exports;
     super(4, k.heapBase());
@@ -159,7 +288,14 @@ export class WasmKernels extends KernelMemory implements Kernels {
 
   /** A matrix packed by packRows4 for gemmABtPacked (rows of B in panels of 4). */
   private allocRows4(of: { rows: number; cols: number }, form: Packed['form']): WasmPacked {
-    return { ptr: this.alloc(roundUp4(of.rows), roundUp4(of.cols)).ptr, form, of: { rows: of.rows, cols: of.cols }, source: null, transposed: null, stale: false };
+    return {
+      ptr: this.alloc(roundUp4(of.rows), roundUp4(of.cols)).ptr,
+      form,
+      of: { rows: of.rows, cols: of.cols },
+      source: null,
+      transposed: null,
+      stale: false,
+    };
   }
 
   allocPacked(W: { rows: number; cols: number }, form: Packed['form']): Packed {
@@ -171,7 +307,8 @@ export class WasmKernels extends KernelMemory implements Kernels {
 
   pack(Bp: Packed, W: Mat): void {
     const p = Bp as WasmPacked;
-    if (W.rows !== p.of.rows || W.cols !== p.of.cols) throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${p.of.rows}×${p.of.cols}`);
+    if (W.rows !== p.of.rows || W.cols !== p.of.cols)
+      throw new RangeError(`pack: W is ${W.rows}×${W.cols}, the packed buffer is for ${p.of.rows}×${p.of.cols}`);
     if (p.form === 'ABt') {
       this.k.packRows4(W.rows, W.cols, W.ptr, W.ld, p.ptr);
       return;
@@ -218,11 +355,28 @@ export class WasmKernels extends KernelMemory implements Kernels {
   /** Y = A·Bᵀ (+ bias) (+ Y), B unpacked: for the tests of the packed form. */
   gemmABt(Y: Mat, A: Mat, B: Mat, opts: { bias?: Mat; accumulate?: boolean } = {}): void {
     checkShapes('gemmABt', A.cols === B.cols && Y.rows === A.rows && Y.cols === B.rows, Y, A, B);
-    this.k.gemmABt(A.rows, B.rows, A.cols, A.ptr, A.ld, B.ptr, B.ld, Y.ptr, Y.ld, opts.bias?.ptr ?? 0, opts.accumulate ? 1 : 0);
+    this.k.gemmABt(
+      A.rows,
+      B.rows,
+      A.cols,
+      A.ptr,
+      A.ld,
+      B.ptr,
+      B.ld,
+      Y.ptr,
+      Y.ld,
+      opts.bias?.ptr ?? 0,
+      opts.accumulate ? 1 : 0,
+    );
   }
 
   gatherRows(out: Mat, ids: number, table: Mat, bias?: Mat, scales?: Mat): void {
-    checkShapes('gatherRows', out.cols === table.cols && (!bias || bias.cols === table.cols) && checkScales(scales, out.rows), out, table);
+    checkShapes(
+      'gatherRows',
+      out.cols === table.cols && (!bias || bias.cols === table.cols) && checkScales(scales, out.rows),
+      out,
+      table,
+    );
     this.k.gatherRows(out.rows, ids, table.ptr, table.ld, bias?.ptr ?? 0, out.ptr, scales?.ptr ?? 0);
   }
 
@@ -282,7 +436,11 @@ export class WasmKernels extends KernelMemory implements Kernels {
   allocCellScratch(kind: CellKind, T: number, B: number, H: number): WasmCellScratch {
     const Hp = roundUp4(H);
     const n = T * B;
-    return { hT: this.alloc(Hp, n), hTP: this.allocRows4({ rows: H, cols: n }, 'ABt'), ZT: this.alloc(GATES[kind] * Hp, n) };
+    return {
+      hT: this.alloc(Hp, n),
+      hTP: this.allocRows4({ rows: H, cols: n }, 'ABt'),
+      ZT: this.alloc(GATES[kind] * Hp, n),
+    };
   }
 
   cellForward(kind: CellKind, len: number, B: number, buf: CellBuffers, Wf: Packed, bh: Mat | null): void {
@@ -303,8 +461,23 @@ export class WasmKernels extends KernelMemory implements Kernels {
     const n = len * B;
     if (n < s.ZT.cols) this.view(s.ZT).fill(0); // no stale columns past len·B
     const [k, Wp] = [this.k, this.packedTranspose(Wb)];
-    if (kind === 'lstm') k.lstmBackward(len, B, Hp, buf.Z.ptr, Wp, buf.hs.ptr, buf.cs!.ptr, t.dH.ptr, t.dh.ptr, t.dc!.ptr, s.ZT.ptr, s.ZT.ld);
-    else if (kind === 'gru') k.gruBackward(len, B, Hp, buf.Z.ptr, buf.GH!.ptr, Wp, buf.hs.ptr, t.dH.ptr, t.dh.ptr, s.ZT.ptr, s.ZT.ld);
+    if (kind === 'lstm')
+      k.lstmBackward(
+        len,
+        B,
+        Hp,
+        buf.Z.ptr,
+        Wp,
+        buf.hs.ptr,
+        buf.cs!.ptr,
+        t.dH.ptr,
+        t.dh.ptr,
+        t.dc!.ptr,
+        s.ZT.ptr,
+        s.ZT.ld,
+      );
+    else if (kind === 'gru')
+      k.gruBackward(len, B, Hp, buf.Z.ptr, buf.GH!.ptr, Wp, buf.hs.ptr, t.dH.ptr, t.dh.ptr, s.ZT.ptr, s.ZT.ld);
     else k.rnnBackward(len, B, Hp, buf.Z.ptr, Wp, buf.hs.ptr, t.dH.ptr, t.dh.ptr, s.ZT.ptr, s.ZT.ld);
     // ∂W_h = Σ_t ∂(hidden part)_tᵀ·h_{t−1}: the transposes as rows with rows.
     const hTP: WasmPacked = { ...s.hTP, of: { rows: s.hTP.of.rows, cols: n } };
@@ -318,4 +491,3 @@ export class WasmKernels extends KernelMemory implements Kernels {
     return iters * this.k.peakMacsPerRound();
   }
 }
-

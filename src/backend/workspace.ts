@@ -54,7 +54,14 @@ export interface Shape {
 }
 
 /** A workspace for chunks of T steps of B streams (training: with the backward buffers). */
-export function allocWorkspace(k: Kernels, cell: CellEntry, s: Shape, T: number, B: number, training: boolean): Workspace {
+export function allocWorkspace(
+  k: Kernels,
+  cell: CellEntry,
+  s: Shape,
+  T: number,
+  B: number,
+  training: boolean,
+): Workspace {
   const Hp = Math.ceil(s.H / k.align) * k.align;
   const G = cell.nGates * Hp;
   const n = T * B;
@@ -64,14 +71,29 @@ export function allocWorkspace(k: Kernels, cell: CellEntry, s: Shape, T: number,
     hs: k.alloc(n + B, s.H),
     cs: cell.hasCellState ? k.alloc(n + B, s.H) : null,
     train: training
-      ? { dH: k.alloc(n, s.H), dh: k.alloc(B, s.H), dc: cell.hasCellState ? k.alloc(B, s.H) : null, scratch: k.allocCellScratch(cell.kind, T, B, s.H) }
+      ? {
+          dH: k.alloc(n, s.H),
+          dh: k.alloc(B, s.H),
+          dc: cell.hasCellState ? k.alloc(B, s.H) : null,
+          scratch: k.allocCellScratch(cell.kind, T, B, s.H),
+        }
       : null,
   }));
   const masked = (): Masked => ({ mask: k.alloc(n, s.H), dropped: k.alloc(n, s.H) });
   const dropout = training && s.dropout > 0 && s.L > 1 ? Array.from({ length: s.L - 1 }, masked) : null;
   const inputMask = training && s.inputDropout > 0 ? k.alloc(1, n) : null;
   const outputDropout = training && s.outputDropout > 0 ? masked() : null;
-  return { T, B, ids: k.allocI32(n), targets: k.allocI32(n), logits: k.alloc(n, s.V), layers, dropout, inputMask, outputDropout };
+  return {
+    T,
+    B,
+    ids: k.allocI32(n),
+    targets: k.allocI32(n),
+    logits: k.alloc(n, s.V),
+    layers,
+    dropout,
+    inputMask,
+    outputDropout,
+  };
 }
 
 /** Layer l's prepared weights (their contents are written by packWeights). */
@@ -88,7 +110,14 @@ export function allocLayerWeights(k: Kernels, layout: TensorLayout, P: Mat, cell
 }
 
 /** Writes the prepared copies of layer l's weights from the parameters at P. */
-export function packLayerWeights(k: Kernels, layout: TensorLayout, P: Mat, cell: CellEntry, l: number, w: LayerWeights): void {
+export function packLayerWeights(
+  k: Kernels,
+  layout: TensorLayout,
+  P: Mat,
+  cell: CellEntry,
+  l: number,
+  w: LayerWeights,
+): void {
   const Wh = layout.mat(P, layerName(cell.recurrentWeight, l));
   k.pack(w.WhF, Wh);
   k.pack(w.WhB, Wh);

@@ -25,13 +25,20 @@
  * them through importState (the native and wasm backends round F64 to their F32 weights: round-to-nearest).
  */
 import { readFileSync } from 'node:fs';
-import { BACKENDS, createModel, isBackend, type Backend, type BackendChoice, type ModelOptions } from '../backend/index.js';
+import {
+  BACKENDS,
+  createModel,
+  isBackend,
+  type Backend,
+  type BackendChoice,
+  type ModelOptions,
+} from '../backend/index.js';
 import { vocabFromSymbols } from '../corpus/index.js';
 import { UsageError } from '../errors.js';
 import { CELLS } from '../model/cells/index.js';
 import { checkModelConfig } from '../model/checks.js';
 import { modelTensors } from '../model/spec.js';
-import { withDefaults, type CharModel, type FullConfig, type ModelState, type RnnConfig, type Tensors } from '../model/types.js';
+import { withDefaults, type CharModel, type FullConfig, type ModelState, type RnnConfig } from '../model/types.js';
 import { makeOptimizer } from '../optim/optimizers.js';
 import type { RunSnapshot } from '../train/run.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -39,7 +46,14 @@ import { readHead } from '../util/outputs.js';
 import { VERSION } from '../version.js';
 import { checksumOf, CHECKSUM_KEY, verifyChecksum } from './integrity.js';
 import { decodeLayout, encodeLayout, LayoutError, type DType, type Tensor } from './safetensors.js';
-import { checkConfigValues, checkCorpusRecord, checkFinite, checkMarkovOrder, checkRngState, checkRun } from './validate.js';
+import {
+  checkConfigValues,
+  checkCorpusRecord,
+  checkFinite,
+  checkMarkovOrder,
+  checkRngState,
+  checkRun,
+} from './validate.js';
 
 export const FORMAT = 'charlab-checkpoint';
 /** 2: with a checksum. 1: written before the checksum existed (still read; see decodeCheckpoint). */
@@ -90,8 +104,19 @@ export class CheckpointError extends UsageError {
 }
 
 /** A checkpoint of `model` as it stands (backend: the one that holds it). */
-export function checkpointOf(model: CharModel, backend: Backend, ctx: Omit<Checkpoint, 'backend' | 'dtype' | 'config' | 'state' | 'charlabVersion'>): Checkpoint {
-  return { ...ctx, backend, dtype: BACKEND_DTYPE[backend], config: withDefaults(model.config), state: model.exportState(), charlabVersion: VERSION };
+export function checkpointOf(
+  model: CharModel,
+  backend: Backend,
+  ctx: Omit<Checkpoint, 'backend' | 'dtype' | 'config' | 'state' | 'charlabVersion'>,
+): Checkpoint {
+  return {
+    ...ctx,
+    backend,
+    dtype: BACKEND_DTYPE[backend],
+    config: withDefaults(model.config),
+    state: model.exportState(),
+    charlabVersion: VERSION,
+  };
 }
 
 /** Write a checkpoint atomically (temporary file, fsync, rename, fsync of the folder). */
@@ -156,7 +181,12 @@ export function expectedTensors(config: RnnConfig): Slot[] {
   const optim = makeOptimizer(c.optimizer, empty, empty).state;
   for (const [key, v] of Object.entries(optim)) {
     const param = key.slice(key.indexOf('.') + 1);
-    out.push({ name: `optim.${key}`, shape: key.includes('.') ? shapes.get(param)! : [v.length], group: 'optimizer', key });
+    out.push({
+      name: `optim.${key}`,
+      shape: key.includes('.') ? shapes.get(param)! : [v.length],
+      group: 'optimizer',
+      key,
+    });
   }
   for (const state of CELLS[c.cell].states) {
     for (let l = 0; l < c.layers; l++) {
@@ -179,7 +209,9 @@ export function checkpointMetadata(path: string): Record<string, string> | null 
   if (n < 2n || n > 100_000_000n) return null;
   const head = readHead(path, 8 + Number(n));
   try {
-    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head!.subarray(8))) as { __metadata__?: Record<string, string> };
+    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head!.subarray(8))) as {
+      __metadata__?: Record<string, string>;
+    };
     return header.__metadata__?.format === FORMAT ? header.__metadata__ : null;
   } catch {
     return null;
@@ -195,12 +227,16 @@ export function loadCheckpoint(path: string): Checkpoint {
     bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : String(code ?? err));
+    throw new CheckpointError(
+      path,
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a file' : String(code ?? err),
+    );
   }
   try {
     return decodeCheckpoint(bytes);
   } catch (err) {
-    if (err instanceof LayoutError || err instanceof RangeError || err instanceof SyntaxError) throw new CheckpointError(path, err.message);
+    if (err instanceof LayoutError || err instanceof RangeError || err instanceof SyntaxError)
+      throw new CheckpointError(path, err.message);
     throw err;
   }
 }
@@ -215,10 +251,13 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const vocab = jsonField<number[]>(m, 'vocab');
   if (!Array.isArray(vocab)) throw new LayoutError('metadata vocab is not a list of code points');
   vocabFromSymbols(vocab); // refuses anything but distinct ascending code points
-  if (vocab.length !== config.vocabSize) throw new LayoutError(`the vocabulary has ${vocab.length} symbols, the config says ${config.vocabSize}`);
-  if (!isBackend(m.backend)) throw new LayoutError(`metadata backend ${JSON.stringify(m.backend)} is not one of ${BACKENDS.join(', ')}`);
+  if (vocab.length !== config.vocabSize)
+    throw new LayoutError(`the vocabulary has ${vocab.length} symbols, the config says ${config.vocabSize}`);
+  if (!isBackend(m.backend))
+    throw new LayoutError(`metadata backend ${JSON.stringify(m.backend)} is not one of ${BACKENDS.join(', ')}`);
   const dtype = m.dtype as DType;
-  if (dtype !== BACKEND_DTYPE[m.backend]) throw new LayoutError(`metadata dtype ${m.dtype} is not the ${m.backend} backend's (${BACKEND_DTYPE[m.backend]})`);
+  if (dtype !== BACKEND_DTYPE[m.backend])
+    throw new LayoutError(`metadata dtype ${m.dtype} is not the ${m.backend} backend's (${BACKEND_DTYPE[m.backend]})`);
   const state = readTensors(tensors, config, dtype);
   checkFinite(state);
   const rng = jsonField<{ model?: ModelState['rng'] | null }>(m, 'rng');
@@ -237,7 +276,18 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   checkMarkovOrder(markovOrder);
   const run = jsonField<RunSnapshot | null>(m, 'run');
   checkRun(run, corpus.trainEnd);
-  return { backend: m.backend, dtype, config, vocab, corpus, markovOrder, run, state, charlabVersion: m.charlab_version ?? '', integrity };
+  return {
+    backend: m.backend,
+    dtype,
+    config,
+    vocab,
+    corpus,
+    markovOrder,
+    run,
+    state,
+    charlabVersion: m.charlab_version ?? '',
+    integrity,
+  };
 }
 
 /**
@@ -245,16 +295,23 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
  * format-1 file has no checksum and must not carry one (a version digit changed from 2 would).
  */
 function checkIntegrity(m: Record<string, string>, tensors: Map<string, Tensor>): 'sha256' | 'none' {
-  if (m.format !== FORMAT) throw new LayoutError(`not a charlab checkpoint (metadata format is ${JSON.stringify(m.format ?? null)}, expected "${FORMAT}")`);
+  if (m.format !== FORMAT)
+    throw new LayoutError(
+      `not a charlab checkpoint (metadata format is ${JSON.stringify(m.format ?? null)}, expected "${FORMAT}")`,
+    );
   if (m.format_version === FORMAT_VERSION) {
     verifyChecksum(m, tensors);
     return 'sha256';
   }
   if (m.format_version !== LEGACY_VERSION) {
-    throw new LayoutError(`format version ${m.format_version} is not one this charlab reads (${LEGACY_VERSION}, ${FORMAT_VERSION})`);
+    throw new LayoutError(
+      `format version ${m.format_version} is not one this charlab reads (${LEGACY_VERSION}, ${FORMAT_VERSION})`,
+    );
   }
   if (m[CHECKSUM_KEY] !== undefined) {
-    throw new LayoutError(`format version ${LEGACY_VERSION} carries no checksum, but this file holds one: its format_version was altered`);
+    throw new LayoutError(
+      `format version ${LEGACY_VERSION} carries no checksum, but this file holds one: its format_version was altered`,
+    );
   }
   return 'none';
 }
@@ -285,16 +342,24 @@ function readTensors(tensors: Map<string, Tensor>, config: FullConfig, dtype: DT
     const t = tensors.get(name);
     if (!t) throw new LayoutError(`tensor ${name} is missing (the ${config.cell} configuration needs it)`);
     if (t.dtype !== dtype) throw new LayoutError(`tensor ${name} is ${t.dtype}, the file's dtype is ${dtype}`);
-    if (t.shape.join(',') !== shape.join(',')) throw new LayoutError(`tensor ${name} has shape [${t.shape}], the configuration needs [${shape}]`);
-    (state[group] as Tensors)[key] = t.data instanceof Float64Array ? t.data : new Float64Array(t.data); // F32 widens exactly
+    if (t.shape.join(',') !== shape.join(','))
+      throw new LayoutError(
+        `tensor ${name} has shape [${t.shape.join(',')}], the configuration needs [${shape.join(',')}]`,
+      );
+    state[group][key] = t.data instanceof Float64Array ? t.data : new Float64Array(t.data); // F32 widens exactly
   }
   const known = new Set(want.map((w) => w.name));
-  for (const name of tensors.keys()) if (!known.has(name)) throw new LayoutError(`tensor ${name} is not one of this configuration's`);
+  for (const name of tensors.keys())
+    if (!known.has(name)) throw new LayoutError(`tensor ${name} is not one of this configuration's`);
   return state;
 }
 
 /** A model of `backend` (default: the one that wrote the checkpoint) holding the checkpoint's state. */
-export function modelFromCheckpoint(ck: Checkpoint, backend: BackendChoice = ck.backend, opts: ModelOptions = {}): CharModel {
+export function modelFromCheckpoint(
+  ck: Checkpoint,
+  backend: BackendChoice = ck.backend,
+  opts: ModelOptions = {},
+): CharModel {
   const model = createModel(backend, ck.config, ck.state.params, opts);
   model.importState(ck.state);
   return model;

@@ -11,7 +11,13 @@ import type { Checkpoint, CorpusRecord } from './checkpoint.js';
 
 /** What a checkpoint records of the corpus its run reads (its slice, if any). */
 export function corpusRecordOf({ corpus, file }: LoadedCorpus, validation: number): CorpusRecord {
-  const record: CorpusRecord = { source: file.path, sha256: file.sha256, chars: corpus.length, trainEnd: corpus.trainEnd, validation };
+  const record: CorpusRecord = {
+    source: file.path,
+    sha256: file.sha256,
+    chars: corpus.length,
+    trainEnd: corpus.trainEnd,
+    validation,
+  };
   return file.slice ? { ...record, slice: file.slice.chars } : record;
 }
 
@@ -36,7 +42,9 @@ export function encodeInVocab(text: string, symbols: readonly number[], what: st
   if (missing.size > 0) {
     const list = [...missing].slice(0, 20).map(([cp, n]) => `${describe(cp)}${n > 1 ? ` ×${n}` : ''}`);
     const more = missing.size > 20 ? ` and ${missing.size - 20} more` : '';
-    throw new UsageError(`${what}: ${missing.size} character(s) outside the model's vocabulary of ${symbols.length}: ${list.join(', ')}${more}`);
+    throw new UsageError(
+      `${what}: ${missing.size} character(s) outside the model's vocabulary of ${symbols.length}: ${list.join(', ')}${more}`,
+    );
   }
   return out;
 }
@@ -52,21 +60,35 @@ export function trainingCorpus(ck: Checkpoint, text: string, source: string, sha
 /** The file is the text the checkpoint's model was trained on (by sha256), or a UsageError. */
 export function checkTrainingText(ck: Checkpoint, source: string, sha256: string): void {
   if (sha256 !== ck.corpus.sha256) {
-    throw new UsageError(`corpus ${source} is not the text the model was trained on (sha256 ${sha256}, the checkpoint's is ${ck.corpus.sha256})`);
+    throw new UsageError(
+      `corpus ${source} is not the text the model was trained on (sha256 ${sha256}, the checkpoint's is ${ck.corpus.sha256})`,
+    );
   }
 }
 
 /** The corpus, prepared, has the checkpoint's vocabulary and split. */
 export function checkTrainingCorpus(ck: Checkpoint, corpus: Corpus): void {
-  if (corpus.vocab.symbols.join() !== ck.vocab.join()) throw new UsageError(`corpus ${corpus.source}: its vocabulary is not the checkpoint's`);
-  if (corpus.trainEnd !== ck.corpus.trainEnd) throw new UsageError(`corpus ${corpus.source}: split at ${corpus.trainEnd}, the checkpoint's run split at ${ck.corpus.trainEnd}`);
+  if (corpus.vocab.symbols.join() !== ck.vocab.join())
+    throw new UsageError(`corpus ${corpus.source}: its vocabulary is not the checkpoint's`);
+  if (corpus.trainEnd !== ck.corpus.trainEnd)
+    throw new UsageError(
+      `corpus ${corpus.source}: split at ${corpus.trainEnd}, the checkpoint's run split at ${ck.corpus.trainEnd}`,
+    );
 }
 
-/** Held-out text scored the README's way: the last `validation` fraction, encoded with the model's vocabulary. */
-export function heldOutOf(ck: Checkpoint, text: string, source: string, validation: number): { ids: Int32Array; trainEnd: number } {
+/** Held-out text scored as a run is scored: the last `validation` fraction, encoded with the model's vocabulary. */
+export function heldOutOf(
+  ck: Checkpoint,
+  text: string,
+  source: string,
+  validation: number,
+): { ids: Int32Array; trainEnd: number } {
   const ids = encodeInVocab(text, ck.vocab, `corpus ${source}`);
   const trainEnd = splitPoint(ids.length, validation);
-  if (trainEnd === ids.length) throw new UsageError(`corpus ${source}: holding out ${validation} of its ${ids.length} characters leaves nothing to score`);
+  if (trainEnd === ids.length)
+    throw new UsageError(
+      `corpus ${source}: holding out ${validation} of its ${ids.length} characters leaves nothing to score`,
+    );
   if (trainEnd < 1) throw new UsageError(`corpus ${source}: nothing precedes the held-out text`);
   return { ids, trainEnd };
 }

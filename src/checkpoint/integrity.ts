@@ -24,8 +24,12 @@ const bytesOf = (t: Tensor): Uint8Array => new Uint8Array(t.data.buffer, t.data.
 
 /** The header's meaning as one canonical string: metadata (checksum excluded) and the tensors' names, dtypes and shapes. */
 function headerMeaning(metadata: Record<string, string>, tensors: Iterable<[string, Tensor]>): string {
-  const meta = Object.entries(metadata).filter(([k]) => k !== CHECKSUM_KEY).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const entries = [...tensors].map(([name, t]) => [name, t.dtype, t.shape]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const meta = Object.entries(metadata)
+    .filter(([k]) => k !== CHECKSUM_KEY)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = [...tensors]
+    .map(([name, t]) => [name, t.dtype, t.shape])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify({ metadata: meta, tensors: entries });
 }
 
@@ -42,22 +46,32 @@ export function checksumOf(metadata: Record<string, string>, tensors: Array<[str
 /** The file's checksum against its contents; a LayoutError naming the first part that differs. */
 export function verifyChecksum(metadata: Record<string, string>, tensors: Map<string, Tensor>): void {
   const raw = metadata[CHECKSUM_KEY];
-  if (raw === undefined) throw new LayoutError('metadata checksum is missing (format 2 files carry one): the file was altered');
+  if (raw === undefined)
+    throw new LayoutError('metadata checksum is missing (format 2 files carry one): the file was altered');
   let sums: Checksum;
   try {
     sums = JSON.parse(raw) as Checksum;
   } catch {
     throw new LayoutError('metadata checksum is not JSON: the file was altered');
   }
-  if (sums?.algorithm !== ALGORITHM || typeof sums.header !== 'string' || sums.tensors === null || typeof sums.tensors !== 'object') {
+  if (
+    sums?.algorithm !== ALGORITHM ||
+    typeof sums.header !== 'string' ||
+    sums.tensors === null ||
+    typeof sums.tensors !== 'object'
+  ) {
     throw new LayoutError(`metadata checksum is not a ${ALGORITHM} checksum this charlab reads`);
   }
   if (sha256(headerMeaning(metadata, tensors)) !== sums.header) {
-    throw new LayoutError('checksum mismatch in the header: a metadata value or a tensor\'s dtype or shape is not what was written (the file was damaged or edited)');
+    throw new LayoutError(
+      "checksum mismatch in the header: a metadata value or a tensor's dtype or shape is not what was written (the file was damaged or edited)",
+    );
   }
   for (const [name, t] of tensors) {
     if (sums.tensors[name] === sha256(bytesOf(t))) continue;
-    throw new LayoutError(`checksum mismatch in tensor ${name}: its bytes are not what was written (the file was damaged or edited)`);
+    throw new LayoutError(
+      `checksum mismatch in tensor ${name}: its bytes are not what was written (the file was damaged or edited)`,
+    );
   }
   const extra = Object.keys(sums.tensors).filter((n) => !tensors.has(n));
   if (extra.length > 0) throw new LayoutError(`checksum names tensor(s) the file does not hold: ${extra.join(', ')}`);

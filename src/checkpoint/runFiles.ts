@@ -10,11 +10,19 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/index.js';
 import type { LoadedCorpus } from '../data/corpus.js';
-import type { Experiment } from '../sweep/schema.js';
+import { checkpointsDir } from '../results/folder.js';
+import type { Experiment } from '../results/schema.js';
 import { withDefaults, type CharModel, type RnnConfig } from '../model/types.js';
 import type { Cadence, RunCallbacks, RunSnapshot } from '../train/run.js';
 import { corpusRecordOf } from './corpus.js';
-import { CheckpointError, checkpointOf, loadCheckpoint, saveCheckpoint, type Checkpoint, type CorpusRecord } from './checkpoint.js';
+import {
+  CheckpointError,
+  checkpointOf,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+  type CorpusRecord,
+} from './checkpoint.js';
 
 export type CheckpointKeep = 'final' | 'best' | 'both' | 'none';
 
@@ -30,7 +38,11 @@ export interface RunCheckpoints {
 }
 
 export function checkpointFiles(dir: string, runId: string): { final: string; best: string; resume: string } {
-  return { final: join(dir, `${runId}.safetensors`), best: join(dir, `${runId}.best.safetensors`), resume: join(dir, `${runId}.resume.safetensors`) };
+  return {
+    final: join(dir, `${runId}.safetensors`),
+    best: join(dir, `${runId}.best.safetensors`),
+    resume: join(dir, `${runId}.resume.safetensors`),
+  };
 }
 
 /** What a run must match to continue from a resume file. */
@@ -43,7 +55,10 @@ export interface RunIdentity {
 }
 
 /** The run's resume point, if a usable one is there; otherwise null and why (nothing there is not a reason). */
-export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (Checkpoint & { run: RunSnapshot }) | null; ignored: string | null } {
+export function findResumePoint(
+  opts: RunCheckpoints,
+  run: RunIdentity,
+): { ck: (Checkpoint & { run: RunSnapshot }) | null; ignored: string | null } {
   const path = checkpointFiles(opts.dir, run.runId).resume;
   if (opts.every === 0 || !existsSync(path)) return { ck: null, ignored: null };
   let ck: Checkpoint;
@@ -60,7 +75,8 @@ export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (
     ck.run?.budget !== run.budget && 'budget',
     !same(ck.run?.cadence, run.cadence) && 'cadence',
   ].filter(Boolean);
-  if (ck.run === null || differs.length > 0) return { ck: null, ignored: `${path} was written for another ${differs.join(', ') || 'run'}` };
+  if (ck.run === null || differs.length > 0)
+    return { ck: null, ignored: `${path} was written for another ${differs.join(', ') || 'run'}` };
   return { ck: { ...ck, run: ck.run }, ignored: null };
 }
 
@@ -70,16 +86,25 @@ export function findResumePoint(opts: RunCheckpoints, run: RunIdentity): { ck: (
  * at exactly `chars` characters (or before them, where early stopping stopped it: it then trains no
  * more). Anything else is an error naming the file and what differs.
  */
-export function loadContinuation(from: { path: string; chars: number }, run: RunIdentity): Checkpoint & { run: RunSnapshot } {
+export function loadContinuation(
+  from: { path: string; chars: number },
+  run: RunIdentity,
+): Checkpoint & { run: RunSnapshot } {
   const ck = loadCheckpoint(from.path);
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const differs = [
     !same(ck.config, withDefaults(run.config)) && 'configuration',
     ck.backend !== run.backend && 'backend',
     !same(ck.run?.cadence, run.cadence) && 'cadence',
-    ck.run?.chars !== from.chars && !(ck.run?.earlyStopping?.stopped && ck.run.chars <= from.chars) && `characters trained (${ck.run?.chars ?? 'none'}, expected ${from.chars})`,
+    ck.run?.chars !== from.chars &&
+      !(ck.run?.earlyStopping?.stopped && ck.run.chars <= from.chars) &&
+      `characters trained (${ck.run?.chars ?? 'none'}, expected ${from.chars})`,
   ].filter(Boolean);
-  if (ck.run === null || differs.length > 0) throw new CheckpointError(from.path, `cannot continue run ${run.runId} from it: another ${differs.join(', ') || 'run'}`);
+  if (ck.run === null || differs.length > 0)
+    throw new CheckpointError(
+      from.path,
+      `cannot continue run ${run.runId} from it: another ${differs.join(', ') || 'run'}`,
+    );
   return { ...ck, run: ck.run };
 }
 
@@ -111,7 +136,10 @@ export function runCheckpointer(
  * An onScore that saves the run at each new best curve score (strictly lower: ties keep the
  * earliest, as RunResult.best does). A resumed run's best so far is the best of the scores it recorded.
  */
-export function bestKeeper(save: (run: RunSnapshot) => void, resumed?: RunSnapshot): (valBpc: number, run: RunSnapshot) => void {
+export function bestKeeper(
+  save: (run: RunSnapshot) => void,
+  resumed?: RunSnapshot,
+): (valBpc: number, run: RunSnapshot) => void {
   let best = Math.min(Infinity, ...(resumed?.curves ?? []).map((c) => c.valBpc ?? Infinity));
   return (valBpc, run) => {
     if (!(valBpc < best)) return;
@@ -121,7 +149,11 @@ export function bestKeeper(save: (run: RunSnapshot) => void, resumed?: RunSnapsh
 }
 
 /** A sweep's checkpoint settings for its runs (experiment key `checkpoints`; absent: keep the final one). */
-export function sweepCheckpoints(exp: Experiment, loaded: LoadedCorpus, resultsDir: string): RunCheckpoints | undefined {
+export function sweepCheckpoints(
+  exp: Experiment,
+  loaded: LoadedCorpus,
+  resultsDir: string,
+): RunCheckpoints | undefined {
   const keep = exp.checkpoints?.keep ?? 'final';
   const every = exp.checkpoints?.every ?? 0;
   if (keep === 'none' && every === 0) return undefined;
@@ -135,13 +167,10 @@ export function sweepCheckpoints(exp: Experiment, loaded: LoadedCorpus, resultsD
   };
 }
 
-export function checkpointsDir(resultsDir: string): string {
-  return join(resultsDir, 'checkpoints');
-}
-
 /** Temporary files of checkpoint writes a crash interrupted (`<file>.<pid>.tmp`): removed by the sweep holding the folder's lock. */
 export function removeStaleCheckpointTemps(resultsDir: string): void {
   const dir = checkpointsDir(resultsDir);
   if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir)) if (/\.safetensors\.\d+\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
+  for (const entry of readdirSync(dir))
+    if (/\.safetensors\.\d+\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
 }

@@ -44,7 +44,8 @@ export function encodeLayout(metadata: Record<string, string>, tensors: [string,
   let offset = 0;
   for (const [name, t] of tensors) {
     const bytes = t.data.length * BYTES[t.dtype];
-    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new RangeError(`tensor ${name}: shape [${t.shape}] does not hold ${t.data.length} values`);
+    if (t.shape.reduce((a, b) => a * b, 1) !== t.data.length)
+      throw new RangeError(`tensor ${name}: shape [${t.shape.join(',')}] does not hold ${t.data.length} values`);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -67,17 +68,22 @@ export function encodeLayout(metadata: Record<string, string>, tensors: [string,
 export function decodeLayout(buf: Uint8Array): Layout {
   const { header, dataStart } = readHeader(buf);
   const metadata = readMetadata(header.__metadata__);
-  const entries = Object.entries(header).filter(([k]) => k !== '__metadata__').map(([name, e]) => ({ name, ...checkEntry(name, e) }));
+  const entries = Object.entries(header)
+    .filter(([k]) => k !== '__metadata__')
+    .map(([name, e]) => ({ name, ...checkEntry(name, e) }));
   entries.sort((a, b) => a.begin - b.begin);
   let expected = 0;
   for (const e of entries) {
     if (e.begin !== expected) {
-      throw new LayoutError(`tensor ${e.name}: data_offsets start at ${e.begin}, expected ${expected} (tensors must tile the data without gaps or overlaps)`);
+      throw new LayoutError(
+        `tensor ${e.name}: data_offsets start at ${e.begin}, expected ${expected} (tensors must tile the data without gaps or overlaps)`,
+      );
     }
     expected = e.end;
   }
   const dataBytes = buf.length - dataStart;
-  if (expected > dataBytes) throw new LayoutError(`truncated: the tensors need ${expected} data bytes, the file holds ${dataBytes}`);
+  if (expected > dataBytes)
+    throw new LayoutError(`truncated: the tensors need ${expected} data bytes, the file holds ${dataBytes}`);
   if (expected < dataBytes) throw new LayoutError(`${dataBytes - expected} trailing bytes after the last tensor`);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
@@ -92,38 +98,48 @@ export function decodeLayout(buf: Uint8Array): Layout {
 function readHeader(buf: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
   if (buf.length < 8) throw new LayoutError(`truncated: ${buf.length} bytes, shorter than the 8-byte header length`);
   const n = Buffer.from(buf.buffer, buf.byteOffset, 8).readBigUInt64LE(0);
-  if (n < 2n || n > BigInt(MAX_HEADER)) throw new LayoutError(`not a safetensors file: header length ${n} is implausible`);
+  if (n < 2n || n > BigInt(MAX_HEADER))
+    throw new LayoutError(`not a safetensors file: header length ${n} is implausible`);
   const len = Number(n);
-  if (8 + len > buf.length) throw new LayoutError(`truncated: the header needs ${len} bytes, the file holds ${buf.length - 8} after the length`);
+  if (8 + len > buf.length)
+    throw new LayoutError(
+      `truncated: the header needs ${len} bytes, the file holds ${buf.length - 8} after the length`,
+    );
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + len)));
   } catch (err) {
     throw new LayoutError(`not a safetensors file: the header is not UTF-8 JSON (${(err as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new LayoutError('not a safetensors file: the header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new LayoutError('not a safetensors file: the header is not a JSON object');
   return { header: header as Record<string, unknown>, dataStart: 8 + len };
 }
 
 function readMetadata(m: unknown): Record<string, string> {
   if (m === undefined) return {};
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new LayoutError('__metadata__ is not an object');
-  for (const [k, v] of Object.entries(m)) if (typeof v !== 'string') throw new LayoutError(`__metadata__.${k} is not a string`);
+  for (const [k, v] of Object.entries(m))
+    if (typeof v !== 'string') throw new LayoutError(`__metadata__.${k} is not a string`);
   return m as Record<string, string>;
 }
 
 function checkEntry(name: string, e: unknown): { dtype: DType; shape: number[]; begin: number; end: number } {
   const o = e as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
   if (o === null || typeof o !== 'object') throw new LayoutError(`tensor ${name}: entry is not an object`);
-  if (o.dtype !== 'F32' && o.dtype !== 'F64') throw new LayoutError(`tensor ${name}: dtype ${JSON.stringify(o.dtype)} is not F32 or F64`);
+  if (o.dtype !== 'F32' && o.dtype !== 'F64')
+    throw new LayoutError(`tensor ${name}: dtype ${JSON.stringify(o.dtype)} is not F32 or F64`);
   const isCount = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
-  if (!Array.isArray(o.shape) || !o.shape.every(isCount)) throw new LayoutError(`tensor ${name}: shape ${JSON.stringify(o.shape)} is not a list of sizes`);
+  if (!Array.isArray(o.shape) || !o.shape.every(isCount))
+    throw new LayoutError(`tensor ${name}: shape ${JSON.stringify(o.shape)} is not a list of sizes`);
   const off = o.data_offsets;
   if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount) || off[1] < off[0]) {
     throw new LayoutError(`tensor ${name}: data_offsets ${JSON.stringify(off)} is not [begin, end]`);
   }
   const shape = o.shape as number[];
+  const [begin, end] = off as number[];
   const want = shape.reduce((a, b) => a * b, 1) * BYTES[o.dtype];
-  if (off[1] - off[0] !== want) throw new LayoutError(`tensor ${name}: ${off[1] - off[0]} bytes for ${o.dtype} [${shape}], expected ${want}`);
-  return { dtype: o.dtype, shape, begin: off[0], end: off[1] };
+  if (end - begin !== want)
+    throw new LayoutError(`tensor ${name}: ${end - begin} bytes for ${o.dtype} [${shape.join(',')}], expected ${want}`);
+  return { dtype: o.dtype, shape, begin, end };
 }

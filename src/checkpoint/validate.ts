@@ -16,17 +16,26 @@ import { LayoutError } from './safetensors.js';
 
 /** Every value of every tensor is finite; else the first non-finite one, named. */
 export function checkFinite(state: ModelState): void {
-  const groups: Array<[string, Tensors]> = [['param', state.params], ['optim', state.optimizer], ['hidden', state.hidden]];
+  const groups: Array<[string, Tensors]> = [
+    ['param', state.params],
+    ['optim', state.optimizer],
+    ['hidden', state.hidden],
+  ];
   for (const [prefix, tensors] of groups) {
     for (const [name, data] of Object.entries(tensors)) {
       const i = data.findIndex((x) => !Number.isFinite(x));
-      if (i >= 0) throw new LayoutError(`tensor ${prefix}.${name} holds ${data[i]} at index ${i}: a checkpoint holds finite numbers only`);
+      if (i >= 0)
+        throw new LayoutError(
+          `tensor ${prefix}.${name} holds ${data[i]} at index ${i}: a checkpoint holds finite numbers only`,
+        );
     }
   }
 }
 
 const problem = (key: string, what: string, value: unknown): never => {
-  throw new LayoutError(`metadata ${key} is ${value === undefined ? 'missing' : JSON.stringify(value)}: expected ${what}`);
+  throw new LayoutError(
+    `metadata ${key} is ${value === undefined ? 'missing' : JSON.stringify(value)}: expected ${what}`,
+  );
 };
 
 /** A rule's complaint (src/util/cellRule.ts) as what was expected. */
@@ -38,13 +47,18 @@ export function checkCorpusRecord(c: { sha256: string; chars: number; trainEnd: 
   if (!Number.isSafeInteger(c.chars) || c.chars < 2) problem('corpus_chars', 'an integer ≥ 2', c.chars);
   if (!(c.validation >= 0 && c.validation < 1)) problem('corpus_validation', 'a fraction in [0, 1)', c.validation);
   if (c.trainEnd !== splitPoint(c.chars, c.validation)) {
-    problem('corpus_train_end', `${splitPoint(c.chars, c.validation)}, where holding out ${c.validation} of ${c.chars} characters splits`, c.trainEnd);
+    problem(
+      'corpus_train_end',
+      `${splitPoint(c.chars, c.validation)}, where holding out ${c.validation} of ${c.chars} characters splits`,
+      c.trainEnd,
+    );
   }
 }
 
 export function checkMarkovOrder(order: number | null): void {
   const { min, max } = MARKOV_ORDER_RANGE;
-  if (order !== null && !(Number.isInteger(order) && order >= min && order <= max)) problem('markov_order', `an integer in ${min}..${max}`, order);
+  if (order !== null && !(Number.isInteger(order) && order >= min && order <= max))
+    problem('markov_order', `an integer in ${min}..${max}`, order);
 }
 
 /** The learning rate and clip the JSON config holds are finite (JSON has no infinity; a damaged file may). */
@@ -59,7 +73,8 @@ export function checkRngState(key: string, s: RngState | null | undefined): void
   const byte = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 255;
   const S = (s as { S?: unknown }).S;
   const ok = byte(s.i) && byte(s.j) && Array.isArray(S) && S.length === 256 && new Set(S).size === 256 && S.every(byte);
-  if (!ok) throw new LayoutError(`metadata ${key} is not a generator state (i, j in 0..255 and a permutation S of 0..255)`);
+  if (!ok)
+    throw new LayoutError(`metadata ${key} is not a generator state (i, j in 0..255 and a permutation S of 0..255)`);
 }
 
 const RUN_RULES: Array<[keyof RunSnapshot, CellRule]> = [
@@ -82,11 +97,13 @@ export function checkRun(run: RunSnapshot | null, trainEnd: number): void {
     if (why) problem(`run.${key}`, expectation(why), run[key]);
   }
   if (run.chars > run.budget) problem('run.chars', `at most the run's budget ${run.budget}`, run.chars);
-  if (!(Number.isInteger(run.pointer) && run.pointer >= 0 && run.pointer <= trainEnd)) problem('run.pointer', `an integer in 0..${trainEnd}`, run.pointer);
+  if (!(Number.isInteger(run.pointer) && run.pointer >= 0 && run.pointer <= trainEnd))
+    problem('run.pointer', `an integer in 0..${trainEnd}`, run.pointer);
   if (!Number.isFinite(run.smooth)) problem('run.smooth', 'a finite number', run.smooth);
   checkCadence(run.cadence);
   checkRngState('rng.sample', run.sampleRng);
-  if (!Array.isArray(run.curves) || !Array.isArray(run.samples)) problem('run.curves', 'lists of curve rows and samples', run.curves);
+  if (!Array.isArray(run.curves) || !Array.isArray(run.samples))
+    problem('run.curves', 'lists of curve rows and samples', run.curves);
   run.curves.forEach((c, i) => {
     const fields: Array<[string, unknown, CellRule]> = [
       ['iteration', c.iteration, MEASURES.iteration],
@@ -102,7 +119,10 @@ export function checkRun(run: RunSnapshot | null, trainEnd: number): void {
     }
   });
   run.samples.forEach((s, i) => {
-    const why = valueProblem(MEASURES.iteration, s.iteration) ?? valueProblem(MEASURES.temperature, s.temperature) ?? (typeof s.text === 'string' ? null : 'text');
+    const why =
+      valueProblem(MEASURES.iteration, s.iteration) ??
+      valueProblem(MEASURES.temperature, s.temperature) ??
+      (typeof s.text === 'string' ? null : 'text');
     if (why) problem(`run.samples[${i}]`, expectation(why), s);
   });
 }
@@ -121,5 +141,6 @@ function checkCadence(c: RunSnapshot['cadence']): void {
     const why = valueProblem(rule, c[key]);
     if (why) problem(`run.cadence.${key}`, expectation(why), c[key]);
   }
-  if (c.prime !== undefined && (typeof c.prime !== 'string' || c.prime === '')) problem('run.cadence.prime', 'a non-empty string', c.prime);
+  if (c.prime !== undefined && (typeof c.prime !== 'string' || c.prime === ''))
+    problem('run.cadence.prime', 'a non-empty string', c.prime);
 }

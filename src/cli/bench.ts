@@ -27,79 +27,26 @@ import { trainingSection } from './benchTraining.js';
 import { sweepSection } from './benchSweep.js';
 import { loadCorpus } from './corpus.js';
 import { positiveIntList, positiveInt, positiveNumber } from './options.js';
+import type {
+  BenchContext,
+  BenchCorpus,
+  BenchOptions,
+  BenchSection,
+  CellShape,
+  Measurement,
+  SectionResult,
+} from './benchTypes.js';
 
-/** One figure. Rows of every section share these columns (unused ones stay empty). */
-export interface Measurement {
-  section: string;
-  /** What was measured: a backend ('native', 'wasm', 'reference', 'numpy') or a ratio ('native/wasm'). */
-  subject: string;
-  metric: string; // e.g. 'train_chars_per_sec', 'ratio'
-  hidden?: number;
-  unroll?: number;
-  value: number | null; // null: not measured (see note)
-  unit: string;
-  /** Characters processed and wall seconds of the timed part. */
-  chars?: number;
-  seconds?: number;
-  /** The same rate over process CPU time instead of wall time. */
-  cpuValue?: number | null;
-  note?: string;
-}
-
-/** A gated cell's shape measured by section "cells". */
-export interface CellShape {
-  cell: 'lstm' | 'gru';
-  hidden: number;
-}
-
-export interface BenchOptions {
-  corpus: string;
-  /** Hidden sizes of each section: --hidden sets them all; else each section's own defaults (--quick: smaller). */
-  hidden: number[];
-  sweepHidden: number[];
-  /** Section "cells": LSTM 256 and 512, GRU 512 (--quick: LSTM 64; --hidden: an LSTM of each size). */
-  cellShapes: CellShape[];
-  unroll: number;
-  seconds: number;
-  warmup: number;
-  /** Turns over the subjects of a comparison (section "cells"): each figure is the median. */
-  repeats: number;
-  /** The sections to run (default: all). */
-  sections: string[];
-  python: string;
-  numpy: boolean;
-  /** CSV file for the figures; null: not written (a --quick run without --out). */
-  out: string | null;
-  json: boolean;
-  quick: boolean;
-}
-
-export interface BenchCorpus {
-  path: string;
-  ids: Int32Array;
-  vocabSize: number;
-}
-
-export interface BenchContext {
-  options: BenchOptions;
-  corpus: BenchCorpus;
-  /** Progress messages (stderr). */
-  log(msg: string): void;
-}
-
-export interface BenchSection {
-  name: string;
-  title: string;
-  run(ctx: BenchContext): Promise<SectionResult>;
-}
-
-export interface SectionResult {
-  measurements: Measurement[];
-  /** Human-readable rendering (a table and notes) for the terminal. */
-  render(): string;
-  /** Extra facts for --json (e.g. the numpy BLAS). */
-  info?: Record<string, unknown>;
-}
+export type {
+  BenchContext,
+  BenchCorpus,
+  BenchOptions,
+  BenchSection,
+  CellShape,
+  Measurement,
+  Rate,
+  SectionResult,
+} from './benchTypes.js';
 
 // ---- options -------------------------------------------------------------------------------------
 
@@ -107,7 +54,11 @@ const DEFAULT_HIDDEN = [100, 256, 512];
 /** The sweep section's grid of hidden sizes, and the cells section's shapes (--quick: a small LSTM), unless --hidden says. */
 const SWEEP_HIDDEN = [50, 100];
 const CELL_SHAPES: { full: CellShape[]; quick: CellShape[] } = {
-  full: [{ cell: 'lstm', hidden: 256 }, { cell: 'lstm', hidden: 512 }, { cell: 'gru', hidden: 512 }],
+  full: [
+    { cell: 'lstm', hidden: 256 },
+    { cell: 'lstm', hidden: 512 },
+    { cell: 'gru', hidden: 512 },
+  ],
   quick: [{ cell: 'lstm', hidden: 64 }],
 };
 /** The corpus the README's figures are measured on, resolved like every command's ("holmes", CHARLAB_DATA_DIR). */
@@ -133,13 +84,18 @@ interface RawOptions {
 export function resolveBenchOptions(raw: RawOptions): BenchOptions {
   const quick = raw.quick === true;
   const unknown = (raw.sections ?? []).filter((s) => !SECTIONS.some((x) => x.name === s));
-  if (unknown.length > 0) throw new UsageError(`--sections: no section ${unknown.join(', ')} (sections: ${SECTIONS.map((s) => s.name).join(', ')})`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--sections: no section ${unknown.join(', ')} (sections: ${SECTIONS.map((s) => s.name).join(', ')})`,
+    );
   if (raw.out !== undefined && raw.out.trim() === '') throw new UsageError('--out needs a file name');
   return {
     corpus: raw.corpus ?? DEFAULT_CORPUS,
     hidden: raw.hidden ?? DEFAULT_HIDDEN,
     sweepHidden: raw.hidden ?? SWEEP_HIDDEN,
-    cellShapes: raw.hidden?.map((hidden) => ({ cell: 'lstm' as const, hidden })) ?? CELL_SHAPES[quick ? 'quick' : 'full'].map((x) => ({ ...x })),
+    cellShapes:
+      raw.hidden?.map((hidden) => ({ cell: 'lstm' as const, hidden })) ??
+      CELL_SHAPES[quick ? 'quick' : 'full'].map((x) => ({ ...x })),
     unroll: raw.unroll ?? RNN_DEFAULTS.unroll,
     seconds: raw.seconds ?? (quick ? 0.6 : 3),
     warmup: raw.warmup ?? (quick ? 0.2 : 0.75),
@@ -162,17 +118,22 @@ async function loadBenchCorpus(spec: string, unroll: number): Promise<BenchCorpu
 
 // ---- measuring -------------------------------------------------------------------------------------
 
-export interface Rate {
-  charsPerSec: number;
-  cpuCharsPerSec: number | null;
-  chars: number;
-  seconds: number;
-}
-
 /** The sections `charlab bench` runs, in order. */
 export const SECTIONS: BenchSection[] = [trainingSection, sweepSection, cellsSection];
 
-const CSV_COLUMNS = ['section', 'subject', 'metric', 'hidden', 'unroll', 'value', 'unit', 'chars', 'seconds', 'cpu_value', 'note'];
+const CSV_COLUMNS = [
+  'section',
+  'subject',
+  'metric',
+  'hidden',
+  'unroll',
+  'value',
+  'unit',
+  'chars',
+  'seconds',
+  'cpu_value',
+  'note',
+];
 
 /** Whether the file at `path` is a table `charlab bench` wrote (its header line is bench's). */
 export function isBenchCsv(path: string): boolean {
@@ -181,36 +142,68 @@ export function isBenchCsv(path: string): boolean {
 
 export function measurementsToCsv(ms: Measurement[]): string {
   return stringify(
-    ms.map((m) => [m.section, m.subject, m.metric, m.hidden, m.unroll, m.value, m.unit, m.chars, m.seconds, m.cpuValue, m.note]),
+    ms.map((m) => [
+      m.section,
+      m.subject,
+      m.metric,
+      m.hidden,
+      m.unroll,
+      m.value,
+      m.unit,
+      m.chars,
+      m.seconds,
+      m.cpuValue,
+      m.note,
+    ]),
     { header: true, columns: CSV_COLUMNS },
   );
 }
 
-export async function runBench(o: BenchOptions, log: (msg: string) => void): Promise<{ results: { section: BenchSection; result: SectionResult }[]; corpus: BenchCorpus }> {
+export async function runBench(
+  o: BenchOptions,
+  log: (msg: string) => void,
+): Promise<{ results: { section: BenchSection; result: SectionResult }[]; corpus: BenchCorpus }> {
   const corpus = await loadBenchCorpus(o.corpus, o.unroll);
   const ctx: BenchContext = { options: o, corpus, log };
   const results: { section: BenchSection; result: SectionResult }[] = [];
-  for (const section of SECTIONS.filter((s) => o.sections.includes(s.name))) results.push({ section, result: await section.run(ctx) });
+  for (const section of SECTIONS.filter((s) => o.sections.includes(s.name)))
+    results.push({ section, result: await section.run(ctx) });
   return { results, corpus };
 }
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description("Measure training throughput: every backend in min-char-rnn's configuration beside numpy, a sweep with 1 and 2 workers, and the native gated cells beside PyTorch")
-    .option('--corpus <path>', `UTF-8 text file, or a known corpus name (default ${DEFAULT_CORPUS}, found in CHARLAB_DATA_DIR or downloaded)`)
+    .description(
+      "Measure training throughput: every backend in min-char-rnn's configuration beside numpy, a sweep with 1 and 2 workers, and the native gated cells beside PyTorch",
+    )
+    .option(
+      '--corpus <path>',
+      `UTF-8 text file, or a known corpus name (default ${DEFAULT_CORPUS}, found in CHARLAB_DATA_DIR or downloaded)`,
+    )
     .option(
       '--hidden <list>',
       `comma-separated hidden sizes for every section (default: training ${DEFAULT_HIDDEN.join(',')}, sweep ${SWEEP_HIDDEN.join(',')}, ` +
-        `cells ${CELL_SHAPES.full.map((x) => `${x.cell} ${x.hidden}`).join(', ')}; --quick: cells lstm ${CELL_SHAPES.quick[0]!.hidden}; with --hidden, cells measures an LSTM of each size)`,
+        `cells ${CELL_SHAPES.full.map((x) => `${x.cell} ${x.hidden}`).join(', ')}; --quick: cells lstm ${CELL_SHAPES.quick[0].hidden}; with --hidden, cells measures an LSTM of each size)`,
       positiveIntList,
     )
     .option('--unroll <n>', `characters per chunk (default ${RNN_DEFAULTS.unroll})`, positiveInt)
     .option('--seconds <s>', 'timed seconds per measurement (default 3, --quick 0.6)', positiveNumber)
     .option('--warmup <s>', 'warm-up seconds per measurement (default 0.75, --quick 0.2)', positiveNumber)
-    .option('--sections <list>', `comma-separated sections to run (default all: ${SECTIONS.map((s) => s.name).join(',')})`, (v: string) => v.split(',').map((x) => x.trim()))
-    .option('--repeats <n>', 'turns over the subjects compared in section "cells" (default 2, --quick 1); figures are medians', positiveInt)
-    .option('--quick', `short measurements and a small LSTM in section cells; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`)
+    .option(
+      '--sections <list>',
+      `comma-separated sections to run (default all: ${SECTIONS.map((s) => s.name).join(',')})`,
+      (v: string) => v.split(',').map((x) => x.trim()),
+    )
+    .option(
+      '--repeats <n>',
+      'turns over the subjects compared in section "cells" (default 2, --quick 1); figures are medians',
+      positiveInt,
+    )
+    .option(
+      '--quick',
+      `short measurements and a small LSTM in section cells; their figures are written only with --out (they do not replace ${DEFAULT_OUT})`,
+    )
     .option('--python <cmd>', 'Python interpreter for the numpy peer', 'python3')
     .option('--no-numpy', 'skip the numpy peer')
     .option('--out <file>', `CSV file for the figures (default ${DEFAULT_OUT}; none with --quick)`)
@@ -230,15 +223,33 @@ export function registerBench(program: Command): void {
     });
 }
 
-function printBench(o: BenchOptions, results: { section: BenchSection; result: SectionResult }[], corpus: BenchCorpus): void {
+function printBench(
+  o: BenchOptions,
+  results: { section: BenchSection; result: SectionResult }[],
+  corpus: BenchCorpus,
+): void {
   const cpu = cpus()[0]?.model ?? null;
   if (o.json) {
-    const sections = Object.fromEntries(results.map((r) => [r.section.name, { ...r.result.info, measurements: r.result.measurements }]));
-    const doc = { corpus: corpus.path, vocabSize: corpus.vocabSize, unroll: o.unroll, seconds: o.seconds, warmup: o.warmup, node: process.version, cpu, backend: backendLine(), sections };
+    const sections = Object.fromEntries(
+      results.map((r) => [r.section.name, { ...r.result.info, measurements: r.result.measurements }]),
+    );
+    const doc = {
+      corpus: corpus.path,
+      vocabSize: corpus.vocabSize,
+      unroll: o.unroll,
+      seconds: o.seconds,
+      warmup: o.warmup,
+      node: process.version,
+      cpu,
+      backend: backendLine(),
+      sections,
+    };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
   }
   process.stdout.write(`${backendLine()}\n`);
   for (const r of results) process.stdout.write(`${r.result.render()}\n`);
-  process.stdout.write(`node ${process.version}, ${cpu ?? 'unknown CPU'}${o.out !== null ? `; figures written to ${o.out}` : ''}\n`);
+  process.stdout.write(
+    `node ${process.version}, ${cpu ?? 'unknown CPU'}${o.out !== null ? `; figures written to ${o.out}` : ''}\n`,
+  );
 }

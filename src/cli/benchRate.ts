@@ -2,7 +2,7 @@
 import type { CharModel } from '../model/types.js';
 import { ChunkCursor } from '../train/chunks.js';
 import { median } from '../util/stats.js';
-import type { BenchOptions, Rate } from './bench.js';
+import type { BenchOptions, Rate } from './benchTypes.js';
 
 /** Trains on ids in min-char-rnn's chunks (src/train/chunks.ts), for a given time. */
 class Trainer {
@@ -51,4 +51,3 @@ export function measureModel(model: CharModel, ids: Int32Array, o: BenchOptions)
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return { charsPerSec: median(rates), cpuCharsPerSec: cpuSeconds > 0 ? chars / cpuSeconds : null, chars, seconds };
 }
-

@@ -16,11 +16,14 @@ import { nativeStatus } from '../backend/nativeAddon.js';
 import { WasmKernels } from '../backend/wasmKernels.js';
 import { RNN_DEFAULTS } from '../defaults.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
-import type { BenchContext, BenchSection, Measurement } from './bench.js';
+import type { BenchContext, BenchSection, Measurement } from './benchTypes.js';
 import { measureModel, WINDOWS } from './benchRate.js';
-import { describeBlas, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
+import { describeBlas, fieldText, measureNumpy, probeNumpy, type NumpyInfo } from './benchNumpy.js';
 
-const TARGETS = { nativeOverWasm: { 100: 2 } as Record<number, number>, wasmOverNumpy: { 100: 5, 256: 3, 512: 1.5 } as Record<number, number> };
+const TARGETS = {
+  nativeOverWasm: { 100: 2 } as Record<number, number>,
+  wasmOverNumpy: { 100: 5, 256: 3, 512: 1.5 } as Record<number, number>,
+};
 type Subject = 'reference' | 'wasm' | 'wasm-host' | 'native' | 'numpy';
 type Row = { hidden: number; npNote?: string } & Partial<Record<Subject, number | null>>;
 
@@ -31,7 +34,8 @@ interface NumpyFacts {
   blas?: unknown;
 }
 
-const ratioOf = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? a / b : null);
+const ratioOf = (a: number | null | undefined, b: number | null | undefined) =>
+  a != null && b != null && b > 0 ? a / b : null;
 const fmtRate = (v: number | null | undefined) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'));
 const fmtRatio = (v: number | null | undefined) => (v == null ? '—' : `${v.toFixed(2)}×`);
 
@@ -49,11 +53,28 @@ function models(config: RnnConfig): [Subject, () => CharModel][] {
 /** Every charlab subject at one hidden size. */
 function measureCharlab(ctx: BenchContext, row: Row, out: Measurement[]): void {
   const { options: o, corpus } = ctx;
-  const config: RnnConfig = { ...RNN_DEFAULTS, vocabSize: corpus.vocabSize, hiddenSize: row.hidden, unroll: o.unroll, seed: 1 };
+  const config: RnnConfig = {
+    ...RNN_DEFAULTS,
+    vocabSize: corpus.vocabSize,
+    hiddenSize: row.hidden,
+    unroll: o.unroll,
+    seed: 1,
+  };
   for (const [subject, make] of models(config)) {
     ctx.log(`hidden ${row.hidden}: ${subject} ...`);
     const r = measureModel(make(), corpus.ids, o);
-    out.push({ section: 'training', subject, metric: 'train_chars_per_sec', hidden: row.hidden, unroll: o.unroll, value: r.charsPerSec, unit: 'chars/s', chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec });
+    out.push({
+      section: 'training',
+      subject,
+      metric: 'train_chars_per_sec',
+      hidden: row.hidden,
+      unroll: o.unroll,
+      value: r.charsPerSec,
+      unit: 'chars/s',
+      chars: r.chars,
+      seconds: r.seconds,
+      cpuValue: r.cpuCharsPerSec,
+    });
     row[subject] = r.charsPerSec;
   }
 }
@@ -61,7 +82,14 @@ function measureCharlab(ctx: BenchContext, row: Row, out: Measurement[]): void {
 /** The numpy peer at one hidden size (or a row saying why it was skipped). */
 function measureNumpyRow(ctx: BenchContext, row: Row, np: NumpyFacts, out: Measurement[]): void {
   const o = ctx.options;
-  const base = { section: 'training', subject: 'numpy', metric: 'train_chars_per_sec', hidden: row.hidden, unroll: o.unroll, unit: 'chars/s' };
+  const base = {
+    section: 'training',
+    subject: 'numpy',
+    metric: 'train_chars_per_sec',
+    hidden: row.hidden,
+    unroll: o.unroll,
+    unit: 'chars/s',
+  };
   if (!np.probe.available) {
     row.npNote = np.probe.reason;
     out.push({ ...base, value: null, note: np.probe.reason });
@@ -76,11 +104,21 @@ function measureNumpyRow(ctx: BenchContext, row: Row, np: NumpyFacts, out: Measu
   }
   row.numpy = r.charsPerSec;
   np.blas = r.raw.blas;
-  np.version = String(r.raw.numpy ?? np.version);
-  out.push({ ...base, value: r.charsPerSec, chars: r.chars, seconds: r.seconds, cpuValue: r.cpuCharsPerSec, note: `numpy ${np.version}; ${describeBlas(np.blas)}` });
+  np.version = fieldText(r.raw.numpy, np.version);
+  out.push({
+    ...base,
+    value: r.charsPerSec,
+    chars: r.chars,
+    seconds: r.seconds,
+    cpuValue: r.cpuCharsPerSec,
+    note: `numpy ${np.version}; ${describeBlas(np.blas)}`,
+  });
 }
 
-const verdict = (v: number | null, target: number | undefined) => (target === undefined ? undefined : `target >= ${target}x: ${v == null ? 'not measured' : v >= target ? 'met' : 'missed'}`);
+const verdict = (v: number | null, target: number | undefined) =>
+  target === undefined
+    ? undefined
+    : `target >= ${target}x: ${v == null ? 'not measured' : v >= target ? 'met' : 'missed'}`;
 
 /** A row's ratios: native/wasm and wasm/numpy against their targets, the fast path's margin, wasm/reference. */
 function ratioRows(row: Row, unroll: number): Measurement[] {
@@ -90,23 +128,59 @@ function ratioRows(row: Row, unroll: number): Measurement[] {
     ['wasm/numpy', ratioOf(row.wasm, row.numpy), TARGETS.wasmOverNumpy[row.hidden]],
     ['wasm/reference', ratioOf(row.wasm, row.reference), undefined],
   ];
-  return r.map(([subject, value, target]) => ({ section: 'training', subject, metric: 'ratio', hidden: row.hidden, unroll, value, unit: 'x', note: verdict(value, target) }));
+  return r.map(([subject, value, target]) => ({
+    section: 'training',
+    subject,
+    metric: 'ratio',
+    hidden: row.hidden,
+    unroll,
+    value,
+    unit: 'x',
+    note: verdict(value, target),
+  }));
 }
 
 function renderTraining(title: string, ctx: BenchContext, rows: Row[], np: NumpyFacts): string {
   const { options: o, corpus } = ctx;
-  const head = ['hidden', 'reference', 'wasm', 'wasm host', 'native', 'numpy', 'native/wasm', 'wasm/wasm host', 'wasm/numpy'];
-  const table = new Table({ head, colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], style: { head: [], border: [] } });
+  const head = [
+    'hidden',
+    'reference',
+    'wasm',
+    'wasm host',
+    'native',
+    'numpy',
+    'native/wasm',
+    'wasm/wasm host',
+    'wasm/numpy',
+  ];
+  const table = new Table({
+    head,
+    colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
   for (const r of rows) {
     const np = r.numpy == null ? 'skipped' : fmtRate(r.numpy);
-    table.push([String(r.hidden), fmtRate(r.reference), fmtRate(r.wasm), fmtRate(r['wasm-host']), fmtRate(r.native), np, fmtRatio(ratioOf(r.native, r.wasm)), fmtRatio(ratioOf(r.wasm, r['wasm-host'])), fmtRatio(ratioOf(r.wasm, r.numpy))]);
+    table.push([
+      String(r.hidden),
+      fmtRate(r.reference),
+      fmtRate(r.wasm),
+      fmtRate(r['wasm-host']),
+      fmtRate(r.native),
+      np,
+      fmtRatio(ratioOf(r.native, r.wasm)),
+      fmtRatio(ratioOf(r.wasm, r['wasm-host'])),
+      fmtRatio(ratioOf(r.wasm, r.numpy)),
+    ]);
   }
   const notes = [
     `${title}, unroll ${o.unroll}, ${corpus.path} (V=${corpus.vocabSize}); median of ${WINDOWS} windows over ${o.seconds} s after ${o.warmup} s warm-up`,
     table.toString(),
     `targets: native ≥ ${TARGETS.nativeOverWasm[100]}× wasm at hidden 100; wasm ≥ 5×, 3×, 1.5× numpy at 100, 256, 512. wasm is min-char-rnn's fused fast path; "wasm host" the one host model on the wasm kernels`,
   ];
-  if (np.probe.available) notes.push(`numpy ${np.version ?? '?'}: ${describeBlas(np.blas)} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset for it)`);
+  if (np.probe.available)
+    notes.push(
+      `numpy ${np.version ?? '?'}: ${describeBlas(np.blas)} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset for it)`,
+    );
   else notes.push(`numpy peer ${np.probe.reason}`);
   for (const r of rows) if (r.npNote && np.probe.available) notes.push(`numpy at hidden ${r.hidden}: ${r.npNote}`);
   return notes.join('\n');

@@ -3,12 +3,21 @@
  * (CHARLAB_DATA_DIR; CHARLAB_<NAME>_URL, e.g. CHARLAB_HOLMES_URL, CHARLAB_WARPEACE_URL), a download
  * draws a progress bar, notices go to stderr.
  */
-import { dataDir, loadCorpus as loadCorpusWith, type CorpusAccess, type CorpusSpec, type LoadedCorpus } from '../data/index.js';
+import {
+  dataDir,
+  loadCorpus as loadCorpusWith,
+  type CorpusAccess,
+  type CorpusSpec,
+  type LoadedCorpus,
+} from '../data/index.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { byteBar } from './progress.js';
 
 /** Corpus access for commands: read from the environment here, at the CLI edge. */
-export function cliCorpusAccess(bar: { update: (received: number, total: number | undefined) => void; stop: () => void }): CorpusAccess {
+export function cliCorpusAccess(bar: {
+  update: (received: number, total: number | undefined) => void;
+  stop: () => void;
+}): CorpusAccess {
   return {
     dataDir: dataDir(process.env, process.cwd()),
     urlFor: (name) => process.env[`CHARLAB_${name.toUpperCase()}_URL`],

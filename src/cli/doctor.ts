@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { backendIsa, resolveBackend } from '../backend/index.js';
 import { nativeAddon, nativeStatus } from '../backend/nativeAddon.js';
 import { relaxedSimdSupported } from '../backend/wasmKernels.js';
-import { machineInfo, VERSION } from '../sweep/manifest.js';
+import { machineInfo, VERSION } from '../results/manifest.js';
 
 /** One line: what `--backend auto` runs here. */
 export function backendLine(): string {
@@ -23,7 +23,7 @@ export function doctorLines(): string[] {
     backendLine(),
     native.available
       ? `native: build/Release/charlab_native.node; CPU features ${nativeAddon().cpuFeatures()}; threads: train --threads (default ${m.cpus}), a sweep's cores ÷ workers`
-      : 'native: not available (npm ci builds it where a C++ compiler and Node\'s headers are found; `npm run build:native` shows why not)',
+      : "native: not available (npm ci builds it where a C++ compiler and Node's headers are found; `npm run build:native` shows why not)",
     `wasm: simd128${relaxedSimdSupported() ? ' (relaxed SIMD available in this runtime)' : ''}; the portable path, the same bits on every machine`,
   ];
 }

@@ -9,27 +9,7 @@ import { configureNative } from '../backend/nativeAddon.js';
 import { OutputError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { VERSION } from '../version.js';
-
-type Register = (program: Command) => void;
-
-/**
- * The commands, in the order --help lists them. Each module is imported only when needed: a
- * command's own dependencies (vega for report, piscina for sweep, …) cost a few hundred
- * milliseconds at start-up, so `charlab sweep` does not load report's, and vice versa.
- */
-const COMMANDS: Record<string, () => Promise<Register>> = {
-  train: async () => (await import('./train.js')).registerTrain,
-  sample: async () => (await import('./sample.js')).registerSample,
-  eval: async () => (await import('./eval.js')).registerEval,
-  gradcheck: async () => (await import('./gradcheck.js')).registerGradcheck,
-  sweep: async () => (await import('./sweep.js')).registerSweep,
-  merge: async () => (await import('./merge.js')).registerMerge,
-  slurm: async () => (await import('./slurm.js')).registerSlurm,
-  report: async () => (await import('./report.js')).registerReport,
-  serve: async () => (await import('./serve.js')).registerServe,
-  bench: async () => (await import('./bench.js')).registerBench,
-  doctor: async () => (await import('./doctor.js')).registerDoctor,
-};
+import { COMMANDS } from './commands.js';
 
 /** The command named on the command line (the first argument that is not an option), if known. */
 function namedCommand(args: string[]): string | undefined {
@@ -43,7 +23,7 @@ function namedCommand(args: string[]): string | undefined {
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
-    stream.write = (() => true) as typeof stream.write;
+    stream.write = () => true;
   });
 }
 
@@ -54,7 +34,8 @@ const DEVICE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 function outputFailure(err: unknown): OutputError | null {
   if (err instanceof OutputError) return err;
   const e = err as NodeJS.ErrnoException | null;
-  if (e && typeof e === 'object' && typeof e.code === 'string' && DEVICE_ERRORS.has(e.code)) return new OutputError(e.path ?? '(a file)', e.code);
+  if (e && typeof e === 'object' && typeof e.code === 'string' && DEVICE_ERRORS.has(e.code))
+    return new OutputError(e.path ?? '(a file)', e.code);
   return null;
 }
 
@@ -79,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     // Anything else (no command, an unknown one, `help`, --version) gets them all, for help and suggestions.
     const named = namedCommand(argv.slice(2));
     for (const name of named ? [named] : Object.keys(COMMANDS)) (await COMMANDS[name]())(program);
-    if (!named) program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
+    if (!named)
+      program.addHelpText('after', `\n${(await import('./doctor.js')).backendLine()} (charlab doctor says more)`);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

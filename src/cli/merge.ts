@@ -16,7 +16,7 @@ export function registerMerge(program: Command): void {
       "merge the shards of a sweep ('charlab sweep EXP --shard i/n' writes results/<name>/shards/<i>-of-<n>/) into " +
         'results/<name>/: summary.csv, curves.csv and samples.csv in grid order, as one machine would have written them, and a manifest.json naming the shards',
     )
-    .argument('<dir>', 'the sweep\'s results folder, e.g. results/holmes (the one holding shards/)')
+    .argument('<dir>', "the sweep's results folder, e.g. results/holmes (the one holding shards/)")
     .option('--json', 'print the outcome as JSON (missing shards and runs, counts) instead of text')
     .addHelpText(
       'after',
@@ -53,13 +53,19 @@ function gapLine(g: ShardGap, what: string): string {
 function describe(r: MergeResult): string {
   const lines = r.notes.map((n) => `note: ${n}\n`);
   const present = r.count - r.missing.length;
-  lines.push(`${r.dir}: merged ${present} of ${r.count} shard(s): ${r.merged}/${r.total} runs recorded${r.problems ? `, ${r.problems} diverged or failed` : ''}\n`);
+  lines.push(
+    `${r.dir}: merged ${present} of ${r.count} shard(s): ${r.merged}/${r.total} runs recorded${r.problems ? `, ${r.problems} diverged or failed` : ''}\n`,
+  );
   if (r.missing.length > 0) {
-    lines.push(`missing shard(s), not run yet (run them with 'charlab sweep EXP --shard i/${r.count}', then merge again):\n`);
+    lines.push(
+      `missing shard(s), not run yet (run them with 'charlab sweep EXP --shard i/${r.count}', then merge again):\n`,
+    );
     lines.push(...r.missing.map((g) => gapLine(g, 'has no folder')));
   }
   if (r.unfinished.length > 0) {
-    lines.push(`shard(s) that have not recorded all their runs (interrupted or still running: the same command resumes them):\n`);
+    lines.push(
+      `shard(s) that have not recorded all their runs (interrupted or still running: the same command resumes them):\n`,
+    );
     lines.push(...r.unfinished.map((g) => gapLine(g, 'has not recorded')));
   }
   lines.push(`report: charlab report ${r.dir}\n`);
@@ -68,5 +74,14 @@ function describe(r: MergeResult): string {
 
 function jsonResult(r: MergeResult) {
   const gap = (g: ShardGap) => ({ shard: shardDirName(g.shard), runs: g.runs });
-  return { dir: r.dir, shards: r.count, total: r.total, merged: r.merged, problems: r.problems, missing: r.missing.map(gap), unfinished: r.unfinished.map(gap), notes: r.notes };
+  return {
+    dir: r.dir,
+    shards: r.count,
+    total: r.total,
+    merged: r.merged,
+    problems: r.problems,
+    missing: r.missing.map(gap),
+    unfinished: r.unfinished.map(gap),
+    notes: r.notes,
+  };
 }

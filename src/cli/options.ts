@@ -26,46 +26,53 @@ export function nonNegativeInt(value: string): number {
 export function intInRange(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = decimalInt(value, min, `an integer in ${min}..${max}`);
-    if (n > max) throw new InvalidArgumentError(`expected an integer in ${min}..${max} (decimal digits), got '${value}'`);
+    if (n > max)
+      throw new InvalidArgumentError(`expected an integer in ${min}..${max} (decimal digits), got '${value}'`);
     return n;
   };
 }
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive finite number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive finite number, got '${value}'`);
   return n;
 }
 
 /** The held-out fraction: [0, 1); 0 means no held-out text (nothing is scored). */
 export function fraction(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a fraction in [0, 1), got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1)
+    throw new InvalidArgumentError(`expected a fraction in [0, 1), got '${value}'`);
   return n;
 }
 
 /** A comma-separated list of positive integers ('100,256,512'). */
 export function positiveIntList(value: string): number[] {
   const parts = value.split(',');
-  if (parts.some((s) => s.trim() === '')) throw new InvalidArgumentError(`expected comma-separated positive integers, got '${value}'`);
+  if (parts.some((s) => s.trim() === ''))
+    throw new InvalidArgumentError(`expected comma-separated positive integers, got '${value}'`);
   return parts.map(positiveInt);
 }
 
 export function nonNegativeNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a finite number ≥ 0, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected a finite number ≥ 0, got '${value}'`);
   return n;
 }
 
 export function finiteNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a finite number, got '${value}'`);
   return n;
 }
 
 /** A factor in (0, 1], e.g. a learning-rate decay (1: none). */
 export function unitInterval(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`expected a number in (0, 1], got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError(`expected a number in (0, 1], got '${value}'`);
   return n;
 }

@@ -19,7 +19,10 @@ export function throttledLine(intervalMs = 5000): (line: string, force?: boolean
 }
 
 /** A bar for a download of known or unknown size; a no-op until the first update. */
-export function byteBar(label: string): { update: (received: number, total: number | undefined) => void; stop: () => void } {
+export function byteBar(label: string): {
+  update: (received: number, total: number | undefined) => void;
+  stop: () => void;
+} {
   let bar: cliProgress.SingleBar | null = null;
   const line = throttledLine(2000);
   return {
@@ -31,7 +34,11 @@ export function byteBar(label: string): { update: (received: number, total: numb
       }
       if (!bar) {
         bar = new cliProgress.SingleBar(
-          { format: `${label} [{bar}] {percentage}% {value}/{total} bytes | ETA {eta}s`, stream: process.stderr, hideCursor: true },
+          {
+            format: `${label} [{bar}] {percentage}% {value}/{total} bytes | ETA {eta}s`,
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total ?? received, 0);
@@ -47,7 +54,10 @@ export function byteBar(label: string): { update: (received: number, total: numb
 }
 
 /** A bar over training characters with the smooth loss in bits per char. */
-export function trainBar(label: string): { update: (chars: number, budget: number, lossPerChar: number) => void; stop: () => void } {
+export function trainBar(label: string): {
+  update: (chars: number, budget: number, lossPerChar: number) => void;
+  stop: () => void;
+} {
   let bar: cliProgress.SingleBar | null = null;
   const line = throttledLine();
   return {
@@ -59,7 +69,11 @@ export function trainBar(label: string): { update: (chars: number, budget: numbe
       }
       if (!bar) {
         bar = new cliProgress.SingleBar(
-          { format: `${label} [{bar}] {percentage}% | {value}/{total} chars | loss {bpc} bpc | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+          {
+            format: `${label} [{bar}] {percentage}% | {value}/{total} chars | loss {bpc} bpc | ETA {eta_formatted}`,
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(budget, 0, { bpc });

@@ -13,7 +13,9 @@ async function buildReportOrRefuse(dirs: string[]): Promise<ReportResult> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
     const advice = 'the report is written into the first folder given; make it writable or copy the folder';
-    throw new UsageError(`report folder ${resolve(dirs[0])} cannot be written (${describeErrno(code)}: ${(err as Error).message}); ${advice}`);
+    throw new UsageError(
+      `report folder ${resolve(dirs[0])} cannot be written (${describeErrno(code)}: ${(err as Error).message}); ${advice}`,
+    );
   }
 }
 
@@ -26,8 +28,14 @@ export function registerReport(program: Command): void {
     .command('report')
     .description("regenerate a sweep's comparison report (report.md, report.html, plots/*.svg) from its results tables")
     .argument('<dir...>', 'results folder(s) of one sweep; several are merged and the report is written into the first')
-    .option('--json', 'print a machine-readable summary (leaderboard, per-knob stats, paths written) instead of the tables')
-    .option('--across', 'the folders are sweeps on different corpora: one table of models × corpora, each corpus with its own baselines (nothing merged)')
+    .option(
+      '--json',
+      'print a machine-readable summary (leaderboard, per-knob stats, paths written) instead of the tables',
+    )
+    .option(
+      '--across',
+      'the folders are sweeps on different corpora: one table of models × corpora, each corpus with its own baselines (nothing merged)',
+    )
     .option('--out <file>', 'with --across: also write the table as Markdown to this file')
     .addHelpText(
       'after',
@@ -46,7 +54,8 @@ Examples:
   charlab report --across results/holmes-ladder results/warpeace-ladder results/small-corpus --out results/corpora.md`,
     )
     .action(async (dirs: string[], opts: { json?: boolean; across?: boolean; out?: string }) => {
-      if (opts.out !== undefined && !opts.across) throw new UsageError('--out: only with --across (a sweep\'s report goes into its folder)');
+      if (opts.out !== undefined && !opts.across)
+        throw new UsageError("--out: only with --across (a sweep's report goes into its folder)");
       if (opts.across) {
         const { table, markdown } = await buildAcrossReport(dirs, opts.out);
         process.stdout.write(opts.json ? `${JSON.stringify(table, null, 2)}\n` : escapeForTerminal(markdown));

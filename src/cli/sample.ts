@@ -1,6 +1,6 @@
 /** `charlab sample CKPT`: text drawn from a saved model (or, with --markov, from the run's Markov baseline). */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { BACKEND_CHOICES, runnableHere, type BackendChoice } from '../backend/index.js';
 import { modelFromCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { openCheckpoint } from './checkpointFile.js';
@@ -30,16 +30,32 @@ interface SampleOptions {
 export function registerSample(program: Command): void {
   program
     .command('sample')
-    .description('Draw text from a checkpoint: the RNN from the hidden state it was saved in, or (--markov) the run\'s Markov baseline.')
+    .description(
+      "Draw text from a checkpoint: the RNN from the hidden state it was saved in, or (--markov) the run's Markov baseline.",
+    )
     .argument('<checkpoint>', 'a .safetensors checkpoint written by train --save or a sweep')
     .option('--length <n>', 'characters to draw', positiveInt, 500)
     .option('--temperature <t>', 'sampling temperature (applied to a copy of the logits)', positiveNumber, 1)
-    .option('--prime <text>', `text fed to the model first (default: ${DEFAULT_PRIME.checkpoint}; with --markov: the last characters the run read)`)
+    .option(
+      '--prime <text>',
+      `text fed to the model first (default: ${DEFAULT_PRIME.checkpoint}; with --markov: the last characters the run read)`,
+    )
     .option('--prime-file <file>', 'read the prime from a UTF-8 file')
     .option('--seed <n>', 'seed of the draws: the same seed gives the same text', nonNegativeInt, DEFAULT_SEED)
-    .option('--markov', "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)")
-    .option('--corpus <path>', 'the training corpus for --markov (default: the path recorded in the checkpoint; a slice as the run read it); checked by sha256')
-    .addOption(new Option('--backend <name>', 'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)').choices([...BACKEND_CHOICES]))
+    .option(
+      '--markov',
+      "sample the run's Markov baseline, rebuilt from the characters the run read (needs the training corpus)",
+    )
+    .option(
+      '--corpus <path>',
+      'the training corpus for --markov (default: the path recorded in the checkpoint; a slice as the run read it); checked by sha256',
+    )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'backend that runs the model (default: the one that wrote the checkpoint, or auto where that one is not built)',
+      ).choices([...BACKEND_CHOICES]),
+    )
     .option('--json', 'print {"text": …} on stdout (once the whole text is drawn)')
     .addHelpText(
       'after',
@@ -89,7 +105,8 @@ class SampleStream {
 }
 
 function readPrime(opts: SampleOptions): string | undefined {
-  if (opts.prime !== undefined && opts.primeFile !== undefined) throw new UsageError('--prime and --prime-file: give one of them, not both');
+  if (opts.prime !== undefined && opts.primeFile !== undefined)
+    throw new UsageError('--prime and --prime-file: give one of them, not both');
   if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
   if (opts.primeFile === undefined) return opts.prime;
   let text: string;
@@ -97,7 +114,9 @@ function readPrime(opts: SampleOptions): string | undefined {
     text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(opts.primeFile));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--prime-file ${opts.primeFile}: ${code === 'ENOENT' ? 'no such file' : code ?? 'not UTF-8 text'}`);
+    throw new UsageError(
+      `--prime-file ${opts.primeFile}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'not UTF-8 text')}`,
+    );
   }
   if (text === '') throw new UsageError(`--prime-file ${opts.primeFile}: the file is empty`);
   return text;
@@ -105,7 +124,8 @@ function readPrime(opts: SampleOptions): string | undefined {
 
 /** The prime's ids in the model's vocabulary (naming any character outside it); default one newline, else the first symbol. */
 function primeIds(ck: Checkpoint, prime: string | undefined, opts: SampleOptions): Int32Array {
-  if (prime !== undefined) return encodeInVocab(prime, ck.vocab, opts.primeFile !== undefined ? `--prime-file ${opts.primeFile}` : '--prime');
+  if (prime !== undefined)
+    return encodeInVocab(prime, ck.vocab, opts.primeFile !== undefined ? `--prime-file ${opts.primeFile}` : '--prime');
   const nl = ck.vocab.indexOf(10);
   return Int32Array.of(nl >= 0 ? nl : 0);
 }
@@ -125,13 +145,19 @@ function sampleRnn(ck: Checkpoint, opts: SampleOptions, prime: string | undefine
  * as the run's own baseline sample; with --seed 1, --temperature 1 and the run's sample length this
  * redraws the sample the run recorded.
  */
-async function sampleMarkov(ck: Checkpoint, opts: SampleOptions, prime: string | undefined, emit: Emit): Promise<string> {
+async function sampleMarkov(
+  ck: Checkpoint,
+  opts: SampleOptions,
+  prime: string | undefined,
+  emit: Emit,
+): Promise<string> {
   if (ck.markovOrder === null) throw new UsageError('--markov: the checkpoint records no Markov baseline order');
   const file = await checkpointCorpus(ck, opts.corpus);
   const corpus = trainingCorpus(ck, file.text, file.path, file.sha256);
   const end = markovTrainEnd(ck, corpus);
   const model = MarkovModel.train(corpus.ids, 0, end, { order: ck.markovOrder, vocabSize: ck.vocab.length });
-  const ids = prime !== undefined ? primeIds(ck, prime, opts) : corpus.ids.subarray(Math.max(0, end - ck.markovOrder), end);
+  const ids =
+    prime !== undefined ? primeIds(ck, prime, opts) : corpus.ids.subarray(Math.max(0, end - ck.markovOrder), end);
   const out = model.sample(ids, opts.length, makeRng(`markov-sample:${opts.seed}`), opts.temperature, emit);
   return decode(out, corpus.vocab);
 }
@@ -141,7 +167,8 @@ export async function readCorpus(spec: string, chars?: number): Promise<LoadedCo
   try {
     return sliceCorpus(await withCorpusAccess((access) => resolveWith(spec, process.cwd(), access)), chars);
   } catch (err) {
-    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${chars}: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long')
+      throw new UsageError(`--corpus-chars ${chars}: ${err.message}`);
     throw err;
   }
 }
@@ -150,12 +177,17 @@ export async function readCorpus(spec: string, chars?: number): Promise<LoadedCo
  * The corpus given with --corpus, or else the one the checkpoint records (a refusal then says so and
  * how to name another), sliced as `chars` says (default: the slice the run read, if any).
  */
-export async function checkpointCorpus(ck: Checkpoint, given: string | undefined, chars = ck.corpus.slice): Promise<LoadedCorpus['file']> {
+export async function checkpointCorpus(
+  ck: Checkpoint,
+  given: string | undefined,
+  chars = ck.corpus.slice,
+): Promise<LoadedCorpus['file']> {
   if (given !== undefined) return readCorpus(given, chars);
   try {
     return await readCorpus(ck.corpus.source, chars);
   } catch (err) {
-    if (err instanceof UsageError) throw new UsageError(`${err.message} (the corpus the checkpoint records; name another with --corpus PATH)`);
+    if (err instanceof UsageError)
+      throw new UsageError(`${err.message} (the corpus the checkpoint records; name another with --corpus PATH)`);
     throw err;
   }
 }

@@ -24,7 +24,11 @@ export function registerServe(program: Command): void {
     )
     .argument('[dir...]', 'results folders, or folders holding results folders (default: results)')
     .option('--port <n>', 'port (0: any free port)', intInRange(0, 65535), 8321)
-    .option('--host <address>', 'address to listen on; anything but 127.0.0.1/localhost/::1 makes the results readable from the network', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to listen on; anything but 127.0.0.1/localhost/::1 makes the results readable from the network',
+      '127.0.0.1',
+    )
     .option('--poll-ms <n>', 'how often the folders are looked at, in milliseconds', intInRange(50, 60_000))
     .addHelpText(
       'after',
@@ -45,7 +49,9 @@ export function registerServe(program: Command): void {
         );
       }
       const served = await startServer({ roots, host: opts.host, port: opts.port, pollMs: opts.pollMs });
-      process.stdout.write(`charlab serve: ${served.url} (${served.library.list().length} results folder(s) in ${roots.map(escapeForTerminal).join(', ')}); Ctrl-C stops it\n`);
+      process.stdout.write(
+        `charlab serve: ${served.url} (${served.library.list().length} results folder(s) in ${roots.map(escapeForTerminal).join(', ')}); Ctrl-C stops it\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -4,10 +4,11 @@ import { Option, type Command } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/index.js';
 import Table from 'cli-table3';
 import { planRunsOf, type RunSpec } from '../sweep/grid.js';
-import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../sweep/knobs.js';
-import { readExperimentFile } from '../sweep/load.js';
+import { KNOBS, shownKnobs, type KnobDef, type KnobKey } from '../results/knobs.js';
+import { readExperimentFile } from '../results/experimentFile.js';
 import { LockedError } from '../sweep/lock.js';
-import { parseShard, shardRuns, type Shard } from '../sweep/shard.js';
+import { parseShard, shardRuns } from '../sweep/shard.js';
+import type { Shard } from '../results/manifest.js';
 import { refuseSharding } from '../sweep/staged.js';
 import { SEARCH_METHODS } from '../sweep/search/index.js';
 import { searchPlan, searchPlanLines } from '../sweep/search/planSummary.js';
@@ -33,7 +34,10 @@ interface SweepCliOptions {
   plan?: boolean;
 }
 
-const backendOption = new Option('--backend <name>', 'overrides the experiment\'s "backend" (auto: native where built, else wasm)').choices([...BACKEND_CHOICES]);
+const backendOption = new Option(
+  '--backend <name>',
+  'overrides the experiment\'s "backend" (auto: native where built, else wasm)',
+).choices([...BACKEND_CHOICES]);
 
 export function registerSweep(program: Command): void {
   program
@@ -44,10 +48,21 @@ export function registerSweep(program: Command): void {
         'Running it again resumes: recorded runs are skipped, failed ones re-attempted (halving, Hyperband and TPE keep them: later decisions rest on them).',
     )
     .argument('<experiment>', 'experiment file (JSON; see schema/experiment.schema.json)')
-    .option('--fresh', "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it")
-    .option('--workers <n>', 'worker threads (default: the experiment\'s "workers", else the number of cores)', positiveInt)
+    .option(
+      '--fresh',
+      "discard the results folder's runs and start over: its tables, manifest.json, report (report.md, report.html, plots/) and run checkpoints, each only if charlab wrote it",
+    )
+    .option(
+      '--workers <n>',
+      'worker threads (default: the experiment\'s "workers", else the number of cores)',
+      positiveInt,
+    )
     .addOption(backendOption)
-    .option('--threads <n>', 'threads per run on the native backend (default: the experiment\'s "threads", else cores ÷ workers); results do not depend on it', positiveInt)
+    .option(
+      '--threads <n>',
+      'threads per run on the native backend (default: the experiment\'s "threads", else cores ÷ workers); results do not depend on it',
+      positiveInt,
+    )
     .option('--out <dir>', 'results folder (default: results/<name>)')
     .option(
       '--shard <i/n>',
@@ -55,39 +70,55 @@ export function registerSweep(program: Command): void {
         '"auto" takes i and n from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT), "auto/n" takes i from ' +
         'SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes Indexed Job); then: charlab merge results/<name>',
     )
-    .option('--json', 'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)')
+    .option(
+      '--json',
+      'print the summary rows as JSON on stdout instead of the table (numbers as numbers, empty cells as null)',
+    )
     .option(
       '--plan',
       'print the runs the sweep would make (ids and knobs) and stop: nothing is trained, the corpus is not read; with --json, one object with a "runs" array ' +
         '(and a "halving", "hyperband" or "tpe" object with the rungs, brackets or rounds); a TPE sweep lists the runs of its first round',
     )
     .addHelpText('after', sweepHelp)
-    .action(async (experimentPath: string, opts: SweepCliOptions) => {
-      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
-      if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
-      const display = sweepDisplay();
-      const controller = new AbortController();
-      const stopSignals = onInterrupt(controller, display);
-      try {
-        const result = await withCorpusAccess((corpusAccess) =>
-          runSweep(
-            { experimentPath, outDir: opts.out, shard, fresh: opts.fresh, workers: opts.workers, threads: opts.threads, backend: opts.backend, signal: controller.signal, faults: testFaultsFromEnv(process.env), corpusAccess },
-            display,
-          ),
-        );
-        display.stop();
-        printResult(result, opts.json === true);
-        if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
-        else if (result.problems > 0) process.exitCode = EXIT_RUNS_FAILED;
-      } catch (err) {
-        display.stop();
-        if (!(err instanceof LockedError)) throw err;
-        process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
-        process.exitCode = EXIT_LOCKED;
-      } finally {
-        stopSignals();
-      }
-    });
+    .action(runSweepCommand);
+}
+
+async function runSweepCommand(experimentPath: string, opts: SweepCliOptions): Promise<void> {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+  if (opts.plan) return printPlan(experimentPath, opts.json === true, shard);
+  const display = sweepDisplay();
+  const controller = new AbortController();
+  const stopSignals = onInterrupt(controller, display);
+  try {
+    const result = await withCorpusAccess((corpusAccess) =>
+      runSweep(
+        {
+          experimentPath,
+          outDir: opts.out,
+          shard,
+          fresh: opts.fresh,
+          workers: opts.workers,
+          threads: opts.threads,
+          backend: opts.backend,
+          signal: controller.signal,
+          faults: testFaultsFromEnv(process.env),
+          corpusAccess,
+        },
+        display,
+      ),
+    );
+    display.stop();
+    printResult(result, opts.json === true);
+    if (result.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    else if (result.problems > 0) process.exitCode = EXIT_RUNS_FAILED;
+  } catch (err) {
+    display.stop();
+    if (!(err instanceof LockedError)) throw err;
+    process.stderr.write(`charlab: ${escapeForTerminal(err.message)}\n`);
+    process.exitCode = EXIT_LOCKED;
+  } finally {
+    stopSignals();
+  }
 }
 
 /** Ctrl-C / SIGTERM: stop launching runs (the bars are taken down first); a second one exits at once. */
@@ -109,7 +140,9 @@ function onInterrupt(controller: AbortController, display: SweepDisplay): () => 
 
 function printResult(result: SweepResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ dir: result.dir, interrupted: result.interrupted, runs: result.summary.map(jsonRow) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ dir: result.dir, interrupted: result.interrupted, runs: result.summary.map(jsonRow) })}\n`,
+    );
   } else if (result.summary.length > 0) process.stdout.write(`${rankedTable(result.summary, closingFacts(result))}\n`);
   const missing = result.manifest.totalRuns - result.summary.length;
   const count = (status: string) => result.summary.filter((r) => r.status === status).length;
@@ -136,14 +169,16 @@ function closingFacts({ manifest: m }: SweepResult): ClosingFacts {
 /** What `charlab sweep --help` says after the options: exit codes and the search methods. */
 const sweepHelp = (): string =>
   `\nExit status: 0 every run done; ${EXIT_RUNS_FAILED} some run diverged or failed (recorded in summary.csv);\n` +
-    `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
-    `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
-    'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
-    'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
-    Object.entries(SEARCH_METHODS).map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`).join('') +
-    '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
-    '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
-    HALVING_HELP;
+  `2 bad experiment file, corpus or results folder (nothing written); ${EXIT_LOCKED} another sweep holds the\n` +
+  `results folder; ${EXIT_INTERRUPTED} interrupted (Ctrl-C / SIGTERM: the same command resumes); 1 other failures.\n` +
+  'A closed output (`charlab sweep … | head`) does not stop the sweep: it stops printing and keeps recording.\n\n' +
+  'Search methods ("search": {"method": …} in the experiment; grid when absent):\n' +
+  Object.entries(SEARCH_METHODS)
+    .map(([name, m]) => `  ${name.padEnd(8)} ${m.summary}\n`)
+    .join('') +
+  '  Random search draws each knob of "space" from {"uniform": [a, b]}, {"logUniform": [a, b]}, {"intRange": [a, b]},\n' +
+  '  {"logIntRange": [a, b]} or {"choice": [...]}; real values are rounded to 3 significant digits.\n' +
+  HALVING_HELP;
 
 const HALVING_HELP =
   '  Successive halving: {"method": "halving", "eta": 3, "minChars": 100000} trains every configuration of the grid\n' +
@@ -165,8 +200,14 @@ function printPlan(experimentPath: string, json: boolean, shard: Shard | undefin
   const search = searchPlan(experiment, planned);
   const of = shard ? { shard: `${shard.index}/${shard.count}`, plannedRuns: planned.length } : {};
   if (json) {
-    const row = (r: RunSpec) => ({ id: r.id, ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])), seed: r.seed });
-    process.stdout.write(`${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...search })}\n`);
+    const row = (r: RunSpec) => ({
+      id: r.id,
+      ...Object.fromEntries(KNOBS.map((k) => [k.key, r[k.key]])),
+      seed: r.seed,
+    });
+    process.stdout.write(
+      `${JSON.stringify({ experiment: experiment.name, method, ...of, runs: runs.map(row), ...search })}\n`,
+    );
     return;
   }
   const knobs: KnobDef[] = shownKnobs(runs);
@@ -175,11 +216,21 @@ function printPlan(experimentPath: string, json: boolean, shard: Shard | undefin
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  runs.forEach((r) => table.push([String(r.index + 1), escapeForTerminal(r.id), ...knobs.map((k) => String(r[k.key as KnobKey])), String(r.seed)]));
+  runs.forEach((r) =>
+    table.push([
+      String(r.index + 1),
+      escapeForTerminal(r.id),
+      ...knobs.map((k) => String(r[k.key as KnobKey])),
+      String(r.seed),
+    ]),
+  );
   process.stdout.write(`${table.toString()}\n`);
   const configs = planned.length / experiment.seeds.length;
   const share = shard ? `shard ${shard.index}/${shard.count}: ${runs.length} of ` : '';
-  const more = 'tpe' in search || (experiment.search?.method === 'hyperband' && experiment.search.sampler?.method === 'tpe') ? ' so far (the rest are suggested from the scores)' : '';
+  const more =
+    'tpe' in search || (experiment.search?.method === 'hyperband' && experiment.search.sampler?.method === 'tpe')
+      ? ' so far (the rest are suggested from the scores)'
+      : '';
   const what = `${share}${planned.length} runs (${configs} configurations × ${experiment.seeds.length} seeds)${more} by ${method} search`;
   process.stderr.write(`${escapeForTerminal(`${experiment.name}: ${what}; nothing trained`)}\n`);
   const lines = searchPlanLines(search, experiment.seeds.length);

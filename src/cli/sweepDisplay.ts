@@ -8,11 +8,19 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
 import { comparisonSentence, type ComparisonFacts } from '../report/text.js';
-import { diffText, meanOrNull, multiSeed, rankGroups, TEST_STATEMENT, verdictText, type RankedGroup } from '../report/groups.js';
-import { SUMMARY_TEXT_COLUMNS } from '../sweep/columns.js';
-import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../sweep/knobs.js';
+import {
+  diffText,
+  meanOrNull,
+  multiSeed,
+  rankGroups,
+  TEST_STATEMENT,
+  verdictText,
+  type RankedGroup,
+} from '../report/groups.js';
+import { SUMMARY_TEXT_COLUMNS } from '../results/columns.js';
+import { configId, knobFromCell, knobsFromRow, KNOBS, type KnobDef } from '../results/knobs.js';
 import type { RunSpec } from '../sweep/grid.js';
-import type { SweepEvents } from '../sweep/sweep.js';
+import type { SweepEvents } from '../sweep/events.js';
 import type { CostPerChar } from '../sweep/work.js';
 import { WorkClock } from '../sweep/clock.js';
 import type { RunOutcome } from '../sweep/task.js';
@@ -57,7 +65,12 @@ class Bars {
 
   constructor(total: number, finished: number) {
     this.multi = new cliProgress.MultiBar(
-      { stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {percentage}% | {info}' },
+      {
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+        format: '{label} [{bar}] {percentage}% | {info}',
+      },
       cliProgress.Presets.shades_classic,
     );
     this.sweep = this.multi.create(total, finished, { label: 'sweep'.padEnd(24), info: 'ETA …' });
@@ -111,7 +124,11 @@ export function sweepDisplay(tty = isTty()): SweepDisplay {
       cost = info.cost;
       clock.start(info.planned);
       const head = `sweep: ${info.total} runs in ${info.dir}; ${info.skipped} already recorded`;
-      say(info.todo.length === 0 ? `${head}, 0 to run: nothing to do (--fresh runs them all again)` : `${head}, ${info.todo.length} to run on ${info.workers} worker(s)`);
+      say(
+        info.todo.length === 0
+          ? `${head}, 0 to run: nothing to do (--fresh runs them all again)`
+          : `${head}, ${info.todo.length} to run on ${info.workers} worker(s)`,
+      );
       if (tty && info.todo.length > 0) bars = new Bars(clock.total, clock.finished);
     },
     onRunStart(spec: RunSpec, task) {
@@ -120,7 +137,11 @@ export function sweepDisplay(tty = isTty()): SweepDisplay {
     },
     onRunProgress(spec, p) {
       clock.progress(spec.id, p.chars);
-      bars?.update(spec.id, p.chars, Number.isFinite(p.smoothLossPerChar) ? `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc` : '');
+      bars?.update(
+        spec.id,
+        p.chars,
+        Number.isFinite(p.smoothLossPerChar) ? `loss ${(p.smoothLossPerChar / Math.LN2).toFixed(3)} bpc` : '',
+      );
       bars?.setSweep(clock.finished, `ETA ${clock.eta()}`);
       if (!tty) line(clock.statusLine());
     },
@@ -157,28 +178,51 @@ export function rankedTable(summary: Record<string, string>[], facts: ClosingFac
     const k = knobsFromRow(r);
     return k === null ? r.run_id : configId(k);
   };
-  const score = (r: Record<string, string>) => (r.status === 'done' && !Number.isNaN(num(r.val_bpc)) ? num(r.val_bpc) : null);
+  const score = (r: Record<string, string>) =>
+    r.status === 'done' && !Number.isNaN(num(r.val_bpc)) ? num(r.val_bpc) : null;
   const section = (r: Record<string, string>) => (Number.isNaN(num(r.chars)) ? null : num(r.chars));
   const groups = rankGroups(summary, key, score, undefined, section);
   const sections = [...new Set(groups.filter((g) => g.rank !== null).map((g) => g.section))];
   const tables = multiSeed(groups)
-    ? bySection(groups, sections, (g) => (g.rank === null ? undefined : g.section)).map((t) => `${t.title}${groupedTable(t.rows)}`)
-    : bySection(summary, sections, (r) => (score(r) === null ? undefined : section(r))).map((t) => `${t.title}${runTable(t.rows)}`);
+    ? bySection(groups, sections, (g) => (g.rank === null ? undefined : g.section)).map(
+        (t) => `${t.title}${groupedTable(t.rows)}`,
+      )
+    : bySection(summary, sections, (r) => (score(r) === null ? undefined : section(r))).map(
+        (t) => `${t.title}${runTable(t.rows)}`,
+      );
   const statement = comparisonSentence({ ...facts, sections });
   return `${tables.join('\n')}\n${multiSeed(groups) ? `${TEST_STATEMENT}\n` : ''}${statement}`;
 }
 
 /** Rows split by section (their budget; undefined: not ranked), each table titled; one untitled table when there is one section. */
-function bySection<T>(rows: T[], sections: Array<number | null>, at: (t: T) => number | null | undefined): Array<{ title: string; rows: T[] }> {
+function bySection<T>(
+  rows: T[],
+  sections: Array<number | null>,
+  at: (t: T) => number | null | undefined,
+): Array<{ title: string; rows: T[] }> {
   if (sections.length <= 1) return [{ title: '', rows }];
-  const parts = sections.map((b) => ({ title: `trained to ${fmtInt(b)} characters:\n`, rows: rows.filter((r) => at(r) === b) }));
+  const parts = sections.map((b) => ({
+    title: `trained to ${fmtInt(b)} characters:\n`,
+    rows: rows.filter((r) => at(r) === b),
+  }));
   parts.push({ title: 'without a score:\n', rows: rows.filter((r) => at(r) === undefined) });
   return parts.filter((p) => p.rows.length > 0);
 }
 
 function groupedTable(groups: Array<RankedGroup<Record<string, string>>>): string {
   const table = new Table({
-    head: ['#', 'configuration', 'seeds', 'mean bpc', 'sd', '95 % interval', 'vs best', 'Δ best [95 % interval]', 'markov bpc', 'mean − markov'],
+    head: [
+      '#',
+      'configuration',
+      'seeds',
+      'mean bpc',
+      'sd',
+      '95 % interval',
+      'vs best',
+      'Δ best [95 % interval]',
+      'markov bpc',
+      'mean − markov',
+    ],
     colAligns: ['right', 'left', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
@@ -221,7 +265,9 @@ function runTable(summary: Record<string, string>[]): string {
     table.push([
       String(i + 1),
       escapeForTerminal(r.run_id),
-      escapeForTerminal(r.status === 'diverged' && r.diverged_at_iteration ? `diverged@${r.diverged_at_iteration}` : r.status),
+      escapeForTerminal(
+        r.status === 'diverged' && r.diverged_at_iteration ? `diverged@${r.diverged_at_iteration}` : r.status,
+      ),
       f(v),
       f(m),
       Number.isNaN(v) || Number.isNaN(m) ? '—' : `${v - m >= 0 ? '+' : ''}${(v - m).toFixed(3)}`,
@@ -234,13 +280,14 @@ function runTable(summary: Record<string, string>[]): string {
 /**
  * A summary row for --json: the convention of every --json output (train, sweep, report): numbers
  * are JSON numbers, a value that was not measured (an empty cell) is null, text stays a string.
- * Which columns hold text comes from the column rules and the knob registry (src/sweep/columns.ts).
+ * Which columns hold text comes from the column rules and the knob registry (src/results/columns.ts).
  */
 export function jsonRow(row: Record<string, string>): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = {};
   for (const [k, v] of Object.entries(row)) {
     const knob = KNOB_COLUMNS.get(k);
-    if (knob) out[k] = knobFromCell(knob, v); // a knob's empty cell (a table older than the knob) is its default
+    if (knob)
+      out[k] = knobFromCell(knob, v); // a knob's empty cell (a table older than the knob) is its default
     else out[k] = v === '' ? null : SUMMARY_TEXT_COLUMNS.has(k) ? v : Number(v);
   }
   return out;

@@ -2,49 +2,60 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
-import { checkpointOf, isCheckpointFile, modelFromCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { type Command, Option } from 'commander';
+import {
+  checkpointOf,
+  isCheckpointFile,
+  modelFromCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+} from '../checkpoint/checkpoint.js';
 import { checkReplaceable, checkWritableFile } from '../util/outputs.js';
 import { openCheckpoint } from './checkpointFile.js';
 import { checkTrainingCorpus, checkTrainingText, corpusRecordOf } from '../checkpoint/corpus.js';
 import { bestKeeper } from '../checkpoint/runFiles.js';
-import { CELL_NAMES, type CellName } from '../model/cells/index.js';
 import { parameterCount } from '../model/spec.js';
-import { INIT_NAMES, withDefaults, type InitName, type OptimizerName, type RnnConfig } from '../model/types.js';
-import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
-import { BACKEND_CHOICES, backendIsa, checkServes, createModel, resolveBackend, type Backend, type BackendChoice } from '../backend/index.js';
-import { markovBaseline, markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
-import { DEFAULT_CADENCE, trainRun, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
+import type { RnnConfig } from '../model/types.js';
+import { configOfKnobs, knobsOfConfig, type KnobValues } from '../results/knobs.js';
+import {
+  BACKEND_CHOICES,
+  backendIsa,
+  checkServes,
+  createModel,
+  resolveBackend,
+  type Backend,
+  type BackendChoice,
+} from '../backend/index.js';
+import { markovBaseline, type BaselineResult } from '../train/baseline.js';
+import { trainWithBaseline } from '../train/oneRun.js';
+import { DEFAULT_CADENCE, type Cadence, type RunResult, type RunSnapshot } from '../train/run.js';
 import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems } from '../train/memory.js';
 import { checkPrime, DEFAULT_PRIME, heldOutWarning } from '../corpus/index.js';
 import type { LoadedCorpus } from '../data/index.js';
-import { DEFAULT_BACKEND, DEFAULT_BUDGET_CHARS, DEFAULT_MARKOV_ORDER, DEFAULT_SEED, DEFAULT_VALIDATION, MARKOV_ORDER_RANGE, MODEL_DEFAULTS, RNN_DEFAULTS, CADENCE_DEFAULTS } from '../defaults.js';
+import {
+  DEFAULT_BACKEND,
+  DEFAULT_BUDGET_CHARS,
+  DEFAULT_MARKOV_ORDER,
+  DEFAULT_SEED,
+  DEFAULT_VALIDATION,
+  MARKOV_ORDER_RANGE,
+  CADENCE_DEFAULTS,
+} from '../defaults.js';
 import { CorpusError, UsageError } from '../errors.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { loadCorpus } from './corpus.js';
-import { finiteNumber, fraction, intInRange, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from './options.js';
+import { addKnobFlags, knobFlagsGiven, knobsFromOptions } from './knobFlags.js';
+import { fraction, intInRange, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './options.js';
 import { trainBar } from './progress.js';
 
+/**
+ * train's options: the knobs (one flag each, from the knob registry: src/cli/knobFlags.ts), read
+ * into a configuration, and the run's other settings.
+ */
 interface TrainOptions {
+  knobs: KnobValues;
   corpus?: string; // required unless --resume
   corpusChars?: number; // a corpus slice: its first n characters
-  hidden: number;
-  unroll: number;
-  clip: number;
-  lr: number;
-  cell: CellName;
-  layers: number;
-  optimizer: OptimizerName;
-  batch: number;
-  clipNorm: number;
-  dropout: number;
-  forgetBias: number;
-  lrDecay: number;
-  lrDecayAfter: number;
-  init: InitName;
-  inputDropout: number;
-  outputDropout: number;
-  weightDecay: number;
   chars: number;
   seed: number;
   validation: number;
@@ -66,40 +77,30 @@ interface TrainOptions {
   overwrite?: boolean;
 }
 
-/** The options --resume takes from the checkpoint instead, with their flags. */
-const RESUMED: [keyof TrainOptions, string][] = [
-  ['hidden', '--hidden'],
-  ['unroll', '--unroll'],
-  ['clip', '--clip'],
-  ['lr', '--lr'],
-  ['cell', '--cell'],
-  ['layers', '--layers'],
-  ['optimizer', '--optimizer'],
-  ['batch', '--batch'],
-  ['clipNorm', '--clip-norm'],
-  ['dropout', '--dropout'],
-  ['forgetBias', '--forget-bias'],
-  ['lrDecay', '--lr-decay'],
-  ['lrDecayAfter', '--lr-decay-after'],
-  ['init', '--init'],
-  ['inputDropout', '--input-dropout'],
-  ['outputDropout', '--output-dropout'],
-  ['weightDecay', '--weight-decay'],
-  ['evalEvery', '--eval-every'],
-  ['evalChars', '--eval-chars'],
-  ['patience', '--patience'],
-  ['minDelta', '--min-delta'],
-  ['seed', '--seed'],
-  ['validation', '--validation'],
-  ['corpusChars', '--corpus-chars'],
-  ['markovOrder', '--markov-order'],
-  ['backend', '--backend'],
-  ['sampleLength', '--sample-length'],
-  ['temperature', '--temperature'],
-  ['prime', '--prime'],
+/** The settings --resume takes from the checkpoint instead besides the knobs (all of which it takes), by flag. */
+const RESUMED = [
+  '--eval-every',
+  '--eval-chars',
+  '--patience',
+  '--min-delta',
+  '--seed',
+  '--validation',
+  '--corpus-chars',
+  '--markov-order',
+  '--backend',
+  '--sample-length',
+  '--temperature',
+  '--prime',
 ];
 
 const log = (s: string) => process.stderr.write(`${escapeForTerminal(s)}\n`);
+
+/** What `charlab train --help` says after the options: how the score is measured. */
+const TRAIN_HELP_AFTER =
+  '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
+  'forward with its hidden state carried from character to character, starting from the state in\n' +
+  'which training ended. charsPerSec counts training characters per second of training time only.\n' +
+  'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).';
 
 export function registerTrain(program: Command): void {
   const { min, max } = MARKOV_ORDER_RANGE;
@@ -109,101 +110,138 @@ export function registerTrain(program: Command): void {
       'Train one character RNN and the order-k Markov baseline on the same characters; print progress, ' +
         'a sample from each and the held-out bits per character of both.',
     )
-    .option('--corpus <path>', 'UTF-8 text file, or a known corpus name (holmes, warpeace); with --resume, default: the recorded one')
-    .option('--corpus-chars <n>', "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)", positiveInt)
-    .option('--hidden <n>', 'hidden units', positiveInt, RNN_DEFAULTS.hiddenSize)
-    .option('--unroll <n>', 'characters per truncated-BPTT chunk', positiveInt, RNN_DEFAULTS.unroll)
-    .option('--clip <x>', 'clip gradients element-wise to [-x, x]', positiveNumber, RNN_DEFAULTS.clip)
-    .option('--lr <x>', 'learning rate of the optimizer', positiveNumber, RNN_DEFAULTS.learningRate);
-  curveFlags(modelFlags(train))
-    .option('--chars <n>', 'training characters (wraps around the training text if larger)', positiveInt, DEFAULT_BUDGET_CHARS)
+    .option(
+      '--corpus <path>',
+      'UTF-8 text file, or a known corpus name (holmes, warpeace); with --resume, default: the recorded one',
+    )
+    .option(
+      '--corpus-chars <n>',
+      "read only the corpus's first n characters (a corpus slice; the held-out tail is the last --validation of them)",
+      positiveInt,
+    );
+  const withRun = curveFlags(addKnobFlags(train))
+    .option(
+      '--chars <n>',
+      'training characters (wraps around the training text if larger)',
+      positiveInt,
+      DEFAULT_BUDGET_CHARS,
+    )
     .option('--seed <n>', 'seed of the weights and of the samples', nonNegativeInt, DEFAULT_SEED)
-    .option('--validation <f>', 'held-out fraction at the end of the corpus (0: none, nothing is scored)', fraction, DEFAULT_VALIDATION)
-    .option('--markov-order <k>', `order of the Markov baseline (${min}..${max})`, intInRange(min, max), DEFAULT_MARKOV_ORDER)
-    .addOption(new Option('--backend <name>', 'training implementation (auto: native where its addon was built, else wasm)').choices([...BACKEND_CHOICES]).default(DEFAULT_BACKEND))
-    .option('--threads <n>', 'threads of the native backend (results do not depend on it)', positiveInt, availableParallelism())
+    .option(
+      '--validation <f>',
+      'held-out fraction at the end of the corpus (0: none, nothing is scored)',
+      fraction,
+      DEFAULT_VALIDATION,
+    )
+    .option(
+      '--markov-order <k>',
+      `order of the Markov baseline (${min}..${max})`,
+      intInRange(min, max),
+      DEFAULT_MARKOV_ORDER,
+    )
+    .addOption(
+      new Option('--backend <name>', 'training implementation (auto: native where its addon was built, else wasm)')
+        .choices([...BACKEND_CHOICES])
+        .default(DEFAULT_BACKEND),
+    )
+    .option(
+      '--threads <n>',
+      'threads of the native backend (results do not depend on it)',
+      positiveInt,
+      availableParallelism(),
+    )
     .option('--sample-length <n>', 'characters per sample', positiveInt, CADENCE_DEFAULTS.sampleLength)
     .option('--temperature <t>', 'sampling temperature', positiveNumber, CADENCE_DEFAULTS.temperature)
     .option('--prime <text>', `text fed to the RNN before it samples (default: ${DEFAULT_PRIME.run})`)
-    .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)')
-    .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
-    .option('--save-best <path>', 'write the model at its best curve score here (.safetensors), as a sweep\'s checkpoints.keep "best"')
-    .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)
-    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint, to --chars characters in all (default: its budget)')
-    .option('--overwrite', "let --save replace another run's checkpoint (a file that is not a charlab checkpoint is never replaced)")
-    .addHelpText(
-      'after',
-      '\nScore: held-out bits per character on the last --validation fraction of the corpus, the RNN run\n' +
-        'forward with its hidden state carried from character to character, starting from the state in\n' +
-        'which training ended. charsPerSec counts training characters per second of training time only.\n' +
-        'With --validation 0 nothing is held out and nothing is scored (valBpc and markovValBpc are null).',
-    )
-    .action(async (given: TrainOptions, cmd: Command) => {
-      const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
-      const opts = resumed ? resumed.opts : given;
-      checkSaveOptions(opts);
-      const loaded = await checkTrainInputs(opts);
-      if (resumed) {
-        checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
-        checkTrainingCorpus(resumed.ck, loaded.corpus);
-      }
-      const result = runTraining(opts, loaded, resumed?.ck);
-      printResult(opts, loaded, result);
-      if (result.rnn.status !== 'done') process.exitCode = 1;
-    });
+    .option('--json', 'print the result as one JSON object on stdout (progress stays on stderr)');
+  checkpointFlags(withRun).addHelpText('after', TRAIN_HELP_AFTER).action(runTrainCommand);
 }
 
-/** train's flags for the ladder's optional knobs (src/model/types.ts). */
-function modelFlags(cmd: Command): Command {
+async function runTrainCommand(flags: Omit<TrainOptions, 'knobs'>, cmd: Command): Promise<void> {
+  const given: TrainOptions = { ...flags, knobs: knobsFromOptions(flags) };
+  const resumed = given.resume === undefined ? null : resumeOptions(given, cmd);
+  const opts = resumed ? resumed.opts : given;
+  checkSaveOptions(opts);
+  const loaded = await checkTrainInputs(opts);
+  if (resumed) {
+    checkTrainingText(resumed.ck, loaded.file.path, loaded.file.sha256); // the same text, by sha256
+    checkTrainingCorpus(resumed.ck, loaded.corpus);
+  }
+  const result = runTraining(opts, loaded, resumed?.ck);
+  printResult(opts, loaded, result);
+  if (result.rnn.status !== 'done') process.exitCode = 1;
+}
+
+/** train's flags for checkpoints: where to save, how often, the best model, resuming. */
+function checkpointFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--cell <name>', 'recurrent cell').choices([...CELL_NAMES]).default(MODEL_DEFAULTS.cell))
-    .option('--layers <n>', 'stacked layers (1-3)', intInRange(1, 3), MODEL_DEFAULTS.layers)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_NAMES]).default(MODEL_DEFAULTS.optimizer))
-    .option('--batch <n>', "parallel streams, each with its own state (char-rnn's loader; 1: min-char-rnn's pointer)", positiveInt, MODEL_DEFAULTS.batch)
-    .option('--clip-norm <x>', 'after --clip, rescale the gradient to this global L2 norm if larger (0: off; the loss sums over the unroll)', nonNegativeNumber, MODEL_DEFAULTS.clipNorm)
-    .option('--dropout <p>', 'dropout probability between stacked layers, in [0, 1)', fraction, MODEL_DEFAULTS.dropout)
-    .option('--forget-bias <x>', 'initial LSTM forget-gate bias', finiteNumber, MODEL_DEFAULTS.forgetBias)
-    .option('--lr-decay <x>', "multiply the learning rate by x after each epoch past --lr-decay-after (char-rnn's; 1: constant)", unitInterval, MODEL_DEFAULTS.lrDecay)
-    .addOption(new Option('--init <name>', "initialisation: the cells' own (min-char-rnn's output layer, zero biases, forget bias) or PyTorch's (every tensor U(±1/√H))").choices([...INIT_NAMES]).default(MODEL_DEFAULTS.init))
-    .option('--lr-decay-after <epochs>', 'epochs at the full learning rate before --lr-decay applies', nonNegativeInt, MODEL_DEFAULTS.lrDecayAfter)
-    .option('--input-dropout <p>', 'dropout on the input: each character dropped with probability p, in [0, 1) (reference backend)', fraction, MODEL_DEFAULTS.inputDropout)
-    .option('--output-dropout <p>', "dropout on the top layer's output before the output layer (char-rnn's), in [0, 1) (reference backend)", fraction, MODEL_DEFAULTS.outputDropout)
-    .option('--weight-decay <x>', 'decoupled weight decay (AdamW\'s): weight matrices × (1 − lr·x) per update; 0: off (reference backend)', nonNegativeNumber, MODEL_DEFAULTS.weightDecay);
+    .option('--save <path>', 'write the final checkpoint here (.safetensors; with --resume, default: the resumed file)')
+    .option(
+      '--save-best <path>',
+      'write the model at its best curve score here (.safetensors), as a sweep\'s checkpoints.keep "best"',
+    )
+    .option('--checkpoint-every <chars>', 'also write the checkpoint every this many training characters', positiveInt)
+    .option(
+      '--resume <checkpoint>',
+      'continue the run saved in this checkpoint, to --chars characters in all (default: its budget)',
+    )
+    .option(
+      '--overwrite',
+      "let --save replace another run's checkpoint (a file that is not a charlab checkpoint is never replaced)",
+    );
 }
 
 /** train's flags for the curve's scores and early stopping. */
 function curveFlags(cmd: Command): Command {
   return cmd
-    .option('--eval-every <chars>', 'score the curve text every this many training characters (0: only at the end)', nonNegativeInt, CADENCE_DEFAULTS.evalEvery)
-    .option('--eval-chars <n>', 'the curve text: the whole held-out text if it has at most n characters, else its first n', positiveInt, CADENCE_DEFAULTS.evalChars)
+    .option(
+      '--eval-every <chars>',
+      'score the curve text every this many training characters (0: only at the end)',
+      nonNegativeInt,
+      CADENCE_DEFAULTS.evalEvery,
+    )
+    .option(
+      '--eval-chars <n>',
+      'the curve text: the whole held-out text if it has at most n characters, else its first n',
+      positiveInt,
+      CADENCE_DEFAULTS.evalChars,
+    )
     .option('--patience <n>', 'early stopping: stop after n curve scores in a row without an improvement', positiveInt)
-    .option('--min-delta <bpc>', 'early stopping: an improvement must lower the score by more than this (bits per character)', nonNegativeNumber, 0);
+    .option(
+      '--min-delta <bpc>',
+      'early stopping: an improvement must lower the score by more than this (bits per character)',
+      nonNegativeNumber,
+      0,
+    );
 }
 
 /**
  * --resume: the run's settings come from the checkpoint (given on the command line too, they are
  * refused); --chars is the budget in all (default: the run's); --save defaults to the checkpoint.
  */
-function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions; ck: Checkpoint & { run: RunSnapshot } } {
+function resumeOptions(
+  given: TrainOptions,
+  cmd: Command,
+): { opts: TrainOptions; ck: Checkpoint & { run: RunSnapshot } } {
   const path = given.resume!;
-  for (const [key, flag] of RESUMED) {
-    if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
+  const settings = RESUMED.filter(
+    (flag) => cmd.getOptionValueSource(cmd.options.find((o) => o.long === flag)!.attributeName()) === 'cli',
+  );
+  for (const flag of [...knobFlagsGiven(cmd), ...settings]) {
+    throw new UsageError(`${flag} cannot be combined with --resume: the run keeps the settings saved in ${path}`);
   }
   const ck = openCheckpoint(path);
   const run = ck.run;
   if (run === null) throw new UsageError(`--resume ${path}: the checkpoint holds a model but no run to continue`);
   if (ck.markovOrder === null) throw new UsageError(`--resume ${path}: the checkpoint records no Markov order`);
   const chars = cmd.getOptionValueSource('chars') === 'cli' ? given.chars : run.budget;
-  if (chars < run.chars) throw new UsageError(`--chars ${chars}: the run in ${path} has trained on ${run.chars} characters already`);
+  if (chars < run.chars)
+    throw new UsageError(`--chars ${chars}: the run in ${path} has trained on ${run.chars} characters already`);
   const c = ck.config;
   const opts: TrainOptions = {
     ...given,
     corpus: given.corpus ?? ck.corpus.source,
-    hidden: c.hiddenSize,
-    unroll: c.unroll,
-    clip: c.clip,
-    lr: c.learningRate,
-    ...ladderOptions(c),
+    knobs: knobsOfConfig(c),
     seed: Number(c.seed),
     validation: ck.corpus.validation,
     corpusChars: ck.corpus.slice,
@@ -222,18 +260,9 @@ function resumeOptions(given: TrainOptions, cmd: Command): { opts: TrainOptions;
   return { opts, ck: { ...ck, run } };
 }
 
-type LadderKey = keyof typeof MODEL_DEFAULTS;
-
-/** The ladder's knobs of a configuration (every optional knob of src/model/types.ts), as train's options. */
-function ladderOptions(config: RnnConfig): Pick<TrainOptions, LadderKey> {
-  const full = withDefaults(config);
-  return Object.fromEntries(Object.keys(MODEL_DEFAULTS).map((k) => [k, full[k as LadderKey]])) as Pick<TrainOptions, LadderKey>;
-}
-
 /** The model train's options describe. */
 function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
-  const { hidden: hiddenSize, unroll, lr: learningRate, clip, seed } = opts;
-  return { vocabSize, hiddenSize, unroll, learningRate, clip, seed, ...ladderOptions({ ...opts, vocabSize, hiddenSize, learningRate }) };
+  return configOfKnobs(opts.knobs, vocabSize, opts.seed);
 }
 
 /**
@@ -243,11 +272,18 @@ function trainConfig(opts: TrainOptions, vocabSize: number): RnnConfig {
  */
 function checkSaveOptions(opts: TrainOptions): void {
   if (opts.corpus === undefined) throw new UsageError("required option '--corpus <path>' not specified");
-  if (opts.checkpointEvery !== undefined && opts.save === undefined) throw new UsageError('--checkpoint-every needs --save PATH (where to write the checkpoints)');
-  if (opts.patience !== undefined && opts.evalEvery === 0) throw new UsageError('--patience: early stopping needs intermediate held-out scores: set --eval-every > 0');
-  if (opts.patience !== undefined && opts.validation === 0) throw new UsageError('--patience: early stopping needs held-out text: --validation > 0');
-  if (opts.save !== undefined && opts.saveBest !== undefined && resolve(opts.save) === resolve(opts.saveBest)) throw new UsageError(`--save-best ${opts.saveBest}: the same file as --save`);
-  for (const [flag, file] of [['--save', opts.save], ['--save-best', opts.saveBest]] as const) {
+  if (opts.checkpointEvery !== undefined && opts.save === undefined)
+    throw new UsageError('--checkpoint-every needs --save PATH (where to write the checkpoints)');
+  if (opts.patience !== undefined && opts.evalEvery === 0)
+    throw new UsageError('--patience: early stopping needs intermediate held-out scores: set --eval-every > 0');
+  if (opts.patience !== undefined && opts.validation === 0)
+    throw new UsageError('--patience: early stopping needs held-out text: --validation > 0');
+  if (opts.save !== undefined && opts.saveBest !== undefined && resolve(opts.save) === resolve(opts.saveBest))
+    throw new UsageError(`--save-best ${opts.saveBest}: the same file as --save`);
+  for (const [flag, file] of [
+    ['--save', opts.save],
+    ['--save-best', opts.saveBest],
+  ] as const) {
     if (file !== undefined) checkCheckpointOutput(flag, file, opts);
   }
 }
@@ -271,11 +307,17 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
   if (opts.prime === '') throw new UsageError('--prime: expected at least one character');
   let loaded: LoadedCorpus;
   try {
-    loaded = await loadCorpus({ name: opts.corpus!, chars: opts.corpusChars }, { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.unroll + 1 });
+    loaded = await loadCorpus(
+      { name: opts.corpus!, chars: opts.corpusChars },
+      { baseDir: process.cwd(), validation: opts.validation, minTrainChars: opts.knobs.unroll + 1 },
+    );
   } catch (err) {
-    if (err instanceof CorpusError && err.shortfall === 'slice-too-long') throw new UsageError(`--corpus-chars ${opts.corpusChars}: ${err.message}`);
-    if (err instanceof CorpusError && err.shortfall === 'train-too-short') throw new UsageError(`--unroll ${opts.unroll} needs a longer corpus: ${err.message}`);
-    if (err instanceof CorpusError && err.shortfall === 'no-held-out') throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'slice-too-long')
+      throw new UsageError(`--corpus-chars ${opts.corpusChars}: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'train-too-short')
+      throw new UsageError(`--unroll ${opts.knobs.unroll} needs a longer corpus: ${err.message}`);
+    if (err instanceof CorpusError && err.shortfall === 'no-held-out')
+      throw new UsageError(`--validation ${opts.validation} is too large for the corpus: ${err.message}`);
     throw err;
   }
   const { corpus, file } = loaded;
@@ -300,16 +342,26 @@ async function checkTrainInputs(opts: TrainOptions): Promise<LoadedCorpus> {
 /** Refuses a model or Markov baseline that cannot be held; warns about a large Markov model. */
 function checkTrainMemory(opts: TrainOptions, vocabSize: number, trainChars: number): void {
   // The whole-training-text baseline is the larger of the two Markov models train builds.
-  const run = { ...trainConfig(opts, vocabSize), backend: resolveBackend(opts.backend), markovOrder: opts.markovOrder, markovChars: trainChars };
+  const run = {
+    ...trainConfig(opts, vocabSize),
+    backend: resolveBackend(opts.backend),
+    markovOrder: opts.markovOrder,
+    markovChars: trainChars,
+  };
   const machine = totalmem();
   for (const p of memoryProblems(run, machine)) {
-    const key = p.part === 'rnn' ? `--hidden ${opts.hidden}` : `--markov-order ${opts.markovOrder}`;
-    const what = p.part === 'rnn' ? `the ${run.backend} model (vocabulary ${vocabSize}, unroll ${opts.unroll})` : `the Markov model over ${trainChars} characters`;
+    const key = p.part === 'rnn' ? `--hidden ${opts.knobs.hiddenSize}` : `--markov-order ${opts.markovOrder}`;
+    const what =
+      p.part === 'rnn'
+        ? `the ${run.backend} model (vocabulary ${vocabSize}, unroll ${opts.knobs.unroll})`
+        : `the Markov model over ${trainChars} characters`;
     throw new UsageError(`${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }
   const mk = markovBytes(opts.markovOrder, vocabSize, trainChars);
   if (mk > MARKOV_WARN_BYTES) {
-    log(`warning: --markov-order ${opts.markovOrder}: the Markov model may need up to ${formatBytes(mk)} and about ${Math.ceil(markovSeconds(opts.markovOrder, vocabSize, trainChars))} s to count`);
+    log(
+      `warning: --markov-order ${opts.markovOrder}: the Markov model may need up to ${formatBytes(mk)} and about ${Math.ceil(markovSeconds(opts.markovOrder, vocabSize, trainChars))} s to count`,
+    );
   }
 }
 
@@ -320,8 +372,10 @@ function runTraining(
 ): { rnn: RunResult; baseline: BaselineResult; fullText: number | null; params: number; backend: Backend } {
   const config = trainConfig(opts, corpus.vocab.symbols.length);
   const backend = resolveBackend(opts.backend);
-  const model = resume ? modelFromCheckpoint(resume, backend, { threads: opts.threads }) : createModel(backend, config, undefined, { threads: opts.threads });
-  const bar = trainBar(`${opts.cell} h${opts.hidden} u${opts.unroll}`);
+  const model = resume
+    ? modelFromCheckpoint(resume, backend, { threads: opts.threads })
+    : createModel(backend, config, undefined, { threads: opts.threads });
+  const bar = trainBar(`${opts.knobs.cell} h${opts.knobs.hiddenSize} u${opts.knobs.unroll}`);
   const cadence: Cadence = resume?.run.cadence ?? trainCadence(opts);
   const ctx = {
     vocab: corpus.vocab.symbols,
@@ -329,18 +383,32 @@ function runTraining(
     markovOrder: opts.markovOrder,
   };
   const { save, saveBest } = opts;
-  const saveTo = (path: string) => (run: RunSnapshot) => saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
+  const saveTo = (path: string) => (run: RunSnapshot) =>
+    saveCheckpoint(path, checkpointOf(model, backend, { ...ctx, run }));
   const onSnapshot = save === undefined ? undefined : saveTo(save);
   const onScore = saveBest === undefined ? undefined : bestKeeper(saveTo(saveBest), resume?.run);
-  const rnn = trainRun(model, corpus, opts.chars, cadence, { onProgress: bar.update, onSnapshot, onScore }, { saveEvery: opts.checkpointEvery ?? 0, resume: resume?.run });
+  const run = {
+    budget: opts.chars,
+    cadence,
+    markovOrder: opts.markovOrder,
+    markovSample: { length: opts.sampleLength, seed: opts.seed },
+  };
+  const callbacks = { onProgress: bar.update, onSnapshot, onScore };
+  const { rnn, markov: baseline } = trainWithBaseline(model, corpus, run, callbacks, {
+    saveEvery: opts.checkpointEvery ?? 0,
+    resume: resume?.run,
+  });
   bar.stop();
-  if (save !== undefined) log(rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`);
-  if (saveBest !== undefined && rnn.best) log(`best checkpoint (curve score ${rnn.best.valBpc.toFixed(4)} at ${rnn.best.chars} characters): ${saveBest}`);
-  if (rnn.stoppedEarly) log(`stopped early at ${rnn.chars} characters: ${cadence.earlyStopping!.patience} curve score(s) in a row without an improvement`);
-  const sample = { length: opts.sampleLength, seed: opts.seed };
-  // The baseline reads what the run read: up to where early stopping stopped it, if it did.
-  const read = rnn.stoppedEarly ? rnn.chars : opts.chars;
-  const baseline = markovBaselineOn(corpus, seenRangesFor(corpus, opts.unroll, read, opts.batch), opts.markovOrder, sample);
+  if (save !== undefined)
+    log(
+      rnn.status === 'done' ? `checkpoint saved: ${save}` : `the run diverged: no final checkpoint written to ${save}`,
+    );
+  if (saveBest !== undefined && rnn.best)
+    log(`best checkpoint (curve score ${rnn.best.valBpc.toFixed(4)} at ${rnn.best.chars} characters): ${saveBest}`);
+  if (rnn.stoppedEarly)
+    log(
+      `stopped early at ${rnn.chars} characters: ${cadence.earlyStopping!.patience} curve score(s) in a row without an improvement`,
+    );
   // The same-characters baseline is the fair comparison; the whole-training-text one is the
   // reference figure the corpus README quotes (about 2.07 at order 4 on holmes).
   const fullText =
@@ -353,7 +421,15 @@ function runTraining(
 /** The run's cadence from train's options (curve text, early stopping, samples). */
 function trainCadence(opts: TrainOptions): Cadence {
   const { evalEvery, evalChars, sampleLength, temperature, prime, patience, minDelta } = opts;
-  return { ...DEFAULT_CADENCE, evalEvery, evalChars, sampleLength, temperature, prime, ...(patience === undefined ? {} : { earlyStopping: { patience, minDelta } }) };
+  return {
+    ...DEFAULT_CADENCE,
+    evalEvery,
+    evalChars,
+    sampleLength,
+    temperature,
+    prime,
+    ...(patience === undefined ? {} : { earlyStopping: { patience, minDelta } }),
+  };
 }
 
 function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnType<typeof runTraining>): void {
@@ -364,12 +440,8 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
     backend: done.backend,
     isa: backendIsa(done.backend),
     threads: done.backend === 'native' ? opts.threads : 1,
-    hiddenSize: opts.hidden,
-    unroll: opts.unroll,
-    clip: opts.clip,
-    learningRate: opts.lr,
+    ...opts.knobs,
     seed: opts.seed,
-    ...ladderOptions(trainConfig(opts, 1)),
     params: done.params,
     bestValBpc: result.best?.valBpc ?? null,
     bestValChars: result.best?.chars ?? null,
@@ -410,6 +482,7 @@ function printResult(opts: TrainOptions, { file }: LoadedCorpus, done: ReturnTyp
     `smooth loss/char     ${f(result.smoothLossPerChar)} nats (${f(result.smoothLossPerChar / Math.LN2)} bits)`,
     `training             ${result.chars} chars, ${result.iterations} iterations, ${Math.round(result.charsPerSec)} chars/s on ${out.backend} (${out.isa}${out.backend === 'native' ? `, ${out.threads} thread(s)` : ''})`,
   ];
-  if (result.valBpc === null && baseline.valBpc === null) lines.push('(--validation 0: nothing held out, nothing scored)');
+  if (result.valBpc === null && baseline.valBpc === null)
+    lines.push('(--validation 0: nothing held out, nothing scored)');
   process.stdout.write(`${escapeForTerminal(lines.join('\n'))}\n`);
 }

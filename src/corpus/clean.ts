@@ -13,7 +13,10 @@ export function cleanReferenceText(raw: string): string {
   const kept: string[] = [];
   for (const line of raw.split('\n')) {
     const body = line.endsWith('\r') ? line.slice(0, -1) : line;
-    const cleaned = body.trim().toLowerCase().replace(/[^\x20-\x7e]/g, '');
+    const cleaned = body
+      .trim()
+      .toLowerCase()
+      .replace(/[^\x20-\x7e]/g, '');
     if (cleaned.length > 0) kept.push(cleaned);
   }
   return kept.length > 0 ? kept.join('\n') + '\n' : '';

@@ -9,7 +9,8 @@ import { encode, type Vocab } from './vocab.js';
  */
 export const DEFAULT_PRIME = {
   run: 'the last character the model read (the one just before its data pointer)',
-  checkpoint: "a newline, or the vocabulary's first symbol if it has no newline (a checkpoint holds no corpus text: train's default, the last character read, is not known here)",
+  checkpoint:
+    "a newline, or the vocabulary's first symbol if it has no newline (a checkpoint holds no corpus text: train's default, the last character read, is not known here)",
 } as const;
 
 /**

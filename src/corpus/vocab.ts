@@ -58,9 +58,7 @@ export function vocabFromSymbols(symbols: readonly number[]): Vocab {
 
 function describeCodePoint(cp: number): string {
   const hex = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
-  return cp >= 32 && cp !== 127 && !(cp >= 0xd800 && cp <= 0xdfff)
-    ? `'${String.fromCodePoint(cp)}' (${hex})`
-    : hex;
+  return cp >= 32 && cp !== 127 && !(cp >= 0xd800 && cp <= 0xdfff) ? `'${String.fromCodePoint(cp)}' (${hex})` : hex;
 }
 
 /**

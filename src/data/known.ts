@@ -37,8 +37,8 @@ export const KNOWN_CORPORA: Readonly<Record<string, KnownCorpus>> = Object.freez
  * True if `spec` names a known corpus. A spec containing a path separator or a dot is always
  * a path, so './holmes' or 'holmes.txt' name files; a bare 'holmes' is the known corpus.
  */
-export function isKnownCorpusName(spec: string): boolean {
-  return Object.hasOwn(KNOWN_CORPORA, spec) && !/[\\/.]/.test(spec);
+export function isKnownCorpusName(spec: string, known: Readonly<Record<string, KnownCorpus>> = KNOWN_CORPORA): boolean {
+  return Object.hasOwn(known, spec) && !/[\\/.]/.test(spec);
 }
 
 /** The data folder: env.CHARLAB_DATA_DIR (resolved against cwd if relative) or `<cwd>/data`. */

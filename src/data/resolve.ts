@@ -22,6 +22,8 @@ export interface ResolveCorpusOptions {
   fetchImpl?: typeof fetch;
   /** Give up a download when no data arrives for this long. Default 60 000 ms. */
   idleTimeoutMs?: number;
+  /** The corpora known by name (default KNOWN_CORPORA; the tests fetch a generated one of their own). */
+  known?: Readonly<Record<string, KnownCorpus>>;
 }
 
 export interface ResolvedCorpus {
@@ -61,19 +63,21 @@ export class ChecksumError extends Error {
  */
 export async function resolveCorpus(spec: string, opts: ResolveCorpusOptions): Promise<ResolvedCorpus> {
   if (spec.trim() === '') throw new UsageError('no corpus given (expected a file path or a known name such as holmes)');
-  if (isKnownCorpusName(spec)) return resolveKnown(spec, KNOWN_CORPORA[spec], opts);
+  const known = opts.known ?? KNOWN_CORPORA;
+  if (isKnownCorpusName(spec, known)) return resolveKnown(spec, known[spec], opts);
 
   const path = resolve(opts.baseDir, spec);
   if (!existsSync(path) && !/[\\/.]/.test(spec)) {
-    const names = Object.keys(KNOWN_CORPORA).join(', ');
+    const names = Object.keys(known).join(', ');
     throw new CorpusError(path, `not found (no such file; known corpus names: ${names})`);
   }
   return { path, ...loadCorpusFile(path) };
 }
 
 /** Whether the corpus `spec` names can be read without downloading it (a file, or a known corpus already in the data folder). */
-export function corpusAtHand(spec: string, opts: Pick<ResolveCorpusOptions, 'dataDir' | 'baseDir'>): boolean {
-  if (isKnownCorpusName(spec)) return existsSync(join(resolve(opts.dataDir), KNOWN_CORPORA[spec].file));
+export function corpusAtHand(spec: string, opts: Pick<ResolveCorpusOptions, 'dataDir' | 'baseDir' | 'known'>): boolean {
+  const known = opts.known ?? KNOWN_CORPORA;
+  if (isKnownCorpusName(spec, known)) return existsSync(join(resolve(opts.dataDir), known[spec].file));
   return existsSync(resolve(opts.baseDir, spec));
 }
 
@@ -162,7 +166,7 @@ async function download(url: string, opts: ResolveCorpusOptions): Promise<Uint8A
     const chunks: Uint8Array[] = [];
     let received = 0;
     opts.onProgress?.(0, total);
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

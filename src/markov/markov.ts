@@ -84,11 +84,17 @@ export class MarkovModel {
    * one into the next; each starts like the beginning of a text): the parts B parallel streams read.
    * One range is exactly train().
    */
-  static trainRanges(ids: Int32Array, ranges: readonly (readonly [number, number])[], opts: MarkovOptions): MarkovModel {
+  static trainRanges(
+    ids: Int32Array,
+    ranges: readonly (readonly [number, number])[],
+    opts: MarkovOptions,
+  ): MarkovModel {
     const k = opts.order;
     const V = opts.vocabSize;
-    if (!Number.isInteger(k) || k < 0 || k > 64) throw new UsageError(`markov: order must be an integer in 0..64, got ${k}`);
-    if (!Number.isInteger(V) || V < 1 || V > 0x7fffffff) throw new UsageError(`markov: vocabSize must be a positive integer, got ${V}`);
+    if (!Number.isInteger(k) || k < 0 || k > 64)
+      throw new UsageError(`markov: order must be an integer in 0..64, got ${k}`);
+    if (!Number.isInteger(V) || V < 1 || V > 0x7fffffff)
+      throw new UsageError(`markov: vocabSize must be a positive integer, got ${V}`);
     for (const [start, end] of ranges) checkRange('train', ids, start, end);
     if (ranges.every(([start, end]) => end === start)) throw new RangeError('markov train: empty training range');
 
@@ -147,10 +153,16 @@ export class MarkovModel {
    * order k' only reads orders 0..k' (the real counts at k', continuation counts below). So one
    * count structure of the highest order scores a whole ladder of orders (src/train/markovLadder.ts).
    */
-  evaluate(ids: Int32Array, start: number, end: number, order = this.order): { chars: number; nats: number; bpc: number } {
+  evaluate(
+    ids: Int32Array,
+    start: number,
+    end: number,
+    order = this.order,
+  ): { chars: number; nats: number; bpc: number } {
     checkRange('evaluate', ids, start, end);
     if (end === start) throw new RangeError('markov evaluate: empty range');
-    if (!Number.isInteger(order) || order < 0 || order > this.order) throw new RangeError(`markov evaluate: order must be an integer in 0..${this.order}, got ${order}`);
+    if (!Number.isInteger(order) || order < 0 || order > this.order)
+      throw new RangeError(`markov evaluate: order must be an integer in 0..${this.order}, got ${order}`);
     const k = order;
     for (let i = Math.max(0, start - k); i < end; i++) checkSymbol('evaluate', ids[i], this.vocabSize);
     let nats = 0;
@@ -172,11 +184,13 @@ export class MarkovModel {
    * A temperature T ≠ 1 draws with weight count^(1/T) instead (T = 1: the counts themselves, bit for bit).
    */
   sample(prime: ArrayLike<number>, n: number, rng: Rng, temperature = 1, emit?: (symbol: number) => void): Int32Array {
-    if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`markov sample: temperature must be positive, got ${temperature}`);
+    if (!(temperature > 0 && Number.isFinite(temperature)))
+      throw new RangeError(`markov sample: temperature must be positive, got ${temperature}`);
     const invT = 1 / temperature;
     const V = this.vocabSize;
     if (prime.length < 1) throw new RangeError('markov sample: prime must hold at least one symbol');
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`markov sample: n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`markov sample: n must be a non-negative integer, got ${n}`);
     const p0 = prime.length;
     const hist = new Int32Array(p0 + n);
     for (let q = 0; q < p0; q++) {
@@ -255,25 +269,31 @@ function checkSymbol(what: string, x: number, V: number): void {
 }
 
 /** 1. Real counts c(h w) for every context h of order 0..min(k, i-start) ending before position i, in each range [start, end). */
-function countRealNgrams(ids: Int32Array, ranges: readonly (readonly [number, number])[], k: number, V: number): { ctxs: PairTable; grams: PairTable; real: Int32Array } {
+function countRealNgrams(
+  ids: Int32Array,
+  ranges: readonly (readonly [number, number])[],
+  k: number,
+  V: number,
+): { ctxs: PairTable; grams: PairTable; real: Int32Array } {
   const ctxs = new PairTable(1 << 12);
   const grams = new PairTable(1 << 12);
   let real: Int32Array = new Int32Array(1 << 12);
-  for (const [start, end] of ranges) for (let i = start; i < end; i++) {
-    const w = ids[i];
-    if (w < 0 || w >= V) throw new RangeError(`markov train: symbol ${w} at ${i} outside 0..${V - 1}`);
-    let node = 0;
-    let g = grams.getOrInsert(0, w);
-    if (g >= real.length) real = grow(real);
-    real[g]++;
-    const lim = Math.min(k, i - start);
-    for (let j = 1; j <= lim; j++) {
-      node = ctxs.getOrInsert(node, ids[i - j]) + 1; // extend the context one symbol to the left
-      g = grams.getOrInsert(node, w);
+  for (const [start, end] of ranges)
+    for (let i = start; i < end; i++) {
+      const w = ids[i];
+      if (w < 0 || w >= V) throw new RangeError(`markov train: symbol ${w} at ${i} outside 0..${V - 1}`);
+      let node = 0;
+      let g = grams.getOrInsert(0, w);
       if (g >= real.length) real = grow(real);
       real[g]++;
+      const lim = Math.min(k, i - start);
+      for (let j = 1; j <= lim; j++) {
+        node = ctxs.getOrInsert(node, ids[i - j]) + 1; // extend the context one symbol to the left
+        g = grams.getOrInsert(node, w);
+        if (g >= real.length) real = grow(real);
+        real[g]++;
+      }
     }
-  }
   return { ctxs, grams, real: real.slice(0, grams.size) };
 }
 
@@ -306,11 +326,12 @@ function continuationCounts(
     const node = grams.keyA[g];
     if (node !== 0) cont[grams.get(parent[node], grams.keyB[g])]++;
   }
-  for (const [start, end] of ranges) for (let j = 0; j < k && start + j < end; j++) {
-    let node = 0;
-    for (let q = start + j - 1; q >= start; q--) node = ctxs.get(node, ids[q]) + 1;
-    cont[grams.get(node, ids[start + j])]++;
-  }
+  for (const [start, end] of ranges)
+    for (let j = 0; j < k && start + j < end; j++) {
+      let node = 0;
+      for (let q = start + j - 1; q >= start; q--) node = ctxs.get(node, ids[q]) + 1;
+      cont[grams.get(node, ids[start + j])]++;
+    }
   return cont;
 }
 
@@ -333,7 +354,14 @@ function discounts(k: number, grams: PairTable, depth: Int32Array, real: Int32Ar
 }
 
 /** 4. Per context: A(h) and the discounted mass, for both kinds; successor lists (CSR). */
-function contextTotals(grams: PairTable, depth: Int32Array, real: Int32Array, cont: Int32Array, disc: Float64Array, nNodes: number) {
+function contextTotals(
+  grams: PairTable,
+  depth: Int32Array,
+  real: Int32Array,
+  cont: Int32Array,
+  disc: Float64Array,
+  nNodes: number,
+) {
   const nGrams = grams.size;
   const total = new Float64Array(nNodes * 2);
   const removed = new Float64Array(nNodes * 2);

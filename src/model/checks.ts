@@ -22,25 +22,34 @@ export function checkConfig(config: RnnConfig): void {
 export function checkModelConfig(config: RnnConfig): void {
   checkConfig(config);
   const { cell, layers, dropout, forgetBias, optimizer, clipNorm, batch } = config;
-  if (cell !== undefined && !isCellName(cell)) throw new RangeError(`cell must be one of rnn, gru, lstm, got ${String(cell)}`);
-  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1 && layers <= 3)) throw new RangeError(`layers must be 1, 2 or 3, got ${layers}`);
-  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
-  if (forgetBias !== undefined && !Number.isFinite(forgetBias)) throw new RangeError(`forgetBias must be a finite number, got ${forgetBias}`);
+  if (cell !== undefined && !isCellName(cell))
+    throw new RangeError(`cell must be one of rnn, gru, lstm, got ${String(cell)}`);
+  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1 && layers <= 3))
+    throw new RangeError(`layers must be 1, 2 or 3, got ${layers}`);
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1))
+    throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
+  if (forgetBias !== undefined && !Number.isFinite(forgetBias))
+    throw new RangeError(`forgetBias must be a finite number, got ${forgetBias}`);
   if (optimizer !== undefined && !OPTIMIZER_NAMES.includes(optimizer)) {
     throw new RangeError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(optimizer)}`);
   }
-  if (clipNorm !== undefined && !(clipNorm >= 0)) throw new RangeError(`clipNorm must be >= 0 (0: off), got ${clipNorm}`);
+  if (clipNorm !== undefined && !(clipNorm >= 0))
+    throw new RangeError(`clipNorm must be >= 0 (0: off), got ${clipNorm}`);
   if (batch !== undefined) positiveInt('batch', batch);
   const { lrDecay, lrDecayAfter, init } = config;
-  if (init !== undefined && !INIT_NAMES.includes(init)) throw new RangeError(`init must be one of ${INIT_NAMES.join(', ')}, got ${String(init)}`);
-  if (lrDecay !== undefined && !(lrDecay > 0 && lrDecay <= 1)) throw new RangeError(`lrDecay must be in (0, 1] (1: constant), got ${lrDecay}`);
-  if (lrDecayAfter !== undefined && !(Number.isInteger(lrDecayAfter) && lrDecayAfter >= 0)) throw new RangeError(`lrDecayAfter must be an integer >= 0, got ${lrDecayAfter}`);
+  if (init !== undefined && !INIT_NAMES.includes(init))
+    throw new RangeError(`init must be one of ${INIT_NAMES.join(', ')}, got ${String(init)}`);
+  if (lrDecay !== undefined && !(lrDecay > 0 && lrDecay <= 1))
+    throw new RangeError(`lrDecay must be in (0, 1] (1: constant), got ${lrDecay}`);
+  if (lrDecayAfter !== undefined && !(Number.isInteger(lrDecayAfter) && lrDecayAfter >= 0))
+    throw new RangeError(`lrDecayAfter must be an integer >= 0, got ${lrDecayAfter}`);
   for (const key of ['inputDropout', 'outputDropout'] as const) {
     const p = config[key];
     if (p !== undefined && !(p >= 0 && p < 1)) throw new RangeError(`${key} must be in [0, 1), got ${p}`);
   }
   const { weightDecay } = config;
-  if (weightDecay !== undefined && !(weightDecay >= 0 && Number.isFinite(weightDecay))) throw new RangeError(`weightDecay must be a finite number >= 0 (0: off), got ${weightDecay}`);
+  if (weightDecay !== undefined && !(weightDecay >= 0 && Number.isFinite(weightDecay)))
+    throw new RangeError(`weightDecay must be a finite number >= 0 (0: off), got ${weightDecay}`);
 }
 
 /** `t` holds exactly the named tensors, each of the given size. */
@@ -51,7 +60,8 @@ export function checkTensors(what: string, t: Tensors, want: [string, number][])
     if (a.length !== size) throw new RangeError(`${what} ${name} has ${a.length} elements, expected ${size}`);
   }
   const known = new Set(want.map(([n]) => n));
-  for (const name of Object.keys(t)) if (!known.has(name)) throw new RangeError(`${what} ${name} is not one of this model's (${[...known].join(', ')})`);
+  for (const name of Object.keys(t))
+    if (!known.has(name)) throw new RangeError(`${what} ${name} is not one of this model's (${[...known].join(', ')})`);
 }
 
 /** Every parameter array has the size of an H-hidden, V-symbol min-char-rnn. */
@@ -87,8 +97,15 @@ export function checkChunk(data: Int32Array, start: number, len: number, unroll:
 }
 
 /** One chunk per stream: as many starts as streams, each a valid chunk. */
-export function checkStarts(data: Int32Array, starts: ArrayLike<number>, len: number, config: FullConfig, V: number): void {
-  if (starts.length !== config.batch) throw new RangeError(`expected ${config.batch} stream start(s), got ${starts.length}`);
+export function checkStarts(
+  data: Int32Array,
+  starts: ArrayLike<number>,
+  len: number,
+  config: FullConfig,
+  V: number,
+): void {
+  if (starts.length !== config.batch)
+    throw new RangeError(`expected ${config.batch} stream start(s), got ${starts.length}`);
   for (let b = 0; b < starts.length; b++) checkChunk(data, starts[b], len, config.unroll, V);
 }
 
@@ -106,7 +123,8 @@ export function checkSample(prime: ArrayLike<number>, temperature: number, V: nu
   if (!(temperature > 0)) throw new RangeError(`temperature must be positive, got ${temperature}`);
   for (let i = 0; i < prime.length; i++) {
     const x = prime[i];
-    if (!(Number.isInteger(x) && x >= 0 && x < V)) throw new RangeError(`priming symbol ${x} is outside the vocabulary (size ${V})`);
+    if (!(Number.isInteger(x) && x >= 0 && x < V))
+      throw new RangeError(`priming symbol ${x} is outside the vocabulary (size ${V})`);
   }
 }
 

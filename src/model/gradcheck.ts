@@ -107,7 +107,8 @@ export function checkGradients(target: GradTarget, opts: CheckOptions): TensorCh
         // truncation error O(δ⁴) instead of O(δ²), so a larger δ, with less round-off, is exact enough.
         const numerical = (8 * (p1 - m1) - (p2 - m2)) / (12 * delta);
         // What round-off alone can make of it: each loss is computed to about LOSS_ROUNDING relative.
-        const noise = ((8 * (Math.abs(p1) + Math.abs(m1)) + Math.abs(p2) + Math.abs(m2)) * LOSS_ROUNDING) / (12 * delta);
+        const noise =
+          ((8 * (Math.abs(p1) + Math.abs(m1)) + Math.abs(p2) + Math.abs(m2)) * LOSS_ROUNDING) / (12 * delta);
         const rel = relError(g[i], numerical, noise);
         if (rel < best.rel) best = { rel, numerical, delta };
         if (rel < GRADCHECK_TOLERANCE / 10) break; // comfortably right: no need to try more δ
@@ -185,7 +186,20 @@ export function modelTarget(model: ReferenceModel, rng: Rng): GradTarget {
 /** The model's configuration: min-char-rnn's optimizer settings, the check's shape and knobs. */
 export function gradcheckConfig(o: GradcheckOptions): RnnConfig {
   const { vocabSize, hiddenSize, unroll, seed, cell, layers, batch, dropout, inputDropout, outputDropout } = o;
-  return { vocabSize, hiddenSize, unroll, learningRate: 0.1, clip: 5, seed, cell, layers, batch, dropout, inputDropout, outputDropout };
+  return {
+    vocabSize,
+    hiddenSize,
+    unroll,
+    learningRate: 0.1,
+    clip: 5,
+    seed,
+    cell,
+    layers,
+    batch,
+    dropout,
+    inputDropout,
+    outputDropout,
+  };
 }
 
 /** A reference model at its real initialisation, after opts.trainSteps Adagrad steps on random text. */
@@ -196,7 +210,11 @@ export function gradcheckModel(opts: GradcheckOptions, make = (c: RnnConfig) => 
   const text = randomIds(batch * (trainSteps * unroll + 1), opts.vocabSize, makeRng(`gradcheck-train:${opts.seed}`));
   const part = trainSteps * unroll + 1; // char-rnn's loader: stream b reads its own part
   for (let s = 0; s < trainSteps; s++) {
-    model.trainChunk(text, Array.from({ length: batch }, (_, b) => b * part + s * unroll), unroll);
+    model.trainChunk(
+      text,
+      Array.from({ length: batch }, (_, b) => b * part + s * unroll),
+      unroll,
+    );
   }
   return model;
 }
@@ -205,5 +223,8 @@ export function gradcheck(opts: Partial<GradcheckOptions> = {}): GradcheckResult
   const o = { ...GRADCHECK_DEFAULTS, ...opts };
   const model = gradcheckModel(o);
   const target = modelTarget(model, makeRng(`gradcheck:${o.seed}`));
-  return { tolerance: GRADCHECK_TOLERANCE, params: checkGradients(target, { samples: o.samples, seed: o.seed, deltas: GRADCHECK_DELTAS }) };
+  return {
+    tolerance: GRADCHECK_TOLERANCE,
+    params: checkGradients(target, { samples: o.samples, seed: o.seed, deltas: GRADCHECK_DELTAS }),
+  };
 }

@@ -24,7 +24,14 @@ export function lookupForward(out: Float64Array, W: Float64Array, rows: number, 
 }
 
 /** dW[r, x] += dout[r]·s */
-export function lookupBackward(dW: Float64Array, dout: Float64Array, rows: number, cols: number, x: number, s = 1): void {
+export function lookupBackward(
+  dW: Float64Array,
+  dout: Float64Array,
+  rows: number,
+  cols: number,
+  x: number,
+  s = 1,
+): void {
   if (s === 1) for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r];
   else for (let r = 0; r < rows; r++) dW[r * cols + x] += dout[r] * s;
 }
@@ -32,12 +39,28 @@ export function lookupBackward(dW: Float64Array, dout: Float64Array, rows: numbe
 // ---- dropout: a fixed mask m (0, or 1/(1 − p) to keep the expectation) -----------------------------
 
 /** out = x ⊙ m  ([n]; written) */
-export function maskForward(out: Float64Array, o: number, x: Float64Array, xo: number, m: Float64Array, mo: number, n: number): void {
+export function maskForward(
+  out: Float64Array,
+  o: number,
+  x: Float64Array,
+  xo: number,
+  m: Float64Array,
+  mo: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) out[o + i] = x[xo + i] * m[mo + i];
 }
 
 /** dx += dout ⊙ m */
-export function maskBackward(dx: Float64Array, dxo: number, dout: Float64Array, d: number, m: Float64Array, mo: number, n: number): void {
+export function maskBackward(
+  dx: Float64Array,
+  dxo: number,
+  dout: Float64Array,
+  d: number,
+  m: Float64Array,
+  mo: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) dx[dxo + i] += dout[d + i] * m[mo + i];
 }
 
@@ -66,7 +89,15 @@ export function linearForward(out: Float64Array, W: Float64Array, x: Float64Arra
 }
 
 /** dW[r, c] += dout[r]·x[c] ;  dx[c] += Σ_r W[r, c]·dout[r]  (rows in order; dx null: not wanted) */
-export function linearBackward(dW: Float64Array, dx: Float64Array | null, W: Float64Array, x: Float64Array, dout: Float64Array, rows: number, cols: number): void {
+export function linearBackward(
+  dW: Float64Array,
+  dx: Float64Array | null,
+  W: Float64Array,
+  x: Float64Array,
+  dout: Float64Array,
+  rows: number,
+  cols: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const g = dout[r];
     const row = r * cols;
@@ -89,7 +120,15 @@ export function tanhForward(out: Float64Array, o: number, a: Float64Array, ao: n
 }
 
 /** da = (1 − out²) ⊙ dout  (from the output; written, not accumulated) */
-export function tanhBackward(da: Float64Array, dao: number, out: Float64Array, o: number, dout: Float64Array, d: number, n: number): void {
+export function tanhBackward(
+  da: Float64Array,
+  dao: number,
+  out: Float64Array,
+  o: number,
+  dout: Float64Array,
+  d: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const y = out[o + i];
     da[dao + i] = (1 - y * y) * dout[d + i];
@@ -102,7 +141,15 @@ export function sigmoidForward(out: Float64Array, o: number, a: Float64Array, ao
 }
 
 /** da = out ⊙ (1 − out) ⊙ dout  (written) */
-export function sigmoidBackward(da: Float64Array, dao: number, out: Float64Array, o: number, dout: Float64Array, d: number, n: number): void {
+export function sigmoidBackward(
+  da: Float64Array,
+  dao: number,
+  out: Float64Array,
+  o: number,
+  dout: Float64Array,
+  d: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const s = out[o + i];
     da[dao + i] = s * (1 - s) * dout[d + i];
@@ -112,7 +159,15 @@ export function sigmoidBackward(da: Float64Array, dao: number, out: Float64Array
 // ---- elementwise gates -------------------------------------------------------------------------------
 
 /** out += a ⊙ b  ([n]) */
-export function mulForward(out: Float64Array, o: number, a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): void {
+export function mulForward(
+  out: Float64Array,
+  o: number,
+  a: Float64Array,
+  ao: number,
+  b: Float64Array,
+  bo: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) out[o + i] += a[ao + i] * b[bo + i];
 }
 
@@ -157,7 +212,13 @@ export function softmaxCrossEntropyForward(y: Float64Array, o: number, n: number
 }
 
 /** dy = (p − onehot(target))·scale, in place over p [n] (scale 1/B for a mean over B streams) */
-export function softmaxCrossEntropyBackward(p: Float64Array, o: number, n: number, target: number, scale: number): void {
+export function softmaxCrossEntropyBackward(
+  p: Float64Array,
+  o: number,
+  n: number,
+  target: number,
+  scale: number,
+): void {
   p[o + target] -= 1;
   if (scale !== 1) for (let k = 0; k < n; k++) p[o + k] *= scale;
 }

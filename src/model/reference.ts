@@ -26,7 +26,15 @@ import { clipGlobalNorm, makeOptimizer, withWeightDecay, type Optimizer } from '
 import { CELLS } from './cells/index.js';
 import type { Cell, LayerStep, LayerTensors, StepIO } from './cells/types.js';
 import { checkEvalRange, checkHidden, checkModelConfig, checkSample, checkStarts, checkTensors } from './checks.js';
-import { linearBackward, linearForward, biasBackward, maskBackward, maskForward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './ops.js';
+import {
+  linearBackward,
+  linearForward,
+  biasBackward,
+  maskBackward,
+  maskForward,
+  softmaxCrossEntropyBackward,
+  softmaxCrossEntropyForward,
+} from './ops.js';
 import { copyTensors } from './params.js';
 import { initTensors, modelTensors, zeroTensors } from './spec.js';
 import {
@@ -93,22 +101,21 @@ export class ReferenceModel implements CharModel {
     this.B = c.batch;
     this.H = c.hiddenSize;
     this.V = c.vocabSize;
-    checkTensors('parameter', params, modelTensors(c).map((t) => [t.fullName, t.rows * t.cols]));
+    checkTensors(
+      'parameter',
+      params,
+      modelTensors(c).map((t) => [t.fullName, t.rows * t.cols]),
+    );
     this.params = copyTensors(params);
     this.grads = zeroTensors(c);
     this.gradList = Object.values(this.grads);
-    const decayed = modelTensors(c).filter((t) => t.cols > 1).map((t) => t.fullName); // the weight matrices
-    this.optimizer = withWeightDecay(makeOptimizer(c.optimizer, this.params, this.grads), this.params, decayed, c.weightDecay);
+    this.optimizer = modelOptimizer(c, this.params, this.grads);
     this.cell = CELLS[c.cell];
-    this.steps = [];
-    this.layerParams = [];
-    this.layerGrads = [];
-    for (let l = 0; l < this.L; l++) {
-      this.steps.push(this.cell.layer(l === 0 ? this.V : this.H, this.H));
-      const own = modelTensors(c).filter((t) => t.layer === l);
-      this.layerParams.push(Object.fromEntries(own.map((t) => [t.name, this.params[t.fullName]])));
-      this.layerGrads.push(Object.fromEntries(own.map((t) => [t.name, this.grads[t.fullName]])));
-    }
+    ({
+      steps: this.steps,
+      layerParams: this.layerParams,
+      layerGrads: this.layerGrads,
+    } = layersOf(c, this.cell, this.params, this.grads));
     this.S = this.steps[0].stateSize;
     this.tapeSize = this.steps[0].tapeSize;
     const LBS = this.L * this.B * this.S;
@@ -133,10 +140,12 @@ export class ReferenceModel implements CharModel {
     this.yViews = views(this.ys, T * this.B, this.V);
     this.inputViews = this.makeInputViews(T);
     this.topViews = Array.from({ length: T * this.B }, (_, k) =>
-      c.outputDropout > 0 ? this.outDropped.subarray(k * this.H, (k + 1) * this.H) : this.stateViews[this.slot(Math.floor(k / this.B) + 1, this.L - 1, k % this.B)].subarray(0, this.H),
+      c.outputDropout > 0
+        ? this.outDropped.subarray(k * this.H, (k + 1) * this.H)
+        : this.stateViews[this.slot(Math.floor(k / this.B) + 1, this.L - 1, k % this.B)].subarray(0, this.H),
     );
     this.dViews = [views(this.dsNext, this.L * this.B, this.S), views(this.dsPrev, this.L * this.B, this.S)];
-    this.io = { x: -1, xs: 1, v: this.dIn, prev: this.ds, next: this.ds, tape: this.ds, dNext: this.ds, dPrev: this.ds, dv: null };
+    this.io = placeholderIo(this.dIn, this.ds);
   }
 
   /** Views of the dense input of every step slot (empty for layer 0, whose input is a symbol). */
@@ -147,7 +156,8 @@ export class ReferenceModel implements CharModel {
       for (let l = 0; l < L; l++) {
         for (let b = 0; b < B; b++) {
           if (l === 0) out.push(this.dIn.subarray(0, 0));
-          else if (this.config.dropout > 0) out.push(this.dropped.subarray(this.dropAt(t, l - 1, b), this.dropAt(t, l - 1, b) + H));
+          else if (this.config.dropout > 0)
+            out.push(this.dropped.subarray(this.dropAt(t, l - 1, b), this.dropAt(t, l - 1, b) + H));
           else out.push(this.stateViews[this.slot(t + 1, l - 1, b)].subarray(0, H));
         }
       }
@@ -219,7 +229,8 @@ export class ReferenceModel implements CharModel {
           }
         }
         const k = t * B + b;
-        if (this.config.outputDropout > 0) maskForward(this.outDropped, k * H, states, this.at(t + 1, L - 1, b), this.outMasks, k * H, H); // mₒᵤₜ ⊙ h_top
+        if (this.config.outputDropout > 0)
+          maskForward(this.outDropped, k * H, states, this.at(t + 1, L - 1, b), this.outMasks, k * H, H); // mₒᵤₜ ⊙ h_top
         // y = by, then y += Why·(mₒᵤₜ ⊙ h_top) ; p = softmax(y) ; loss += −ln p[target]
         const y = this.yViews[k];
         y.set(this.params.by);
@@ -274,7 +285,8 @@ export class ReferenceModel implements CharModel {
   /** dWhy += dy xᵀ and ds += dx, where x = the output layer's input (mₒᵤₜ ⊙ h_top, or h_top): step k = t × B + b. */
   private outputBackward(dy: Float64Array, k: number): void {
     const { H, V, ds } = this;
-    if (this.config.outputDropout === 0) return linearBackward(this.grads.Why, ds, this.params.Why, this.topViews[k], dy, V, H);
+    if (this.config.outputDropout === 0)
+      return linearBackward(this.grads.Why, ds, this.params.Why, this.topViews[k], dy, V, H);
     this.dTop.fill(0);
     linearBackward(this.grads.Why, this.dTop, this.params.Why, this.topViews[k], dy, V, H); // dTop = Whyᵀ dy
     maskBackward(ds, 0, this.dTop, 0, this.outMasks, k * H, H); //                               ds += mₒᵤₜ ⊙ dTop
@@ -328,7 +340,14 @@ export class ReferenceModel implements CharModel {
    * One step of the trained model for one stream, without dropout: cur → next (each L views [S]),
    * then p = softmax(y·invT) in probs. Used by evaluation and sampling.
    */
-  private inferStep(x: number, cur: Float64Array[], next: Float64Array[], probs: Float64Array, invT: number, tape: Float64Array): void {
+  private inferStep(
+    x: number,
+    cur: Float64Array[],
+    next: Float64Array[],
+    probs: Float64Array,
+    invT: number,
+    tape: Float64Array,
+  ): void {
     const { L, H, V, io } = this;
     io.tape = tape;
     io.xs = 1; // no dropout
@@ -353,7 +372,8 @@ export class ReferenceModel implements CharModel {
   /** A copy of the carried state of the last stream, [L × S]. */
   private lastStreamState(): Float64Array {
     const out = new Float64Array(this.L * this.S);
-    for (let l = 0; l < this.L; l++) out.set(this.state.subarray(this.at(0, l, this.B - 1), this.at(0, l, this.B - 1) + this.S), l * this.S);
+    for (let l = 0; l < this.L; l++)
+      out.set(this.state.subarray(this.at(0, l, this.B - 1), this.at(0, l, this.B - 1) + this.S), l * this.S);
     return out;
   }
 
@@ -374,7 +394,13 @@ export class ReferenceModel implements CharModel {
     return { chars, nats, bpc: nats / chars / Math.LN2 };
   }
 
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array {
+  sample(
+    prime: ArrayLike<number>,
+    n: number,
+    temperature: number,
+    rng: Rng,
+    emit?: (symbol: number) => void,
+  ): Int32Array {
     checkSample(prime, temperature, this.V);
     const invT = 1 / temperature;
     let [cur, next] = this.inferStates();
@@ -412,7 +438,8 @@ export class ReferenceModel implements CharModel {
     this.cell.states.forEach((name, k) => {
       for (let l = 0; l < L; l++) {
         const t = new Float64Array(B * H);
-        for (let b = 0; b < B; b++) t.set(this.state.subarray(this.at(0, l, b) + k * H, this.at(0, l, b) + (k + 1) * H), b * H);
+        for (let b = 0; b < B; b++)
+          t.set(this.state.subarray(this.at(0, l, b) + k * H, this.at(0, l, b) + (k + 1) * H), b * H);
         out[l === 0 ? name : `${name}.${l}`] = t;
       }
     });
@@ -420,7 +447,11 @@ export class ReferenceModel implements CharModel {
   }
 
   exportState(): ModelState {
-    const state: ModelState = { params: copyTensors(this.params), optimizer: copyTensors(this.optimizer.state), hidden: this.namedState() };
+    const state: ModelState = {
+      params: copyTensors(this.params),
+      optimizer: copyTensors(this.optimizer.state),
+      hidden: this.namedState(),
+    };
     const { dropout, inputDropout, outputDropout } = this.config;
     if (dropout > 0 || inputDropout > 0 || outputDropout > 0) state.rng = { dropout: this.dropoutRng.state() };
     return state;
@@ -443,6 +474,38 @@ export class ReferenceModel implements CharModel {
       }
     });
   }
+}
+
+/** The one StepIO the model reuses, with placeholder views (point() sets them for each step). */
+function placeholderIo(dIn: Float64Array, ds: Float64Array): StepIO {
+  return { x: -1, xs: 1, v: dIn, prev: ds, next: ds, tape: ds, dNext: ds, dPrev: ds, dv: null };
+}
+
+/** The model's optimizer, with decoupled weight decay on the weight matrices (not the biases). */
+function modelOptimizer(c: FullConfig, params: Tensors, grads: Tensors): Optimizer {
+  const decayed = modelTensors(c)
+    .filter((t) => t.cols > 1)
+    .map((t) => t.fullName); // the weight matrices
+  return withWeightDecay(makeOptimizer(c.optimizer, params, grads), params, decayed, c.weightDecay);
+}
+
+/** Each layer's step and its tensors (parameters and gradients) under the cell's own names. */
+function layersOf(
+  c: FullConfig,
+  cell: Cell,
+  params: Tensors,
+  grads: Tensors,
+): { steps: LayerStep[]; layerParams: LayerTensors[]; layerGrads: LayerTensors[] } {
+  const steps: LayerStep[] = [];
+  const layerParams: LayerTensors[] = [];
+  const layerGrads: LayerTensors[] = [];
+  for (let l = 0; l < c.layers; l++) {
+    steps.push(cell.layer(l === 0 ? c.vocabSize : c.hiddenSize, c.hiddenSize));
+    const own = modelTensors(c).filter((t) => t.layer === l);
+    layerParams.push(Object.fromEntries(own.map((t) => [t.name, params[t.fullName]])));
+    layerGrads.push(Object.fromEntries(own.map((t) => [t.name, grads[t.fullName]])));
+  }
+  return { steps, layerParams, layerGrads };
 }
 
 /** n consecutive views [size] of buf. */

@@ -32,12 +32,16 @@ export function modelTensors(config: RnnConfig): ModelTensor[] {
   const all: ModelTensor[] = [];
   for (let layer = 0; layer < c.layers; layer++) {
     const I = layer === 0 ? V : H;
-    for (const t of cell.tensors(I, H, { forgetBias: c.forgetBias })) all.push({ ...t, fullName: layerTensorName(t.name, layer), layer });
+    for (const t of cell.tensors(I, H, { forgetBias: c.forgetBias }))
+      all.push({ ...t, fullName: layerTensorName(t.name, layer), layer });
   }
   all.push({ name: 'Why', fullName: 'Why', layer: -1, rows: V, cols: H, init: { kind: 'normal', scale: 0.01 } });
   all.push({ name: 'by', fullName: 'by', layer: -1, rows: V, cols: 1, init: { kind: 'const', scale: 0 } });
   // PyTorch's (torch.nn.RNN/GRU/LSTM and nn.Linear): every weight and bias U(−1/√H, 1/√H), no forget-gate bias.
-  const drawn = c.init === 'pytorch' ? all.map((t): ModelTensor => ({ ...t, init: { kind: 'uniform', scale: 1 / Math.sqrt(H) }, rowsInit: undefined })) : all;
+  const drawn =
+    c.init === 'pytorch'
+      ? all.map((t): ModelTensor => ({ ...t, init: { kind: 'uniform', scale: 1 / Math.sqrt(H) }, rowsInit: undefined }))
+      : all;
   // Matrices first, then vectors (each in layer order): min-char-rnn's Wxh, Whh, Why, bh, by.
   return [...drawn.filter((t) => t.cols > 1), ...drawn.filter((t) => t.cols === 1)];
 }

@@ -1,7 +1,8 @@
 import type { Rng, RngState } from '../util/rng.js';
 import type { CellName } from './cells/index.js';
+import type { OptimizerName } from '../optim/optimizers.js';
 
-export type OptimizerName = 'adagrad' | 'rmsprop' | 'adam';
+export type { OptimizerName };
 
 /**
  * Hyper-parameters of one character model, as plain data. Defaults are min-char-rnn's; the
@@ -42,7 +43,7 @@ MODEL_DEFAULTS satisfies Required<Omit<RnnConfig, keyof typeof RNN_DEFAULTS | 'v
 export type FullConfig = Required<RnnConfig>;
 
 export function withDefaults(config: RnnConfig): FullConfig {
-  return { ...MODEL_DEFAULTS, ...config } as FullConfig;
+  return { ...MODEL_DEFAULTS, ...config };
 }
 
 /** Named Float64 tensors (parameters, gradients, optimizer memory, state), row-major. */
@@ -127,7 +128,13 @@ export interface CharModel {
    * (not modified), then draw each next symbol from softmax(y / temperature) and feed it back.
    * `emit`, if given, receives each symbol as it is drawn (`charlab sample` streams them).
    */
-  sample(prime: ArrayLike<number>, n: number, temperature: number, rng: Rng, emit?: (symbol: number) => void): Int32Array;
+  sample(
+    prime: ArrayLike<number>,
+    n: number,
+    temperature: number,
+    rng: Rng,
+    emit?: (symbol: number) => void,
+  ): Int32Array;
   /** A Float64 copy of the current parameters, by name. */
   exportParams(): Tensors;
   /** A copy of the carried hidden state (every layer's state tensors, every stream, flattened). */

@@ -10,10 +10,12 @@
  * It is not a gradient (adam with it is AdamW, not Adam on an L2 loss): the loss and its gradients
  * do not change, only the update does.
  */
-import type { OptimizerName, Tensors } from '../model/types.js';
 import { adagradStep } from './adagrad.js';
 
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adagrad', 'rmsprop', 'adam'];
+export const OPTIMIZER_NAMES = ['adagrad', 'rmsprop', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/** Named Float64 tensors: the parameters, their gradients, an optimizer's memory (src/model/types.ts's Tensors). */
+type Tensors = Record<string, Float64Array>;
 
 export interface Optimizer {
   readonly name: OptimizerName;
@@ -94,7 +96,15 @@ function rmspropStep(param: Float64Array, grad: Float64Array, ms: Float64Array, 
 }
 
 /** Adam's update with bias corrections c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ */
-function adamStep(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, lr: number, c1: number, c2: number): void {
+function adamStep(
+  param: Float64Array,
+  grad: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  lr: number,
+  c1: number,
+  c2: number,
+): void {
   for (let i = 0; i < param.length; i++) {
     const g = grad[i];
     m[i] = ADAM_B1 * m[i] + (1 - ADAM_B1) * g;

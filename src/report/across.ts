@@ -75,7 +75,8 @@ function corpusOf(data: ReportData): AcrossCorpus {
 export function acrossTable(reports: ReportData[]): AcrossTable {
   const corpora = reports.map(corpusOf);
   const ids: string[] = [];
-  for (const r of reports) for (const c of r.grouping.configs) if (c.mean !== null && !ids.includes(c.configId)) ids.push(c.configId);
+  for (const r of reports)
+    for (const c of r.grouping.configs) if (c.mean !== null && !ids.includes(c.configId)) ids.push(c.configId);
   const models = ids.map((configId) => ({
     configId,
     cells: reports.map((r, i) => {
@@ -95,14 +96,23 @@ export function acrossTable(reports: ReportData[]): AcrossTable {
 }
 
 const markovText = (m: AcrossCorpus['markov']) =>
-  m === null ? '—' : `${fmtBpc(m.bpc)} (order ${m.order ?? '?'}${m.source === 'runs' ? ', the runs\u2019 own: no ladder recorded' : ''})`;
+  m === null
+    ? '—'
+    : `${fmtBpc(m.bpc)} (order ${m.order ?? '?'}${m.source === 'runs' ? ', the runs\u2019 own: no ladder recorded' : ''})`;
 
-/** The two tables as Markdown (every cell escaped). */
-export function renderAcrossMarkdown(t: AcrossTable): string {
-  const row = (cells: string[]) => `| ${cells.map(mdText).join(' | ')} |`;
-  const sep = (n: number, first = ':---') => `| ${[first, ...Array(n - 1).fill('---:')].join(' | ')} |`;
-  const perCorpus = [
-    row(['corpus', 'folder', 'characters (held out)', 'budget', 'best configuration', 'mean bpc (n)', 'best Markov order', 'Δ bpc']),
+/** The per-corpus table: each folder's text, budget, best configuration and best Markov order. */
+function perCorpusRows(t: AcrossTable, row: (cells: string[]) => string): string[] {
+  return [
+    row([
+      'corpus',
+      'folder',
+      'characters (held out)',
+      'budget',
+      'best configuration',
+      'mean bpc (n)',
+      'best Markov order',
+      'Δ bpc',
+    ]),
     `| :--- | :--- | ---: | ---: | :--- | ---: | ---: | ---: |`,
     ...t.corpora.map((c) =>
       row([
@@ -117,11 +127,25 @@ export function renderAcrossMarkdown(t: AcrossTable): string {
       ]),
     ),
   ];
+}
+
+/** The two tables as Markdown (every cell escaped). */
+export function renderAcrossMarkdown(t: AcrossTable): string {
+  const row = (cells: string[]) => `| ${cells.map(mdText).join(' | ')} |`;
+  const sep = (n: number, first = ':---') => `| ${[first, ...Array<string>(n - 1).fill('---:')].join(' | ')} |`;
+  const perCorpus = perCorpusRows(t, row);
   const models = [
     row(['model', ...t.corpora.map((c) => `${c.label}: bpc (Δ)`)]),
     sep(t.corpora.length + 1),
     row(['best Markov order', ...t.corpora.map((c) => markovText(c.markov))]),
-    ...t.models.map((m) => row([m.configId, ...m.cells.map((c) => (c === null ? '—' : `${fmtBpc(c.mean)} (${fmtDelta(c.delta)})${c.n > 1 ? ` n=${c.n}` : ''}`))])),
+    ...t.models.map((m) =>
+      row([
+        m.configId,
+        ...m.cells.map((c) =>
+          c === null ? '—' : `${fmtBpc(c.mean)} (${fmtDelta(c.delta)})${c.n > 1 ? ` n=${c.n}` : ''}`,
+        ),
+      ]),
+    ),
   ];
   return [
     '# charlab report across corpora',
@@ -138,7 +162,9 @@ export function renderAcrossMarkdown(t: AcrossTable): string {
     '',
     ...models,
     '',
-    mdText(`Corpus texts (sha256 of the text read): ${t.corpora.map((c) => `${c.label}: ${c.sha256 ?? 'unknown'}`).join('; ')}.`),
+    mdText(
+      `Corpus texts (sha256 of the text read): ${t.corpora.map((c) => `${c.label}: ${c.sha256 ?? 'unknown'}`).join('; ')}.`,
+    ),
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@
  * most MAX_VALUES distinct values keeps them; one with more is cut into BINS ranges holding about
  * the same number of distinct values each, labelled "low–high".
  */
-import { cmpKnobValue } from '../sweep/knobs.js';
+import { cmpKnobValue } from '../results/knobs.js';
 import { fmtKnob } from './tableColumns.js';
 import type { KnobValue } from './types.js';
 
@@ -20,7 +20,8 @@ export interface Binning {
 
 export function binning(values: readonly KnobValue[]): Binning {
   const distinct = [...new Set(values)].sort(cmpKnobValue);
-  if (distinct.length <= MAX_VALUES || !distinct.every((v) => typeof v === 'number')) return { groups: distinct, of: (v) => v };
+  if (distinct.length <= MAX_VALUES || !distinct.every((v) => typeof v === 'number'))
+    return { groups: distinct, of: (v) => v };
   const per = distinct.length / BINS;
   const bins = Array.from({ length: BINS }, (_, i) => distinct.slice(Math.round(i * per), Math.round((i + 1) * per)));
   const labels = bins.map((b) => `${fmtKnob(b[0])}–${fmtKnob(b[b.length - 1])}`);

@@ -26,7 +26,8 @@ export function curveTextOf(folders: FolderTables[], summary: SummaryRow[]): Cur
 }
 
 /** Whether every curve score read the whole held-out text. */
-export const curveIsWhole = (ct: CurveText): boolean => ct.chars !== null && ct.heldOut !== null && ct.chars >= ct.heldOut;
+export const curveIsWhole = (ct: CurveText): boolean =>
+  ct.chars !== null && ct.heldOut !== null && ct.chars >= ct.heldOut;
 
 /** "the whole held-out text (154,961 characters)", "the first 20,000 of the 154,961 held-out characters". */
 export function curveLabel(ct: CurveText): string {

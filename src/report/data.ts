@@ -11,10 +11,10 @@
  */
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { meaningChanges } from '../sweep/manifest.js';
-import type { Experiment } from '../sweep/schema.js';
+import { meaningChanges } from '../results/manifest.js';
+import type { Experiment } from '../results/schema.js';
 import { median } from '../util/stats.js';
-import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { cmpConfig, cmpKnobValue, configId, shownKnobs, type KnobValues } from '../results/knobs.js';
 import { binning } from './bins.js';
 import { factsOf } from './facts.js';
 import { ladderOf } from './ladder.js';
@@ -51,11 +51,7 @@ function cmpSeed(a: string, b: string): number {
 }
 
 function cmpParams(a: RunParams & { runId: string }, b: RunParams & { runId: string }): number {
-  return (
-    cmpConfig(a, b) ||
-    cmpSeed(a.seed, b.seed) ||
-    (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
-  );
+  return cmpConfig(a, b) || cmpSeed(a.seed, b.seed) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
 }
 
 const STATUS_ORDER: Record<LeaderboardEntry['status'], number> = { done: 0, diverged: 1, failed: 2, missing: 3 };
@@ -201,9 +197,15 @@ export function sortLeaderboard(entries: LeaderboardEntry[]): LeaderboardEntry[]
   const ranked = entries
     .filter(scored)
     .map((e) => Object.assign(e, { section: e.chars }))
-    .sort((a, b) => (b.section ?? -1) - (a.section ?? -1) || (a.valBpc as number) - (b.valBpc as number) || cmpParams(a, b));
-  const rest = entries.filter((e) => !scored(e)).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmpParams(a, b));
-  ranked.forEach((e, i) => (e.rank = i > 0 && ranked[i - 1].section === e.section ? (ranked[i - 1].rank as number) + 1 : 1));
+    .sort(
+      (a, b) => (b.section ?? -1) - (a.section ?? -1) || (a.valBpc as number) - (b.valBpc as number) || cmpParams(a, b),
+    );
+  const rest = entries
+    .filter((e) => !scored(e))
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmpParams(a, b));
+  ranked.forEach(
+    (e, i) => (e.rank = i > 0 && ranked[i - 1].section === e.section ? (ranked[i - 1].rank as number) + 1 : 1),
+  );
   for (const e of rest) Object.assign(e, { rank: null, section: null });
   return [...ranked, ...rest];
 }
@@ -211,7 +213,13 @@ export function sortLeaderboard(entries: LeaderboardEntry[]): LeaderboardEntry[]
 /** One row per configuration: the runs that differ only in their seed, with mean, sd, 95 % interval and the verdict against the best. */
 export function groupConfigs(leaderboard: LeaderboardEntry[]): Grouping {
   const score = (e: LeaderboardEntry) => (e.rank !== null ? e.valBpc : null);
-  const groups = rankGroups(leaderboard, (e) => configId(e), score, cmpParams, (e) => e.section);
+  const groups = rankGroups(
+    leaderboard,
+    (e) => configId(e),
+    score,
+    cmpParams,
+    (e) => e.section,
+  );
   const configs = groups.map((g): ConfigEntry => {
     const runs = g.items;
     const first = runs[0];
@@ -276,7 +284,8 @@ function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Re
     const values = bins.groups.map((value) => {
       const runs = entries.filter((e) => bins.of(e[knob]) === value);
       const ranked = comparable.filter((c) => bins.of(c[knob]) === value);
-      const best = ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
+      const best =
+        ranked.length > 0 ? ranked.reduce((a, b) => ((b.mean as number) < (a.mean as number) ? b : a)) : null;
       return {
         value,
         runs: runs.length,
@@ -287,12 +296,22 @@ function knobStats(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Re
       };
     });
     const values0 = new Set(scored.map((c) => bins.of(c[knob]))).size;
-    return { knob, label: KNOB_LABELS[knob], values, comparableGroups: groups, note: knobNote(KNOB_LABELS[knob], values0, groups, comparable.length, scored.length) };
+    return {
+      knob,
+      label: KNOB_LABELS[knob],
+      values,
+      comparableGroups: groups,
+      note: knobNote(KNOB_LABELS[knob], values0, groups, comparable.length, scored.length),
+    };
   });
 }
 
 /** The configurations in groups (same other knobs, same section) where `knob` takes two values or more; one value in all: every one. */
-function comparableConfigs(scored: ConfigEntry[], knob: Knob, bin: (v: KnobValue) => KnobValue): { comparable: ConfigEntry[]; groups: number } {
+function comparableConfigs(
+  scored: ConfigEntry[],
+  knob: Knob,
+  bin: (v: KnobValue) => KnobValue,
+): { comparable: ConfigEntry[]; groups: number } {
   if (new Set(scored.map((c) => bin(c[knob]))).size < 2) return { comparable: scored, groups: 0 };
   const strata = new Map<string, ConfigEntry[]>();
   for (const c of scored) {
@@ -305,8 +324,12 @@ function comparableConfigs(scored: ConfigEntry[], knob: Knob, bin: (v: KnobValue
 
 function knobNote(label: string, values: number, groups: number, used: number, scored: number): string {
   if (values < 2) return `One ${label} among the scored configurations: nothing to compare.`;
-  if (groups === 0) return `Not compared: no two configurations differ in ${label} alone (they differ in other knobs too, or were trained to other budgets).`;
-  const all = used === scored ? 'every scored configuration' : `${used} of the ${scored} scored configurations (the others differ in more than ${label})`;
+  if (groups === 0)
+    return `Not compared: no two configurations differ in ${label} alone (they differ in other knobs too, or were trained to other budgets).`;
+  const all =
+    used === scored
+      ? 'every scored configuration'
+      : `${used} of the ${scored} scored configurations (the others differ in more than ${label})`;
   return `Compared within ${groups} group${groups === 1 ? '' : 's'} of configurations that differ in ${label} alone: ${all}.`;
 }
 
@@ -315,12 +338,15 @@ function heatmap(entries: LeaderboardEntry[], configs: ConfigEntry[], grid: Reco
   const binsOf = (k: Knob) => binning([...grid[k], ...entries.map((e) => e[k])]);
   const lr = binsOf('learningRate');
   const h = binsOf('hiddenSize');
-  const at = (x: KnobValues, hiddenSize: KnobValue, learningRate: KnobValue) => h.of(x.hiddenSize) === hiddenSize && lr.of(x.learningRate) === learningRate;
+  const at = (x: KnobValues, hiddenSize: KnobValue, learningRate: KnobValue) =>
+    h.of(x.hiddenSize) === hiddenSize && lr.of(x.learningRate) === learningRate;
   const cells: HeatCell[] = [];
   for (const hiddenSize of h.groups)
     for (const learningRate of lr.groups) {
       const runs = entries.filter((e) => at(e, hiddenSize, learningRate));
-      const means = configs.filter((c) => at(c, hiddenSize, learningRate) && c.mean !== null).map((c) => c.mean as number);
+      const means = configs
+        .filter((c) => at(c, hiddenSize, learningRate) && c.mean !== null)
+        .map((c) => c.mean as number);
       cells.push({
         learningRate,
         hiddenSize,
@@ -368,18 +394,25 @@ function expectedFromManifests(folders: FolderTables[], notes: string[]): Expect
     for (const r of specs) runs.set(r.id, { ...knobsOf(r), seed: String(r.seed) });
     const g = gridAndSeedsOf(f.manifest);
     // A grid's lists are its values; another method's values are those its runs take.
-    const drawn = g?.search && g.search.method !== 'grid' ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k] as KnobValue)])) : g?.grid;
+    const drawn =
+      g?.search && g.search.method !== 'grid'
+        ? Object.fromEntries(KNOBS.map((k) => [k, specs.map((r) => r[k])]))
+        : g?.grid;
     if (drawn) for (const k of KNOBS) for (const v of drawn[k]) if (!grid[k].includes(v)) grid[k].push(v);
     search ??= searchLine(f.manifest);
     for (const s of g?.seeds ?? []) seeds.add(String(s));
     const total = num(f.manifest.totalRuns);
-    const adaptive = g?.search?.method === 'tpe' || (g?.search?.method === 'hyperband' && g.search.sampler?.method === 'tpe');
+    const adaptive =
+      g?.search?.method === 'tpe' || (g?.search?.method === 'hyperband' && g.search.sampler?.method === 'tpe');
     if (total !== null && specs.length > 0 && specs.length < total && adaptive) {
-      notes.push(`${f.dir}: ${specs.length} of its ${total} runs are planned so far; the rest are suggested from the scores as the sweep goes on (unfinished).`);
+      notes.push(
+        `${f.dir}: ${specs.length} of its ${total} runs are planned so far; the rest are suggested from the scores as the sweep goes on (unfinished).`,
+      );
     } else if (total !== null && specs.length > 0 && total !== specs.length) {
       notes.push(`${f.dir}: manifest says totalRuns ${total} but its grid and seeds give ${specs.length} runs.`);
     }
-    if (specs.length === 0) notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
+    if (specs.length === 0)
+      notes.push(`${f.dir}: manifest has no usable grid/seeds: missing runs cannot be listed from it.`);
   }
   for (const k of KNOBS) grid[k].sort(cmpKnobValue);
   return { runs, grid, seeds: [...seeds].sort(cmpSeed), search };
@@ -395,23 +428,34 @@ function leaderboardOf(merged: Merged, expected: Map<string, RunParams>, notes: 
   }
   for (const [id, p] of expected) if (!seen.has(id)) entries.push(missingEntry(p, id, merged.curves.get(id)));
   const known = new Set(entries.map((e) => e.runId));
-  const strays = [...new Set([...merged.curves.keys(), ...merged.samples.keys()])].filter((id) => !known.has(id)).sort();
+  const strays = [...new Set([...merged.curves.keys(), ...merged.samples.keys()])]
+    .filter((id) => !known.has(id))
+    .sort();
   if (strays.length > 0) {
-    notes.push(`curves.csv/samples.csv have rows for runs in neither summary.csv nor a manifest grid (ignored): ${strays.join(', ')}.`);
+    notes.push(
+      `curves.csv/samples.csv have rows for runs in neither summary.csv nor a manifest grid (ignored): ${strays.join(', ')}.`,
+    );
   }
   return sortLeaderboard(entries);
 }
 
 function countsOf(leaderboard: LeaderboardEntry[]): Counts {
   const n = (s: LeaderboardEntry['status']) => leaderboard.filter((e) => e.status === s).length;
-  return { expected: leaderboard.length, done: n('done'), diverged: n('diverged'), failed: n('failed'), missing: n('missing') };
+  return {
+    expected: leaderboard.length,
+    done: n('done'),
+    diverged: n('diverged'),
+    failed: n('failed'),
+    missing: n('missing'),
+  };
 }
 
 /** A note for each run that finished or diverged without curve rows (when the folders have curves at all). */
 function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: FolderTables[], notes: string[]): void {
   if (!folders.some((f) => f.curves.length > 0)) return;
   for (const e of leaderboard) {
-    if (e.status !== 'missing' && e.status !== 'failed' && !merged.curves.has(e.runId)) notes.push(`No curve rows for run ${e.runId}.`);
+    if (e.status !== 'missing' && e.status !== 'failed' && !merged.curves.has(e.runId))
+      notes.push(`No curve rows for run ${e.runId}.`);
   }
 }
 
@@ -419,14 +463,15 @@ function curveNotes(leaderboard: LeaderboardEntry[], merged: Merged, folders: Fo
 function linkCheckpoints(leaderboard: LeaderboardEntry[], folders: FolderTables[]): void {
   for (const e of leaderboard) {
     const i = folders.findIndex((f) => f.checkpoints?.[e.runId] !== undefined);
-    if (i >= 0) e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), folders[i].checkpoints![e.runId]);
+    if (i >= 0)
+      e.checkpoint = posix.join(posix.relative(folders[0].dir, folders[i].dir), folders[i].checkpoints![e.runId]);
   }
 }
 
 /**
  * Folders are reported together only when their runs are comparable: shards (or re-runs) of one
  * experiment — the same corpus text, split, budget and everything else that changes what a run
- * means (src/sweep/manifest.ts meaningChanges). Anything else is refused: one leaderboard across
+ * means (src/results/manifest.ts meaningChanges). Anything else is refused: one leaderboard across
  * budgets, scored against one folder's Markov ladder, would compare what is not comparable.
  */
 export function checkComparable(folders: FolderTables[]): void {
@@ -440,12 +485,17 @@ export function checkComparable(folders: FolderTables[]): void {
   }
   const experiment = (f: FolderTables) => f.manifest!.experiment as Experiment;
   for (const f of rest) {
-    const changes = meaningChanges(experiment(first), experiment(f)).map((c) => `${c.key}: ${c.old} in ${first.dir}, ${c.new} in ${f.dir}`);
+    const changes = meaningChanges(experiment(first), experiment(f)).map(
+      (c) => `${c.key}: ${c.old} in ${first.dir}, ${c.new} in ${f.dir}`,
+    );
     const [a, b] = [first.manifest!.corpus?.sha256, f.manifest!.corpus?.sha256];
-    if (a !== b) changes.push(`corpus text (sha256): ${a ?? '(unknown)'} in ${first.dir}, ${b ?? '(unknown)'} in ${f.dir}`);
+    if (a !== b)
+      changes.push(`corpus text (sha256): ${a ?? '(unknown)'} in ${first.dir}, ${b ?? '(unknown)'} in ${f.dir}`);
     if (changes.length === 0) continue;
     const list = changes.map((c) => `  ${c}\n`).join('');
-    throw new UsageError(`report: ${f.dir} is not the same experiment as ${first.dir}, so their runs are not comparable:\n${list}${advice}`);
+    throw new UsageError(
+      `report: ${f.dir} is not the same experiment as ${first.dir}, so their runs are not comparable:\n${list}${advice}`,
+    );
   }
 }
 
@@ -454,7 +504,10 @@ function tpeFailureNotes(folders: FolderTables[], leaderboard: LeaderboardEntry[
   if (!folders.some((f) => gridAndSeedsOf(f.manifest)?.search?.method === 'tpe')) return [];
   return leaderboard
     .filter((e) => e.status === 'failed')
-    .map((e) => `${e.runId} failed with an error: TPE counted its configuration among the bad ones, as a diverged one, and the sweep does not re-attempt it (later suggestions rest on it; --fresh starts over).`);
+    .map(
+      (e) =>
+        `${e.runId} failed with an error: TPE counted its configuration among the bad ones, as a diverged one, and the sweep does not re-attempt it (later suggestions rest on it; --fresh starts over).`,
+    );
 }
 
 export function buildReportData(folders: FolderTables[]): ReportData {

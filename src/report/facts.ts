@@ -4,10 +4,22 @@
  * (factGroups), which the Markdown and HTML renderers only lay out and escape.
  */
 import { ladderFactGroup } from './ladder.js';
-import type { CurveText, Facts, FolderFacts, FolderTables, Knob, KnobValue, Manifest, ReportData, SummaryRow } from './types.js';
+import type {
+  CurveText,
+  FactGroup,
+  FactItem,
+  Facts,
+  FolderFacts,
+  FolderTables,
+  Knob,
+  KnobValue,
+  Manifest,
+  ReportData,
+  SummaryRow,
+} from './types.js';
 import { curveLabel } from './curveText.js';
 import { KNOB_LABELS, KNOBS } from './types.js';
-import { shownKnobs, type KnobValues } from '../sweep/knobs.js';
+import { shownKnobs, type KnobValues } from '../results/knobs.js';
 import { fmtCompact, fmtDuration, fmtInt } from './format.js';
 import { machineOf, num, str, time, validationOf } from './manifests.js';
 
@@ -32,19 +44,27 @@ function folderFacts(f: FolderTables, notes: string[]): FolderFacts {
 /** Notes when the folders disagree on the corpus or the experiment's name. */
 function consistencyNotes(manifests: Array<Manifest | null>, notes: string[]): void {
   const corpora = new Set(manifests.map((m) => str(m?.corpus?.sha256)).filter((s) => s !== null));
-  if (corpora.size > 1) notes.push(`The folders were run on different corpora (sha256 ${[...corpora].join(', ')}): comparisons across them are suspect.`);
+  if (corpora.size > 1)
+    notes.push(
+      `The folders were run on different corpora (sha256 ${[...corpora].join(', ')}): comparisons across them are suspect.`,
+    );
   const names = new Set(manifests.map((m) => str(m?.experiment?.name)).filter((s) => s !== null));
   if (names.size > 1) notes.push(`The folders come from differently named experiments: ${[...names].join(', ')}.`);
 }
 
 /** Earliest start to latest finish, and the sum of the folders' wall times (null while any folder runs). */
-function spans(manifests: Array<Manifest | null>, folders: FolderFacts[]): { spanS: number | null; sumFolderWallS: number | null } {
+function spans(
+  manifests: Array<Manifest | null>,
+  folders: FolderFacts[],
+): { spanS: number | null; sumFolderWallS: number | null } {
   const starts = manifests.map((m) => time(m?.startedAt));
   const ends = manifests.map((m) => time(m?.finishedAt));
   const allTimed = manifests.length > 0 && starts.every((t) => t !== null) && ends.every((t) => t !== null);
   return {
-    spanS: allTimed ? (Math.max(...(ends as number[])) - Math.min(...(starts as number[]))) / 1000 : null,
-    sumFolderWallS: folders.every((f) => f.wallS !== null) ? folders.reduce((a, f) => a + (f.wallS as number), 0) : null,
+    spanS: allTimed ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null,
+    sumFolderWallS: folders.every((f) => f.wallS !== null)
+      ? folders.reduce((a, f) => a + (f.wallS as number), 0)
+      : null,
   };
 }
 
@@ -92,27 +112,19 @@ function backendOf(m: Manifest | null, exp: Manifest['experiment']): string | nu
 /** One configuration per value of each knob (enough to tell which knobs leave their default). */
 function gridConfigsOf(grid: Record<Knob, KnobValue[]>): KnobValues[] {
   const width = Math.max(...KNOBS.map((k) => grid[k].length));
-  return Array.from({ length: width }, (_, i) => Object.fromEntries(KNOBS.map((k) => [k, grid[k][Math.min(i, grid[k].length - 1)]])) as KnobValues);
+  return Array.from(
+    { length: width },
+    (_, i) => Object.fromEntries(KNOBS.map((k) => [k, grid[k][Math.min(i, grid[k].length - 1)]])) as KnobValues,
+  );
 }
 
 // ---- the description the renderers lay out ----
 
-/** One labelled fact, plain text (each renderer escapes it). */
-export interface FactItem {
-  label: string;
-  value: string;
-}
-
-export interface FactGroup {
-  title: string;
-  items: FactItem[];
-  /** Shown instead of the items when the group has no source at all. */
-  unknown?: string;
-}
-
 /** Items whose value is null or empty are left out. */
 function items(pairs: Array<[string, string | null]>): FactItem[] {
-  return pairs.filter((p): p is [string, string] => p[1] !== null && p[1] !== '').map(([label, value]) => ({ label, value }));
+  return pairs
+    .filter((p): p is [string, string] => p[1] !== null && p[1] !== '')
+    .map(([label, value]) => ({ label, value }));
 }
 
 function experimentGroup(f: Facts, ct: CurveText): FactGroup {
@@ -126,14 +138,21 @@ function experimentGroup(f: Facts, ct: CurveText): FactGroup {
       ['budget', f.budgetChars === null ? null : `${fmtInt(f.budgetChars)} training characters per run`],
       ['seeds', f.seeds.join(', ')],
       ['search', f.search],
-      ...shownKnobs(KNOBS.map((k) => f.grid[k]).some((l) => l.length === 0) ? [] : gridConfigsOf(f.grid)).map((d): [string, string] => [
-        `${f.search === null ? 'grid' : 'values of'} ${KNOB_LABELS[d.key as Knob]}`,
-        f.grid[d.key as Knob].join(', '),
-      ]),
+      ...shownKnobs(KNOBS.map((k) => f.grid[k]).some((l) => l.length === 0) ? [] : gridConfigsOf(f.grid)).map(
+        (d): [string, string] => [
+          `${f.search === null ? 'grid' : 'values of'} ${KNOB_LABELS[d.key as Knob]}`,
+          f.grid[d.key as Knob].join(', '),
+        ],
+      ),
       ['Markov order', f.markovOrder === null ? null : String(f.markovOrder)],
       ['validation', f.validation],
       ['curve scores', `each reads ${curveLabel(ct)}${ct.legacy ? ' (tables recorded before issue 21)' : ''}`],
-      ['early stopping', es === null ? null : `after ${es.patience} curve score(s) in a row without an improvement of more than ${es.minDelta} bpc`],
+      [
+        'early stopping',
+        es === null
+          ? null
+          : `after ${es.patience} curve score(s) in a row without an improvement of more than ${es.minDelta} bpc`,
+      ],
     ]),
   };
 }
@@ -145,8 +164,16 @@ function corpusGroup(f: Facts): FactGroup {
     title: 'Corpus',
     items: items([
       ['path', typeof cp.path === 'string' ? cp.path : null],
-      ['slice', cp.slice && typeof cp.slice.chars === 'number' ? `its first ${fmtInt(cp.slice.chars)} of ${fmtInt(cp.slice.fileChars ?? NaN)} characters` : null],
-      ['sha256', typeof cp.sha256 === 'string' ? `${cp.sha256} (of the text read${cp.slice ? ': the slice' : ''})` : null],
+      [
+        'slice',
+        cp.slice && typeof cp.slice.chars === 'number'
+          ? `its first ${fmtInt(cp.slice.chars)} of ${fmtInt(cp.slice.fileChars ?? NaN)} characters`
+          : null,
+      ],
+      [
+        'sha256',
+        typeof cp.sha256 === 'string' ? `${cp.sha256} (of the text read${cp.slice ? ': the slice' : ''})` : null,
+      ],
       ['file sha256', typeof cp.fileSha256 === 'string' && cp.fileSha256 !== cp.sha256 ? cp.fileSha256 : null],
       ['characters', typeof cp.chars === 'number' ? fmtInt(cp.chars) : null],
       ['vocabulary', typeof cp.vocabSize === 'number' ? `${cp.vocabSize} symbols` : null],
@@ -175,17 +202,31 @@ function timingGroup(f: Facts): FactGroup {
     title: 'Machine and timing',
     items: items([
       ...f.folders.map((d): [string, string] => [d.dir, folderLine(d)]),
-      ['sweep wall time (earliest start to latest finish)', f.spanS === null ? 'unknown (a folder has not finished)' : fmtDuration(f.spanS)],
+      [
+        'sweep wall time (earliest start to latest finish)',
+        f.spanS === null ? 'unknown (a folder has not finished)' : fmtDuration(f.spanS),
+      ],
       ['sum of the folders\u2019 wall times', f.folders.length > 1 ? fmtDuration(f.sumFolderWallS) : null],
       ['sum of the runs\u2019 wall_s', fmtDuration(f.sumRunWallS)],
-      ['runs\u2019 time / sweep wall time', f.spanS !== null && f.spanS > 0 ? `${(f.sumRunWallS / f.spanS).toFixed(2)}× (effective parallelism)` : null],
+      [
+        'runs\u2019 time / sweep wall time',
+        f.spanS !== null && f.spanS > 0 ? `${(f.sumRunWallS / f.spanS).toFixed(2)}× (effective parallelism)` : null,
+      ],
       ['characters trained, all runs', `${fmtInt(f.totalChars)} (${fmtCompact(f.totalChars)})`],
-      ['aggregate throughput', f.sumRunWallS > 0 ? `${fmtCompact(f.totalChars / f.sumRunWallS)} chars/s per run-second` : null],
+      [
+        'aggregate throughput',
+        f.sumRunWallS > 0 ? `${fmtCompact(f.totalChars / f.sumRunWallS)} chars/s per run-second` : null,
+      ],
     ]),
   };
 }
 
 /** The "Sweep facts" section: experiment, corpus, machine and timing. */
 export function factGroups(data: ReportData): FactGroup[] {
-  return [experimentGroup(data.facts, data.curveText), corpusGroup(data.facts), ladderFactGroup(data), timingGroup(data.facts)];
+  return [
+    experimentGroup(data.facts, data.curveText),
+    corpusGroup(data.facts),
+    ladderFactGroup(data),
+    timingGroup(data.facts),
+  ];
 }

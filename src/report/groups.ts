@@ -21,7 +21,8 @@ export const TEST_STATEMENT =
   "vs best: Welch's two-sided t-test on held-out bpc across seeds against the best configuration (each on its own, not corrected for " +
   `multiple comparisons). worse: p < ${ALPHA}. not resolved: no significant difference at this number of seeds — not evidence that ` +
   'the two are equal; Δ best gives the difference with its 95 % interval and the seeds a side at which a difference that large would be significant.';
-export const SINGLE_SEED_STATEMENT = 'Each configuration ran with one seed, so no difference between configurations is tested for significance.';
+export const SINGLE_SEED_STATEMENT =
+  'Each configuration ran with one seed, so no difference between configurations is tested for significance.';
 
 /** best: the lowest mean; unresolved: not significantly different at these seeds; worse: significantly worse; untested: too few seeds on either side. */
 export type Verdict = 'best' | 'unresolved' | 'worse' | 'untested';
@@ -89,10 +90,15 @@ export function rankGroups<T>(
     const untested = { rank: null, verdict: null, p: null, diff: null, diffLo: null, diffHi: null, seedsNeeded: null };
     return { key: k, items: its, scores, ...groupStats(scores), section: at, ...untested };
   });
-  const cmp = (a: RankedGroup<T>, b: RankedGroup<T>) => tie(a.items[0], b.items[0]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  const sections = [...new Set(groups.filter((g) => g.n > 0).map((g) => g.section))].sort((a, b) => (b ?? -1) - (a ?? -1));
+  const cmp = (a: RankedGroup<T>, b: RankedGroup<T>) =>
+    tie(a.items[0], b.items[0]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const sections = [...new Set(groups.filter((g) => g.n > 0).map((g) => g.section))].sort(
+    (a, b) => (b ?? -1) - (a ?? -1),
+  );
   const ranked = sections.flatMap((sec) => {
-    const own = groups.filter((g) => g.n > 0 && g.section === sec).sort((a, b) => (a.mean as number) - (b.mean as number) || cmp(a, b));
+    const own = groups
+      .filter((g) => g.n > 0 && g.section === sec)
+      .sort((a, b) => (a.mean as number) - (b.mean as number) || cmp(a, b));
     own.forEach((g, i) => (g.rank = i + 1));
     judge(own);
     return own;
@@ -114,7 +120,12 @@ function judge<T>(ranked: Array<RankedGroup<T>>): void {
     g.p = welchTTest(g.scores, best.scores).p;
     g.verdict = g.p >= ALPHA ? 'unresolved' : 'worse';
     const d = welchInterval(g.scores, best.scores);
-    Object.assign(g, { diff: d.diff, diffLo: d.lo, diffHi: d.hi, seedsNeeded: g.verdict === 'unresolved' ? seedsForVerdict(g.scores, best.scores, ALPHA) : null });
+    Object.assign(g, {
+      diff: d.diff,
+      diffLo: d.lo,
+      diffHi: d.hi,
+      seedsNeeded: g.verdict === 'unresolved' ? seedsForVerdict(g.scores, best.scores, ALPHA) : null,
+    });
   }
 }
 
@@ -124,7 +135,10 @@ export function multiSeed<T>(groups: ReadonlyArray<RankedGroup<T>>): boolean {
 }
 
 /** The verdict as a table cell: "best", "not resolved (p 0.31; needs ≥ 5 seeds)", "worse (p 0.002)", "not tested"; `short` for narrow tables. */
-export function verdictText(g: { verdict: Verdict | null; p: number | null; n: number; seedsNeeded?: number | null }, short = false): string {
+export function verdictText(
+  g: { verdict: Verdict | null; p: number | null; n: number; seedsNeeded?: number | null },
+  short = false,
+): string {
   switch (g.verdict) {
     case 'best':
       return 'best';

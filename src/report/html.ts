@@ -9,7 +9,16 @@ import { factGroups } from './facts.js';
 import { escapeHtml as h, fmtDelta } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
 import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
-import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import {
+  comparisonText,
+  headline,
+  leaderboardProse,
+  PROSE,
+  sampleMeta,
+  sectionsOf,
+  statusLabel,
+  truncate,
+} from './text.js';
 import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
 import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 import { escapeForTerminal } from '../util/terminalText.js';
@@ -107,7 +116,9 @@ function cell<T>(c: Column<T>, r: T, hooks: TableHooks<T> = {}): string {
     case 'interval': {
       // "+0.958 [−0.052, +1.968]" on two lines: the difference, the interval under it (narrower column)
       const at = text.indexOf(' [');
-      return at < 0 ? num(text) : `<td class="num interval">${h(text.slice(0, at))}<span>${h(text.slice(at + 1))}</span></td>`;
+      return at < 0
+        ? num(text)
+        : `<td class="num interval">${h(text.slice(0, at))}<span>${h(text.slice(at + 1))}</span></td>`;
     }
     case 'note':
       return `<td class="note"${text.length > 160 ? ` title="${h(text)}"` : ''}>${h(truncate(text, 160))}</td>`;
@@ -143,13 +154,19 @@ function bodyRow<T>(columns: Array<Column<T>>, r: T, cls: string, attrs: string,
 }
 
 /** Ranked runs, then the rest (greyed, a rule above the first of them); the ladder's orders among them. */
-function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder: Ladder | null, hooks: TableHooks<LeaderboardEntry> = {}): string {
+function leaderboardTable(
+  data: ReportData,
+  entries: LeaderboardEntry[],
+  ladder: Ladder | null,
+  hooks: TableHooks<LeaderboardEntry> = {},
+): string {
   const columns = leaderboardColumns(tableContext(data));
   const firstUnranked = entries.findIndex((e) => e.rank === null);
   const rows = interleave(entries, (e) => (e.rank === null ? null : e.valBpc), ladder).map((s) => {
     if (!('row' in s)) return baselineRow(columns, s.baseline, s.best, hooks);
     const e = s.row;
-    const cls = e.rank === null ? (e === entries[firstUnranked] && firstUnranked > 0 ? 'unranked first' : 'unranked') : '';
+    const cls =
+      e.rank === null ? (e === entries[firstUnranked] && firstUnranked > 0 ? 'unranked first' : 'unranked') : '';
     return bodyRow(columns, e, cls, ` data-status="${h(e.status)}"`, hooks);
   });
   return (
@@ -159,26 +176,44 @@ function leaderboardTable(data: ReportData, entries: LeaderboardEntry[], ladder:
 }
 
 /** One row per configuration, the best and those not told apart from it shaded. */
-function configTable(data: ReportData, configs: ConfigEntry[], ladder: Ladder | null, hooks: TableHooks<ConfigEntry> = {}): string {
+function configTable(
+  data: ReportData,
+  configs: ConfigEntry[],
+  ladder: Ladder | null,
+  hooks: TableHooks<ConfigEntry> = {},
+): string {
   const columns = configColumns(tableContext(data));
   const rows = interleave(configs, (c) => (c.rank === null ? null : c.mean), ladder).map((s) =>
-    'row' in s ? bodyRow(columns, s.row, s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`, '', hooks) : baselineRow(columns, s.baseline, s.best, hooks),
+    'row' in s
+      ? bodyRow(columns, s.row, s.row.rank === null ? 'unranked' : `v-${h(s.row.verdict ?? '')}`, '', hooks)
+      : baselineRow(columns, s.baseline, s.best, hooks),
   );
   return `<div class="table-wrap"><table class="configs"><thead>${headRow(columns, hooks)}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 /** A table per comparable section (one unless runs were scored at several budgets), each under its heading. */
-function sectioned<T extends { rank: number | null; section: number | null }>(data: ReportData, rows: T[], what: string, render: (rows: T[], ladder: Ladder | null) => string): string {
+function sectioned<T extends { rank: number | null; section: number | null }>(
+  data: ReportData,
+  rows: T[],
+  what: string,
+  render: (rows: T[], ladder: Ladder | null) => string,
+): string {
   return sectionsOf(data, rows, what)
     .map((sec) => `${sec.title ? `<h4>${h(sec.title)}</h4>\n` : ''}${render(sec.rows, sec.ladder)}`)
     .join('\n');
 }
 
 /** The leaderboard section: by configuration when seeds were repeated, then every run (hooks: see TableHooks). */
-export function leaderboardBlock(data: ReportData, hooks: { runs?: TableHooks<LeaderboardEntry>; configs?: TableHooks<ConfigEntry> } = {}): string {
+export function leaderboardBlock(
+  data: ReportData,
+  hooks: { runs?: TableHooks<LeaderboardEntry>; configs?: TableHooks<ConfigEntry> } = {},
+): string {
   const compared = h(comparisonText(data));
-  const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) => leaderboardTable(data, rows, ladder, hooks.runs));
-  if (!data.grouping.multiSeed) return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
+  const runs = sectioned(data, data.leaderboard, 'runs', (rows, ladder) =>
+    leaderboardTable(data, rows, ladder, hooks.runs),
+  );
+  if (!data.grouping.multiSeed)
+    return `<p class="muted">${h(leaderboardProse(data))} ${h(SINGLE_SEED_STATEMENT)} ${compared}</p>\n${runs}`;
   return (
     `<p class="muted">${h(PROSE.configs)} ${h(TEST_STATEMENT)} ${compared}</p>\n` +
     `${sectioned(data, data.grouping.configs, 'configurations', (rows, ladder) => configTable(data, rows, ladder, hooks.configs))}\n` +
@@ -237,8 +272,7 @@ export function samplesBlock(data: ReportData): string {
     return `<section class="sample ${s.role}"><h3>${h(s.title)}</h3><div class="meta">${h(meta.join(' · '))}</div><pre>${h(escapeForTerminal(s.text))}</pre></section>`;
   });
   return (
-    `<p class="muted">${h(PROSE.samples(data.sampleLength))}</p>` +
-    `<div class="samples">${cards.join('\n')}</div>`
+    `<p class="muted">${h(PROSE.samples(data.sampleLength))}</p>` + `<div class="samples">${cards.join('\n')}</div>`
   );
 }
 
@@ -260,13 +294,18 @@ function unfinishedBlock(data: ReportData): string {
   if (unfinished.length === 0) return `<p>${h(PROSE.allFinished)}</p>`;
   return (
     `<p>${h(PROSE.unfinished(c))}</p><ul class="notes">` +
-    unfinished.map((e) => `<li>${badge(e.status)} <span class="mono">${h(e.runId)}</span>: ${h(truncate(e.note ?? '', 400))}</li>`).join('') +
+    unfinished
+      .map(
+        (e) => `<li>${badge(e.status)} <span class="mono">${h(e.runId)}</span>: ${h(truncate(e.note ?? '', 400))}</li>`,
+      )
+      .join('') +
     '</ul>'
   );
 }
 
 export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
-  const title = data.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${data.facts.experimentName}`;
+  const title =
+    data.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${data.facts.experimentName}`;
   const notes =
     data.notes.length === 0
       ? '<p class="muted">None.</p>'
@@ -284,7 +323,9 @@ export function renderHtml(data: ReportData, plots: RenderedPlot[]): string {
 <main>
 <h1>${h(title)}</h1>
 <p class="sources">Regenerated by <code>charlab report</code> from the sweep's tables alone (nothing re-run). Sources: ${data.dirs.map((d) => `<code>${h(d)}</code>`).join(', ')}.</p>
-<ul class="headline">${headline(data).map((l) => `<li>${h(l)}</li>`).join('')}</ul>
+<ul class="headline">${headline(data)
+    .map((l) => `<li>${h(l)}</li>`)
+    .join('')}</ul>
 <h2>Leaderboard</h2>
 ${leaderboardBlock(data)}
 ${halvingBlock(data)}${importanceBlock(data)}<h2>Per knob</h2>

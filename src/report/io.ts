@@ -9,7 +9,14 @@ import { join, posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkReplaceable, checkWritableFile, ensureWritableDir } from '../util/outputs.js';
-import { checkOurs, isAcrossMarkdown, isReportPlot, removeFiles, REPORT_FILES, reportFilesIn } from '../sweep/folder.js';
+import {
+  checkOurs,
+  isAcrossMarkdown,
+  isReportPlot,
+  removeFiles,
+  REPORT_FILES,
+  reportFilesIn,
+} from '../results/folder.js';
 import { acrossTable, renderAcrossMarkdown, type AcrossTable } from './across.js';
 import { buildReportData } from './data.js';
 import { renderHtml } from './html.js';
@@ -39,8 +46,21 @@ async function readOptional(path: string): Promise<string | null> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new UsageError(`${path}: cannot read it (${code === 'EISDIR' ? 'a directory, expected a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`);
+    throw new UsageError(
+      `${path}: cannot read it (${code === 'EISDIR' ? 'a directory, expected a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`,
+    );
   }
+}
+
+/** `dir` exists and is a folder, else a UsageError saying which. */
+async function checkFolder(dir: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    throw new UsageError(`results folder not found: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir}`);
 }
 
 /**
@@ -49,36 +69,39 @@ async function readOptional(path: string): Promise<string | null> {
  * that has just started, as charlab serve shows it).
  */
 export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'empty' } = {}): Promise<FolderTables> {
-  let st;
-  try {
-    st = await stat(dir);
-  } catch {
-    throw new UsageError(`results folder not found: ${dir}`);
-  }
-  if (!st.isDirectory()) throw new UsageError(`not a folder: ${dir}`);
-
+  await checkFolder(dir);
   const notes: string[] = [];
   const summaryPath = join(dir, 'summary.csv');
   const summaryText = await readOptional(summaryPath);
-  if (summaryText === null && opts.noSummary !== 'empty') throw new UsageError(`no summary.csv in ${dir} (is it a sweep's results folder?)`);
-  const summary = summaryText === null ? { rows: [], notes: [`${summaryPath} is absent: no run recorded yet.`] } : parseSummary(summaryText, summaryPath);
+  if (summaryText === null && opts.noSummary !== 'empty')
+    throw new UsageError(`no summary.csv in ${dir} (is it a sweep's results folder?)`);
+  const summary =
+    summaryText === null
+      ? { rows: [], notes: [`${summaryPath} is absent: no run recorded yet.`] }
+      : parseSummary(summaryText, summaryPath);
   notes.push(...summary.notes);
 
   const manifestPath = join(dir, 'manifest.json');
   const manifestText = await readOptional(manifestPath);
   const manifest = manifestText === null ? null : parseManifest(manifestText, manifestPath);
-  if (manifest === null) notes.push(`${manifestPath} is absent: no corpus, machine or timing facts, and missing runs cannot be listed.`);
+  if (manifest === null)
+    notes.push(`${manifestPath} is absent: no corpus, machine or timing facts, and missing runs cannot be listed.`);
 
   const curvesPath = join(dir, 'curves.csv');
   const curvesText = await readOptional(curvesPath);
-  const curves = curvesText === null ? { rows: [], notes: [`${curvesPath} is absent: no curves from this folder.`] } : parseCurves(curvesText, curvesPath);
+  const curves =
+    curvesText === null
+      ? { rows: [], notes: [`${curvesPath} is absent: no curves from this folder.`] }
+      : parseCurves(curvesText, curvesPath);
   notes.push(...curves.notes);
   if (curves.legacy) notes.push(...oldCurves(curves.rows, manifest, curvesPath));
 
   const samplesPath = join(dir, 'samples.csv');
   const samplesText = await readOptional(samplesPath);
   const samples =
-    samplesText === null ? { rows: [], notes: [`${samplesPath} is absent: no samples from this folder.`] } : parseSamples(samplesText, samplesPath);
+    samplesText === null
+      ? { rows: [], notes: [`${samplesPath} is absent: no samples from this folder.`] }
+      : parseSamples(samplesText, samplesPath);
   notes.push(...samples.notes);
 
   const baselinesPath = join(dir, 'baselines.csv');
@@ -93,8 +116,16 @@ export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'emp
 
   const checkpoints = await checkpointsOf(dir, manifest);
   return {
-    dir, manifest, summary: summary.rows, curves: curves.rows, samples: samples.rows, notes, checkpoints, ladder: ladder?.rows ?? null,
-    ...(rungs ? { rungs: rungs.rows } : {}), ...(curves.legacy ? { curvesLegacy: true } : {}),
+    dir,
+    manifest,
+    summary: summary.rows,
+    curves: curves.rows,
+    samples: samples.rows,
+    notes,
+    checkpoints,
+    ladder: ladder?.rows ?? null,
+    ...(rungs ? { rungs: rungs.rows } : {}),
+    ...(curves.legacy ? { curvesLegacy: true } : {}),
   };
 }
 
@@ -107,7 +138,10 @@ export async function readFolder(dir: string, opts: { noSummary?: 'error' | 'emp
 function oldCurves(rows: CurveRow[], manifest: Manifest | null, file: string): string[] {
   const heldOut = num(manifest?.corpus?.validationChars);
   const evalChars = num(manifest?.experiment?.evaluation?.chars);
-  if (heldOut === null || evalChars === null) return [`${file}: written before issue 21 and no manifest says what its scores read: its last score per run read the whole held-out text, the others may have read a slice.`];
+  if (heldOut === null || evalChars === null)
+    return [
+      `${file}: written before issue 21 and no manifest says what its scores read: its last score per run read the whole held-out text, the others may have read a slice.`,
+    ];
   const last = new Map(rows.map((r, i) => [r.runId, i]));
   const whole = evalChars >= heldOut;
   rows.forEach((r, i) => {
@@ -124,7 +158,10 @@ function oldCurves(rows: CurveRow[], manifest: Manifest | null, file: string): s
 }
 
 /** The report across corpora (src/report/across.ts): each folder read and reported on its own, then one table; Markdown written to `out` if given. */
-export async function buildAcrossReport(dirs: string[], out?: string): Promise<{ table: AcrossTable; markdown: string }> {
+export async function buildAcrossReport(
+  dirs: string[],
+  out?: string,
+): Promise<{ table: AcrossTable; markdown: string }> {
   if (dirs.length === 0) throw new UsageError('report --across: give at least one results folder');
   const reports: ReportData[] = [];
   for (const d of dirs) reports.push(buildReportData([await readFolder(d)]));
@@ -157,7 +194,7 @@ const ADVICE = 'the report is written into the first folder given; move them awa
 /**
  * Before anything is written: the folder (and plots/) can be written — procfs, a read-only file
  * system, a file where plots/ should be are refused — and every report file there, and every plot
- * about to be written, is one charlab wrote (src/sweep/folder.ts): never replaced otherwise.
+ * about to be written, is one charlab wrote (src/results/folder.ts): never replaced otherwise.
  */
 function checkReportFolder(dir: string, plotPaths: string[]): void {
   ensureWritableDir(dir, 'report folder', true);
@@ -178,7 +215,9 @@ async function checkpointsOf(dir: string, manifest: FolderTables['manifest']): P
   };
   await add('checkpoints');
   if (manifest?.merged) {
-    const shards = (await readdir(join(dir, 'shards')).catch(() => [] as string[])).filter((s) => /^\d+-of-\d+$/.test(s)).sort();
+    const shards = (await readdir(join(dir, 'shards')).catch(() => [] as string[]))
+      .filter((s) => /^\d+-of-\d+$/.test(s))
+      .sort();
     for (const s of shards) await add(posix.join('shards', s, 'checkpoints'));
   }
   return out;
@@ -208,7 +247,10 @@ export async function buildReport(dirs: string[]): Promise<ReportResult> {
   });
   // A plot an earlier report wrote and this one does not (checked ours above) would describe what is no longer there.
   const written = new Set(plotPaths);
-  removeFiles(outDir, reportFilesIn(outDir).filter((f) => f.ours === isReportPlot && !written.has(f.path)));
+  removeFiles(
+    outDir,
+    reportFilesIn(outDir).filter((f) => f.ours === isReportPlot && !written.has(f.path)),
+  );
   const markdown = renderMarkdown(data, plots);
   const html = renderHtml(data, plots);
   const markdownPath = join(outDir, REPORT_FILES.markdown);

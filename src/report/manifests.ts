@@ -4,7 +4,7 @@
  * from the sweep's own grid expansion (src/sweep/grid.ts), so their ids are the sweep's run ids.
  */
 import { planRuns, type RunSpec } from '../sweep/grid.js';
-import { ExperimentSchema, type Experiment } from '../sweep/schema.js';
+import { ExperimentSchema, type Experiment } from '../results/schema.js';
 import { gridValues } from '../sweep/search/grid.js';
 import { NOTHING_OBSERVED, type Observed } from '../sweep/search/staged.js';
 import { stagedSearch } from '../sweep/search/index.js';
@@ -47,7 +47,7 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
   const search = ExperimentSchema.shape.search.safeParse((exp as { search?: unknown }).search);
   if (!parsed.success || !search.success || seeds.length === 0) return null;
   const budget = num((exp as { budget?: { chars?: unknown } }).budget?.chars);
-  return { grid: gridValues(parsed.data) as Record<Knob, KnobValue[]>, seeds, search: search.data, budget };
+  return { grid: gridValues(parsed.data), seeds, search: search.data, budget };
 }
 
 /**
@@ -56,9 +56,16 @@ export function gridAndSeedsOf(m: Manifest | null): GridAndSeeds | null {
  */
 export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
   const g = gridAndSeedsOf(m);
-  if (g === null || (g.budget === null && stagedSearch({ ...g, grid: g.grid as Experiment['grid'], budget: { chars: 1 } }) !== null)) return [];
+  if (
+    g === null ||
+    (g.budget === null && stagedSearch({ ...g, grid: g.grid as Experiment['grid'], budget: { chars: 1 } }) !== null)
+  )
+    return [];
   try {
-    return planRuns({ grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search, budget: { chars: g.budget ?? 0 } }, observed);
+    return planRuns(
+      { grid: g.grid as Experiment['grid'], seeds: g.seeds, search: g.search, budget: { chars: g.budget ?? 0 } },
+      observed,
+    );
   } catch {
     return []; // a random space too small to draw from: the sweep refused it too
   }
@@ -68,11 +75,19 @@ export function expectedRuns(m: Manifest | null, observed: Observed = NOTHING_OB
  * What a folder's tables record, as a staged search reads it: summary.csv's rows at the full
  * budget `budget`, rungs.csv's at the rung budgets (the sweep itself reads its outcome files).
  */
-export function observedOf(summary: readonly SummaryRow[], rungs: readonly RungRow[] | undefined, budget: number | null): Observed {
+export function observedOf(
+  summary: readonly SummaryRow[],
+  rungs: readonly RungRow[] | undefined,
+  budget: number | null,
+): Observed {
   // A run stopped at a rung has a summary row below the full budget: not a score at it (diverged or failed is, anywhere).
   const atFull = summary.filter((r) => r.status !== 'done' || r.chars === budget);
-  const full = new Map(atFull.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]));
-  const atRung = new Map((rungs ?? []).map((r) => [`${r.runId}@${r.budgetChars}`, { status: statusOf(r.status), valBpc: r.valBpc }]));
+  const full = new Map(
+    atFull.map((r) => [r.runId, { status: r.status, valBpc: r.status === 'done' ? r.valBpc : null }]),
+  );
+  const atRung = new Map(
+    (rungs ?? []).map((r) => [`${r.runId}@${r.budgetChars}`, { status: statusOf(r.status), valBpc: r.valBpc }]),
+  );
   return (runId, b) => (b === budget ? full.get(runId) : atRung.get(`${runId}@${b}`));
 }
 
@@ -88,7 +103,8 @@ export function searchLine(m: Manifest | null): string | null {
       .map(([k, d]) => `${k} ${JSON.stringify(d)}`)
       .join('; ') || '(empty)';
   const sampler = (x: typeof s & { sampler?: unknown }) => {
-    const sm = (x as { sampler?: { method: string; seed: number; space: Record<string, unknown>; startup?: number } }).sampler;
+    const sm = (x as { sampler?: { method: string; seed: number; space: Record<string, unknown>; startup?: number } })
+      .sampler;
     if (!sm) return 'from the grid';
     return `${sm.method === 'tpe' ? `TPE (startup ${sm.startup})` : 'random'} sampler, seed ${sm.seed}; space: ${space(sm.space)}`;
   };

@@ -12,7 +12,16 @@ import { factGroups } from './facts.js';
 import { mdFence, mdText } from './format.js';
 import { configColumns, knobColumns, leaderboardColumns, tableContext, type Column } from './tableColumns.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT } from './groups.js';
-import { comparisonText, headline, leaderboardProse, PROSE, sampleMeta, sectionsOf, shownDefs, statusLabel, truncate } from './text.js';
+import {
+  comparisonText,
+  headline,
+  leaderboardProse,
+  PROSE,
+  sampleMeta,
+  sectionsOf,
+  statusLabel,
+  truncate,
+} from './text.js';
 import { IMPORTANCE_PROSE, importanceBasis, importanceColumns } from './importance.js';
 import { failedNote, halvingSpend, rungColumnsOf, rungSearchTitle, stopColumns } from './halving.js';
 
@@ -23,7 +32,12 @@ export const MD_BODY_END = '## Sweep facts';
  * A Markdown table of `rows` under `columns` (every cell escaped; a status other than done in bold),
  * with the Markov orders of `ladder`, if given, among them by `score` (in italics).
  */
-function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder?: { ladder: Ladder | null; score: (r: T) => number | null }): string {
+function table<T>(
+  columns: Array<Column<T>>,
+  rows: T[],
+  noteLength = 120,
+  ladder?: { ladder: Ladder | null; score: (r: T) => number | null },
+): string {
   const cell = (c: Column<T>, r: T): string => {
     const text = c.title?.(r) ?? c.text(r); // Markdown has no hover: run ids in full
     if (c.kind === 'status') return text === 'done' ? text : `**${text}**`;
@@ -35,7 +49,9 @@ function table<T>(columns: Array<Column<T>>, rows: T[], noteLength = 120, ladder
   const sep = columns.map((c) => (c.numeric ? '---:' : ':---'));
   const italic = (text: string) => (text === '' ? '' : `*${mdText(text)}*`);
   const body = interleave(rows, ladder?.score ?? (() => null), ladder?.ladder ?? null).map((s) =>
-    'row' in s ? columns.map((c) => cell(c, s.row)) : columns.map((c) => italic(c.baseline?.(s.baseline, s.best) ?? '')),
+    'row' in s
+      ? columns.map((c) => cell(c, s.row))
+      : columns.map((c) => italic(c.baseline?.(s.baseline, s.best) ?? '')),
   );
   return [head, sep, ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
@@ -45,15 +61,20 @@ function summarySection(data: ReportData): string[] {
 }
 
 function leaderboardSection(data: ReportData): string[] {
-  const runs = sectionTables(data, leaderboardColumns(tableContext(data)), data.leaderboard, 'runs', (e) => (e.rank === null ? null : e.valBpc));
+  const runs = sectionTables(data, leaderboardColumns(tableContext(data)), data.leaderboard, 'runs', (e) =>
+    e.rank === null ? null : e.valBpc,
+  );
   const compared = comparisonText(data);
-  if (!data.grouping.multiSeed) return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
+  if (!data.grouping.multiSeed)
+    return ['## Leaderboard', '', `${leaderboardProse(data)} ${SINGLE_SEED_STATEMENT} ${compared}`, '', ...runs];
   return [
     '## Leaderboard',
     '',
     `${PROSE.configs} ${TEST_STATEMENT} ${compared}`,
     '',
-    ...sectionTables(data, configColumns(tableContext(data)), data.grouping.configs, 'configurations', (c) => (c.rank === null ? null : c.mean)),
+    ...sectionTables(data, configColumns(tableContext(data)), data.grouping.configs, 'configurations', (c) =>
+      c.rank === null ? null : c.mean,
+    ),
     '### All runs',
     '',
     leaderboardProse(data),
@@ -64,15 +85,28 @@ function leaderboardSection(data: ReportData): string[] {
 }
 
 /** One table per comparable section (one in all unless runs were scored at several budgets), each with its heading. */
-function sectionTables<T extends { rank: number | null; section: number | null }>(data: ReportData, columns: Array<Column<T>>, rows: T[], what: string, score: (r: T) => number | null): string[] {
-  return sectionsOf(data, rows, what).flatMap((sec) => [...(sec.title ? [`#### ${mdText(sec.title)}`, ''] : []), table(columns, sec.rows, 120, { ladder: sec.ladder, score }), '']);
+function sectionTables<T extends { rank: number | null; section: number | null }>(
+  data: ReportData,
+  columns: Array<Column<T>>,
+  rows: T[],
+  what: string,
+  score: (r: T) => number | null,
+): string[] {
+  return sectionsOf(data, rows, what).flatMap((sec) => [
+    ...(sec.title ? [`#### ${mdText(sec.title)}`, ''] : []),
+    table(columns, sec.rows, 120, { ladder: sec.ladder, score }),
+    '',
+  ]);
 }
 
 /** With checkpoints kept: how to draw more text from the best run (run ids link to their checkpoints). */
 function sampleCommand(data: ReportData): string[] {
   const best = data.leaderboard.find((e) => e.rank === 1 && e.checkpoint);
   if (!best?.checkpoint) return [];
-  return [`Run ids link to their checkpoints. Sample the best run (from this folder): \`npx charlab sample ${mdText(best.checkpoint)} --length 500\``, ''];
+  return [
+    `Run ids link to their checkpoints. Sample the best run (from this folder): \`npx charlab sample ${mdText(best.checkpoint)} --length 500\``,
+    '',
+  ];
 }
 
 /** Successive halving: each rung, and where each configuration stopped (only for a halving sweep). */
@@ -81,23 +115,68 @@ function halvingSection(data: ReportData): string[] {
   if (!hv) return [];
   const { title, prose } = rungSearchTitle(hv);
   const failed = failedNote(hv);
-  return [`## ${title}`, '', prose, halvingSpend(hv), ...(failed ? ['', failed] : []), '', table(rungColumnsOf(hv), hv.rungs), '', '### Where each configuration stopped', '', table(stopColumns, hv.stops), ''];
+  return [
+    `## ${title}`,
+    '',
+    prose,
+    halvingSpend(hv),
+    ...(failed ? ['', failed] : []),
+    '',
+    table(rungColumnsOf(hv), hv.rungs),
+    '',
+    '### Where each configuration stopped',
+    '',
+    table(stopColumns, hv.stops),
+    '',
+  ];
 }
 
 /** Parameter importance: each varying knob's share of the variance (when enough configurations compare). */
 function importanceSection(data: ReportData): string[] {
   const imp = data.importance;
   if (!imp) return [];
-  return ['## Parameter importance', '', IMPORTANCE_PROSE, importanceBasis(imp), '', table(importanceColumns, imp.knobs), ''];
+  return [
+    '## Parameter importance',
+    '',
+    IMPORTANCE_PROSE,
+    importanceBasis(imp),
+    '',
+    table(importanceColumns, imp.knobs),
+    '',
+  ];
 }
 
 function knobSection(data: ReportData): string[] {
   const prose = data.grouping.multiSeed ? PROSE.knobsGrouped : PROSE.knobs;
-  return ['## Per knob', '', prose, '', ...data.knobs.flatMap((k) => [`### ${k.label}`, '', mdText(k.note), '', table(knobColumns(k, data.grouping.multiSeed), k.values), ''])];
+  return [
+    '## Per knob',
+    '',
+    prose,
+    '',
+    ...data.knobs.flatMap((k) => [
+      `### ${k.label}`,
+      '',
+      mdText(k.note),
+      '',
+      table(knobColumns(k, data.grouping.multiSeed), k.values),
+      '',
+    ]),
+  ];
 }
 
 function plotSection(plots: PlotFile[]): string[] {
-  return ['## Plots', '', ...plots.flatMap((p) => [`### ${mdText(p.title)}`, '', `![${mdText(p.title)}](${p.file})`, '', mdText(p.caption), ''])];
+  return [
+    '## Plots',
+    '',
+    ...plots.flatMap((p) => [
+      `### ${mdText(p.title)}`,
+      '',
+      `![${mdText(p.title)}](${p.file})`,
+      '',
+      mdText(p.caption),
+      '',
+    ]),
+  ];
 }
 
 function sampleSection(data: ReportData): string[] {
@@ -107,7 +186,14 @@ function sampleSection(data: ReportData): string[] {
     '',
     PROSE.samples(data.sampleLength),
     '',
-    ...data.samples.flatMap((s) => [`### ${mdText(s.title)}`, '', mdText(sampleMeta(s).join(', ')), '', mdFence(s.text), '']),
+    ...data.samples.flatMap((s) => [
+      `### ${mdText(s.title)}`,
+      '',
+      mdText(sampleMeta(s).join(', ')),
+      '',
+      mdFence(s.text),
+      '',
+    ]),
   ];
 }
 
@@ -119,7 +205,9 @@ function unfinishedSection(data: ReportData): string[] {
     '',
     PROSE.unfinished(data.counts),
     '',
-    ...unfinished.map((e) => `- **${statusLabel(e.status)}** ${mdText(e.runId)}: ${mdText(truncate(e.note ?? '', 300))}`),
+    ...unfinished.map(
+      (e) => `- **${statusLabel(e.status)}** ${mdText(e.runId)}: ${mdText(truncate(e.note ?? '', 300))}`,
+    ),
     '',
   ];
 }
@@ -155,7 +243,8 @@ export function renderFacts(data: ReportData): string {
 }
 
 export function renderMarkdown(data: ReportData, plots: PlotFile[]): string {
-  const title = data.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${data.facts.experimentName}`;
+  const title =
+    data.facts.experimentName === null ? 'charlab sweep report' : `charlab sweep report: ${data.facts.experimentName}`;
   const head = [
     `# ${mdText(title)}`,
     '',

@@ -25,13 +25,25 @@ function cutTo(text: string, n: number): string {
 }
 
 function rnnPick(role: 'best' | 'worst', title: string, e: LeaderboardEntry, s: SampleRow): RawPick {
-  return { role, title, runId: e.runId, model: 'rnn', iteration: s.iteration, temperature: s.temperature, valBpc: e.valBpc, full: s.text };
+  return {
+    role,
+    title,
+    runId: e.runId,
+    model: 'rnn',
+    iteration: s.iteration,
+    temperature: s.temperature,
+    valBpc: e.valBpc,
+    full: s.text,
+  };
 }
 
 /** The Markov sample: the best run's own if it has one, else the first run (in leaderboard order) that has one. */
 function markovPick(candidates: LeaderboardEntry[], samples: Map<string, SampleRow[]>, target: number): RawPick | null {
   for (const e of candidates) {
-    const s = pickSample((samples.get(e.runId) ?? []).filter((x) => x.model === 'markov'), target);
+    const s = pickSample(
+      (samples.get(e.runId) ?? []).filter((x) => x.model === 'markov'),
+      target,
+    );
     if (s) {
       return {
         role: 'markov',
@@ -66,7 +78,11 @@ export function samplePicks(
     raw.push(rnnPick('best', `Best RNN run: ${best.runId}`, best, bestSample));
   } else if (best) notes.push(`No RNN sample for the best run ${best.runId} in samples.csv.`);
 
-  const markov = markovPick([best, ...leaderboard].filter((e): e is LeaderboardEntry => e !== undefined), samples, target);
+  const markov = markovPick(
+    [best, ...leaderboard].filter((e): e is LeaderboardEntry => e !== undefined),
+    samples,
+    target,
+  );
   if (markov) raw.push(markov);
   else if (samples.size > 0) notes.push('No Markov sample in samples.csv.');
 

@@ -5,13 +5,14 @@
  * knobs found (greedily: each time the knob that separates the most configurations) that tell every
  * configuration of the table apart: "h512-lstm-s1". The full id stays on hover and in the links.
  */
-import { configId, configIdOf, KNOBS, type KnobDef, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import { configId, configIdOf, KNOBS, type KnobDef, type KnobKey, type KnobValues } from '../results/knobs.js';
 
 /** The knobs that tell the configurations apart, in registry order (none when there is one configuration). */
 export function distinguishingKnobs(configs: readonly KnobValues[]): KnobDef[] {
   const distinct = new Set(configs.map((c) => configId(c))).size;
   const chosen: KnobDef[] = [];
-  const classes = (keys: readonly KnobDef[]) => new Set(configs.map((c) => keys.map((k) => String(c[k.key as KnobKey])).join('\u0000'))).size;
+  const classes = (keys: readonly KnobDef[]) =>
+    new Set(configs.map((c) => keys.map((k) => String(c[k.key as KnobKey])).join('\u0000'))).size;
   while (classes(chosen) < distinct) {
     let best: KnobDef | null = null;
     let bestN = classes(chosen);
@@ -30,13 +31,16 @@ export function distinguishingKnobs(configs: readonly KnobValues[]): KnobDef[] {
  * Short names by full id: each configuration's distinguishing knobs (its full id when there is only
  * one configuration), a run's with its seed.
  */
-export function shortNames(rows: ReadonlyArray<KnobValues & { runId?: string; configId?: string; seed?: string }>): Map<string, string> {
+export function shortNames(
+  rows: ReadonlyArray<KnobValues & { runId?: string; configId?: string; seed?: string }>,
+): Map<string, string> {
   const keys = new Set(distinguishingKnobs(rows).map((k) => k.key));
   const out = new Map<string, string>();
   for (const r of rows) {
     const config = keys.size === 0 ? configId(r) : configIdOf(r, keys);
     if (r.configId !== undefined) out.set(r.configId, config);
-    if (r.runId !== undefined) out.set(r.runId, keys.size === 0 && r.seed !== undefined ? `s${r.seed}` : `${config}-s${r.seed ?? ''}`);
+    if (r.runId !== undefined)
+      out.set(r.runId, keys.size === 0 && r.seed !== undefined ? `s${r.seed}` : `${config}-s${r.seed ?? ''}`);
   }
   return out;
 }

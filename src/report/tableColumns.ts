@@ -4,9 +4,18 @@
  * column with a `kind` gets that renderer's treatment (a status badge, a coloured Δ, a run id in
  * monospace, a note cut to fit).
  */
-import type { ConfigEntry, CurveText, KnobStats, KnobValue, KnobValueStats, LadderRow, LeaderboardEntry, ReportData } from './types.js';
+import type {
+  ConfigEntry,
+  CurveText,
+  KnobStats,
+  KnobValue,
+  KnobValueStats,
+  LadderRow,
+  LeaderboardEntry,
+  ReportData,
+} from './types.js';
 import { bestHead } from './curveText.js';
-import type { KnobDef, KnobKey, KnobValues } from '../sweep/knobs.js';
+import type { KnobDef, KnobKey, KnobValues } from '../results/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
 import { diffText, verdictText } from './groups.js';
 import { shownDefs, statusLabel } from './text.js';
@@ -28,7 +37,8 @@ export interface Column<T> {
 }
 
 const markovRun = (b: LadderRow) => `Markov order ${b.order}`;
-const markovNote = (_b: LadderRow, best: boolean) => (best ? 'baseline: the best Markov order (baselines.csv)' : 'baseline (baselines.csv)');
+const markovNote = (_b: LadderRow, best: boolean) =>
+  best ? 'baseline: the best Markov order (baselines.csv)' : 'baseline (baselines.csv)';
 
 export const fmtKnob = (v: KnobValue): string => (typeof v === 'number' ? fmtNum(v) : v);
 
@@ -38,9 +48,14 @@ function fmtChars(n: number | null): string {
   return n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n);
 }
 
-/** One column per knob of `knobs` (src/sweep/knobs.ts). */
+/** One column per knob of `knobs` (src/results/knobs.ts). */
 function knobCols<T extends KnobValues>(knobs: readonly KnobDef[]): Array<Column<T>> {
-  return knobs.map((k) => ({ head: k.short, numeric: k.kind !== 'choice', text: (e: T) => fmtKnob(e[k.key as KnobKey]), kind: 'knob' as const }));
+  return knobs.map((k) => ({
+    head: k.short,
+    numeric: k.kind !== 'choice',
+    text: (e: T) => fmtKnob(e[k.key as KnobKey]),
+    kind: 'knob' as const,
+  }));
 }
 
 /**
@@ -73,17 +88,45 @@ export function varyingKnobs(defs: readonly KnobDef[], rows: readonly KnobValues
 }
 
 /** A run or configuration: its short name shown, its full id on hover (and in the link). */
-function nameCol<T>(head: string, full: (r: T) => string, ctx: TableContext, link?: (r: T) => string | undefined): Column<T> {
-  return { head, numeric: false, text: (r) => ctx.short.get(full(r)) ?? full(r), title: full, kind: 'run', link, baseline: markovRun };
+function nameCol<T>(
+  head: string,
+  full: (r: T) => string,
+  ctx: TableContext,
+  link?: (r: T) => string | undefined,
+): Column<T> {
+  return {
+    head,
+    numeric: false,
+    text: (r) => ctx.short.get(full(r)) ?? full(r),
+    title: full,
+    kind: 'run',
+    link,
+    baseline: markovRun,
+  };
 }
 
 /** Δ to the best Markov order first when there is a ladder, else to the run's own order. */
-function deltaCols<T>(ctx: TableContext, bpc: (r: T) => number | null, own: (r: T) => number | null): { front: Array<Column<T>>; back: Array<Column<T>> } {
+function deltaCols<T>(
+  ctx: TableContext,
+  bpc: (r: T) => number | null,
+  own: (r: T) => number | null,
+): { front: Array<Column<T>>; back: Array<Column<T>> } {
   const best = ctx.bestMarkov;
-  const toOwn: Column<T> = { head: 'Δ Markov', numeric: true, text: (r) => fmtDelta(own(r)), kind: 'delta', delta: own };
+  const toOwn: Column<T> = {
+    head: 'Δ Markov',
+    numeric: true,
+    text: (r) => fmtDelta(own(r)),
+    kind: 'delta',
+    delta: own,
+  };
   if (!best) return { front: [toOwn], back: [] };
   const d = (r: T) => (bpc(r) === null ? null : (bpc(r) as number) - best.bpc);
-  return { front: [{ head: `Δ best Markov (${best.order})`, numeric: true, text: (r) => fmtDelta(d(r)), kind: 'delta', delta: d }], back: [toOwn] };
+  return {
+    front: [
+      { head: `Δ best Markov (${best.order})`, numeric: true, text: (r) => fmtDelta(d(r)), kind: 'delta', delta: d },
+    ],
+    back: [toOwn],
+  };
 }
 
 /** The best-score column's head: what the curve scores read. */
@@ -91,15 +134,28 @@ const bestHeadOf = (ctx: TableContext) => (ctx.curveText ? bestHead(ctx.curveTex
 
 /** The runs' table: one row per run, scores first, then the knobs that vary, then the rest. */
 export function leaderboardColumns(ctx: TableContext): Array<Column<LeaderboardEntry>> {
-  const delta = deltaCols<LeaderboardEntry>(ctx, (e) => e.valBpc, (e) => e.delta);
+  const delta = deltaCols<LeaderboardEntry>(
+    ctx,
+    (e) => e.valBpc,
+    (e) => e.delta,
+  );
   return [
     { head: '#', numeric: true, text: (e) => (e.rank === null ? '' : String(e.rank)) },
-    nameCol<LeaderboardEntry>('run', (e) => e.runId, ctx, (e) => e.checkpoint),
+    nameCol<LeaderboardEntry>(
+      'run',
+      (e) => e.runId,
+      ctx,
+      (e) => e.checkpoint,
+    ),
     { head: 'held-out bpc', numeric: true, text: (e) => fmtBpc(e.valBpc), baseline: (b) => fmtBpc(b.valBpc) },
     ...delta.front,
     { head: 'status', numeric: false, text: (e) => statusLabel(e.status), kind: 'status', baseline: () => 'baseline' },
     ...knobCols<LeaderboardEntry>(ctx.knobs),
-    { head: bestHeadOf(ctx), numeric: true, text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`) },
+    {
+      head: bestHeadOf(ctx),
+      numeric: true,
+      text: (e) => (e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} @ ${fmtChars(e.bestValChars)}`),
+    },
     { head: 'Markov bpc', numeric: true, text: (e) => fmtBpc(e.markovBpc) },
     ...delta.back,
     { head: 'params', numeric: true, text: (e) => fmtInt(e.params) },
@@ -110,12 +166,20 @@ export function leaderboardColumns(ctx: TableContext): Array<Column<LeaderboardE
 
 /** The configurations' table: one row per configuration, its statistics across seeds first. */
 export function configColumns(ctx: TableContext): Array<Column<ConfigEntry>> {
-  const delta = deltaCols<ConfigEntry>(ctx, (c) => c.mean, (c) => c.delta);
+  const delta = deltaCols<ConfigEntry>(
+    ctx,
+    (c) => c.mean,
+    (c) => c.delta,
+  );
   return [
     { head: '#', numeric: true, text: (c) => (c.rank === null ? '' : String(c.rank)) },
     nameCol<ConfigEntry>('configuration', (c) => c.configId, ctx),
     { head: 'mean bpc', numeric: true, text: (c) => fmtBpc(c.mean), baseline: (b) => fmtBpc(b.valBpc) },
-    { head: '95 % interval', numeric: true, text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`) },
+    {
+      head: '95 % interval',
+      numeric: true,
+      text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`),
+    },
     ...delta.front,
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },
     { head: 'Δ best [95 % interval]', numeric: true, text: (c) => diffText(c), kind: 'interval' },
@@ -139,6 +203,11 @@ export function knobColumns(k: KnobStats, multiSeed = false): Array<Column<KnobV
     { head: 'finished', numeric: true, text: (v) => String(v.finished) },
     { head: multiSeed ? 'best mean bpc' : 'best bpc', numeric: true, text: (v) => fmtBpc(v.best) },
     { head: multiSeed ? 'median of means' : 'median bpc', numeric: true, text: (v) => fmtBpc(v.median) },
-    { head: multiSeed ? 'best configuration' : 'best run', numeric: false, text: (v) => v.bestRunId ?? '—', kind: 'run' },
+    {
+      head: multiSeed ? 'best configuration' : 'best run',
+      numeric: false,
+      text: (v) => v.bestRunId ?? '—',
+      kind: 'run',
+    },
   ];
 }

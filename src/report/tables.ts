@@ -1,21 +1,21 @@
 /**
  * Typed reading of the sweep's files (pure: text in, rows out), through the sweep's own reader and
- * its one validity rule (src/sweep/tables.ts parseTable: finite numbers in range, known statuses,
+ * its one validity rule (src/results/tables.ts parseTable: finite numbers in range, known statuses,
  * else a UsageError naming file:line and the column); here the checked cells only become values.
  */
 import { UsageError } from '../errors.js';
 import { parseTable, type CsvRecord } from './csv.js';
 import type { CurveRow, LadderRow, Manifest, RungRow, RunStatus, SampleRow, SummaryRow } from './types.js';
 
-import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../sweep/columns.js';
-import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../sweep/knobs.js';
+import { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../results/columns.js';
+import { knobFromCell, KNOBS, type KnobDef, type KnobValues } from '../results/knobs.js';
 
 export { CURVE_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
 export interface Parsed<T> {
   rows: T[];
   notes: string[];
-  /** The header is one an earlier version wrote (src/sweep/columns.ts). */
+  /** The header is one an earlier version wrote (src/results/columns.ts). */
   legacy?: boolean;
 }
 
@@ -40,7 +40,7 @@ class Cells {
     if (n === null) throw new UsageError(`${this.where(column)}: a number is required here`);
     return n;
   }
-  /** A knob's cell (src/sweep/knobs.ts knobFromCell): required, except that a ladder knob's empty cell is its default. */
+  /** A knob's cell (src/results/knobs.ts knobFromCell): required, except that a ladder knob's empty cell is its default. */
   knob(def: KnobDef): number | string {
     const v = knobFromCell(def, this.str(def.column));
     if (v === null) return this.reqNum(def.column); // names the column and what is wrong
@@ -54,7 +54,9 @@ class Cells {
     const raw = this.str(column).trim();
     if (raw === '') return null;
     if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw new UsageError(`${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`);
+    throw new UsageError(
+      `${this.where(column)}: expected true, false or nothing, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
   }
   reqStr(column: string): string {
     const s = this.str(column);
@@ -175,5 +177,5 @@ export function parseManifest(text: string, file: string): Manifest {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${file}: expected a JSON object`);
   }
-  return value as Manifest;
+  return value;
 }

@@ -4,7 +4,15 @@
  * or error message cannot drive the terminal.
  */
 import Table from 'cli-table3';
-import type { ConfigEntry, HalvingReport, KnobStats, Ladder, LadderRow, LeaderboardEntry, ReportData } from './types.js';
+import type {
+  ConfigEntry,
+  HalvingReport,
+  KnobStats,
+  Ladder,
+  LadderRow,
+  LeaderboardEntry,
+  ReportData,
+} from './types.js';
 import { interleave } from './ladder.js';
 import type { Column } from './tableColumns.js';
 import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
@@ -97,7 +105,13 @@ export function configTable(configs: ConfigEntry[], ladder: Ladder | null = null
 
 export function knobTable(knobs: KnobStats[], multiSeed = false): string {
   const t = new Table({
-    head: ['knob', 'value', 'finished', multiSeed ? 'best mean' : 'best bpc', multiSeed ? 'median of means' : 'median bpc'],
+    head: [
+      'knob',
+      'value',
+      'finished',
+      multiSeed ? 'best mean' : 'best bpc',
+      multiSeed ? 'median of means' : 'median bpc',
+    ],
     colAligns: ['left', 'right', 'right', 'right', 'right'],
     style: STYLE,
   });
@@ -115,7 +129,11 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   say(data.facts.experimentName === null ? 'charlab report' : `charlab report: ${data.facts.experimentName}`);
   out.push('');
   for (const line of headline(data)) say(line);
-  const tables = <T extends { rank: number | null; section: number | null }>(rows: T[], what: string, render: (rows: T[], ladder: Ladder | null) => string) => {
+  const tables = <T extends { rank: number | null; section: number | null }>(
+    rows: T[],
+    what: string,
+    render: (rows: T[], ladder: Ladder | null) => string,
+  ) => {
     for (const sec of sectionsOf(data, rows, what)) {
       out.push('');
       if (sec.title) say(sec.title);
@@ -139,7 +157,14 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
   if (data.importance) {
     out.push('');
     say(`Parameter importance (fANOVA, share of the variance of held-out bpc): ${importanceBasis(data.importance)}`);
-    out.push(data.importance.knobs.map((k) => `  ${k.label.padEnd(16)} ${(100 * k.importance).toFixed(1).padStart(5)} %  (${(100 * k.lo).toFixed(1)}–${(100 * k.hi).toFixed(1)} %)`).join('\n'));
+    out.push(
+      data.importance.knobs
+        .map(
+          (k) =>
+            `  ${k.label.padEnd(16)} ${(100 * k.importance).toFixed(1).padStart(5)} %  (${(100 * k.lo).toFixed(1)}–${(100 * k.hi).toFixed(1)} %)`,
+        )
+        .join('\n'),
+    );
   }
   out.push('', knobTable(data.knobs, data.grouping.multiSeed), '');
   for (const k of data.knobs) say(`${k.label}: ${k.note}`);
@@ -150,14 +175,23 @@ export function renderTerminal(data: ReportData, paths: WrittenPaths): string {
     if (data.notes.length > 12) out.push(`  … ${data.notes.length - 12} more in the report`);
     out.push('');
   }
-  out.push(`Wrote ${plain(paths.markdownPath)}`, `      ${plain(paths.htmlPath)}`, `      ${paths.svgPaths.length} plots (SVG) in ${plain(plotsDir(paths))}`);
+  out.push(
+    `Wrote ${plain(paths.markdownPath)}`,
+    `      ${plain(paths.htmlPath)}`,
+    `      ${paths.svgPaths.length} plots (SVG) in ${plain(plotsDir(paths))}`,
+  );
   return `${out.join('\n')}\n`;
 }
 
 /** Successive halving: the rungs, then where each configuration stopped. */
 function halvingLines(hv: HalvingReport, say: (text: string) => void): string[] {
   const grid = <T>(columns: Array<Column<T>>, rows: T[]) => {
-    const t = new Table({ head: columns.map((c) => c.head), colAligns: columns.map((c) => (c.numeric ? 'right' : 'left')), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+    const t = new Table({
+      head: columns.map((c) => c.head),
+      colAligns: columns.map((c) => (c.numeric ? 'right' : 'left')),
+      style: { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    });
     for (const r of rows) t.push(columns.map((c) => plain(c.text(r))));
     return t.toString();
   };

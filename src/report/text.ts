@@ -1,6 +1,6 @@
 /** Plain-text pieces shared by the renderers (not escaped: each renderer escapes them). */
 import type { Counts, Ladder, LeaderStatus, ReportData } from './types.js';
-import { knobDef, type KnobDef } from '../sweep/knobs.js';
+import { knobDef, type KnobDef } from '../results/knobs.js';
 import { fmtBpc, fmtDelta, fmtInt } from './format.js';
 import { diffText, fmtP, seedsText } from './groups.js';
 import { ladderHeadline } from './ladder.js';
@@ -52,7 +52,12 @@ export function truncate(text: string, n: number): string {
 export function headline(data: ReportData): string[] {
   const heldOut = data.facts.corpus?.validationChars;
   const tiny = typeof heldOut === 'number' ? heldOutWarning(heldOut, 'scores') : null;
-  return [...runsHeadline(data), ...(tiny ? [tiny.replace(/^warning: /, 'Warning: ')] : []), ...stoppedHeadline(data), ...ladderHeadline(data)];
+  return [
+    ...runsHeadline(data),
+    ...(tiny ? [tiny.replace(/^warning: /, 'Warning: ')] : []),
+    ...stoppedHeadline(data),
+    ...ladderHeadline(data),
+  ];
 }
 
 /** With early stopping: how many runs it stopped before their budget. */
@@ -60,7 +65,9 @@ function stoppedHeadline(data: ReportData): string[] {
   const watched = data.leaderboard.filter((e) => e.stoppedEarly !== null);
   if (watched.length === 0) return [];
   const stopped = watched.filter((e) => e.stoppedEarly).length;
-  return [`Early stopping stopped ${stopped} of ${watched.length} finished runs before their budget (each run's note says where).`];
+  return [
+    `Early stopping stopped ${stopped} of ${watched.length} finished runs before their budget (each run's note says where).`,
+  ];
 }
 
 function runsHeadline(data: ReportData): string[] {
@@ -96,7 +103,9 @@ function runsHeadline(data: ReportData): string[] {
 /** " among the runs trained to 2,700,000 characters" when runs were scored at several budgets (successive halving); else nothing. */
 function atBudget(data: ReportData): string {
   const top = data.sections[0];
-  return data.sections.length > 1 && top !== null && top !== undefined ? ` among the runs trained to ${fmtInt(top)} characters` : '';
+  return data.sections.length > 1 && top !== null && top !== undefined
+    ? ` among the runs trained to ${fmtInt(top)} characters`
+    : '';
 }
 
 /** The facts a comparison statement rests on (from a report's data, or a sweep's manifest). */
@@ -119,16 +128,25 @@ export interface ComparisonFacts {
  */
 export function comparisonSentence(c: ComparisonFacts): string {
   const parts: string[] = [];
-  if (c.sha256) parts.push(`the same corpus text (${c.corpusPath ? `${c.corpusPath}, ` : ''}sha256 ${c.sha256.slice(0, 12)}…)`);
-  if (typeof c.validationChars === 'number') parts.push(`the same held-out text (the last ${c.validation ?? '?'} of it: ${fmtInt(c.validationChars)} characters)`);
+  if (c.sha256)
+    parts.push(`the same corpus text (${c.corpusPath ? `${c.corpusPath}, ` : ''}sha256 ${c.sha256.slice(0, 12)}…)`);
+  if (typeof c.validationChars === 'number')
+    parts.push(
+      `the same held-out text (the last ${c.validation ?? '?'} of it: ${fmtInt(c.validationChars)} characters)`,
+    );
   const [top] = c.sections;
   if (c.sections.length > 1) {
-    parts.push(`runs ranked and tested only against runs trained to the same number of characters (one table each: ${c.sections.map((b) => fmtInt(b)).join(', ')})`);
-  } else if (top !== null && top !== undefined) parts.push(`the same budget (${fmtInt(top)} training characters a run)`);
+    parts.push(
+      `runs ranked and tested only against runs trained to the same number of characters (one table each: ${c.sections.map((b) => fmtInt(b)).join(', ')})`,
+    );
+  } else if (top !== null && top !== undefined)
+    parts.push(`the same budget (${fmtInt(top)} training characters a run)`);
   parts.push("each run's Markov baseline counted on exactly the characters that run read");
   if (typeof c.ladderChars === 'number') {
     const where = c.sections.length > 1 ? `, shown only beside the runs trained to ${fmtInt(c.budget)} characters` : '';
-    parts.push(`the Markov ladder counted on ${fmtInt(c.ladderChars)} training characters (the text a run of ${fmtInt(c.budget)} characters reads)${where}`);
+    parts.push(
+      `the Markov ladder counted on ${fmtInt(c.ladderChars)} training characters (the text a run of ${fmtInt(c.budget)} characters reads)${where}`,
+    );
   }
   return `Compared: ${parts.join('; ')}.`;
 }
@@ -149,7 +167,8 @@ export function comparisonText(data: ReportData): string {
 
 /** Why no run has a score: nothing held out (validation 0: nothing is ever scored), or none finished yet. */
 function noScoreLine(data: ReportData): string {
-  if (data.facts.validation === '0') return 'Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.';
+  if (data.facts.validation === '0')
+    return 'Nothing is scored: the experiment holds no text out (validation 0), so no run has a held-out score.';
   return 'No finished run with a held-out score yet.';
 }
 
@@ -159,15 +178,21 @@ function groupedHeadline(data: ReportData): string[] {
   const best = ranked[0];
   if (!best) return [noScoreLine(data)];
   const at = atBudget(data);
-  const ci = best.halfWidth !== null ? ` ± ${fmtBpc(best.halfWidth)} (95 % interval, n = ${best.n})` : ` (n = ${best.n})`;
-  const vs = best.markovBpc !== null ? ` vs ${fmtBpc(best.markovBpc)} for the Markov baseline: Δ ${fmtDelta(best.delta)}` : '';
+  const ci =
+    best.halfWidth !== null ? ` ± ${fmtBpc(best.halfWidth)} (95 % interval, n = ${best.n})` : ` (n = ${best.n})`;
+  const vs =
+    best.markovBpc !== null ? ` vs ${fmtBpc(best.markovBpc)} for the Markov baseline: Δ ${fmtDelta(best.delta)}` : '';
   const lines = [`Best configuration${at}: ${best.configId} at mean ${fmtBpc(best.mean)}${ci} held-out bpc${vs}.`];
   const unresolved = ranked.filter((c) => c.verdict === 'unresolved');
   const worse = ranked.filter((c) => c.verdict === 'worse').length;
   if (worse > 0) lines.push(`${worse} configuration(s) significantly worse (Welch's t-test, 5 %).`);
   if (unresolved.length > 0) {
-    const each = unresolved.map((c) => `${c.configId} Δ ${diffText(c)} (p ${fmtP(c.p as number)}; a verdict ${seedsText(c.seedsNeeded)} a side)`);
-    lines.push(`Not resolved against it at these seeds (Welch's t-test, p ≥ 0.05: too little power to tell, not evidence that they are equal; Δ with its 95 % interval): ${each.join(', ')}.`);
+    const each = unresolved.map(
+      (c) => `${c.configId} Δ ${diffText(c)} (p ${fmtP(c.p as number)}; a verdict ${seedsText(c.seedsNeeded)} a side)`,
+    );
+    lines.push(
+      `Not resolved against it at these seeds (Welch's t-test, p ≥ 0.05: too little power to tell, not evidence that they are equal; Δ with its 95 % interval): ${each.join(', ')}.`,
+    );
   }
   const untested = ranked.filter((c) => c.verdict === 'untested').length;
   if (untested > 0) lines.push(`${untested} configuration(s) with a single finished seed are not tested.`);
@@ -226,7 +251,11 @@ export interface Section<T> {
  * else one per budget (largest first: successive halving's stops) and one for the runs without a
  * score. The Markov ladder stands only beside the runs of the budget it was counted for.
  */
-export function sectionsOf<T extends { rank: number | null; section: number | null }>(data: ReportData, rows: T[], what: string): Array<Section<T>> {
+export function sectionsOf<T extends { rank: number | null; section: number | null }>(
+  data: ReportData,
+  rows: T[],
+  what: string,
+): Array<Section<T>> {
   if (data.sections.length <= 1) return [{ title: null, rows, ladder: data.ladder }];
   const count = (n: number) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`;
   const out: Array<Section<T>> = data.sections.map((b) => {
@@ -236,6 +265,7 @@ export function sectionsOf<T extends { rank: number | null; section: number | nu
     return { title, rows: own, ladder: full ? data.ladder : null };
   });
   const unranked = rows.filter((r) => r.rank === null);
-  if (unranked.length > 0) out.push({ title: `Without a held-out score: ${count(unranked.length)}`, rows: unranked, ladder: null });
+  if (unranked.length > 0)
+    out.push({ title: `Without a held-out score: ${count(unranked.length)}`, rows: unranked, ladder: null });
   return out;
 }

@@ -3,15 +3,15 @@
  * renderers (markdown, HTML, terminal, JSON) are built from. Everything here is plain data.
  */
 
-import type { RunStatus } from '../sweep/status.js';
-import type { ManifestAsRead } from '../sweep/manifest.js';
-import { KNOBS as KNOB_DEFS, KNOB_KEYS, type KnobKey, type KnobValues } from '../sweep/knobs.js';
+import type { RunStatus } from '../results/status.js';
+import type { ManifestAsRead } from '../results/manifest.js';
+import { KNOBS as KNOB_DEFS, KNOB_KEYS, type KnobKey, type KnobValues } from '../results/knobs.js';
 import type { Verdict } from './groups.js';
 
 export type { RunStatus };
 export type LeaderStatus = RunStatus | 'missing';
 
-/** The swept knobs, in the order the report shows them (src/sweep/knobs.ts). */
+/** The swept knobs, in the order the report shows them (src/results/knobs.ts). */
 export const KNOBS = KNOB_KEYS;
 export type Knob = KnobKey;
 export type KnobValue = number | string;
@@ -104,7 +104,14 @@ export interface RungRow {
 /** Successive halving or Hyperband in the report: each bracket's rungs, and where each configuration got to. */
 export interface HalvingReport {
   method: 'halving' | 'hyperband';
-  rungs: Array<{ bracket: number; rung: number; budgetChars: number; configs: number; runs: number; continued: number | null }>;
+  rungs: Array<{
+    bracket: number;
+    rung: number;
+    budgetChars: number;
+    configs: number;
+    runs: number;
+    continued: number | null;
+  }>;
   /** One per configuration (its furthest rung over the brackets), the ones that went furthest first, then by bracket and rank there. */
   stops: Array<{
     configId: string;
@@ -133,7 +140,14 @@ export interface ImportanceReport {
   /** Configurations at that budget without a score (a diverged or failed seed), left out. */
   excluded: number;
   /** Most important first: the main-effect share of the variance and its bootstrap 95 % interval. */
-  knobs: Array<{ knob: Knob; label: string; importance: number; lo: number; hi: number; scale: 'log' | 'linear' | 'categories' }>;
+  knobs: Array<{
+    knob: Knob;
+    label: string;
+    importance: number;
+    lo: number;
+    hi: number;
+    scale: 'log' | 'linear' | 'categories';
+  }>;
   /** What the main effects leave of the variance (interactions). */
   interactions: number;
   trees: number;
@@ -377,6 +391,20 @@ export interface CurveText {
   legacy: boolean;
   /** Early stopping's rule, if the experiment had one. */
   earlyStopping: { patience: number; minDelta: number } | null;
+}
+
+/** One labelled fact, plain text (each renderer escapes it). */
+export interface FactItem {
+  label: string;
+  value: string;
+}
+
+/** A group of facts the report's renderers lay out (src/report/facts.ts). */
+export interface FactGroup {
+  title: string;
+  items: FactItem[];
+  /** Shown instead of the items when the group has no source at all. */
+  unknown?: string;
 }
 
 export interface PlotFile {

@@ -29,7 +29,8 @@ export const ASSETS: Record<string, Asset> = {
 };
 
 /** The names of a results folder's files that may be served. */
-const SERVABLE = /^(?:report\.html|report\.md|manifest\.json|(?:summary|curves|samples|baselines|rungs)\.csv|plots\/[\w.+-]+\.svg|checkpoints\/[\w.+@=,-]+\.safetensors)$/;
+const SERVABLE =
+  /^(?:report\.html|report\.md|manifest\.json|(?:summary|curves|samples|baselines|rungs)\.csv|plots\/[\w.+-]+\.svg|checkpoints\/[\w.+@=,-]+\.safetensors)$/;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,5 +64,10 @@ export function folderFile(dir: string, rel: string): FolderFile | null {
   const st = statSync(real, { throwIfNoEntry: false });
   if (!st?.isFile()) return null;
   const ext = extname(rel);
-  return { path: real, type: TYPES[ext] ?? 'application/octet-stream', size: st.size, attachment: ext === '.safetensors' || ext === '.csv' };
+  return {
+    path: real,
+    type: TYPES[ext] ?? 'application/octet-stream',
+    size: st.size,
+    attachment: ext === '.safetensors' || ext === '.csv',
+  };
 }

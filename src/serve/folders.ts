@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { LIVE_FILE } from '../sweep/live.js';
+import { LIVE_FILE } from '../results/live.js';
 
 /** The files that make a folder a results folder (a sweep writes live.json and manifest.json first). */
 const MARKERS = ['summary.csv', 'manifest.json', LIVE_FILE];
@@ -34,7 +34,10 @@ const isDir = (p: string) => {
 
 const subfolders = (dir: string) => {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => join(dir, e.name)).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => join(dir, e.name))
+      .sort();
   } catch {
     return [];
   }
@@ -67,7 +70,10 @@ export class FolderIds {
     if (known) return known;
     const rel = relative(this.cwd, dir);
     const label = rel !== '' && !rel.startsWith('..') && rel.length < dir.length ? rel : dir;
-    const stem = (dir.includes(`${'shards'}/`) ? `${basename(resolve(dir, '../..'))}.${basename(dir)}` : basename(dir)).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'folder';
+    const stem =
+      (dir.includes(`${'shards'}/`) ? `${basename(resolve(dir, '../..'))}.${basename(dir)}` : basename(dir))
+        .replace(/[^A-Za-z0-9._-]/g, '_')
+        .replace(/^\.+/, '_') || 'folder';
     let id = stem;
     for (let i = 2; this.taken.has(id); i++) id = `${stem}-${i}`;
     const r = { id, dir, label };

@@ -46,7 +46,8 @@ ${l.body}
 }
 
 /** A section the page swaps when its HTML changes. */
-export const section = (name: string, html: string, tag = 'div'): string => `<${tag} id="s-${name}" data-section="${name}">${html}</${tag}>`;
+export const section = (name: string, html: string, tag = 'div'): string =>
+  `<${tag} id="s-${name}" data-section="${name}">${html}</${tag}>`;
 
 export function folderDocument(v: FolderView, p: Page): string {
   const s = p.sections;
@@ -76,7 +77,15 @@ export function folderDocument(v: FolderView, p: Page): string {
     section('notes', s.notes),
   ].join('\n');
   const id = v.ref.id;
-  return document({ page: 'folder', title: p.title, api: `/api/f/${id}`, folder: id, crumbs: [{ href: `/f/${id}/`, text: v.ref.label }], body, version: p.version });
+  return document({
+    page: 'folder',
+    title: p.title,
+    api: `/api/f/${id}`,
+    folder: id,
+    crumbs: [{ href: `/f/${id}/`, text: v.ref.label }],
+    body,
+    version: p.version,
+  });
 }
 
 export function runDocument(v: FolderView, p: Page): string {
@@ -95,21 +104,37 @@ export function runDocument(v: FolderView, p: Page): string {
     section('run-samples', s['run-samples']),
   ].join('\n');
   const api = `/api/f/${id}/run/${encodeURIComponent(p.title)}`;
-  return document({ page: 'run', title: p.title, api, folder: id, crumbs: [{ href: `/f/${id}/`, text: v.ref.label }, { href: '', text: p.title }], body, version: p.version });
+  return document({
+    page: 'run',
+    title: p.title,
+    api,
+    folder: id,
+    crumbs: [
+      { href: `/f/${id}/`, text: v.ref.label },
+      { href: '', text: p.title },
+    ],
+    body,
+    version: p.version,
+  });
 }
 
 /** The index: one row per folder. */
 export function indexSection(views: FolderView[]): string {
-  if (views.length === 0) return '<p class="muted">No results folder here yet: a sweep started into one of the folders given appears here.</p>';
+  if (views.length === 0)
+    return '<p class="muted">No results folder here yet: a sweep started into one of the folders given appears here.</p>';
   const rows = views.map((v) => {
     const { recorded, expected } = recordedCounts(v.data);
     const d = v.data;
-    const best = d ? (d.grouping.multiSeed ? d.grouping.configs.find((c) => c.rank === 1)?.mean : d.leaderboard.find((e) => e.rank === 1)?.valBpc) : null;
+    const best = d
+      ? d.grouping.multiSeed
+        ? d.grouping.configs.find((c) => c.rank === 1)?.mean
+        : d.leaderboard.find((e) => e.rank === 1)?.valBpc
+      : null;
     const corpus = d?.facts.corpus?.path;
     const flying = v.live?.state === 'running' ? v.live.running.length : 0;
     return (
       `<tr data-folder="${h(v.ref.id)}"><td><a href="/f/${h(v.ref.id)}/">${t(v.ref.label)}</a>${v.error ? ' <span class="badge failed">unreadable</span>' : ''}</td>` +
-      `<td>${t(d?.facts.experimentName ?? '—')}</td><td class="mono">${t(typeof corpus === 'string' ? corpus.split('/').pop() ?? corpus : '—')}</td>` +
+      `<td>${t(d?.facts.experimentName ?? '—')}</td><td class="mono">${t(typeof corpus === 'string' ? (corpus.split('/').pop() ?? corpus) : '—')}</td>` +
       `<td class="num"><span class="recorded">${recorded}</span> / ${expected}</td><td class="num">${flying || ''}</td><td class="num">${fmtBpc(best)}</td>` +
       `<td><span class="badge ${h(v.phase.kind)}">${h(v.phase.kind)}</span></td><td>${h(when(v.changedAt))}</td></tr>`
     );
@@ -130,7 +155,14 @@ export function indexDocument(views: FolderView[], version: number, roots: reado
 }
 
 export function notFoundDocument(what: string): string {
-  return document({ page: 'static', title: 'not found', api: '', crumbs: [], body: `<h1>Not found</h1><p>${t(what)}</p><p><a href="/">All results folders</a></p>`, version: 0 });
+  return document({
+    page: 'static',
+    title: 'not found',
+    api: '',
+    crumbs: [],
+    body: `<h1>Not found</h1><p>${t(what)}</p><p><a href="/">All results folders</a></p>`,
+    version: 0,
+  });
 }
 
 export { folderTitle };

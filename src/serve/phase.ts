@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { fmtDuration } from '../report/format.js';
 import type { ReportData } from '../report/types.js';
-import type { LiveState } from '../sweep/live.js';
+import type { LiveState } from '../results/live.js';
 import { alive } from '../sweep/lock.js';
 
 /** A running sweep rewrites live.json at least every 10 s (its heartbeat); silence this long is worth saying. */
@@ -29,14 +29,25 @@ export function phaseOf(data: ReportData | null, live: LiveState | null, now = D
   if (live?.state === 'running') {
     const age = now - Date.parse(live.updatedAt);
     if (live.host === hostname() && !alive(live.pid)) {
-      return { kind: 'stopped', text: `stopped: the sweep (pid ${live.pid}) is gone; ${recorded(data)} (running the same sweep command resumes)` };
+      return {
+        kind: 'stopped',
+        text: `stopped: the sweep (pid ${live.pid}) is gone; ${recorded(data)} (running the same sweep command resumes)`,
+      };
     }
-    if (age > QUIET_MS) return { kind: 'quiet', text: `no word from the sweep on ${live.host} for ${fmtDuration(age / 1000)}; ${recorded(data)}` };
+    if (age > QUIET_MS)
+      return {
+        kind: 'quiet',
+        text: `no word from the sweep on ${live.host} for ${fmtDuration(age / 1000)}; ${recorded(data)}`,
+      };
     const eta = live.etaSeconds === null ? '' : `, ETA ${fmtDuration(live.etaSeconds)}`;
     const t = live.tasks;
-    return { kind: 'running', text: `running: ${t.finished} of ${t.total} trainings finished, ${live.running.length} in flight${eta}` };
+    return {
+      kind: 'running',
+      text: `running: ${t.finished} of ${t.total} trainings finished, ${live.running.length} in flight${eta}`,
+    };
   }
   if (!data) return { kind: 'unread', text: 'not readable' };
-  if (data.counts.missing === 0 && data.counts.expected > 0) return { kind: 'finished', text: 'every planned run recorded' };
+  if (data.counts.missing === 0 && data.counts.expected > 0)
+    return { kind: 'finished', text: 'every planned run recorded' };
   return { kind: 'incomplete', text: `${recorded(data)} (interrupted, or not started)` };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { escapeHtml as h, fmtBpc, fmtDelta, fmtDuration, fmtInt } from '../report/format.js';
 import { fmtKnob } from '../report/tableColumns.js';
 import type { LeaderboardEntry } from '../report/types.js';
-import { KNOBS, type KnobKey } from '../sweep/knobs.js';
+import { KNOBS } from '../results/knobs.js';
 import { chartOf } from './specs.js';
 import { compareSpec } from './specs.js';
 import type { FolderView } from './state.js';
@@ -17,23 +17,32 @@ import { t, when, type Page } from './view.js';
 
 export function runPage(v: FolderView, e: LeaderboardEntry): Page {
   const flying = v.live?.state === 'running' ? v.live.running.find((r) => r.runId === e.runId) : undefined;
-  const status = flying && e.status === 'missing'
-    ? `<p><span class="badge running">running</span> ${fmtInt(flying.chars)} of ${fmtInt(flying.budget)} characters (${Math.floor((100 * flying.chars) / Math.max(1, flying.budget))} %), started ${h(when(Date.parse(flying.startedAt)))}</p>`
-    : `<p><span class="badge ${h(e.status)}">${h(e.status)}</span>${e.note ? ` ${t(e.note)}` : ''}</p>`;
+  const status =
+    flying && e.status === 'missing'
+      ? `<p><span class="badge running">running</span> ${fmtInt(flying.chars)} of ${fmtInt(flying.budget)} characters (${Math.floor((100 * flying.chars) / Math.max(1, flying.budget))} %), started ${h(when(Date.parse(flying.startedAt)))}</p>`
+      : `<p><span class="badge ${h(e.status)}">${h(e.status)}</span>${e.note ? ` ${t(e.note)}` : ''}</p>`;
   const sections = {
     'run-status': status + scores(e),
     'run-knobs': knobTable(e),
     'run-files': filesSection(v, e),
     'run-samples': samplesSection(v, e.runId),
   };
-  const chart = chartOf('run-curves', 'Curves', 'Held-out bpc (solid, points where measured) and smoothed training bpc (dashed) against training characters.', compareSpec(v.data!, [{ label: e.runId, runIds: [e.runId] }], e.runId));
+  const chart = chartOf(
+    'run-curves',
+    'Curves',
+    'Held-out bpc (solid, points where measured) and smoothed training bpc (dashed) against training characters.',
+    compareSpec(v.data!, [{ label: e.runId, runIds: [e.runId] }], e.runId),
+  );
   return { title: e.runId, version: v.version, sections, charts: [chart] };
 }
 
 function scores(e: LeaderboardEntry): string {
   const rows: Array<[string, string]> = [
     ['held-out bpc', fmtBpc(e.valBpc)],
-    ['best during the run', e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} at ${fmtInt(e.bestValChars)} characters`],
+    [
+      'best during the run',
+      e.bestValBpc === null ? '—' : `${fmtBpc(e.bestValBpc)} at ${fmtInt(e.bestValChars)} characters`,
+    ],
     ['training bpc (smoothed, at the end)', fmtBpc(e.trainBpc)],
     [`Markov order ${e.markovOrder ?? '—'} on the same characters`, fmtBpc(e.markovBpc)],
     ['Δ (run − Markov)', fmtDelta(e.delta)],
@@ -46,7 +55,7 @@ function scores(e: LeaderboardEntry): string {
 }
 
 function knobTable(e: LeaderboardEntry): string {
-  const rows = KNOBS.map((k) => `<tr><th>${h(k.label)}</th><td class="mono">${t(fmtKnob(e[k.key as KnobKey]))}</td></tr>`);
+  const rows = KNOBS.map((k) => `<tr><th>${h(k.label)}</th><td class="mono">${t(fmtKnob(e[k.key]))}</td></tr>`);
   return `<table class="knobs-of-run"><tbody>${rows.join('')}<tr><th>seed</th><td class="mono">${t(e.seed)}</td></tr></tbody></table>`;
 }
 
@@ -60,12 +69,14 @@ function filesSection(v: FolderView, e: LeaderboardEntry): string {
     { file: `${e.runId}.safetensors`, what: 'final model' },
     { file: `${e.runId}.best.safetensors`, what: 'model at its best held-out score' },
   ].filter((f) => existsSync(join(v.ref.dir, 'checkpoints', f.file)));
-  if (files.length === 0) return '<p class="muted">No checkpoint of this run in the folder (the experiment\u2019s "checkpoints" keeps none, or the run has not finished).</p>';
+  if (files.length === 0)
+    return '<p class="muted">No checkpoint of this run in the folder (the experiment\u2019s "checkpoints" keeps none, or the run has not finished).</p>';
   const corpus = v.data?.facts.corpus?.path;
   const items = files.map((f) => {
     const path = join(v.ref.label, 'checkpoints', f.file);
     const sample = `npx charlab sample ${shellQuote(path)} --length 500`;
-    const score = typeof corpus === 'string' ? `npx charlab eval ${shellQuote(path)} --corpus ${shellQuote(corpus)}` : null;
+    const score =
+      typeof corpus === 'string' ? `npx charlab eval ${shellQuote(path)} --corpus ${shellQuote(corpus)}` : null;
     return (
       `<li><a href="../files/checkpoints/${h(encodeURIComponent(f.file))}" download>${t(f.file)}</a> (${h(f.what)})` +
       `<pre class="cmd">${t(sample)}</pre>${score ? `<pre class="cmd">${t(score)}</pre>` : ''}</li>`

@@ -9,7 +9,6 @@
  * an error banner on its page, never a failed server.
  */
 import { createReadStream } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Library } from './library.js';
 import { eventStream, type Events } from './events.js';
@@ -20,7 +19,8 @@ import { compareSpec, picksOf } from './specs.js';
 import type { FolderView } from './state.js';
 import { folderPage, type Page } from './view.js';
 
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /** A folder's own files (report.html, plots): shown, never run. */
 export const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
@@ -51,7 +51,11 @@ export async function startServer(opts: ServeOptions): Promise<Served> {
   routes(app, library, events, opts.roots);
   const timer = setInterval(() => {
     const { changed } = library.poll();
-    if (changed.length > 0) events.send({ index: library.version, folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])) });
+    if (changed.length > 0)
+      events.send({
+        index: library.version,
+        folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])),
+      });
   }, opts.pollMs ?? 1000);
   timer.unref();
   await app.listen({ host: opts.host, port: opts.port });
@@ -73,9 +77,11 @@ export async function startServer(opts: ServeOptions): Promise<Served> {
 /** Host check (on loopback), read-only methods, and the security headers of every response. */
 function secure(app: FastifyInstance, host: string): void {
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply.code(405).header('allow', 'GET, HEAD').type('text/plain').send('read-only: GET and HEAD only\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply.code(405).header('allow', 'GET, HEAD').type('text/plain').send('read-only: GET and HEAD only\n');
     const name = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (LOOPBACK.has(host) && !LOOPBACK.has(name)) return reply.code(421).type('text/plain').send('this server answers requests for 127.0.0.1 or localhost only\n');
+    if (LOOPBACK.has(host) && !LOOPBACK.has(name))
+      return reply.code(421).type('text/plain').send('this server answers requests for 127.0.0.1 or localhost only\n');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', PAGE_CSP);
@@ -87,37 +93,57 @@ function secure(app: FastifyInstance, host: string): void {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(`Nothing at ${req.url.slice(0, 200)}.`)));
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(notFoundDocument(`Nothing at ${req.url.slice(0, 200)}.`)),
+  );
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (code === 500) process.stderr.write(`charlab serve: ${err.message ?? String(err)}\n`);
-    return reply.code(code).type('text/plain; charset=utf-8').send(code === 500 ? 'internal error (see the server\u2019s terminal)\n' : 'bad request\n');
+    if (code === 500) process.stderr.write(`charlab serve: ${err.message ?? JSON.stringify(err)}\n`);
+    return reply
+      .code(code)
+      .type('text/plain; charset=utf-8')
+      .send(code === 500 ? 'internal error (see the server\u2019s terminal)\n' : 'bad request\n');
   });
 }
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | string[]> }>;
 
 const list = (q: string | string[] | undefined): string[] => (q === undefined ? [] : Array.isArray(q) ? q : [q]);
-const json = (page: Page) => ({ version: page.version, title: page.title, sections: page.sections, charts: page.charts.map(({ name, hash, spec }) => ({ name, hash, spec })) });
+const json = (page: Page) => ({
+  version: page.version,
+  title: page.title,
+  sections: page.sections,
+  charts: page.charts.map(({ name, hash, spec }) => ({ name, hash, spec })),
+});
+
+/** A 404 page saying what is not there. */
+function notFound(reply: FastifyReply, message: string): void {
+  void reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(message));
+}
 
 function routes(app: FastifyInstance, library: Library, events: Events, roots: readonly string[]): void {
   const views = () => Promise.all(library.list().map((w) => w.view()));
   const folder = async (req: Req, reply: FastifyReply): Promise<FolderView | null> => {
     const w = library.get(req.params.id);
     if (w) return w.view();
-    reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(`No results folder "${req.params.id}" here.`));
+    notFound(reply, `No results folder "${req.params.id}" here.`);
     return null;
   };
   const run = (v: FolderView, req: Req, reply: FastifyReply) => {
     const e = v.data?.leaderboard.find((x) => x.runId === req.params.run);
-    if (!e) reply.code(404).type('text/html; charset=utf-8').send(notFoundDocument(`No run "${req.params.run}" in ${v.ref.label}.`));
+    if (!e) notFound(reply, `No run "${req.params.run}" in ${v.ref.label}.`);
     return e;
   };
   const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
 
   app.get('/', async (_req, reply) => html(reply, indexDocument(await views(), library.version, roots)));
   app.get('/api/index', async () => ({ version: library.version, sections: { folders: indexSection(await views()) } }));
-  app.get('/f/:id', async (req: Req, reply) => (library.get(req.params.id) ? reply.redirect(`/f/${req.params.id}/`) : folder(req, reply)));
+  app.get('/f/:id', async (req: Req, reply) =>
+    library.get(req.params.id) ? reply.redirect(`/f/${req.params.id}/`) : folder(req, reply),
+  );
   app.get('/f/:id/', async (req: Req, reply) => {
     const v = await folder(req, reply);
     if (v) return html(reply, folderDocument(v, folderPage(v)));
@@ -146,7 +172,10 @@ function routes(app: FastifyInstance, library: Library, events: Events, roots: r
   app.get('/assets/:name', async (req: Req, reply) => sendAsset(req.params.name, reply));
   app.get('/events', (req, reply) => {
     reply.hijack();
-    events.add(reply.raw as ServerResponse, { index: library.version, folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])) });
+    events.add(reply.raw, {
+      index: library.version,
+      folders: Object.fromEntries(library.list().map((w) => [w.ref.id, w.version])),
+    });
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
-import { baselineLayers, CONFIG, curveLayers, plotSpecs, runCurvePoints, yDomain, type PlotSpec } from '../report/plots.js';
+import { baselineLayers, CONFIG, curveLayers, runCurvePoints, yDomain, type PlotSpec } from '../report/plotKit.js';
+import { plotSpecs } from '../report/plots.js';
 import { tableContext } from '../report/tableColumns.js';
 import type { ReportData } from '../report/types.js';
 
@@ -24,7 +25,13 @@ export interface Chart {
 }
 
 export function chartOf(name: string, title: string, caption: string, spec: TopLevelSpec): Chart {
-  return { name, title, caption, spec, hash: createHash('sha1').update(JSON.stringify(spec)).digest('hex').slice(0, 16) };
+  return {
+    name,
+    title,
+    caption,
+    spec,
+    hash: createHash('sha1').update(JSON.stringify(spec)).digest('hex').slice(0, 16),
+  };
 }
 
 /** The report's plots for the folder's page (the every-run plot only while it stays readable). */
@@ -46,7 +53,9 @@ export function picksOf(data: ReportData, runs: readonly string[], configs: read
   const short = tableContext(data).short; // the leaderboard's names: what differs
   const picks: Pick[] = [
     ...runs.filter((id) => known.has(id)).map((id) => ({ label: short.get(id) ?? id, runIds: [id] })),
-    ...data.grouping.configs.filter((c) => configs.includes(c.configId)).map((c) => ({ label: short.get(c.configId) ?? c.configId, runIds: c.runIds })),
+    ...data.grouping.configs
+      .filter((c) => configs.includes(c.configId))
+      .map((c) => ({ label: short.get(c.configId) ?? c.configId, runIds: c.runIds })),
   ];
   let left = MAX_PICKED_RUNS;
   const out: Pick[] = [];
@@ -64,10 +73,18 @@ export function compareSpec(data: ReportData, picks: readonly Pick[], title = 'p
   const entries = data.leaderboard.filter((e) => labelOf.has(e.runId));
   const points = runCurvePoints(data, entries, (e) => labelOf.get(e.runId) as string);
   const domain = yDomain(data, points);
-  const layers = curveLayers(points, 'run', picks.map((p) => p.label), domain).map((l) => withCategoryColours(l));
+  const layers = curveLayers(
+    points,
+    'run',
+    picks.map((p) => p.label),
+    domain,
+  ).map((l) => withCategoryColours(l));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `bpc against training characters: ${title}`, subtitle: 'solid: held-out; dashed: training (smoothed); rules: Markov baselines' },
+    title: {
+      text: `bpc against training characters: ${title}`,
+      subtitle: 'solid: held-out; dashed: training (smoothed); rules: Markov baselines',
+    },
     width: 'container',
     height: 320,
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'bottom', columns: 2 } },
@@ -82,5 +99,8 @@ function withCategoryColours(layer: object): object {
   const l = layer as { encoding?: { color?: { scale?: object } } };
   const color = l.encoding?.color;
   if (!color?.scale) return layer;
-  return { ...l, encoding: { ...l.encoding, color: { ...color, type: 'nominal', scale: { ...color.scale, scheme: 'tableau10' } } } };
+  return {
+    ...l,
+    encoding: { ...l.encoding, color: { ...color, type: 'nominal', scale: { ...color.scale, scheme: 'tableau10' } } },
+  };
 }

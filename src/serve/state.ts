@@ -14,11 +14,19 @@ import { buildReportData } from '../report/data.js';
 import { readFolder } from '../report/io.js';
 import { parseCurves, parseSamples } from '../report/tables.js';
 import type { FolderTables, ReportData } from '../report/types.js';
-import { LIVE_FILE, readLive, type LiveState } from '../sweep/live.js';
+import { LIVE_FILE, readLive, type LiveState } from '../results/live.js';
 import type { FolderRef } from './folders.js';
 import { phaseOf, type Phase } from './phase.js';
 
-const TABLE_FILES = ['manifest.json', 'summary.csv', 'curves.csv', 'samples.csv', 'baselines.csv', 'rungs.csv', 'checkpoints'];
+const TABLE_FILES = [
+  'manifest.json',
+  'summary.csv',
+  'curves.csv',
+  'samples.csv',
+  'baselines.csv',
+  'rungs.csv',
+  'checkpoints',
+];
 
 export interface FolderView {
   ref: FolderRef;
@@ -84,7 +92,12 @@ export class FolderWatch {
     this.liveStamp = live;
     // A change of live.json put off (see view) is announced once it can be shown.
     const shown = this.read?.view;
-    if (!changed && this.deferred && shown && Date.now() - shown.readAt >= Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)) {
+    if (
+      !changed &&
+      this.deferred &&
+      shown &&
+      Date.now() - shown.readAt >= Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)
+    ) {
       this.deferred = false;
       changed = true;
     }
@@ -103,7 +116,11 @@ export class FolderWatch {
     if (r && r.tablesSig === this.tablesStamp.sig && r.liveSig === this.liveStamp.sig) return Promise.resolve(r.view);
     // live.json alone changed (about every second while a sweep runs): a large folder is viewed again
     // at most every LIVE_COST_FACTOR times what viewing it costs, so following a sweep takes little from it.
-    if (r && r.tablesSig === this.tablesStamp.sig && Date.now() - r.view.readAt < Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)) {
+    if (
+      r &&
+      r.tablesSig === this.tablesStamp.sig &&
+      Date.now() - r.view.readAt < Math.max(MIN_LIVE_MS, LIVE_COST_FACTOR * this.cost)
+    ) {
       this.deferred = true;
       return Promise.resolve(r.view);
     }
@@ -138,7 +155,17 @@ export class FolderWatch {
       }
     }
     const changedAt = Math.max(this.tablesStamp.newest, this.liveStamp.newest);
-    const view: FolderView = { ref: this.ref, version, data, tables, live, error, readAt: Date.now(), changedAt, phase: phaseOf(data, live) };
+    const view: FolderView = {
+      ref: this.ref,
+      version,
+      data,
+      tables,
+      live,
+      error,
+      readAt: Date.now(),
+      changedAt,
+      phase: phaseOf(data, live),
+    };
     // A failed read is tried again at the folder's next change, not at every request.
     this.read = { tablesSig, liveSig, view };
     this.cost = Date.now() - started;

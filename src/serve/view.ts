@@ -10,8 +10,8 @@ import { escapeHtml as h, fmtBpc, fmtCompact, fmtInt } from '../report/format.js
 import { fmtKnob, varyingKnobs } from '../report/tableColumns.js';
 import { headline, shownDefs } from '../report/text.js';
 import type { ConfigEntry, LeaderboardEntry, ReportData, SampleRow } from '../report/types.js';
-import { cmpKnobValue, type KnobDef, type KnobKey, type KnobValues } from '../sweep/knobs.js';
-import type { LiveRun } from '../sweep/live.js';
+import { cmpKnobValue, type KnobDef, type KnobKey, type KnobValues } from '../results/knobs.js';
+import type { LiveRun } from '../results/live.js';
 import { escapeForTerminal } from '../util/terminalText.js';
 import { folderCharts, type Chart } from './specs.js';
 import type { FolderView } from './state.js';
@@ -27,7 +27,8 @@ export interface Page {
 }
 
 /** "2026-12-04 20:34:59 UTC". */
-export const when = (ms: number): string => (ms > 0 ? `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '—');
+export const when = (ms: number): string =>
+  ms > 0 ? `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '—';
 
 export const runHref = (runId: string): string => `run/${encodeURIComponent(runId)}`;
 
@@ -49,14 +50,23 @@ function renderFolderPage(v: FolderView): Page {
   const sections: Record<string, string> = {
     status: statusSection(v),
     banner: bannerSection(v),
-    headline: d ? `<ul class="headline">${headline(d).map((l) => `<li>${t(l)}</li>`).join('')}</ul>` : '',
+    headline: d
+      ? `<ul class="headline">${headline(d)
+          .map((l) => `<li>${t(l)}</li>`)
+          .join('')}</ul>`
+      : '',
     filters: d ? filtersSection(d) : '',
-    leaderboard: d ? leaderboardBlock(d, leaderboardHooks(d, v.live?.running ?? [])) : '<p class="muted">Nothing readable yet.</p>',
+    leaderboard: d
+      ? leaderboardBlock(d, leaderboardHooks(d, v.live?.running ?? []))
+      : '<p class="muted">Nothing readable yet.</p>',
     ladder: d ? ladderSection(d) : '',
     halving: d ? halvingBlock(d) : '',
     samples: d ? samplesBlock(d) + inFlightSamples(v) : '',
     facts: d ? factsBlock(d) : '',
-    notes: d && d.notes.length > 0 ? `<ul class="notes">${d.notes.map((n) => `<li>${t(n)}</li>`).join('')}</ul>` : '<p class="muted">None.</p>',
+    notes:
+      d && d.notes.length > 0
+        ? `<ul class="notes">${d.notes.map((n) => `<li>${t(n)}</li>`).join('')}</ul>`
+        : '<p class="muted">None.</p>',
   };
   const charts = d ? folderCharts(d) : [];
   sections.plots = charts.map((c) => figure(c)).join('\n') || '<p class="muted">No plots yet.</p>';
@@ -69,7 +79,9 @@ export function figure(c: Chart): string {
 
 /** Runs recorded (done, diverged or failed) and expected. */
 export function recordedCounts(d: ReportData | null): { recorded: number; expected: number } {
-  return d ? { recorded: d.counts.expected - d.counts.missing, expected: d.counts.expected } : { recorded: 0, expected: 0 };
+  return d
+    ? { recorded: d.counts.expected - d.counts.missing, expected: d.counts.expected }
+    : { recorded: 0, expected: 0 };
 }
 
 function statusSection(v: FolderView): string {
@@ -123,20 +135,30 @@ function filtersSection(d: ReportData): string {
   const groups = varying(d).map((k) => {
     const raw = [...new Set(d.leaderboard.map((e) => e[k.key as KnobKey]))].sort(cmpKnobValue);
     const values = [...new Set(raw.map(fmtKnob))];
-    const boxes = values.map((v) => `<label><input type="checkbox" data-filter="${h(k.slug)}" value="${h(v)}" checked> ${t(v)}</label>`);
+    const boxes = values.map(
+      (v) => `<label><input type="checkbox" data-filter="${h(k.slug)}" value="${h(v)}" checked> ${t(v)}</label>`,
+    );
     return `<fieldset><legend>${t(k.label)}</legend>${boxes.join(' ')}</fieldset>`;
   });
-  return groups.length === 0 ? '' : `<div class="filters">${groups.join('')}<p class="muted">Rows outside the checked values are hidden.</p></div>`;
+  return groups.length === 0
+    ? ''
+    : `<div class="filters">${groups.join('')}<p class="muted">Rows outside the checked values are hidden.</p></div>`;
 }
 
 /** The knob values of a row as attributes the page's filters read (data-k-<slug>). */
 function knobAttrs(d: ReportData, row: KnobValues): string {
-  return varying(d).map((k) => `data-k-${h(k.slug)}="${h(fmtKnob(row[k.key as KnobKey]))}"`).join(' ');
+  return varying(d)
+    .map((k) => `data-k-${h(k.slug)}="${h(fmtKnob(row[k.key as KnobKey]))}"`)
+    .join(' ');
 }
 
-function leaderboardHooks(d: ReportData, running: LiveRun[]): { runs: TableHooks<LeaderboardEntry>; configs: TableHooks<ConfigEntry> } {
+function leaderboardHooks(
+  d: ReportData,
+  running: LiveRun[],
+): { runs: TableHooks<LeaderboardEntry>; configs: TableHooks<ConfigEntry> } {
   const flying = new Map(running.map((r) => [r.runId, r]));
-  const box = (kind: string, id: string) => `<input type="checkbox" class="pick" data-pick="${kind}" value="${h(id)}" aria-label="compare ${h(id)}">`;
+  const box = (kind: string, id: string) =>
+    `<input type="checkbox" class="pick" data-pick="${kind}" value="${h(id)}" aria-label="compare ${h(id)}">`;
   return {
     runs: {
       lead: { head: 'pick', cell: (e) => box('run', e.runId) },
@@ -144,7 +166,9 @@ function leaderboardHooks(d: ReportData, running: LiveRun[]): { runs: TableHooks
       href: (e) => runHref(e.runId),
       status: (e) => {
         const r = flying.get(e.runId);
-        return r && e.status === 'missing' ? `<span class="badge running">running ${Math.floor((100 * r.chars) / Math.max(1, r.budget))} %</span>` : undefined;
+        return r && e.status === 'missing'
+          ? `<span class="badge running">running ${Math.floor((100 * r.chars) / Math.max(1, r.budget))} %</span>`
+          : undefined;
       },
     },
     configs: { lead: { head: 'pick', cell: (c) => box('config', c.configId) }, attrs: (c) => knobAttrs(d, c) },
@@ -169,13 +193,19 @@ function inFlightSamples(v: FolderView): string {
   const running = v.live?.state === 'running' ? v.live.running : [];
   const cards = running.flatMap((r) => {
     const s = latestSample(v.tables?.samples ?? [], r.runId);
-    return s === null ? [] : [`<section class="sample"><h3>${t(r.runId)} (in flight)</h3><div class="meta">iteration ${fmtInt(s.iteration)}</div><pre>${t(s.text)}</pre></section>`];
+    return s === null
+      ? []
+      : [
+          `<section class="sample"><h3>${t(r.runId)} (in flight)</h3><div class="meta">iteration ${fmtInt(s.iteration)}</div><pre>${t(s.text)}</pre></section>`,
+        ];
   });
   return cards.length === 0 ? '' : `<h3>Runs in flight, latest sample</h3><div class="samples">${cards.join('')}</div>`;
 }
 
 export function latestSample(samples: readonly SampleRow[], runId: string): SampleRow | null {
   let last: SampleRow | null = null;
-  for (const s of samples) if (s.runId === runId && s.model === 'rnn' && (last === null || (s.iteration ?? 0) >= (last.iteration ?? 0))) last = s;
+  for (const s of samples)
+    if (s.runId === runId && s.model === 'rnn' && (last === null || (s.iteration ?? 0) >= (last.iteration ?? 0)))
+      last = s;
   return last;
 }

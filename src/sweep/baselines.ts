@@ -13,9 +13,9 @@ import { DEFAULT_MARKOV_LADDER } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { bestOrder, ladderTrainEnd, markovLadder, type LadderEntry, type LadderRange } from '../train/markovLadder.js';
 import { formatBytes, markovBytes } from '../train/memory.js';
-import type { Experiment } from './schema.js';
-import type { Shard } from './shard.js';
-import { FOLDER_TABLES, readTable, writeTable } from './tables.js';
+import type { Experiment } from '../results/schema.js';
+import type { Shard } from '../results/manifest.js';
+import { FOLDER_TABLES, readTable, writeTable } from '../results/tables.js';
 import type { LadderTask } from './ladderWorker.js';
 
 export const BASELINES_FILE = FOLDER_TABLES.baselines.file;
@@ -49,7 +49,14 @@ export function ladderJob(exp: Experiment, corpus: CorpusFacts, shard: Shard | n
   const range = ladderRangeOf(exp);
   if (range === null || corpus.validationChars <= 0 || (shard !== null && shard.index !== 0)) return null;
   const budget = exp.budget.chars;
-  return { range, budget, trainChars: ladderTrainEnd(corpus.trainChars, budget), valChars: corpus.validationChars, sha256: corpus.sha256, vocabSize: corpus.vocabSize };
+  return {
+    range,
+    budget,
+    trainChars: ladderTrainEnd(corpus.trainChars, budget),
+    valChars: corpus.validationChars,
+    sha256: corpus.sha256,
+    vocabSize: corpus.vocabSize,
+  };
 }
 
 /**
@@ -67,7 +74,11 @@ export function ladderRecorded(dir: string, job: LadderJob): boolean {
   }
   const { from, to } = job.range;
   const same = (r: Record<string, string>, i: number) =>
-    Number(r.order) === from + i && Number(r.train_chars) === job.trainChars && Number(r.val_chars) === job.valChars && r.corpus_sha256 === job.sha256 && r.val_bpc !== '';
+    Number(r.order) === from + i &&
+    Number(r.train_chars) === job.trainChars &&
+    Number(r.val_chars) === job.valChars &&
+    r.corpus_sha256 === job.sha256 &&
+    r.val_bpc !== '';
   return rows.length === to - from + 1 && rows.every(same);
 }
 
@@ -92,7 +103,9 @@ function writeLadder(dir: string, job: LadderJob, entries: LadderEntry[], onNoti
   writeTable(dir, 'baselines', rows);
   const best = bestOrder(entries);
   const took = entries.length > 0 ? round(entries[0].countS + entries.reduce((s, e) => s + e.scoreS, 0)) : 0;
-  onNotice?.(`${BASELINES_FILE}: Markov orders ${job.range.from}..${job.range.to} written in ${took} s; best order ${best?.order} at ${best?.valBpc.toFixed(3)} bpc`);
+  onNotice?.(
+    `${BASELINES_FILE}: Markov orders ${job.range.from}..${job.range.to} written in ${took} s; best order ${best?.order} at ${best?.valBpc.toFixed(3)} bpc`,
+  );
 }
 
 /** In this thread (no runs left to stall). A failure (out of memory) is reported, not thrown: the runs are recorded. */
@@ -108,13 +121,20 @@ export function ladderInThread(corpus: Corpus, job: LadderJob, dir: string, onNo
   writeLadder(dir, job, entries, onNotice);
 }
 
-const failed = (err: unknown) => `${BASELINES_FILE}: the Markov ladder failed (${err instanceof Error ? err.message : String(err)}); a re-run of the sweep tries again`;
+const failed = (err: unknown) =>
+  `${BASELINES_FILE}: the Markov ladder failed (${err instanceof Error ? err.message : String(err)}); a re-run of the sweep tries again`;
 
 /**
  * As one task on the run pool (its threads hold the corpus): resolves once baselines.csv is written,
  * or, if the task failed, once that is reported (a re-run tries again); an interrupt abandons it silently.
  */
-export async function ladderOnPool(pool: Piscina, job: LadderJob, dir: string, stopping: () => boolean, onNotice?: (msg: string) => void): Promise<void> {
+export async function ladderOnPool(
+  pool: Piscina,
+  job: LadderJob,
+  dir: string,
+  stopping: () => boolean,
+  onNotice?: (msg: string) => void,
+): Promise<void> {
   onNotice?.(ladderStartNotice(job));
   try {
     const task: LadderTask = { budget: job.budget, range: job.range };

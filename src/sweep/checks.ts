@@ -8,18 +8,36 @@ import { availableParallelism, totalmem } from 'node:os';
 import { checkPrime } from '../corpus/index.js';
 import { loadCorpus, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { CorpusError, UsageError } from '../errors.js';
-import { formatBytes, markovBytes, markovSeconds, MARKOV_WARN_BYTES, memoryProblems, referenceBytes, rnnBytes, wasmLinearBytes } from '../train/memory.js';
+import {
+  formatBytes,
+  markovBytes,
+  markovSeconds,
+  MARKOV_WARN_BYTES,
+  memoryProblems,
+  referenceBytes,
+  rnnBytes,
+  wasmLinearBytes,
+} from '../train/memory.js';
 import { checkServes, resolveBackend, type Backend } from '../backend/index.js';
 import { modelConfig, planRuns, runsOf, type RunSpec } from './grid.js';
 import { adaptiveSpace, spaceCorners } from './search/spaceCorners.js';
-import type { Experiment } from './schema.js';
+import type { Experiment } from '../results/schema.js';
 
 /** The experiment's corpus, encoded and split; a corpus error names the key it comes from. */
-export async function loadExperimentCorpus(experiment: Experiment, expPath: string, baseDir: string, access?: CorpusAccess): Promise<LoadedCorpus> {
+export async function loadExperimentCorpus(
+  experiment: Experiment,
+  expPath: string,
+  baseDir: string,
+  access?: CorpusAccess,
+): Promise<LoadedCorpus> {
   const maxUnroll = Math.max(...planRuns(experiment).map((r) => r.unroll));
   let loaded: LoadedCorpus;
   try {
-    loaded = await loadCorpus(experiment.corpus, { baseDir, validation: experiment.validation, minTrainChars: maxUnroll + 1 }, access);
+    loaded = await loadCorpus(
+      experiment.corpus,
+      { baseDir, validation: experiment.validation, minTrainChars: maxUnroll + 1 },
+      access,
+    );
   } catch (err) {
     if (err instanceof CorpusError && err.shortfall === 'train-too-short') {
       throw new UsageError(`${expPath}: grid.unroll: ${maxUnroll} needs a longer corpus: ${err.path}: ${err.detail}`);
@@ -28,7 +46,9 @@ export async function loadExperimentCorpus(experiment: Experiment, expPath: stri
       throw new UsageError(`${expPath}: corpus.chars: ${err.path}: ${err.detail}`);
     }
     if (err instanceof CorpusError && err.shortfall === 'no-held-out') {
-      throw new UsageError(`${expPath}: validation: ${experiment.validation} is too large for the corpus: ${err.path}: ${err.detail}`);
+      throw new UsageError(
+        `${expPath}: validation: ${experiment.validation} is too large for the corpus: ${err.path}: ${err.detail}`,
+      );
     }
     if (err instanceof CorpusError) throw new UsageError(`${expPath}: corpus: ${err.path}: ${err.detail}`);
     if (err instanceof UsageError) throw new UsageError(`${expPath}: corpus: ${err.message}`);
@@ -46,7 +66,9 @@ export function resolvedBackend(experiment: Experiment, expPath: string): Backen
   try {
     return resolveBackend(experiment.backend);
   } catch (err) {
-    throw new UsageError(`${expPath}: backend "${experiment.backend}": ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(
+      `${expPath}: backend "${experiment.backend}": ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -88,16 +110,23 @@ export function checkExperimentResources(
   for (const p of problems) {
     const space = experiment.search?.method === 'random' ? 'search.space' : (adaptiveSpace(experiment)?.key ?? 'grid');
     const key = p.part === 'rnn' ? `${space}.hiddenSize: ${shape.hiddenSize}` : `markov.order: ${order}`;
-    const what = p.part === 'rnn' ? `a ${backend} run ${shape.id} (vocabulary ${corpus.vocabSize})` : `the order-${order} Markov model over ${markovChars} characters`;
+    const what =
+      p.part === 'rnn'
+        ? `a ${backend} run ${shape.id} (vocabulary ${corpus.vocabSize})`
+        : `the order-${order} Markov model over ${markovChars} characters`;
     throw new UsageError(`${expPath}: ${key}: ${what} needs about ${formatBytes(p.bytes)}, more than ${p.limit}`);
   }
   const mk = markovBytes(order, corpus.vocabSize, markovChars);
   if (mk > MARKOV_WARN_BYTES) {
-    onNotice(`warning: ${expPath}: markov.order ${order}: each Markov model may need up to ${formatBytes(mk)} and about ${Math.ceil(markovSeconds(order, corpus.vocabSize, markovChars))} s to count`);
+    onNotice(
+      `warning: ${expPath}: markov.order ${order}: each Markov model may need up to ${formatBytes(mk)} and about ${Math.ceil(markovSeconds(order, corpus.vocabSize, markovChars))} s to count`,
+    );
   }
   const rnn = rnnBytes(shape, backend);
   if (workers > 1 && workers * (rnn + mk) > machineBytes) {
-    onNotice(`warning: ${workers} runs in flight may need up to ${formatBytes(workers * (rnn + mk))}, more than the machine's ${formatBytes(machineBytes)}; consider fewer --workers`);
+    onNotice(
+      `warning: ${workers} runs in flight may need up to ${formatBytes(workers * (rnn + mk))}, more than the machine's ${formatBytes(machineBytes)}; consider fewer --workers`,
+    );
   }
   warnWorkers(workers, onNotice);
 }
@@ -112,13 +141,23 @@ function largestRun(runs: RunSpec[], vocabSize: number, backend: Backend) {
 /** Warns when more worker threads than cores are asked for (they only share the cores). */
 export function warnWorkers(workers: number, onNotice: (msg: string) => void, cores = availableParallelism()): void {
   if (workers > cores) {
-    onNotice(`warning: ${workers} workers on ${cores} core(s): the runs will share the cores, each slower, nothing gained`);
+    onNotice(
+      `warning: ${workers} workers on ${cores} core(s): the runs will share the cores, each slower, nothing gained`,
+    );
   }
 }
 
 /** Warns when workers × threads per run (asked for: the default never does) exceed the cores. */
-export function warnThreads(workers: number, threads: number, backend: Backend, onNotice: (msg: string) => void, cores = availableParallelism()): void {
+export function warnThreads(
+  workers: number,
+  threads: number,
+  backend: Backend,
+  onNotice: (msg: string) => void,
+  cores = availableParallelism(),
+): void {
   if (backend === 'native' && threads > 1 && workers * threads > cores) {
-    onNotice(`warning: ${workers} workers × ${threads} threads on ${cores} core(s): the threads will wait for each other; consider --threads ${Math.max(1, Math.floor(cores / workers))}`);
+    onNotice(
+      `warning: ${workers} workers × ${threads} threads on ${cores} core(s): the threads will wait for each other; consider --threads ${Math.max(1, Math.floor(cores / workers))}`,
+    );
   }
 }

@@ -4,10 +4,9 @@
  * part of it), `--plan` prints it and the report lists what is missing from it.
  */
 import { UsageError } from '../errors.js';
-import type { CellName } from '../model/cells/index.js';
-import type { InitName, OptimizerName, RnnConfig } from '../model/types.js';
-import type { Experiment } from './schema.js';
-import { runId, type KnobValues } from './knobs.js';
+import type { RnnConfig } from '../model/types.js';
+import type { Experiment } from '../results/schema.js';
+import { configOfKnobs, runId, type KnobValues } from '../results/knobs.js';
 import { runsOf, type RunSpec } from './search/runs.js';
 import { searchConfigs, stagedSearch } from './search/index.js';
 import { NOTHING_OBSERVED, type Observed } from './search/staged.js';
@@ -18,15 +17,9 @@ export { runId };
 
 export { runsOf, type RunSpec };
 
-/** The model a run's knobs describe (src/sweep/knobs.ts → src/model/types.ts). */
+/** The model a run's knobs describe (src/results/knobs.ts → src/model/types.ts). */
 export function modelConfig(spec: KnobValues & { seed: number }, vocabSize: number): RnnConfig {
-  const { hiddenSize, unroll, learningRate, clip, seed, cell, layers, optimizer, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init } = spec;
-  const { inputDropout, outputDropout, weightDecay } = spec;
-  return {
-    vocabSize, hiddenSize, unroll, learningRate, clip, seed,
-    cell: cell as CellName, layers, optimizer: optimizer as OptimizerName, batch, clipNorm, dropout, lrDecay, lrDecayAfter, init: init as InitName,
-    inputDropout, outputDropout, weightDecay,
-  };
+  return configOfKnobs(spec, vocabSize, spec.seed);
 }
 
 /** Grid search's runs: nested loops over the knobs in registry order, outermost first, then seeds. */
@@ -39,7 +32,10 @@ export function expandGrid(exp: Pick<Experiment, 'grid' | 'seeds'>): RunSpec[] {
  * plans from what is recorded: `observed` (nothing by default: then a TPE sweep's plan is its first
  * round, a Hyperband sweep's with a TPE sampler its first bracket).
  */
-export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
+export function planRuns(
+  exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>,
+  observed: Observed = NOTHING_OBSERVED,
+): RunSpec[] {
   const staged = stagedSearch(exp);
   return staged ? staged.plan(observed).runs : runsOf(searchConfigs(exp), exp.seeds);
 }
@@ -48,10 +44,15 @@ export function planRuns(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'bu
  * planRuns for an experiment read from `file`: a plan that cannot be made (a random space too
  * small, rung budgets that cut chunks) names the file.
  */
-export function planRunsOf(exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>, file: string, observed: Observed = NOTHING_OBSERVED): RunSpec[] {
+export function planRunsOf(
+  exp: Pick<Experiment, 'grid' | 'seeds' | 'search' | 'budget'>,
+  file: string,
+  observed: Observed = NOTHING_OBSERVED,
+): RunSpec[] {
   try {
     const runs = planRuns(exp, observed);
-    if (exp.search?.method === 'halving' || exp.search?.method === 'hyperband') checkRungBudgets(exp.search, exp.budget.chars, runs);
+    if (exp.search?.method === 'halving' || exp.search?.method === 'hyperband')
+      checkRungBudgets(exp.search, exp.budget.chars, runs);
     return runs;
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);

@@ -1,16 +1,16 @@
 /**
- * The sweep's events recorded in live.json (src/sweep/live.ts): a training's start and end are
+ * The sweep's events recorded in live.json (src/results/live.ts): a training's start and end are
  * written at once, progress at most once per `intervalMs`, and a heartbeat every `heartbeatMs`
  * (a reader can tell a sweep that is computing quietly from one that died). A write that fails is
  * reported once and the sweep goes on: the file is a view, never part of the results.
  */
 import { hostname } from 'node:os';
-import type { CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
 import { thin } from '../util/thin.js';
 import { WorkClock } from './clock.js';
-import { LIVE_FILE, writeLive, type LiveRun, type LiveState } from './live.js';
-import type { SweepEvents } from './sweep.js';
-import { curveRows, sampleRows, tableText } from './tables.js';
+import { LIVE_FILE, writeLive, type LiveRun, type LiveState } from '../results/live.js';
+import type { SweepEvents } from './events.js';
+import { curveRows, sampleRows, tableText } from '../results/tables.js';
 import type { CostPerChar } from './work.js';
 
 /** Curve points per run and samples per run that live.json carries (evenly thinned, the latest kept). */
@@ -46,7 +46,14 @@ export function liveRecorder(dir: string, opts: LiveOptions = {}): LiveRecorder 
     },
     onRunStart(spec, task) {
       file.clock.runStart(spec.id, file.cost(spec), task.budget, task.from);
-      const run = { runId: spec.id, budget: task.budget, from: task.from, chars: task.from, smoothLossPerChar: null, startedAt: new Date().toISOString() };
+      const run = {
+        runId: spec.id,
+        budget: task.budget,
+        from: task.from,
+        chars: task.from,
+        smoothLossPerChar: null,
+        startedAt: new Date().toISOString(),
+      };
       file.flights.set(spec.id, { run, curves: [], samples: [] });
       file.flush();
     },
@@ -96,7 +103,10 @@ class LiveFile {
     try {
       writeLive(this.dir, snapshot(this.clock, this.flights, this.state, this.startedAt));
     } catch (err) {
-      if (!this.failed) this.opts.onNotice?.(`${LIVE_FILE}: not written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the sweep goes on without a live view`);
+      if (!this.failed)
+        this.opts.onNotice?.(
+          `${LIVE_FILE}: not written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the sweep goes on without a live view`,
+        );
       this.failed = true;
     }
   }
@@ -115,7 +125,12 @@ class LiveFile {
   }
 }
 
-function snapshot(clock: WorkClock, flights: Map<string, InFlight>, state: LiveState['state'], startedAt: string): LiveState {
+function snapshot(
+  clock: WorkClock,
+  flights: Map<string, InFlight>,
+  state: LiveState['state'],
+  startedAt: string,
+): LiveState {
   const runs = [...flights.values()];
   const eta = clock.etaSeconds();
   return {
@@ -128,8 +143,14 @@ function snapshot(clock: WorkClock, flights: Map<string, InFlight>, state: LiveS
     tasks: { total: clock.total, finished: clock.finished },
     etaSeconds: Number.isFinite(eta) ? Math.round(eta) : null,
     running: runs.map((f) => ({ ...f.run })),
-    curves: tableText('curves', runs.flatMap((f) => curveRows(f.run.runId, thin(f.curves, LIVE_POINTS)))),
-    samples: tableText('samples', runs.flatMap((f) => sampleRows(f.run.runId, f.samples.slice(-LIVE_SAMPLES)))),
+    curves: tableText(
+      'curves',
+      runs.flatMap((f) => curveRows(f.run.runId, thin(f.curves, LIVE_POINTS))),
+    ),
+    samples: tableText(
+      'samples',
+      runs.flatMap((f) => sampleRows(f.run.runId, f.samples.slice(-LIVE_SAMPLES))),
+    ),
   };
 }
 

@@ -11,31 +11,12 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { planRuns, type RunSpec } from './grid.js';
 import { acquireLock } from './lock.js';
-import { meaningChanges, readManifest, writeManifest, type Manifest } from './manifest.js';
-import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR, type Shard } from './shard.js';
-import { readTable, TABLES, writeTable, type TableName } from './tables.js';
-import { checkOurs, tableFilesIn } from './folder.js';
+import { meaningChanges, readManifest, writeManifest, type Manifest, type Shard } from '../results/manifest.js';
+import { parseShardDirName, shardDirName, shardRuns, SHARDS_DIR } from './shard.js';
+import { readTable, TABLES, writeTable, type TableName } from '../results/tables.js';
+import { checkOurs, tableFilesIn } from '../results/folder.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { BASELINES_FILE, ladderJob } from './baselines.js';
-
-/** What a merged manifest records about its shards. */
-export interface MergedFrom {
-  mergedAt: string;
-  /** The shard count n. */
-  count: number;
-  shards: Array<{
-    shard: string;
-    runs: number;
-    recorded: number;
-    node: string;
-    machine: Manifest['machine'];
-    workers: number;
-    startedAt: string;
-    finishedAt: string | null;
-  }>;
-  /** Shards without a folder (or without a manifest yet), by index. */
-  missing: number[];
-}
 
 export interface ShardGap {
   shard: Shard;
@@ -80,7 +61,12 @@ export function mergeShards(dir: string): MergeResult {
     for (const t of Object.keys(TABLES) as TableName[]) writeTable(out, t, tables[t]);
     copyLadder(folders, out, notes);
     const recordedIds = new Set(tables.summary.map((r) => r.run_id));
-    const gaps = (s: Shard) => ({ shard: s, runs: shardRuns(planned, s).filter((r) => !recordedIds.has(r.id)).map((r) => r.id) });
+    const gaps = (s: Shard) => ({
+      shard: s,
+      runs: shardRuns(planned, s)
+        .filter((r) => !recordedIds.has(r.id))
+        .map((r) => r.id),
+    });
     const missing = absent.map((index) => gaps({ index, count }));
     const unfinished = folders.map((f) => gaps(f.shard)).filter((g) => g.runs.length > 0);
     const merged = planned.filter((r) => recordedIds.has(r.id)).length;
@@ -98,13 +84,16 @@ export function mergeShards(dir: string): MergeResult {
 function findShards(dir: string, notes: string[]): { count: number; folders: ShardFolder[]; absent: number[] } {
   const root = join(dir, SHARDS_DIR);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new UsageError(`${dir}: no ${SHARDS_DIR}/ folder; charlab merge reads the shard folders that 'charlab sweep --shard i/n' writes into ${root}/<i>-of-<n>/`);
+    throw new UsageError(
+      `${dir}: no ${SHARDS_DIR}/ folder; charlab merge reads the shard folders that 'charlab sweep --shard i/n' writes into ${root}/<i>-of-<n>/`,
+    );
   }
   const named = readdirSync(root)
     .map((name) => ({ name, shard: parseShardDirName(name) }))
     .filter((e): e is { name: string; shard: Shard } => e.shard !== null && statSync(join(root, e.name)).isDirectory());
   const counts = [...new Set(named.map((e) => e.shard.count))];
-  if (counts.length === 0) throw new UsageError(`${root}: no shard folders (<i>-of-<n>/, written by 'charlab sweep --shard i/n')`);
+  if (counts.length === 0)
+    throw new UsageError(`${root}: no shard folders (<i>-of-<n>/, written by 'charlab sweep --shard i/n')`);
   if (counts.length > 1) {
     throw new UsageError(
       `${root}: shards of ${counts.length} different splits (${named.map((e) => e.name).join(', ')}); one sweep is split one way: ` +
@@ -122,11 +111,16 @@ function findShards(dir: string, notes: string[]): { count: number; folders: Sha
     }
     if (manifest.shard?.index !== shard.index || manifest.shard.count !== shard.count) {
       const held = manifest.shard ? `shard ${shardDirName(manifest.shard)}` : 'a whole sweep (no --shard)';
-      throw new UsageError(`${path}: its manifest.json records ${held}, not shard ${name}; refusing to merge it. Move it away or rename it after what it holds.`);
+      throw new UsageError(
+        `${path}: its manifest.json records ${held}, not shard ${name}; refusing to merge it. Move it away or rename it after what it holds.`,
+      );
     }
     folders.push({ shard, dir: path, manifest });
   }
-  if (folders.length === 0) throw new UsageError(`${root}: no shard has started yet (no manifest.json in any of ${named.map((e) => e.name).join(', ')})`);
+  if (folders.length === 0)
+    throw new UsageError(
+      `${root}: no shard has started yet (no manifest.json in any of ${named.map((e) => e.name).join(', ')})`,
+    );
   const present = new Set(folders.map((f) => f.shard.index));
   const absent = [...Array(count).keys()].filter((i) => !present.has(i));
   return { count, folders, absent };
@@ -136,13 +130,19 @@ function findShards(dir: string, notes: string[]): { count: number; folders: Sha
 function checkSameSweep(ref: ShardFolder, f: ShardFolder, planned: RunSpec[]): void {
   const a = ref.manifest;
   const b = f.manifest;
-  const diffs = meaningChanges(a.experiment, b.experiment).map((c) => `${c.key}: ${c.old} in ${shardDirName(ref.shard)}, ${c.new} here`);
+  const diffs = meaningChanges(a.experiment, b.experiment).map(
+    (c) => `${c.key}: ${c.old} in ${shardDirName(ref.shard)}, ${c.new} here`,
+  );
   const ids = planRuns(b.experiment).map((r) => r.id);
   if (ids.join('\n') !== planned.map((r) => r.id).join('\n')) {
-    diffs.push(`the grid and seeds: ${ids.length} planned runs here, ${planned.length} in ${shardDirName(ref.shard)}, not the same runs in the same order`);
+    diffs.push(
+      `the grid and seeds: ${ids.length} planned runs here, ${planned.length} in ${shardDirName(ref.shard)}, not the same runs in the same order`,
+    );
   }
-  if (a.corpus.sha256 !== b.corpus.sha256) diffs.push(`corpus sha256: ${a.corpus.sha256} in ${shardDirName(ref.shard)}, ${b.corpus.sha256} here`);
-  if (a.charlab !== b.charlab) diffs.push(`charlab version: ${a.charlab} in ${shardDirName(ref.shard)}, ${b.charlab} here`);
+  if (a.corpus.sha256 !== b.corpus.sha256)
+    diffs.push(`corpus sha256: ${a.corpus.sha256} in ${shardDirName(ref.shard)}, ${b.corpus.sha256} here`);
+  if (a.charlab !== b.charlab)
+    diffs.push(`charlab version: ${a.charlab} in ${shardDirName(ref.shard)}, ${b.charlab} here`);
   if (diffs.length === 0) return;
   throw new UsageError(
     `${f.dir}: shard ${shardDirName(f.shard)} did not run the same sweep as ${ref.dir}:\n${diffs.map((d) => `  ${d}\n`).join('')}` +
@@ -158,11 +158,23 @@ type Rows = Record<string, string>[];
  * the grid, as a sweep keeps them. A shard's summary is read before its curves and samples, so a
  * run recorded meanwhile (summary row last) is either whole or absent.
  */
-function mergeTables(folders: ShardFolder[], planned: RunSpec[], count: number, notes: string[]): Record<TableName, Rows> {
+function mergeTables(
+  folders: ShardFolder[],
+  planned: RunSpec[],
+  count: number,
+  notes: string[],
+): Record<TableName, Rows> {
   const read = folders.map((f) => {
-    const t = { summary: readTable(f.dir, 'summary'), curves: readTable(f.dir, 'curves'), samples: readTable(f.dir, 'samples') };
+    const t = {
+      summary: readTable(f.dir, 'summary'),
+      curves: readTable(f.dir, 'curves'),
+      samples: readTable(f.dir, 'samples'),
+    };
     for (const [name, table] of Object.entries(t)) {
-      if (table.tornBytes > 0) notes.push(`${join(f.dir, TABLES[name as TableName].file)}: ignored a torn last record (${table.tornBytes} bytes)`);
+      if (table.tornBytes > 0)
+        notes.push(
+          `${join(f.dir, TABLES[name as TableName].file)}: ignored a torn last record (${table.tornBytes} bytes)`,
+        );
     }
     const summary = new Map<string, Record<string, string>>();
     for (const r of t.summary.rows) if (!summary.has(r.run_id)) summary.set(r.run_id, r);
@@ -197,7 +209,10 @@ function copyLadder(folders: ShardFolder[], out: string, notes: string[]): void 
   if (from) return writeTable(out, 'baselines', readTable(from.dir, 'baselines').rows);
   rmSync(join(out, BASELINES_FILE), { force: true });
   const m = folders[0].manifest;
-  if (ladderJob(m.experiment, m.corpus, null)) notes.push(`no shard holds ${BASELINES_FILE} yet (shard 0 computes it): the merged report has no Markov ladder until shard 0 has run and you merge again`);
+  if (ladderJob(m.experiment, m.corpus, null))
+    notes.push(
+      `no shard holds ${BASELINES_FILE} yet (shard 0 computes it): the merged report has no Markov ladder until shard 0 has run and you merge again`,
+    );
 }
 
 /** The merge writes into results/<name>/ only if that holds nothing or an earlier merge: never over a whole sweep's tables. */
@@ -211,14 +226,22 @@ function checkMergeTarget(dir: string): void {
   }
   const tables = Object.values(TABLES).filter((t) => existsSync(join(dir, t.file)));
   if (!previous && tables.length > 0) {
-    throw new UsageError(`${dir} holds ${tables.map((t) => t.file).join(', ')} but no manifest.json; refusing to replace them with the merged shards. Move them away first.`);
+    throw new UsageError(
+      `${dir} holds ${tables.map((t) => t.file).join(', ')} but no manifest.json; refusing to replace them with the merged shards. Move them away first.`,
+    );
   }
   // baselines.csv and rungs.csv too: each is replaced (or removed) only if charlab wrote it.
   checkOurs(tableFilesIn(dir), `merge into ${dir}`, 'move them away first');
 }
 
 /** The first shard's manifest made the whole sweep's: all planned runs, every shard's sessions, and which shards it came from. */
-function mergedManifest(folders: ShardFolder[], planned: RunSpec[], summary: Rows, absent: number[], complete: boolean): Manifest {
+function mergedManifest(
+  folders: ShardFolder[],
+  planned: RunSpec[],
+  summary: Rows,
+  absent: number[],
+  complete: boolean,
+): Manifest {
   const ms = folders.map((f) => f.manifest);
   const { shard: _shard, ...ref } = ms[0];
   const finished = ms.map((m) => m.finishedAt);
@@ -231,7 +254,7 @@ function mergedManifest(folders: ShardFolder[], planned: RunSpec[], summary: Row
     workers: Math.max(...ms.map((m) => m.workers)),
     startedAt: ms.map((m) => m.startedAt).sort()[0],
     sessions: ms.flatMap((m) => m.sessions).sort(),
-    finishedAt: complete && finished.every((t) => t !== null) ? (finished as string[]).sort()[finished.length - 1] : null,
+    finishedAt: complete && finished.every((t) => t !== null) ? finished.sort()[finished.length - 1] : null,
     totalRuns: planned.length,
     merged: {
       mergedAt: new Date().toISOString(),

@@ -33,13 +33,19 @@ const PARTITION = /^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/;
 /** Refuse what Slurm (or the shell) would refuse later, naming the option. */
 export function checkSlurmOptions(o: SlurmScriptOptions): void {
   if (o.shards > o.runs) {
-    throw new UsageError(`--shards ${o.shards}: ${o.experimentPath} plans ${o.runs} run(s), so ${o.shards - o.runs} shard(s) would hold none; use --shards ${o.runs} or fewer`);
+    throw new UsageError(
+      `--shards ${o.shards}: ${o.experimentPath} plans ${o.runs} run(s), so ${o.shards - o.runs} shard(s) would hold none; use --shards ${o.runs} or fewer`,
+    );
   }
   if (o.time !== undefined && !TIME.test(o.time)) {
-    throw new UsageError(`--time: expected a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got '${o.time}'`);
+    throw new UsageError(
+      `--time: expected a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got '${o.time}'`,
+    );
   }
   if (o.partition !== undefined && !PARTITION.test(o.partition)) {
-    throw new UsageError(`--partition: expected a partition name (letters, digits, '_', '.', '-'; several separated by commas), got '${o.partition}'`);
+    throw new UsageError(
+      `--partition: expected a partition name (letters, digits, '_', '.', '-'; several separated by commas), got '${o.partition}'`,
+    );
   }
 }
 

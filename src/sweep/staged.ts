@@ -20,15 +20,16 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointFiles, checkpointsDir, sweepCheckpoints, type RunCheckpoints } from '../checkpoint/runFiles.js';
+import { checkpointFiles, sweepCheckpoints, type RunCheckpoints } from '../checkpoint/runFiles.js';
+import { checkpointsDir } from '../results/folder.js';
 import type { LoadedCorpus } from '../data/corpus.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { planRunsOf, type RunSpec } from './grid.js';
-import type { Experiment } from './schema.js';
+import type { Experiment } from '../results/schema.js';
 import { searchMethod, stagedSearch } from './search/index.js';
 import type { BracketDecision, Observation, Observed, StagedPlan, StagedSearch } from './search/staged.js';
-import { readTable, writeTable, type Row } from './tables.js';
+import { readTable, writeTable, type Row } from '../results/tables.js';
 import type { RunOutcome, RunTask } from './task.js';
 import { stagedWork, type CostPerChar, type PlannedWork } from './work.js';
 
@@ -64,10 +65,22 @@ export function refuseSharding(exp: Experiment, what: string): void {
  * plan may not change (a plain sweep may add and remove grid values and seeds). `runs` are planned
  * from nothing recorded, for both versions alike.
  */
-export function checkSamePlan(exp: Experiment, previous: Experiment, runs: RunSpec[], previousRuns: RunSpec[], recorded: number, expPath: string): void {
+export function checkSamePlan(
+  exp: Experiment,
+  previous: Experiment,
+  runs: RunSpec[],
+  previousRuns: RunSpec[],
+  recorded: number,
+  expPath: string,
+): void {
   if (recorded === 0 || (!isStaged(exp) && !isStaged(previous))) return;
   const key = (rs: RunSpec[]) => rs.map((r) => r.id).join(',');
-  const what = JSON.stringify(exp.search) !== JSON.stringify(previous.search) ? 'the search settings' : key(runs) !== key(previousRuns) ? 'the grid or seeds' : null;
+  const what =
+    JSON.stringify(exp.search) !== JSON.stringify(previous.search)
+      ? 'the search settings'
+      : key(runs) !== key(previousRuns)
+        ? 'the grid or seeds'
+        : null;
   if (what === null) return;
   throw new UsageError(
     `${expPath}: ${what} changed since ${recorded} run(s) were recorded; ${methodName(isStaged(exp) ? exp : previous)} decides from every configuration's scores at fixed budgets, ` +
@@ -79,7 +92,10 @@ export function checkSamePlan(exp: Experiment, previous: Experiment, runs: RunSp
 export function stagedPlanRuns(exp: Experiment, expPath: string, dir: string, fresh: boolean): RunSpec[] | null {
   const search = stagedSearch(exp);
   if (!search) return null;
-  const observed = fresh || !existsSync(dir) ? () => undefined : new Observations(dir, exp.budget.chars, search.ladder, readTable(dir, 'summary').rows).observed;
+  const observed =
+    fresh || !existsSync(dir)
+      ? () => undefined
+      : new Observations(dir, exp.budget.chars, search.ladder, readTable(dir, 'summary').rows).observed;
   return planRunsOf(exp, expPath, observed);
 }
 
@@ -98,11 +114,15 @@ export async function runStaged(ctx: StagedContext): Promise<{ interrupted: bool
       if (search.ladder) finishCheckpoints({ exp: ctx.exp, runs: plan.runs, dir: ctx.dir }, search.ladder.length);
       return { interrupted: false, runs: plan.runs };
     }
-    if (todo.length === 0) throw new Error('internal error: a stage whose trainings are all recorded was planned again');
+    if (todo.length === 0)
+      throw new Error('internal error: a stage whose trainings are all recorded was planned again');
     const budgetOf = new Map(todo.map((t) => [t.run.id, t.budget]));
     const interrupted = await ctx.pool(
       todo.map((t) => t.run),
-      { task: (base) => stageTask(ctx, base, budgetOf.get(base.spec.id)!), done: (o) => keep(ctx, o, budgetOf.get(o.spec.id)!) },
+      {
+        task: (base) => stageTask(ctx, base, budgetOf.get(base.spec.id)!),
+        done: (o) => keep(ctx, o, budgetOf.get(o.spec.id)!),
+      },
     );
     if (interrupted) return { interrupted: true, runs: plan.runs };
   }
@@ -149,7 +169,8 @@ function rungCheckpoints({ exp, loaded, dir }: StagedContext): RunCheckpoints {
 }
 
 const rungName = (runId: string, k: number) => `${runId}.rung${k}`;
-const outcomeFile = (dir: string, runId: string, k: number) => join(checkpointsDir(dir), `${rungName(runId, k)}.outcome.json`);
+const outcomeFile = (dir: string, runId: string, k: number) =>
+  join(checkpointsDir(dir), `${rungName(runId, k)}.outcome.json`);
 
 /** What a run recorded at a rung, and the rung's budget (an outcome of another budget is not this rung's). */
 interface StoredOutcome {
@@ -200,13 +221,16 @@ export class Observations {
 
   /** The run's outcome at the largest rung budget up to `budget` it recorded one at (a diverged run stops below its settling budget). */
   lastOutcome(runId: string, budget: number): StoredOutcome | undefined {
-    for (const b of [...(this.ladder ?? [])].reverse()) if (b <= budget && b !== this.budget && this.rung(runId, b)) return this.rung(runId, b)!;
+    for (const b of [...(this.ladder ?? [])].reverse())
+      if (b <= budget && b !== this.budget && this.rung(runId, b)) return this.rung(runId, b)!;
     return undefined;
   }
 
   /** Wall seconds of the run's trainings to the rung budgets below `budget`. */
   earlierWall(runId: string, budget: number): number {
-    return (this.ladder ?? []).filter((b) => b < budget).reduce((s, b) => s + (this.rung(runId, b)?.outcome.wallS ?? 0), 0);
+    return (this.ladder ?? [])
+      .filter((b) => b < budget)
+      .reduce((s, b) => s + (this.rung(runId, b)?.outcome.wallS ?? 0), 0);
   }
 
   private level(budget: number): number {
@@ -217,7 +241,11 @@ export class Observations {
 
   private rung(runId: string, budget: number): StoredOutcome | null {
     const key = `${runId}@${budget}`;
-    if (!this.rungs.has(key)) this.rungs.set(key, this.ladder?.includes(budget) ? readOutcome(this.dir, runId, this.level(budget), budget) : null);
+    if (!this.rungs.has(key))
+      this.rungs.set(
+        key,
+        this.ladder?.includes(budget) ? readOutcome(this.dir, runId, this.level(budget), budget) : null,
+      );
     return this.rungs.get(key)!;
   }
 }
@@ -258,17 +286,20 @@ export function finishCheckpoints(ctx: { exp: Experiment; runs: RunSpec[]; dir: 
     for (let k = rungs - 1; k >= 0; k--) {
       const files = checkpointFiles(dir, rungName(r.id, k));
       if (!existsSync(files.final)) continue;
-      if (keepFinal && !existsSync(checkpointFiles(dir, r.id).final)) renameSync(files.final, checkpointFiles(dir, r.id).final);
+      if (keepFinal && !existsSync(checkpointFiles(dir, r.id).final))
+        renameSync(files.final, checkpointFiles(dir, r.id).final);
       break;
     }
   }
   if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir)) if (/\.rung\d+\.(safetensors|outcome\.json)$/.test(entry)) rmSync(join(dir, entry), { force: true });
+  for (const entry of readdirSync(dir))
+    if (/\.rung\d+\.(safetensors|outcome\.json)$/.test(entry)) rmSync(join(dir, entry), { force: true });
 }
 
 /** Temporary files of outcome writes a crash interrupted. */
 function removeStaleOutcomeTemps(resultsDir: string): void {
   const dir = checkpointsDir(resultsDir);
   if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir)) if (/\.outcome\.json\.\d+\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
+  for (const entry of readdirSync(dir))
+    if (/\.outcome\.json\.\d+\.tmp$/.test(entry)) rmSync(join(dir, entry), { force: true });
 }

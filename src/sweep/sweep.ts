@@ -10,30 +10,80 @@ import { dirname, join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { OutputError, UsageError } from '../errors.js';
-import { checkpointsDir, removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
+import { removeStaleCheckpointTemps, sweepCheckpoints } from '../checkpoint/runFiles.js';
 import { corpusSpec, type CorpusAccess, type LoadedCorpus } from '../data/corpus.js';
 import { corpusAtHand } from '../data/resolve.js';
 import { heldOutWarning } from '../corpus/index.js';
 import type { Cadence } from '../train/run.js';
 import { planRuns, planRunsOf, type RunSpec } from './grid.js';
-import { knobCells } from './knobs.js';
-import { checkSamePlan, finishCheckpoints, isStaged, Observations, refuseSharding, runStaged, stagedPlannedWork, stagedPlanRuns, type StagedContext } from './staged.js';
+import { knobCells } from '../results/knobs.js';
+import {
+  checkSamePlan,
+  finishCheckpoints,
+  isStaged,
+  Observations,
+  refuseSharding,
+  runStaged,
+  stagedPlannedWork,
+  stagedPlanRuns,
+  type StagedContext,
+} from './staged.js';
 import { stagedSearch } from './search/index.js';
 import { checkExperimentResources, loadExperimentCorpus, resolvedBackend, warnThreads } from './checks.js';
-import { readExperimentFile } from './load.js';
-import { checkOurs, checkRunCheckpoints, freshTargets, liveFileIn, removeFiles, tableFilesIn } from './folder.js';
+import { readExperimentFile } from '../results/experimentFile.js';
+import { checkOurs, checkpointsDir, liveFileIn, removeFiles, tableFilesIn } from '../results/folder.js';
+import { checkRunCheckpoints, freshTargets } from './folderFiles.js';
 import { ensureWritableDir } from '../util/outputs.js';
 import { acquireLock } from './lock.js';
-import { LIVE_FILE } from './live.js';
+import { LIVE_FILE } from '../results/live.js';
 import { liveRecorder } from './liveRecorder.js';
-import { experimentKey, machineInfo, meaningChanges, readManifest, resolvedBackendChange, VERSION, writeManifest, type ExperimentVersion, type Manifest } from './manifest.js';
+import {
+  experimentKey,
+  machineInfo,
+  meaningChanges,
+  readManifest,
+  resolvedBackendChange,
+  VERSION,
+  writeManifest,
+  type ExperimentVersion,
+  type Manifest,
+  type Shard,
+} from '../results/manifest.js';
 import { backendIsa, type Backend, type BackendChoice } from '../backend/index.js';
-import type { Experiment } from './schema.js';
-import { checkShardFolder, shardOutDir, shardRuns, type Shard } from './shard.js';
-import { appendRows, curveRows, readTable, round3, sampleRows, TABLE_FILES, TABLES, upgradeCurves, writeTable, type ReadTable, type Row, type TableName } from './tables.js';
-import { BASELINES_FILE, ladderInThread, ladderJob, ladderOnPool, ladderRecorded, type LadderJob } from './baselines.js';
-import { failedOutcome, type Fault, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
-import { costPerChar, gridWork, type CostPerChar, type PlannedWork } from './work.js';
+import type { Experiment } from '../results/schema.js';
+import { checkShardFolder, shardOutDir, shardRuns } from './shard.js';
+import {
+  appendRows,
+  curveRows,
+  readTable,
+  round3,
+  sampleRows,
+  TABLE_FILES,
+  TABLES,
+  upgradeCurves,
+  writeTable,
+  type ReadTable,
+  type Row,
+  type TableName,
+} from '../results/tables.js';
+import {
+  BASELINES_FILE,
+  ladderInThread,
+  ladderJob,
+  ladderOnPool,
+  ladderRecorded,
+  type LadderJob,
+} from './baselines.js';
+import {
+  failedOutcome,
+  type Fault,
+  type RunOutcome,
+  type RunProgress,
+  type RunTask,
+  type SharedCorpus,
+} from './task.js';
+import { costPerChar, gridWork } from './work.js';
+import type { SweepEvents } from './events.js';
 
 export interface SweepOptions {
   experimentPath: string;
@@ -54,16 +104,6 @@ export interface SweepOptions {
   corpusAccess?: CorpusAccess;
   /** Run only this shard of the grid (default folder results/<name>/shards/<i>-of-<n>/). */
   shard?: Shard;
-}
-
-export interface SweepEvents {
-  /** `planned`: the trainings in all (successive halving: one per run and rung) and the work left (src/sweep/work.ts). */
-  onStart?(info: { dir: string; total: number; todo: RunSpec[]; skipped: number; workers: number; planned: PlannedWork; cost: CostPerChar }): void;
-  /** A training starts: to `budget` characters, from `from` (a halving rung continues from the one before). */
-  onRunStart?(spec: RunSpec, task: { budget: number; from: number }): void;
-  onRunProgress?(spec: RunSpec, p: RunProgress): void;
-  onRunEnd?(outcome: RunOutcome): void;
-  onNotice?(msg: string): void;
 }
 
 export interface SweepResult {
@@ -123,14 +163,27 @@ export async function runSweep(opts: SweepOptions, ev: SweepEvents = {}): Promis
     }
     const loaded = plan.loaded ?? (await loadChecked(plan, opts, ev)); // work appeared meanwhile
     checkUnchanged(folder, plan, loaded.file.sha256);
-    const workers = Math.min(opts.workers ?? plan.experiment.workers ?? availableParallelism(), Math.max(1, folder.todo.length));
+    const workers = Math.min(
+      opts.workers ?? plan.experiment.workers ?? availableParallelism(),
+      Math.max(1, folder.todo.length),
+    );
     const threads = threadsPerRun(opts.threads ?? plan.experiment.threads, workers);
     warnThreads(workers, threads, plan.backend, (msg) => ev.onNotice?.(msg));
     const manifest = startManifest(plan, folder, loaded, workers, threads);
     const cost = costPerChar(loaded.corpus.vocab.symbols.length);
     const staged = stagedContext(plan, folder, loaded, ev);
-    const planned = staged ? stagedPlannedWork(staged.search, staged.observations, cost) : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
-    ev.onStart?.({ dir: plan.dir, total: plan.total, todo: folder.todo, skipped: folder.recorded.length, workers, planned, cost });
+    const planned = staged
+      ? stagedPlannedWork(staged.search, staged.observations, cost)
+      : gridWork(plan.runs.length, folder.todo, plan.experiment.budget.chars, cost);
+    ev.onStart?.({
+      dir: plan.dir,
+      total: plan.total,
+      todo: folder.todo,
+      skipped: folder.recorded.length,
+      workers,
+      planned,
+      cost,
+    });
     // 4. The missing runs, in grid order, at most `workers` at a time (successive halving: rung by rung),
     // and the Markov ladder if not recorded yet (on the first pool only).
     const job = ladderJob(plan.experiment, manifest.corpus, plan.shard);
@@ -166,13 +219,33 @@ async function validate(opts: SweepOptions, ev: SweepEvents): Promise<Plan> {
   const planned = stagedPlanRuns(experiment, expPath, dir, !!opts.fresh) ?? planRunsOf(experiment, expPath);
   const runs = shard ? shardRuns(planned, shard) : planned;
   const backend = resolvedBackend(experiment, expPath);
-  const plan: Plan = { expPath, experiment, runs, byId: new Map(runs.map((r) => [r.id, r])), total: plannedTotal(experiment, runs), dir, shard, loaded: null, backend };
+  const plan: Plan = {
+    expPath,
+    experiment,
+    runs,
+    byId: new Map(runs.map((r) => [r.id, r])),
+    total: plannedTotal(experiment, runs),
+    dir,
+    shard,
+    loaded: null,
+    backend,
+  };
   const folder = inspectFolder(plan, !!opts.fresh);
   if (!opts.fresh && writesCheckpoints(experiment)) checkRunCheckpoints(dir, folder.todo);
   const previous = folder.previous;
   checkShardFolder(previous, shard, dir);
-  if (previous) checkSamePlan(experiment, previous.experiment, planRuns(experiment), planRuns(previous.experiment), folder.tables.summary.rows.length, expPath);
-  const changed = previous !== null && (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
+  if (previous)
+    checkSamePlan(
+      experiment,
+      previous.experiment,
+      planRuns(experiment),
+      planRuns(previous.experiment),
+      folder.tables.summary.rows.length,
+      expPath,
+    );
+  const changed =
+    previous !== null &&
+    (meaningChanges(previous.experiment, experiment).length > 0 || !sameCorpusSpec(previous.experiment, experiment));
   // With every run recorded and the experiment unchanged the corpus is not needed: not even downloaded.
   // (A corpus named differently is read, to tell by its sha256 whether it is the same text.)
   if (!previous || folder.todo.length > 0 || changed) plan.loaded = await loadChecked(plan, opts, ev);
@@ -188,7 +261,13 @@ async function loadChecked(plan: Plan, opts: SweepOptions, ev: SweepEvents): Pro
   const tiny = heldOutWarning(corpus.length - corpus.trainEnd, `corpus ${loaded.file.path}`);
   if (tiny) ev.onNotice?.(tiny);
   const requested = opts.workers ?? experiment.workers ?? availableParallelism();
-  checkExperimentResources(experiment, { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd }, expPath, requested, ev.onNotice);
+  checkExperimentResources(
+    experiment,
+    { vocabSize: corpus.vocab.symbols.length, trainChars: corpus.trainEnd },
+    expPath,
+    requested,
+    ev.onNotice,
+  );
   return loaded;
 }
 
@@ -215,15 +294,23 @@ function inspectFolder(plan: Plan, fresh: boolean): FolderState {
     );
   }
   // Every table is read (and a malformed one refused) before any of them is touched.
-  const tables = { summary: readTable(dir, 'summary'), curves: readTable(dir, 'curves'), samples: readTable(dir, 'samples') };
-  const recorded = firstPerRun(tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r, plan.experiment)));
+  const tables = {
+    summary: readTable(dir, 'summary'),
+    curves: readTable(dir, 'curves'),
+    samples: readTable(dir, 'samples'),
+  };
+  const recorded = firstPerRun(
+    tables.summary.rows.filter((r) => plan.byId.has(r.run_id) && isRecorded(r, plan.experiment)),
+  );
   const ids = new Set(recorded.map((r) => r.run_id));
   return { previous, tables, recorded, todo: plan.runs.filter((r) => !ids.has(r.id)) };
 }
 
 /** A run recorded for good: done or diverged; failed too in a staged sweep, whose later decisions rest on it (src/sweep/staged.ts). */
-const isRecorded = (r: Record<string, string>, exp: Experiment) => r.status === 'done' || r.status === 'diverged' || (r.status === 'failed' && isStaged(exp));
-const firstPerRun = (rows: Record<string, string>[]) => rows.filter((r, i) => rows.findIndex((k) => k.run_id === r.run_id) === i);
+const isRecorded = (r: Record<string, string>, exp: Experiment) =>
+  r.status === 'done' || r.status === 'diverged' || (r.status === 'failed' && isStaged(exp));
+const firstPerRun = (rows: Record<string, string>[]) =>
+  rows.filter((r, i) => rows.findIndex((k) => k.run_id === r.run_id) === i);
 
 /**
  * A changed experiment may only add, reorder or remove grid values and seeds; a change to anything
@@ -237,7 +324,8 @@ function checkUnchanged(folder: FolderState, plan: Plan, sha256: string | null):
   const changes = meaningChanges(previous.experiment, plan.experiment);
   const backend = resolvedBackendChange(previous, plan.backend);
   if (backend) changes.push(backend);
-  if (sha256 !== null && sha256 !== previous.corpus.sha256) changes.push({ key: 'corpus (sha256 of its text)', old: previous.corpus.sha256, new: sha256 });
+  if (sha256 !== null && sha256 !== previous.corpus.sha256)
+    changes.push({ key: 'corpus (sha256 of its text)', old: previous.corpus.sha256, new: sha256 });
   if (changes.length === 0) return;
   throw new UsageError(
     `${plan.expPath}: changed in ways that alter what the ${held} run(s) recorded in ${plan.dir} mean:\n` +
@@ -269,7 +357,9 @@ function upgradeOldCurves(dir: string, ev: SweepEvents): void {
   if (!m) return;
   const curveWhole = m.experiment.evaluation.chars >= m.corpus.validationChars;
   if (upgradeCurves(dir, curveWhole)) {
-    const how = curveWhole ? 'every score read the whole held-out text: each is also its whole_val_bpc' : "each run's final whole-text score moved to whole_val_bpc, its slice score (never measured) left empty";
+    const how = curveWhole
+      ? 'every score read the whole held-out text: each is also its whole_val_bpc'
+      : "each run's final whole-text score moved to whole_val_bpc, its slice score (never measured) left empty";
     ev.onNotice?.(`${TABLES.curves.file}: recorded before issue 21; rewritten in today's layout (${how})`);
   }
 }
@@ -285,8 +375,13 @@ async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, e
   const notComputed = (why: string) => ev.onNotice?.(`${BASELINES_FILE}: the Markov ladder is not computed: ${why}`);
   // A finished sweep needs no corpus: it is not fetched, nor its problems made the sweep's, just for the ladder.
   const { name } = corpusSpec(plan.experiment.corpus);
-  if (!plan.loaded && !corpusAtHand(name, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })) {
-    return notComputed(`the corpus ${name} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`);
+  if (
+    !plan.loaded &&
+    !corpusAtHand(name, { dataDir: opts.corpusAccess?.dataDir ?? 'data', baseDir: dirname(plan.expPath) })
+  ) {
+    return notComputed(
+      `the corpus ${name} is not at hand (a finished sweep does not fetch it for the ladder; make it readable and run again)`,
+    );
   }
   let loaded: LoadedCorpus;
   try {
@@ -295,7 +390,8 @@ async function ladderAlone(plan: Plan, previous: Manifest, opts: SweepOptions, e
     if (err instanceof UsageError) return notComputed(err.message);
     throw err;
   }
-  if (loaded.file.sha256 !== previous.corpus.sha256) return notComputed(`${loaded.file.path} is not the text the recorded runs read (sha256 differs)`);
+  if (loaded.file.sha256 !== previous.corpus.sha256)
+    return notComputed(`${loaded.file.path} is not the text the recorded runs read (sha256 differs)`);
   plan.loaded = loaded;
   ladderInThread(loaded.corpus, job, plan.dir, ev.onNotice);
 }
@@ -315,11 +411,24 @@ function nothingToDo(plan: Plan, folder: FolderState, ev: SweepEvents): SweepRes
   const versions = sameCorpus ? withVersion(previous.versions, plan.experiment) : previous.versions;
   let manifest = previous;
   if (previous.finishedAt === null || versions !== previous.versions) {
-    const update = versions === previous.versions ? {} : { experiment: plan.experiment, experimentFile: plan.expPath, versions, totalRuns: plan.runs.length };
+    const update =
+      versions === previous.versions
+        ? {}
+        : { experiment: plan.experiment, experimentFile: plan.expPath, versions, totalRuns: plan.runs.length };
     manifest = { ...previous, ...update, finishedAt: previous.finishedAt ?? new Date().toISOString() };
     writeManifest(plan.dir, manifest);
   }
-  return { dir: plan.dir, experiment: plan.experiment, manifest, summary, retired, ran: 0, skipped, interrupted: false, problems: summary.filter((r) => r.status !== 'done').length };
+  return {
+    dir: plan.dir,
+    experiment: plan.experiment,
+    manifest,
+    summary,
+    retired,
+    ran: 0,
+    skipped,
+    interrupted: false,
+    problems: summary.filter((r) => r.status !== 'done').length,
+  };
 }
 
 /** Whether two experiments name their corpus (and its slice) the same way. */
@@ -335,7 +444,13 @@ function withVersion(versions: ExperimentVersion[], experiment: Experiment): Exp
   return [...versions, { since: new Date().toISOString(), experiment }];
 }
 
-function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, workers: number, threads: number): Manifest {
+function startManifest(
+  plan: Plan,
+  folder: FolderState,
+  loaded: LoadedCorpus,
+  workers: number,
+  threads: number,
+): Manifest {
   const { corpus, file } = loaded;
   const previous = folder.previous;
   const now = new Date().toISOString();
@@ -361,7 +476,9 @@ function startManifest(plan: Plan, folder: FolderState, loaded: LoadedCorpus, wo
     threads,
     startedAt: previous ? previous.startedAt : now,
     sessions: [...(previous ? previous.sessions : []), now],
-    versions: previous ? withVersion(previous.versions, plan.experiment) : [{ since: now, experiment: plan.experiment }],
+    versions: previous
+      ? withVersion(previous.versions, plan.experiment)
+      : [{ since: now, experiment: plan.experiment }],
     finishedAt: null,
     totalRuns: plan.total,
     ...(plan.shard ? { shard: plan.shard } : {}),
@@ -390,7 +507,8 @@ function finalize(plan: Plan, folder: FolderState, manifest: Manifest, interrupt
 
 /** The results folder can be (or become) a folder of our files: checked without creating anything. */
 function checkResultsDir(dir: string): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`results folder ${dir} is a file, expected a folder`);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UsageError(`results folder ${dir} is a file, expected a folder`);
   const blocker = fileAncestor(dir);
   if (blocker) throw new UsageError(`results folder ${dir} cannot be created: ${blocker} is a file, expected a folder`);
   // What the sweep writes must be files (and checkpoints/ a folder): anything in the way is reported before anything is written.
@@ -401,7 +519,8 @@ function checkResultsDir(dir: string): void {
     }
   }
   const ck = checkpointsDir(dir);
-  if (existsSync(ck) && !statSync(ck).isDirectory()) throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
+  if (existsSync(ck) && !statSync(ck).isDirectory())
+    throw new UsageError(`results folder ${dir}: checkpoints is a file, expected a folder (or nothing)`);
   createResultsDir(dir, true); // /proc, a read-only or full file system: refused now, nothing left behind
 }
 
@@ -411,7 +530,11 @@ function checkResultsDir(dir: string): void {
  */
 function checkDerivedTables(dir: string): void {
   const runTables = new Set(Object.values(TABLES).map((t) => join(dir, t.file)));
-  checkOurs([...tableFilesIn(dir).filter((f) => !runTables.has(f.path)), ...liveFileIn(dir)], `sweep into ${dir}`, 'move them away, or use another --out');
+  checkOurs(
+    [...tableFilesIn(dir).filter((f) => !runTables.has(f.path)), ...liveFileIn(dir)],
+    `sweep into ${dir}`,
+    'move them away, or use another --out',
+  );
 }
 
 /** The results folder, created if needed (each level on its own) and probed: exit 2 before any work if it cannot be written. */
@@ -454,23 +577,42 @@ function dropUnrecorded(plan: Plan, folder: FolderState, ev: SweepEvents): void 
   const failed = summary.rows.filter((r) => plan.byId.has(r.run_id) && !isRecorded(r, plan.experiment)).length;
   const duplicates = summary.rows.length - keep.length - failed;
   if (summary.tornBytes > 0) ev.onNotice?.(`summary.csv: dropped a torn last record (${summary.tornBytes} bytes)`);
-  if (duplicates > 0) ev.onNotice?.(`summary.csv: dropped ${duplicates} repeated row(s) of runs recorded twice (the first is kept)`);
+  if (duplicates > 0)
+    ev.onNotice?.(`summary.csv: dropped ${duplicates} repeated row(s) of runs recorded twice (the first is kept)`);
   if (failed > 0) ev.onNotice?.(`re-attempting ${failed} run(s) recorded as failed`);
   const retiredRuns = new Set(retired.map((r) => r.run_id)).size;
-  if (retiredRuns > 0) ev.onNotice?.(`kept ${retiredRuns} recorded run(s) that are no longer in the grid (their rows stay in the tables)`);
+  if (retiredRuns > 0)
+    ev.onNotice?.(`kept ${retiredRuns} recorded run(s) that are no longer in the grid (their rows stay in the tables)`);
   rewriteIfDropped(plan.dir, 'summary', summary, keep, ev, false);
   const ids = new Set(keep.map((r) => r.run_id));
   for (const t of ['curves', 'samples'] as const) {
     const table = folder.tables[t];
-    rewriteIfDropped(plan.dir, t, table, table.rows.filter((r) => ids.has(r.run_id)), ev, true);
+    rewriteIfDropped(
+      plan.dir,
+      t,
+      table,
+      table.rows.filter((r) => ids.has(r.run_id)),
+      ev,
+      true,
+    );
   }
 }
 
-function rewriteIfDropped(dir: string, t: TableName, table: ReadTable, keep: Record<string, string>[], ev: SweepEvents, say: boolean): void {
+function rewriteIfDropped(
+  dir: string,
+  t: TableName,
+  table: ReadTable,
+  keep: Record<string, string>[],
+  ev: SweepEvents,
+  say: boolean,
+): void {
   const dropped = table.rows.length - keep.length;
   if (table.tornBytes === 0 && dropped === 0) return;
   if (say) {
-    const what = [table.tornBytes > 0 ? `a torn last record (${table.tornBytes} bytes)` : '', dropped > 0 ? `${dropped} row(s) of unfinished or failed runs` : ''];
+    const what = [
+      table.tornBytes > 0 ? `a torn last record (${table.tornBytes} bytes)` : '',
+      dropped > 0 ? `${dropped} row(s) of unfinished or failed runs` : '',
+    ];
     ev.onNotice?.(`${TABLES[t].file}: dropped ${what.filter(Boolean).join(' and ')}`);
   }
   writeTable(dir, t, keep, { held: table.rows.length, dropped });
@@ -486,7 +628,10 @@ function sortTables(plan: Plan): { summary: Record<string, string>[]; retired: n
   for (const t of ['summary', 'curves', 'samples'] as const) {
     const rows = readTable(plan.dir, t).rows;
     // A stable sort by grid position keeps each run's own rows in the order they were written.
-    const sorted = rows.map((r, i) => ({ r, i })).sort((a, b) => order(a.r.run_id) - order(b.r.run_id) || a.i - b.i).map((x) => x.r);
+    const sorted = rows
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => order(a.r.run_id) - order(b.r.run_id) || a.i - b.i)
+      .map((x) => x.r);
     writeTable(plan.dir, t, sorted, { held: rows.length, dropped: 0 });
     if (t === 'summary') summary = sorted;
   }
@@ -509,7 +654,9 @@ function cadenceOf(exp: Experiment): Cadence {
 
 /** Whether the runs write checkpoint files (rung searches — halving, Hyperband — always do: their rung checkpoints). */
 function writesCheckpoints(exp: Experiment): boolean {
-  return !!stagedSearch(exp)?.ladder || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0;
+  return (
+    !!stagedSearch(exp)?.ladder || (exp.checkpoints?.keep ?? 'final') !== 'none' || (exp.checkpoints?.every ?? 0) > 0
+  );
 }
 
 /** The corpus encoded once, shared with every worker through one SharedArrayBuffer (no copies). */
@@ -526,7 +673,12 @@ interface PoolHooks {
 }
 
 /** A staged sweep's context (null for a plain one): its planner and what the folder records, read once. */
-function stagedContext(plan: Plan, folder: FolderState, loaded: LoadedCorpus, ev: SweepEvents): Omit<StagedContext, 'pool'> | null {
+function stagedContext(
+  plan: Plan,
+  folder: FolderState,
+  loaded: LoadedCorpus,
+  ev: SweepEvents,
+): Omit<StagedContext, 'pool'> | null {
   const search = stagedSearch(plan.experiment);
   if (!search) return null;
   return {
@@ -556,6 +708,37 @@ function plannedTotal(exp: Experiment, runs: RunSpec[]): number {
   return configs == null ? runs.length : Math.max(runs.length, configs * exp.seeds.length);
 }
 
+/** The worker pool of a sweep: `workers` threads, each with the shared corpus. */
+function runPoolOf(loaded: LoadedCorpus, workers: number): Piscina {
+  return new Piscina({
+    filename: WORKER_URL.href,
+    name: 'run',
+    minThreads: workers,
+    maxThreads: workers,
+    workerData: sharedCorpus(loaded),
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+}
+
+/** The task of one run of the plan: its budget, backend, cadence, baseline order, checkpoints. */
+function taskMaker(plan: Plan, threads: number, loaded: LoadedCorpus, opts: SweepOptions): (spec: RunSpec) => RunTask {
+  const { dir, experiment: exp, backend } = plan;
+  const cadence = cadenceOf(exp);
+  const checkpoints = sweepCheckpoints(exp, loaded, dir);
+  return (spec) => ({
+    spec,
+    budget: exp.budget.chars,
+    backend,
+    isa: backendIsa(backend),
+    threads,
+    cadence,
+    markovOrder: exp.markov.order,
+    fault: opts.faults?.[spec.id],
+    checkpoints,
+  });
+}
+
 async function runPool(
   todo: RunSpec[],
   { plan, threads, workers }: { plan: Plan; threads: number; workers: number },
@@ -565,23 +748,14 @@ async function runPool(
   ladder: LadderJob | null = null,
   hooks?: PoolHooks,
 ): Promise<boolean> {
-  const { dir, experiment: exp, backend } = plan;
+  const { dir } = plan;
   if (todo.length === 0) {
     if (ladder && !opts.signal?.aborted) ladderInThread(loaded.corpus, ladder, dir, ev.onNotice);
     return false;
   }
   if (opts.signal?.aborted) return true; // interrupted before the first run was launched
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    name: 'run',
-    minThreads: workers,
-    maxThreads: workers,
-    workerData: sharedCorpus(loaded),
-    idleTimeout: 60_000,
-    concurrentTasksPerWorker: 1,
-  });
-  const cadence = cadenceOf(exp);
-  const checkpoints = sweepCheckpoints(exp, loaded, dir);
+  const pool = runPoolOf(loaded, workers);
+  const task = taskMaker(plan, threads, loaded, opts);
   let next = 0;
   let stopping = false;
   const onAbort = () => {
@@ -594,8 +768,7 @@ async function runPool(
   const launch = async (): Promise<void> => {
     try {
       while (!stopping && next < todo.length) {
-        const spec = todo[next++];
-        const base: RunTask = { spec, budget: exp.budget.chars, backend, isa: backendIsa(backend), threads, cadence, markovOrder: exp.markov.order, fault: opts.faults?.[spec.id], checkpoints };
+        const base = task(todo[next++]);
         const outcome = await runOnPool(pool, hooks ? hooks.task(base) : base, ev, () => stopping);
         if (outcome === null) return; // abandoned by an interrupt
         takeOutcome(outcome, plan, ev, hooks);
@@ -626,12 +799,18 @@ function takeOutcome(outcome: RunOutcome, plan: Plan, ev: SweepEvents, hooks?: P
   if (hooks) hooks.done(outcome);
   else record(plan, outcome);
   if (outcome.notice) ev.onNotice?.(`${id}: started over: ${outcome.notice}`);
-  if (outcome.resumedAt !== null) ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
+  if (outcome.resumedAt !== null)
+    ev.onNotice?.(`${id}: resumed from its checkpoint at ${outcome.resumedAt} characters`);
   ev.onRunEnd?.(outcome);
 }
 
 /** One run on the pool, its progress relayed to `ev`: the outcome, or null when an interrupt abandoned it. */
-async function runOnPool(pool: Piscina, task: RunTask, ev: SweepEvents, stopping: () => boolean): Promise<RunOutcome | null> {
+async function runOnPool(
+  pool: Piscina,
+  task: RunTask,
+  ev: SweepEvents,
+  stopping: () => boolean,
+): Promise<RunOutcome | null> {
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (p: RunProgress) => ev.onRunProgress?.(task.spec, p));
   ev.onRunStart?.(task.spec, { budget: task.budget, from: task.continueFrom?.chars ?? 0 });
@@ -650,7 +829,8 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
   const id = o.spec.id;
   appendRows(dir, 'curves', curveRows(id, o.curves));
   const samples: Row[] = sampleRows(id, o.samples);
-  if (o.markov) samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
+  if (o.markov)
+    samples.push({ run_id: id, model: 'markov', iteration: o.iterations, temperature: 1, text: o.markov.sample });
   appendRows(dir, 'samples', samples);
   appendRows(dir, 'summary', [
     {
@@ -678,4 +858,3 @@ function record({ dir, experiment: exp, backend }: Plan, o: RunOutcome): void {
     },
   ]);
 }
-

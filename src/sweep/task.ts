@@ -4,9 +4,10 @@ import type { Backend } from '../backend/index.js';
 import { vocabFromSymbols, type Corpus } from '../corpus/index.js';
 import type { RunCheckpoints } from '../checkpoint/runFiles.js';
 import type { BaselineResult } from '../train/baseline.js';
-import type { Cadence, CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import type { Cadence } from '../train/run.js';
 import type { RunSpec } from './grid.js';
-import type { RunStatus } from './status.js';
+import type { RunStatus } from '../results/status.js';
 
 /** The encoded corpus, shared by every worker through one SharedArrayBuffer (encoded once). */
 export interface SharedCorpus {
@@ -19,7 +20,13 @@ export interface SharedCorpus {
 
 /** The corpus a worker thread sees, built over the shared ids (no copy). */
 export function corpusFromShared(shared: SharedCorpus): Corpus {
-  return { source: shared.source, vocab: vocabFromSymbols(shared.symbols), ids: new Int32Array(shared.ids), trainEnd: shared.trainEnd, length: shared.length };
+  return {
+    source: shared.source,
+    vocab: vocabFromSymbols(shared.symbols),
+    ids: new Int32Array(shared.ids),
+    trainEnd: shared.trainEnd,
+    length: shared.length,
+  };
 }
 
 /** Test-only fault injection (CHARLAB_TEST_FAULT): make a run throw, or kill its worker thread. */

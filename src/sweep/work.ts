@@ -36,7 +36,8 @@ export function gridWork(runs: number, todo: readonly RunSpec[], budget: number,
 export function stagedWork(plan: StagedPlan, observed: Observed, cost: CostPerChar): PlannedWork {
   const mean = plan.runs.reduce((s, r) => s + cost(r), 0) / Math.max(1, plan.runs.length);
   const left = new Map<number, number>(); // recorded trainings per budget, not yet set against a planned group
-  for (const g of plan.trainings) if (!left.has(g.budget)) left.set(g.budget, plan.runs.filter((r) => observed(r.id, g.budget) !== undefined).length);
+  for (const g of plan.trainings)
+    if (!left.has(g.budget)) left.set(g.budget, plan.runs.filter((r) => observed(r.id, g.budget) !== undefined).length);
   let tasks = 0;
   let done = 0;
   let work = 0;

@@ -1,6 +1,6 @@
 /**
- * A piscina worker: trains one run per task on the corpus shared through workerData, and computes
- * the Markov baseline beside it (once per distinct stretch of text, cached for the thread's life).
+ * A piscina worker: trains one run per task on the corpus shared through workerData, with the Markov
+ * baseline beside it (src/train/oneRun.ts; once per distinct stretch of text, cached for the thread's life).
  * The WebAssembly module is compiled once per thread by the backend and reused by every run.
  */
 import { workerData } from 'node:worker_threads';
@@ -12,12 +12,20 @@ import { findResumePoint, loadContinuation, runCheckpointer } from '../checkpoin
 import { parameterCount } from '../model/spec.js';
 import type { RnnConfig } from '../model/types.js';
 import { modelConfig } from './grid.js';
-import { markovBaselineOn, seenRangesFor, type BaselineResult } from '../train/baseline.js';
-import { trainRun, type CurvePoint, type SamplePoint } from '../train/run.js';
-import { corpusFromShared, failedOutcome, type RunOutcome, type RunProgress, type RunTask, type SharedCorpus } from './task.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import { trainWithBaseline, type BaselineCache } from '../train/oneRun.js';
+import type { RunResult } from '../train/run.js';
+import {
+  corpusFromShared,
+  failedOutcome,
+  type RunOutcome,
+  type RunProgress,
+  type RunTask,
+  type SharedCorpus,
+} from './task.js';
 
 const corpus: Corpus = corpusFromShared(workerData as SharedCorpus);
-const baselines = new Map<string, BaselineResult>();
+const baselines: BaselineCache = new Map();
 
 /**
  * The run's model: continued from its last resume point (checkpoints.every) when one was written
@@ -27,26 +35,20 @@ function startModel(task: RunTask, config: RnnConfig) {
   const { spec, budget, cadence } = task;
   const opts = task.checkpoints;
   const name = task.checkpointName ?? spec.id;
-  const found = opts ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence }) : { ck: null, ignored: null };
+  const found = opts
+    ? findResumePoint(opts, { runId: name, config, backend: task.backend, budget, cadence })
+    : { ck: null, ignored: null };
   // Successive halving: a promoted run with no resume point of this rung continues from the rung before.
-  const from = found.ck ?? (task.continueFrom ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence }) : null);
+  const from =
+    found.ck ??
+    (task.continueFrom
+      ? loadContinuation(task.continueFrom, { runId: name, config, backend: task.backend, budget, cadence })
+      : null);
   const on = { threads: task.threads, isa: task.backend === 'native' ? task.isa : undefined };
   const model = from ? modelFromCheckpoint(from, task.backend, on) : createModel(task.backend, config, undefined, on);
   const resume = from?.run;
   const ck = opts ? runCheckpointer(opts, name, model, task.backend, resume) : null;
   return { model, resume, ck, ignored: found.ignored, resumedAt: found.ck?.run.chars ?? null };
-}
-
-/** The Markov baseline on exactly the text the run read (every stream's part, up to `read` characters), once per distinct stretch of text. */
-function baselineFor(task: RunTask, config: RnnConfig, read: number): BaselineResult {
-  const ranges = seenRangesFor(corpus, config.unroll, read, config.batch ?? 1);
-  const key = `${JSON.stringify(ranges)}:${task.markovOrder}`;
-  let markov = baselines.get(key);
-  if (!markov) {
-    markov = markovBaselineOn(corpus, ranges, task.markovOrder, { length: task.cadence.sampleLength, seed: 1 });
-    baselines.set(key, markov);
-  }
-  return markov;
 }
 
 /**
@@ -66,9 +68,38 @@ function reporting(task: RunTask, curves: CurvePoint[], samples: SamplePoint[]) 
       fresh.samples.push(s);
     },
     onProgress: (chars: number, budget: number, smoothLossPerChar: number) => {
-      const p: RunProgress = { chars, budget, smoothLossPerChar, curves: fresh.curves.splice(0), samples: fresh.samples.splice(0) };
+      const p: RunProgress = {
+        chars,
+        budget,
+        smoothLossPerChar,
+        curves: fresh.curves.splice(0),
+        samples: fresh.samples.splice(0),
+      };
       task.progress?.postMessage(p);
     },
+  };
+}
+
+/** A trained run's figures as its outcome records them (the caller adds the rest). */
+function outcomeOf(
+  result: RunResult,
+  params: number,
+  wallS: number,
+): Omit<RunOutcome, 'spec' | 'markov' | 'curves' | 'samples' | 'resumedAt' | 'notice' | 'isa'> {
+  return {
+    status: result.status,
+    iterations: result.iterations,
+    chars: result.chars,
+    smoothLossPerChar: Number.isFinite(result.smoothLossPerChar) ? result.smoothLossPerChar : null,
+    valBpc: result.valBpc,
+    charsPerSec: result.charsPerSec,
+    divergedAt: result.divergedAt,
+    params,
+    best: result.best,
+    curveChars: result.curveChars,
+    stoppedEarly: result.stoppedEarly,
+    wallS,
+    error: null,
   };
 }
 
@@ -88,24 +119,25 @@ export default function runTask(task: RunTask): RunOutcome {
     }
     const callbacks = { ...ck?.callbacks, ...reporting(task, curves, samples) };
     callbacks.onProgress(resume?.chars ?? 0, budget, NaN); // where it starts: a resumed or continued run's earlier characters are not this session's work
-    const result = trainRun(model, corpus, budget, cadence, callbacks, { saveEvery: task.checkpoints?.every ?? 0, resume });
+    const run = {
+      budget,
+      cadence,
+      markovOrder: task.markovOrder,
+      markovSample: { length: cadence.sampleLength, seed: 1 },
+    };
+    const { rnn: result, markov } = trainWithBaseline(
+      model,
+      corpus,
+      run,
+      callbacks,
+      { saveEvery: task.checkpoints?.every ?? 0, resume },
+      baselines,
+    );
     ck?.finish();
-    const markov = baselineFor(task, config, result.stoppedEarly ? result.chars : budget); // early stopping: what it read
+    const wallS = (performance.now() - t0) / 1000;
     return {
+      ...outcomeOf(result, parameterCount(config), wallS),
       spec,
-      status: result.status,
-      iterations: result.iterations,
-      chars: result.chars,
-      smoothLossPerChar: Number.isFinite(result.smoothLossPerChar) ? result.smoothLossPerChar : null,
-      valBpc: result.valBpc,
-      charsPerSec: result.charsPerSec,
-      divergedAt: result.divergedAt,
-      params: parameterCount(config),
-      best: result.best,
-      curveChars: result.curveChars,
-      stoppedEarly: result.stoppedEarly,
-      wallS: (performance.now() - t0) / 1000,
-      error: null,
       markov,
       curves,
       samples,

@@ -22,7 +22,13 @@ export function testFaultsFromEnv(env: Record<string, string | undefined>): Reco
     parsed = null;
   }
   const ok =
-    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((f) => f === 'throw' || f === 'exit');
-  if (!ok) throw new UsageError(`${TEST_FAULT_ENV}: expected JSON like {"h8-u4-c5-lr0.1-s1":"throw"} (faults: "throw", "exit"), got ${raw}`);
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((f) => f === 'throw' || f === 'exit');
+  if (!ok)
+    throw new UsageError(
+      `${TEST_FAULT_ENV}: expected JSON like {"h8-u4-c5-lr0.1-s1":"throw"} (faults: "throw", "exit"), got ${raw}`,
+    );
   return parsed as Record<string, Fault>;
 }

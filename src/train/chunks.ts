@@ -35,7 +35,8 @@ export class ChunkCursor {
     readonly trainEnd: number,
     readonly unroll: number,
   ) {
-    if (!Number.isInteger(unroll) || unroll < 1) throw new RangeError(`unroll must be a positive integer, got ${unroll}`);
+    if (!Number.isInteger(unroll) || unroll < 1)
+      throw new RangeError(`unroll must be a positive integer, got ${unroll}`);
     if (!Number.isInteger(trainEnd) || trainEnd < 2) {
       throw new RangeError(`the training text must hold at least 2 symbols (one input, one target), got ${trainEnd}`);
     }
@@ -62,7 +63,8 @@ export class ChunkCursor {
 
   /** Continue from a saved position. */
   seek(p: CursorPosition): void {
-    if (!Number.isInteger(p.pos) || p.pos < 0 || p.pos >= this.trainEnd) throw new RangeError(`cursor position ${p.pos} is outside [0, ${this.trainEnd})`);
+    if (!Number.isInteger(p.pos) || p.pos < 0 || p.pos >= this.trainEnd)
+      throw new RangeError(`cursor position ${p.pos} is outside [0, ${this.trainEnd})`);
     this.pos = p.pos;
     this.started = p.started;
   }
@@ -132,7 +134,7 @@ export class StreamCursor {
 export function readEnd(trainEnd: number, unroll: number, budget: number): number {
   const cursor = new ChunkCursor(trainEnd, unroll);
   let end = 0;
-  for (let chars = 0; chars < budget; ) {
+  for (let chars = 0; chars < budget;) {
     const c = cursor.next(budget - chars);
     if (c.wrapped) return trainEnd;
     end = Math.max(end, c.start + c.len + 1);

@@ -49,7 +49,10 @@ export function markovLadder(corpus: Corpus, budget: number, range: LadderRange)
   if (valChars <= 0) return [];
   const trainChars = ladderTrainEnd(corpus.trainEnd, budget);
   const t0 = performance.now();
-  const model = MarkovModel.train(corpus.ids, 0, trainChars, { order: range.to, vocabSize: corpus.vocab.symbols.length });
+  const model = MarkovModel.train(corpus.ids, 0, trainChars, {
+    order: range.to,
+    vocabSize: corpus.vocab.symbols.length,
+  });
   const countS = (performance.now() - t0) / 1000;
   const out: LadderEntry[] = [];
   for (let order = range.from; order <= range.to; order++) {

@@ -29,7 +29,12 @@ export interface RnnShape {
 
 /** min-char-rnn's configuration: the exact layouts below; anything else takes the ladder's estimates. */
 function isMinCharRnn(s: RnnShape): boolean {
-  return (s.cell ?? 'rnn') === 'rnn' && (s.layers ?? 1) === 1 && (s.batch ?? 1) === 1 && (s.optimizer ?? 'adagrad') === 'adagrad';
+  return (
+    (s.cell ?? 'rnn') === 'rnn' &&
+    (s.layers ?? 1) === 1 &&
+    (s.batch ?? 1) === 1 &&
+    (s.optimizer ?? 'adagrad') === 'adagrad'
+  );
 }
 
 const GATES: Record<CellName, number> = { rnn: 1, gru: 3, lstm: 4 };
@@ -37,10 +42,23 @@ const OPTIMIZER_SLOTS: Record<OptimizerName, number> = { adagrad: 1, rmsprop: 1,
 
 /** The ladder's shape in numbers: P parameters, L layers, G = gates·H rows of a layer's pre-activations, n = T·B steps of a chunk, S optimizer slots. */
 function ladderDims(s: RnnShape) {
-  const c = { cell: s.cell ?? 'rnn', layers: s.layers ?? 1, batch: s.batch ?? 1, optimizer: s.optimizer ?? 'adagrad' } as const;
+  const c = {
+    cell: s.cell ?? 'rnn',
+    layers: s.layers ?? 1,
+    batch: s.batch ?? 1,
+    optimizer: s.optimizer ?? 'adagrad',
+  } as const;
   const P = parameterCount({ ...s, ...c, learningRate: 1, clip: 1, seed: 0 });
   const Hp = Math.ceil(s.hiddenSize / 4) * 4;
-  return { P, L: c.layers, H: Hp, G: GATES[c.cell] * Hp, n: s.unroll * c.batch, S: OPTIMIZER_SLOTS[c.optimizer], V: s.vocabSize };
+  return {
+    P,
+    L: c.layers,
+    H: Hp,
+    G: GATES[c.cell] * Hp,
+    n: s.unroll * c.batch,
+    S: OPTIMIZER_SLOTS[c.optimizer],
+    V: s.vocabSize,
+  };
 }
 
 /**
@@ -168,7 +186,11 @@ export function memoryProblems(
   const out: MemoryCheck[] = [];
   const machine = `the machine's ${formatBytes(machineBytes)} of memory`;
   if (run.backend === 'wasm' && wasmLinearBytes(run) >= WASM_MAX_BYTES) {
-    out.push({ part: 'rnn', bytes: wasmLinearBytes(run), limit: `the ${formatBytes(WASM_MAX_BYTES)} (4 GiB) WebAssembly address space` });
+    out.push({
+      part: 'rnn',
+      bytes: wasmLinearBytes(run),
+      limit: `the ${formatBytes(WASM_MAX_BYTES)} (4 GiB) WebAssembly address space`,
+    });
   } else {
     const bytes = rnnBytes(run, run.backend);
     if (bytes > machineBytes) out.push({ part: 'rnn', bytes, limit: machine });

@@ -14,12 +14,18 @@
 import type { Corpus } from '../corpus/index.js';
 import { CADENCE_DEFAULTS } from '../defaults.js';
 import type { CharModel } from '../model/types.js';
-import type { TrainStatus } from '../sweep/status.js';
+import type { CurvePoint, SamplePoint } from '../results/records.js';
+import type { TrainStatus } from '../results/status.js';
 import { makeSavableRng, type RngState, type SavableRng } from '../util/rng.js';
 import { decode, encode } from '../corpus/index.js';
 import { StreamCursor, type CursorPosition } from './chunks.js';
 import { decays, learningRateAt } from './schedule.js';
-import { EARLY_STOPPING_START, observeScore, type EarlyStoppingRule, type EarlyStoppingState } from './earlyStopping.js';
+import {
+  EARLY_STOPPING_START,
+  observeScore,
+  type EarlyStoppingRule,
+  type EarlyStoppingState,
+} from './earlyStopping.js';
 
 export interface Cadence {
   /** Record a curve row every this many training characters. */
@@ -42,22 +48,6 @@ export interface Cadence {
 }
 
 export const DEFAULT_CADENCE: Cadence = { ...CADENCE_DEFAULTS };
-
-export interface CurvePoint {
-  iteration: number;
-  chars: number;
-  smoothLossPerChar: number; // nats per character
-  valBpc: number | null; // on the curve text; null where not measured
-  /** On the whole held-out text, where it was scored (every scored point when the curve text is the whole text; else the final one). */
-  wholeValBpc?: number | null;
-  elapsedS: number; // training time so far (evaluation excluded)
-}
-
-export interface SamplePoint {
-  iteration: number;
-  temperature: number;
-  text: string;
-}
 
 export interface RunCallbacks {
   onCurve?: (point: CurvePoint) => void;
@@ -185,7 +175,8 @@ export function trainRun(
 ): RunResult {
   const s = startRun(model, corpus, budget, cadence, cb, opts);
   if (!opts.resume) model.resetHidden();
-  else if (s.es?.stopped) endSnapshot(s, cb); // it stopped early there: its end again (continued to a larger budget, it trains no more)
+  else if (s.es?.stopped)
+    endSnapshot(s, cb); // it stopped early there: its end again (continued to a larger budget, it trains no more)
   else review(s, cb); // the resumed stretch's curve point, score and sample
   while (s.chars < budget && !s.es?.stopped) {
     trainUntil(s, Math.min(budget, s.nextCurve, s.nextEval, s.nextSample, s.nextSave));
@@ -209,7 +200,14 @@ function review(s: RunState, cb: RunCallbacks): void {
   if (s.es) s.es = observeScore(s.cadence.earlyStopping!, s.es, valBpc);
 }
 
-function startRun(model: CharModel, corpus: Corpus, budget: number, cadence: Cadence, cb: RunCallbacks, opts: RunOptions): RunState {
+function startRun(
+  model: CharModel,
+  corpus: Corpus,
+  budget: number,
+  cadence: Cadence,
+  cb: RunCallbacks,
+  opts: RunOptions,
+): RunState {
   const { unroll, vocabSize, seed } = model.config;
   const batch = model.config.batch ?? 1;
   const r = opts.resume;
@@ -356,7 +354,15 @@ function checkpoint(s: RunState, cb: RunCallbacks): number | null {
   }
   if (chars >= s.nextCurve || chars >= budget || valBpc !== null) {
     const wholeValBpc = s.curveEnd === corpus.length ? valBpc : null;
-    if (chars < budget) emitCurve(s, cb, { iteration, chars, smoothLossPerChar: smoothPerChar, valBpc, wholeValBpc, elapsedS: s.trainSeconds });
+    if (chars < budget)
+      emitCurve(s, cb, {
+        iteration,
+        chars,
+        smoothLossPerChar: smoothPerChar,
+        valBpc,
+        wholeValBpc,
+        elapsedS: s.trainSeconds,
+      });
     while (s.nextCurve <= chars) s.nextCurve += cadence.curveEvery;
   }
   cb.onProgress?.(chars, budget, smoothPerChar);
@@ -388,8 +394,18 @@ function finishRun(s: RunState, cb: RunCallbacks): RunResult {
     const heldOut = corpus.length > corpus.trainEnd; // validation 0 holds nothing out: nothing is scored
     const bpc = heldOut ? s.model.evaluate(corpus.ids, corpus.trainEnd, corpus.length).bpc : null;
     valBpc = bpc !== null && Number.isFinite(bpc) ? bpc : null;
-    curveBpc = heldOut && s.curveEnd < corpus.length ? finite(s.model.evaluate(corpus.ids, corpus.trainEnd, s.curveEnd).bpc) : valBpc;
-    cb.onCurve?.({ iteration, chars, smoothLossPerChar, valBpc: curveBpc, wholeValBpc: valBpc, elapsedS: trainSeconds });
+    curveBpc =
+      heldOut && s.curveEnd < corpus.length
+        ? finite(s.model.evaluate(corpus.ids, corpus.trainEnd, s.curveEnd).bpc)
+        : valBpc;
+    cb.onCurve?.({
+      iteration,
+      chars,
+      smoothLossPerChar,
+      valBpc: curveBpc,
+      wholeValBpc: valBpc,
+      elapsedS: trainSeconds,
+    });
     if (curveBpc !== null && s.finalSnapshot) cb.onScore?.(curveBpc, s.finalSnapshot);
     finalSample = s.sample();
     cb.onSample?.({ iteration, temperature: s.cadence.temperature, text: finalSample });
@@ -419,7 +435,9 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
  * one reads the same held-out characters, so they compare). Ties keep the earliest.
  */
 function bestScore(s: RunState, finalBpc: number | null): { valBpc: number; chars: number } | null {
-  const scores = s.curves.filter((c) => c.valBpc !== null && Number.isFinite(c.valBpc)).map((c) => ({ valBpc: c.valBpc!, chars: c.chars }));
+  const scores = s.curves
+    .filter((c) => c.valBpc !== null && Number.isFinite(c.valBpc))
+    .map((c) => ({ valBpc: c.valBpc!, chars: c.chars }));
   if (finalBpc !== null) scores.push({ valBpc: finalBpc, chars: s.chars });
   let best: { valBpc: number; chars: number } | null = null;
   for (const c of scores) if (best === null || c.valBpc < best.valBpc) best = c;

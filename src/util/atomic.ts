@@ -64,7 +64,7 @@ function cutBack(fd: number, size: number): void {
     ftruncateSync(fd, size);
     fsyncSync(fd);
   } catch {
-    // The reader's rule still holds: a torn last record is dropped (src/sweep/tables.ts).
+    // The reader's rule still holds: a torn last record is dropped (src/results/tables.ts).
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * What a recorded value may be: the one rule behind every table reader (src/sweep/tables.ts, through
- * src/sweep/columns.ts) and the curve rows a checkpoint carries (src/checkpoint/validate.ts). Pure.
+ * What a recorded value may be: the one rule behind every table reader (src/results/tables.ts, through
+ * src/results/columns.ts) and the curve rows a checkpoint carries (src/checkpoint/validate.ts). Pure.
  *
  * Numbers are decimal text of a finite number ('NaN', 'Infinity', '0x10' are refused), within
  * [min, max], integers where `integer`; `optional`: empty means "not measured". Text takes anything;
@@ -19,9 +19,21 @@ export const count = (optional = true): CellRule => ({ type: 'number', integer: 
 export const positiveCount = (optional = false): CellRule => ({ type: 'number', integer: true, min: 1, optional });
 /** Bits per character, seconds, rates, losses: finite and ≥ 0. */
 export const nonNegative = (optional = true): CellRule => ({ type: 'number', integer: false, min: 0, optional });
-export const positive = (optional = true): CellRule => ({ type: 'number', integer: false, min: 0, exclusiveMin: true, optional });
+export const positive = (optional = true): CellRule => ({
+  type: 'number',
+  integer: false,
+  min: 0,
+  exclusiveMin: true,
+  optional,
+});
 export const choice = (values: readonly string[], optional = false): CellRule => ({ type: 'choice', values, optional });
-export const intIn = (min: number, max: number, optional = true): CellRule => ({ type: 'number', integer: true, min, max, optional });
+export const intIn = (min: number, max: number, optional = true): CellRule => ({
+  type: 'number',
+  integer: true,
+  min,
+  max,
+  optional,
+});
 
 /**
  * The measurements a run records, by their column name, with one rule each: curves.csv and
@@ -55,14 +67,17 @@ export function cellProblem(rule: CellRule, raw: string): string | null {
   const expected = `expected ${rule.integer ? 'an integer' : 'a finite number'} ${bound}`;
   if (!DECIMAL.test(raw) || !Number.isFinite(n)) return expected;
   if (rule.integer && !Number.isSafeInteger(n)) return expected;
-  if (n < rule.min || (rule.exclusiveMin && n === rule.min) || (rule.max !== undefined && n > rule.max)) return expected;
+  if (n < rule.min || (rule.exclusiveMin && n === rule.min) || (rule.max !== undefined && n > rule.max))
+    return expected;
   return null;
 }
 
 /** What is wrong with a value (a number, text, or null for "not measured") under `rule`. */
 export function valueProblem(rule: CellRule, value: unknown): string | null {
   if (value === null || value === undefined) return cellProblem(rule, '');
-  if (typeof value === 'number') return Number.isFinite(value) ? cellProblem(rule, String(value)) : cellProblem(rule, 'NaN');
-  if (typeof value === 'string') return rule.type === 'number' ? 'expected a number, got text' : cellProblem(rule, value.trim());
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? cellProblem(rule, String(value)) : cellProblem(rule, 'NaN');
+  if (typeof value === 'string')
+    return rule.type === 'number' ? 'expected a number, got text' : cellProblem(rule, value.trim());
   return `expected ${rule.type === 'number' ? 'a number' : 'text'}`;
 }

@@ -42,7 +42,11 @@ function grow(x: readonly number[][], y: readonly number[], byInput: number[][])
 }
 
 /** The split of least squared error (sum of each side's Σ(y − ȳ)²), first input and threshold on ties. */
-function bestSplit(x: readonly number[][], y: readonly number[], byInput: number[][]): { input: number; threshold: number } | null {
+function bestSplit(
+  x: readonly number[][],
+  y: readonly number[],
+  byInput: number[][],
+): { input: number; threshold: number } | null {
   let best: { input: number; threshold: number; sse: number } | null = null;
   const order0 = byInput[0];
   const total = order0.reduce((s, i) => s + y[i], 0);
@@ -65,7 +69,11 @@ function bestSplit(x: readonly number[][], y: readonly number[], byInput: number
 }
 
 /** Each leaf's value and box, the box starting as `bounds`. */
-function leaves(t: Tree, bounds: Array<[number, number]>, out: Array<{ value: number; box: Array<[number, number]> }> = []) {
+function leaves(
+  t: Tree,
+  bounds: Array<[number, number]>,
+  out: Array<{ value: number; box: Array<[number, number]> }> = [],
+) {
   if ('value' in t) {
     out.push({ value: t.value, box: bounds });
     return out;
@@ -112,7 +120,12 @@ const bootstrap = (n: number, rng: Rng) => Array.from({ length: n }, () => Math.
  * The forest's main-effect importance of each input: the mean over its trees of V_j / V. `x` rows
  * are points (one coordinate per input), `y` the responses, `bounds` each input's range.
  */
-export function fanova(x: readonly number[][], y: readonly number[], bounds: Array<[number, number]>, opts: FanovaOptions): number[] {
+export function fanova(
+  x: readonly number[][],
+  y: readonly number[],
+  bounds: Array<[number, number]>,
+  opts: FanovaOptions,
+): number[] {
   const rng = makeRng(opts.seed);
   const sums = bounds.map(() => 0);
   let counted = 0;

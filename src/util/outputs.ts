@@ -52,7 +52,8 @@ export function ensureWritableDir(dir: string, what: string, dryRun = false): vo
     p = up;
   }
   const existing = statOrNull(p);
-  if (existing && !existing.isDirectory()) throw new UsageError(`${what} ${abs} cannot be created: ${p} is a file, expected a folder`);
+  if (existing && !existing.isDirectory())
+    throw new UsageError(`${what} ${abs} cannot be created: ${p} is a file, expected a folder`);
   const made: string[] = [];
   try {
     for (const level of missing) {
@@ -105,8 +106,13 @@ export function checkReplaceable(path: string, ours: (path: string) => boolean, 
   } catch {
     return;
   }
-  if (st.isDirectory()) throw new UsageError(`${path} is a folder where charlab writes ${kind}; refusing to touch it${advice ? `. ${advice}` : ''}`);
+  if (st.isDirectory())
+    throw new UsageError(
+      `${path} is a folder where charlab writes ${kind}; refusing to touch it${advice ? `. ${advice}` : ''}`,
+    );
   if (!st.isFile() || !ours(path)) {
-    throw new UsageError(`refusing to replace ${path}: it is not ${kind} (charlab replaces only files it wrote)${advice ? `. ${advice}` : ''}`);
+    throw new UsageError(
+      `refusing to replace ${path}: it is not ${kind} (charlab replaces only files it wrote)${advice ? `. ${advice}` : ''}`,
+    );
   }
 }

@@ -147,13 +147,18 @@ export interface WelchResult {
 }
 
 /** The pieces Welch's test and interval share: the difference of the means, its squared standard error and the Welch–Satterthwaite df. */
-function welchParts(a: readonly number[], b: readonly number[], what: string): { diff: number; se2: number; df: number } {
+function welchParts(
+  a: readonly number[],
+  b: readonly number[],
+  what: string,
+): { diff: number; se2: number; df: number } {
   need(a, 2, `${what} (first sample)`);
   need(b, 2, `${what} (second sample)`);
   const qa = sampleVariance(a) / a.length;
   const qb = sampleVariance(b) / b.length;
   const se2 = qa + qb;
-  const df = se2 === 0 ? a.length + b.length - 2 : (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
+  const df =
+    se2 === 0 ? a.length + b.length - 2 : (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
   return { diff: mean(a) - mean(b), se2, df };
 }
 

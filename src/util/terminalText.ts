@@ -10,6 +10,7 @@
 
 // C0 controls except \t and \n, DEL, C1 controls, the bidi marks, embeddings, overrides and isolates,
 // and the line/paragraph separators.
+// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every unsafe character written as \xHH or \uHHHH. */

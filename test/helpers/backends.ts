@@ -19,7 +19,10 @@ export const KERNEL_IMPLS: [string, () => Kernels][] = [
   ['wasm:simd128', () => new WasmKernels('simd128')],
   ...(relaxedSimdSupported() ? [['wasm:relaxed', () => new WasmKernels('relaxed')] as [string, () => Kernels]] : []),
   ...NATIVE_ISAS.map((isa): [string, () => Kernels] => [`native:${isa}`, () => new NativeKernels({ isa })]),
-  ...NATIVE_ISAS.slice(0, 1).map((isa): [string, () => Kernels] => [`native:${isa}×2 threads`, () => new NativeKernels({ isa, threads: 2 })]),
+  ...NATIVE_ISAS.slice(0, 1).map((isa): [string, () => Kernels] => [
+    `native:${isa}×2 threads`,
+    () => new NativeKernels({ isa, threads: 2 }),
+  ]),
 ];
 
 /** Fast backends as models see them: wasm, and native per ISA. */

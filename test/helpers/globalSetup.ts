@@ -17,7 +17,9 @@ export default function setup(): () => void {
     const left = readdirSync(root);
     rmSync(root, { recursive: true, force: true });
     if (left.length > 0) {
-      throw new Error(`the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temp folder: ${left.slice(0, 20).join(', ')}`);
+      throw new Error(
+        `the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temp folder: ${left.slice(0, 20).join(', ')}`,
+      );
     }
   };
 }

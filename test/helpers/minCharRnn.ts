@@ -10,9 +10,22 @@
  */
 import { adagradStep, clipInPlace } from '../../src/optim/adagrad.js';
 import { sampleIndex, type Rng } from '../../src/util/rng.js';
-import { checkChunk, checkConfig, checkEvalRange, checkHidden, checkParams, checkSample } from '../../src/model/checks.js';
+import {
+  checkChunk,
+  checkConfig,
+  checkEvalRange,
+  checkHidden,
+  checkParams,
+  checkSample,
+} from '../../src/model/checks.js';
 import { copyTensors, initParams, zerosLike } from '../../src/model/params.js';
-import { PARAM_NAMES, type EvalResult, type LossAndGradients, type Params, type RnnConfig } from '../../src/model/types.js';
+import {
+  PARAM_NAMES,
+  type EvalResult,
+  type LossAndGradients,
+  type Params,
+  type RnnConfig,
+} from '../../src/model/types.js';
 
 const paramList = (p: Params): Float64Array[] => PARAM_NAMES.map((n) => p[n]);
 

@@ -22,7 +22,7 @@ export async function startServe(args: string[], opts: { cwd?: string } = {}): P
       const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
       if (m) resolve(m[1]);
     });
-    done.then((r) => reject(new Error(`serve exited (${r.code}) before printing its URL: ${r.stderr}`)));
+    void done.then((r) => reject(new Error(`serve exited (${r.code}) before printing its URL: ${r.stderr}`)));
   });
   return {
     url,
@@ -44,19 +44,32 @@ export interface Answer {
 /** A GET (or another method) with the path sent exactly as given: no normalisation of "..", no re-encoding. */
 export function rawRequest(port: number, path: string, opts: { method?: string; host?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: opts.host ?? `127.0.0.1:${port}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** Polls `check` until it returns a value other than undefined (or fails after `ms`). */
-export async function eventually<T>(check: () => Promise<T | undefined>, ms = 15_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  ms = 15_000,
+  what = 'the condition',
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();

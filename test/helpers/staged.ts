@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { TIMING_COLUMNS } from '../../src/sweep/tables.js';
+import { TIMING_COLUMNS } from '../../src/results/tables.js';
 
 /** A table's rows without the columns that measure time (the only ones two runs of one sweep may differ in). */
 export function tableRows(dir: string, file: string): Record<string, string>[] {
-  const rows = parse(readFileSync(join(dir, file)), { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(readFileSync(join(dir, file)), { columns: true });
   return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !TIMING_COLUMNS.has(k))));
 }
 

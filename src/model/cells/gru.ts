@@ -59,7 +59,10 @@ class GruLayer implements LayerStep {
   forward(p: LayerTensors, io: StepIO): void {
     const { I, H, gx, gh } = this;
     const { prev: h, next: hNext, tape } = io;
-    const r = 0, z = H, n = 2 * H, hn = 3 * H; //    offsets in the tape
+    const r = 0,
+      z = H,
+      n = 2 * H,
+      hn = 3 * H; //    offsets in the tape
     inputForward(gx, p.Wx, 3 * H, I, io); //         gx = Wx·x + bx
     biasForward(gx, p.bx, 3 * H);
     gh.fill(0); //                                    gh = Wh·h + bh
@@ -79,7 +82,10 @@ class GruLayer implements LayerStep {
   backward(p: LayerTensors, g: LayerTensors, io: StepIO): void {
     const { I, H, gx: dgx, gh: dgh, tmp } = this;
     const { prev: h, tape, dNext: dhNext, dPrev: dh } = io;
-    const r = 0, z = H, n = 2 * H, hn = 3 * H;
+    const r = 0,
+      z = H,
+      n = 2 * H,
+      hn = 3 * H;
     for (let i = 0; i < H; i++) {
       const dhi = dhNext[i];
       const zi = tape[z + i];

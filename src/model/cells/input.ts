@@ -16,7 +16,14 @@ export function inputForward(out: Float64Array, W: Float64Array, rows: number, I
 }
 
 /** dW += dout xᵀ ; dv += Wᵀ dout (dense input only) */
-export function inputBackward(dW: Float64Array, W: Float64Array, rows: number, I: number, { x, xs, v, dv }: StepIO, dout: Float64Array): void {
+export function inputBackward(
+  dW: Float64Array,
+  W: Float64Array,
+  rows: number,
+  I: number,
+  { x, xs, v, dv }: StepIO,
+  dout: Float64Array,
+): void {
   if (x >= 0) lookupBackward(dW, dout, rows, I, x, xs);
   else linearBackward(dW, dv, W, v, dout, rows, I);
 }

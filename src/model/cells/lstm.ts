@@ -34,7 +34,13 @@ export const lstmCell: Cell = {
     return [
       { name: 'Wx', rows: 4 * H, cols: I, init: { kind: 'uniform', scale: k } },
       { name: 'Wh', rows: 4 * H, cols: H, init: { kind: 'uniform', scale: k } },
-      { name: 'b', rows: 4 * H, cols: 1, init: { kind: 'const', scale: 0 }, rowsInit: { from: H, to: 2 * H, value: knobs.forgetBias } },
+      {
+        name: 'b',
+        rows: 4 * H,
+        cols: 1,
+        init: { kind: 'const', scale: 0 },
+        rowsInit: { from: H, to: 2 * H, value: knobs.forgetBias },
+      },
     ];
   },
   layer: (I, H) => new LstmLayer(I, H),
@@ -60,7 +66,11 @@ class LstmLayer implements LayerStep {
   forward(p: LayerTensors, io: StepIO): void {
     const { I, H, a } = this;
     const { prev, next, tape } = io; //                  state [h, c]: h at 0, c at H
-    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H; // offsets in the tape
+    const i = 0,
+      f = H,
+      g = 2 * H,
+      o = 3 * H,
+      tc = 4 * H; // offsets in the tape
     inputForward(a, p.Wx, 4 * H, I, io); //               a = Wx·x + b + Wh·h
     biasForward(a, p.b, 4 * H);
     linearForward(a, p.Wh, prev, 4 * H, H);
@@ -78,7 +88,11 @@ class LstmLayer implements LayerStep {
   backward(p: LayerTensors, gr: LayerTensors, io: StepIO): void {
     const { I, H, a: da, dc } = this;
     const { prev, tape, dNext, dPrev } = io; //                   [h, c] each: h at 0, c at H
-    const i = 0, f = H, g = 2 * H, o = 3 * H, tc = 4 * H;
+    const i = 0,
+      f = H,
+      g = 2 * H,
+      o = 3 * H,
+      tc = 4 * H;
     da.fill(0);
     dc.fill(0);
     // h' = o ⊙ tanh(c'): do = dh' ⊙ tanh(c') ; dtanh = dh' ⊙ o  (into dc)

@@ -37,7 +37,13 @@ const views = new Map<HTMLElement, EmbedResult>();
 const unticked = new Map<string, Set<string>>();
 let picks = readPicks();
 
-const EMBED = { renderer: 'svg', actions: false, ast: true, defaultStyle: false, tooltip: { disableDefaultStyle: true } };
+const EMBED = {
+  renderer: 'svg',
+  actions: false,
+  ast: true,
+  defaultStyle: false,
+  tooltip: { disableDefaultStyle: true },
+};
 
 async function embed(el: HTMLElement, spec: unknown, hash: string): Promise<void> {
   if (el.dataset.hash === hash) return;
@@ -86,7 +92,10 @@ async function refresh(first = false): Promise<void> {
   try {
     const res = await fetch(api, { cache: 'no-store' });
     if (!res.ok) {
-      setLive(res.status === 404 ? 'gone: this folder or run is no longer there' : `server answered ${res.status}`, false);
+      setLive(
+        res.status === 404 ? 'gone: this folder or run is no longer there' : `server answered ${res.status}`,
+        false,
+      );
       return;
     }
     await apply((await res.json()) as PageJson, first);
@@ -128,7 +137,8 @@ function writePicks(): void {
 }
 
 function restorePicks(): void {
-  for (const box of document.querySelectorAll<HTMLInputElement>('input.pick')) box.checked = picks.has(`${box.dataset.pick}:${box.value}`);
+  for (const box of document.querySelectorAll<HTMLInputElement>('input.pick'))
+    box.checked = picks.has(`${box.dataset.pick}:${box.value}`);
 }
 
 async function drawCompare(): Promise<void> {
@@ -166,7 +176,8 @@ function onPick(box: HTMLInputElement): void {
 // ---- knob filters ----
 
 function restoreFilters(): void {
-  for (const box of document.querySelectorAll<HTMLInputElement>('input[data-filter]')) box.checked = !unticked.get(box.dataset.filter ?? '')?.has(box.value);
+  for (const box of document.querySelectorAll<HTMLInputElement>('input[data-filter]'))
+    box.checked = !unticked.get(box.dataset.filter ?? '')?.has(box.value);
   for (const row of document.querySelectorAll<HTMLTableRowElement>('tr')) {
     let hide = false;
     for (const [slug, values] of unticked) {

@@ -1,11 +1,13 @@
 /** Grid search: the cartesian product of the grid's lists, nested in registry order (outermost first). */
-import type { Experiment } from '../schema.js';
-import { knobDefaults, KNOB_KEYS, type KnobValues } from '../knobs.js';
+import type { Experiment } from '../../results/schema.js';
+import { knobDefaults, KNOB_KEYS, type KnobValues } from '../../results/knobs.js';
 
 /** Each knob's list from the grid; a knob the grid leaves out takes its default. */
 export function gridValues(grid: Experiment['grid'] | undefined): Record<string, Array<number | string>> {
   const defaults = knobDefaults();
-  return Object.fromEntries(KNOB_KEYS.map((k) => [k, (grid?.[k] as Array<number | string> | undefined) ?? [defaults[k]]]));
+  return Object.fromEntries(
+    KNOB_KEYS.map((k) => [k, (grid?.[k] as Array<number | string> | undefined) ?? [defaults[k]]]),
+  );
 }
 
 export function gridConfigs(exp: Pick<Experiment, 'grid'>): KnobValues[] {

@@ -4,8 +4,8 @@
  * For ladders of models that differ in several knobs at once (an LSTM of 256 units beside a GRU
  * of 300 and an RNN of 512) without running their cartesian product.
  */
-import type { Experiment } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { Experiment } from '../../results/schema.js';
+import { configId, type KnobValues } from '../../results/knobs.js';
 import { gridConfigs } from './grid.js';
 
 export function gridsConfigs(exp: Pick<Experiment, 'grid' | 'search'>): KnobValues[] {

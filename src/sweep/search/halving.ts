@@ -13,8 +13,8 @@
  * the scores, never on worker count or finishing order.
  */
 import { UsageError } from '../../errors.js';
-import type { HalvingSearch } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { HalvingSearch } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 
 /** The rung budgets, ascending, the last one exactly maxChars. */
 export function rungBudgets(search: Pick<HalvingSearch, 'eta' | 'minChars'>, maxChars: number): number[] {
@@ -91,10 +91,17 @@ function meanOrNull(xs: Array<number | null>): number | null {
  * only if every rung ends on a whole chunk: each rung budget must be a multiple of every
  * configuration's unroll × batch. Checked once, when the plan is made.
  */
-export function checkRungBudgets(search: Pick<HalvingSearch, 'minChars'>, maxChars: number, configs: readonly KnobValues[]): void {
+export function checkRungBudgets(
+  search: Pick<HalvingSearch, 'minChars'>,
+  maxChars: number,
+  configs: readonly KnobValues[],
+): void {
   const steps = [...new Set(configs.map(chunkChars))];
   const step = steps.reduce(lcm, 1);
-  for (const [key, value] of [['minChars', search.minChars], ['maxChars', maxChars]] as const) {
+  for (const [key, value] of [
+    ['minChars', search.minChars],
+    ['maxChars', maxChars],
+  ] as const) {
     if (value % step !== 0) {
       throw new UsageError(
         `search.${key}: ${value} is not a multiple of ${step} (the least common multiple of the configurations' characters per chunk, unroll × batch: ${steps.join(', ')}); ` +

@@ -15,12 +15,19 @@
  * With an adaptive sampler (TPE: BOHB) a bracket is drawn only when the brackets before it are
  * decided. Decisions depend only on scores at fixed budgets: never on worker count or timing.
  */
-import type { Experiment, HalvingSearch, HyperbandSearch } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { Experiment, HalvingSearch, HyperbandSearch } from '../../results/schema.js';
+import { configId, type KnobValues } from '../../results/knobs.js';
 import { decideRung, keptCount, rungBudgets } from './halving.js';
 import { runsOf, type RunSpec } from './runs.js';
 import { configSource, type ConfigSource } from './sources.js';
-import { configScore, type BracketDecision, type Observed, type StagedPlan, type StagedSearch, type Training } from './staged.js';
+import {
+  configScore,
+  type BracketDecision,
+  type Observed,
+  type StagedPlan,
+  type StagedSearch,
+  type Training,
+} from './staged.js';
 import type { Scored } from './tpe.js';
 
 export interface BracketShape {
@@ -50,7 +57,12 @@ export function bracketCounts(shape: BracketShape, levels: number, eta: number):
 }
 
 /** Each bracket's trainings rung by rung (its first from scratch, the others from the rung before), none shared. */
-export function plannedTrainings(ladder: readonly number[], eta: number, seeds: number, shapes: readonly BracketShape[]): StagedPlan['trainings'] {
+export function plannedTrainings(
+  ladder: readonly number[],
+  eta: number,
+  seeds: number,
+  shapes: readonly BracketShape[],
+): StagedPlan['trainings'] {
   return shapes.flatMap((shape) =>
     bracketCounts(shape, ladder.length, eta).map((n, i) => {
       const level = shape.startLevel + i;
@@ -85,7 +97,13 @@ interface BracketState {
   stops: Map<string, number>;
 }
 
-function rungSearch(ladder: number[], eta: number, seeds: readonly number[], source: ConfigSource, shapes: BracketShape[]): StagedSearch {
+function rungSearch(
+  ladder: number[],
+  eta: number,
+  seeds: readonly number[],
+  source: ConfigSource,
+  shapes: BracketShape[],
+): StagedSearch {
   return {
     ladder,
     plan(raw: Observed): StagedPlan {
@@ -105,7 +123,14 @@ function rungSearch(ladder: number[], eta: number, seeds: readonly number[], sou
 }
 
 /** Every bracket that can be drawn (all of them, or for an adaptive source each once the ones before are decided), advanced. */
-function drawBrackets(ladder: number[], eta: number, seeds: readonly number[], source: ConfigSource, shapes: BracketShape[], observed: Observed) {
+function drawBrackets(
+  ladder: number[],
+  eta: number,
+  seeds: readonly number[],
+  source: ConfigSource,
+  shapes: BracketShape[],
+  observed: Observed,
+) {
   const union: KnobValues[] = [];
   const index = new Map<string, number>();
   const brackets: BracketState[] = [];
@@ -149,10 +174,18 @@ function advanceBracket(shape: BracketShape, configs: KnobValues[], ctx: Bracket
     }
     const results = alive.map((r) => {
       const o = observed(r.id, budget)!;
-      return { runId: r.id, configId: configId(r), configIndex: ctx.index.get(configId(r))!, valBpc: o.status === 'done' ? o.valBpc : null, status: o.status };
+      return {
+        runId: r.id,
+        configId: configId(r),
+        configIndex: ctx.index.get(configId(r))!,
+        valBpc: o.status === 'done' ? o.valBpc : null,
+        status: o.status,
+      };
     });
     const decided = decideRung(results, eta, level === ladder.length - 1);
-    state.decisions.push(...decided.map((d) => ({ ...d, bracket: shape.bracket, rung: level - shape.startLevel + 1, budget })));
+    state.decisions.push(
+      ...decided.map((d) => ({ ...d, bracket: shape.bracket, rung: level - shape.startLevel + 1, budget })),
+    );
     for (const d of decided) if (d.decision !== 'promoted') state.stops.set(d.runId, budget);
     const promoted = new Set(decided.filter((d) => d.decision === 'promoted').map((d) => d.runId));
     alive = alive.filter((r) => promoted.has(r.id));

@@ -11,8 +11,8 @@
  *
  * src/sweep/grid.ts multiplies configurations by the seeds and names the runs.
  */
-import type { Experiment } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { Experiment } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 import { gridConfigs } from './grid.js';
 import { gridsConfigs } from './grids.js';
 import { halvingSearch, hyperbandSearch } from './hyperband.js';
@@ -24,7 +24,7 @@ export type SearchMethodName = NonNullable<Experiment['search']>['method'];
 type SearchExperiment = Pick<Experiment, 'grid' | 'search' | 'seeds' | 'budget'>;
 
 export interface SearchMethod {
-  /** One line for --help and the README. */
+  /** One line for --help and the docs. */
   summary: string;
   /** The configurations, for methods that know them all in advance. */
   configs?(exp: Pick<Experiment, 'grid' | 'search'>): KnobValues[];
@@ -33,28 +33,37 @@ export interface SearchMethod {
 }
 
 /** The experiment's search settings, narrowed to `method` (an internal error if the schema let anything else through). */
-function settings<M extends SearchMethodName>(exp: Pick<Experiment, 'search'>, method: M): Extract<NonNullable<Experiment['search']>, { method: M }> {
+function settings<M extends SearchMethodName>(
+  exp: Pick<Experiment, 'search'>,
+  method: M,
+): Extract<NonNullable<Experiment['search']>, { method: M }> {
   if (exp.search?.method !== method) throw new Error(`internal error: ${method} search without its settings`);
   return exp.search as Extract<NonNullable<Experiment['search']>, { method: M }>;
 }
 
 export const SEARCH_METHODS: Record<SearchMethodName, SearchMethod> = {
-  grid: { summary: 'every combination of the grid\'s lists', configs: gridConfigs },
-  grids: { summary: 'the union of the grids in search.grids (each laid over the experiment\'s grid), in order', configs: gridsConfigs },
+  grid: { summary: "every combination of the grid's lists", configs: gridConfigs },
+  grids: {
+    summary: "the union of the grids in search.grids (each laid over the experiment's grid), in order",
+    configs: gridsConfigs,
+  },
   random: {
     summary: 'search.samples configurations drawn from search.space with the seed search.seed',
     configs: (exp) => randomConfigs({ grid: exp.grid, search: settings(exp, 'random') }),
   },
   tpe: {
-    summary: 'search.samples configurations: search.startup drawn at random, then rounds of search.round suggested by a tree-structured Parzen estimator from the scores before',
+    summary:
+      'search.samples configurations: search.startup drawn at random, then rounds of search.round suggested by a tree-structured Parzen estimator from the scores before',
     staged: (exp) => tpeSearch({ ...exp, search: settings(exp, 'tpe') }),
   },
   halving: {
-    summary: 'the grid\'s combinations (or search.sampler\'s draws), trained rung by rung (budgets search.minChars · search.eta^k up to budget.chars), the best 1/eta of each rung continuing',
+    summary:
+      "the grid's combinations (or search.sampler's draws), trained rung by rung (budgets search.minChars · search.eta^k up to budget.chars), the best 1/eta of each rung continuing",
     staged: (exp) => halvingSearch({ ...exp, search: settings(exp, 'halving') }),
   },
   hyperband: {
-    summary: 'brackets of successive halving over the budgets search.minChars · search.eta^k, each starting a different number of configurations at a different budget',
+    summary:
+      'brackets of successive halving over the budgets search.minChars · search.eta^k, each starting a different number of configurations at a different budget',
     staged: (exp) => hyperbandSearch({ ...exp, search: settings(exp, 'hyperband') }),
   },
 };

@@ -17,7 +17,8 @@ import type { Rng } from '../../util/rng.js';
 import { logNormalMass, logSumExp, truncatedNormalDraw, truncatedNormalLogPdf } from '../../util/normal.js';
 
 /** A knob as the estimator sees it: a numeric interval (a step for integers) or k categories (their indices). */
-export type Dim = { kind: 'numeric'; low: number; high: number; step: number | null } | { kind: 'categorical'; size: number };
+export type Dim =
+  { kind: 'numeric'; low: number; high: number; step: number | null } | { kind: 'categorical'; size: number };
 
 export interface Parzen {
   dim: Dim;
@@ -35,7 +36,9 @@ const FLAT_RECENT = 25;
 /** Optuna's default_weights: 1 for each observation, but below the 25 most recent a ramp from 1/n up. */
 function observationWeights(n: number): number[] {
   if (n < FLAT_RECENT) return new Array<number>(n).fill(1);
-  const ramp = Array.from({ length: n - FLAT_RECENT }, (_, i) => (n - FLAT_RECENT === 1 ? 1 / n : 1 / n + (i * (1 - 1 / n)) / (n - FLAT_RECENT - 1)));
+  const ramp = Array.from({ length: n - FLAT_RECENT }, (_, i) =>
+    n - FLAT_RECENT === 1 ? 1 / n : 1 / n + (i * (1 - 1 / n)) / (n - FLAT_RECENT - 1),
+  );
   return [...ramp, ...new Array<number>(FLAT_RECENT).fill(1)];
 }
 
@@ -96,7 +99,9 @@ export function logPdfParzen(p: Parzen, x: number): number {
     if (dim.step === null) return Math.log(w) + truncatedNormalLogPdf(x, mu, sigma, dim.low, dim.high);
     const lo = Math.max(x - dim.step / 2, dim.low);
     const hi = Math.min(x + dim.step / 2, dim.high);
-    const mass = logNormalMass((lo - mu) / sigma, (hi - mu) / sigma) - logNormalMass((dim.low - mu) / sigma, (dim.high - mu) / sigma);
+    const mass =
+      logNormalMass((lo - mu) / sigma, (hi - mu) / sigma) -
+      logNormalMass((dim.low - mu) / sigma, (dim.high - mu) / sigma);
     return Math.log(w) + mass;
   });
   return logSumExp(terms);

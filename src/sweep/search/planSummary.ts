@@ -3,7 +3,7 @@
  * halving's rungs, Hyperband's brackets, TPE's rounds, and the training characters against every
  * configuration trained to the full budget. As data (for --json) and as lines (for the terminal).
  */
-import type { Experiment } from '../schema.js';
+import type { Experiment } from '../../results/schema.js';
 import { bracketCounts, bracketShapes, type BracketShape } from './hyperband.js';
 import { rungBudgets } from './halving.js';
 import type { RunSpec } from './runs.js';
@@ -38,13 +38,22 @@ export interface TpePlan {
   trainChars: number;
 }
 
-export type SearchPlan = { halving: HalvingPlan } | { hyperband: HyperbandPlan } | { tpe: TpePlan } | Record<string, never>;
+export type SearchPlan =
+  { halving: HalvingPlan } | { hyperband: HyperbandPlan } | { tpe: TpePlan } | Record<string, never>;
 
 /** One bracket's rungs and characters (each rung trains its increment; the first from scratch). */
 function bracketPlan(shape: BracketShape, ladder: number[], eta: number, seeds: number) {
   const counts = bracketCounts(shape, ladder.length, eta);
-  const rungs = counts.map((n, i) => ({ rung: i + 1, budgetChars: ladder[shape.startLevel + i], configurations: n, runs: n * seeds }));
-  const trainChars = rungs.reduce((s, r, i) => s + r.runs * (r.budgetChars - (i > 0 ? rungs[i - 1].budgetChars : 0)), 0);
+  const rungs = counts.map((n, i) => ({
+    rung: i + 1,
+    budgetChars: ladder[shape.startLevel + i],
+    configurations: n,
+    runs: n * seeds,
+  }));
+  const trainChars = rungs.reduce(
+    (s, r, i) => s + r.runs * (r.budgetChars - (i > 0 ? rungs[i - 1].budgetChars : 0)),
+    0,
+  );
   return { bracket: shape.bracket, rungs, trainChars };
 }
 
@@ -53,18 +62,41 @@ export function searchPlan(exp: Experiment, runs: RunSpec[]): SearchPlan {
   const seeds = exp.seeds.length;
   const full = exp.budget.chars;
   if (s?.method === 'tpe') {
-    return { tpe: { samples: s.samples, startup: s.startup, round: s.round, rounds: 1 + Math.ceil((s.samples - s.startup) / s.round), trainChars: s.samples * seeds * full } };
+    return {
+      tpe: {
+        samples: s.samples,
+        startup: s.startup,
+        round: s.round,
+        rounds: 1 + Math.ceil((s.samples - s.startup) / s.round),
+        trainChars: s.samples * seeds * full,
+      },
+    };
   }
   if (s?.method !== 'halving' && s?.method !== 'hyperband') return {};
   const ladder = rungBudgets(s, full);
   if (s.method === 'halving') {
-    const { rungs, trainChars } = bracketPlan({ bracket: 1, startLevel: 0, configs: runs.length / seeds }, ladder, s.eta, seeds);
+    const { rungs, trainChars } = bracketPlan(
+      { bracket: 1, startLevel: 0, configs: runs.length / seeds },
+      ladder,
+      s.eta,
+      seeds,
+    );
     return { halving: { eta: s.eta, rungs, trainChars, gridChars: runs.length * full } };
   }
   const brackets = bracketShapes(s.eta, ladder.length).map((shape) => bracketPlan(shape, ladder, s.eta, seeds));
   // With a TPE sampler the brackets draw new configurations one after another: all of them are not planned yet.
-  const configs = s.sampler?.method === 'tpe' ? bracketShapes(s.eta, ladder.length).reduce((n, b) => n + b.configs, 0) : runs.length / seeds;
-  return { hyperband: { eta: s.eta, brackets, trainChars: brackets.reduce((n, b) => n + b.trainChars, 0), gridChars: configs * seeds * full } };
+  const configs =
+    s.sampler?.method === 'tpe'
+      ? bracketShapes(s.eta, ladder.length).reduce((n, b) => n + b.configs, 0)
+      : runs.length / seeds;
+  return {
+    hyperband: {
+      eta: s.eta,
+      brackets,
+      trainChars: brackets.reduce((n, b) => n + b.trainChars, 0),
+      gridChars: configs * seeds * full,
+    },
+  };
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -80,7 +112,10 @@ export function searchPlanLines(plan: SearchPlan, seeds: number): string[] {
     const h = plan.halving;
     return [
       `successive halving, eta ${h.eta} (the best 1/${h.eta} of each rung continue from their checkpoints):`,
-      ...h.rungs.map((r) => `  rung ${r.rung}: ${n(r.configurations)} configuration(s) × ${seeds} seed(s) to ${n(r.budgetChars)} characters`),
+      ...h.rungs.map(
+        (r) =>
+          `  rung ${r.rung}: ${n(r.configurations)} configuration(s) × ${seeds} seed(s) to ${n(r.budgetChars)} characters`,
+      ),
       `  ${n(h.trainChars)} training characters in all, ${pct(h.trainChars, h.gridChars)} % of the full grid's ${n(h.gridChars)}`,
     ];
   }
@@ -98,7 +133,11 @@ export function searchPlanLines(plan: SearchPlan, seeds: number): string[] {
     return [
       `TPE: ${n(t.samples)} configurations × ${seeds} seed(s) to the full budget (${n(t.trainChars)} training characters), in ${t.rounds} rounds:`,
       `  round 1: the ${t.startup} configurations random search draws with this seed (the runs above)`,
-      ...(t.rounds > 1 ? [`  rounds 2-${t.rounds}: ${t.round} configuration(s) each, suggested from the scores of every round before (known as the rounds finish)`] : []),
+      ...(t.rounds > 1
+        ? [
+            `  rounds 2-${t.rounds}: ${t.round} configuration(s) each, suggested from the scores of every round before (known as the rounds finish)`,
+          ]
+        : []),
     ];
   }
   return [];

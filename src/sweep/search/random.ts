@@ -15,8 +15,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { makeRng, type Rng } from '../../util/rng.js';
-import type { Distribution, Experiment, RandomSearch } from '../schema.js';
-import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../knobs.js';
+import type { Distribution, Experiment, RandomSearch } from '../../results/schema.js';
+import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../../results/knobs.js';
 import { gridValues } from './grid.js';
 
 export const SIGNIFICANT_DIGITS = 3;

@@ -1,5 +1,5 @@
 /** A search's configurations as runs: each configuration once per seed, seeds innermost, each with its stable id. */
-import { runId, type KnobValues } from '../knobs.js';
+import { runId, type KnobValues } from '../../results/knobs.js';
 
 export type RunSpec = KnobValues & {
   id: string;

@@ -13,8 +13,8 @@
  *            earlier bracket ran (it then shares its trainings), never one twice itself
  */
 import { makeRng } from '../../util/rng.js';
-import type { Experiment, SamplerSettings } from '../schema.js';
-import type { KnobValues } from '../knobs.js';
+import type { Experiment, SamplerSettings } from '../../results/schema.js';
+import type { KnobValues } from '../../results/knobs.js';
 import { gridConfigs } from './grid.js';
 import { randomConfigs } from './random.js';
 import { suggestTpe, tpeSpace, type Scored } from './tpe.js';
@@ -24,7 +24,7 @@ export interface SourceDraw {
   bracket: number;
   count: number;
   /** The configurations scored at each budget of the ladder so far (adaptive sources only). */
-  scoredAt(budget: number): Scored[];
+  scoredAt: (budget: number) => Scored[];
 }
 
 export interface ConfigSource {
@@ -37,7 +37,12 @@ export interface ConfigSource {
 
 type SourceExperiment = Pick<Experiment, 'grid'>;
 
-export function configSource(exp: SourceExperiment, sampler: SamplerSettings | undefined, gridSeed: number, ladder: readonly number[]): ConfigSource {
+export function configSource(
+  exp: SourceExperiment,
+  sampler: SamplerSettings | undefined,
+  gridSeed: number,
+  ladder: readonly number[],
+): ConfigSource {
   if (sampler?.method === 'random') return randomSource(exp, sampler);
   if (sampler?.method === 'tpe') return tpeSource(exp, sampler, ladder);
   return gridSource(exp, gridSeed);
@@ -53,22 +58,34 @@ function gridSource(exp: SourceExperiment, seed: number): ConfigSource {
       const rng = makeRng(`hyperband:${seed}:bracket${bracket + 1}`);
       const order = all.map((c, i) => ({ c, key: rng(), i }));
       order.sort((a, b) => a.key - b.key || a.i - b.i);
-      return order.slice(0, count).sort((a, b) => a.i - b.i).map((x) => x.c); // the grid's own order within the draw
+      return order
+        .slice(0, count)
+        .sort((a, b) => a.i - b.i)
+        .map((x) => x.c); // the grid's own order within the draw
     },
   };
 }
 
 function randomSource(exp: SourceExperiment, s: Extract<SamplerSettings, { method: 'random' }>): ConfigSource {
-  const draw = (count: number, stream?: string) => randomConfigs({ grid: exp.grid, search: { method: 'random', samples: count, seed: s.seed, space: s.space } }, stream);
+  const draw = (count: number, stream?: string) =>
+    randomConfigs(
+      { grid: exp.grid, search: { method: 'random', samples: count, seed: s.seed, space: s.space } },
+      stream,
+    );
   return {
     adaptive: false,
     size: null,
     // Successive halving (one draw) takes exactly the random search's configurations of this seed.
-    draw: ({ bracket, count }) => (bracket === 0 ? draw(count) : draw(count, `hyperband-random:${s.seed}:bracket${bracket + 1}`)),
+    draw: ({ bracket, count }) =>
+      bracket === 0 ? draw(count) : draw(count, `hyperband-random:${s.seed}:bracket${bracket + 1}`),
   };
 }
 
-function tpeSource(exp: SourceExperiment, s: Extract<SamplerSettings, { method: 'tpe' }>, ladder: readonly number[]): ConfigSource {
+function tpeSource(
+  exp: SourceExperiment,
+  s: Extract<SamplerSettings, { method: 'tpe' }>,
+  ladder: readonly number[],
+): ConfigSource {
   const space = tpeSpace(s.space, exp.grid);
   return {
     adaptive: true,
@@ -77,7 +94,11 @@ function tpeSource(exp: SourceExperiment, s: Extract<SamplerSettings, { method: 
       const stream = `bohb:${s.seed}:bracket${bracket + 1}`;
       const budget = [...ladder].reverse().find((b) => scoredAt(b).length >= s.startup);
       // Not enough scores anywhere yet: random draws.
-      if (budget === undefined) return randomConfigs({ grid: exp.grid, search: { method: 'random', samples: count, seed: s.seed, space: s.space } }, stream);
+      if (budget === undefined)
+        return randomConfigs(
+          { grid: exp.grid, search: { method: 'random', samples: count, seed: s.seed, space: s.space } },
+          stream,
+        );
       return suggestTpe(space, scoredAt(budget), count, { stream, candidates: s.candidates, taken: new Set() });
     },
   };

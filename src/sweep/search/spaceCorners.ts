@@ -5,20 +5,23 @@
  * combination of the name-valued choices (a cell, an optimizer), so no later suggestion can need
  * more memory than was checked.
  */
-import type { Distribution, Experiment } from '../schema.js';
-import { knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../knobs.js';
+import type { Distribution, Experiment } from '../../results/schema.js';
+import { knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../../results/knobs.js';
 import { gridValues } from './grid.js';
 
 /** Where an adaptive search draws from and under which key, or null when every configuration is planned in advance. */
-export function adaptiveSpace(exp: Pick<Experiment, 'search'>): { space: Partial<Record<KnobKey, Distribution>>; key: string } | null {
+export function adaptiveSpace(
+  exp: Pick<Experiment, 'search'>,
+): { space: Partial<Record<KnobKey, Distribution>>; key: string } | null {
   const s = exp.search;
   if (s?.method === 'tpe') return { space: s.space, key: 'search.space' };
-  if (s?.method === 'hyperband' && s.sampler?.method === 'tpe') return { space: s.sampler.space, key: 'search.sampler.space' };
+  if (s?.method === 'hyperband' && s.sampler?.method === 'tpe')
+    return { space: s.sampler.space, key: 'search.sampler.space' };
   return null;
 }
 
 function upper(d: Distribution): Array<number | string> {
-  if (d.choice) return d.choice.every((x) => typeof x === 'number') ? [Math.max(...(d.choice as number[]))] : d.choice;
+  if (d.choice) return d.choice.every((x) => typeof x === 'number') ? [Math.max(...d.choice)] : d.choice;
   return [(d.uniform ?? d.logUniform ?? d.intRange ?? d.logIntRange)![1]];
 }
 
@@ -29,7 +32,9 @@ export function spaceCorners(exp: Pick<Experiment, 'search' | 'grid'>): KnobValu
   let configs: Array<Record<string, number | string>> = [{}];
   for (const k of KNOB_KEYS) {
     const d = adaptive.space[k];
-    const values = d ? upper(d).map((v) => (knobDef(k).kind === 'int' && typeof v === 'number' ? Math.floor(v) : v)) : [base[k][0]];
+    const values = d
+      ? upper(d).map((v) => (knobDef(k).kind === 'int' && typeof v === 'number' ? Math.floor(v) : v))
+      : [base[k][0]];
     configs = configs.flatMap((c) => values.map((v) => ({ ...c, [k]: v })));
   }
   return configs as KnobValues[];

@@ -7,7 +7,7 @@
  * decision depends on the worker count or on the order in which runs finish.
  */
 import type { RunSpec } from './runs.js';
-import type { RunStatus } from '../status.js';
+import type { RunStatus } from '../../results/status.js';
 import type { RungDecision } from './halving.js';
 
 /** What the sweep recorded for one training of a run to a budget. */

@@ -14,8 +14,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { makeRng, type Rng } from '../../util/rng.js';
-import type { Distribution, Experiment } from '../schema.js';
-import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../knobs.js';
+import type { Distribution, Experiment } from '../../results/schema.js';
+import { configId, knobDef, KNOB_KEYS, type KnobKey, type KnobValues } from '../../results/knobs.js';
 import { gridValues } from './grid.js';
 import { drawParzen, fitParzen, logPdfParzen, type Dim, type Parzen } from './parzen.js';
 import { roundSignificant } from './random.js';
@@ -56,20 +56,40 @@ function tpeKnob(key: KnobKey, d: Distribution): TpeKnob {
   const round = (x: number) => (integer ? Math.round(x) : roundSignificant(x));
   if (d.choice) {
     const choices = d.choice;
-    return { key, dim: { kind: 'categorical', size: choices.length }, toCoord: (v) => choices.indexOf(v), fromCoord: (x) => choices[x] };
+    return {
+      key,
+      dim: { kind: 'categorical', size: choices.length },
+      toCoord: (v) => choices.indexOf(v),
+      fromCoord: (x) => choices[x],
+    };
   }
   if (d.intRange) {
     const [a, b] = d.intRange;
-    return { key, dim: { kind: 'numeric', low: a - 0.5, high: b + 0.5, step: 1 }, toCoord: Number, fromCoord: (x) => Math.min(b, Math.max(a, Math.round(x))) };
+    return {
+      key,
+      dim: { kind: 'numeric', low: a - 0.5, high: b + 0.5, step: 1 },
+      toCoord: Number,
+      fromCoord: (x) => Math.min(b, Math.max(a, Math.round(x))),
+    };
   }
   if (d.logIntRange) {
     const [a, b] = d.logIntRange;
     const dim: Dim = { kind: 'numeric', low: Math.log(a - 0.5), high: Math.log(b + 0.5), step: null };
-    return { key, dim, toCoord: (v) => Math.log(Number(v)), fromCoord: (x) => Math.min(b, Math.max(a, Math.round(Math.exp(x)))) };
+    return {
+      key,
+      dim,
+      toCoord: (v) => Math.log(Number(v)),
+      fromCoord: (x) => Math.min(b, Math.max(a, Math.round(Math.exp(x)))),
+    };
   }
   if (d.logUniform) {
     const [a, b] = d.logUniform;
-    return { key, dim: { kind: 'numeric', low: Math.log(a), high: Math.log(b), step: null }, toCoord: (v) => Math.log(Number(v)), fromCoord: (x) => round(Math.exp(x)) };
+    return {
+      key,
+      dim: { kind: 'numeric', low: Math.log(a), high: Math.log(b), step: null },
+      toCoord: (v) => Math.log(Number(v)),
+      fromCoord: (x) => round(Math.exp(x)),
+    };
   }
   const [a, b] = d.uniform!;
   return { key, dim: { kind: 'numeric', low: a, high: b, step: null }, toCoord: Number, fromCoord: (x) => round(x) };
@@ -81,8 +101,18 @@ export function fitTpe(space: TpeSpace, history: readonly Scored[]): Array<{ goo
   const ranked = history.map((h, i) => i).sort((a, b) => history[a].score - history[b].score || a - b);
   const good = new Set(ranked.slice(0, gamma(finite)));
   return space.knobs.map((k) => {
-    const coords = (keep: (i: number) => boolean) => history.flatMap((h, i) => (keep(i) ? [k.toCoord(h.config[k.key])] : []));
-    return { good: fitParzen(k.dim, coords((i) => good.has(i))), bad: fitParzen(k.dim, coords((i) => !good.has(i))) };
+    const coords = (keep: (i: number) => boolean) =>
+      history.flatMap((h, i) => (keep(i) ? [k.toCoord(h.config[k.key])] : []));
+    return {
+      good: fitParzen(
+        k.dim,
+        coords((i) => good.has(i)),
+      ),
+      bad: fitParzen(
+        k.dim,
+        coords((i) => !good.has(i)),
+      ),
+    };
   });
 }
 
@@ -105,14 +135,24 @@ function suggestOne(space: TpeSpace, fitted: ReturnType<typeof fitTpe>, rng: Rng
 
 /** A draw from the space's prior (every knob uniform in its coordinates): the fallback when the model keeps repeating itself. */
 function drawPrior(space: TpeSpace, rng: Rng): KnobValues {
-  return suggestOne(space, space.knobs.map((k) => ({ good: fitParzen(k.dim, []), bad: fitParzen(k.dim, []) })), rng, 1);
+  return suggestOne(
+    space,
+    space.knobs.map((k) => ({ good: fitParzen(k.dim, []), bad: fitParzen(k.dim, []) })),
+    rng,
+    1,
+  );
 }
 
 /**
  * `count` new configurations (none in `taken`, none twice) suggested from the history; `stream`
  * names the generator (the same stream and history give the same suggestions).
  */
-export function suggestTpe(space: TpeSpace, history: readonly Scored[], count: number, opts: { stream: string; candidates: number; taken: ReadonlySet<string> }): KnobValues[] {
+export function suggestTpe(
+  space: TpeSpace,
+  history: readonly Scored[],
+  count: number,
+  opts: { stream: string; candidates: number; taken: ReadonlySet<string> },
+): KnobValues[] {
   const rng = makeRng(opts.stream);
   const fitted = fitTpe(space, history);
   const seen = new Set(opts.taken);
@@ -124,7 +164,9 @@ export function suggestTpe(space: TpeSpace, history: readonly Scored[], count: n
       if (!seen.has(configId(c))) found = c;
     }
     if (!found) {
-      throw new UsageError(`search.samples: after ${seen.size} distinct configurations, ${2 * MAX_TRIES} draws from the space gave none that was not run already; widen the space or ask for fewer samples`);
+      throw new UsageError(
+        `search.samples: after ${seen.size} distinct configurations, ${2 * MAX_TRIES} draws from the space gave none that was not run already; widen the space or ask for fewer samples`,
+      );
     }
     seen.add(configId(found));
     out.push(found);

@@ -11,8 +11,8 @@
  * suggestions depend on the recorded scores and the seed alone: not on the worker count, nor on
  * the order runs finish in. Planning again from summary.csv after a kill gives the same rounds.
  */
-import type { Experiment, TpeSearch } from '../schema.js';
-import { configId, type KnobValues } from '../knobs.js';
+import type { Experiment, TpeSearch } from '../../results/schema.js';
+import { configId, type KnobValues } from '../../results/knobs.js';
 import { runsOf } from './runs.js';
 import { randomConfigs } from './random.js';
 import { configScore, type Observed, type StagedPlan, type StagedSearch } from './staged.js';
@@ -27,9 +27,11 @@ type RoundCache = Map<string, KnobValues[]>;
 export function tpeRounds(exp: TpeExperiment, observed: Observed, cache: RoundCache = new Map()): KnobValues[][] {
   const { samples, seed, startup, round, candidates } = exp.search;
   const space = tpeSpace(exp.search.space, exp.grid);
-  const rounds = [randomConfigs({ grid: exp.grid, search: { method: 'random', samples: startup, seed, space: exp.search.space } })];
+  const rounds = [
+    randomConfigs({ grid: exp.grid, search: { method: 'random', samples: startup, seed, space: exp.search.space } }),
+  ];
   const scored: Scored[] = [];
-  for (let done = startup; done < samples; ) {
+  for (let done = startup; done < samples;) {
     const last = rounds[rounds.length - 1];
     for (const config of last) {
       const score = configScore(runsOf([config], exp.seeds), exp.budget.chars, observed);
@@ -39,7 +41,11 @@ export function tpeRounds(exp: TpeExperiment, observed: Observed, cache: RoundCa
     const count = Math.min(round, samples - done);
     const key = `${rounds.length}:${scored.map((s) => s.score).join(',')}`;
     const taken = new Set(scored.map((s) => configId(s.config)));
-    if (!cache.has(key)) cache.set(key, suggestTpe(space, scored, count, { stream: `tpe:${seed}:round${rounds.length + 1}`, candidates, taken }));
+    if (!cache.has(key))
+      cache.set(
+        key,
+        suggestTpe(space, scored, count, { stream: `tpe:${seed}:round${rounds.length + 1}`, candidates, taken }),
+      );
     rounds.push(cache.get(key)!);
     done += count;
   }
@@ -57,7 +63,8 @@ export function tpeSearch(exp: TpeExperiment): StagedSearch {
       const last = new Set(runsOf(rounds[rounds.length - 1], exp.seeds).map((r) => r.id));
       const unrecorded = runs.filter((r) => observed(r.id, full) === undefined);
       // The stage is the last round derived, until all of its runs are recorded.
-      const stage = unrecorded.length === 0 ? [] : runs.filter((r) => last.has(r.id)).map((run) => ({ run, budget: full }));
+      const stage =
+        unrecorded.length === 0 ? [] : runs.filter((r) => last.has(r.id)).map((run) => ({ run, budget: full }));
       const settled = new Map(runs.filter((r) => observed(r.id, full) !== undefined).map((r) => [r.id, full]));
       const trainings = [{ budget: full, from: 0, runs: exp.search.samples * exp.seeds.length }];
       return { runs, stage, settled, decisions: [], totalConfigs: exp.search.samples, trainings };

@@ -61,7 +61,7 @@ const LadderSchema = z
 
 const what = (k: KnobDef) => (k.kind === 'int' ? 'positive integers' : k.kind === 'real' ? 'positive numbers' : 'names');
 
-/** grid.<knob>: a list of values per knob of the registry (src/sweep/knobs.ts), each optional. */
+/** grid.<knob>: a list of values per knob of the registry (src/results/knobs.ts), each optional. */
 const GRID_SHAPE = Object.fromEntries(
   (KNOBS as readonly KnobDef[]).map((k) => [k.key, gridList(k.schema, what(k)).optional().describe(`${k.describe} Default: [${JSON.stringify(k.default)}].`)]),
 ) as unknown as { [K in KnobKey]: z.ZodOptional<z.ZodType<Array<KnobValue<K>>>> };
@@ -316,7 +316,7 @@ const CorpusSchema = z
   )
   .describe(
     'The text the runs read: a file path or known corpus name, or {"name": …, "chars": N} for its first N characters. ' +
-      'Every corpus is read with its BOM dropped and "\\r\\n" / "\\r" line endings as "\\n" (README: corpus preparation).',
+      'Every corpus is read with its BOM dropped and "\\r\\n" / "\\r" line endings as "\\n" (docs/corpora.md).',
   );
 
 /** Early stopping (src/train/earlyStopping.ts): on the curve's intermediate scores. */

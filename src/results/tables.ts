@@ -16,7 +16,7 @@
  * dropped and nothing is rewritten. A UTF-8 byte-order mark and blank lines are read, not refused.
  *
  * The validity rule (parseTable, so the sweep, merge and the report read a cell alike): every cell
- * holds what its column may (src/sweep/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
+ * holds what its column may (src/results/columns.ts COLUMN_RULES; a knob's cell what the knob's schema
  * accepts): numbers finite and in range (bpc ≥ 0, counts integers ≥ 0), a status one of the known
  * ones; otherwise a UsageError naming file:line and the column.
  */
@@ -30,11 +30,11 @@ import { appendDurably, writeFileAtomic } from '../util/atomic.js';
 import { readHead } from '../util/outputs.js';
 import {
   BASELINE_COLUMNS, COLUMN_RULES, CURVE_COLUMNS, CURVE_COLUMNS_V1, RUNG_COLUMNS, RUNG_COLUMNS_V1, SAMPLE_COLUMNS, SUMMARY_COLUMNS, SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3,
-  SUMMARY_COLUMNS_V4,
+  SUMMARY_COLUMNS_AFTER_ISSUE21,
 } from './columns.js';
 import { cellProblem, isDecimal } from '../util/cellRule.js';
 import { KNOBS, type KnobDef } from './knobs.js';
-import type { CurvePoint, SamplePoint } from '../train/run.js';
+import type { CurvePoint, SamplePoint } from './records.js';
 
 export { BASELINE_COLUMNS, CURVE_COLUMNS, RUNG_COLUMNS, SAMPLE_COLUMNS, SUMMARY_COLUMNS };
 
@@ -59,7 +59,7 @@ export type TableName = keyof typeof TABLES;
  * rewritten with today's header before anything is appended (appendRows).
  */
 const LEGACY_HEADERS = new Map<readonly string[], readonly (readonly string[])[]>([
-  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3, SUMMARY_COLUMNS_V4]],
+  [SUMMARY_COLUMNS, [SUMMARY_COLUMNS_V1, SUMMARY_COLUMNS_V2, SUMMARY_COLUMNS_V3, ...SUMMARY_COLUMNS_AFTER_ISSUE21]],
   [CURVE_COLUMNS, [CURVE_COLUMNS_V1]],
   [RUNG_COLUMNS, [RUNG_COLUMNS_V1]],
 ]);
@@ -201,7 +201,7 @@ function checkHeader(header: string[], file: string, columns: readonly string[])
 function tornTextField(tail: string, columns: readonly string[]): boolean {
   if (![...columns].some((c) => TEXT_COLUMNS.has(c))) return false;
   try {
-    const rows = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const rows: string[][] = parse(`${tail}"\n`, { relax_column_count: true, skip_empty_lines: true });
     const n = rows.length === 1 ? rows[0].length : 0; // the record cut short ends with its open field
     return n > 0 && n <= columns.length && TEXT_COLUMNS.has(columns[n - 1]);
   } catch {
@@ -275,13 +275,17 @@ export function readTable(dir: string, table: AnyTableName): ReadTable {
 
 /**
  * A table an earlier version wrote (a legacy header) rewritten atomically with today's header, its
- * rows kept and the new columns empty, so that rows can be appended to it. Returns whether it was.
+ * rows kept, so that rows can be appended to it. A knob column it lacked holds the knob's default
+ * (what its runs used: a fresh sweep writes the same), any other new column is empty. Returns whether it was.
  */
 export function upgradeTable(dir: string, table: AnyTableName): boolean {
   const { file, columns } = ANY_TABLE[table];
   const path = join(dir, file);
-  if (!LEGACY_HEADERS.has(columns) || !existsSync(path) || !isLegacyHeader(firstLine(path), columns)) return false;
-  const { rows } = readTable(dir, table);
+  const header = existsSync(path) ? firstLine(path) : [];
+  if (!LEGACY_HEADERS.has(columns) || !isLegacyHeader(header, columns)) return false;
+  const added = (KNOBS as readonly KnobDef[]).filter((k) => (columns as readonly string[]).includes(k.column) && !header.includes(k.column));
+  const defaults = Object.fromEntries(added.map((k) => [k.column, k.default]));
+  const rows = readTable(dir, table).rows.map((r) => ({ ...r, ...defaults }));
   writeTable(dir, table, rows, { held: rows.length, dropped: 0 });
   return true;
 }
@@ -319,7 +323,7 @@ function firstLine(path: string): string[] {
 
 function toCsv(rows: Row[], columns: readonly string[], header: boolean): string {
   const records = rows.map((r) => columns.map((c) => cellText(r[c])));
-  return stringify(header ? [columns as string[], ...records] : records, { record_delimiter: '\n' });
+  return stringify(header ? [columns, ...records] : records, { record_delimiter: '\n' });
 }
 
 function cellText(v: Cell): string {
@@ -328,7 +332,7 @@ function cellText(v: Cell): string {
   return v;
 }
 
-/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/sweep/live.ts). */
+/** A table's text (its header and `rows`), as the files hold it: for a table carried inside another file (src/results/live.ts). */
 export function tableText(table: AnyTableName, rows: Row[]): string {
   return toCsv(rows, ANY_TABLE[table].columns, true);
 }

@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
-import type { MergedFrom } from './merge.js';
 import type { Backend } from '../backend/index.js';
 import type { Experiment } from './schema.js';
-import type { Shard } from './shard.js';
 
 /** One version of the experiment a results folder was swept with, from the session that started it. */
 export interface ExperimentVersion {
@@ -176,4 +174,30 @@ function canonical(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/** One shard of a sweep split over a cluster job's tasks (src/sweep/shard.ts): shard `index` of `count`. */
+export interface Shard {
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/** What a merged manifest records about its shards. */
+export interface MergedFrom {
+  mergedAt: string;
+  /** The shard count n. */
+  count: number;
+  shards: Array<{
+    shard: string;
+    runs: number;
+    recorded: number;
+    node: string;
+    machine: Manifest['machine'];
+    workers: number;
+    startedAt: string;
+    finishedAt: string | null;
+  }>;
+  /** Shards without a folder (or without a manifest yet), by index. */
+  missing: number[];
 }

@@ -1,19 +1,20 @@
 /**
  * The files of a results folder that charlab writes, and how it tells each from a file it did not
  * write (a table by its header, the manifest by its fields, the report's files by their own
- * signatures, a checkpoint by its metadata), so that nothing replaces or removes what charlab did
- * not write. `--fresh` removes exactly these (freshTargets), after checking every one is charlab's.
+ * signatures; a checkpoint by its metadata: src/sweep/folderFiles.ts), so that nothing replaces or
+ * removes what charlab did not write.
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointMetadata, isCheckpointFile } from '../checkpoint/checkpoint.js';
-import { checkpointsDir } from '../checkpoint/runFiles.js';
 import { UsageError } from '../errors.js';
-import { checkReplaceable, readHead } from '../util/outputs.js';
-import type { RunSpec } from './grid.js';
-import { KNOBS, type KnobDef, type KnobKey } from './knobs.js';
+import { readHead } from '../util/outputs.js';
 import { ALL_TABLES, isTableFile, TABLE_NAMES } from './tables.js';
 import { LIVE_FILE } from './live.js';
+
+/** Where a results folder keeps its runs' checkpoints (src/checkpoint/runFiles.ts writes them). */
+export function checkpointsDir(resultsDir: string): string {
+  return join(resultsDir, 'checkpoints');
+}
 
 /** The report's files (src/report/io.ts writes them): their names, and the plots' names. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'report.html', plots: 'plots' } as const;
@@ -55,31 +56,13 @@ export function reportFilesIn(dir: string): FolderFile[] {
   return out.filter((f) => existsSync(f.path));
 }
 
-/**
- * What --fresh removes from a results folder, when present: the tables (summary, curves, samples,
- * baselines, rungs), manifest.json, live.json, the report (report.md, report.html, the plots in plots/), and
- * the run checkpoints (checkpoints/*.safetensors, halving's *.outcome.json, interrupted writes'
- * *.tmp). Nothing else in the folder is touched.
- */
-export function freshTargets(dir: string): FolderFile[] {
-  const manifest: FolderFile = { path: join(dir, 'manifest.json'), kind: 'a charlab sweep manifest', ours: isManifestFile };
-  const ckDir = checkpointsDir(dir);
-  const checkpoints = listDir(ckDir).flatMap((name): FolderFile[] => {
-    const path = join(ckDir, name);
-    if (name.endsWith('.safetensors')) return [{ path, kind: 'a charlab checkpoint', ours: isCheckpointFile }];
-    if (/\.rung\d+\.outcome\.json$/.test(name) || /\.\d+\.tmp$/.test(name)) return [{ path, kind: 'a sweep\'s working file', ours: () => true }];
-    return [];
-  });
-  return [...tableFilesIn(dir), manifest, ...liveFileIn(dir), ...reportFilesIn(dir), ...checkpoints].filter((f) => existsSync(f.path));
-}
-
 /** The tables present in `dir` (summary, curves, samples, baselines, rungs), each recognised by its header. */
 export function tableFilesIn(dir: string): FolderFile[] {
   const tables = TABLE_NAMES.map((t) => ({ path: join(dir, ALL_TABLES[t].file), kind: `a charlab table (${ALL_TABLES[t].file})`, ours: (p: string) => isTableFile(p, t) }));
   return tables.filter((f) => existsSync(f.path));
 }
 
-/** live.json as the sweep writes it (src/sweep/live.ts): JSON that opens with its format and the writer's pid. */
+/** live.json as the sweep writes it (src/results/live.ts): JSON that opens with its format and the writer's pid. */
 export const isLiveFile = (path: string): boolean => /^\{"format":\d+,"pid":\d+,/.test(headText(path, 64));
 
 /** The sweep's live view (live.json), if present: rewritten by every sweep, so it must be charlab's. */
@@ -103,43 +86,10 @@ export function removeFiles(dir: string, files: FolderFile[]): void {
   }
 }
 
-function listDir(dir: string): string[] {
+export function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
     return [];
   }
-}
-
-/**
- * The checkpoint files the runs about to train will write (final, best, resume, halving's rung
- * files) hold nothing, or that same run's earlier checkpoint (a sweep killed after writing it):
- * a file that is not a charlab checkpoint, or one of another configuration or seed, is refused.
- */
-export function checkRunCheckpoints(dir: string, runs: RunSpec[]): void {
-  const ckDir = checkpointsDir(dir);
-  const names = listDir(ckDir).filter((n) => n.endsWith('.safetensors'));
-  if (names.length === 0) return;
-  const advice = 'Move it away, or run with --fresh to discard the folder\'s runs and checkpoints';
-  for (const run of runs) {
-    for (const name of names.filter((n) => n.startsWith(`${run.id}.`))) {
-      const path = join(ckDir, name);
-      checkReplaceable(path, isCheckpointFile, 'a charlab checkpoint', advice);
-      const other = otherRun(checkpointMetadata(path)!, run);
-      if (other) throw new UsageError(`refusing to replace ${path}: it holds the checkpoint of another run (${other}), not of ${run.id}. ${advice}`);
-    }
-  }
-}
-
-/** How a checkpoint's configuration differs from the run's knobs and seed (null: it is that run's). */
-function otherRun(meta: Record<string, string>, run: RunSpec): string | null {
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(meta.config) as Record<string, unknown>;
-  } catch {
-    return 'an unreadable configuration';
-  }
-  const knobs = (KNOBS as readonly KnobDef[]).filter((k) => (config[k.key] ?? k.default) !== run[k.key as KnobKey]).map((k) => `${k.key} ${String(config[k.key])}`);
-  if (String(config.seed) !== String(run.seed)) knobs.push(`seed ${String(config.seed)}`);
-  return knobs.length > 0 ? knobs.join(', ') : null;
 }

@@ -1,4 +1,4 @@
-/** The columns of the sweep's tables: written by src/sweep/tables.ts, read by src/report. */
+/** The columns of the sweep's tables: written by src/results/tables.ts, read by src/report. */
 import { KNOBS } from './knobs.js';
 import { RUN_STATUSES } from './status.js';
 import { choice, count, ID, intIn, MEASURES, nonNegative, positiveCount, TEXT, type CellRule } from '../util/cellRule.js';
@@ -7,7 +7,7 @@ const KNOB_COLUMNS = KNOBS.map((k) => k.column);
 const AFTER_DROPOUT = KNOB_COLUMNS.indexOf('dropout') + 1;
 
 /**
- * run_id, one column per knob (src/sweep/knobs.ts, in its order) with the model's parameter count
+ * run_id, one column per knob (src/results/knobs.ts, in its order) with the model's parameter count
  * after the ladder's knobs (cell … dropout, params, then later knobs), then the seed and the
  * measurements; then the best score on the curve text and where it was reached, how many held-out
  * characters the curve text has (curve_val_chars: all of them, or the slice's), and whether early
@@ -41,7 +41,7 @@ export const SUMMARY_COLUMNS = [
 /**
  * summary.csv as versions before the model ladder wrote it (min-char-rnn's four knobs, no params,
  * no best score). Read with the missing columns empty (knobs at their defaults); the sweep rewrites
- * such a table with today's header before it appends to it (src/sweep/tables.ts).
+ * such a table with today's header before it appends to it (src/results/tables.ts).
  */
 export const SUMMARY_COLUMNS_V1 = [
   'run_id', 'hidden_size', 'unroll', 'clip', 'learning_rate', 'seed', 'backend', 'status', 'iterations', 'chars',
@@ -49,13 +49,27 @@ export const SUMMARY_COLUMNS_V1 = [
 ] as const;
 /** Columns issue 21 added to summary.csv: the regularisation knobs, the curve text's size and early stopping. */
 const ISSUE21_SUMMARY = new Set(['input_dropout', 'output_dropout', 'weight_decay', 'curve_val_chars', 'stopped_early']);
-/** summary.csv before the native backend (issue 20): today's columns but `isa` (the code path a run used; empty in such rows). */
-export const SUMMARY_COLUMNS_V4: readonly string[] = SUMMARY_COLUMNS.filter((c) => c !== 'isa');
+/**
+ * Columns summary.csv gained after issue 21: forget_bias (forgetBias became a knob) and isa (the code
+ * path a run used: the native backend's ISA, 'simd128', 'f64'). They came on two branches, so a table
+ * written before either may lack any of them: its cells are read empty (a knob's: its default), and
+ * the sweep rewrites the table with today's header before it appends to it.
+ */
+const ADDED_AFTER_ISSUE21: readonly string[] = ['forget_bias', 'isa'];
+/** The non-empty subsets of `xs`, the single ones first. */
+function nonEmptySubsets(xs: readonly string[]): string[][] {
+  const all = xs.reduce<string[][]>((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]]).slice(1);
+  return all.sort((p, q) => p.length - q.length);
+}
+/** The headers summary.csv had after issue 21 before today's: today's without one or more of those columns. */
+export const SUMMARY_COLUMNS_AFTER_ISSUE21: readonly (readonly string[])[] = nonEmptySubsets(ADDED_AFTER_ISSUE21).map((left) =>
+  SUMMARY_COLUMNS.filter((c) => !left.includes(c)),
+);
 /**
  * summary.csv before issue 21: its best_val_bpc is the best score on the whole held-out text (with a
  * slice curve, the final score), and curve_val_chars, stopped_early and the new knobs are read empty.
  */
-export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS_V4.filter((c) => !ISSUE21_SUMMARY.has(c));
+export const SUMMARY_COLUMNS_V3: readonly string[] = SUMMARY_COLUMNS.filter((c) => !ISSUE21_SUMMARY.has(c) && !ADDED_AFTER_ISSUE21.includes(c));
 /** summary.csv as the ladder's first version wrote it: the columns before issue 21 but `init` (the initialisation knob came later). */
 export const SUMMARY_COLUMNS_V2: readonly string[] = SUMMARY_COLUMNS_V3.filter((c) => c !== 'init');
 
@@ -86,9 +100,9 @@ export const RUNG_COLUMNS = ['bracket', 'rung', 'budget_chars', 'run_id', 'statu
 /** rungs.csv before Hyperband (no bracket column: read as bracket 1). */
 export const RUNG_COLUMNS_V1: readonly string[] = RUNG_COLUMNS.filter((c) => c !== 'bracket');
 
-// ---- what a cell may hold: the one rule every reader of these tables applies (src/sweep/tables.ts) ----
+// ---- what a cell may hold: the one rule every reader of these tables applies (src/results/tables.ts) ----
 
-/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/sweep/knobs.ts). */
+/** Rules of summary.csv's columns that are not knobs (knob cells follow the knob's own schema: src/results/knobs.ts). */
 const SUMMARY_RULES: Record<string, CellRule> = {
   run_id: ID,
   params: count(),
