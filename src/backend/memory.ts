@@ -13,6 +13,33 @@ export interface Mat {
   readonly ld: number;
 }
 
+/** C (M×N, ldc) = A (M×K, lda) · B (K×N, ldb), plus C when acc is 1: an engine's product over pointers. */
+export type GemmCall = (
+  M: number,
+  N: number,
+  K: number,
+  A: number,
+  lda: number,
+  B: number,
+  ldb: number,
+  C: number,
+  ldc: number,
+  acc: number,
+) => void;
+
+/** The calls both kernel engines (the wasm module's exports, the native addon's context) take alike: pointers into their memory. */
+export interface EngineCalls {
+  gemmAB: GemmCall;
+  /** The same product with A stored transposed (K×M, lda): C = Aᵀ · B. */
+  gemmAtB: GemmCall;
+  sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
+  softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
+  softmaxRow(V: number, Y: number, invT: number): void;
+  sumSquares(X: number, n: number): number;
+  clipValues(G: number, n: number, c: number): void;
+  dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
+}
+
 export interface MemoryView {
   /** Row strides are multiples of this many floats (4 for wasm, 16 for native). */
   readonly align: number;

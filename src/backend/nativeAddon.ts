@@ -7,11 +7,12 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { EngineCalls } from './memory.js';
 
 export const ADDON_PATH = fileURLToPath(new URL('../../build/Release/charlab_native.node', import.meta.url));
 
 /** A native kernels context: one ISA's kernels, a thread count, a growable arena (native/addon.cc). */
-export interface NativeContext {
+export interface NativeContext extends EngineCalls {
   readonly isa: string;
   grow(bytes: number): ArrayBuffer;
   packedFloats(K: number, N: number): number;
@@ -27,30 +28,6 @@ export interface NativeContext {
     C: number,
     ldc: number,
     bias: number,
-    acc: number,
-  ): void;
-  gemmAB(
-    M: number,
-    N: number,
-    K: number,
-    A: number,
-    lda: number,
-    B: number,
-    ldb: number,
-    C: number,
-    ldc: number,
-    acc: number,
-  ): void;
-  gemmAtB(
-    M: number,
-    N: number,
-    K: number,
-    A: number,
-    lda: number,
-    B: number,
-    ldb: number,
-    C: number,
-    ldc: number,
     acc: number,
   ): void;
   gatherRows(
@@ -74,11 +51,6 @@ export interface NativeContext {
     tableRows: number,
     scales: number,
   ): void;
-  sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
-  softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
-  softmaxRow(V: number, y: number, invT: number): void;
-  sumSquares(X: number, n: number): number;
-  clipValues(G: number, n: number, c: number): void;
   adam(
     W: number,
     G: number,
@@ -105,7 +77,6 @@ export interface NativeContext {
     clip: number,
     decay: number,
   ): void;
-  dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
   rmsprop(
     W: number,
     G: number,

@@ -29,7 +29,7 @@ import {
   type Mat,
   type Packed,
 } from './kernels.js';
-import { KernelMemory } from './memory.js';
+import { KernelMemory, type EngineCalls } from './memory.js';
 
 export type WasmBuild = 'simd128' | 'relaxed';
 
@@ -54,7 +54,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The kernels' exports; pointers are byte addresses, strides are in floats. */
-interface Exports {
+interface Exports extends EngineCalls {
   memory: WasmMemory;
   heapBase(): number;
   gemmABt(
@@ -83,30 +83,6 @@ interface Exports {
     acc: number,
   ): void;
   packRows4(N: number, K: number, B: number, ldb: number, Bp: number): void;
-  gemmAB(
-    M: number,
-    N: number,
-    K: number,
-    A: number,
-    lda: number,
-    B: number,
-    ldb: number,
-    C: number,
-    ldc: number,
-    acc: number,
-  ): void;
-  gemmAtB(
-    M: number,
-    N: number,
-    K: number,
-    A: number,
-    lda: number,
-    B: number,
-    ldb: number,
-    C: number,
-    ldc: number,
-    acc: number,
-  ): void;
   rnnForward(T: number, B: number, Hp: number, Z: number, WhhP: number, hs: number, hT: number, ldht: number): void;
   rnnBackward(
     T: number,
@@ -173,9 +149,6 @@ interface Exports {
   transpose(rows: number, cols: number, src: number, lds: number, dst: number, ldd: number): void;
   gatherRows(n: number, ids: number, table: number, ld: number, bias: number, out: number, scales: number): void;
   scatterAddRows(n: number, ids: number, src: number, ld: number, table: number, scales: number): void;
-  sumRows(M: number, N: number, A: number, lda: number, out: number, acc: number): void;
-  softmaxXent(M: number, V: number, Y: number, ld: number, targets: number, scale: number): number;
-  sumSquares(X: number, n: number): number;
   adam(
     W: number,
     G: number,
@@ -202,9 +175,6 @@ interface Exports {
     gscale: number,
     decay: number,
   ): void;
-  dropoutMask(state: number, out: number, rows: number, cols: number, ld: number, p: number): void;
-  clipValues(G: number, n: number, c: number): void;
-  softmaxRow(V: number, Y: number, invT: number): void;
   peakProbe(iters: number, a: number, b: number): number;
   peakMacsPerRound(): number;
 }
