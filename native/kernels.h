@@ -44,7 +44,6 @@ struct McrModel {
   int Hp, Vp;      // H and V rounded up to multiples of 16 (the widest vector): the row strides
   float lr, clip;  // learning rate, element-wise clipping bound
   int stamp;       // the training chunk's number, for marks
-  bool gradsKept;  // lossAndGradients left gradients in gWxhT (zeroed before the next training chunk)
   float *WxhT, *Whh, *Why, *bh, *by;       // the parameters
   float *mWxhT, *mWhh, *mWhy, *mbh, *mby;  // Adagrad's memory
   float *gWxhT, *gWhh, *gWhy, *gbh, *gby;  // the gradients
@@ -59,7 +58,10 @@ struct McrModel {
 struct McrKernels {
   /** One training chunk over ids[0..len]: forward, backward, clip, Adagrad; carries the hidden state. → nats */
   double (*train_chunk)(McrModel*, int len);
-  /** The loss and the raw gradients (into g*) of ids[0..len] from the state in hs row 0; updates nothing. → nats */
+  /**
+   * The loss and the raw gradients (into g*) of ids[0..len] from the state in hs row 0; updates nothing. → nats
+   * train_chunk takes gWxhT as all zeros: the caller zeroes it after reading these gradients.
+   */
   double (*loss_and_gradients)(McrModel*, int len);
   /** Starts a held-out pass or a sample from a copy of the carried state. */
   void (*begin_eval)(McrModel*);

@@ -71,7 +71,7 @@ export interface FusedEngine {
   setHyper(learningRate: number, clip: number): void;
   /** One chunk over ids[0..len]: forward from hcar, backward, clip, Adagrad; carries the state. → nats */
   trainChunk(len: number): number;
-  /** Loss and raw gradients (into g…) of ids[0..len] from hs row 0; updates nothing. → nats */
+  /** Loss and raw gradients (into g…) of ids[0..len] from hs row 0; updates nothing (the host zeroes gWxhT after). → nats */
   lossAndGradients(len: number): number;
   resetHidden(): void;
   /** Starts a held-out pass or a sample from a copy of hcar. */
@@ -183,7 +183,11 @@ export class MinCharRnnFused<E extends FusedEngine = FusedEngine> implements Cha
     this.f32.fill(0, hs, hs + this.Hp);
     for (let i = 0; i < this.H; i++) this.f32[hs + i] = hPrev[i];
     const loss = this.engine.lossAndGradients(len);
-    return { loss, grads: this.readParams('g') };
+    const grads = this.readParams('g');
+    // trainChunk's kernels take gWxhT as all zeros (they zero only the rows a chunk touched, after use)
+    const g = this.at.gWxhT >> 2;
+    this.f32.fill(0, g, g + this.V * this.Hp);
+    return { loss, grads };
   }
 
   setLearningRate(lr: number): void {
