@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "charlab_native",
-      "sources": ["native/addon.cc", "native/cpu.cc", "native/pool.cc", "native/isa_scalar.cc"],
+      "sources": ["native/addon.cc", "native/minCharRnnAddon.cc", "native/cpu.cc", "native/pool.cc", "native/isa_scalar.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["isa_avx512", "isa_avx2", "isa_sse2"] }],
         ["target_arch=='arm64'", { "dependencies": ["isa_neon"] }],

@@ -37,7 +37,8 @@ import { expv, hmax, hsum, hsum4, tanhv } from './vmath';
 let H: i32 = 0; // hidden size
 let V: i32 = 0; // vocabulary size
 let T: i32 = 0; // unroll
-let Hp: i32 = 0;
+/** H rounded up to a multiple of 4: the row stride in floats (exported: the host reads the layout from here). */
+export let Hp: i32 = 0;
 let Vp: i32 = 0;
 let HB: usize = 0; // bytes in a row of Hp floats
 let VB: usize = 0; // bytes in a row of Vp floats

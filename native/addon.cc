@@ -1,11 +1,12 @@
 /*
- * The Node-API face of the native kernels (src/backend/nativeKernels.ts is its only caller).
+ * The Node-API face of the native kernels (src/backend/nativeKernels.ts and minCharRnnNative.ts call it).
  *
  *   new Context(isa, threads)   kernels of one ISA ("" = the best usable here, or CHARLAB_NATIVE_ISA),
  *                               `threads` threads per call, and a growable memory arena
  *   ctx.grow(bytes)             → an ArrayBuffer over the (new) arena, old contents kept
  *   ctx.<kernel>(…)             matrices are byte offsets into the arena (checked against its size)
  *   usableIsas(), cpuFeatures(), peakProbe(isa, iters), poolStress(jobs, threads)
+ *   new MinCharRnn(…)           min-char-rnn's fused model (native/minCharRnnAddon.cc)
  *
  * Every Node environment (the main thread, each sweep worker) has its own thread pool, sized to
  * the largest `threads` a context of that environment asked for.
@@ -23,6 +24,8 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "minCharRnnAddon.h"
+#include "napi_util.h"
 #include "pool.h"
 
 namespace charlab {
@@ -128,18 +131,6 @@ struct Args {
   }
   int32_t* ids(size_t i, double n) { return reinterpret_cast<int32_t*>(f(i, n)); }
 };
-
-napi_value undefined(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
-
-napi_value number(napi_env env, double v) {
-  napi_value r;
-  napi_create_double(env, v, &r);
-  return r;
-}
 
 /** Floats a rows × cols matrix of stride ld spans (0 for no rows). */
 inline double span(long rows, long cols, long ld) { return rows <= 0 ? 0 : (double)(rows - 1) * ld + cols; }
@@ -510,13 +501,6 @@ void finalize_env(napi_env, void* data, void*) {
   delete d;
 }
 
-std::string str_arg(napi_env env, napi_value v) {
-  char buf[64];
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) return "";
-  return std::string(buf, len);
-}
-
 /** new Context(isa, threads): isa "" picks the best usable ISA. */
 napi_value NewContext(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -529,13 +513,10 @@ napi_value NewContext(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "threads must be in 1..256");
     return nullptr;
   }
-  const auto usable = usable_tables();
-  const KernelTable* k = isa.empty() ? (usable.empty() ? nullptr : usable[0]) : table_named(isa);
+  std::string error;
+  const KernelTable* k = table_for(isa, error);
   if (!k) {
-    std::string msg = "the native kernels for " + (isa.empty() ? std::string("this CPU") : isa) + " are not usable here (usable:";
-    for (const KernelTable* t : usable) msg += std::string(" ") + t->isa;
-    msg += ")";
-    napi_throw_range_error(env, nullptr, msg.c_str());
+    napi_throw_range_error(env, nullptr, error.c_str());
     return nullptr;
   }
   EnvData* data = nullptr;
@@ -684,6 +665,7 @@ napi_value Init(napi_env env, napi_value exports) {
     return nullptr;
   }
   napi_set_named_property(env, exports, "Context", cls);
+  if (!define_min_char_rnn(env, exports)) return nullptr;
   const struct {
     const char* name;
     napi_callback fn;

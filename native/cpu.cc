@@ -72,6 +72,16 @@ const KernelTable* table_named(const std::string& isa) {
   return nullptr;
 }
 
+const KernelTable* table_for(const std::string& isa, std::string& error) {
+  const auto usable = usable_tables();
+  const KernelTable* k = isa.empty() ? (usable.empty() ? nullptr : usable[0]) : table_named(isa);
+  if (k) return k;
+  error = "the native kernels for " + (isa.empty() ? std::string("this CPU") : isa) + " are not usable here (usable:";
+  for (const KernelTable* t : usable) error += std::string(" ") + t->isa;
+  error += ")";
+  return nullptr;
+}
+
 std::vector<std::string> known_isas() { return {"avx512", "avx2", "sse2", "neon", "scalar"}; }
 
 std::string cpu_features() {

@@ -34,6 +34,43 @@ void ctx_parallel(Ctx* ctx, int maxParts, void (*fn)(void* arg, int part, int pa
 /** A 64-byte aligned scratch buffer of at least `floats` floats, one per slot (0..3), kept between calls. */
 float* ctx_scratch(Ctx* ctx, int slot, size_t floats);
 
+/**
+ * min-char-rnn's fused model (native/minCharRnn.inc: its layout and shapes are described there): the
+ * shapes, the hyperparameters and the buffers, all in one arena laid out by native/minCharRnnAddon.cc.
+ * Plain data, read and written by the kernels.
+ */
+struct McrModel {
+  int H, V, T;     // hidden units, vocabulary, unroll
+  int Hp, Vp;      // H and V rounded up to multiples of 16 (the widest vector): the row strides
+  float lr, clip;  // learning rate, element-wise clipping bound
+  int stamp;       // the training chunk's number, for marks
+  float *WxhT, *Whh, *Why, *bh, *by;       // the parameters
+  float *mWxhT, *mWhh, *mWhy, *mbh, *mby;  // Adagrad's memory
+  float *gWxhT, *gWhh, *gWhy, *gbh, *gby;  // the gradients
+  float *WhhT, *WhyT;                      // transposed copies for the forward products
+  float *hs, *ys, *dhy, *dhraw, *tmp;      // a training chunk's workspace
+  float *hcar, *he0, *he1, *pe;            // carried state; evaluation / sampling states and probabilities
+  int32_t *ids, *marks;                    // symbol ids from the host; the chunk stamp of each Wxh row's last update
+  float *ecur, *enext;                     // the evaluation state: he0 and he1 in turn
+};
+
+/** min-char-rnn's fused kernels (native/minCharRnn.inc), one set per ISA. */
+struct McrKernels {
+  /** One training chunk over ids[0..len]: forward, backward, clip, Adagrad; carries the hidden state. → nats */
+  double (*train_chunk)(McrModel*, int len);
+  /**
+   * The loss and the raw gradients (into g*) of ids[0..len] from the state in hs row 0; updates nothing. → nats
+   * train_chunk takes gWxhT as all zeros: the caller zeroes it after reading these gradients.
+   */
+  double (*loss_and_gradients)(McrModel*, int len);
+  /** Starts a held-out pass or a sample from a copy of the carried state. */
+  void (*begin_eval)(McrModel*);
+  /** Scores ids[1..n] given ids[0..n), continuing the evaluation state. → nats */
+  double (*eval_block)(McrModel*, int n);
+  /** Feeds symbol x to the sampling state; if wantProbs, leaves softmax(y·invT) in pe. */
+  void (*sample_step)(McrModel*, int x, float invT, int wantProbs);
+};
+
 struct KernelTable {
   const char* isa;
   /** Floats of a packed K×N weight (either form). */
@@ -82,6 +119,8 @@ struct KernelTable {
   void (*vector_math)(int which, float* x, long n);
   /** The peak probe: iters rounds of register-resident fused multiply-adds; returns the multiply-adds done. */
   double (*peak_probe)(long iters);
+
+  McrKernels mcr;
 };
 
 /** The tables built into this addon (null where the ISA is not compiled for this architecture). */

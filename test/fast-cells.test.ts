@@ -2,9 +2,9 @@
  * The fast backends' one host model (src/backend/kernelModel.ts: rnn, gru, lstm on the f32 kernels
  * of wasm and of native, each ISA this CPU runs forced in turn) against the Float64 reference
  * (src/model/reference.ts), from the same initial parameters (both take the reference's
- * initialisation; the fast model rounds it to f32). min-char-rnn's own configuration on wasm takes
- * its fused fast path, tested in test/min-char-rnn-wasm.test.ts; every configuration here runs on
- * the host model.
+ * initialisation; the fast model rounds it to f32). min-char-rnn's own configuration takes the fused
+ * fast path on both backends, tested in test/min-char-rnn-fused.test.ts (which also checks the host
+ * model against it on that configuration); every configuration here runs on the host model.
  *
  * Tolerances, and why:
  * - Gradients: relErr(a, b) = max_i |a_i − b_i| / max_i |b_i| per tensor (the worst element error

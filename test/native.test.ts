@@ -5,7 +5,8 @@
  * a resumed model continues bit for bit; the thread pool does not hang (a stress through its sleeping
  * paths) and a wider context does not take the pool from earlier ones; checkpoints load into any backend; a matrix outside the
  * addon's memory is an error, not a crash. The kernels' and the cells' numbers against Float64 are
- * test/kernels.test.ts's and test/fast-cells.test.ts's, for every ISA this CPU runs.
+ * test/kernels.test.ts's and test/fast-cells.test.ts's (min-char-rnn's fused engine's:
+ * test/min-char-rnn-fused.test.ts), for every ISA this CPU runs.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,10 +16,10 @@ import { createModel, resolveBackend, type Backend } from '../src/backend/index.
 import { ADDON_PATH, nativeStatus } from '../src/backend/nativeAddon.js';
 import { NativeKernels } from '../src/backend/nativeKernels.js';
 import { checkpointOf, loadCheckpoint, modelFromCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
-import type { CharModel, ModelState, RnnConfig } from '../src/model/types.js';
+import type { CharModel, RnnConfig } from '../src/model/types.js';
 import { makeRng } from '../src/util/rng.js';
 import { CLI, REPO, runCli, smallCorpus, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
-import { NATIVE_ISAS } from './helpers/backends.js';
+import { NATIVE_ISAS, stateBits } from './helpers/backends.js';
 
 const NATIVE = nativeStatus().available;
 const V = 9;
@@ -31,6 +32,7 @@ const CONFIGS: [string, RnnConfig][] = [
     { ...base, cell: 'gru', layers: 2, dropout: 0.25, batch: 5, optimizer: 'rmsprop' },
   ],
   ['rnn, 3 streams, adagrad', { ...base, cell: 'rnn', batch: 3, optimizer: 'adagrad', learningRate: 0.05 }],
+  ["min-char-rnn's configuration (the fused engine, one thread whatever asked)", { ...base, learningRate: 0.1 }],
 ];
 
 /** Trains `chunks` chunks (stream b at b·300) and returns the losses. */
@@ -43,15 +45,6 @@ function train(m: CharModel, c: RnnConfig, chunks: number, from = 0): number[] {
       c.unroll,
     ),
   );
-}
-
-/** Every tensor of a state as raw bytes, for bitwise comparison. */
-function bits(s: ModelState): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of ['params', 'optimizer', 'hidden'] as const)
-    for (const [k, v] of Object.entries(s[part]))
-      out[`${part}.${k}`] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  return out;
 }
 
 describe('which backend auto is', () => {
@@ -186,7 +179,7 @@ describe.skipIf(!NATIVE)('native: threads, resume, checkpoints', () => {
       const losses = train(m, c, 6);
       return {
         losses,
-        state: bits(m.exportState()),
+        state: stateBits(m.exportState()),
         bpc: m.evaluate(text, 2500, 2900).bpc,
         sample: Array.from(m.sample([1], 40, 0.9, makeRng('t'))),
       };
@@ -238,7 +231,7 @@ describe.skipIf(!NATIVE)('native: threads, resume, checkpoints', () => {
       expect([ck.backend, ck.dtype]).toEqual(['native', 'F32']);
       const b = modelFromCheckpoint(ck, 'native', { isa, threads: 2 });
       expect(train(b, c, 3, 100)).toEqual(train(a, c, 3, 100)); // the same dropout masks too: the generator's state is saved
-      expect(bits(b.exportState())).toEqual(bits(a.exportState()));
+      expect(stateBits(b.exportState())).toEqual(stateBits(a.exportState()));
     }
   });
 

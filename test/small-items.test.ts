@@ -5,6 +5,7 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { nativeStatus } from '../src/backend/nativeAddon.js';
 import { nearest } from '../src/results/experimentFile.js';
 import { readTable, writeTable } from '../src/results/tables.js';
 import { REPO, runCli, smallCorpus, startCli, tempDir, tinyExperiment, writeExperiment } from './helpers/cli.js';
@@ -268,6 +269,11 @@ describe('bench: --hidden steers every section; --quick trains a small LSTM', ()
       ...new Set(sections[name].measurements.map((m) => m.hidden).filter((h) => h !== undefined)),
     ];
     expect(sizes('training')).toEqual([16]);
+    // each backend's fused fast path beside the host model on its kernels, and the ratios between them
+    const native = nativeStatus().available ? ['native', 'native-host', 'native/native-host'] : [];
+    expect(sections.training.measurements.map((m) => m.subject)).toEqual(
+      expect.arrayContaining(['wasm', 'wasm-host', 'wasm/wasm-host', 'native/wasm', ...native]),
+    );
     expect(sizes('cells')).toEqual([16]);
     expect(
       sections.sweep.measurements

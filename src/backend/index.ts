@@ -5,15 +5,18 @@
  *   wasm       WebAssembly SIMD (wasmKernels.ts): the portable path, the same bits on every machine
  *   reference  the Float64 model (src/model/reference.ts): the oracle, written to be read
  *   auto       native where its addon was built and loads, else wasm (the default)
- * native and wasm run the one host model (kernelModel.ts) over their kernels; wasm keeps
- * min-char-rnn's fused kernels (minCharRnnWasm.ts) as a named fast path for exactly that
- * configuration. Every backend serves every configuration.
+ * native and wasm run the one host model (kernelModel.ts) over their kernels; both keep
+ * min-char-rnn's fused kernels (minCharRnnFused.ts over minCharRnnWasm.ts, minCharRnnNative.ts) as a
+ * named fast path for exactly that configuration (single-threaded on native: one stream has nothing
+ * to split). Every backend serves every configuration.
  */
 import { ReferenceModel } from '../model/reference.js';
 import type { CharModel, RnnConfig, Tensors } from '../model/types.js';
 import { checkModelConfig } from '../model/checks.js';
 import { KernelModel } from './kernelModel.js';
-import { isMinCharRnn, MinCharRnnWasm } from './minCharRnnWasm.js';
+import { isMinCharRnn } from './minCharRnnFused.js';
+import { MinCharRnnNative } from './minCharRnnNative.js';
+import { MinCharRnnWasm } from './minCharRnnWasm.js';
 import { defaultIsa, nativeStatus } from './nativeAddon.js';
 import { NativeKernels } from './nativeKernels.js';
 import { WasmKernels } from './wasmKernels.js';
@@ -72,7 +75,9 @@ export function createModel(
   const backend = resolveBackend(choice);
   switch (backend) {
     case 'native':
-      return new KernelModel(config, params, new NativeKernels({ threads: opts.threads, isa: opts.isa }));
+      return isMinCharRnn(config)
+        ? new MinCharRnnNative(config, params, { isa: opts.isa }) // one thread: `threads` has nothing to split
+        : new KernelModel(config, params, new NativeKernels({ threads: opts.threads, isa: opts.isa }));
     case 'wasm':
       return isMinCharRnn(config)
         ? new MinCharRnnWasm(config, params)

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { EngineCalls } from './memory.js';
+import type { FusedEngine } from './minCharRnnFused.js';
 
 export const ADDON_PATH = fileURLToPath(new URL('../../build/Release/charlab_native.node', import.meta.url));
 
@@ -122,8 +123,15 @@ export interface NativeContext extends EngineCalls {
   vectorMath(which: number, X: number, n: number): void;
 }
 
+/** min-char-rnn's fused native model (native/minCharRnnAddon.cc): a fused engine whose memory is its arena. */
+export interface NativeMinCharRnn extends FusedEngine {
+  readonly isa: string;
+}
+
 export interface NativeAddon {
   Context: new (isa: string, threads: number) => NativeContext;
+  /** isa "" = the best usable here; idsCapacity ids may be staged at once (at least unroll + 1). */
+  MinCharRnn: new (isa: string, hidden: number, vocab: number, unroll: number, idsCapacity: number) => NativeMinCharRnn;
   /** The ISAs built into the addon and usable on this CPU, fastest first. */
   usableIsas(): string[];
   /** The CPU's relevant features, e.g. "avx512f avx2 fma sse2". */

@@ -5,7 +5,10 @@
  *   wasm        the wasm backend: min-char-rnn's fused kernels, its named fast path for this configuration
  *   wasm-host   the one host model on the wasm kernels, the same configuration: what the fast path is
  *               kept for (wasm/wasm-host > 1 is its margin)
- *   native      the one host model on the native kernels, 1 thread (one stream has nothing to share)
+ *   native      the native backend: min-char-rnn's fused native kernels, its named fast path for this
+ *               configuration (one thread: one stream has nothing to share)
+ *   native-host the one host model on the native kernels, the same configuration, 1 thread
+ *               (native/native-host > 1 is the fast path's margin)
  *   numpy       bench/min_char_rnn.py
  * Targets: native ≥ 2× wasm at hidden 100 (issue 20); wasm ≥ 5×, 3×, 1.5× numpy at 100, 256, 512 (issue 5).
  */
@@ -13,6 +16,7 @@ import Table from 'cli-table3';
 import { createModel } from '../backend/index.js';
 import { KernelModel } from '../backend/kernelModel.js';
 import { nativeStatus } from '../backend/nativeAddon.js';
+import { NativeKernels } from '../backend/nativeKernels.js';
 import { WasmKernels } from '../backend/wasmKernels.js';
 import { RNN_DEFAULTS } from '../defaults.js';
 import type { CharModel, RnnConfig } from '../model/types.js';
@@ -24,7 +28,7 @@ const TARGETS = {
   nativeOverWasm: { 100: 2 } as Record<number, number>,
   wasmOverNumpy: { 100: 5, 256: 3, 512: 1.5 } as Record<number, number>,
 };
-type Subject = 'reference' | 'wasm' | 'wasm-host' | 'native' | 'numpy';
+type Subject = 'reference' | 'wasm' | 'wasm-host' | 'native' | 'native-host' | 'numpy';
 type Row = { hidden: number; npNote?: string } & Partial<Record<Subject, number | null>>;
 
 /** What the numpy peer reported (version and BLAS), updated by each numpy measurement. */
@@ -46,7 +50,10 @@ function models(config: RnnConfig): [Subject, () => CharModel][] {
     ['wasm', () => createModel('wasm', config)],
     ['wasm-host', () => new KernelModel(config, undefined, new WasmKernels())],
   ];
-  if (nativeStatus().available) out.push(['native', () => createModel('native', config, undefined, { threads: 1 })]);
+  if (nativeStatus().available) {
+    out.push(['native', () => createModel('native', config, undefined, { threads: 1 })]);
+    out.push(['native-host', () => new KernelModel(config, undefined, new NativeKernels({ threads: 1 }))]);
+  }
   return out;
 }
 
@@ -120,10 +127,11 @@ const verdict = (v: number | null, target: number | undefined) =>
     ? undefined
     : `target >= ${target}x: ${v == null ? 'not measured' : v >= target ? 'met' : 'missed'}`;
 
-/** A row's ratios: native/wasm and wasm/numpy against their targets, the fast path's margin, wasm/reference. */
+/** A row's ratios: native/wasm and wasm/numpy against their targets, the fast paths' margins, wasm/reference. */
 function ratioRows(row: Row, unroll: number): Measurement[] {
   const r: [string, number | null, number | undefined][] = [
     ['native/wasm', ratioOf(row.native, row.wasm), TARGETS.nativeOverWasm[row.hidden]],
+    ['native/native-host', ratioOf(row.native, row['native-host']), undefined],
     ['wasm/wasm-host', ratioOf(row.wasm, row['wasm-host']), undefined],
     ['wasm/numpy', ratioOf(row.wasm, row.numpy), TARGETS.wasmOverNumpy[row.hidden]],
     ['wasm/reference', ratioOf(row.wasm, row.reference), undefined],
@@ -148,14 +156,16 @@ function renderTraining(title: string, ctx: BenchContext, rows: Row[], np: Numpy
     'wasm',
     'wasm host',
     'native',
+    'native host',
     'numpy',
     'native/wasm',
+    'native/native host',
     'wasm/wasm host',
     'wasm/numpy',
   ];
   const table = new Table({
     head,
-    colAligns: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    colAligns: head.map(() => 'right' as const),
     style: { head: [], border: [] },
   });
   for (const r of rows) {
@@ -166,8 +176,10 @@ function renderTraining(title: string, ctx: BenchContext, rows: Row[], np: Numpy
       fmtRate(r.wasm),
       fmtRate(r['wasm-host']),
       fmtRate(r.native),
+      fmtRate(r['native-host']),
       np,
       fmtRatio(ratioOf(r.native, r.wasm)),
+      fmtRatio(ratioOf(r.native, r['native-host'])),
       fmtRatio(ratioOf(r.wasm, r['wasm-host'])),
       fmtRatio(ratioOf(r.wasm, r.numpy)),
     ]);
@@ -175,7 +187,7 @@ function renderTraining(title: string, ctx: BenchContext, rows: Row[], np: Numpy
   const notes = [
     `${title}, unroll ${o.unroll}, ${corpus.path} (V=${corpus.vocabSize}); median of ${WINDOWS} windows over ${o.seconds} s after ${o.warmup} s warm-up`,
     table.toString(),
-    `targets: native ≥ ${TARGETS.nativeOverWasm[100]}× wasm at hidden 100; wasm ≥ 5×, 3×, 1.5× numpy at 100, 256, 512. wasm is min-char-rnn's fused fast path; "wasm host" the one host model on the wasm kernels`,
+    `targets: native ≥ ${TARGETS.nativeOverWasm[100]}× wasm at hidden 100; wasm ≥ 5×, 3×, 1.5× numpy at 100, 256, 512. wasm and native are min-char-rnn's fused fast paths; "wasm host" and "native host" the one host model on each backend's kernels`,
   ];
   if (np.probe.available)
     notes.push(

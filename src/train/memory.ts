@@ -13,7 +13,7 @@ import type { OptimizerName } from '../model/types.js';
 /** A wasm32 memory is at most 65536 pages of 64 KiB, and the kernel's offsets are 32-bit: 4 GiB. */
 export const WASM_MAX_BYTES = 2 ** 32;
 
-/** min-char-rnn's wasm fast path's evaluation block (EVAL_BLOCK in src/backend/minCharRnnWasm.ts): symbol ids staged per call. */
+/** min-char-rnn's fused fast path's evaluation block (EVAL_BLOCK in src/backend/minCharRnnFused.ts): symbol ids staged per call. */
 const WASM_EVAL_BLOCK = 4096;
 
 export interface RnnShape {
@@ -116,7 +116,11 @@ export function wasmLinearBytes(s: RnnShape): number {
   return 4 * (3 * params + workspace + ids);
 }
 
-/** Bytes of a model on its backend: the reference's Float64, else the f32 kernels' (native's arena is laid out as wasm's memory). */
+/**
+ * Bytes of a model on its backend: the reference's Float64, else the f32 kernels' (native's arena is laid out
+ * as wasm's memory; min-char-rnn's fused native arena pads to 16 floats and adds transposed copies of Whh
+ * and Why: about 1.3 times this estimate at hidden 512).
+ */
 export function rnnBytes(s: RnnShape, backend: 'native' | 'wasm' | 'reference'): number {
   return backend === 'reference' ? referenceBytes(s) : wasmBytes(s);
 }

@@ -9,6 +9,7 @@ import { nativeStatus } from '../../src/backend/nativeAddon.js';
 import { NativeKernels } from '../../src/backend/nativeKernels.js';
 import { relaxedSimdSupported, WasmKernels } from '../../src/backend/wasmKernels.js';
 import type { ModelOptions } from '../../src/backend/index.js';
+import type { ModelState } from '../../src/model/types.js';
 
 const native = nativeStatus();
 /** The native ISAs usable here (none when the addon is not available). */
@@ -30,3 +31,12 @@ export const FAST_BACKENDS: { label: string; backend: 'wasm' | 'native'; opts: M
   { label: 'wasm', backend: 'wasm', opts: {} },
   ...NATIVE_ISAS.map((isa) => ({ label: `native ${isa}`, backend: 'native' as const, opts: { isa } })),
 ];
+
+/** Every tensor of a state as raw bytes (base64), for bitwise comparison. */
+export function stateBits(s: ModelState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of ['params', 'optimizer', 'hidden'] as const)
+    for (const [k, v] of Object.entries(s[part]))
+      out[`${part}.${k}`] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  return out;
+}

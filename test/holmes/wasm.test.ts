@@ -1,6 +1,6 @@
 /**
  * The WebAssembly fast path of min-char-rnn against the Float64 reference on holmes.txt: 2,000
- * iterations of the article's model, whose tolerances were measured on this text (test/min-char-rnn-wasm.test.ts
+ * iterations of the article's model, whose tolerances were measured on this text (test/min-char-rnn-fused.test.ts
  * holds the tests on made-up data). Needs ../shared/corpora (test/holmes/corpora.ts).
  */
 import { readFileSync } from 'node:fs';
