@@ -38,7 +38,7 @@ p.sources, .muted { color: var(--muted); font-size: 13px; }
 ul.headline { font-size: 16px; padding-left: 20px; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12.5px; }
-th, td { padding: 4px 4px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 4px 3px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; vertical-align: bottom; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
