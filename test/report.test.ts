@@ -8,7 +8,7 @@ import { UsageError } from '../src/errors.js';
 import { registerReport } from '../src/cli/report.js';
 import { buildReport, type ReportResult } from '../src/report/io.js';
 import { MD_BODY_END, MD_BODY_START } from '../src/report/markdown.js';
-import { escapeHtml, mdFence, mdText } from '../src/report/format.js';
+import { escapeHtml, fmtInterval, mdFence, mdText } from '../src/report/format.js';
 import { parseCsv } from '../src/report/csv.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report');
@@ -388,5 +388,12 @@ describe('escaping helpers', () => {
     expect(mdText('a|b [x](javascript:y) <b>*c*</b>\nd')).toBe(
       'a\\|b \\[x\\](javascript:y) &lt;b&gt;\\*c\\*&lt;/b&gt; d',
     );
+  });
+
+  it('prints a negative interval bound with the minus sign, not a hyphen', () => {
+    // Two seeds 1.778 and 2.245: mean 2.0115 ± 12.706 · 0.330 reaches below zero.
+    expect(fmtInterval(-0.9564, 4.9791)).toBe('−0.956–4.979');
+    expect(fmtInterval(1.7021, 1.79)).toBe('1.702–1.790');
+    expect(fmtInterval(null, 1.79)).toBe('—');
   });
 });

@@ -44,6 +44,17 @@ export function fmtBpc(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
 
+/**
+ * A 95 % interval of held-out scores, "1.702–1.790". A lower bound can fall below zero when two seeds
+ * disagree (mean − t·sd with t = 12.7 at n = 2): it is printed with the minus sign "−", as every
+ * other negative number in a report, so it cannot be read as a dash.
+ */
+export function fmtInterval(lo: number | null, hi: number | null): string {
+  if (lo === null || hi === null) return '—';
+  const signed = (x: number) => (x < 0 ? `−${fmtBpc(-x)}` : fmtBpc(x));
+  return `${signed(lo)}–${signed(hi)}`;
+}
+
 export function fmtDelta(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   return `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(3)}`;

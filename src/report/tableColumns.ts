@@ -16,7 +16,7 @@ import type {
 } from './types.js';
 import { bestHead } from './curveText.js';
 import type { KnobDef, KnobKey, KnobValues } from '../results/knobs.js';
-import { fmtBpc, fmtDelta, fmtInt, fmtNum } from './format.js';
+import { fmtBpc, fmtDelta, fmtInt, fmtInterval, fmtNum } from './format.js';
 import { diffText, verdictText } from './groups.js';
 import { shownDefs, statusLabel } from './text.js';
 import { shortNames } from './shortIds.js';
@@ -178,7 +178,7 @@ export function configColumns(ctx: TableContext): Array<Column<ConfigEntry>> {
     {
       head: '95 % interval',
       numeric: true,
-      text: (c) => (c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`),
+      text: (c) => fmtInterval(c.lo, c.hi),
     },
     ...delta.front,
     { head: 'vs best', numeric: false, text: (c) => verdictText(c), kind: 'verdict' },

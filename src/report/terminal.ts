@@ -15,7 +15,7 @@ import type {
 } from './types.js';
 import { interleave } from './ladder.js';
 import type { Column } from './tableColumns.js';
-import { fmtBpc, fmtCompact, fmtDelta } from './format.js';
+import { fmtBpc, fmtCompact, fmtDelta, fmtInterval } from './format.js';
 import { SINGLE_SEED_STATEMENT, TEST_STATEMENT, verdictText } from './groups.js';
 import { comparisonText, headline, sectionsOf, statusLabel, truncate, wrap } from './text.js';
 import { importanceBasis } from './importance.js';
@@ -95,7 +95,7 @@ export function configTable(configs: ConfigEntry[], ladder: Ladder | null = null
       c.n === c.runs ? String(c.n) : `${c.n}/${c.runs}`,
       fmtBpc(c.mean),
       fmtBpc(c.sd),
-      c.lo === null || c.hi === null ? '—' : `${fmtBpc(c.lo)}–${fmtBpc(c.hi)}`,
+      fmtInterval(c.lo, c.hi),
       verdictText(c, true),
       fmtDelta(c.delta),
     ]);
