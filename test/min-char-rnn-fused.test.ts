@@ -27,6 +27,7 @@ import { NativeKernels } from '../src/backend/nativeKernels.js';
 import { initParams } from '../src/model/params.js';
 import { ReferenceModel } from '../src/model/reference.js';
 import { PARAM_NAMES, type CharModel, type Params, type RnnConfig } from '../src/model/types.js';
+import { nativeFusedBytes } from '../src/train/memory.js';
 import { gaussian, makeRng } from '../src/util/rng.js';
 import { NATIVE_ISAS, stateBits } from './helpers/backends.js';
 import { relErr } from './helpers/relErr.js';
@@ -233,6 +234,18 @@ describe.skipIf(!nativeStatus().available)('the native engine', () => {
     expect(new MinCharRnnNative(c).isa).toBe(NATIVE_ISAS[0]);
     for (const isa of NATIVE_ISAS) expect(new MinCharRnnNative(c, undefined, { isa }).isa).toBe(isa);
     expect(() => new MinCharRnnNative(c, undefined, { isa: 'avx1024' })).toThrow(/not usable here \(usable: /);
+  });
+
+  // src/train/memory.ts estimates the arena before a run starts (to refuse what will not fit), from
+  // the layout of native/minCharRnnAddon.cc: exactly.
+  it.each([
+    [20, 64, 16],
+    [65, 100, 25],
+    [84, 512, 32],
+  ])('its arena (vocabulary %i, hidden %i, unroll %i) is what memory.ts estimates', (V, H, T) => {
+    const arena = new MinCharRnnNative(config(V, H, T)).memoryBytes;
+    const estimate = nativeFusedBytes({ hiddenSize: H, vocabSize: V, unroll: T });
+    expect(arena).toBe(estimate);
   });
 
   // The host model (kernelModel.ts, ~15 kernel calls a chunk, the bench's "native-host") on the same

@@ -117,12 +117,33 @@ export function wasmLinearBytes(s: RnnShape): number {
 }
 
 /**
- * Bytes of a model on its backend: the reference's Float64, else the f32 kernels' (native's arena is laid out
- * as wasm's memory; min-char-rnn's fused native arena pads to 16 floats and adds transposed copies of Whh
- * and Why: about 1.3 times this estimate at hidden 512).
+ * Bytes of min-char-rnn's fused native arena, as `lay_out` in native/minCharRnnAddon.cc lays it out: rows
+ * padded to 16 floats (Hp = ⌈H/16⌉·16, Vp likewise); parameters, Adagrad memory and gradients (3 × (V·Hp,
+ * Hp·Hp, Vp·Hp, Hp, Vp)), the transposed copies Whhᵀ and Whyᵀ, the workspace (hs (T+1)·Hp, ys T·Vp, dhy
+ * and dhraw T·Hp, four H-vectors, one V-vector), the staged ids and one mark per symbol; each buffer
+ * starts on a 64-byte line.
+ */
+export function nativeFusedBytes(s: RnnShape): number {
+  const { hiddenSize: H, vocabSize: V, unroll: T } = s;
+  const Hp = Math.ceil(H / 16) * 16;
+  const Vp = Math.ceil(V / 16) * 16;
+  const params = [V * Hp, Hp * Hp, Vp * Hp, Hp, Vp];
+  const transposed = [Hp * Hp, Hp * Vp];
+  const workspace = [(T + 1) * Hp, T * Vp, T * Hp, T * Hp, Hp, Hp, Hp, Hp, Vp];
+  const ids = [Math.max(T + 1, WASM_EVAL_BLOCK + 1), V];
+  const buffers = [...params, ...params, ...params, ...transposed, ...workspace, ...ids];
+  return buffers.reduce((bytes, n) => bytes + Math.ceil((4 * n) / 64) * 64, 0);
+}
+
+/**
+ * Bytes of a model on its backend, with the Float64 initial parameters the host keeps (8P): the
+ * reference's Float64; min-char-rnn's fused native arena; else the f32 kernels' (native's kernel arena is
+ * laid out as wasm's memory).
  */
 export function rnnBytes(s: RnnShape, backend: 'native' | 'wasm' | 'reference'): number {
-  return backend === 'reference' ? referenceBytes(s) : wasmBytes(s);
+  if (backend === 'reference') return referenceBytes(s);
+  if (backend === 'native' && isMinCharRnn(s)) return nativeFusedBytes(s) + 8 * rnnParams(s);
+  return wasmBytes(s);
 }
 
 /** Bytes of the WebAssembly model in the process: its linear memory plus the Float64 initial parameters (8P). */
