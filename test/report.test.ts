@@ -12,7 +12,9 @@ import { escapeHtml, fmtInterval, mdFence, mdText } from '../src/report/format.j
 import { parseCsv } from '../src/report/csv.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report');
-const PLOTS = 8; // grouped curves per knob (4), parallel coordinates, the learning-rate × hidden-size heat map, parameter importance, every run's curves
+// Grouped curves per knob that varies (hidden size and learning rate: unroll and clip take one value),
+// parallel coordinates, the learning-rate × hidden-size heat map, parameter importance, every run's curves.
+const PLOTS = 6;
 
 let tmp: string;
 beforeAll(() => {
@@ -207,6 +209,9 @@ describe('charlab report on two shards of one sweep', () => {
     for (const l of links) expect(existsSync(join(dirname(r.markdownPath), l))).toBe(true);
     expect(links).toContain('plots/curves-by-hidden.svg');
     expect(links).toContain('plots/heatmap-lr-hidden.svg');
+    // A knob with one value would give one group: no plot for it.
+    expect(links).not.toContain('plots/curves-by-unroll.svg');
+    expect(links).not.toContain('plots/curves-by-clip.svg');
   });
 
   it('shows the best run, the Markov baseline and the worst finished run at one common length', () => {
@@ -266,7 +271,13 @@ describe('partial and broken inputs', () => {
     expect(r.notes.join('\n')).toMatch(/curves\.csv is absent/);
     expect(r.model.samples).toEqual([]);
     expect(r.model.importance).toBeNull(); // 3 finished configurations: too few to share out the variance
-    expect(r.svgPaths).toHaveLength(PLOTS - 1);
+    // This shard's runs have one hidden size: only the learning rate's curves are grouped.
+    expect(r.svgPaths.map((p) => p.split(/[\\/]/).pop())).toEqual([
+      'curves-by-lr.svg',
+      'parallel-coordinates.svg',
+      'heatmap-lr-hidden.svg',
+      'curves-runs.svg',
+    ]);
     checkBalanced(r.html);
   });
 

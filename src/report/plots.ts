@@ -152,19 +152,22 @@ export function heatmapSpec(data: ReportData): PlotSpec {
 }
 
 /**
- * The report's plots: per shown knob, its grouped curves (mean and band per value); the parallel
- * coordinates of every knob against held-out bpc; the heat map; every run's own curves (unless
- * `everyRun` is false).
+ * The report's plots: per knob that takes two values or more, its grouped curves (mean and band per
+ * value); the parallel coordinates of every knob against held-out bpc (two configurations or more);
+ * the heat map (two cells or more); every run's own curves, coloured by the first knob that varies
+ * (unless `everyRun` is false). A plot with one group, one line or one cell would say nothing the
+ * leaderboard does not.
  */
 export function plotSpecs(data: ReportData, opts: { everyRun?: boolean } = {}): PlotSpec[] {
   const knobs = data.knobs.map((k) => k.knob);
+  const varying = data.knobs.filter((k) => k.values.length >= 2).map((k) => k.knob);
   const everyRun = (opts.everyRun ?? true) && knobs.length > 0;
   return [
-    ...knobs.map((k) => groupedCurvesSpec(data, k)),
-    parallelSpec(data),
-    heatmapSpec(data),
+    ...varying.map((k) => groupedCurvesSpec(data, k)),
+    ...(data.grouping.configs.length >= 2 ? [parallelSpec(data)] : []),
+    ...(data.heatmap.length >= 2 ? [heatmapSpec(data)] : []),
     ...importanceSpec(data),
-    ...(everyRun ? [curvesSpec(data, knobs[0])] : []),
+    ...(everyRun ? [curvesSpec(data, varying[0] ?? knobs[0])] : []),
   ];
 }
 
