@@ -73,6 +73,21 @@ describe('reports across corpora', () => {
     expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(JSON.stringify(t)));
   });
 
+  test('two folders on the same text are two columns, told apart by their folder names', async () => {
+    const again = join(dir, 'tales-again');
+    cpSync(tales(), again, { recursive: true });
+    const { table: t, markdown: md } = await buildAcrossReport([tales(), again, novel()], join(dir, 'three.md'));
+    expect(t.corpora.map((c) => c.column)).toEqual([
+      'tales, tales',
+      'tales, tales-again',
+      'novel (first 30,000 characters)',
+    ]);
+    expect(md).toContain(
+      '| model | tales, tales: bpc (Δ) | tales, tales-again: bpc (Δ) | novel (first 30,000 characters): bpc (Δ) |',
+    );
+    expect(md.match(/tales: [0-9a-f]{64}/g)).toHaveLength(1); // one text, named once
+  });
+
   test("tables from before issue 21 load in their own meaning; the next sweep puts them in today's layout", async () => {
     // The tales folder as an earlier charlab wrote it: no whole_val_bpc, each run's last curve row the whole-text score.
     const old = join(dir, 'old');

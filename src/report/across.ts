@@ -18,6 +18,8 @@ export interface AcrossCorpus {
   dir: string;
   /** "warpeace (first 1,100,000 characters)", "holmes". */
   label: string;
+  /** The column's heading: the label, with the folder's name when another column has the same label. */
+  column: string;
   /** sha256 of the text read (a slice's own). */
   sha256: string | null;
   chars: number | null;
@@ -48,6 +50,12 @@ function corpusLabel(data: ReportData): string {
   return `${name}${slice}`;
 }
 
+/** The last part of a folder's path: "results/small-corpus/" -> "small-corpus". */
+function folderName(dir: string): string {
+  const parts = dir.split(/[\\/]/).filter((p) => p !== '');
+  return parts.at(-1) ?? dir;
+}
+
 function corpusOf(data: ReportData): AcrossCorpus {
   const c = data.facts.corpus;
   const best = data.grouping.configs.find((x) => x.rank === 1 && x.mean !== null);
@@ -62,6 +70,7 @@ function corpusOf(data: ReportData): AcrossCorpus {
   return {
     dir: data.dirs[0],
     label: corpusLabel(data),
+    column: corpusLabel(data),
     sha256: typeof c?.sha256 === 'string' ? c.sha256 : null,
     chars: typeof c?.chars === 'number' ? c.chars : null,
     heldOut: typeof c?.validationChars === 'number' ? c.validationChars : null,
@@ -74,6 +83,8 @@ function corpusOf(data: ReportData): AcrossCorpus {
 /** The table from one ReportData per folder (each built from that folder alone). */
 export function acrossTable(reports: ReportData[]): AcrossTable {
   const corpora = reports.map(corpusOf);
+  for (const c of corpora)
+    if (corpora.some((o) => o !== c && o.label === c.label)) c.column = `${c.label}, ${folderName(c.dir)}`;
   const ids: string[] = [];
   for (const r of reports)
     for (const c of r.grouping.configs) if (c.mean !== null && !ids.includes(c.configId)) ids.push(c.configId);
@@ -135,7 +146,7 @@ export function renderAcrossMarkdown(t: AcrossTable): string {
   const sep = (n: number, first = ':---') => `| ${[first, ...Array<string>(n - 1).fill('---:')].join(' | ')} |`;
   const perCorpus = perCorpusRows(t, row);
   const models = [
-    row(['model', ...t.corpora.map((c) => `${c.label}: bpc (Δ)`)]),
+    row(['model', ...t.corpora.map((c) => `${c.column}: bpc (Δ)`)]),
     sep(t.corpora.length + 1),
     row(['best Markov order', ...t.corpora.map((c) => markovText(c.markov))]),
     ...t.models.map((m) =>
@@ -163,7 +174,7 @@ export function renderAcrossMarkdown(t: AcrossTable): string {
     ...models,
     '',
     mdText(
-      `Corpus texts (sha256 of the text read): ${t.corpora.map((c) => `${c.label}: ${c.sha256 ?? 'unknown'}`).join('; ')}.`,
+      `Corpus texts (sha256 of the text read): ${[...new Set(t.corpora.map((c) => `${c.label}: ${c.sha256 ?? 'unknown'}`))].join('; ')}.`,
     ),
     '',
   ].join('\n');
