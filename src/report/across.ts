@@ -45,15 +45,19 @@ export interface AcrossTable {
 function corpusLabel(data: ReportData): string {
   const c = data.facts.corpus;
   const path = typeof c?.path === 'string' ? c.path : null;
-  const name = path === null ? 'unknown corpus' : (path.split(/[\\/]/).pop() ?? path).replace(/\.txt$/, '');
+  const name = path === null ? 'unknown corpus' : lastPart(path).replace(/\.txt$/, '');
   const slice = c?.slice && typeof c.slice.chars === 'number' ? ` (first ${fmtInt(c.slice.chars)} characters)` : '';
   return `${name}${slice}`;
 }
 
-/** The last part of a folder's path: "results/small-corpus/" -> "small-corpus". */
-function folderName(dir: string): string {
-  const parts = dir.split(/[\\/]/).filter((p) => p !== '');
-  return parts.at(-1) ?? dir;
+/** The last part of a path: "data/holmes.txt" -> "holmes.txt", "results/small-corpus/" -> "small-corpus". */
+function lastPart(path: string): string {
+  return (
+    path
+      .split(/[\\/]/)
+      .filter((p) => p !== '')
+      .at(-1) ?? path
+  );
 }
 
 function corpusOf(data: ReportData): AcrossCorpus {
@@ -67,10 +71,11 @@ function corpusOf(data: ReportData): AcrossCorpus {
       : own
         ? { order: own.order, bpc: own.bpc, source: 'runs' as const }
         : null;
+  const label = corpusLabel(data);
   return {
     dir: data.dirs[0],
-    label: corpusLabel(data),
-    column: corpusLabel(data),
+    label,
+    column: label,
     sha256: typeof c?.sha256 === 'string' ? c.sha256 : null,
     chars: typeof c?.chars === 'number' ? c.chars : null,
     heldOut: typeof c?.validationChars === 'number' ? c.validationChars : null,
@@ -84,7 +89,7 @@ function corpusOf(data: ReportData): AcrossCorpus {
 export function acrossTable(reports: ReportData[]): AcrossTable {
   const corpora = reports.map(corpusOf);
   for (const c of corpora)
-    if (corpora.some((o) => o !== c && o.label === c.label)) c.column = `${c.label}, ${folderName(c.dir)}`;
+    if (corpora.some((o) => o !== c && o.label === c.label)) c.column = `${c.label}, ${lastPart(c.dir)}`;
   const ids: string[] = [];
   for (const r of reports)
     for (const c of r.grouping.configs) if (c.mean !== null && !ids.includes(c.configId)) ids.push(c.configId);

@@ -14,7 +14,7 @@ import type { OptimizerName } from '../model/types.js';
 export const WASM_MAX_BYTES = 2 ** 32;
 
 /** min-char-rnn's fused fast path's evaluation block (EVAL_BLOCK in src/backend/minCharRnnFused.ts): symbol ids staged per call. */
-const WASM_EVAL_BLOCK = 4096;
+const FUSED_EVAL_BLOCK = 4096;
 
 export interface RnnShape {
   hiddenSize: number;
@@ -112,7 +112,7 @@ export function wasmLinearBytes(s: RnnShape): number {
   const Vp = Math.ceil(V / 4) * 4;
   const params = V * Hp + Hp * Hp + Vp * Hp + Hp + Vp;
   const workspace = (T + 1) * Hp + T * Vp + 2 * T * Hp + 5 * Hp + Vp;
-  const ids = Math.max(T + 1, WASM_EVAL_BLOCK + 1) + V;
+  const ids = Math.max(T + 1, FUSED_EVAL_BLOCK + 1) + V;
   return 4 * (3 * params + workspace + ids);
 }
 
@@ -130,7 +130,7 @@ export function nativeFusedBytes(s: RnnShape): number {
   const params = [V * Hp, Hp * Hp, Vp * Hp, Hp, Vp];
   const transposed = [Hp * Hp, Hp * Vp];
   const workspace = [(T + 1) * Hp, T * Vp, T * Hp, T * Hp, Hp, Hp, Hp, Hp, Vp];
-  const ids = [Math.max(T + 1, WASM_EVAL_BLOCK + 1), V];
+  const ids = [Math.max(T + 1, FUSED_EVAL_BLOCK + 1), V];
   const buffers = [...params, ...params, ...params, ...transposed, ...workspace, ...ids];
   return buffers.reduce((bytes, n) => bytes + Math.ceil((4 * n) / 64) * 64, 0);
 }
